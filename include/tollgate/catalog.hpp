@@ -1,0 +1,127 @@
+#pragma once
+// Catalog: what is for sale — products, phased plans, usage prices, credit packages.
+//
+// A catalog is loaded from the JSON format of docs/formats.md (catalog
+// section) by load_catalog(), which validates it completely: every problem is
+// reported with its JSON path, and an invalid catalog is never returned.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tollgate/billing_period.hpp"
+#include "tollgate/calendar.hpp"
+#include "tollgate/currency.hpp"
+#include "tollgate/decimal.hpp"
+#include "tollgate/problem.hpp"
+#include "tollgate/result.hpp"
+
+namespace tollgate {
+
+/// Kill Bill's ProductCategory.
+enum class ProductCategory { base, add_on, standalone };
+/// Kill Bill's PhaseType.
+enum class PhaseType { trial, discount, fixedterm, evergreen };
+enum class BillingMode { in_advance, in_arrear };
+enum class TimeUnit { days, weeks, months, years };
+enum class AfterTrial { continue_billing, require_payment_method };
+enum class UsageModel { per_unit, graduated, volume, package, overage };
+enum class Aggregation { sum, count, max, unique_count, latest };
+enum class PackageRounding { up, down };
+
+std::string_view to_string(ProductCategory c) noexcept;  ///< "BASE", "ADD_ON", "STANDALONE"
+std::string_view to_string(PhaseType t) noexcept;        ///< "TRIAL", "EVERGREEN", ...
+std::string_view to_string(BillingMode m) noexcept;      ///< "IN_ADVANCE", "IN_ARREAR"
+
+/// A price in each of the catalog's currencies, by ISO code.
+using PriceByCurrency = std::map<std::string, Decimal, std::less<>>;
+
+struct Duration {
+  TimeUnit unit = TimeUnit::days;
+  int length = 0;
+};
+/// The date `length` units after `from` (months and years clamp to month end).
+Date add_duration(const Date& from, const Duration& d);
+
+struct RecurringPrice {
+  BillingPeriod billing_period = BillingPeriod::monthly;
+  BillingMode billing_mode = BillingMode::in_advance;
+  PriceByCurrency price;
+};
+
+struct Tier {
+  std::optional<Decimal> up_to;  ///< inclusive upper bound; nullopt = unbounded (last tier only)
+  PriceByCurrency unit_price;    ///< absent currency = 0
+  PriceByCurrency flat_price;    ///< absent currency = 0
+};
+
+struct UsagePrice {
+  std::string name;
+  std::string metric;
+  BillingPeriod billing_period = BillingPeriod::monthly;
+  Aggregation aggregation = Aggregation::sum;
+  UsageModel model = UsageModel::per_unit;
+  PriceByCurrency unit_price;  ///< PER_UNIT, OVERAGE
+  std::vector<Tier> tiers;     ///< GRADUATED, VOLUME
+  Decimal package_size;        ///< PACKAGE
+  PriceByCurrency package_price;
+  PackageRounding package_rounding = PackageRounding::up;
+  Decimal included;  ///< OVERAGE
+  bool prorate_included = false;
+  bool pay_with_credits = false;
+};
+
+struct Phase {
+  PhaseType type = PhaseType::evergreen;
+  std::optional<Duration> duration;  ///< nullopt: lasts until cancelled (last phase)
+  PriceByCurrency fixed;             ///< one-time price when the phase starts; empty = none
+  std::optional<RecurringPrice> recurring;
+  std::vector<UsagePrice> usages;
+};
+
+struct Plan {
+  std::string name;
+  std::string product;
+  AfterTrial after_trial = AfterTrial::continue_billing;
+  std::vector<Phase> phases;
+};
+
+struct Product {
+  std::string name;
+  ProductCategory category = ProductCategory::base;
+  std::optional<std::vector<std::string>> available_for;  ///< ADD_ON only; nullopt = any base
+
+  bool available_for_base(std::string_view base_product) const;
+};
+
+struct CreditPackage {
+  std::string name;
+  Decimal credits;
+  PriceByCurrency price;
+};
+
+struct Catalog {
+  std::string name;
+  std::optional<Date> effective_date;
+  std::vector<std::string> currencies;
+  RoundingMode rounding = RoundingMode::half_up;
+  PriceByCurrency credit_unit_price;
+  std::vector<Product> products;
+  std::vector<Plan> plans;
+  std::vector<CreditPackage> credit_packages;
+
+  const Product* find_product(std::string_view name) const;
+  const Plan* find_plan(std::string_view name) const;
+  const CreditPackage* find_credit_package(std::string_view name) const;
+  /// The product a plan belongs to. Precondition: the plan is in this catalog.
+  const Product& product_of(const Plan& plan) const;
+};
+
+/// Loads and validates a catalog from JSON text.
+/// Errors: every problem found, by JSON path ("$: malformed JSON ..." when the
+/// text is not JSON at all).
+Result<Catalog, Problems> load_catalog(std::string_view json);
+
+}  // namespace tollgate

@@ -1,0 +1,119 @@
+#pragma once
+// RuleSet: an organization's billing rules — when and how changes take effect.
+//
+// Five ordered rule lists with Kill Bill's names and values (see
+// docs/formats.md, rules section). Each question is answered by the first rule
+// whose present conditions all equal the case at hand, or by Kill Bill's
+// default when none matches. Every answer says which rule gave it, so that a
+// refusal can name the rule ("ILLEGAL under changePolicy[2]").
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tollgate/billing_period.hpp"
+#include "tollgate/catalog.hpp"
+#include "tollgate/problem.hpp"
+#include "tollgate/result.hpp"
+
+namespace tollgate {
+
+enum class BillingAlignment { account, bundle, subscription };
+enum class PlanAlignmentCreate { start_of_bundle, start_of_subscription };
+enum class BillingActionPolicy { start_of_term, end_of_term, immediate, illegal };
+enum class PlanAlignmentChange { start_of_bundle, start_of_subscription, change_of_plan };
+
+std::string_view to_string(BillingAlignment a) noexcept;     ///< "ACCOUNT", "BUNDLE", "SUBSCRIPTION"
+std::string_view to_string(PlanAlignmentCreate a) noexcept;  ///< "START_OF_BUNDLE", ...
+std::string_view to_string(BillingActionPolicy p) noexcept;  ///< "IMMEDIATE", "END_OF_TERM", ...
+std::string_view to_string(PlanAlignmentChange a) noexcept;  ///< "CHANGE_OF_PLAN", ...
+/// "START_OF_TERM", "END_OF_TERM", "IMMEDIATE" or "ILLEGAL"; nullopt otherwise.
+std::optional<BillingActionPolicy> billing_action_policy_from_string(std::string_view name) noexcept;
+
+/// A subscription as the billingAlignment and cancelPolicy rules see it.
+struct SubscriptionCase {
+  ProductCategory product_category = ProductCategory::base;
+  BillingPeriod billing_period = BillingPeriod::no_billing_period;
+  PhaseType phase_type = PhaseType::evergreen;
+};
+
+/// A plan change as the changePolicy and changeAlignment rules see it;
+/// `phase_type` is the phase the subscription is in when the change is requested.
+struct ChangeCase {
+  PhaseType phase_type = PhaseType::evergreen;
+  ProductCategory from_product_category = ProductCategory::base;
+  BillingPeriod from_billing_period = BillingPeriod::no_billing_period;
+  ProductCategory to_product_category = ProductCategory::base;
+  BillingPeriod to_billing_period = BillingPeriod::no_billing_period;
+};
+
+struct SubscriptionConditions {
+  std::optional<ProductCategory> product_category;
+  std::optional<BillingPeriod> billing_period;
+  std::optional<PhaseType> phase_type;
+  bool matches(const SubscriptionCase& c) const;
+};
+
+struct ChangeConditions {
+  std::optional<PhaseType> phase_type;
+  std::optional<ProductCategory> from_product_category;
+  std::optional<BillingPeriod> from_billing_period;
+  std::optional<ProductCategory> to_product_category;
+  std::optional<BillingPeriod> to_billing_period;
+  bool matches(const ChangeCase& c) const;
+};
+
+struct BillingAlignmentRule {
+  SubscriptionConditions when;
+  BillingAlignment alignment;
+};
+struct CreateAlignmentRule {
+  PlanAlignmentCreate alignment;
+};
+struct CancelPolicyRule {
+  SubscriptionConditions when;
+  BillingActionPolicy policy;
+};
+struct ChangePolicyRule {
+  ChangeConditions when;
+  BillingActionPolicy policy;
+};
+struct ChangeAlignmentRule {
+  ChangeConditions when;
+  PlanAlignmentChange alignment;
+};
+
+/// An answer and where it came from: "changePolicy[2]", "default" or "override".
+template <class T>
+struct Decision {
+  T value;
+  std::string source;
+};
+
+struct RuleSet {
+  std::vector<BillingAlignmentRule> billing_alignment_rules;
+  std::vector<CreateAlignmentRule> create_alignment_rules;
+  std::vector<CancelPolicyRule> cancel_policy_rules;
+  std::vector<ChangePolicyRule> change_policy_rules;
+  std::vector<ChangeAlignmentRule> change_alignment_rules;
+
+  /// Default: ACCOUNT.
+  Decision<BillingAlignment> billing_alignment(const SubscriptionCase& c) const;
+  /// For add-ons. Default: START_OF_BUNDLE.
+  Decision<PlanAlignmentCreate> create_alignment() const;
+  /// Default: END_OF_TERM. An explicit `override` wins (a cancel is never ILLEGAL).
+  Decision<BillingActionPolicy> cancel_policy(const SubscriptionCase& c,
+                                              std::optional<BillingActionPolicy> override = {}) const;
+  /// Default: END_OF_TERM. An explicit `override` wins, except over ILLEGAL.
+  Decision<BillingActionPolicy> change_policy(const ChangeCase& c,
+                                              std::optional<BillingActionPolicy> override = {}) const;
+  /// Default: START_OF_BUNDLE.
+  Decision<PlanAlignmentChange> change_alignment(const ChangeCase& c) const;
+};
+
+/// Loads and validates a rule set from JSON text.
+/// Errors: every problem found, by JSON path.
+Result<RuleSet, Problems> load_rules(std::string_view json);
+
+}  // namespace tollgate

@@ -1,0 +1,54 @@
+#include "cli.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "tollgate/version.hpp"
+
+namespace tollgate::cli {
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage:\n"
+    "  tollgate simulate SCENARIO.json\n"
+    "  tollgate validate-catalog CATALOG.json\n"
+    "  tollgate validate-rules RULES.json\n"
+    "  tollgate webhook-verify --secret S --header H [--tolerance 300] [--now UNIX] < BODY\n"
+    "  tollgate --version\n";
+
+}  // namespace
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return make_error("file.unreadable", path + ": cannot read (" + std::strerror(errno) + ")");
+  std::ostringstream content;
+  content << file.rdbuf();
+  if (file.bad()) return make_error("file.unreadable", path + ": read error");
+  return content.str();
+}
+
+int run(std::span<const std::string_view> args, Streams io) {
+  if (args.empty()) {
+    io.err << kUsage;
+    return exit_usage;
+  }
+  std::string_view command = args[0];
+  auto rest = args.subspan(1);
+  if (command == "--version" || command == "version") {
+    io.out << "tollgate " << version_string << "\n";
+    return exit_ok;
+  }
+  if (command == "--help" || command == "help") {
+    io.out << kUsage;
+    return exit_ok;
+  }
+  if (command == "validate-catalog") return validate_catalog(rest, io);
+  if (command == "validate-rules") return validate_rules(rest, io);
+  io.err << "tollgate: unknown command \"" << command << "\"\n" << kUsage;
+  return exit_usage;
+}
+
+}  // namespace tollgate::cli
