@@ -1,0 +1,96 @@
+#pragma once
+// BillingEngine: one account's subscriptions, usage and credits, and the
+// invoices they produce. Pure: no I/O, no clock; every operation carries the
+// local date it was requested on, and dates never go backwards.
+//
+// Operations are judged by the account's rule set (or an explicit policy
+// override) and are either applied or refused with a reason; a refused
+// operation changes nothing. invoice(date) bills everything due up to that
+// date that was not billed before: calling it twice for the same date adds
+// nothing. preview(date) computes the same invoice without recording it.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tollgate/account.hpp"
+#include "tollgate/catalog.hpp"
+#include "tollgate/credits.hpp"
+#include "tollgate/invoice.hpp"
+#include "tollgate/result.hpp"
+#include "tollgate/rules.hpp"
+#include "tollgate/subscription.hpp"
+
+namespace tollgate {
+
+/// One usage record. `id` is the idempotency key, unique per subscription.
+struct UsageEvent {
+  std::string subscription;
+  std::string metric;
+  Decimal quantity;
+  Date occurred_on;
+  std::string id;
+  std::string value_key;  ///< for UNIQUE_COUNT
+};
+
+enum class Recorded { applied, duplicate };
+
+class BillingEngine {
+ public:
+  /// Errors: "engine.currency" when the catalog does not sell in the account's
+  /// currency; "engine.bill_cycle_day" for a BCD outside 1-31.
+  static Result<BillingEngine> open(std::shared_ptr<const Catalog> catalog, RuleSet rules, Account account);
+
+  BillingEngine(BillingEngine&&) noexcept;
+  BillingEngine& operator=(BillingEngine&&) noexcept;
+  ~BillingEngine();
+
+  // Every operation below is refused with an Error whose code starts with
+  // "refused." (the message says why) and then changes nothing; or with
+  // "engine.date" when `on` is before the last operation's date.
+
+  /// Creates a subscription to `plan`; an ADD_ON names its BASE subscription in `base`.
+  Result<Ok> create_subscription(const std::string& id, const std::string& plan, const Date& on,
+                                 const std::optional<std::string>& base = std::nullopt);
+  Result<Ok> change_plan(const std::string& id, const std::string& plan, const Date& on,
+                         std::optional<BillingActionPolicy> policy = std::nullopt);
+  Result<Ok> cancel(const std::string& id, const Date& on, std::optional<BillingActionPolicy> policy = std::nullopt);
+  /// Undoes a pending END_OF_TERM cancel.
+  Result<Ok> uncancel(const std::string& id, const Date& on);
+  Result<Ok> pause(const std::string& id, const Date& on);
+  Result<Ok> resume(const std::string& id, const Date& on);
+  /// Changes the bill cycle day of one subscription, or of the account when `id`
+  /// is empty, from the end of the period already billed.
+  Result<Ok> change_bill_cycle_day(const std::optional<std::string>& id, int day, const Date& on);
+  /// A payment method is now on file (ends a REQUIRE_PAYMENT_METHOD block).
+  Result<Ok> attach_payment_method(const std::string& payment_method_id, const Date& on);
+
+  /// Records usage. A repeated (subscription, id) is a duplicate and changes nothing.
+  /// Refused: unknown subscription, metric not in its plan, negative quantity,
+  /// subscription not entitled on that date.
+  Result<Recorded> record_usage(const UsageEvent& event);
+  /// Credits a catalog credit package once per checkout session id.
+  Result<Recorded> purchase_credits(const std::string& package, const std::string& session_id, const Date& on);
+  Result<Recorded> grant_credits(const Decimal& credits, const std::string& grant_id, const Date& on,
+                                 const std::optional<Date>& expires = std::nullopt);
+
+  /// Bills everything due on or before `on` not billed before, and records it.
+  /// Errors: "engine.amount" if an amount overflows (never in practice).
+  Result<Invoice> invoice(const Date& on);
+  /// The invoice invoice(on) would produce, without recording anything.
+  Result<Invoice> preview(const Date& on) const;
+
+  std::vector<SubscriptionStatus> statuses(const Date& on) const;
+  const CreditLedger& credits() const noexcept;
+  const Account& account() const noexcept;
+  /// Every invoice recorded so far, in date order.
+  const std::vector<Invoice>& invoices() const noexcept;
+
+ private:
+  struct State;
+  explicit BillingEngine(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace tollgate

@@ -1,0 +1,51 @@
+#pragma once
+// Invoice and InvoiceItem: what is billed on one date, and why.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tollgate/calendar.hpp"
+#include "tollgate/catalog.hpp"
+#include "tollgate/decimal.hpp"
+
+namespace tollgate {
+
+enum class InvoiceItemType {
+  fixed,       ///< a phase's one-time price
+  recurring,   ///< a recurring price for a service period
+  usage,       ///< rated usage for a usage period
+  repair_adj,  ///< negative: service paid in advance and not used (immediate or start-of-term change)
+  credit,      ///< negative: prepaid credits applied
+};
+/// "FIXED", "RECURRING", "USAGE", "REPAIR_ADJ", "CREDIT".
+std::string_view to_string(InvoiceItemType t) noexcept;
+
+struct InvoiceItem {
+  InvoiceItemType type = InvoiceItemType::recurring;
+  std::string subscription;         ///< empty for CREDIT items
+  std::string plan;                 ///< empty for CREDIT items
+  std::optional<PhaseType> phase;   ///< FIXED and RECURRING
+  std::string usage;                ///< USAGE: the usage price name
+  Date start;                       ///< service period start (FIXED: the day it is charged)
+  std::optional<Date> end;          ///< service period end, exclusive (absent for FIXED)
+  std::optional<Decimal> quantity;  ///< USAGE: the aggregated quantity billed
+  Decimal amount;                   ///< rounded to the currency's minor unit
+};
+
+struct Invoice {
+  Date date;
+  std::string currency;
+  std::vector<InvoiceItem> items;
+
+  /// The sum of the (already rounded) items.
+  Decimal total() const {
+    Decimal sum;
+    for (const auto& item : items) sum += item.amount;
+    return sum;
+  }
+  bool empty() const noexcept { return items.empty(); }
+};
+
+}  // namespace tollgate

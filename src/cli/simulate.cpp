@@ -1,0 +1,174 @@
+// `tollgate simulate SCENARIO.json`: applies a scenario's events day by day and
+// prints every invoice up to `until`, the refused events and the subscription
+// states, as JSON on stdout.
+
+#include <ostream>
+
+#include <boost/json.hpp>
+
+#include "cli.hpp"
+#include "scenario.hpp"
+#include "tollgate/billing_engine.hpp"
+
+namespace tollgate::cli {
+namespace {
+
+namespace json = boost::json;
+
+struct Refusal {
+  std::size_t event;
+  std::string reason;
+};
+
+Result<Ok> apply(BillingEngine& engine, const ScenarioEvent& e) {
+  auto recorded = [](const Result<Recorded>& r) -> Result<Ok> {
+    if (!r) return unexpected(r.error());
+    return Ok{};
+  };
+  switch (e.type) {
+    case EventType::create:
+      return engine.create_subscription(e.subscription, e.plan, e.date, e.base);
+    case EventType::change: return engine.change_plan(e.subscription, e.plan, e.date, e.policy);
+    case EventType::cancel: return engine.cancel(e.subscription, e.date, e.policy);
+    case EventType::uncancel: return engine.uncancel(e.subscription, e.date);
+    case EventType::pause: return engine.pause(e.subscription, e.date);
+    case EventType::resume: return engine.resume(e.subscription, e.date);
+    case EventType::bill_cycle_day:
+      return engine.change_bill_cycle_day(e.subscription.empty() ? std::nullopt : std::optional(e.subscription),
+                                          e.day, e.date);
+    case EventType::payment_method: return engine.attach_payment_method(e.id, e.date);
+    case EventType::usage:
+      return recorded(engine.record_usage({e.subscription, e.metric, e.quantity, e.date, e.id, e.value_key}));
+    case EventType::credit_purchase: return recorded(engine.purchase_credits(e.package, e.id, e.date));
+    case EventType::credit_grant: return recorded(engine.grant_credits(e.credits, e.id, e.date, e.expires));
+  }
+  return Ok{};
+}
+
+json::object item_json(const InvoiceItem& item, const Currency& currency) {
+  json::object o;
+  o["type"] = to_string(item.type);
+  if (!item.subscription.empty()) o["subscription"] = item.subscription;
+  if (!item.plan.empty()) o["plan"] = item.plan;
+  if (item.phase && item.type != InvoiceItemType::usage) o["phase"] = to_string(*item.phase);
+  if (!item.usage.empty()) o["usage"] = item.usage;
+  if (item.type != InvoiceItemType::credit) o["start"] = to_string(item.start);
+  if (item.end) o["end"] = to_string(*item.end);
+  if (item.quantity) o["quantity"] = item.quantity->to_string();
+  o["amount"] = currency.format(item.amount);
+  return o;
+}
+
+json::object invoice_json(const Invoice& invoice, const Currency& currency) {
+  json::object o;
+  o["date"] = to_string(invoice.date);
+  o["currency"] = invoice.currency;
+  json::array items;
+  for (const auto& item : invoice.items) items.push_back(item_json(item, currency));
+  o["items"] = std::move(items);
+  o["total"] = currency.format(invoice.total());
+  return o;
+}
+
+json::object status_json(const SubscriptionStatus& st) {
+  json::object o;
+  o["id"] = st.id;
+  o["state"] = to_string(st.state);
+  o["plan"] = st.plan;
+  if (st.phase) o["phase"] = to_string(*st.phase);
+  if (st.charged_through) o["charged_through"] = to_string(*st.charged_through);
+  if (st.pending_cancel) o["pending_cancel"] = to_string(*st.pending_cancel);
+  o["entitled"] = st.entitled;
+  return o;
+}
+
+// Pretty-prints JSON with two-space indentation (objects keep insertion order).
+void pretty(std::ostream& out, const json::value& v, int indent = 0) {
+  std::string pad(static_cast<std::size_t>(indent), ' ');
+  if (v.is_object() && !v.get_object().empty()) {
+    out << "{\n";
+    bool first = true;
+    for (const auto& [key, value] : v.get_object()) {
+      out << (first ? "" : ",\n") << pad << "  " << json::serialize(json::string(key)) << ": ";
+      pretty(out, value, indent + 2);
+      first = false;
+    }
+    out << "\n" << pad << "}";
+  } else if (v.is_array() && !v.get_array().empty()) {
+    out << "[\n";
+    bool first = true;
+    for (const auto& value : v.get_array()) {
+      out << (first ? "" : ",\n") << pad << "  ";
+      pretty(out, value, indent + 2);
+      first = false;
+    }
+    out << "\n" << pad << "]";
+  } else {
+    out << json::serialize(v);
+  }
+}
+
+}  // namespace
+
+int simulate(std::span<const std::string_view> args, Streams io) {
+  if (args.size() != 1) {
+    io.err << "usage: tollgate simulate SCENARIO.json\n";
+    return exit_usage;
+  }
+  std::string path(args[0]);
+  auto text = read_file(path);
+  if (!text) {
+    io.err << text.error().message << "\n";
+    return exit_usage;
+  }
+  auto scenario = load_scenario(*text, std::filesystem::path(path).parent_path());
+  if (!scenario) {
+    for (const auto& p : scenario.error()) io.err << to_string(p) << "\n";
+    return exit_usage;
+  }
+  auto opened = BillingEngine::open(scenario->catalog, scenario->rules, scenario->account);
+  if (!opened) {
+    io.err << "account: " << opened.error().message << "\n";
+    return exit_usage;
+  }
+  BillingEngine& engine = *opened;
+  Currency currency = *Currency::of(scenario->account.currency);
+
+  json::array invoices, rejected;
+  const auto& events = scenario->events;
+  std::size_t next = 0;
+  Date day = events.empty() ? scenario->until : events.front().date;
+  for (; day <= scenario->until; day = add_days(day, 1)) {
+    // The day's billing runs first (as a nightly run would), then the day's
+    // events, then billing again for what they made due today; one invoice a date.
+    Invoice today{day, scenario->account.currency, {}};
+    auto bill = [&]() -> bool {
+      auto invoice = engine.invoice(day);
+      if (!invoice) {
+        io.err << to_string(day) << ": " << invoice.error().message << "\n";
+        return false;
+      }
+      today.items.insert(today.items.end(), invoice->items.begin(), invoice->items.end());
+      return true;
+    };
+    if (!bill()) return exit_usage;
+    for (; next < events.size() && events[next].date == day; ++next)
+      if (auto applied = apply(engine, events[next]); !applied)
+        rejected.push_back({{"event", events[next].index}, {"reason", applied.error().message}});
+    if (!bill()) return exit_usage;
+    if (!today.empty()) invoices.push_back(invoice_json(today, currency));
+  }
+
+  json::object out;
+  out["invoices"] = std::move(invoices);
+  out["credits"] = {{"balance", engine.credits().balance(scenario->until).to_string()}};
+  out["rejected"] = std::move(rejected);
+  json::array subs;
+  for (const auto& st : engine.statuses(scenario->until)) subs.push_back(status_json(st));
+  out["subscriptions"] = std::move(subs);
+  pretty(io.out, out);
+  io.out << "\n";
+  return exit_ok;
+}
+
+}  // namespace tollgate::cli

@@ -1,0 +1,406 @@
+#include "tollgate/billing_engine.hpp"
+
+#include <algorithm>
+
+#include "model.hpp"
+
+namespace tollgate {
+
+using detail::EngineState;
+using detail::Span;
+using detail::Subscription;
+
+struct BillingEngine::State : EngineState {
+  using EngineState::EngineState;
+};
+
+namespace {
+
+Unexpected<Error> refused(std::string what, std::string why) {
+  return make_error("refused." + std::move(what), std::move(why));
+}
+
+Unexpected<Error> unknown_subscription(const std::string& id) {
+  return make_error("unknown.subscription", "unknown subscription \"" + id + "\"");
+}
+
+Unexpected<Error> unknown_plan(const std::string& name) {
+  return make_error("unknown.plan", "unknown plan \"" + name + "\"");
+}
+
+// The billing period a plan is known by in the rules: its first recurring price's.
+BillingPeriod plan_billing_period(const Plan& plan) {
+  for (const auto& phase : plan.phases)
+    if (phase.recurring) return phase.recurring->billing_period;
+  return BillingPeriod::no_billing_period;
+}
+
+bool is_ended(const EngineState& s, const Subscription& sub, const Date& on) {
+  auto state = detail::state_at(s, sub, on);
+  return state == SubscriptionState::cancelled || (sub.cancel_effective.has_value());
+}
+
+// Ends a subscription's service on `effective` (cutting its spans there).
+void end_service(Subscription& sub, const Date& effective) {
+  while (sub.spans.size() > 1 && !(sub.last_span().start < effective)) sub.spans.pop_back();
+  Span& last = sub.last_span();
+  if (!last.end || effective < *last.end) last.end = std::max(effective, last.start);
+}
+
+std::vector<Subscription*> addons_of(EngineState& s, const std::string& base_id) {
+  std::vector<Subscription*> out;
+  for (auto& sub : s.subscriptions)
+    if (sub.base && *sub.base == base_id) out.push_back(&sub);
+  return out;
+}
+
+Date start_of(const Subscription& sub) { return sub.spans.front().start; }
+
+}  // namespace
+
+std::string_view to_string(SubscriptionState st) noexcept {
+  switch (st) {
+    case SubscriptionState::pending: return "PENDING";
+    case SubscriptionState::active: return "ACTIVE";
+    case SubscriptionState::blocked: return "BLOCKED";
+    case SubscriptionState::paused: return "PAUSED";
+    case SubscriptionState::cancelled: return "CANCELLED";
+  }
+  return "?";
+}
+
+std::string_view to_string(InvoiceItemType t) noexcept {
+  switch (t) {
+    case InvoiceItemType::fixed: return "FIXED";
+    case InvoiceItemType::recurring: return "RECURRING";
+    case InvoiceItemType::usage: return "USAGE";
+    case InvoiceItemType::repair_adj: return "REPAIR_ADJ";
+    case InvoiceItemType::credit: return "CREDIT";
+  }
+  return "?";
+}
+
+Result<BillingEngine> BillingEngine::open(std::shared_ptr<const Catalog> catalog, RuleSet rules, Account account) {
+  if (std::find(catalog->currencies.begin(), catalog->currencies.end(), account.currency) == catalog->currencies.end())
+    return make_error("engine.currency", "the catalog does not sell in " + account.currency);
+  if (account.bill_cycle_day && (*account.bill_cycle_day < 1 || *account.bill_cycle_day > 31))
+    return make_error("engine.bill_cycle_day", "a bill cycle day is from 1 to 31");
+  auto currency = Currency::of(account.currency);
+  if (!currency) return unexpected(currency.error());
+  auto state = std::make_unique<State>(std::move(catalog), std::move(rules), std::move(account), *currency);
+  return BillingEngine(std::move(state));
+}
+
+BillingEngine::BillingEngine(std::unique_ptr<State> state) : state_(std::move(state)) {}
+BillingEngine::BillingEngine(BillingEngine&&) noexcept = default;
+BillingEngine& BillingEngine::operator=(BillingEngine&&) noexcept = default;
+BillingEngine::~BillingEngine() = default;
+
+namespace {
+
+// Operations must come in date order: the engine bills the past as it was known.
+Result<Ok> check_date(EngineState& s, const Date& on) {
+  if (s.last_operation && on < *s.last_operation)
+    return make_error("engine.date", "date " + to_string(on) + " is before the last operation's date " +
+                                         to_string(*s.last_operation));
+  return Ok{};
+}
+
+void done(EngineState& s, const Date& on) {
+  s.last_operation = on;
+  detail::settle_account_bill_cycle_day(s);
+}
+
+}  // namespace
+
+Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::string& plan_name, const Date& on,
+                                              const std::optional<std::string>& base_id) {
+  EngineState& s = *state_;
+  if (auto ok = check_date(s, on); !ok) return ok;
+  const Plan* plan = s.catalog->find_plan(plan_name);
+  if (!plan) return unknown_plan(plan_name);
+  if (s.find(id)) return refused("duplicate", "subscription \"" + id + "\" already exists");
+  const Product& product = s.catalog->product_of(*plan);
+  Date anchor = on;
+  if (product.category == ProductCategory::add_on) {
+    if (!base_id) return refused("no_base", "add-on plan \"" + plan_name + "\" needs a BASE subscription");
+    const Subscription* base = s.find(*base_id);
+    if (!base) return unknown_subscription(*base_id);
+    if (base->product->category != ProductCategory::base)
+      return refused("not_base", "subscription \"" + *base_id + "\" is not a BASE subscription");
+    if (is_ended(s, *base, on)) return refused("base_cancelled", "BASE subscription \"" + *base_id + "\" is cancelled");
+    if (!product.available_for_base(base->product->name))
+      return refused("not_available", "add-on " + product.name + " is not available for product " + base->product->name);
+    if (s.rules.create_alignment().value == PlanAlignmentCreate::start_of_bundle) anchor = start_of(*base);
+  } else if (base_id) {
+    return refused("not_add_on", "only an ADD_ON subscription joins a base; " + product.name + " is " +
+                                     std::string(to_string(product.category)));
+  }
+  Subscription sub;
+  sub.id = id;
+  sub.product = &product;
+  sub.base = product.category == ProductCategory::add_on ? base_id : std::nullopt;
+  sub.spans.push_back(Span{s.next_span_id++, plan, on, std::nullopt, anchor, false, std::nullopt});
+  s.subscriptions.push_back(std::move(sub));
+  done(s, on);
+  return Ok{};
+}
+
+Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& plan_name, const Date& on,
+                                      std::optional<BillingActionPolicy> policy) {
+  EngineState& s = *state_;
+  if (auto ok = check_date(s, on); !ok) return ok;
+  Subscription* sub = s.find(id);
+  if (!sub) return unknown_subscription(id);
+  const Plan* plan = s.catalog->find_plan(plan_name);
+  if (!plan) return unknown_plan(plan_name);
+  if (is_ended(s, *sub, on)) return refused("cancelled", "subscription \"" + id + "\" is cancelled");
+  auto seg = detail::segment_at(s, *sub, on);
+  if (!seg) return refused("not_active", "subscription \"" + id + "\" is not active on " + to_string(on));
+  const Product& to_product = s.catalog->product_of(*plan);
+  ChangeCase c{seg->phase->type, sub->product->category, detail::case_of(*sub, *seg->phase).billing_period,
+               to_product.category, plan_billing_period(*plan)};
+  auto decided = s.rules.change_policy(c, policy);
+  if (decided.value == BillingActionPolicy::illegal)
+    return refused("illegal", "change from " + std::string(to_string(c.from_product_category)) + " to " +
+                                  std::string(to_string(c.to_product_category)) + " is ILLEGAL under " + decided.source);
+  if (to_product.category != sub->product->category)
+    return refused("category", "a " + std::string(to_string(sub->product->category)) +
+                                   " subscription cannot change to a plan of an " +
+                                   std::string(to_string(to_product.category)) + " product");
+  if (sub->base) {
+    const Subscription* base = s.find(*sub->base);
+    if (base && !to_product.available_for_base(base->product->name))
+      return refused("not_available", "add-on " + to_product.name + " is not available for product " +
+                                          base->product->name);
+  }
+  Date effective = on;
+  if (decided.value == BillingActionPolicy::end_of_term) effective = detail::end_of_term(s, *sub, on);
+  if (decided.value == BillingActionPolicy::start_of_term) effective = detail::start_of_term(s, *sub, on);
+
+  Date anchor = effective;
+  switch (s.rules.change_alignment(c).value) {
+    case PlanAlignmentChange::start_of_subscription: anchor = start_of(*sub); break;
+    case PlanAlignmentChange::start_of_bundle: {
+      const Subscription* base = sub->base ? s.find(*sub->base) : sub;
+      anchor = start_of(base ? *base : *sub);
+      break;
+    }
+    case PlanAlignmentChange::change_of_plan: anchor = effective; break;
+  }
+  end_service(*sub, effective);
+  sub->spans.push_back(Span{s.next_span_id++, plan, effective, std::nullopt, anchor, false, std::nullopt});
+  sub->product = &to_product;
+  // Add-ons that the new base product does not accept end with the change.
+  if (to_product.category == ProductCategory::base)
+    for (Subscription* addon : addons_of(s, id))
+      if (!addon->cancel_effective && !addon->product->available_for_base(to_product.name)) {
+        end_service(*addon, effective);
+        addon->cancel_effective = effective;
+      }
+  done(s, on);
+  return Ok{};
+}
+
+Result<Ok> BillingEngine::cancel(const std::string& id, const Date& on, std::optional<BillingActionPolicy> policy) {
+  EngineState& s = *state_;
+  if (auto ok = check_date(s, on); !ok) return ok;
+  Subscription* sub = s.find(id);
+  if (!sub) return unknown_subscription(id);
+  if (policy == BillingActionPolicy::illegal) return refused("illegal", "a cancel cannot be ILLEGAL");
+  if (sub->cancel_effective)
+    return refused("cancelled", "subscription \"" + id + "\" is already cancelled (effective " +
+                                    to_string(*sub->cancel_effective) + ")");
+  Date effective = on;
+  if (auto seg = detail::segment_at(s, *sub, on)) {
+    auto decided = s.rules.cancel_policy(detail::case_of(*sub, *seg->phase), policy);
+    if (decided.value == BillingActionPolicy::end_of_term) effective = detail::end_of_term(s, *sub, on);
+    if (decided.value == BillingActionPolicy::start_of_term) effective = detail::start_of_term(s, *sub, on);
+  } else if (detail::state_at(s, *sub, on) == SubscriptionState::cancelled) {
+    return refused("cancelled", "subscription \"" + id + "\" has ended");
+  }
+  end_service(*sub, effective);
+  sub->cancel_effective = effective;
+  if (sub->product->category == ProductCategory::base)
+    for (Subscription* addon : addons_of(s, id))
+      if (!addon->cancel_effective) {
+        end_service(*addon, effective);
+        addon->cancel_effective = effective;
+        addon->cancelled_with_base = true;
+      }
+  done(s, on);
+  return Ok{};
+}
+
+Result<Ok> BillingEngine::uncancel(const std::string& id, const Date& on) {
+  EngineState& s = *state_;
+  if (auto ok = check_date(s, on); !ok) return ok;
+  Subscription* sub = s.find(id);
+  if (!sub) return unknown_subscription(id);
+  if (!sub->cancel_effective || !(on < *sub->cancel_effective))
+    return refused("no_pending_cancel", "subscription \"" + id + "\" has no pending cancel to undo");
+  auto reopen = [&](Subscription& x) {
+    x.cancel_effective.reset();
+    x.cancelled_with_base = false;
+    if (!x.paused_since) x.last_span().end.reset();
+  };
+  reopen(*sub);
+  for (Subscription* addon : addons_of(s, id))
+    if (addon->cancelled_with_base) reopen(*addon);
+  done(s, on);
+  return Ok{};
+}
+
+Result<Ok> BillingEngine::pause(const std::string& id, const Date& on) {
+  EngineState& s = *state_;
+  if (auto ok = check_date(s, on); !ok) return ok;
+  Subscription* sub = s.find(id);
+  if (!sub) return unknown_subscription(id);
+  if (detail::state_at(s, *sub, on) != SubscriptionState::active || sub->cancel_effective)
+    return refused("not_active", "only an active subscription can be paused");
+  auto pause_one = [&](Subscription& x, bool with_base) {
+    end_service(x, on);
+    x.paused_since = on;
+    x.paused_with_base = with_base;
+  };
+  pause_one(*sub, false);
+  for (Subscription* addon : addons_of(s, id))
+    if (detail::state_at(s, *addon, on) == SubscriptionState::active && !addon->cancel_effective)
+      pause_one(*addon, true);
+  done(s, on);
+  return Ok{};
+}
+
+Result<Ok> BillingEngine::resume(const std::string& id, const Date& on) {
+  EngineState& s = *state_;
+  if (auto ok = check_date(s, on); !ok) return ok;
+  Subscription* sub = s.find(id);
+  if (!sub) return unknown_subscription(id);
+  if (!sub->paused_since || sub->cancel_effective) return refused("not_paused", "subscription \"" + id + "\" is not paused");
+  auto resume_one = [&](Subscription& x) {
+    const Span& last = x.last_span();
+    x.spans.push_back(Span{s.next_span_id++, last.plan, on, std::nullopt, last.phase_anchor, true, last.bill_cycle_day});
+    x.paused_since.reset();
+    x.paused_with_base = false;
+  };
+  resume_one(*sub);
+  for (Subscription* addon : addons_of(s, id))
+    if (addon->paused_with_base) resume_one(*addon);
+  done(s, on);
+  return Ok{};
+}
+
+Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>& id, int day, const Date& on) {
+  EngineState& s = *state_;
+  if (auto ok = check_date(s, on); !ok) return ok;
+  if (day < 1 || day > 31) return refused("bill_cycle_day", "a bill cycle day is from 1 to 31");
+  // The new day applies from the end of what is already billed: a new span
+  // starts there, so no billed period is re-cut.
+  auto move_to = [&](Subscription& x) {
+    if (x.cancel_effective || x.paused_since) return;
+    Date from = std::max(detail::end_of_term(s, x, on), x.last_span().start);
+    Span& last = x.last_span();
+    if (from == last.start) {
+      last.bill_cycle_day = day;
+      return;
+    }
+    Span next{s.next_span_id++, last.plan, from, last.end, last.phase_anchor, true, day};
+    last.end = from;
+    x.spans.push_back(next);
+  };
+  if (id) {
+    Subscription* sub = s.find(*id);
+    if (!sub) return unknown_subscription(*id);
+    move_to(*sub);
+  } else {
+    s.account.bill_cycle_day = day;
+    for (auto& sub : s.subscriptions)
+      if (auto seg = detail::segment_at(s, sub, on);
+          seg && s.rules.billing_alignment(detail::case_of(sub, *seg->phase)).value == BillingAlignment::account)
+        move_to(sub);
+  }
+  done(s, on);
+  return Ok{};
+}
+
+Result<Ok> BillingEngine::attach_payment_method(const std::string& payment_method_id, const Date& on) {
+  EngineState& s = *state_;
+  if (auto ok = check_date(s, on); !ok) return ok;
+  if (payment_method_id.empty()) return refused("payment_method", "a payment method needs an id");
+  if (!s.payment_method_since) s.payment_method_since = on;
+  done(s, on);
+  return Ok{};
+}
+
+Result<Recorded> BillingEngine::record_usage(const UsageEvent& e) {
+  EngineState& s = *state_;
+  Subscription* sub = s.find(e.subscription);
+  if (!sub) return unknown_subscription(e.subscription);
+  if (sub->usage_ids.contains(e.id)) return Recorded::duplicate;
+  if (e.id.empty()) return refused("usage_id", "a usage event needs an id (its idempotency key)");
+  if (!e.quantity.is_valid() || e.quantity.sign() < 0) return refused("quantity", "a usage quantity cannot be negative");
+  auto seg = detail::segment_at(s, *sub, e.occurred_on);
+  if (!seg || seg->kind != detail::SegmentKind::billable)
+    return refused("not_entitled", "subscription \"" + e.subscription + "\" is " +
+                                       std::string(to_string(detail::state_at(s, *sub, e.occurred_on))) + " on " +
+                                       to_string(e.occurred_on) + ": usage is not accepted");
+  const Plan& plan = *seg->span->plan;
+  bool priced = std::any_of(plan.phases.begin(), plan.phases.end(), [&](const Phase& ph) {
+    return std::any_of(ph.usages.begin(), ph.usages.end(), [&](const UsagePrice& u) { return u.metric == e.metric; });
+  });
+  if (!priced) return refused("metric", "metric \"" + e.metric + "\" is not priced by plan " + plan.name);
+  sub->usage_ids.insert(e.id);
+  sub->usage.push_back({e.occurred_on, e.metric, e.quantity, e.value_key});
+  return Recorded::applied;
+}
+
+Result<Recorded> BillingEngine::purchase_credits(const std::string& package, const std::string& session_id,
+                                                 const Date& on) {
+  EngineState& s = *state_;
+  const CreditPackage* p = s.catalog->find_credit_package(package);
+  if (!p) return make_error("unknown.package", "unknown credit package \"" + package + "\"");
+  if (session_id.empty()) return refused("session", "a credit purchase needs its checkout session id");
+  return s.credits.purchase(*p, session_id, on) ? Recorded::applied : Recorded::duplicate;
+}
+
+Result<Recorded> BillingEngine::grant_credits(const Decimal& credits, const std::string& grant_id, const Date& on,
+                                              const std::optional<Date>& expires) {
+  EngineState& s = *state_;
+  if (!credits.is_valid() || credits.sign() <= 0) return refused("credits", "a grant must be a positive number of credits");
+  if (grant_id.empty()) return refused("grant_id", "a credit grant needs an id");
+  if (expires && !(on < *expires)) return refused("expires", "a grant must expire after the day it is granted");
+  return s.credits.grant(credits, grant_id, on, expires) ? Recorded::applied : Recorded::duplicate;
+}
+
+Result<Invoice> BillingEngine::invoice(const Date& on) { return detail::generate_invoice(*state_, on); }
+
+Result<Invoice> BillingEngine::preview(const Date& on) const {
+  State copy = *state_;  // a dry run works on a copy: nothing is recorded
+  return detail::generate_invoice(copy, on);
+}
+
+std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
+  const EngineState& s = *state_;
+  std::vector<SubscriptionStatus> out;
+  for (const auto& sub : s.subscriptions) {
+    SubscriptionStatus st;
+    st.id = sub.id;
+    st.state = detail::state_at(s, sub, on);
+    st.plan = sub.spans.front().plan->name;
+    for (const auto& span : sub.spans)
+      if (!(on < span.start)) st.plan = span.plan->name;
+    if (auto seg = detail::segment_at(s, sub, on); seg && seg->kind == detail::SegmentKind::billable)
+      st.phase = seg->phase->type;
+    st.charged_through = detail::charged_through(s, sub);
+    if (sub.cancel_effective && on < *sub.cancel_effective) st.pending_cancel = sub.cancel_effective;
+    st.entitled = st.state == SubscriptionState::active;
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+const CreditLedger& BillingEngine::credits() const noexcept { return state_->credits; }
+const Account& BillingEngine::account() const noexcept { return state_->account; }
+const std::vector<Invoice>& BillingEngine::invoices() const noexcept { return state_->invoices; }
+
+}  // namespace tollgate

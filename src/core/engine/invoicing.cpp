@@ -1,0 +1,250 @@
+#include <algorithm>
+
+#include "model.hpp"
+#include "tollgate/billing_period.hpp"
+#include "tollgate/rating.hpp"
+
+namespace tollgate::detail {
+namespace {
+
+// One charge that should be billed, with its exact amount and due date.
+struct Proposal {
+  ItemKey key;
+  InvoiceItem item;
+  Date due;
+  Decimal exact;
+  const UsagePrice* usage_price = nullptr;
+  bool in_advance = false;
+};
+
+// A piece of a billing period inside a segment, measured against the whole
+// BCD-aligned period that contains it.
+struct Piece {
+  Date start;
+  Date end;
+  Decimal fraction;  ///< (end - start) / days of the whole period
+};
+
+// Walks the pieces of `seg` under a billing period; calls `each` until it returns false.
+template <class F>
+void for_each_piece(const Segment& seg, BillingPeriod period, int bcd, const Date& horizon, F each) {
+  BillingCycle cycle(seg.start, period, bcd);
+  Date s = seg.start;
+  while (!seg.end || s < *seg.end) {
+    ServicePeriod whole = cycle.period_containing(s);
+    Date e = whole.end;
+    if (seg.end && *seg.end < e) e = *seg.end;
+    if (!each(Piece{s, e, Decimal(days_between(s, e)) / Decimal(whole.days())})) return;
+    s = e;
+    if (horizon < s) return;  // nothing later can be due yet
+  }
+}
+
+Decimal price_in(const PriceByCurrency& p, const std::string& currency) {
+  auto it = p.find(currency);
+  return it == p.end() ? Decimal(0) : it->second;
+}
+
+void propose_segment(const EngineState& s, const Subscription& sub, const Segment& seg, const Date& horizon,
+                     std::vector<Proposal>& out) {
+  const Phase& phase = *seg.phase;
+  const std::string& currency = s.account.currency;
+  const std::string& plan = seg.span->plan->name;
+  ItemKey base{sub.id, seg.span->id, seg.phase_index, InvoiceItemType::fixed, "", seg.start};
+
+  Decimal fixed = price_in(phase.fixed, currency);
+  if (seg.starts_phase && fixed.sign() > 0 && !(horizon < seg.start)) {
+    InvoiceItem item{InvoiceItemType::fixed, sub.id, plan, phase.type, "", seg.start, std::nullopt, std::nullopt, {}};
+    out.push_back({base, item, seg.start, fixed, nullptr, false});
+  }
+
+  int bcd = bill_cycle_day_of(s, sub, seg);
+  Decimal price = recurring_price(s, phase);
+  if (price.sign() > 0) {
+    bool advance = phase.recurring->billing_mode == BillingMode::in_advance;
+    for_each_piece(seg, phase.recurring->billing_period, bcd, horizon, [&](const Piece& p) {
+      Date due = advance ? p.start : p.end;
+      if (horizon < due) return false;
+      ItemKey key = base;
+      key.type = InvoiceItemType::recurring;
+      key.start = p.start;
+      InvoiceItem item{InvoiceItemType::recurring, sub.id, plan, phase.type, "", p.start, p.end, std::nullopt, {}};
+      out.push_back({key, item, due, price * p.fraction, nullptr, advance});
+      return true;
+    });
+  }
+
+  for (const auto& usage : phase.usages) {
+    for_each_piece(seg, usage.billing_period, bcd, horizon, [&](const Piece& p) {
+      if (horizon < p.end) return false;  // usage is always billed in arrear
+      std::vector<UsageSample> samples;
+      for (const auto& u : sub.usage)
+        if (u.metric == usage.metric && p.start <= u.on && u.on < p.end) samples.push_back({u.quantity, u.value_key});
+      Decimal quantity = aggregate(usage.aggregation, samples);
+      auto amount = rate(usage, currency, quantity, p.fraction);
+      ItemKey key = base;
+      key.type = InvoiceItemType::usage;
+      key.usage = usage.name;
+      key.start = p.start;
+      InvoiceItem item{InvoiceItemType::usage, sub.id, plan, std::nullopt, usage.name, p.start, p.end, quantity, {}};
+      out.push_back({key, item, p.end, amount ? *amount : Decimal::fraction(1, 0), &usage, false});
+      return true;
+    });
+  }
+}
+
+std::vector<Proposal> propose(const EngineState& s, const Subscription& sub, const Date& horizon) {
+  std::vector<Proposal> out;
+  for (const auto& seg : segments_of(s, sub))
+    if (seg.kind == SegmentKind::billable && !(horizon < seg.start)) propose_segment(s, sub, seg, horizon, out);
+  return out;
+}
+
+// Pays a usage item with prepaid credits, as far as they go.
+void apply_credits(EngineState& s, const InvoiceItem& usage_item, const Date& on, Invoice& invoice) {
+  auto unit = s.catalog->credit_unit_price.find(s.account.currency);
+  if (unit == s.catalog->credit_unit_price.end() || unit->second.sign() <= 0) return;
+  Decimal worth = s.credits.balance(on) * unit->second;
+  // Never credit more than the credits are worth: round the worth down.
+  Decimal covered = min(usage_item.amount, worth.round(s.currency.minor_units(), RoundingMode::down));
+  if (covered.sign() <= 0) return;
+  s.credits.consume(covered / unit->second, on,
+                    "usage " + usage_item.usage + " of " + usage_item.subscription + " for [" +
+                        to_string(usage_item.start) + ", " + to_string(*usage_item.end) + ")");
+  InvoiceItem credit;
+  credit.type = InvoiceItemType::credit;
+  credit.start = on;
+  credit.amount = -covered;
+  invoice.items.push_back(credit);
+}
+
+Decimal round_item(const EngineState& s, const Decimal& exact) { return s.currency.round(exact, s.catalog->rounding); }
+
+// New items for one subscription: charges not billed yet and late usage deltas.
+void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, const Date& on, Invoice& invoice) {
+  for (const auto& p : proposals) {
+    InvoiceItem item = p.item;
+    auto found = s.ledger.find(p.key);
+    if (p.key.type == InvoiceItemType::usage) {
+      // Re-rate the whole period; bill what was not billed before (late events).
+      Decimal total = round_item(s, p.exact);
+      Decimal already = found == s.ledger.end() ? Decimal(0) : found->second.amount;
+      Decimal billed_quantity = found == s.ledger.end() ? Decimal(0) : found->second.quantity;
+      item.amount = total - already;
+      item.quantity = *p.item.quantity - billed_quantity;
+      if (found != s.ledger.end() && item.amount.is_zero() && item.quantity->is_zero()) continue;
+      BilledItem& billed = s.ledger[p.key];
+      billed.amount = total;
+      billed.quantity = *p.item.quantity;
+      billed.end = billed.effective_end = *p.item.end;
+      if (item.amount.is_zero() && item.quantity->is_zero()) continue;
+      invoice.items.push_back(item);
+      if (p.usage_price->pay_with_credits && item.amount.sign() > 0) apply_credits(s, item, on, invoice);
+      continue;
+    }
+    if (found != s.ledger.end()) continue;
+    item.amount = round_item(s, p.exact);
+    Date end = p.item.end.value_or(p.item.start);
+    s.ledger[p.key] = BilledItem{item.amount, Decimal(0), end, end, Decimal(0), p.in_advance};
+    if (!item.amount.is_zero()) invoice.items.push_back(item);
+  }
+}
+
+// Repairs: in-advance items whose service was cut short since they were billed.
+void repair_cut_items(EngineState& s, const Subscription& sub, const std::vector<Proposal>& proposals,
+                      Invoice& invoice) {
+  for (auto& [key, billed] : s.ledger) {
+    if (key.subscription != sub.id || key.type != InvoiceItemType::recurring || !billed.in_advance) continue;
+    if (billed.amount.sign() <= 0) continue;  // zero items are never repaired
+    auto still = std::find_if(proposals.begin(), proposals.end(), [&](const Proposal& p) { return p.key == key; });
+    Date covered_end = still == proposals.end() ? key.start : *still->item.end;
+    if (!(covered_end < billed.effective_end)) continue;
+    Decimal unused = billed.amount * Decimal(days_between(covered_end, billed.effective_end)) /
+                     Decimal(days_between(key.start, billed.end));
+    Decimal repair = min(round_item(s, unused), billed.amount - billed.repaired);
+    const Span* span = nullptr;
+    for (const auto& sp : sub.spans)
+      if (sp.id == key.span) span = &sp;
+    InvoiceItem item;
+    item.type = InvoiceItemType::repair_adj;
+    item.subscription = sub.id;
+    item.plan = span ? span->plan->name : "";
+    item.phase = span ? std::optional(span->plan->phases[static_cast<std::size_t>(key.phase)].type) : std::nullopt;
+    item.start = covered_end;
+    item.end = billed.effective_end;
+    item.amount = -repair;
+    billed.effective_end = covered_end;
+    billed.repaired += repair;
+    if (!repair.is_zero()) invoice.items.push_back(item);
+  }
+}
+
+}  // namespace
+
+Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
+  settle_account_bill_cycle_day(s);
+  s.credits.expire_through(on);
+  Invoice invoice{on, s.account.currency, {}};
+  for (const auto& sub : s.subscriptions) {
+    auto proposals = propose(s, sub, on);
+    bill_new_charges(s, proposals, on, invoice);
+    repair_cut_items(s, sub, proposals, invoice);
+  }
+  for (const auto& item : invoice.items)
+    if (!item.amount.is_valid())
+      return make_error("engine.amount", "an amount of subscription " + item.subscription + " cannot be represented");
+  if (!invoice.empty()) s.invoices.push_back(invoice);
+  return invoice;
+}
+
+namespace {
+
+// The in-advance billed item that covers `on`, if any.
+const std::pair<const ItemKey, BilledItem>* paid_period_at(const EngineState& s, const Subscription& sub,
+                                                           const Date& on) {
+  const std::pair<const ItemKey, BilledItem>* found = nullptr;
+  for (const auto& entry : s.ledger) {
+    const auto& [key, billed] = entry;
+    if (key.subscription == sub.id && key.type == InvoiceItemType::recurring && billed.in_advance &&
+        key.start <= on && on < billed.effective_end)
+      found = &entry;
+  }
+  return found;
+}
+
+// The billing period (recurring, else first usage price) of the segment at `on`.
+std::optional<ServicePeriod> billing_period_at(const EngineState& s, const Subscription& sub, const Date& on) {
+  auto seg = segment_at(s, sub, on);
+  if (!seg || seg->kind != SegmentKind::billable) return std::nullopt;
+  std::optional<BillingPeriod> period;
+  if (recurring_price(s, *seg->phase).sign() > 0) period = seg->phase->recurring->billing_period;
+  else if (!seg->phase->usages.empty()) period = seg->phase->usages.front().billing_period;
+  if (!period) return std::nullopt;
+  ServicePeriod whole = BillingCycle(seg->start, *period, bill_cycle_day_of(s, sub, *seg)).period_containing(on);
+  return ServicePeriod{std::max(whole.start, seg->start), whole.end};
+}
+
+}  // namespace
+
+Date end_of_term(const EngineState& s, const Subscription& sub, const Date& on) {
+  if (auto paid = paid_period_at(s, sub, on)) return paid->second.effective_end;
+  if (auto period = billing_period_at(s, sub, on)) return period->end;
+  return on;  // nothing billed and no billing period (a free trial): effective at once
+}
+
+Date start_of_term(const EngineState& s, const Subscription& sub, const Date& on) {
+  if (auto paid = paid_period_at(s, sub, on)) return paid->first.start;
+  if (auto period = billing_period_at(s, sub, on)) return period->start;
+  return on;
+}
+
+std::optional<Date> charged_through(const EngineState& s, const Subscription& sub) {
+  std::optional<Date> through;
+  for (const auto& [key, billed] : s.ledger)
+    if (key.subscription == sub.id && key.type == InvoiceItemType::recurring && billed.amount.sign() > 0 &&
+        (!through || *through < billed.effective_end))
+      through = billed.effective_end;
+  return through;
+}
+
+}  // namespace tollgate::detail

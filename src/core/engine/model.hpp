@@ -1,0 +1,150 @@
+#pragma once
+// Private model of the billing engine.
+//
+// A subscription is a list of *spans*: stretches of one plan, opened by a
+// create, a plan change, a resume or a bill-cycle-day change, and closed by a
+// cancel, a change, a pause. A span expands into *segments*, one per plan
+// phase it covers (plus a BLOCKED segment when a trial ends without a payment
+// method). Billing is computed from segments: what *should* have been billed
+// (the proposal) is compared with what *was* billed (the ledger), and the
+// difference is the next invoice: new items, and repairs of in-advance items
+// whose service was cut short. Recomputing from the facts each time is what
+// makes invoicing idempotent.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "tollgate/billing_engine.hpp"
+
+namespace tollgate::detail {
+
+struct Span {
+  int id = 0;
+  const Plan* plan = nullptr;
+  Date start;
+  std::optional<Date> end;  ///< exclusive; nullopt = until further notice
+  Date phase_anchor;        ///< phase durations are measured from here
+  bool restarted = false;   ///< opened by a resume or a BCD change: phase fixed fees are not charged again
+  std::optional<int> bill_cycle_day;  ///< an explicit BCD for this span
+};
+
+struct UsageRecord {
+  Date on;
+  std::string metric;
+  Decimal quantity;
+  std::string value_key;
+};
+
+struct Subscription {
+  std::string id;
+  const Product* product = nullptr;
+  std::optional<std::string> base;  ///< add-ons: the BASE subscription's id
+  std::vector<Span> spans;
+  std::optional<Date> paused_since;
+  std::optional<Date> cancel_effective;  ///< set by a cancel (also pending END_OF_TERM ones)
+  bool cancelled_with_base = false;
+  bool paused_with_base = false;
+  std::vector<UsageRecord> usage;
+  std::set<std::string> usage_ids;
+
+  const Span& last_span() const { return spans.back(); }
+  Span& last_span() { return spans.back(); }
+};
+
+enum class SegmentKind { billable, blocked };
+
+struct Segment {
+  const Span* span = nullptr;
+  int phase_index = 0;
+  const Phase* phase = nullptr;
+  Date start;
+  std::optional<Date> end;
+  SegmentKind kind = SegmentKind::billable;
+  bool starts_phase = false;  ///< the phase begins here: its fixed fee is due
+
+  bool contains(const Date& d) const { return start <= d && (!end || d < *end); }
+};
+
+/// Identifies one billable charge across invoicing runs.
+struct ItemKey {
+  std::string subscription;
+  int span = 0;
+  int phase = 0;
+  InvoiceItemType type = InvoiceItemType::recurring;
+  std::string usage;
+  Date start;
+
+  friend bool operator==(const ItemKey&, const ItemKey&) = default;
+  friend bool operator<(const ItemKey& a, const ItemKey& b) {
+    auto tie = [](const ItemKey& k) {
+      return std::tie(k.subscription, k.span, k.phase, k.type, k.usage);
+    };
+    if (tie(a) != tie(b)) return tie(a) < tie(b);
+    return a.start < b.start;
+  }
+};
+
+/// What was billed for one key (usage: the running totals of late deltas).
+struct BilledItem {
+  Decimal amount;
+  Decimal quantity;
+  Date end;
+  Date effective_end;  ///< after repairs
+  Decimal repaired;    ///< total already credited back (positive)
+  bool in_advance = false;
+};
+
+struct EngineState {
+  EngineState(std::shared_ptr<const Catalog> c, RuleSet r, Account a, Currency cur)
+      : catalog(std::move(c)), rules(std::move(r)), account(std::move(a)), currency(cur) {}
+
+  std::shared_ptr<const Catalog> catalog;
+  RuleSet rules;
+  Account account;
+  Currency currency;
+  std::optional<Date> payment_method_since;
+  std::optional<Date> last_operation;
+  std::vector<Subscription> subscriptions;  ///< in creation order
+  std::map<ItemKey, BilledItem> ledger;
+  CreditLedger credits;
+  std::vector<Invoice> invoices;
+  int next_span_id = 1;
+
+  Subscription* find(const std::string& id);
+  const Subscription* find(const std::string& id) const;
+};
+
+// --- timeline.cpp ---------------------------------------------------------------
+
+/// The segments of every span of `sub`, in date order.
+std::vector<Segment> segments_of(const EngineState& s, const Subscription& sub);
+/// The segment containing `d`, if any.
+std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub, const Date& d);
+SubscriptionState state_at(const EngineState& s, const Subscription& sub, const Date& d);
+/// The rule case of a subscription in a segment's phase.
+SubscriptionCase case_of(const Subscription& sub, const Phase& phase);
+/// The bill cycle day a segment is billed on.
+int bill_cycle_day_of(const EngineState& s, const Subscription& sub, const Segment& seg);
+/// Sets the account's BCD from its first ACCOUNT-aligned billable date, once.
+void settle_account_bill_cycle_day(EngineState& s);
+/// The recurring price of a phase in the account's currency (0 when none).
+Decimal recurring_price(const EngineState& s, const Phase& phase);
+
+// --- invoicing.cpp --------------------------------------------------------------
+
+/// Bills everything due on or before `on` that the ledger does not hold yet.
+Result<Invoice> generate_invoice(EngineState& s, const Date& on);
+/// The end of the service already paid for at `on` (END_OF_TERM's date), or of
+/// the current billing period when nothing was paid in advance.
+Date end_of_term(const EngineState& s, const Subscription& sub, const Date& on);
+/// The start of the service period billed at `on` (START_OF_TERM's date).
+Date start_of_term(const EngineState& s, const Subscription& sub, const Date& on);
+/// End of the last billed recurring period, after repairs.
+std::optional<Date> charged_through(const EngineState& s, const Subscription& sub);
+
+}  // namespace tollgate::detail

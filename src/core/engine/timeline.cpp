@@ -1,0 +1,190 @@
+#include <algorithm>
+
+#include "model.hpp"
+
+namespace tollgate::detail {
+
+Subscription* EngineState::find(const std::string& id) {
+  auto it = std::find_if(subscriptions.begin(), subscriptions.end(), [&](const auto& s) { return s.id == id; });
+  return it == subscriptions.end() ? nullptr : &*it;
+}
+
+const Subscription* EngineState::find(const std::string& id) const {
+  return const_cast<EngineState*>(this)->find(id);
+}
+
+namespace {
+
+struct PhaseWindow {
+  Date start;
+  std::optional<Date> end;
+};
+
+// Where each phase of a plan falls when measured from `anchor`.
+std::vector<PhaseWindow> phase_windows(const Plan& plan, const Date& anchor) {
+  std::vector<PhaseWindow> windows;
+  Date t = anchor;
+  for (const auto& phase : plan.phases) {
+    PhaseWindow w{t, std::nullopt};
+    if (phase.duration) {
+      t = add_duration(t, *phase.duration);
+      w.end = t;
+    }
+    windows.push_back(w);
+  }
+  return windows;
+}
+
+// Shifts the phases after `index` so that the next one starts on `from`.
+void restart_after(const Plan& plan, std::vector<PhaseWindow>& windows, std::size_t index, const Date& from) {
+  Date t = from;
+  for (std::size_t i = index + 1; i < windows.size(); ++i) {
+    windows[i].start = t;
+    windows[i].end.reset();
+    if (plan.phases[i].duration) windows[i].end = t = add_duration(t, *plan.phases[i].duration);
+  }
+}
+
+std::optional<Date> earlier(const std::optional<Date>& a, const std::optional<Date>& b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+
+void expand_span(const EngineState& s, const Span& span, std::vector<Segment>& out) {
+  const Plan& plan = *span.plan;
+  auto windows = phase_windows(plan, span.phase_anchor);
+  std::optional<PhaseWindow> blocked;
+
+  // REQUIRE_PAYMENT_METHOD: without a payment method when the trial ends, the
+  // subscription is blocked until one arrives; the next phase starts that day.
+  if (plan.after_trial == AfterTrial::require_payment_method) {
+    for (std::size_t i = 0; i + 1 < windows.size(); ++i) {
+      if (plan.phases[i].type != PhaseType::trial) continue;
+      Date trial_end = *windows[i].end;
+      if (!s.payment_method_since || *s.payment_method_since > trial_end) {
+        Date block_start = std::max(trial_end, span.start);
+        blocked = PhaseWindow{block_start, s.payment_method_since};
+        if (s.payment_method_since) {
+          restart_after(plan, windows, i, std::max(*s.payment_method_since, block_start));
+        } else {
+          windows.resize(i + 1);  // nothing after the trial is known yet
+        }
+      }
+      break;
+    }
+  }
+
+  auto add = [&](const PhaseWindow& w, int phase_index, SegmentKind kind) {
+    Date start = std::max(w.start, span.start);
+    std::optional<Date> end = earlier(w.end, span.end);
+    if (end && !(start < *end)) return;
+    Segment seg;
+    seg.span = &span;
+    seg.phase_index = phase_index;
+    seg.phase = &plan.phases[static_cast<std::size_t>(phase_index)];
+    seg.start = start;
+    seg.end = end;
+    seg.kind = kind;
+    seg.starts_phase = kind == SegmentKind::billable && w.start >= span.start && !span.restarted;
+    out.push_back(seg);
+  };
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    add(windows[i], static_cast<int>(i), SegmentKind::billable);
+    if (blocked && plan.phases[i].type == PhaseType::trial) add(*blocked, static_cast<int>(i), SegmentKind::blocked);
+  }
+}
+
+}  // namespace
+
+std::vector<Segment> segments_of(const EngineState& s, const Subscription& sub) {
+  std::vector<Segment> out;
+  for (const auto& span : sub.spans) expand_span(s, span, out);
+  return out;
+}
+
+std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub, const Date& d) {
+  for (const auto& seg : segments_of(s, sub))
+    if (seg.contains(d)) return seg;
+  return std::nullopt;
+}
+
+SubscriptionState state_at(const EngineState& s, const Subscription& sub, const Date& d) {
+  if (d < sub.spans.front().start) return SubscriptionState::pending;
+  if (auto seg = segment_at(s, sub, d))
+    return seg->kind == SegmentKind::blocked ? SubscriptionState::blocked : SubscriptionState::active;
+  if (sub.cancel_effective && d >= *sub.cancel_effective) return SubscriptionState::cancelled;
+  if (sub.paused_since && d >= *sub.paused_since) return SubscriptionState::paused;
+  // Between spans (a pending change not yet started cannot leave a gap), or
+  // after a FIXEDTERM phase ran out.
+  return SubscriptionState::cancelled;
+}
+
+Decimal recurring_price(const EngineState& s, const Phase& phase) {
+  if (!phase.recurring) return Decimal(0);
+  auto it = phase.recurring->price.find(s.account.currency);
+  return it == phase.recurring->price.end() ? Decimal(0) : it->second;
+}
+
+SubscriptionCase case_of(const Subscription& sub, const Phase& phase) {
+  return {sub.product->category, phase.recurring ? phase.recurring->billing_period : BillingPeriod::no_billing_period,
+          phase.type};
+}
+
+namespace {
+
+bool is_charged(const EngineState& s, const Segment& seg) {
+  return seg.kind == SegmentKind::billable && (recurring_price(s, *seg.phase).sign() > 0 || !seg.phase->usages.empty());
+}
+
+// The first billable date of a subscription: its first segment with a non-zero
+// recurring price, or failing that (usage-only plans) with usage prices.
+std::optional<Date> first_billable_date(const EngineState& s, const Subscription& sub, bool account_aligned_only) {
+  std::optional<Date> with_usage;
+  for (const auto& seg : segments_of(s, sub)) {
+    if (!is_charged(s, seg)) continue;
+    if (account_aligned_only &&
+        s.rules.billing_alignment(case_of(sub, *seg.phase)).value != BillingAlignment::account)
+      continue;
+    if (recurring_price(s, *seg.phase).sign() > 0) return seg.start;
+    if (!with_usage) with_usage = seg.start;
+  }
+  return with_usage;
+}
+
+int day_of(const Date& d) { return static_cast<int>(static_cast<unsigned>(d.day())); }
+
+}  // namespace
+
+void settle_account_bill_cycle_day(EngineState& s) {
+  if (s.account.bill_cycle_day) return;
+  std::optional<Date> first;
+  for (const auto& sub : s.subscriptions) {
+    auto d = first_billable_date(s, sub, true);
+    if (d && (!first || *d < *first)) first = d;
+  }
+  if (first) s.account.bill_cycle_day = day_of(*first);
+}
+
+int bill_cycle_day_of(const EngineState& s, const Subscription& sub, const Segment& seg) {
+  if (seg.span->bill_cycle_day) return *seg.span->bill_cycle_day;
+  switch (s.rules.billing_alignment(case_of(sub, *seg.phase)).value) {
+    case BillingAlignment::account:
+      return s.account.bill_cycle_day.value_or(day_of(seg.start));
+    case BillingAlignment::subscription:
+      return day_of(first_billable_date(s, sub, false).value_or(seg.start));
+    case BillingAlignment::bundle: {
+      const Subscription* base = sub.base ? s.find(*sub.base) : nullptr;
+      if (!base) return day_of(seg.start);
+      // The BCD the base is billed on around the add-on's segment start.
+      std::optional<Segment> base_seg;
+      for (const auto& bs : segments_of(s, *base))
+        if (bs.kind == SegmentKind::billable && bs.start <= seg.start) base_seg = bs;
+      if (!base_seg) return day_of(seg.start);
+      return bill_cycle_day_of(s, *base, *base_seg);
+    }
+  }
+  return day_of(seg.start);
+}
+
+}  // namespace tollgate::detail
