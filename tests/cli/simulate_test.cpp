@@ -1,0 +1,194 @@
+// Runs `tollgate simulate` in-process on the example scenarios (copies under
+// tests/data/examples) and compares with their hand-worked expected.json, with
+// the semantics of the shared checker: every expected invoice appears with its
+// date and total, every expected item appears with the listed fields, no other
+// invoice or non-zero item appears, and states and refused events match.
+
+#include <boost/json.hpp>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "cli.hpp"
+#include "tollgate/decimal.hpp"
+
+namespace json = boost::json;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Run tollgate_cli(std::vector<std::string_view> args) {
+  std::istringstream in;
+  std::ostringstream out, err;
+  int code = tollgate::cli::run(args, {in, out, err});
+  return {code, out.str(), err.str()};
+}
+
+std::string data(const std::string& relative) { return std::string(TOLLGATE_TEST_DATA) + "/" + relative; }
+
+tollgate::Decimal dec(const json::value& v) { return *tollgate::Decimal::parse(v.as_string()); }
+
+bool is_nonzero(const json::value& item) {
+  const auto* amount = item.as_object().if_contains("amount");
+  return amount && !dec(*amount).is_zero();
+}
+
+bool item_matches(const json::object& want, const json::object& got) {
+  for (const auto& [key, value] : want) {
+    const json::value* g = got.if_contains(key);
+    if (!g) return false;
+    if (key == "amount" || key == "quantity") {
+      if (!(dec(*g) == dec(value))) return false;
+    } else if (*g != value) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<std::string> compare(const json::object& expected, const json::object& actual) {
+  std::vector<std::string> problems;
+  std::vector<json::object> got;
+  for (const auto& inv : actual.at("invoices").as_array()) {
+    const auto& items = inv.as_object().at("items").as_array();
+    if (std::any_of(items.begin(), items.end(), is_nonzero)) got.push_back(inv.as_object());
+  }
+  for (const auto& w : expected.at("invoices").as_array()) {
+    const auto& want = w.as_object();
+    auto it = std::find_if(got.begin(), got.end(), [&](const json::object& g) { return g.at("date") == want.at("date"); });
+    std::string date(want.at("date").as_string());
+    if (it == got.end()) {
+      problems.push_back("missing invoice " + date);
+      continue;
+    }
+    if (!(dec(it->at("total")) == dec(want.at("total"))))
+      problems.push_back("invoice " + date + ": total " + json::serialize(it->at("total")));
+    std::vector<json::object> items;
+    for (const auto& i : it->at("items").as_array())
+      if (is_nonzero(i)) items.push_back(i.as_object());
+    for (const auto& wi : want.at("items").as_array()) {
+      auto hit = std::find_if(items.begin(), items.end(), [&](const json::object& g) {
+        return item_matches(wi.as_object(), g);
+      });
+      if (hit == items.end()) problems.push_back("invoice " + date + ": no item like " + json::serialize(wi));
+      else items.erase(hit);
+    }
+    for (const auto& extra : items) problems.push_back("invoice " + date + ": unexpected " + json::serialize(extra));
+    got.erase(it);
+  }
+  for (const auto& extra : got) problems.push_back("unexpected invoice " + json::serialize(extra.at("date")));
+  if (const auto* rejected = expected.if_contains("rejected")) {
+    std::vector<std::int64_t> want, have;
+    for (const auto& r : rejected->as_array()) want.push_back(r.at("event").to_number<std::int64_t>());
+    for (const auto& r : actual.at("rejected").as_array()) have.push_back(r.at("event").to_number<std::int64_t>());
+    if (want != have) problems.push_back("rejected events differ: " + json::serialize(actual.at("rejected")));
+  }
+  for (const auto& ws : expected.at("subscriptions").as_array()) {
+    const auto& subs = actual.at("subscriptions").as_array();
+    auto gs = std::find_if(subs.begin(), subs.end(), [&](const json::value& s) { return s.at("id") == ws.at("id"); });
+    if (gs == subs.end()) {
+      problems.push_back("subscription missing: " + json::serialize(ws.at("id")));
+      continue;
+    }
+    for (const auto& [key, value] : ws.as_object())
+      if (gs->as_object().if_contains(key) == nullptr || gs->at(key) != value)
+        problems.push_back("subscription " + json::serialize(ws.at("id")) + ": " + std::string(key));
+  }
+  if (const auto* credits = expected.if_contains("credits"))
+    if (!(dec(actual.at("credits").at("balance")) == dec(credits->at("balance"))))
+      problems.push_back("credit balance " + json::serialize(actual.at("credits").at("balance")));
+  return problems;
+}
+
+std::string read(const std::string& path) {
+  auto text = tollgate::cli::read_file(path);
+  REQUIRE(text.has_value());
+  return *text;
+}
+
+}  // namespace
+
+TEST_CASE("simulate reproduces every example scenario's hand-worked invoices") {
+  for (const char* name : {"addon-rules", "api-metering", "credits", "saas-trial"}) {
+    INFO(name);
+    std::string dir = data(std::string("examples/") + name);
+    Run r = tollgate_cli({"simulate", dir + "/scenario.json"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    auto actual = json::parse(r.out).as_object();
+    auto expected = json::parse(read(dir + "/expected.json")).as_object();
+    auto problems = compare(expected, actual);
+    std::string report;
+    for (const auto& p : problems) report += p + "\n";
+    INFO(report);
+    CHECK(problems.empty());
+  }
+}
+
+TEST_CASE("the comparison itself catches a wrong amount") {
+  std::string dir = data("examples/saas-trial");
+  auto actual = json::parse(tollgate_cli({"simulate", dir + "/scenario.json"}).out).as_object();
+  auto expected = json::parse(read(dir + "/expected.json")).as_object();
+  expected["invoices"].as_array()[0].as_object()["items"].as_array()[0].as_object()["amount"] = "19.36";
+  CHECK_FALSE(compare(expected, actual).empty());
+}
+
+TEST_CASE("simulate's output carries the contract's fields") {
+  Run r = tollgate_cli({"simulate", data("examples/addon-rules/scenario.json")});
+  REQUIRE(r.code == 0);
+  auto out = json::parse(r.out).as_object();
+  const auto& first = out.at("invoices").at(0).as_object();
+  CHECK(first.at("date") == "2024-01-10");
+  CHECK(first.at("currency") == "USD");
+  CHECK(first.at("total") == "21.29");
+  const auto& item = first.at("items").at(0).as_object();
+  CHECK(item.at("type") == "RECURRING");
+  CHECK(item.at("plan") == "pro-monthly");
+  CHECK(item.at("phase") == "EVERGREEN");
+  CHECK(out.at("rejected").at(0).at("reason") == "change from BASE to ADD_ON is ILLEGAL under changePolicy[1]");
+  CHECK(out.at("subscriptions").at(0).at("charged_through") == "2024-03-01");
+  CHECK(out.at("credits").at("balance") == "0");
+}
+
+TEST_CASE("bad scenarios exit 2 with every problem by path") {
+  Run r = tollgate_cli({"simulate", data("invalid/scenario-bad-events.json")});
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err ==
+        "account.time_zone: \"Mars/Base\" is not a known IANA time zone\n"
+        "events[0].plan: unknown plan \"platinum-monthly\"\n"
+        "events[1].date: 2024-01-01 is before the previous event's date 2024-01-03 (events must not go backwards)\n"
+        "events[2].subscription: unknown subscription \"s9\" (no earlier create event)\n"
+        "events[3].quantity: \"1e3\" is not a decimal number (digits, optionally '-' first and one '.' between digits)\n"
+        "events[4].type: unknown value \"upgrade\" (expected one of create, change, cancel, uncancel, pause, resume, "
+        "bill_cycle_day, payment_method, usage, credit_purchase, credit_grant)\n"
+        "events[5].colour: unknown field\n");
+  Run missing_catalog = tollgate_cli({"simulate", data("invalid/scenario-missing-catalog.json")});
+  CHECK(missing_catalog.code == 2);
+  CHECK(missing_catalog.err.find("catalog: ") == 0);
+  CHECK(missing_catalog.err.find("cannot read") != std::string::npos);
+  CHECK(tollgate_cli({"simulate", data("invalid/malformed.json")}).code == 2);
+  CHECK(tollgate_cli({"simulate"}).code == 2);
+}
+
+TEST_CASE("refused events are listed and the scenario goes on") {
+  Run r = tollgate_cli({"simulate", data("scenarios/refusals.json")});
+  REQUIRE(r.code == 0);
+  auto out = json::parse(r.out).as_object();
+  const auto& rejected = out.at("rejected").as_array();
+  REQUIRE(rejected.size() == 2);
+  CHECK(rejected[0].at("event") == 2);
+  CHECK(rejected[0].at("reason") == "subscription \"s1\" is already cancelled (effective 2024-01-20)");
+  CHECK(rejected[1].at("event") == 3);
+  // The refused usage is dated after the cancel: the subscription is not entitled.
+  CHECK(rejected[1].at("reason") == "subscription \"s1\" is CANCELLED on 2024-01-25: usage is not accepted");
+  // Only the first invoice and the repair: 31.00 for January, then -31.00 x 12/31 = -12.00.
+  const auto& invoices = out.at("invoices").as_array();
+  REQUIRE(invoices.size() == 2);
+  CHECK(invoices[1].at("total") == "-12.00");
+}
