@@ -55,7 +55,8 @@ class Harness {
   }
 
   /// On day `d`: the day's billing run, then the operation, then billing again.
-  Result<Ok> on(const Date& d, const std::function<Result<Ok>(BillingEngine&)>& op) {
+  template <class Operation>
+  auto on(const Date& d, Operation op) {
     if (next_day_) bill_through(add_days(d, -1));
     bill(d);
     auto r = op(*engine_);
