@@ -428,3 +428,31 @@ TEST_CASE("invoicing twice for the same date adds nothing; a preview records not
   CHECK(e.invoice(2024_y / 2 / 1)->empty());
   CHECK(e.preview(2024_y / 2 / 1)->empty());
 }
+
+TEST_CASE("a bill cycle day change applies from the end of the period already billed") {
+  // BCD 1 -> 15 requested Jan 10: January stays as billed; from Feb 1 the new day applies:
+  // [Feb 1, Feb 15) against [Jan 15, Feb 15) = 14/31: 10.00 x 14/31 = 4.516... -> 4.52.
+  SECTION("one subscription") {
+    Harness h = harness(1);
+    ON(h, 2024_y / 1 / 1, create_subscription("s", "std", 2024_y / 1 / 1));
+    ON(h, 2024_y / 1 / 10, change_bill_cycle_day(std::string("s"), 15, 2024_y / 1 / 10));
+    h.bill_through(2024_y / 2 / 15);
+    CHECK(h.lines() == Lines{"2024-01-01 RECURRING s 2024-01-01..2024-02-01 10.00",
+                             "2024-02-01 RECURRING s 2024-02-01..2024-02-15 4.52",
+                             "2024-02-15 RECURRING s 2024-02-15..2024-03-15 10.00"});
+  }
+  SECTION("the account, for its ACCOUNT-aligned subscriptions") {
+    Harness h = harness(1);
+    ON(h, 2024_y / 1 / 1, create_subscription("s", "std", 2024_y / 1 / 1));
+    ON(h, 2024_y / 1 / 10, change_bill_cycle_day(std::nullopt, 15, 2024_y / 1 / 10));
+    CHECK(h.engine().account().bill_cycle_day == 15);
+    h.bill_through(2024_y / 2 / 15);
+    CHECK(h.lines() == Lines{"2024-01-01 RECURRING s 2024-01-01..2024-02-01 10.00",
+                             "2024-02-01 RECURRING s 2024-02-01..2024-02-15 4.52",
+                             "2024-02-15 RECURRING s 2024-02-15..2024-03-15 10.00"});
+  }
+  SECTION("a day outside 1-31 is refused") {
+    Harness h = harness(1);
+    CHECK(h.engine().change_bill_cycle_day(std::nullopt, 32, 2024_y / 1 / 1).error().code == "refused.bill_cycle_day");
+  }
+}

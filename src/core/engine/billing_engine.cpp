@@ -56,6 +56,12 @@ std::vector<Subscription*> addons_of(EngineState& s, const std::string& base_id)
 
 Date start_of(const Subscription& sub) { return sub.spans.front().start; }
 
+bool has_billed(const EngineState& s, const Subscription& sub, const Span& span) {
+  return std::any_of(s.ledger.begin(), s.ledger.end(), [&](const auto& entry) {
+    return entry.first.subscription == sub.id && entry.first.span == span.id;
+  });
+}
+
 }  // namespace
 
 std::string_view to_string(SubscriptionState st) noexcept {
@@ -140,7 +146,7 @@ Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::
   sub.id = id;
   sub.product = &product;
   sub.base = product.category == ProductCategory::add_on ? base_id : std::nullopt;
-  sub.spans.push_back(Span{s.next_span_id++, plan, on, std::nullopt, anchor, false, std::nullopt});
+  sub.spans.push_back(Span{s.next_span_id++, plan, on, std::nullopt, anchor, false, std::nullopt, std::nullopt});
   s.subscriptions.push_back(std::move(sub));
   done(s, on);
   return Ok{};
@@ -189,7 +195,7 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
     case PlanAlignmentChange::change_of_plan: anchor = effective; break;
   }
   end_service(*sub, effective);
-  sub->spans.push_back(Span{s.next_span_id++, plan, effective, std::nullopt, anchor, false, std::nullopt});
+  sub->spans.push_back(Span{s.next_span_id++, plan, effective, std::nullopt, anchor, false, std::nullopt, std::nullopt});
   sub->product = &to_product;
   // Add-ons that the new base product does not accept end with the change.
   if (to_product.category == ProductCategory::base)
@@ -279,7 +285,7 @@ Result<Ok> BillingEngine::resume(const std::string& id, const Date& on) {
   if (!sub->paused_since || sub->cancel_effective) return refused("not_paused", "subscription \"" + id + "\" is not paused");
   auto resume_one = [&](Subscription& x) {
     const Span& last = x.last_span();
-    x.spans.push_back(Span{s.next_span_id++, last.plan, on, std::nullopt, last.phase_anchor, true, last.bill_cycle_day});
+    x.spans.push_back(Span{s.next_span_id++, last.plan, on, std::nullopt, last.phase_anchor, true, last.bill_cycle_day, std::nullopt});
     x.paused_since.reset();
     x.paused_with_base = false;
   };
@@ -296,28 +302,37 @@ Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>
   if (day < 1 || day > 31) return refused("bill_cycle_day", "a bill cycle day is from 1 to 31");
   // The new day applies from the end of what is already billed: a new span
   // starts there, so no billed period is re-cut.
-  auto move_to = [&](Subscription& x) {
+  // `explicit_day` pins the new span to the day; otherwise it follows the account's.
+  auto move_to = [&](Subscription& x, std::optional<int> explicit_day) {
     if (x.cancel_effective || x.paused_since) return;
     Date from = std::max(detail::end_of_term(s, x, on), x.last_span().start);
     Span& last = x.last_span();
     if (from == last.start) {
-      last.bill_cycle_day = day;
+      last.bill_cycle_day = explicit_day;
+      last.account_bill_cycle_day.reset();
       return;
     }
-    Span next{s.next_span_id++, last.plan, from, last.end, last.phase_anchor, true, day};
+    Span next{s.next_span_id++, last.plan, from, last.end, last.phase_anchor, true, explicit_day, std::nullopt};
     last.end = from;
     x.spans.push_back(next);
   };
   if (id) {
     Subscription* sub = s.find(*id);
     if (!sub) return unknown_subscription(*id);
-    move_to(*sub);
+    move_to(*sub, day);
   } else {
-    s.account.bill_cycle_day = day;
+    // Spans that billed under the old day keep it; the rest follow the new one.
+    if (auto old = s.account.bill_cycle_day)
+      for (auto& sub : s.subscriptions)
+        for (auto& span : sub.spans)
+          if (!span.account_bill_cycle_day && has_billed(s, sub, span)) span.account_bill_cycle_day = *old;
+    std::vector<Subscription*> aligned;
     for (auto& sub : s.subscriptions)
       if (auto seg = detail::segment_at(s, sub, on);
           seg && s.rules.billing_alignment(detail::case_of(sub, *seg->phase)).value == BillingAlignment::account)
-        move_to(sub);
+        aligned.push_back(&sub);
+    s.account.bill_cycle_day = day;
+    for (Subscription* sub : aligned) move_to(*sub, std::nullopt);
   }
   done(s, on);
   return Ok{};

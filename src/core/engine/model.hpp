@@ -31,6 +31,9 @@ struct Span {
   Date phase_anchor;        ///< phase durations are measured from here
   bool restarted = false;   ///< opened by a resume or a BCD change: phase fixed fees are not charged again
   std::optional<int> bill_cycle_day;  ///< an explicit BCD for this span
+  /// The account BCD this span keeps after the account's BCD changed (set on
+  /// spans that billed under the old day, so billed periods are never re-cut).
+  std::optional<int> account_bill_cycle_day;
 };
 
 struct UsageRecord {

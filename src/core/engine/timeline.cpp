@@ -170,6 +170,7 @@ int bill_cycle_day_of(const EngineState& s, const Subscription& sub, const Segme
   if (seg.span->bill_cycle_day) return *seg.span->bill_cycle_day;
   switch (s.rules.billing_alignment(case_of(sub, *seg.phase)).value) {
     case BillingAlignment::account:
+      if (seg.span->account_bill_cycle_day) return *seg.span->account_bill_cycle_day;
       return s.account.bill_cycle_day.value_or(day_of(seg.start));
     case BillingAlignment::subscription:
       return day_of(first_billable_date(s, sub, false).value_or(seg.start));
