@@ -1,21 +1,41 @@
 #include "tollgate/decimal.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace tollgate {
 namespace {
 
 int128_t abs128(int128_t v) { return v < 0 ? -v : v; }
 
+constexpr int128_t kMax64 = static_cast<int128_t>(UINT64_MAX);
+
+// Binary GCD on 64 bits: no division at all (Stein's algorithm).
+std::uint64_t gcd64(std::uint64_t a, std::uint64_t b) {
+  if (a == 0) return b;
+  if (b == 0) return a;
+  int shift = __builtin_ctzll(a | b);
+  a >>= __builtin_ctzll(a);
+  do {
+    b >>= __builtin_ctzll(b);
+    if (a > b) std::swap(a, b);
+    b -= a;
+  } while (b != 0);
+  return a << shift;
+}
+
+// Euclid on 128 bits until both fit in 64, then the fast path: amounts and
+// day fractions almost always fit in 64 bits from the start.
 int128_t gcd128(int128_t a, int128_t b) {
   a = abs128(a);
   b = abs128(b);
-  while (b != 0) {
+  while (b != 0 && (a > kMax64 || b > kMax64)) {
     int128_t t = a % b;
     a = b;
     b = t;
   }
-  return a;
+  if (b == 0) return a;
+  return static_cast<int128_t>(gcd64(static_cast<std::uint64_t>(a), static_cast<std::uint64_t>(b)));
 }
 
 bool checked_mul(int128_t a, int128_t b, int128_t& out) { return !__builtin_mul_overflow(a, b, &out); }
@@ -81,6 +101,7 @@ std::strong_ordering compare_fractions(int128_t n1, int128_t d1, int128_t n2, in
 
 Decimal Decimal::make(int128_t n, int128_t d) noexcept {
   if (d == 0) return invalid();
+  if (d == 1) return Decimal(n, 1, 0);
   if (d < 0) {
     n = -n;
     d = -d;
@@ -153,6 +174,8 @@ Decimal operator+(const Decimal& a, const Decimal& b) noexcept {
     if (!checked_add(a.num_, b.num_, n)) return Decimal::invalid();
     return Decimal::make(n, a.den_);
   }
+  if (a.num_ == 0) return b;
+  if (b.num_ == 0) return a;
   int128_t g = gcd128(a.den_, b.den_);
   int128_t x, y, n, d;
   if (!checked_mul(a.num_, b.den_ / g, x) || !checked_mul(b.num_, a.den_ / g, y) ||
@@ -165,6 +188,12 @@ Decimal operator-(const Decimal& a, const Decimal& b) noexcept { return a + (-b)
 
 Decimal operator*(const Decimal& a, const Decimal& b) noexcept {
   if (!a.is_valid() || !b.is_valid()) return Decimal::invalid();
+  if (a.num_ == 0 || b.num_ == 0) return Decimal();
+  if (a.den_ == 1 && b.den_ == 1) {
+    int128_t n;
+    if (!checked_mul(a.num_, b.num_, n)) return Decimal::invalid();
+    return Decimal(n, 1, 0);
+  }
   int128_t g1 = gcd128(a.num_, b.den_), g2 = gcd128(b.num_, a.den_);
   if (g1 == 0) g1 = 1;
   if (g2 == 0) g2 = 1;
@@ -182,6 +211,8 @@ Decimal operator/(const Decimal& a, const Decimal& b) noexcept {
 std::partial_ordering operator<=>(const Decimal& a, const Decimal& b) noexcept {
   if (!a.is_valid() || !b.is_valid()) return std::partial_ordering::unordered;
   if (a.den_ == b.den_) return a.num_ <=> b.num_;
+  int128_t left, right;  // a/b < c/d  <=>  a*d < c*b, when neither product overflows
+  if (checked_mul(a.num_, b.den_, left) && checked_mul(b.num_, a.den_, right)) return left <=> right;
   return compare_fractions(a.num_, a.den_, b.num_, b.den_);
 }
 

@@ -129,3 +129,22 @@ TEST_CASE("aggregations") {
   CHECK(aggregate(Aggregation::max, {}) == d("0"));
   CHECK(aggregate(Aggregation::latest, {}) == d("0"));
 }
+
+TEST_CASE("the fixed-point path for whole quantities agrees with the exact fraction path") {
+  // Whole quantities take the integer path; q + 1/2 takes the general one. Inside one
+  // tier the price is linear, so rate(q + 1/2) must be the mean of rate(q) and rate(q + 1).
+  auto p = tiered(UsageModel::graduated, {tier("1000", "0", "5.00"), tier("10000", "0.0125"),
+                                          tier("100000", "0.0085", "1.25"), tier(std::nullopt, "0.000000000001")});
+  Rater rater = *Rater::compile(p, "USD");
+  for (std::int64_t q : {1, 17, 999, 1001, 4321, 9999, 10001, 55555, 99999, 100001, 123456789}) {
+    INFO(q);
+    Decimal at = rater.rate(Decimal(q)), next = rater.rate(Decimal(q + 1));
+    Decimal half = rater.rate(Decimal(q) + Decimal::fraction(1, 2));
+    CHECK(half == (at + next) / Decimal(2));
+  }
+  // A whole quantity by hand: 1000 x 0 + 5.00 + 9000 x 0.0125 + 2000 x 0.0085 + 1.25 = 5 + 112.5 + 17 + 1.25.
+  CHECK(rater.rate(Decimal(12000)) == d("135.75"));
+  auto v = Rater::compile(tiered(UsageModel::volume, stripe_tiers()), "USD");
+  CHECK(v->rate(Decimal(6)) == d("39"));
+  CHECK(v->rate(d("6.5")) == d("42.25"));
+}
