@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the release preset and runs the benchmarks; each figure has its
+# baseline beside it. Extra arguments go to every benchmark binary
+# (e.g. --benchmark_min_time=0.05 for a quick run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/setup.sh
+if ! dpkg-query -W -f='${Status}' libbenchmark-dev 2>/dev/null | grep -q "install ok installed"; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libbenchmark-dev
+  else
+    echo "bench: run as root: apt-get install -y libbenchmark-dev" >&2
+    exit 1
+  fi
+fi
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)" --target rating_bench
+build/release/bench/rating_bench "$@"
