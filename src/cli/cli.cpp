@@ -46,6 +46,7 @@ int run(std::span<const std::string_view> args, Streams io) {
     return exit_ok;
   }
   if (command == "simulate") return simulate(rest, io);
+  if (command == "webhook-verify") return webhook_verify(rest, io);
   if (command == "validate-catalog") return validate_catalog(rest, io);
   if (command == "validate-rules") return validate_rules(rest, io);
   io.err << "tollgate: unknown command \"" << command << "\"\n" << kUsage;

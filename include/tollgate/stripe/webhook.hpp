@@ -1,0 +1,47 @@
+#pragma once
+// Stripe webhook signatures: verify the raw bytes before anything parses them.
+//
+// Stripe signs "<t>.<raw body>" with HMAC-SHA256 keyed by the endpoint's whole
+// `whsec_...` secret and sends `Stripe-Signature: t=<unix>,v1=<hex>[,v1=...]`.
+// The verdict agrees with Stripe's official SDK on every case of its test
+// vectors: any v1 may match, v0 is ignored, hex is lower case, items are split
+// on ',' exactly (no spaces), the comparison is constant-time, and a timestamp
+// older than the tolerance is refused (one from the future is accepted, as the
+// SDK does).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "tollgate/result.hpp"
+
+namespace tollgate::stripe {
+
+struct WebhookError {
+  enum Kind {
+    malformed_header,  ///< no timestamp or no signatures in the header
+    no_v1_signature,   ///< no signature with the v1 scheme
+    mismatch,          ///< no v1 signature matches the payload
+    too_old,           ///< timestamp outside the tolerance
+  } kind;
+  std::string message;  ///< never contains the secret
+};
+
+struct WebhookVerification {
+  std::int64_t tolerance_seconds = 300;  ///< 0 disables the timestamp check
+  std::int64_t now_unix = 0;             ///< the current time, in Unix seconds
+};
+
+/// Verifies a `Stripe-Signature` header against the raw request body.
+/// Returns the signed timestamp on success.
+Result<std::int64_t, WebhookError> verify_webhook(std::string_view payload, std::string_view signature_header,
+                                                  std::string_view secret, const WebhookVerification& options);
+
+/// The `Stripe-Signature` header Stripe would send for `payload` at `timestamp`
+/// (for tests and for local webhook delivery).
+std::string sign_webhook(std::string_view payload, std::string_view secret, std::int64_t timestamp);
+
+/// Lower-case hex HMAC-SHA256 of `message` keyed by `key`.
+std::string hmac_sha256_hex(std::string_view key, std::string_view message);
+
+}  // namespace tollgate::stripe

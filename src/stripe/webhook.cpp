@@ -1,0 +1,91 @@
+#include "tollgate/stripe/webhook.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <charconv>
+#include <optional>
+#include <vector>
+
+namespace tollgate::stripe {
+namespace {
+
+Unexpected<WebhookError> fail(WebhookError::Kind kind, std::string message) {
+  return {WebhookError{kind, std::move(message)}};
+}
+
+struct ParsedHeader {
+  std::optional<std::int64_t> timestamp;
+  std::vector<std::string_view> v1;
+};
+
+// Splits on ',' and each item at its first '=', exactly as the SDK does: a
+// space after a comma makes the key " v1", which is not a v1 signature.
+ParsedHeader parse_header(std::string_view header) {
+  ParsedHeader parsed;
+  while (!header.empty()) {
+    std::size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
+    if (key == "t") {
+      std::int64_t t = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), t);
+      if (ec == std::errc() && end == value.data() + value.size()) parsed.timestamp = t;
+    } else if (key == "v1") {
+      parsed.v1.push_back(value);
+    }
+  }
+  return parsed;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  // The length of a hex SHA-256 is public; only the content is compared in constant time.
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
+       message.size(), digest, &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(2 * length, '0');
+  for (unsigned int i = 0; i < length; ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+std::string sign_webhook(std::string_view payload, std::string_view secret, std::int64_t timestamp) {
+  std::string signed_payload = std::to_string(timestamp) + "." + std::string(payload);
+  return "t=" + std::to_string(timestamp) + ",v1=" + hmac_sha256_hex(secret, signed_payload);
+}
+
+Result<std::int64_t, WebhookError> verify_webhook(std::string_view payload, std::string_view signature_header,
+                                                  std::string_view secret, const WebhookVerification& options) {
+  ParsedHeader header = parse_header(signature_header);
+  if (!header.timestamp)
+    return fail(WebhookError::malformed_header, "unable to extract the timestamp from the Stripe-Signature header");
+  if (header.v1.empty())
+    return fail(WebhookError::no_v1_signature, "no signature with the v1 scheme in the Stripe-Signature header");
+  std::string signed_payload = std::to_string(*header.timestamp) + "." + std::string(payload);
+  std::string expected = hmac_sha256_hex(secret, signed_payload);
+  bool matched = false;
+  for (std::string_view candidate : header.v1) matched |= constant_time_equal(expected, candidate);
+  if (!matched)
+    return fail(WebhookError::mismatch,
+                "no signature matches the payload (is it the raw request body, and the endpoint's secret?)");
+  if (options.tolerance_seconds > 0 && options.now_unix - *header.timestamp > options.tolerance_seconds)
+    return fail(WebhookError::too_old, "timestamp " + std::to_string(*header.timestamp) + " is outside the tolerance of " +
+                                           std::to_string(options.tolerance_seconds) + " s");
+  return *header.timestamp;
+}
+
+}  // namespace tollgate::stripe
