@@ -1,0 +1,77 @@
+#pragma once
+// StripeProvider: PaymentProvider over Stripe's REST API.
+//
+// It follows Stripe's SDKs: form-encoded requests, `Authorization: Bearer`, a
+// pinned `Stripe-Version`, an `Idempotency-Key` on every POST that is reused
+// across retries, success judged by the HTTP status, retries on connection
+// errors, 409, 5xx and `Stripe-Should-Retry: true` (never when it is
+// "false", not on 429 unless told), with exponential backoff and jitter.
+// Bring any HttpTransport; tollgate::stripe_beast ships one.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tollgate/http_transport.hpp"
+#include "tollgate/payment_provider.hpp"
+#include "tollgate/stripe/form.hpp"
+
+namespace tollgate::stripe {
+
+struct StripeConfig {
+  std::string secret_key;  ///< sk_test_... or sk_live_... (never logged)
+  std::string api_base = "https://api.stripe.com";
+  std::string api_version = "2026-10-28.endive";
+  int max_retries = 2;  ///< the retry budget of one request
+  std::chrono::milliseconds initial_backoff{500};
+  std::chrono::milliseconds max_backoff{5'000};
+  std::chrono::milliseconds timeout{30'000};
+  /// How the provider waits between retries (tests record instead of sleeping).
+  std::function<void(std::chrono::milliseconds)> sleep;
+};
+
+/// Stripe's zero-decimal currencies (amounts are sent in whole units).
+bool is_zero_decimal(std::string_view currency);
+/// An amount in the currency's smallest unit as Stripe counts it (cents; yen).
+/// Errors: "stripe.amount" when the amount is not a whole number of them.
+Result<std::int64_t> to_minor_units(const Money& money);
+/// A unit price in minor units with up to 12 decimals ("0.45" for 0.0045 USD).
+std::string minor_unit_decimal(const Decimal& price, std::string_view currency);
+
+class StripeProvider final : public PaymentProvider {
+ public:
+  /// Errors: "stripe.config" for a key that is not sk_/rk_, or a live key
+  /// pointed at plain HTTP.
+  static Result<std::unique_ptr<StripeProvider>> create(StripeConfig config, HttpTransport& transport);
+
+  std::string_view name() const override { return "stripe"; }
+  ProviderResult<ProviderCustomer> create_customer(const CustomerInfo& info) override;
+  ProviderResult<ProviderCustomer> update_customer(const std::string& customer_id, const CustomerInfo& info) override;
+  ProviderResult<SetupSession> start_payment_method_setup(const SetupRequest& request) override;
+  ProviderResult<SetupOutcome> payment_method_setup_result(const std::string& session_id) override;
+  ProviderResult<CheckoutSession> start_credit_purchase(const CreditPurchaseRequest& request) override;
+  ProviderResult<ChargeOutcome> charge(const ChargeRequest& request) override;
+  ProviderResult<RefundOutcome> refund(const RefundRequest& request) override;
+  ProviderResult<CatalogMapping> publish_catalog(const Catalog& catalog, std::string_view currency) override;
+  ProviderResult<Ok> report_usage(const UsageReport& report) override;
+
+  /// Every customer, following `starting_after` across pages.
+  ProviderResult<std::vector<ProviderCustomer>> list_customers(int page_size = 100);
+
+  /// One API call with the provider's retries: the response body on a 2xx.
+  /// `idempotency_key` is generated for a POST when empty.
+  ProviderResult<std::string> call(const std::string& method, const std::string& path, const Form& form,
+                                   std::string idempotency_key = {});
+
+ private:
+  StripeProvider(StripeConfig config, HttpTransport& transport);
+  std::chrono::milliseconds backoff(int retry);
+
+  StripeConfig config_;
+  HttpTransport& transport_;
+  std::uint64_t jitter_state_;
+};
+
+}  // namespace tollgate::stripe

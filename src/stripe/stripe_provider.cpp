@@ -1,0 +1,466 @@
+#include "tollgate/stripe/stripe_provider.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <random>
+#include <thread>
+
+#include "tollgate/billing_period.hpp"
+
+namespace tollgate::stripe {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::array<std::string_view, 16> kZeroDecimal{"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA",
+                                                        "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"};
+
+std::string upper(std::string_view s) {
+  std::string u(s);
+  std::transform(u.begin(), u.end(), u.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return u;
+}
+
+std::string lower(std::string_view s) {
+  std::string l(s);
+  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return l;
+}
+
+int stripe_digits(std::string_view currency) {
+  if (is_zero_decimal(currency)) return 0;
+  auto c = Currency::of(upper(currency));
+  return c ? c->minor_units() : 2;
+}
+
+Decimal pow10(int digits) {
+  Decimal p(1);
+  for (int i = 0; i < digits; ++i) p *= Decimal(10);
+  return p;
+}
+
+Unexpected<ProviderError> local_error(std::string code, std::string message) {
+  return {ProviderError{0, "invalid_request_error", std::move(code), "", std::move(message), "", false}};
+}
+
+ProviderError error_from(const HttpResponse& r) {
+  ProviderError e;
+  e.http_status = r.status;
+  e.request_id = r.header("Request-Id").value_or("");
+  boost::system::error_code ec;
+  json::value body = json::parse(r.body, ec);
+  const json::object* err = nullptr;
+  if (!ec && body.is_object())
+    if (const json::value* v = body.get_object().if_contains("error"); v && v->is_object()) err = &v->get_object();
+  auto field = [&](const char* name) -> std::string {
+    if (!err) return {};
+    const json::value* v = err->if_contains(name);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  e.type = err ? field("type") : "api_error";
+  e.code = field("code");
+  e.decline_code = field("decline_code");
+  e.message = err ? field("message") : "HTTP " + std::to_string(r.status) + " without a Stripe error body";
+  e.retryable = r.status == 409 || r.status >= 500 || r.header("Stripe-Should-Retry") == "true";
+  if (r.header("Stripe-Should-Retry") == "false") e.retryable = false;
+  return e;
+}
+
+// Whether a response should be retried, by Stripe's rules.
+bool should_retry(const HttpResponse& r) {
+  auto hint = r.header("Stripe-Should-Retry");
+  if (hint == "false") return false;
+  if (hint == "true") return true;
+  return r.status == 409 || r.status >= 500;
+}
+
+Result<json::object> parse_object(const std::string& body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return make_error("stripe.response", "Stripe answered 2xx with a body that is not a JSON object");
+  return std::move(v.get_object());
+}
+
+std::string str(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v && v->is_string()) return std::string(v->get_string());
+  if (v && v->is_object())  // an expanded object: its id
+    if (const json::value* id = v->get_object().if_contains("id"); id && id->is_string())
+      return std::string(id->get_string());
+  return {};
+}
+
+// Runs a call and parses the 2xx body as an object.
+template <class F>
+auto with_object(ProviderResult<std::string> body, F f) -> decltype(f(std::declval<const json::object&>())) {
+  if (!body) return unexpected(std::move(body).error());
+  auto object = parse_object(*body);
+  if (!object)
+    return unexpected(ProviderError{200, "api_error", "invalid_json", "", object.error().message, "", true});
+  return f(*object);
+}
+
+// splitmix64: idempotency keys and jitter need spread, not secrecy.
+std::uint64_t next_random(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::string random_hex(std::uint64_t& state) {
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(next_random(state)),
+                static_cast<unsigned long long>(next_random(state)));
+  return buf;
+}
+
+Form metadata_form(const ProviderMetadata& m) {
+  Form f;
+  for (const auto& [k, v] : m) f.set(k, v);
+  return f;
+}
+
+// Stripe's recurring interval for a billing period.
+Form recurring_interval(BillingPeriod p) {
+  Form f;
+  PeriodLength len = length_of(p);
+  if (len.months % 12 == 0 && len.months > 0) {
+    f.set("interval", "year").set("interval_count", len.months / 12);
+  } else if (len.months > 0) {
+    f.set("interval", "month").set("interval_count", len.months);
+  } else if (len.days % 7 == 0) {
+    f.set("interval", "week").set("interval_count", len.days / 7);
+  } else {
+    f.set("interval", "day").set("interval_count", len.days);
+  }
+  return f;
+}
+
+}  // namespace
+
+bool is_zero_decimal(std::string_view currency) {
+  std::string u = upper(currency);
+  return std::find(kZeroDecimal.begin(), kZeroDecimal.end(), u) != kZeroDecimal.end();
+}
+
+Result<std::int64_t> to_minor_units(const Money& money) {
+  Decimal minor = money.amount() * pow10(stripe_digits(money.currency().code()));
+  auto whole = minor.to_int64();
+  if (!whole)
+    return make_error("stripe.amount", money.to_string() + " is not a whole number of the currency's smallest unit");
+  return *whole;
+}
+
+std::string minor_unit_decimal(const Decimal& price, std::string_view currency) {
+  return (price * pow10(stripe_digits(currency))).to_string();
+}
+
+StripeProvider::StripeProvider(StripeConfig config, HttpTransport& transport)
+    : config_(std::move(config)), transport_(transport), jitter_state_(std::random_device{}()) {
+  if (!config_.sleep) config_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+}
+
+Result<std::unique_ptr<StripeProvider>> StripeProvider::create(StripeConfig config, HttpTransport& transport) {
+  const std::string& key = config.secret_key;
+  bool live = key.rfind("sk_live_", 0) == 0 || key.rfind("rk_live_", 0) == 0;
+  if (key.rfind("sk_", 0) != 0 && key.rfind("rk_", 0) != 0)
+    return make_error("stripe.config", "the Stripe key must be a secret (sk_...) or restricted (rk_...) key");
+  if (live && config.api_base.rfind("https://", 0) != 0)
+    return make_error("stripe.config", "a live key is only ever sent over HTTPS");
+  return std::unique_ptr<StripeProvider>(new StripeProvider(std::move(config), transport));
+}
+
+std::chrono::milliseconds StripeProvider::backoff(int retry) {
+  // 0.5 s doubling to the 5 s cap, times a jitter in [0.5, 1), never below the initial delay.
+  auto base = std::min<long long>(config_.initial_backoff.count() << std::min(retry - 1, 20), config_.max_backoff.count());
+  double jitter = 0.5 + 0.5 * static_cast<double>(next_random(jitter_state_) >> 11) / 9007199254740992.0;  // [0.5, 1)
+  auto delay = static_cast<long long>(static_cast<double>(base) * jitter);
+  return std::chrono::milliseconds(std::max<long long>(delay, config_.initial_backoff.count()));
+}
+
+ProviderResult<std::string> StripeProvider::call(const std::string& method, const std::string& path, const Form& form,
+                                                 std::string idempotency_key) {
+  HttpRequest request;
+  request.method = method;
+  request.url = config_.api_base + path;
+  request.timeout = config_.timeout;
+  std::string encoded = form.encode();
+  if (method == "GET") {
+    if (!encoded.empty()) request.url += "?" + encoded;
+  } else {
+    request.body = std::move(encoded);
+    request.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+  }
+  request.headers.push_back({"Authorization", "Bearer " + config_.secret_key});
+  request.headers.push_back({"Stripe-Version", config_.api_version});
+  request.headers.push_back({"User-Agent", "tollgate"});
+  if (method == "POST") {
+    // One key for the logical request, reused by every retry: Stripe replays the first outcome.
+    if (idempotency_key.empty()) idempotency_key = "tollgate-" + random_hex(jitter_state_);
+    request.headers.push_back({"Idempotency-Key", idempotency_key});
+  }
+  for (int attempt = 0;; ++attempt) {
+    auto response = transport_.send(request);
+    bool retry;
+    ProviderError failure;
+    if (!response) {
+      const TransportError& t = response.error();
+      retry = t.kind == TransportErrorKind::connect || t.kind == TransportErrorKind::timeout ||
+              t.kind == TransportErrorKind::io;
+      const char* code = t.kind == TransportErrorKind::timeout ? "timeout"
+                         : t.kind == TransportErrorKind::tls   ? "tls"
+                         : t.kind == TransportErrorKind::refused ? "refused"
+                                                                 : "connection";
+      failure = ProviderError{0, "transport", code, "", t.message, "", retry};
+    } else if (response->status >= 200 && response->status < 300) {
+      return std::move(response->body);
+    } else {
+      retry = should_retry(*response);
+      failure = error_from(*response);
+    }
+    if (!retry || attempt >= config_.max_retries) return unexpected(std::move(failure));
+    config_.sleep(backoff(attempt + 1));
+  }
+}
+
+ProviderResult<ProviderCustomer> StripeProvider::create_customer(const CustomerInfo& info) {
+  Form f;
+  if (!info.email.empty()) f.set("email", info.email);
+  if (!info.name.empty()) f.set("name", info.name);
+  ProviderMetadata m = info.metadata;
+  m["tollgate_account"] = info.account_id;
+  f.set("metadata", metadata_form(m));
+  return with_object(call("POST", "/v1/customers", f, "tollgate-customer-" + info.account_id),
+                     [&](const json::object& o) -> ProviderResult<ProviderCustomer> {
+                       return ProviderCustomer{str(o, "id"), info.account_id};
+                     });
+}
+
+ProviderResult<ProviderCustomer> StripeProvider::update_customer(const std::string& customer_id,
+                                                                 const CustomerInfo& info) {
+  Form f;
+  if (!info.email.empty()) f.set("email", info.email);
+  if (!info.name.empty()) f.set("name", info.name);
+  ProviderMetadata m = info.metadata;
+  m["tollgate_account"] = info.account_id;
+  f.set("metadata", metadata_form(m));
+  return with_object(call("POST", "/v1/customers/" + percent_encode(customer_id), f),
+                     [&](const json::object& o) -> ProviderResult<ProviderCustomer> {
+                       return ProviderCustomer{str(o, "id"), info.account_id};
+                     });
+}
+
+ProviderResult<SetupSession> StripeProvider::start_payment_method_setup(const SetupRequest& r) {
+  Form f;
+  f.set("mode", "setup").set("customer", r.customer_id).set("currency", lower(r.currency));
+  f.set("success_url", r.success_url).set("cancel_url", r.cancel_url);
+  f.set("client_reference_id", r.account_id);
+  f.set("metadata", Form().set("tollgate_account", r.account_id));
+  f.set("setup_intent_data", Form().set("metadata", Form().set("tollgate_account", r.account_id)));
+  return with_object(call("POST", "/v1/checkout/sessions", f), [](const json::object& o) -> ProviderResult<SetupSession> {
+    return SetupSession{str(o, "id"), str(o, "url")};
+  });
+}
+
+ProviderResult<SetupOutcome> StripeProvider::payment_method_setup_result(const std::string& session_id) {
+  Form f;
+  f.append("expand", "setup_intent");
+  return with_object(
+      call("GET", "/v1/checkout/sessions/" + percent_encode(session_id), f),
+      [](const json::object& o) -> ProviderResult<SetupOutcome> {
+        SetupOutcome out;
+        const json::value* si = o.if_contains("setup_intent");
+        std::string status = si && si->is_object() ? str(si->get_object(), "status") : "";
+        if (status == "succeeded") {
+          out.status = SetupStatus::succeeded;
+          out.payment_method_id = str(si->get_object(), "payment_method");
+        } else if (status == "canceled" || str(o, "status") == "expired") {
+          out.status = SetupStatus::failed;
+        }
+        return out;
+      });
+}
+
+ProviderResult<CheckoutSession> StripeProvider::start_credit_purchase(const CreditPurchaseRequest& r) {
+  auto amount = to_minor_units(r.price);
+  if (!amount) return local_error("amount", amount.error().message);
+  Form product;
+  product.set("name", r.package);
+  Form price;
+  price.set("currency", lower(r.price.currency().code())).set("unit_amount", *amount).set("product_data", product);
+  Form item;
+  item.set("price_data", price).set("quantity", 1);
+  Form meta;
+  meta.set("tollgate_account", r.account_id).set("tollgate_package", r.package).set("credits", r.credits.to_string());
+  Form f;
+  f.set("mode", "payment");
+  if (!r.customer_id.empty()) f.set("customer", r.customer_id);
+  f.append("line_items", item).set("success_url", r.success_url).set("cancel_url", r.cancel_url);
+  f.set("client_reference_id", r.account_id).set("metadata", meta);
+  f.set("payment_intent_data", Form().set("metadata", meta));
+  return with_object(call("POST", "/v1/checkout/sessions", f),
+                     [](const json::object& o) -> ProviderResult<CheckoutSession> {
+                       return CheckoutSession{str(o, "id"), str(o, "url")};
+                     });
+}
+
+ProviderResult<ChargeOutcome> StripeProvider::charge(const ChargeRequest& r) {
+  auto amount = to_minor_units(r.amount);
+  if (!amount) return local_error("amount", amount.error().message);
+  Form f;
+  f.set("amount", *amount).set("currency", lower(r.amount.currency().code()));
+  f.set("customer", r.customer_id).set("payment_method", r.payment_method_id);
+  f.set("off_session", true).set("confirm", true);
+  if (!r.description.empty()) f.set("description", r.description);
+  f.set("metadata", Form().set("tollgate_invoice", r.invoice_id).set("tollgate_attempt", r.attempt));
+  return with_object(call("POST", "/v1/payment_intents", f, charge_idempotency_key(r)),
+                     [](const json::object& o) -> ProviderResult<ChargeOutcome> {
+                       std::string status = str(o, "status");
+                       ChargeStatus s = status == "succeeded"         ? ChargeStatus::succeeded
+                                        : status == "requires_action" ? ChargeStatus::requires_action
+                                        : status == "canceled" || status == "requires_payment_method"
+                                            ? ChargeStatus::failed
+                                            : ChargeStatus::pending;
+                       return ChargeOutcome{str(o, "id"), s};
+                     });
+}
+
+ProviderResult<RefundOutcome> StripeProvider::refund(const RefundRequest& r) {
+  Form f;
+  f.set("payment_intent", r.charge_id);
+  if (r.amount) {
+    auto amount = to_minor_units(*r.amount);
+    if (!amount) return local_error("amount", amount.error().message);
+    f.set("amount", *amount);
+  }
+  return with_object(call("POST", "/v1/refunds", f, r.idempotency_key),
+                     [](const json::object& o) -> ProviderResult<RefundOutcome> {
+                       return RefundOutcome{str(o, "id"), str(o, "status")};
+                     });
+}
+
+ProviderResult<Ok> StripeProvider::report_usage(const UsageReport& r) {
+  Form payload;
+  payload.set("stripe_customer_id", r.customer_id).set("value", r.quantity.to_string());
+  Form f;
+  f.set("event_name", r.metric).set("payload", payload).set("identifier", r.identifier);
+  if (r.timestamp) f.set("timestamp", r.timestamp);
+  auto body = call("POST", "/v1/billing/meter_events", f, "tollgate-usage-" + r.identifier);
+  if (!body) return unexpected(std::move(body).error());
+  return Ok{};
+}
+
+ProviderResult<std::vector<ProviderCustomer>> StripeProvider::list_customers(int page_size) {
+  std::vector<ProviderCustomer> all;
+  std::string after;
+  for (;;) {
+    Form f;
+    f.set("limit", page_size);
+    if (!after.empty()) f.set("starting_after", after);
+    auto body = call("GET", "/v1/customers", f);
+    if (!body) return unexpected(std::move(body).error());
+    auto page = parse_object(*body);
+    if (!page) return unexpected(ProviderError{200, "api_error", "invalid_json", "", page.error().message, "", true});
+    const json::value* data = page->if_contains("data");
+    if (!data || !data->is_array()) break;
+    for (const auto& c : data->get_array()) {
+      if (!c.is_object()) continue;
+      std::string account;
+      if (const json::value* m = c.get_object().if_contains("metadata"); m && m->is_object())
+        account = str(m->get_object(), "tollgate_account");
+      all.push_back({str(c.get_object(), "id"), account});
+    }
+    const json::value* more = page->if_contains("has_more");
+    if (!more || !more->is_bool() || !more->get_bool() || data->get_array().empty()) break;
+    after = all.back().id;
+  }
+  return all;
+}
+
+ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& catalog, std::string_view currency) {
+  CatalogMapping mapping;
+  std::string cur = lower(currency), prefix = "tollgate-publish-" + catalog.name + "-";
+  auto created_id = [](ProviderResult<std::string> body) -> ProviderResult<std::string> {
+    return with_object(std::move(body), [](const json::object& o) -> ProviderResult<std::string> { return str(o, "id"); });
+  };
+  for (const auto& product : catalog.products) {
+    Form f;
+    f.set("name", product.name).set("metadata", Form().set("tollgate_product", product.name));
+    auto id = created_id(call("POST", "/v1/products", f, prefix + "product-" + product.name));
+    if (!id) return unexpected(std::move(id).error());
+    mapping.products[product.name] = *id;
+  }
+  for (const auto& plan : catalog.plans) {
+    const std::string& product_id = mapping.products[plan.product];
+    for (std::size_t i = 0; i < plan.phases.size(); ++i) {
+      const Phase& phase = plan.phases[i];
+      std::string key = plan.name + "/" + std::to_string(i);
+      if (phase.recurring && phase.recurring->price.contains(currency)) {
+        Form f;
+        f.set("product", product_id).set("currency", cur);
+        f.set("unit_amount_decimal", minor_unit_decimal(phase.recurring->price.find(currency)->second, currency));
+        f.set("recurring", recurring_interval(phase.recurring->billing_period));
+        f.set("metadata", Form().set("tollgate_plan", plan.name).set("tollgate_phase", std::string(to_string(phase.type))));
+        auto id = created_id(call("POST", "/v1/prices", f, prefix + "price-" + key + "/recurring"));
+        if (!id) return unexpected(std::move(id).error());
+        mapping.prices[key + "/recurring"] = *id;
+      }
+      for (const auto& usage : phase.usages) {
+        if (!mapping.meters.contains(usage.metric)) {
+          const char* formula = usage.aggregation == Aggregation::count    ? "count"
+                                : usage.aggregation == Aggregation::latest ? "last"
+                                                                           : "sum";
+          Form m;
+          m.set("display_name", usage.metric).set("event_name", usage.metric);
+          m.set("default_aggregation", Form().set("formula", formula));
+          auto meter = created_id(call("POST", "/v1/billing/meters", m, prefix + "meter-" + usage.metric));
+          if (!meter) return unexpected(std::move(meter).error());
+          mapping.meters[usage.metric] = *meter;
+        }
+        Form recurring = recurring_interval(usage.billing_period);
+        recurring.set("usage_type", "metered").set("meter", mapping.meters[usage.metric]);
+        Form f;
+        f.set("product", product_id).set("currency", cur).set("recurring", recurring);
+        auto amount = [&](const PriceByCurrency& p) {
+          auto it = p.find(currency);
+          return minor_unit_decimal(it == p.end() ? Decimal(0) : it->second, currency);
+        };
+        switch (usage.model) {
+          case UsageModel::per_unit: f.set("unit_amount_decimal", amount(usage.unit_price)); break;
+          case UsageModel::package:
+            f.set("unit_amount_decimal", amount(usage.package_price));
+            f.set("transform_quantity", Form().set("divide_by", usage.package_size.to_string())
+                                            .set("round", usage.package_rounding == PackageRounding::up ? "up" : "down"));
+            break;
+          case UsageModel::graduated:
+          case UsageModel::volume:
+            f.set("billing_scheme", "tiered").set("tiers_mode", usage.model == UsageModel::volume ? "volume" : "graduated");
+            for (const auto& t : usage.tiers) {
+              Form tier;
+              tier.set("up_to", t.up_to ? t.up_to->to_string() : "inf");
+              tier.set("unit_amount_decimal", amount(t.unit_price)).set("flat_amount_decimal", amount(t.flat_price));
+              f.append("tiers", tier);
+            }
+            break;
+          case UsageModel::overage:
+            // The allowance is a free first tier (Stripe has no prorated allowance: the
+            // engine's invoice stays the reference for partial periods).
+            f.set("billing_scheme", "tiered").set("tiers_mode", "graduated");
+            f.append("tiers", Form().set("up_to", usage.included.to_string()).set("unit_amount_decimal", "0"));
+            f.append("tiers", Form().set("up_to", "inf").set("unit_amount_decimal", amount(usage.unit_price)));
+            break;
+        }
+        f.set("metadata", Form().set("tollgate_plan", plan.name).set("tollgate_usage", usage.name));
+        auto id = created_id(call("POST", "/v1/prices", f, prefix + "price-" + key + "/" + usage.name));
+        if (!id) return unexpected(std::move(id).error());
+        mapping.prices[key + "/" + usage.name] = *id;
+      }
+    }
+  }
+  return mapping;
+}
+
+}  // namespace tollgate::stripe
