@@ -7,6 +7,9 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev catch2 libhowardhinnant-date-dev libsqlite3-dev libssl-dev
 )
 
+# Node.js runs the provider tests' loopback peers; Debian's package will do where the machine has none.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

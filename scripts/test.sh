@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 preset="${TOLLGATE_PRESET:-dev}"
 
 ./scripts/setup.sh
+# The provider tests' loopback peers (Stripe's SDK, a Stripe mock): exact versions from the lock file.
+if [ ! -d tests/peers/node_modules ] || [ tests/peers/package-lock.json -nt tests/peers/node_modules ]; then
+  (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
+fi
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$(nproc)"
 ctest --preset "$preset" -j "$(nproc)"

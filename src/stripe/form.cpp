@@ -60,8 +60,8 @@ Form& Form::append(std::string_view key, Form nested) {
 
 namespace {
 
-// Percent-encodes a full key but leaves the nesting brackets readable, as the
-// SDK does after encoding ("metadata%5Bk%5D" -> "metadata[k]").
+// Percent-encodes a key or value but leaves brackets readable, as the SDK does
+// after encoding ("metadata%5Bk%5D" -> "metadata[k]"; values too).
 std::string encode_key(const std::string& key) {
   std::string encoded = percent_encode(key), out;
   for (std::size_t i = 0; i < encoded.size(); ++i) {
@@ -87,7 +87,7 @@ void Form::encode_into(std::string& out, const std::string& prefix) const {
     std::string key;
     void operator()(const std::string& scalar) const {
       if (!out.empty()) out.push_back('&');
-      out += encode_key(key) + "=" + percent_encode(scalar);
+      out += encode_key(key) + "=" + encode_key(scalar);
     }
     void operator()(const Form& nested) const { nested.encode_into(out, key); }
     void operator()(const std::vector<std::shared_ptr<Node>>& items) const {
