@@ -88,4 +88,16 @@ Result<std::int64_t, WebhookError> verify_webhook(std::string_view payload, std:
   return *header.timestamp;
 }
 
+WebhookReceipt handle_webhook(std::string_view payload, std::string_view signature_header, std::string_view secret,
+                              const WebhookVerification& options, EventInbox& inbox,
+                              const std::function<Result<Ok>(const Event&)>& apply) {
+  auto verified = verify_webhook(payload, signature_header, secret, options);
+  if (!verified) return {400, std::nullopt, "", verified.error().message};
+  auto event = parse_event(payload);
+  if (!event) return {400, std::nullopt, "", event.error().message};
+  auto delivered = inbox.apply_once(event->id, [&] { return apply(*event); });
+  if (!delivered) return {500, std::nullopt, event->id, delivered.error().message};
+  return {200, *delivered, event->id, ""};
+}
+
 }  // namespace tollgate::stripe

@@ -49,3 +49,44 @@ TEST_CASE("HMAC-SHA256 matches the RFC 4231 test case 2") {
   CHECK(hmac_sha256_hex("Jefe", "what do ya want for nothing?") ==
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
+
+TEST_CASE("handle_webhook applies an event once, however often it is delivered") {
+  const std::string secret = "whsec_inbox";
+  const std::string payload = R"({"id":"evt_credit_1","object":"event","type":"checkout.session.completed",
+    "data":{"object":{"id":"cs_test_a1","object":"checkout.session","payment_status":"paid","metadata":{"credits":"50"}}}})";
+  std::string header = sign_webhook(payload, secret, 1700000000);
+  WebhookVerification at{300, 1700000010};
+  tollgate::MemoryEventInbox inbox;
+  int credited = 0;
+  auto credit = [&](const Event& e) -> tollgate::Result<tollgate::Ok> {
+    credited += std::stoi(std::get<CheckoutSessionEvent>(e.data).metadata.at("credits"));
+    return tollgate::Ok{};
+  };
+  for (int delivery = 0; delivery < 3; ++delivery) {
+    auto receipt = handle_webhook(payload, header, secret, at, inbox, credit);
+    CHECK(receipt.http_status == 200);
+    CHECK(receipt.event_id == "evt_credit_1");
+    CHECK(receipt.delivery == (delivery == 0 ? tollgate::Delivery::applied : tollgate::Delivery::duplicate));
+  }
+  CHECK(credited == 50);
+  auto forged = handle_webhook(payload, header, "whsec_other", at, inbox, credit);
+  CHECK(forged.http_status == 400);
+  CHECK(forged.message.find("whsec") == std::string::npos);
+}
+
+TEST_CASE("a failed effect is not recorded, so Stripe's retry applies it") {
+  const std::string payload = R"({"id":"evt_2","object":"event","type":"invoice.paid","data":{"object":{"id":"in_1"}}})";
+  std::string header = sign_webhook(payload, "whsec_x", 1700000000);
+  tollgate::MemoryEventInbox inbox;
+  bool database_up = false;
+  int applied = 0;
+  auto apply = [&](const Event&) -> tollgate::Result<tollgate::Ok> {
+    if (!database_up) return tollgate::make_error("store.unavailable", "the database is down");
+    ++applied;
+    return tollgate::Ok{};
+  };
+  CHECK(handle_webhook(payload, header, "whsec_x", {300, 1700000001}, inbox, apply).http_status == 500);
+  database_up = true;
+  CHECK(handle_webhook(payload, header, "whsec_x", {300, 1700000002}, inbox, apply).http_status == 200);
+  CHECK(applied == 1);
+}
