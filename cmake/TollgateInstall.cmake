@@ -1,0 +1,32 @@
+# Install rules: headers, libraries, the CMake package and a pkg-config file.
+include(CMakePackageConfigHelpers)
+
+set(TOLLGATE_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/tollgate")
+
+set(TOLLGATE_INSTALLED_TARGETS tollgate_core tollgate_all)
+if(TOLLGATE_WITH_STRIPE)
+  list(APPEND TOLLGATE_INSTALLED_TARGETS tollgate_stripe tollgate_stripe_beast)
+endif()
+install(TARGETS ${TOLLGATE_INSTALLED_TARGETS}
+  EXPORT tollgateTargets
+  ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+  LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+  RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}"
+  INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/tollgate" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(FILES "${PROJECT_BINARY_DIR}/generated/include/tollgate/version.hpp"
+  DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/tollgate")
+if(TARGET tollgate)
+  install(TARGETS tollgate RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+endif()
+
+install(EXPORT tollgateTargets NAMESPACE tollgate:: DESTINATION "${TOLLGATE_CMAKE_DIR}")
+configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/tollgateConfig.cmake.in"
+  "${PROJECT_BINARY_DIR}/tollgateConfig.cmake" INSTALL_DESTINATION "${TOLLGATE_CMAKE_DIR}")
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/tollgateConfigVersion.cmake"
+  VERSION "${PROJECT_VERSION}" COMPATIBILITY SameMajorVersion)
+install(FILES "${PROJECT_BINARY_DIR}/tollgateConfig.cmake" "${PROJECT_BINARY_DIR}/tollgateConfigVersion.cmake"
+  DESTINATION "${TOLLGATE_CMAKE_DIR}")
+
+configure_file("${PROJECT_SOURCE_DIR}/cmake/tollgate.pc.in" "${PROJECT_BINARY_DIR}/tollgate.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/tollgate.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")

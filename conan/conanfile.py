@@ -1,0 +1,61 @@
+from conan import ConanFile
+from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
+from conan.tools.files import copy
+
+
+class TollgateConan(ConanFile):
+    name = "tollgate"
+    version = "0.1.0"
+    license = "MIT"
+    description = "Embeddable C++20 billing library: catalogs, subscriptions, proration, usage, credits, Stripe"
+    topics = ("billing", "subscriptions", "stripe", "invoicing")
+    settings = "os", "compiler", "build_type", "arch"
+    options = {"shared": [True, False], "fPIC": [True, False], "with_stripe": [True, False]}
+    default_options = {"shared": False, "fPIC": True, "with_stripe": True}
+    exports_sources = "../CMakeLists.txt", "../cmake/*", "../include/*", "../src/*", "../LICENSE"
+
+    def config_options(self):
+        if self.settings.os == "Windows":
+            del self.options.fPIC
+
+    def requirements(self):
+        self.requires("boost/1.81.0", transitive_headers=True)
+        self.requires("date/3.0.1", transitive_headers=True)
+        if self.options.with_stripe:
+            self.requires("openssl/[>=3 <4]")
+
+    def layout(self):
+        cmake_layout(self)
+
+    def generate(self):
+        tc = CMakeToolchain(self)
+        # The same options Tollgate's own consumer test builds with (tests/CMakeLists.txt).
+        tc.variables["TOLLGATE_BUILD_TESTS"] = False
+        tc.variables["TOLLGATE_BUILD_CLI"] = False
+        tc.variables["TOLLGATE_INSTALL"] = True
+        tc.variables["TOLLGATE_WERROR"] = False
+        tc.variables["TOLLGATE_WITH_STRIPE"] = bool(self.options.with_stripe)
+        tc.generate()
+        CMakeDeps(self).generate()
+
+    def build(self):
+        cmake = CMake(self)
+        cmake.configure()
+        cmake.build()
+
+    def package(self):
+        copy(self, "LICENSE", self.source_folder, f"{self.package_folder}/licenses")
+        CMake(self).install()
+
+    def package_info(self):
+        self.cpp_info.set_property("cmake_file_name", "tollgate")
+        self.cpp_info.set_property("cmake_target_name", "tollgate::tollgate")
+        core = self.cpp_info.components["core"]
+        core.libs = ["tollgate_core"]
+        core.requires = ["boost::json", "date::date-tz"]
+        core.set_property("cmake_target_name", "tollgate::core")
+        if self.options.with_stripe:
+            stripe = self.cpp_info.components["stripe"]
+            stripe.libs = ["tollgate_stripe_beast", "tollgate_stripe"]
+            stripe.requires = ["core", "openssl::openssl", "boost::headers"]
+            stripe.set_property("cmake_target_name", "tollgate::stripe")
