@@ -82,6 +82,14 @@ class BillingEngine {
   Result<Invoice> preview(const Date& on) const;
 
   std::vector<SubscriptionStatus> statuses(const Date& on) const;
+
+  /// Whether `units` more of `metric` may be used on `on` by a subscription whose
+  /// usage price is paid with credits: the credits left must cover the current
+  /// period's usage so far plus these units. Prices not paid with credits always
+  /// answer true while the subscription is entitled.
+  /// Errors: "unknown.subscription"; "refused.metric" when the plan does not price it.
+  Result<bool> can_consume(const std::string& subscription, const std::string& metric, const Decimal& units,
+                           const Date& on) const;
   const CreditLedger& credits() const noexcept;
   const Account& account() const noexcept;
   /// Every invoice recorded so far, in date order.

@@ -37,6 +37,8 @@ const std::string kCatalog = std::string(R"({"name": "engine-tests", "currencies
       "recurring": {"billing_period": "ANNUAL", "price": {"USD": "366.00", "EUR": "366.00"}}}]},
     {"name": "trial15", "product": "Pro", "phases": [{"type": "TRIAL", "duration": {"unit": "DAYS", "length": 15}},
       {"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "price": {"USD": "31.00", "EUR": "31.00"}}}]},
+    {"name": "trial15-gold", "product": "Pro", "phases": [{"type": "TRIAL", "duration": {"unit": "DAYS", "length": 15}},
+      {"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "price": {"USD": "62.00", "EUR": "62.00"}}}]},
     {"name": "card-required", "product": "Pro", "after_trial": "REQUIRE_PAYMENT_METHOD",
      "phases": [{"type": "TRIAL", "duration": {"unit": "DAYS", "length": 14}},
       {"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "price": {"USD": "31.00", "EUR": "31.00"}}}]},
@@ -454,5 +456,25 @@ TEST_CASE("a bill cycle day change applies from the end of the period already bi
   SECTION("a day outside 1-31 is refused") {
     Harness h = harness(1);
     CHECK(h.engine().change_bill_cycle_day(std::nullopt, 32, 2024_y / 1 / 1).error().code == "refused.bill_cycle_day");
+  }
+}
+
+TEST_CASE("change alignment: a change during a trial keeps or restarts the trial") {
+  // trial15 from Jan 3 ends Jan 18; the change to trial15-gold is requested Jan 10, IMMEDIATE.
+  SECTION("START_OF_SUBSCRIPTION: the new plan's phases count from Jan 3, so its trial still ends Jan 18") {
+    Harness h = harness(1, R"({"changeAlignment": [{"planAlignmentChange": "START_OF_SUBSCRIPTION"}]})");
+    ON(h, 2024_y / 1 / 3, create_subscription("s", "trial15", 2024_y / 1 / 3));
+    ON(h, 2024_y / 1 / 10, change_plan("s", "trial15-gold", 2024_y / 1 / 10, BillingActionPolicy::immediate));
+    h.bill_through(2024_y / 1 / 31);
+    // [Jan 18, Feb 1) = 14/31 of 62.00 = 28.00
+    CHECK(h.lines() == Lines{"2024-01-18 RECURRING s 2024-01-18..2024-02-01 28.00"});
+  }
+  SECTION("CHANGE_OF_PLAN: the phases start over on Jan 10, so the trial ends Jan 25") {
+    Harness h = harness(1, R"({"changeAlignment": [{"planAlignmentChange": "CHANGE_OF_PLAN"}]})");
+    ON(h, 2024_y / 1 / 3, create_subscription("s", "trial15", 2024_y / 1 / 3));
+    ON(h, 2024_y / 1 / 10, change_plan("s", "trial15-gold", 2024_y / 1 / 10, BillingActionPolicy::immediate));
+    h.bill_through(2024_y / 1 / 31);
+    // [Jan 25, Feb 1) = 7/31 of 62.00 = 14.00
+    CHECK(h.lines() == Lines{"2024-01-25 RECURRING s 2024-01-25..2024-02-01 14.00"});
   }
 }

@@ -190,3 +190,21 @@ TEST_CASE("granted credits that expire before the invoice pay nothing") {
   CHECK(entries[1].kind == CreditEntryKind::expiry);
   CHECK(entries[1].credits == Decimal(-20));
 }
+
+TEST_CASE("may an account consume N more units on its prepaid credits?") {
+  // 50 credits worth 0.10 each = 5.00; 30 minutes used so far at 0.10 = 3.00:
+  // 20 more minutes make 5.00 (allowed), 21 make 5.10 (not).
+  Harness h = harness();
+  ON(h, 2024_y / 5 / 1, create_subscription("k", "kernel", 2024_y / 5 / 1));
+  ON(h, 2024_y / 5 / 2, purchase_credits("credits-50", "cs_1", 2024_y / 5 / 2));
+  REQUIRE(h.on(2024_y / 5 / 10, [](BillingEngine& e) { return record(e, usage("k", "kernel_minutes", "30", 2024_y / 5 / 10, "k1")); }));
+  auto& engine = h.engine();
+  CHECK(*engine.can_consume("k", "kernel_minutes", Decimal(20), 2024_y / 5 / 20));
+  CHECK_FALSE(*engine.can_consume("k", "kernel_minutes", Decimal(21), 2024_y / 5 / 20));
+  CHECK(engine.can_consume("k", "gpu_minutes", Decimal(1), 2024_y / 5 / 20).error().code == "refused.metric");
+  CHECK(engine.can_consume("x", "kernel_minutes", Decimal(1), 2024_y / 5 / 20).error().code == "unknown.subscription");
+  // Usage not paid with credits is limited only by entitlement.
+  ON(h, 2024_y / 5 / 20, create_subscription("s", "metered", 2024_y / 5 / 20));
+  CHECK(*engine.can_consume("s", "api_calls", Decimal(1000000), 2024_y / 5 / 21));
+  CHECK_FALSE(*engine.can_consume("s", "api_calls", Decimal(1), 2024_y / 5 / 19));
+}

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "model.hpp"
+#include "tollgate/billing_period.hpp"
+#include "tollgate/rating.hpp"
 
 namespace tollgate {
 
@@ -412,6 +414,33 @@ std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
     out.push_back(std::move(st));
   }
   return out;
+}
+
+Result<bool> BillingEngine::can_consume(const std::string& id, const std::string& metric, const Decimal& units,
+                                        const Date& on) const {
+  const EngineState& s = *state_;
+  const Subscription* sub = s.find(id);
+  if (!sub) return unknown_subscription(id);
+  auto seg = detail::segment_at(s, *sub, on);
+  if (!seg || seg->kind != detail::SegmentKind::billable) return false;
+  auto priced = std::find_if(seg->phase->usages.begin(), seg->phase->usages.end(),
+                             [&](const UsagePrice& u) { return u.metric == metric; });
+  if (priced == seg->phase->usages.end())
+    return refused("metric", "metric \"" + metric + "\" is not priced in the current phase of " + id);
+  if (!priced->pay_with_credits) return true;
+  auto unit = s.catalog->credit_unit_price.find(s.account.currency);
+  auto rater = Rater::compile(*priced, s.account.currency);
+  if (!rater || unit == s.catalog->credit_unit_price.end()) return false;
+  // Usage so far in the current usage period, as the invoice will rate it.
+  ServicePeriod period =
+      BillingCycle(seg->start, priced->billing_period, detail::bill_cycle_day_of(s, *sub, *seg)).period_containing(on);
+  std::vector<UsageSample> samples;
+  for (const auto& u : sub->usage)
+    if (u.metric == metric && std::max(period.start, seg->start) <= u.on && u.on < period.end)
+      samples.push_back({u.quantity, u.value_key});
+  Decimal so_far = aggregate(priced->aggregation, samples);
+  Decimal cost = rater->rate(so_far + units);
+  return !(s.credits.balance(on) * unit->second < cost);
 }
 
 const CreditLedger& BillingEngine::credits() const noexcept { return state_->credits; }
