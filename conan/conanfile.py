@@ -10,8 +10,8 @@ class TollgateConan(ConanFile):
     description = "Embeddable C++20 billing library: catalogs, subscriptions, proration, usage, credits, Stripe"
     topics = ("billing", "subscriptions", "stripe", "invoicing")
     settings = "os", "compiler", "build_type", "arch"
-    options = {"shared": [True, False], "fPIC": [True, False], "with_stripe": [True, False]}
-    default_options = {"shared": False, "fPIC": True, "with_stripe": True}
+    options = {"shared": [True, False], "fPIC": [True, False], "with_stripe": [True, False], "with_sqlite": [True, False]}
+    default_options = {"shared": False, "fPIC": True, "with_stripe": True, "with_sqlite": True}
     exports_sources = "../CMakeLists.txt", "../cmake/*", "../include/*", "../src/*", "../LICENSE"
 
     def config_options(self):
@@ -23,6 +23,8 @@ class TollgateConan(ConanFile):
         self.requires("date/3.0.1", transitive_headers=True)
         if self.options.with_stripe:
             self.requires("openssl/[>=3 <4]")
+        if self.options.with_sqlite:
+            self.requires("sqlite3/[>=3.31]")
 
     def layout(self):
         cmake_layout(self)
@@ -35,6 +37,7 @@ class TollgateConan(ConanFile):
         tc.variables["TOLLGATE_INSTALL"] = True
         tc.variables["TOLLGATE_WERROR"] = False
         tc.variables["TOLLGATE_WITH_STRIPE"] = bool(self.options.with_stripe)
+        tc.variables["TOLLGATE_WITH_SQLITE"] = bool(self.options.with_sqlite)
         tc.generate()
         CMakeDeps(self).generate()
 
@@ -54,6 +57,11 @@ class TollgateConan(ConanFile):
         core.libs = ["tollgate_core"]
         core.requires = ["boost::json", "date::date-tz"]
         core.set_property("cmake_target_name", "tollgate::core")
+        if self.options.with_sqlite:
+            store = self.cpp_info.components["sqlite"]
+            store.libs = ["tollgate_sqlite"]
+            store.requires = ["core", "sqlite3::sqlite3"]
+            store.set_property("cmake_target_name", "tollgate::sqlite")
         if self.options.with_stripe:
             stripe = self.cpp_info.components["stripe"]
             stripe.libs = ["tollgate_stripe_beast", "tollgate_stripe"]

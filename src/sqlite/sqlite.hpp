@@ -1,0 +1,80 @@
+#pragma once
+// Private: a thin RAII layer over SQLite's C API (in the manner of SQLiteCpp),
+// kept out of public headers. Every failure is a value: an Error whose code
+// names the SQLite condition ("store.busy", "store.full", "store.corrupt",
+// "store.readonly", "store.constraint", "store.sqlite").
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tollgate/result.hpp"
+
+namespace tollgate::sqlite {
+
+Error error_from(sqlite3* db, int rc, std::string_view doing);
+
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt, &sqlite3_finalize) {}
+
+  // Parameters are bound, never spliced into SQL text. Indexes start at 1.
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind_null(int index);
+  /// Steps once: true when a row is available, false when done.
+  Result<bool> step();
+  /// Steps to completion (for INSERT/UPDATE); the first failure is the result.
+  Result<Ok> run();
+  std::string text(int column) const;
+  std::int64_t integer(int column) const;
+  bool is_null(int column) const;
+  void reset();
+
+ private:
+  sqlite3* db_;
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt_;
+  int bind_rc_ = SQLITE_OK;
+};
+
+class Connection {
+ public:
+  /// Opens (and with `create`, creates) a database file.
+  static Result<Connection> open(const std::string& path, bool create, bool read_only, int busy_timeout_ms);
+
+  Result<Statement> prepare(std::string_view sql);
+  /// Runs SQL without parameters (schema, pragmas).
+  Result<Ok> exec(const std::string& sql);
+  std::int64_t changes() const { return sqlite3_changes64(db_.get()); }
+  sqlite3* handle() const { return db_.get(); }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db, &sqlite3_close_v2) {}
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db_;
+};
+
+/// BEGIN IMMEDIATE ... COMMIT, rolled back unless commit() succeeds. Inside an
+/// open transaction it becomes a SAVEPOINT, so a store call made from within
+/// another (an event's effect inside EventInbox::apply_once) is part of it.
+class Transaction {
+ public:
+  static Result<Transaction> begin(Connection& c);
+  Transaction(Transaction&& other) noexcept : c_(other.c_), open_(other.open_), nested_(other.nested_) {
+    other.open_ = false;
+  }
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Result<Ok> commit();
+
+ private:
+  Transaction(Connection& c, bool nested) : c_(&c), nested_(nested) {}
+  Connection* c_;
+  bool open_ = true;
+  bool nested_ = false;
+};
+
+}  // namespace tollgate::sqlite

@@ -1,0 +1,263 @@
+#include "tollgate/sqlite/sqlite_store.hpp"
+
+#include <array>
+#include <sstream>
+#include <random>
+
+#include "sqlite.hpp"
+
+namespace tollgate::sqlite {
+namespace {
+
+struct Migration {
+  int version;
+  const char* what;
+  const char* sql;
+};
+
+// Append only: a released migration never changes, so every older database
+// upgrades the same way.
+constexpr std::array<Migration, 2> kMigrations{{
+    {1, "billing rules per organization and tenant", R"sql(
+      CREATE TABLE organization_billing_rule (
+        id              VARCHAR(36) NOT NULL PRIMARY KEY,
+        organization_id VARCHAR(36) NOT NULL,
+        tenant_id       VARCHAR(36) NOT NULL,
+        rule            LONGTEXT,
+        reg_dt          TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+      );
+      CREATE INDEX organization_billing_rule_by_org
+        ON organization_billing_rule (organization_id, tenant_id, reg_dt);
+    )sql"},
+    {2, "usage events and processed provider events", R"sql(
+      CREATE TABLE usage_event (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscription_id TEXT NOT NULL,
+        event_id        TEXT NOT NULL,
+        metric          TEXT NOT NULL,
+        quantity        TEXT NOT NULL,
+        occurred_on     TEXT NOT NULL,
+        value_key       TEXT NOT NULL DEFAULT '',
+        UNIQUE (subscription_id, event_id)
+      );
+      CREATE TABLE processed_event (
+        event_id     TEXT NOT NULL PRIMARY KEY,
+        processed_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+      );
+    )sql"},
+}};
+
+std::string timestamp(Instant at) {
+  return date::format("%F %T", at);  // UTC, the CURRENT_TIMESTAMP format
+}
+
+std::optional<Instant> parse_timestamp(const std::string& text) {
+  std::istringstream in(text);
+  date::sys_seconds t;
+  in >> date::parse("%F %T", t);
+  if (in.fail()) return std::nullopt;
+  return t;
+}
+
+std::string new_id() {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  std::uniform_int_distribution<int> hex(0, 15);
+  std::string id = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
+  for (char& c : id) {
+    if (c == 'x') c = "0123456789abcdef"[hex(rng)];
+    if (c == 'y') c = "89ab"[hex(rng) & 3];
+  }
+  return id;
+}
+
+}  // namespace
+
+struct SqliteStore::Impl {
+  Connection db;
+  int version = 0;
+
+  Result<int> current_version() {
+    auto st = db.prepare("SELECT coalesce(max(version), 0) FROM tollgate_migration");
+    if (!st) return unexpected(st.error());
+    auto row = st->step();
+    if (!row) return unexpected(row.error());
+    return static_cast<int>(st->integer(0));
+  }
+
+  Result<Ok> migrate(int target) {
+    for (const auto& m : kMigrations) {
+      if (m.version <= version || m.version > target) continue;
+      auto tx = Transaction::begin(db);
+      if (!tx) return unexpected(tx.error());
+      if (auto r = db.exec(m.sql); !r)
+        return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" + m.what + "): " +
+                                              r.error().message);
+      auto record = db.prepare("INSERT INTO tollgate_migration (version, description) VALUES (?, ?)");
+      if (!record) return unexpected(record.error());
+      if (auto r = record->bind(1, std::int64_t{m.version}).bind(2, m.what).run(); !r) return r;
+      if (auto r = tx->commit(); !r) return r;
+      version = m.version;
+    }
+    return Ok{};
+  }
+};
+
+SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteStore::~SqliteStore() = default;
+int SqliteStore::schema_version() const { return impl_->version; }
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, const SqliteOptions& options) {
+  auto connection = Connection::open(path, options.create && !options.read_only, options.read_only,
+                                     options.busy_timeout_ms);
+  if (!connection) return unexpected(connection.error());
+  auto impl = std::make_unique<Impl>(Impl{std::move(connection).value(), 0});
+  Connection& db = impl->db;
+
+  // Reading the schema is the first real read: a file that is not a database fails here.
+  bool has_tables = false, ours = false;
+  {
+    auto not_ours = [&](const Error& e) {
+      return make_error(e.code, path + " is not a Tollgate database: " + e.message);
+    };
+    auto tables = db.prepare(
+        "SELECT count(*), coalesce(sum(name = 'tollgate_migration'), 0) FROM sqlite_master WHERE type = 'table'");
+    if (!tables) return not_ours(tables.error());
+    auto row = tables->step();
+    if (!row) return not_ours(row.error());
+    has_tables = tables->integer(0) > 0;
+    ours = tables->integer(1) > 0;
+  }  // the statement is finished here: an open read would keep the journal mode from changing
+  if (has_tables && !ours)
+    return make_error("store.foreign", path + " is a SQLite database of another application (no tollgate_migration table)");
+
+  (void)db.exec("PRAGMA journal_mode = WAL");  // a read-only file keeps its mode; writes then fail clearly
+  if (auto r = db.exec("PRAGMA foreign_keys = ON"); !r) return unexpected(r.error());
+  if (options.max_page_count)
+    if (auto r = db.exec("PRAGMA max_page_count = " + std::to_string(*options.max_page_count)); !r)
+      return unexpected(r.error());
+
+  if (options.read_only) {
+    if (!ours) return make_error("store.readonly", path + " has no Tollgate schema and is opened read-only");
+    auto version = impl->current_version();
+    if (!version) return unexpected(version.error());
+    impl->version = *version;
+    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+  }
+  if (!ours) {
+    auto tx = Transaction::begin(db);
+    if (!tx) return unexpected(tx.error());
+    if (auto r = db.exec("CREATE TABLE tollgate_migration (version INTEGER NOT NULL PRIMARY KEY, "
+                         "description TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+        !r)
+      return unexpected(r.error());
+    if (auto r = tx->commit(); !r) return unexpected(r.error());
+  }
+  auto version = impl->current_version();
+  if (!version) return unexpected(version.error());
+  impl->version = *version;
+  if (impl->version > latest_schema_version)
+    return make_error("store.newer", path + " has schema version " + std::to_string(impl->version) +
+                                         ", newer than this Tollgate's " + std::to_string(latest_schema_version));
+  if (auto r = impl->migrate(options.migrate_to ? options.migrate_to : latest_schema_version); !r)
+    return unexpected(r.error());
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+}
+
+Result<IngestResult> SqliteStore::record_usage(std::span<const UsageEvent> events) {
+  Connection& db = impl_->db;
+  auto tx = Transaction::begin(db);
+  if (!tx) return unexpected(tx.error());
+  auto insert = db.prepare(
+      "INSERT OR IGNORE INTO usage_event (subscription_id, event_id, metric, quantity, occurred_on, value_key) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  if (!insert) return unexpected(insert.error());
+  IngestResult result;
+  for (const auto& e : events) {
+    insert->reset();
+    insert->bind(1, e.subscription).bind(2, e.id).bind(3, e.metric).bind(4, e.quantity.to_string());
+    insert->bind(5, to_string(e.occurred_on)).bind(6, e.value_key);
+    if (auto r = insert->run(); !r) return unexpected(r.error());  // the whole batch rolls back
+    (db.changes() == 1 ? result.inserted : result.duplicates) += 1;
+  }
+  if (auto r = tx->commit(); !r) return unexpected(r.error());
+  return result;
+}
+
+Result<std::vector<UsageEvent>> SqliteStore::usage_of(const std::string& subscription) {
+  auto st = impl_->db.prepare(
+      "SELECT subscription_id, metric, quantity, occurred_on, event_id, value_key FROM usage_event "
+      "WHERE subscription_id = ? ORDER BY seq");
+  if (!st) return unexpected(st.error());
+  st->bind(1, subscription);
+  std::vector<UsageEvent> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return unexpected(row.error());
+    if (!*row) break;
+    auto quantity = Decimal::parse(st->text(2));
+    auto on = parse_date(st->text(3));
+    if (!quantity || !on) return make_error("store.corrupt", "usage_event holds a malformed row for " + subscription);
+    out.push_back({st->text(0), st->text(1), *quantity, *on, st->text(4), st->text(5)});
+  }
+  return out;
+}
+
+Result<std::string> SqliteStore::register_rules(const OrganizationKey& org, std::string_view rule_json,
+                                                Instant registered_at) {
+  auto rules = load_rules(rule_json);
+  if (!rules) {
+    std::string message = "the rule set is invalid:";
+    for (const auto& p : rules.error()) message += " " + to_string(p) + ";";
+    return make_error("store.rules", message);
+  }
+  std::string id = new_id();
+  auto st = impl_->db.prepare(
+      "INSERT INTO organization_billing_rule (id, organization_id, tenant_id, rule, reg_dt) VALUES (?, ?, ?, ?, ?)");
+  if (!st) return unexpected(st.error());
+  st->bind(1, id).bind(2, org.organization_id).bind(3, org.tenant_id).bind(4, rule_json).bind(5, timestamp(registered_at));
+  if (auto r = st->run(); !r) return unexpected(r.error());
+  return id;
+}
+
+Result<std::vector<StoredRuleSet>> SqliteStore::rule_sets() {
+  auto st = impl_->db.prepare(
+      "SELECT id, organization_id, tenant_id, rule, reg_dt FROM organization_billing_rule ORDER BY reg_dt, rowid");
+  if (!st) return unexpected(st.error());
+  std::vector<StoredRuleSet> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return unexpected(row.error());
+    if (!*row) break;
+    auto at = parse_timestamp(st->text(4));
+    if (!at) return make_error("store.corrupt", "organization_billing_rule " + st->text(0) + " has a malformed reg_dt");
+    out.push_back({st->text(0), {st->text(1), st->text(2)}, st->text(3), *at});
+  }
+  return out;
+}
+
+Result<RuleBook> SqliteStore::rule_book() {
+  auto sets = rule_sets();
+  if (!sets) return unexpected(sets.error());
+  RuleBook book;
+  for (const auto& set : *sets) {
+    auto rules = load_rules(set.rule_json);
+    if (!rules) return make_error("store.rules", "stored rule set " + set.id + " no longer validates");
+    book.register_rules(set.organization, set.registered_at, std::move(rules).value());
+  }
+  return book;
+}
+
+Result<Delivery> SqliteStore::apply_once(std::string_view event_id, const std::function<Result<Ok>()>& effect) {
+  Connection& db = impl_->db;
+  auto tx = Transaction::begin(db);
+  if (!tx) return unexpected(tx.error());
+  auto insert = db.prepare("INSERT OR IGNORE INTO processed_event (event_id) VALUES (?)");
+  if (!insert) return unexpected(insert.error());
+  if (auto r = insert->bind(1, event_id).run(); !r) return unexpected(r.error());
+  if (db.changes() == 0) return Delivery::duplicate;  // rolls back: nothing to keep
+  if (auto r = effect(); !r) return unexpected(r.error());
+  if (auto r = tx->commit(); !r) return unexpected(r.error());
+  return Delivery::applied;
+}
+
+}  // namespace tollgate::sqlite

@@ -1,0 +1,223 @@
+#include "tollgate/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+#include "../support/peer.hpp"
+
+using namespace tollgate;
+using namespace tollgate::sqlite;
+using namespace date::literals;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string fresh_path() { return test::temp_dir() + "/tollgate.db"; }
+
+std::unique_ptr<SqliteStore> open_store(const std::string& path, SqliteOptions options = {}) {
+  auto s = SqliteStore::open(path, options);
+  INFO((s ? "" : s.error().message));
+  REQUIRE(s.has_value());
+  return std::move(s).value();
+}
+
+// Runs SQL on the file directly, as another program would.
+std::string raw(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  std::string out;
+  char* err = nullptr;
+  int rc = sqlite3_exec(
+      db, sql.c_str(),
+      [](void* o, int n, char** values, char**) {
+        auto& s = *static_cast<std::string*>(o);
+        for (int i = 0; i < n; ++i) s += (i ? "|" : "") + std::string(values[i] ? values[i] : "NULL");
+        s += "\n";
+        return 0;
+      },
+      &out, &err);
+  std::string message = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  INFO(message);
+  REQUIRE(rc == SQLITE_OK);
+  return out;
+}
+
+UsageEvent usage(const char* id, const char* quantity, Date on = 2024_y / 3 / 15) {
+  return {"s1", "api_calls", *Decimal::parse(quantity), on, id, ""};
+}
+
+Instant at(Date d, std::chrono::seconds t = 0s) { return Instant{date::sys_days(d)} + t; }
+
+}  // namespace
+
+TEST_CASE("a new file gets the whole schema, in WAL mode, with its migrations recorded") {
+  std::string path = fresh_path();
+  auto store = open_store(path);
+  CHECK(store->schema_version() == SqliteStore::latest_schema_version);
+  CHECK(raw(path, "SELECT version FROM tollgate_migration ORDER BY version") == "1\n2\n");
+  CHECK(raw(path, "PRAGMA journal_mode") == "wal\n");
+  CHECK(raw(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                  "('organization_billing_rule', 'usage_event', 'processed_event')") == "3\n");
+}
+
+TEST_CASE("a database made by an earlier schema version upgrades, keeping its data") {
+  std::string path = fresh_path();
+  {
+    auto v1 = open_store(path, {.migrate_to = 1});
+    CHECK(v1->schema_version() == 1);
+    REQUIRE(v1->register_rules({"org-7", "t1"}, R"({"cancelPolicy": [{"billingActionPolicy": "IMMEDIATE"}]})",
+                               at(2024_y / 1 / 1)));
+  }
+  auto upgraded = open_store(path);
+  CHECK(upgraded->schema_version() == 2);
+  CHECK(upgraded->rule_sets()->size() == 1);
+  auto events = std::vector<UsageEvent>{usage("u1", "5")};
+  CHECK(upgraded->record_usage(events)->inserted == 1);
+  // Opening again migrates nothing.
+  CHECK(open_store(path)->schema_version() == 2);
+  CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "2\n");
+}
+
+TEST_CASE("rules per organization and tenant, versioned by reg_dt") {
+  auto store = open_store(fresh_path());
+  OrganizationKey org{"org-7", "tenant-a"};
+  REQUIRE(store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "IMMEDIATE"}]})", at(2024_y / 1 / 1)));
+  REQUIRE(store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "START_OF_TERM"}]})",
+                                at(2024_y / 3 / 1, 12h)));
+  auto bad = store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "ILLEGAL"}]})", at(2024_y / 4 / 1));
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code == "store.rules");
+  CHECK(bad.error().message.find("cancelPolicy[0].billingActionPolicy") != std::string::npos);
+  REQUIRE(store->rule_sets()->size() == 2);  // the invalid one was not stored
+  auto book = store->rule_book();
+  REQUIRE(book.has_value());
+  auto cancel_at = [&](Instant t) { return book->in_force(org, t).cancel_policy({}).value; };
+  CHECK(cancel_at(at(2024_y / 2 / 1)) == BillingActionPolicy::immediate);
+  CHECK(cancel_at(at(2024_y / 3 / 1, 12h)) == BillingActionPolicy::start_of_term);
+  CHECK(book->in_force({"org-7", "tenant-b"}, at(2024_y / 3 / 2)).cancel_policy({}).value ==
+        BillingActionPolicy::end_of_term);
+}
+
+TEST_CASE("batch ingestion stores each (subscription, id) once and counts the duplicates") {
+  auto store = open_store(fresh_path());
+  std::vector<UsageEvent> first{usage("u1", "4000"), usage("u2", "0.5"), usage("u2", "0.5")};
+  auto r1 = store->record_usage(first);
+  REQUIRE(r1.has_value());
+  CHECK(r1->inserted == 2);
+  CHECK(r1->duplicates == 1);
+  std::vector<UsageEvent> second{usage("u2", "0.5"), usage("u3", "12.000000000001")};
+  auto r2 = store->record_usage(second);
+  CHECK(r2->inserted == 1);
+  CHECK(r2->duplicates == 1);
+  auto stored = store->usage_of("s1");
+  REQUIRE(stored.has_value());
+  REQUIRE(stored->size() == 3);
+  CHECK((*stored)[0].quantity == Decimal(4000));
+  CHECK((*stored)[1].quantity == Decimal::fraction(1, 2));
+  CHECK((*stored)[2].quantity == *Decimal::parse("12.000000000001"));
+  CHECK((*stored)[2].occurred_on == 2024_y / 3 / 15);
+  // The same id on another subscription is another event.
+  std::vector<UsageEvent> other{{"s2", "api_calls", Decimal(1), 2024_y / 3 / 15, "u1", ""}};
+  CHECK(store->record_usage(other)->inserted == 1);
+}
+
+TEST_CASE("the inbox applies an event and records its id in one transaction") {
+  auto store = open_store(fresh_path());
+  int effects = 0;
+  auto credit = [&]() -> Result<Ok> {
+    ++effects;
+    std::vector<UsageEvent> e{usage("from-event", "50")};
+    auto r = store->record_usage(e);  // joins the inbox's transaction
+    if (!r) return unexpected(r.error());
+    return Ok{};
+  };
+  CHECK(*store->apply_once("evt_1", credit) == Delivery::applied);
+  CHECK(*store->apply_once("evt_1", credit) == Delivery::duplicate);
+  CHECK(effects == 1);
+  CHECK(store->usage_of("s1")->size() == 1);
+
+  // An effect that writes and then fails leaves nothing behind, and the event can come again.
+  auto failing = [&]() -> Result<Ok> {
+    std::vector<UsageEvent> e{usage("half-done", "1")};
+    (void)store->record_usage(e);
+    return make_error("effect.failed", "the ledger refused");
+  };
+  auto failed = store->apply_once("evt_2", failing);
+  REQUIRE_FALSE(failed.has_value());
+  CHECK(failed.error().code == "effect.failed");
+  CHECK(store->usage_of("s1")->size() == 1);
+  CHECK(*store->apply_once("evt_2", [] { return Result<Ok>(Ok{}); }) == Delivery::applied);
+}
+
+TEST_CASE("a corrupted file, a foreign database and a newer schema are refused clearly") {
+  std::string corrupt = fresh_path();
+  std::ofstream(corrupt) << std::string(8192, 'x');
+  auto c = SqliteStore::open(corrupt);
+  REQUIRE_FALSE(c.has_value());
+  CHECK(c.error().code == "store.corrupt");
+  CHECK(c.error().message.find("is not a Tollgate database") != std::string::npos);
+
+  std::string foreign = fresh_path();
+  raw(foreign, "CREATE TABLE customers (id INTEGER PRIMARY KEY)");
+  auto f = SqliteStore::open(foreign);
+  CHECK(f.error().code == "store.foreign");
+  CHECK(raw(foreign, "SELECT count(*) FROM sqlite_master") == "1\n");  // untouched
+
+  std::string newer = fresh_path();
+  open_store(newer);
+  raw(newer, "INSERT INTO tollgate_migration (version, description) VALUES (99, 'from the future')");
+  CHECK(SqliteStore::open(newer).error().code == "store.newer");
+
+  CHECK(SqliteStore::open(test::temp_dir() + "/missing/dir/x.db").error().code == "store.unavailable");
+}
+
+TEST_CASE("a read-only store refuses writes and changes nothing") {
+  std::string path = fresh_path();
+  {
+    auto store = open_store(path);
+    std::vector<UsageEvent> e{usage("u1", "1")};
+    REQUIRE(store->record_usage(e));
+  }
+  auto ro = open_store(path, {.read_only = true});
+  std::vector<UsageEvent> e{usage("u2", "1")};
+  auto r = ro->record_usage(e);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == "store.readonly");
+  CHECK(ro->usage_of("s1")->size() == 1);
+}
+
+TEST_CASE("a full disk fails the whole batch and keeps the database consistent") {
+  std::string path = fresh_path();
+  auto store = open_store(path, {.max_page_count = 40});
+  std::vector<UsageEvent> small{usage("first", "1")};
+  REQUIRE(store->record_usage(small));
+  std::vector<UsageEvent> big;
+  for (int i = 0; i < 20000; ++i) big.push_back(usage(("bulk-" + std::to_string(i)).c_str(), "1"));
+  auto r = store->record_usage(big);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == "store.full");
+  CHECK(store->usage_of("s1")->size() == 1);  // no partial batch
+  store.reset();
+  CHECK(raw(path, "PRAGMA integrity_check") == "ok\n");
+}
+
+TEST_CASE("a database busy with another writer reports a retryable error") {
+  std::string path = fresh_path();
+  auto store = open_store(path, {.busy_timeout_ms = 100});
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  std::vector<UsageEvent> e{usage("u1", "1")};
+  auto r = store->record_usage(e);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == "store.busy");
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  CHECK(store->record_usage(e)->inserted == 1);
+}
