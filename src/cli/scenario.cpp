@@ -33,7 +33,8 @@ constexpr EnumName<BillingActionPolicy> kOverrides[] = {{"START_OF_TERM", Billin
 
 class ScenarioLoader {
  public:
-  explicit ScenarioLoader(std::filesystem::path base_dir) : base_dir_(std::move(base_dir)) {}
+  ScenarioLoader(std::filesystem::path base_dir, std::function<Result<std::string>(const std::string&)> read)
+      : base_dir_(std::move(base_dir)), read_(read ? std::move(read) : read_file) {}
 
   Result<Scenario, Problems> load(std::string_view text) {
     auto doc = detail::parse_json(text);
@@ -72,7 +73,7 @@ class ScenarioLoader {
       root.problem(key, "must be a file path or an inline object");
       return std::nullopt;
     }
-    auto text = read_file((base_dir_ / std::string(v->get_string())).string());
+    auto text = read_((base_dir_ / std::string(v->get_string())).string());
     if (!text) root.problem(key, text.error().message);
     return text ? std::optional(std::move(text).value()) : std::nullopt;
   }
@@ -183,6 +184,7 @@ class ScenarioLoader {
   }
 
   std::filesystem::path base_dir_;
+  std::function<Result<std::string>(const std::string&)> read_;
   Problems problems_;
   Scenario scenario_;
   std::optional<Date> last_date_;
@@ -191,8 +193,9 @@ class ScenarioLoader {
 
 }  // namespace
 
-Result<Scenario, Problems> load_scenario(std::string_view json, const std::filesystem::path& base_dir) {
-  return ScenarioLoader(base_dir).load(json);
+Result<Scenario, Problems> load_scenario(std::string_view json, const std::filesystem::path& base_dir,
+                                         const std::function<Result<std::string>(const std::string&)>& read) {
+  return ScenarioLoader(base_dir, read).load(json);
 }
 
 }  // namespace tollgate::cli

@@ -3,6 +3,7 @@
 // rules, an account and a dated list of events, validated as a whole.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,8 @@ struct Scenario {
 /// Loads a scenario; `catalog` and `rules` may be paths relative to `base_dir`
 /// or inline objects. Errors: every problem, by JSON path within the scenario
 /// (a referenced file's problems are prefixed with "catalog." or "rules.").
-Result<Scenario, Problems> load_scenario(std::string_view json, const std::filesystem::path& base_dir);
+/// `read` fetches a referenced file (read_file by default; fuzzing passes one that reads nothing).
+Result<Scenario, Problems> load_scenario(std::string_view json, const std::filesystem::path& base_dir,
+                                         const std::function<Result<std::string>(const std::string&)>& read = {});
 
 }  // namespace tollgate::cli

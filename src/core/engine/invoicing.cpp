@@ -153,7 +153,9 @@ void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, co
 // Repairs: in-advance items whose service was cut short since they were billed.
 void repair_cut_items(EngineState& s, const Subscription& sub, const std::vector<Proposal>& proposals,
                       Invoice& invoice) {
-  for (auto& [key, billed] : s.ledger) {
+  for (auto& entry : s.ledger) {
+    const ItemKey& key = entry.first;  // named, not a structured binding: clang 14 cannot capture those
+    BilledItem& billed = entry.second;
     if (key.subscription != sub.id || key.type != InvoiceItemType::recurring || !billed.in_advance) continue;
     if (billed.amount.sign() <= 0) continue;  // zero items are never repaired
     auto still = std::find_if(proposals.begin(), proposals.end(), [&](const Proposal& p) { return p.key == key; });

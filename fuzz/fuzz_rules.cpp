@@ -1,0 +1,23 @@
+// The rule-set loader on arbitrary bytes, and the five questions on what it accepts.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "tollgate/rules.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  auto rules = tollgate::load_rules({reinterpret_cast<const char*>(data), size});
+  if (!rules) {
+    if (rules.error().empty()) std::abort();
+    return 0;
+  }
+  tollgate::SubscriptionCase c{tollgate::ProductCategory::add_on, tollgate::BillingPeriod::monthly,
+                               tollgate::PhaseType::trial};
+  tollgate::ChangeCase change{};
+  (void)rules->billing_alignment(c);
+  (void)rules->create_alignment();
+  if (rules->cancel_policy(c).value == tollgate::BillingActionPolicy::illegal) std::abort();
+  (void)rules->change_policy(change);
+  (void)rules->change_alignment(change);
+  return 0;
+}
