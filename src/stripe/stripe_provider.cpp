@@ -226,14 +226,18 @@ ProviderResult<std::string> StripeProvider::call(const std::string& method, cons
   }
 }
 
-ProviderResult<ProviderCustomer> StripeProvider::create_customer(const CustomerInfo& info) {
+// A customer's fields; the host's account id always goes into the metadata.
+static Form customer_form(const CustomerInfo& info) {
   Form f;
   if (!info.email.empty()) f.set("email", info.email);
   if (!info.name.empty()) f.set("name", info.name);
   ProviderMetadata m = info.metadata;
   m["tollgate_account"] = info.account_id;
-  f.set("metadata", metadata_form(m));
-  return with_object(call("POST", "/v1/customers", f, "tollgate-customer-" + info.account_id),
+  return f.set("metadata", metadata_form(m));
+}
+
+ProviderResult<ProviderCustomer> StripeProvider::create_customer(const CustomerInfo& info) {
+  return with_object(call("POST", "/v1/customers", customer_form(info), "tollgate-customer-" + info.account_id),
                      [&](const json::object& o) -> ProviderResult<ProviderCustomer> {
                        return ProviderCustomer{str(o, "id"), info.account_id};
                      });
@@ -241,13 +245,7 @@ ProviderResult<ProviderCustomer> StripeProvider::create_customer(const CustomerI
 
 ProviderResult<ProviderCustomer> StripeProvider::update_customer(const std::string& customer_id,
                                                                  const CustomerInfo& info) {
-  Form f;
-  if (!info.email.empty()) f.set("email", info.email);
-  if (!info.name.empty()) f.set("name", info.name);
-  ProviderMetadata m = info.metadata;
-  m["tollgate_account"] = info.account_id;
-  f.set("metadata", metadata_form(m));
-  return with_object(call("POST", "/v1/customers/" + percent_encode(customer_id), f),
+  return with_object(call("POST", "/v1/customers/" + percent_encode(customer_id), customer_form(info)),
                      [&](const json::object& o) -> ProviderResult<ProviderCustomer> {
                        return ProviderCustomer{str(o, "id"), info.account_id};
                      });

@@ -9,27 +9,16 @@
 
 #include <catch2/catch.hpp>
 
-#include "cli.hpp"
+#include "../support/cli_runner.hpp"
 #include "tollgate/decimal.hpp"
 
 namespace json = boost::json;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Run tollgate_cli(std::vector<std::string_view> args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  int code = tollgate::cli::run(args, {in, out, err});
-  return {code, out.str(), err.str()};
-}
-
-std::string data(const std::string& relative) { return std::string(TOLLGATE_TEST_DATA) + "/" + relative; }
+using Run = tollgate::test::CliRun;
+using tollgate::test::data;
+using tollgate::test::tollgate_cli;
 
 tollgate::Decimal dec(const json::value& v) { return *tollgate::Decimal::parse(v.as_string()); }
 
