@@ -15,5 +15,8 @@ if ! dpkg-query -W -f='${Status}' libbenchmark-dev 2>/dev/null | grep -q "instal
   fi
 fi
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target rating_bench
-build/release/bench/rating_bench "$@"
+benches=(rating_bench engine_bench webhook_bench)
+cmake --build --preset release -j "$(nproc)" --target "${benches[@]}"
+for bench in "${benches[@]}"; do
+  "build/release/bench/$bench" "$@"
+done
