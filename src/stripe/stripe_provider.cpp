@@ -402,7 +402,7 @@ ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& ca
         f.set("unit_amount_decimal", minor_unit_decimal(phase.recurring->price.find(currency)->second, currency));
         f.set("recurring", recurring_interval(phase.recurring->billing_period));
         f.set("metadata", Form().set("tollgate_plan", plan.name).set("tollgate_phase", std::string(to_string(phase.type))));
-        auto id = created_id(call("POST", "/v1/prices", f, prefix + "price-" + key + "/recurring"));
+        auto id = created_id(call("POST", "/v1/prices", f, std::string(prefix).append("price-").append(key).append("/recurring")));
         if (!id) return unexpected(std::move(id).error());
         mapping.prices[key + "/recurring"] = *id;
       }
@@ -452,7 +452,8 @@ ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& ca
             break;
         }
         f.set("metadata", Form().set("tollgate_plan", plan.name).set("tollgate_usage", usage.name));
-        auto id = created_id(call("POST", "/v1/prices", f, prefix + "price-" + key + "/" + usage.name));
+        auto id = created_id(
+            call("POST", "/v1/prices", f, std::string(prefix).append("price-").append(key).append("/").append(usage.name)));
         if (!id) return unexpected(std::move(id).error());
         mapping.prices[key + "/" + usage.name] = *id;
       }

@@ -55,8 +55,8 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
        message.size(), digest, &length);
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex(2 * length, '0');
-  for (unsigned int i = 0; i < length; ++i) {
+  std::string hex(std::size_t{2} * length, '0');
+  for (std::size_t i = 0; i < length; ++i) {
     hex[2 * i] = kHex[digest[i] >> 4];
     hex[2 * i + 1] = kHex[digest[i] & 0xf];
   }
