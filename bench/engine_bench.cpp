@@ -1,6 +1,7 @@
 // Invoice generation in memory: subscription-months invoiced per second.
 //   BM_InvoiceMonths            N accounts, one monthly in-advance subscription each,
 //                               invoiced on each billing date of a year
+//   BM_InvoiceMonthsOneAccount  one account holding N such subscriptions
 //   BM_InvoiceMonths_Baseline   the same N x 12 amounts appended to a vector:
 //                               the floor of "producing the items"
 
@@ -41,6 +42,20 @@ void BM_InvoiceMonths(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * accounts * 12);
 }
 BENCHMARK(BM_InvoiceMonths)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// One account holding N subscriptions (an API manager's developer with many apps).
+void BM_InvoiceMonthsOneAccount(benchmark::State& state) {
+  auto subscriptions = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto engine = *BillingEngine::open(catalog(), {}, {"a", "USD", "UTC", 1});
+    for (int i = 0; i < subscriptions; ++i) (void)engine.create_subscription("s" + std::to_string(i), "p", 2024_y / 1 / 1);
+    state.ResumeTiming();
+    for (int month = 1; month <= 12; ++month) benchmark::DoNotOptimize(engine.invoice(2024_y / month / 1));
+  }
+  state.SetItemsProcessed(state.iterations() * subscriptions * 12);
+}
+BENCHMARK(BM_InvoiceMonthsOneAccount)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 void BM_InvoiceMonths_Baseline(benchmark::State& state) {
   auto accounts = static_cast<std::size_t>(state.range(0));

@@ -59,9 +59,11 @@ std::vector<Subscription*> addons_of(EngineState& s, const std::string& base_id)
 Date start_of(const Subscription& sub) { return sub.spans.front().start; }
 
 bool has_billed(const EngineState& s, const Subscription& sub, const Span& span) {
-  return std::any_of(s.ledger.begin(), s.ledger.end(), [&](const auto& entry) {
-    return entry.first.subscription == sub.id && entry.first.span == span.id;
+  bool billed = false;
+  detail::for_each_billed(s.ledger, sub.id, [&](const detail::ItemKey& key, const detail::BilledItem&) {
+    billed |= key.span == span.id;
   });
+  return billed;
 }
 
 }  // namespace

@@ -153,14 +153,12 @@ void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, co
 // Repairs: in-advance items whose service was cut short since they were billed.
 void repair_cut_items(EngineState& s, const Subscription& sub, const std::vector<Proposal>& proposals,
                       Invoice& invoice) {
-  for (auto& entry : s.ledger) {
-    const ItemKey& key = entry.first;  // named, not a structured binding: clang 14 cannot capture those
-    BilledItem& billed = entry.second;
-    if (key.subscription != sub.id || key.type != InvoiceItemType::recurring || !billed.in_advance) continue;
-    if (billed.amount.sign() <= 0) continue;  // zero items are never repaired
+  for_each_billed(s.ledger, sub.id, [&](const ItemKey& key, BilledItem& billed) {
+    if (key.type != InvoiceItemType::recurring || !billed.in_advance) return;
+    if (billed.amount.sign() <= 0) return;  // zero items are never repaired
     auto still = std::find_if(proposals.begin(), proposals.end(), [&](const Proposal& p) { return p.key == key; });
     Date covered_end = still == proposals.end() ? key.start : *still->item.end;
-    if (!(covered_end < billed.effective_end)) continue;
+    if (!(covered_end < billed.effective_end)) return;
     Decimal unused = billed.amount * Decimal(days_between(covered_end, billed.effective_end)) /
                      Decimal(days_between(key.start, billed.end));
     Decimal repair = min(round_item(s, unused), billed.amount - billed.repaired);
@@ -178,7 +176,7 @@ void repair_cut_items(EngineState& s, const Subscription& sub, const std::vector
     billed.effective_end = covered_end;
     billed.repaired += repair;
     if (!repair.is_zero()) invoice.items.push_back(item);
-  }
+  });
 }
 
 }  // namespace
@@ -205,12 +203,10 @@ namespace {
 const std::pair<const ItemKey, BilledItem>* paid_period_at(const EngineState& s, const Subscription& sub,
                                                            const Date& on) {
   const std::pair<const ItemKey, BilledItem>* found = nullptr;
-  for (const auto& entry : s.ledger) {
-    const auto& [key, billed] = entry;
-    if (key.subscription == sub.id && key.type == InvoiceItemType::recurring && billed.in_advance &&
-        key.start <= on && on < billed.effective_end)
-      found = &entry;
-  }
+  for_each_billed(s.ledger, sub.id, [&](const ItemKey& key, const BilledItem& billed) {
+    if (key.type == InvoiceItemType::recurring && billed.in_advance && key.start <= on && on < billed.effective_end)
+      found = &*s.ledger.find(key);
+  });
   return found;
 }
 
@@ -242,10 +238,11 @@ Date start_of_term(const EngineState& s, const Subscription& sub, const Date& on
 
 std::optional<Date> charged_through(const EngineState& s, const Subscription& sub) {
   std::optional<Date> through;
-  for (const auto& [key, billed] : s.ledger)
-    if (key.subscription == sub.id && key.type == InvoiceItemType::recurring && billed.amount.sign() > 0 &&
+  for_each_billed(s.ledger, sub.id, [&](const ItemKey& key, const BilledItem& billed) {
+    if (key.type == InvoiceItemType::recurring && billed.amount.sign() > 0 &&
         (!through || *through < billed.effective_end))
       through = billed.effective_end;
+  });
   return through;
 }
 

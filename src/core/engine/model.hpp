@@ -11,6 +11,7 @@
 // whose service was cut short. Recomputing from the facts each time is what
 // makes invoicing idempotent.
 
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -101,6 +102,17 @@ struct BilledItem {
   Decimal repaired;    ///< total already credited back (positive)
   bool in_advance = false;
 };
+
+/// Calls `f(key, billed)` for the ledger entries of one subscription only: the
+/// ledger is ordered by subscription first, so this never walks the others.
+template <class Ledger, class F>
+void for_each_billed(Ledger& ledger, const std::string& subscription, F f) {
+  ItemKey first;
+  first.subscription = subscription;
+  first.span = std::numeric_limits<int>::min();
+  for (auto it = ledger.lower_bound(first); it != ledger.end() && it->first.subscription == subscription; ++it)
+    f(it->first, it->second);
+}
 
 struct EngineState {
   EngineState(std::shared_ptr<const Catalog> c, RuleSet r, Account a, Currency cur)
