@@ -83,6 +83,12 @@ class BillingEngine {
 
   std::vector<SubscriptionStatus> statuses(const Date& on) const;
 
+  /// The earliest date after `after` on which invoice() may bill something new
+  /// if no operation comes first (a billing date, a phase or a segment
+  /// boundary); nullopt when nothing will ever fall due. A scheduler invoices
+  /// the account on that date; it may find nothing (the estimate errs early).
+  std::optional<Date> next_billing_date(const Date& after) const;
+
   /// Whether `units` more of `metric` may be used on `on` by a subscription whose
   /// usage price is paid with credits: the credits left must cover the current
   /// period's usage so far plus these units. Prices not paid with credits always

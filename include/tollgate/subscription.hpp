@@ -27,6 +27,8 @@ struct SubscriptionStatus {
   SubscriptionState state = SubscriptionState::pending;
   std::optional<Date> charged_through;   ///< end of the last billed recurring period, after repairs
   std::optional<Date> pending_cancel;    ///< an END_OF_TERM cancel not yet effective
+  std::optional<Date> trial_ends;        ///< the end of the trial it is in (exclusive: the first paid day)
+  std::optional<Date> period_ends;       ///< the end of the billing period it is in (exclusive)
   bool entitled = false;
 };
 

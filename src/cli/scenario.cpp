@@ -3,6 +3,7 @@
 #include <set>
 
 #include "../core/json_reader.hpp"
+#include "../core/operation_reader.hpp"
 #include "cli.hpp"
 #include "tollgate/time_zone.hpp"
 
@@ -12,24 +13,6 @@ namespace {
 using detail::EnumName;
 using detail::ObjectReader;
 namespace json = detail::json;
-
-constexpr EnumName<EventType> kEventTypes[] = {
-    {"create", EventType::create},
-    {"change", EventType::change},
-    {"cancel", EventType::cancel},
-    {"uncancel", EventType::uncancel},
-    {"pause", EventType::pause},
-    {"resume", EventType::resume},
-    {"bill_cycle_day", EventType::bill_cycle_day},
-    {"payment_method", EventType::payment_method},
-    {"usage", EventType::usage},
-    {"credit_purchase", EventType::credit_purchase},
-    {"credit_grant", EventType::credit_grant},
-};
-
-constexpr EnumName<BillingActionPolicy> kOverrides[] = {{"START_OF_TERM", BillingActionPolicy::start_of_term},
-                                                        {"END_OF_TERM", BillingActionPolicy::end_of_term},
-                                                        {"IMMEDIATE", BillingActionPolicy::immediate}};
 
 class ScenarioLoader {
  public:
@@ -106,81 +89,34 @@ class ScenarioLoader {
 
   void read_event(const json::value& v, std::size_t index) {
     ObjectReader r(v, detail::path_index("events", index), problems_);
-    if (!r.is_object()) return;
     ScenarioEvent e;
     e.index = index;
-    auto date = r.date("date", true);
-    auto type = r.enumeration("type", kEventTypes, true);
-    if (date) {
-      e.date = *date;
-      if (last_date_ && *date < *last_date_)
-        r.problem("date", to_string(*date) + " is before the previous event's date " + to_string(*last_date_) +
+    bool date_read = false;
+    if (!detail::read_operation(r, e, &date_read)) return;
+    if (date_read) {
+      if (last_date_ && e.date < *last_date_)
+        r.problem("date", to_string(e.date) + " is before the previous event's date " + to_string(*last_date_) +
                               " (events must not go backwards)");
-      else last_date_ = date;
+      else last_date_ = e.date;
     }
-    if (!type) return;
-    e.type = *type;
-    switch (e.type) {
-      case EventType::create:
-        e.plan = plan(r);
-        e.base = r.string("base");
-        if (e.base && !created_.contains(*e.base)) r.problem("base", "unknown subscription \"" + *e.base + "\"");
-        e.subscription = r.string("subscription", true).value_or("");
-        if (!e.subscription.empty()) created_.insert(e.subscription);
-        break;
-      case EventType::change:
-        e.subscription = subscription(r);
-        e.plan = plan(r);
-        e.policy = r.enumeration("policy", kOverrides);
-        break;
-      case EventType::cancel:
-        e.subscription = subscription(r);
-        e.policy = r.enumeration("policy", kOverrides);
-        break;
-      case EventType::uncancel:
-      case EventType::pause:
-      case EventType::resume: e.subscription = subscription(r); break;
-      case EventType::bill_cycle_day:
-        if (r.has("subscription")) e.subscription = subscription(r);
-        e.day = static_cast<int>(r.integer("day", true, 1, 31).value_or(1));
-        break;
-      case EventType::payment_method: e.id = r.string("id", true).value_or(""); break;
-      case EventType::usage:
-        e.subscription = subscription(r);
-        e.metric = r.string("metric", true).value_or("");
-        e.quantity = r.decimal("quantity", true).value_or(Decimal(0));
-        e.id = r.string("id", true).value_or("");
-        e.value_key = r.string("value_key").value_or("");
-        break;
-      case EventType::credit_purchase:
-        e.package = r.string("package", true).value_or("");
-        if (scenario_.catalog && !e.package.empty() && !scenario_.catalog->find_credit_package(e.package))
-          r.problem("package", "unknown credit package \"" + e.package + "\"");
-        e.id = r.string("id", true).value_or("");
-        break;
-      case EventType::credit_grant:
-        e.credits = r.decimal("credits", true).value_or(Decimal(0));
-        if (r.has("credits") && e.credits.is_zero()) r.problem("credits", "must be greater than 0");
-        e.expires = r.date("expires");
-        e.id = r.string("id", true).value_or("");
-        break;
-    }
+    check_references(r, e);
     r.reject_unknown_fields();
     scenario_.events.push_back(std::move(e));
   }
 
-  std::string plan(ObjectReader& r) {
-    auto name = r.string("plan", true).value_or("");
-    if (scenario_.catalog && !name.empty() && !scenario_.catalog->find_plan(name))
-      r.problem("plan", "unknown plan \"" + name + "\"");
-    return name;
-  }
-
-  std::string subscription(ObjectReader& r) {
-    auto id = r.string("subscription", true).value_or("");
-    if (!id.empty() && !created_.contains(id))
-      r.problem("subscription", "unknown subscription \"" + id + "\" (no earlier create event)");
-    return id;
+  // What the operation names must exist: the plan and package in the catalog,
+  // the subscription in an earlier create event.
+  void check_references(ObjectReader& r, const ScenarioEvent& e) {
+    const Catalog* catalog = scenario_.catalog.get();
+    if (catalog && !e.plan.empty() && !catalog->find_plan(e.plan)) r.problem("plan", "unknown plan \"" + e.plan + "\"");
+    if (catalog && !e.package.empty() && !catalog->find_credit_package(e.package))
+      r.problem("package", "unknown credit package \"" + e.package + "\"");
+    if (e.base && !created_.contains(*e.base)) r.problem("base", "unknown subscription \"" + *e.base + "\"");
+    if (e.type == OperationType::create) {
+      if (!e.subscription.empty()) created_.insert(e.subscription);
+    } else if (!e.subscription.empty() && !created_.contains(e.subscription)) {
+      r.problem("subscription", "unknown subscription \"" + e.subscription + "\" (no earlier create event)");
+    }
   }
 
   std::filesystem::path base_dir_;

@@ -12,32 +12,16 @@
 #include "tollgate/account.hpp"
 #include "tollgate/catalog.hpp"
 #include "tollgate/decimal.hpp"
+#include "tollgate/operation.hpp"
 #include "tollgate/problem.hpp"
 #include "tollgate/result.hpp"
 #include "tollgate/rules.hpp"
 
 namespace tollgate::cli {
 
-enum class EventType {
-  create, change, cancel, uncancel, pause, resume, bill_cycle_day, payment_method, usage, credit_purchase, credit_grant
-};
-
-struct ScenarioEvent {
+/// One event of a scenario: an operation and its place in the file.
+struct ScenarioEvent : Operation {
   std::size_t index = 0;
-  Date date;
-  EventType type = EventType::create;
-  std::string subscription;  ///< empty: account-wide (bill_cycle_day)
-  std::string plan;
-  std::optional<std::string> base;
-  std::optional<BillingActionPolicy> policy;
-  int day = 0;
-  std::string id;  ///< payment method, usage, credit purchase (session) or grant id
-  std::string metric;
-  Decimal quantity;
-  std::string value_key;
-  std::string package;
-  Decimal credits;
-  std::optional<Date> expires;
 };
 
 struct Scenario {

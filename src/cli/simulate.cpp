@@ -20,31 +20,6 @@ struct Refusal {
   std::string reason;
 };
 
-Result<Ok> apply(BillingEngine& engine, const ScenarioEvent& e) {
-  auto recorded = [](const Result<Recorded>& r) -> Result<Ok> {
-    if (!r) return unexpected(r.error());
-    return Ok{};
-  };
-  switch (e.type) {
-    case EventType::create:
-      return engine.create_subscription(e.subscription, e.plan, e.date, e.base);
-    case EventType::change: return engine.change_plan(e.subscription, e.plan, e.date, e.policy);
-    case EventType::cancel: return engine.cancel(e.subscription, e.date, e.policy);
-    case EventType::uncancel: return engine.uncancel(e.subscription, e.date);
-    case EventType::pause: return engine.pause(e.subscription, e.date);
-    case EventType::resume: return engine.resume(e.subscription, e.date);
-    case EventType::bill_cycle_day:
-      return engine.change_bill_cycle_day(e.subscription.empty() ? std::nullopt : std::optional(e.subscription),
-                                          e.day, e.date);
-    case EventType::payment_method: return engine.attach_payment_method(e.id, e.date);
-    case EventType::usage:
-      return recorded(engine.record_usage({e.subscription, e.metric, e.quantity, e.date, e.id, e.value_key}));
-    case EventType::credit_purchase: return recorded(engine.purchase_credits(e.package, e.id, e.date));
-    case EventType::credit_grant: return recorded(engine.grant_credits(e.credits, e.id, e.date, e.expires));
-  }
-  return Ok{};
-}
-
 json::object item_json(const InvoiceItem& item, const Currency& currency) {
   json::object o;
   o["type"] = to_string(item.type);

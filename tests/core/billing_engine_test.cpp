@@ -478,3 +478,30 @@ TEST_CASE("change alignment: a change during a trial keeps or restarts the trial
     CHECK(h.lines() == Lines{"2024-01-25 RECURRING s 2024-01-25..2024-02-01 14.00"});
   }
 }
+
+TEST_CASE("next_billing_date: the next billing date of an in-advance plan, then of the phase that follows a trial") {
+  Harness h = harness(std::nullopt);
+  // trial15 from Mar 10: TRIAL [Mar 10, Mar 25), then MONTHLY at 31.00 from Mar 25 (the account BCD becomes 25).
+  ON(h, 2024_y / 3 / 10, create_subscription("t", "trial15", 2024_y / 3 / 10));
+  // During the trial nothing is due before the evergreen phase starts on Mar 25.
+  CHECK(h.engine().next_billing_date(2024_y / 3 / 10) == std::optional(2024_y / 3 / 25));
+  auto st = h.status("t", 2024_y / 3 / 12);
+  CHECK(st.trial_ends == std::optional(2024_y / 3 / 25));
+  h.bill_through(2024_y / 3 / 25);
+  // Billed Mar 25 for [Mar 25, Apr 25): the next period starts Apr 25.
+  CHECK(h.engine().next_billing_date(2024_y / 3 / 25) == std::optional(2024_y / 4 / 25));
+  st = h.status("t", 2024_y / 4 / 2);
+  CHECK_FALSE(st.trial_ends.has_value());
+  CHECK(st.period_ends == std::optional(2024_y / 4 / 25));
+}
+
+TEST_CASE("next_billing_date: an in-arrear plan falls due at the end of its period; a cancelled one never again") {
+  Harness h = harness(1);
+  ON(h, 2024_y / 2 / 10, create_subscription("a", "arrear", 2024_y / 2 / 10));
+  // [Feb 10, Mar 1) is billed in arrear on Mar 1.
+  CHECK(h.engine().next_billing_date(2024_y / 2 / 10) == std::optional(2024_y / 3 / 1));
+  CHECK(h.engine().next_billing_date(2024_y / 3 / 1) == std::optional(2024_y / 4 / 1));
+  ON(h, 2024_y / 3 / 5, cancel("a", 2024_y / 3 / 5, BillingActionPolicy::immediate));
+  // The cut period [Mar 1, Mar 5) is due when it ends, on Mar 5, and is billed that day; after it nothing.
+  CHECK(h.engine().next_billing_date(2024_y / 3 / 5) == std::nullopt);
+}

@@ -412,10 +412,21 @@ std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
       st.phase = seg->phase->type;
     st.charged_through = detail::charged_through(s, sub);
     if (sub.cancel_effective && on < *sub.cancel_effective) st.pending_cancel = sub.cancel_effective;
+    if (st.state == SubscriptionState::active) {
+      st.trial_ends = detail::trial_end(s, sub, on);
+      st.period_ends = detail::current_period_end(s, sub, on);
+    }
     st.entitled = st.state == SubscriptionState::active;
     out.push_back(std::move(st));
   }
   return out;
+}
+
+std::optional<Date> BillingEngine::next_billing_date(const Date& after) const {
+  std::optional<Date> next;
+  for (const auto& sub : state_->subscriptions)
+    if (auto d = detail::next_due_date(*state_, sub, after); d && (!next || *d < *next)) next = d;
+  return next;
 }
 
 Result<bool> BillingEngine::can_consume(const std::string& id, const std::string& metric, const Decimal& units,

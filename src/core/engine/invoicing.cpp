@@ -246,4 +246,41 @@ std::optional<Date> charged_through(const EngineState& s, const Subscription& su
   return through;
 }
 
+std::optional<Date> current_period_end(const EngineState& s, const Subscription& sub, const Date& on) {
+  if (auto period = billing_period_at(s, sub, on)) return period->end;
+  return std::nullopt;
+}
+
+std::optional<Date> next_due_date(const EngineState& s, const Subscription& sub, const Date& after) {
+  std::optional<Date> best;
+  auto consider = [&](const Date& d) {
+    if (after < d && (!best || d < *best)) best = d;
+  };
+  for (const auto& seg : segments_of(s, sub)) {
+    if (seg.kind != SegmentKind::billable) continue;
+    // A segment's start can bring a fixed fee or an in-advance period; its end
+    // closes an in-arrear period; between them charges fall on billing dates.
+    consider(seg.start);
+    if (seg.end) consider(*seg.end);
+    if (after < seg.start || (seg.end && !(after < *seg.end))) continue;
+    int bcd = bill_cycle_day_of(s, sub, seg);
+    if (recurring_price(s, *seg.phase).sign() > 0)
+      consider(BillingCycle(seg.start, seg.phase->recurring->billing_period, bcd).next_billing_date_after(after));
+    for (const auto& usage : seg.phase->usages)
+      consider(BillingCycle(seg.start, usage.billing_period, bcd).next_billing_date_after(after));
+  }
+  return best;
+}
+
+std::optional<Date> trial_end(const EngineState& s, const Subscription& sub, const Date& on) {
+  std::optional<Date> end;
+  for (const auto& seg : segments_of(s, sub)) {
+    bool trial = seg.kind == SegmentKind::billable && seg.phase->type == PhaseType::trial;
+    if (end && (!trial || seg.start != *end)) break;  // the trial run containing `on` is over
+    if (trial && (seg.contains(on) || (end && seg.start == *end))) end = seg.end;
+    if (trial && end && !seg.end) return std::nullopt;  // an open-ended trial never ends by itself
+  }
+  return end;
+}
+
 }  // namespace tollgate::detail

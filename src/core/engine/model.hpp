@@ -161,5 +161,12 @@ Date end_of_term(const EngineState& s, const Subscription& sub, const Date& on);
 Date start_of_term(const EngineState& s, const Subscription& sub, const Date& on);
 /// End of the last billed recurring period, after repairs.
 std::optional<Date> charged_through(const EngineState& s, const Subscription& sub);
+/// The end of the billing period containing `on` (recurring, else usage), if billed at all.
+std::optional<Date> current_period_end(const EngineState& s, const Subscription& sub, const Date& on);
+/// The earliest date after `after` on which something of `sub` may fall due
+/// (an over-estimate is harmless: invoicing then finds nothing new).
+std::optional<Date> next_due_date(const EngineState& s, const Subscription& sub, const Date& after);
+/// The end of the trial phase `sub` is in on `on` (nullopt: not in a trial, or it never ends).
+std::optional<Date> trial_end(const EngineState& s, const Subscription& sub, const Date& on);
 
 }  // namespace tollgate::detail
