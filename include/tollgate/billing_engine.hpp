@@ -96,6 +96,10 @@ class BillingEngine {
   /// Errors: "unknown.subscription"; "refused.metric" when the plan does not price it.
   Result<bool> can_consume(const std::string& subscription, const std::string& metric, const Decimal& units,
                            const Date& on) const;
+  /// Judges the operations that follow by `rules` (a newer registration of the
+  /// organization's rule set); what was already decided stays as it was.
+  void use_rules(RuleSet rules);
+
   const CreditLedger& credits() const noexcept;
   const Account& account() const noexcept;
   /// Every invoice recorded so far, in date order.

@@ -91,6 +91,18 @@ Result<Statement> Connection::prepare(std::string_view sql) {
   return Statement(db_.get(), stmt);
 }
 
+Result<Statement*> Connection::cached(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) {
+    it->second->reset();
+    return it->second.get();
+  }
+  auto st = prepare(sql);
+  if (!st) return unexpected(st.error());
+  auto [pos, _] = cache_.emplace(sql, std::make_unique<Statement>(std::move(st).value()));
+  return pos->second.get();
+}
+
 Result<Ok> Connection::exec(const std::string& sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message);

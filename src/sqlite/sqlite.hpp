@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "tollgate/result.hpp"
 
@@ -41,12 +42,27 @@ class Statement {
   int bind_rc_ = SQLITE_OK;
 };
 
+/// Calls `f(statement)` for each row until done or until f returns an error.
+template <class F>
+Result<Ok> for_each_row(Statement& st, F f) {
+  for (;;) {
+    auto row = st.step();
+    if (!row) return unexpected(row.error());
+    if (!*row) return Ok{};
+    if (auto r = f(st); !r) return r;
+  }
+}
+
 class Connection {
  public:
   /// Opens (and with `create`, creates) a database file.
   static Result<Connection> open(const std::string& path, bool create, bool read_only, int busy_timeout_ms);
 
   Result<Statement> prepare(std::string_view sql);
+  /// A statement prepared once per connection and reused: reset, bindings
+  /// cleared. `sql` must be a string literal (its address is the key). Step it
+  /// to the end (or reset it) before the next use of the same SQL.
+  Result<Statement*> cached(const char* sql);
   /// Runs SQL without parameters (schema, pragmas).
   Result<Ok> exec(const std::string& sql);
   std::int64_t changes() const { return sqlite3_changes64(db_.get()); }
@@ -54,7 +70,9 @@ class Connection {
 
  private:
   explicit Connection(sqlite3* db) : db_(db, &sqlite3_close_v2) {}
+  // Declared first so that it is destroyed last: statements finalize before the close.
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> db_;
+  std::unordered_map<const char*, std::unique_ptr<Statement>> cache_;
 };
 
 /// BEGIN IMMEDIATE ... COMMIT, rolled back unless commit() succeeds. Inside an

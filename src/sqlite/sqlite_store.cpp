@@ -4,7 +4,7 @@
 #include <sstream>
 #include <random>
 
-#include "sqlite.hpp"
+#include "store_impl.hpp"
 
 namespace tollgate::sqlite {
 namespace {
@@ -17,7 +17,7 @@ struct Migration {
 
 // Append only: a released migration never changes, so every older database
 // upgrades the same way.
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         id              VARCHAR(36) NOT NULL PRIMARY KEY,
@@ -44,6 +44,89 @@ constexpr std::array<Migration, 2> kMigrations{{
         event_id     TEXT NOT NULL PRIMARY KEY,
         processed_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
       );
+    )sql"},
+    {3, "accounts, journals, invoices, payment attempts and notifications", R"sql(
+      CREATE TABLE catalog_version (
+        version   TEXT NOT NULL PRIMARY KEY,
+        document  TEXT NOT NULL,
+        stored_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+      );
+      CREATE TABLE account (
+        id                TEXT NOT NULL PRIMARY KEY,
+        currency          TEXT NOT NULL,
+        time_zone         TEXT NOT NULL,
+        bill_cycle_day    INTEGER,
+        catalog_version   TEXT NOT NULL REFERENCES catalog_version (version),
+        organization_id   TEXT NOT NULL,
+        tenant_id         TEXT NOT NULL,
+        customer_id       TEXT NOT NULL DEFAULT '',
+        payment_method_id TEXT NOT NULL DEFAULT '',
+        next_run          TEXT,
+        overdue           INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX account_by_next_run ON account (next_run);
+      CREATE TABLE subscription (
+        id         TEXT NOT NULL PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES account (id)
+      );
+      CREATE INDEX subscription_by_account ON subscription (account_id);
+      -- An account's operations and invoicing runs (operation NULL), replayed in seq order.
+      CREATE TABLE journal (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id TEXT NOT NULL REFERENCES account (id),
+        entry_date   TEXT NOT NULL,
+        operation    TEXT,
+        requested_at INTEGER NOT NULL  -- Unix seconds
+      );
+      CREATE INDEX journal_by_account ON journal (account_id, seq);
+      -- Where a usage event falls between journal entries (0: before any).
+      ALTER TABLE usage_event ADD COLUMN after_seq INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE invoice (
+        id           TEXT NOT NULL PRIMARY KEY,
+        account_id   TEXT NOT NULL REFERENCES account (id),
+        invoice_date TEXT NOT NULL,
+        currency     TEXT NOT NULL,
+        total        TEXT NOT NULL,
+        status       TEXT NOT NULL
+      );
+      CREATE INDEX invoice_by_account ON invoice (account_id, invoice_date);
+      CREATE TABLE invoice_item (
+        invoice_id      TEXT NOT NULL REFERENCES invoice (id),
+        position        INTEGER NOT NULL,
+        type            TEXT NOT NULL,
+        subscription_id TEXT NOT NULL,
+        plan            TEXT NOT NULL,
+        phase           TEXT,
+        usage_name      TEXT NOT NULL,
+        start_date      TEXT NOT NULL,
+        end_date        TEXT,
+        quantity        TEXT,
+        amount          TEXT NOT NULL,
+        PRIMARY KEY (invoice_id, position)
+      );
+      CREATE TABLE payment_attempt (
+        invoice_id   TEXT NOT NULL REFERENCES invoice (id),
+        attempt      INTEGER NOT NULL,
+        status       TEXT NOT NULL,
+        scheduled_on TEXT NOT NULL,
+        charge_id    TEXT NOT NULL DEFAULT '',
+        failure      TEXT NOT NULL DEFAULT '',
+        updated_at   TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        PRIMARY KEY (invoice_id, attempt)
+      );
+      CREATE INDEX payment_attempt_by_status ON payment_attempt (status, scheduled_on);
+      CREATE TABLE notification (
+        key             TEXT NOT NULL PRIMARY KEY,
+        account_id      TEXT NOT NULL REFERENCES account (id),
+        kind            TEXT NOT NULL,
+        raised_on       TEXT NOT NULL,
+        subscription_id TEXT NOT NULL DEFAULT '',
+        about_date      TEXT,
+        invoice_id      TEXT NOT NULL DEFAULT '',
+        delivered       INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX notification_by_account ON notification (account_id);
+      CREATE INDEX notification_undelivered ON notification (delivered);
     )sql"},
 }};
 
@@ -72,35 +155,30 @@ std::string new_id() {
 
 }  // namespace
 
-struct SqliteStore::Impl {
-  Connection db;
-  int version = 0;
+Result<int> SqliteStore::Impl::current_version() {
+  auto st = db.prepare("SELECT coalesce(max(version), 0) FROM tollgate_migration");
+  if (!st) return unexpected(st.error());
+  auto row = st->step();
+  if (!row) return unexpected(row.error());
+  return static_cast<int>(st->integer(0));
+}
 
-  Result<int> current_version() {
-    auto st = db.prepare("SELECT coalesce(max(version), 0) FROM tollgate_migration");
-    if (!st) return unexpected(st.error());
-    auto row = st->step();
-    if (!row) return unexpected(row.error());
-    return static_cast<int>(st->integer(0));
+Result<Ok> SqliteStore::Impl::migrate(int target) {
+  for (const auto& m : kMigrations) {
+    if (m.version <= version || m.version > target) continue;
+    auto tx = Transaction::begin(db);
+    if (!tx) return unexpected(tx.error());
+    if (auto r = db.exec(m.sql); !r)
+      return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" + m.what + "): " +
+                                            r.error().message);
+    auto record = db.prepare("INSERT INTO tollgate_migration (version, description) VALUES (?, ?)");
+    if (!record) return unexpected(record.error());
+    if (auto r = record->bind(1, std::int64_t{m.version}).bind(2, m.what).run(); !r) return r;
+    if (auto r = tx->commit(); !r) return r;
+    version = m.version;
   }
-
-  Result<Ok> migrate(int target) {
-    for (const auto& m : kMigrations) {
-      if (m.version <= version || m.version > target) continue;
-      auto tx = Transaction::begin(db);
-      if (!tx) return unexpected(tx.error());
-      if (auto r = db.exec(m.sql); !r)
-        return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" + m.what + "): " +
-                                              r.error().message);
-      auto record = db.prepare("INSERT INTO tollgate_migration (version, description) VALUES (?, ?)");
-      if (!record) return unexpected(record.error());
-      if (auto r = record->bind(1, std::int64_t{m.version}).bind(2, m.what).run(); !r) return r;
-      if (auto r = tx->commit(); !r) return r;
-      version = m.version;
-    }
-    return Ok{};
-  }
-};
+  return Ok{};
+}
 
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteStore::~SqliteStore() = default;
@@ -167,15 +245,27 @@ Result<IngestResult> SqliteStore::record_usage(std::span<const UsageEvent> event
   Connection& db = impl_->db;
   auto tx = Transaction::begin(db);
   if (!tx) return unexpected(tx.error());
-  auto insert = db.prepare(
-      "INSERT OR IGNORE INTO usage_event (subscription_id, event_id, metric, quantity, occurred_on, value_key) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
+  // The batch holds the write lock: no journal entry can come between this read and the inserts.
+  std::int64_t after_seq = 0;
+  if (impl_->version >= 3) {
+    auto last = db.cached("SELECT coalesce(max(seq), 0) FROM journal");
+    if (!last) return unexpected(last.error());
+    if (auto row = (*last)->step(); !row) return unexpected(row.error());
+    after_seq = (*last)->integer(0);
+    (*last)->reset();
+  }
+  auto insert = db.prepare(impl_->version >= 3
+                               ? "INSERT OR IGNORE INTO usage_event (subscription_id, event_id, metric, quantity, "
+                                 "occurred_on, value_key, after_seq) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                               : "INSERT OR IGNORE INTO usage_event (subscription_id, event_id, metric, quantity, "
+                                 "occurred_on, value_key) VALUES (?, ?, ?, ?, ?, ?)");
   if (!insert) return unexpected(insert.error());
   IngestResult result;
   for (const auto& e : events) {
     insert->reset();
     insert->bind(1, e.subscription).bind(2, e.id).bind(3, e.metric).bind(4, e.quantity.to_string());
     insert->bind(5, to_string(e.occurred_on)).bind(6, e.value_key);
+    if (impl_->version >= 3) insert->bind(7, after_seq);
     if (auto r = insert->run(); !r) return unexpected(r.error());  // the whole batch rolls back
     (db.changes() == 1 ? result.inserted : result.duplicates) += 1;
   }
@@ -245,6 +335,10 @@ Result<RuleBook> SqliteStore::rule_book() {
     book.register_rules(set.organization, set.registered_at, std::move(rules).value());
   }
   return book;
+}
+
+Result<Ok> SqliteStore::atomically(const std::function<Result<Ok>()>& f) {
+  return in_transaction(impl_->db, f);
 }
 
 Result<Delivery> SqliteStore::apply_once(std::string_view event_id, const std::function<Result<Ok>()>& effect) {

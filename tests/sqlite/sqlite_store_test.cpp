@@ -60,10 +60,12 @@ TEST_CASE("a new file gets the whole schema, in WAL mode, with its migrations re
   std::string path = fresh_path();
   auto store = open_store(path);
   CHECK(store->schema_version() == SqliteStore::latest_schema_version);
-  CHECK(raw(path, "SELECT version FROM tollgate_migration ORDER BY version") == "1\n2\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_migration ORDER BY version") == "1\n2\n3\n");
   CHECK(raw(path, "PRAGMA journal_mode") == "wal\n");
   CHECK(raw(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
-                  "('organization_billing_rule', 'usage_event', 'processed_event')") == "3\n");
+                  "('organization_billing_rule', 'usage_event', 'processed_event', 'catalog_version', 'account', "
+                  "'subscription', 'journal', 'invoice', 'invoice_item', 'payment_attempt', 'notification')") ==
+        "11\n");
 }
 
 TEST_CASE("a database made by an earlier schema version upgrades, keeping its data") {
@@ -75,13 +77,35 @@ TEST_CASE("a database made by an earlier schema version upgrades, keeping its da
                                at(2024_y / 1 / 1)));
   }
   auto upgraded = open_store(path);
-  CHECK(upgraded->schema_version() == 2);
+  CHECK(upgraded->schema_version() == 3);
   CHECK(upgraded->rule_sets()->size() == 1);
   auto events = std::vector<UsageEvent>{usage("u1", "5")};
   CHECK(upgraded->record_usage(events)->inserted == 1);
   // Opening again migrates nothing.
-  CHECK(open_store(path)->schema_version() == 2);
-  CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "2\n");
+  CHECK(open_store(path)->schema_version() == 3);
+  CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "3\n");
+}
+
+TEST_CASE("a version 2 database with usage upgrades to version 3: its usage comes before every journal entry") {
+  std::string path = fresh_path();
+  {
+    auto v2 = open_store(path, {.migrate_to = 2});
+    CHECK(v2->schema_version() == 2);
+    auto events = std::vector<UsageEvent>{usage("old-1", "7")};
+    REQUIRE(v2->record_usage(events)->inserted == 1);
+  }
+  auto v3 = open_store(path);
+  CHECK(v3->schema_version() == 3);
+  CHECK(raw(path, "SELECT event_id, after_seq FROM usage_event") == "old-1|0\n");
+  // The new tables work on the upgraded file.
+  REQUIRE(v3->put_catalog("v1", R"({"name": "c", "currencies": ["USD"], "products": [{"name": "P", "category": "BASE"}],
+    "plans": [{"name": "p", "product": "P", "phases": [{"type": "EVERGREEN",
+      "recurring": {"billing_period": "MONTHLY", "price": {"USD": "1.00"}}}]}]})"));
+  StoredAccount a;
+  a.account.id = "acct-1";
+  a.catalog = "v1";
+  REQUIRE(v3->create_account(a));
+  CHECK(v3->account("acct-1")->catalog == "v1");
 }
 
 TEST_CASE("rules per organization and tenant, versioned by reg_dt") {

@@ -27,9 +27,9 @@ struct SqliteOptions {
   std::optional<std::int64_t> max_page_count = std::nullopt;
 };
 
-class SqliteStore final : public UsageStore, public RuleStore, public EventInbox {
+class SqliteStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 2;
+  static constexpr int latest_schema_version = 3;
 
   /// Opens or creates a store and brings its schema up to date.
   /// Errors: "store.unavailable" (cannot open), "store.corrupt" (not a database),
@@ -51,10 +51,37 @@ class SqliteStore final : public UsageStore, public RuleStore, public EventInbox
   /// Records the event id and runs `effect` in one transaction; store calls the
   /// effect makes on this store join that transaction.
   Result<Delivery> apply_once(std::string_view event_id, const std::function<Result<Ok>()>& effect) override;
+  Result<Ok> atomically(const std::function<Result<Ok>()>& f) override;
+
+  Result<Ok> put_catalog(const std::string& version, std::string_view catalog_json) override;
+  Result<std::string> catalog_json(const std::string& version) override;
+  Result<Ok> create_account(const StoredAccount& account) override;
+  Result<StoredAccount> account(const std::string& id) override;
+  Result<Ok> update_account(const StoredAccount& account) override;
+  Result<std::vector<std::string>> accounts_due(const Date& through) override;
+  Result<std::string> account_of_subscription(const std::string& subscription) override;
+
+  Result<std::int64_t> append(const std::string& account_id, const JournalEntry& entry) override;
+  Result<std::vector<JournalEntry>> journal(const std::string& account_id) override;
+  Result<std::vector<SequencedUsage>> account_usage(const std::string& account_id) override;
+
+  Result<Ok> save_invoice(const StoredInvoice& invoice) override;
+  Result<Ok> set_invoice_status(const std::string& invoice_id, InvoiceStatus status) override;
+  Result<StoredInvoice> invoice(const std::string& invoice_id) override;
+  Result<std::vector<StoredInvoice>> invoices_of(const std::string& account_id) override;
+  Result<Ok> save_attempt(const PaymentAttempt& attempt) override;
+  Result<std::vector<PaymentAttempt>> attempts_of(const std::string& invoice_id) override;
+  Result<std::vector<PaymentAttempt>> attempts_in(AttemptStatus status, const std::optional<Date>& through) override;
+
+  Result<bool> record_notification(const Notification& n) override;
+  Result<Ok> mark_delivered(const std::string& key) override;
+  Result<std::vector<Notification>> undelivered() override;
+  Result<std::vector<Notification>> notifications_of(const std::string& account_id) override;
 
  private:
   struct Impl;
   explicit SqliteStore(std::unique_ptr<Impl> impl);
+  friend struct StoreAccess;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -422,6 +422,8 @@ std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
   return out;
 }
 
+void BillingEngine::use_rules(RuleSet rules) { state_->rules = std::move(rules); }
+
 std::optional<Date> BillingEngine::next_billing_date(const Date& after) const {
   std::optional<Date> next;
   for (const auto& sub : state_->subscriptions)

@@ -1,0 +1,85 @@
+#pragma once
+// BillingRun: the job a host schedules daily (at 00:00, say).
+//
+// For every account with something due, on its own local date: invoice what
+// is due, store the invoice and a payment attempt, then charge it through the
+// provider and record the outcome. Exactly once across crashes: the invoice
+// and the attempt (whose (invoice, attempt) names the provider's idempotency
+// key) are committed before the provider is called, so a run that dies at any
+// point and is started again re-sends an attempt whose outcome it never
+// recorded under the same key (the provider answers with the first outcome)
+// and never invoices a period twice.
+//
+// Failed payments follow a dunning schedule (retry after 1, 3 and 7 days by
+// default), after which the account is overdue. Notices (a trial or a period
+// about to end, a payment failed or succeeded, credits running low, a
+// subscription blocked for lack of a payment method) are recorded once each
+// and handed to the host's callback; a notice whose delivery a crash cut short
+// is delivered again by the next run under the same key, so hosts dedupe on it.
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tollgate/billing_service.hpp"
+#include "tollgate/payment_provider.hpp"
+#include "tollgate/store.hpp"
+#include "tollgate/time_zone.hpp"
+
+namespace tollgate {
+
+struct DunningPolicy {
+  /// Days after a failed attempt before the next one; when they run out the
+  /// invoice is FAILED and the account overdue.
+  std::vector<int> retry_after_days{1, 3, 7};
+};
+
+struct NoticePolicy {
+  int trial_ending_days = 3;   ///< notify this many days before a trial ends
+  int period_ending_days = 3;  ///< notify this many days before a billing period ends (0: never)
+  std::optional<Decimal> credits_below;  ///< notify once when the credit balance drops below this
+};
+
+struct RunOptions {
+  DunningPolicy dunning;
+  NoticePolicy notices;
+  /// Called for every notice once it is recorded. Must not throw.
+  std::function<void(const Notification&)> notify;
+  /// Called after each account: (accounts done, accounts due).
+  std::function<void(std::size_t done, std::size_t total)> progress;
+};
+
+struct RunReport {
+  std::size_t accounts = 0;           ///< accounts looked at
+  std::size_t invoices = 0;           ///< invoices stored (non-empty)
+  std::size_t charges_succeeded = 0;
+  std::size_t charges_failed = 0;     ///< declined or refused (a retry may be scheduled)
+  std::size_t charges_pending = 0;    ///< the provider has not settled yet (or the host will, for manual)
+  std::size_t charges_unknown = 0;    ///< no answer: re-sent with the same key by the next run
+  std::size_t reconciled = 0;         ///< attempts of an earlier run whose outcome was recorded now
+  std::size_t notices = 0;
+  std::vector<Error> errors;          ///< per-account failures (the run goes on with the others)
+};
+
+class BillingRun {
+ public:
+  BillingRun(BillingStore& store, PaymentProvider& provider, RunOptions options = {});
+
+  /// Runs for the instant `now`: each account on its local date at `now`.
+  /// Errors: only when the store cannot be read at all; an account that fails
+  /// is reported in RunReport::errors and retried by the next run.
+  Result<RunReport> run(Instant now);
+  /// Runs with `as_of` as every account's local date (a CLI run "as of a date").
+  Result<RunReport> run(const Date& as_of);
+
+ private:
+  Result<RunReport> run_with(const std::function<Date(const Account&)>& local_date, const Date& through);
+
+  BillingStore& store_;
+  PaymentProvider& provider_;
+  RunOptions options_;
+};
+
+}  // namespace tollgate

@@ -1,0 +1,75 @@
+#pragma once
+// BillingService: accounts kept in a BillingStore, each rebuilt on demand by
+// replaying its journal through a BillingEngine.
+//
+// An operation is judged by the engine first (with the rule set in force when
+// it was requested) and journaled only when accepted, in one transaction: a
+// refused operation leaves no trace. Usage is stored in batches and placed
+// between journal entries, so a replay sees it exactly where it arrived.
+// Entitlement combines the subscription's state, blocks, pauses, the account's
+// dunning state and its prepaid credits.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "tollgate/billing_engine.hpp"
+#include "tollgate/operation.hpp"
+#include "tollgate/result.hpp"
+#include "tollgate/rule_book.hpp"
+#include "tollgate/store.hpp"
+
+namespace tollgate {
+
+/// What an overdue account (dunning ran out) may still use.
+enum class OverdueAccess { keep, block };
+
+class BillingService {
+ public:
+  explicit BillingService(BillingStore& store, OverdueAccess overdue = OverdueAccess::block);
+
+  /// Creates an account under a stored catalog version.
+  /// Errors: "store.conflict" (the id exists), "store.not_found" (catalog),
+  /// "engine.currency" (the catalog does not sell in its currency).
+  Result<Ok> open_account(const StoredAccount& account);
+
+  /// Applies an operation requested at `requested_at` and journals it.
+  /// Errors: the engine's refusals ("refused.*", "unknown.*", "engine.date")
+  /// and store errors; nothing is stored then.
+  Result<Recorded> apply(const std::string& account_id, const Operation& op, Instant requested_at);
+
+  /// Stores a batch of usage in one transaction; repeated ids are counted as
+  /// duplicates. Errors: "usage.subscription" naming the first event of an
+  /// unknown subscription ("usage[3]"): nothing is stored then.
+  Result<IngestResult> record_usage(std::span<const UsageEvent> events);
+
+  /// The account's engine as of now, rebuilt from its journal and usage.
+  /// Errors: "store.not_found", "store.replay" (a journaled operation no longer
+  /// applies: the journal was edited by hand), store errors.
+  Result<BillingEngine> engine(const std::string& account_id);
+  Result<BillingEngine> engine(const StoredAccount& account);
+
+  /// Whether the account may use `subject` (a subscription id, or a product
+  /// name: any of its subscriptions) on `at`: the subscription is active (not
+  /// pending, blocked, paused or cancelled), the account is not overdue (unless
+  /// OverdueAccess::keep), and usage paid with credits still has credits left.
+  /// Errors: "store.not_found" and store errors (an unknown subject is false).
+  Result<bool> is_entitled(const std::string& account_id, const std::string& subject, const Date& at);
+
+  /// The catalog of a stored version (loaded once). Errors: "store.not_found", "store.catalog".
+  Result<std::shared_ptr<const Catalog>> catalog(const std::string& version);
+
+  BillingStore& store() noexcept { return store_; }
+
+ private:
+  Result<const RuleBook*> rule_book();
+
+  BillingStore& store_;
+  OverdueAccess overdue_;
+  std::map<std::string, std::shared_ptr<const Catalog>> catalogs_;
+  std::optional<RuleBook> rules_;
+};
+
+}  // namespace tollgate

@@ -1,0 +1,142 @@
+#include "tollgate/billing_service.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+namespace tollgate {
+
+BillingService::BillingService(BillingStore& store, OverdueAccess overdue) : store_(store), overdue_(overdue) {}
+
+Result<std::shared_ptr<const Catalog>> BillingService::catalog(const std::string& version) {
+  if (auto it = catalogs_.find(version); it != catalogs_.end()) return it->second;
+  auto text = store_.catalog_json(version);
+  if (!text) return unexpected(text.error());
+  auto loaded = load_catalog(*text);
+  if (!loaded) return make_error("store.catalog", "stored catalog " + version + " no longer validates");
+  auto shared = std::make_shared<const Catalog>(std::move(loaded).value());
+  catalogs_.emplace(version, shared);
+  return shared;
+}
+
+Result<const RuleBook*> BillingService::rule_book() {
+  if (!rules_) {
+    auto book = store_.rule_book();
+    if (!book) return unexpected(book.error());
+    rules_ = std::move(book).value();
+  }
+  return &*rules_;
+}
+
+Result<Ok> BillingService::open_account(const StoredAccount& account) {
+  auto c = catalog(account.catalog);
+  if (!c) return unexpected(c.error());
+  if (auto e = BillingEngine::open(*c, RuleSet{}, account.account); !e) return unexpected(e.error());
+  return store_.create_account(account);
+}
+
+Result<BillingEngine> BillingService::engine(const std::string& account_id) {
+  auto account = store_.account(account_id);
+  if (!account) return unexpected(account.error());
+  return engine(*account);
+}
+
+Result<BillingEngine> BillingService::engine(const StoredAccount& account) {
+  auto c = catalog(account.catalog);
+  if (!c) return unexpected(c.error());
+  auto book = rule_book();
+  if (!book) return unexpected(book.error());
+  auto opened = BillingEngine::open(*c, RuleSet{}, account.account);
+  if (!opened) return unexpected(opened.error());
+  BillingEngine engine = std::move(opened).value();
+  auto journal = store_.journal(account.account.id);
+  if (!journal) return unexpected(journal.error());
+  auto usage = store_.account_usage(account.account.id);
+  if (!usage) return unexpected(usage.error());
+
+  // Usage recorded after entry `after_seq` is replayed after it and before the next.
+  std::size_t next_usage = 0;
+  auto usage_before = [&](std::int64_t seq) {
+    for (; next_usage < usage->size() && (*usage)[next_usage].after_seq < seq; ++next_usage)
+      (void)engine.record_usage((*usage)[next_usage].event);  // refused usage was never billable
+  };
+  for (const auto& entry : *journal) {
+    usage_before(entry.seq);
+    if (!entry.operation) {
+      if (auto r = engine.invoice(entry.date); !r) return unexpected(r.error());
+      continue;
+    }
+    engine.use_rules((*book)->in_force(account.organization, entry.requested_at));
+    if (auto r = tollgate::apply(engine, *entry.operation); !r)
+      return make_error("store.replay", "journal entry " + std::to_string(entry.seq) + " of account " +
+                                            account.account.id + " no longer applies: " + r.error().message);
+  }
+  usage_before(std::numeric_limits<std::int64_t>::max());
+  return engine;
+}
+
+Result<Recorded> BillingService::apply(const std::string& account_id, const Operation& op, Instant requested_at) {
+  Recorded recorded = Recorded::duplicate;
+  auto r = store_.atomically([&]() -> Result<Ok> {
+    auto account = store_.account(account_id);
+    if (!account) return unexpected(account.error());
+    auto e = engine(*account);
+    if (!e) return unexpected(e.error());
+    auto book = rule_book();
+    if (!book) return unexpected(book.error());
+    e->use_rules((*book)->in_force(account->organization, requested_at));
+    auto applied = tollgate::apply(*e, op);
+    if (!applied) return unexpected(applied.error());
+    recorded = *applied;
+    if (recorded == Recorded::duplicate) return Ok{};
+    if (auto seq = store_.append(account_id, {0, op.date, op, requested_at}); !seq) return unexpected(seq.error());
+    if (op.type == OperationType::payment_method) account->payment_method_id = op.id;
+    // Whatever the operation made due (a first in-advance period, a repair) is billed on its date.
+    if (!account->next_run || op.date < *account->next_run) account->next_run = op.date;
+    return store_.update_account(*account);
+  });
+  if (!r) return unexpected(r.error());
+  return recorded;
+}
+
+Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> events) {
+  std::set<std::string> known;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::string& sub = events[i].subscription;
+    if (known.contains(sub)) continue;
+    auto owner = store_.account_of_subscription(sub);
+    if (!owner) {
+      if (owner.error().code != "store.not_found") return unexpected(owner.error());
+      return make_error("usage.subscription",
+                        "usage[" + std::to_string(i) + "].subscription: unknown subscription \"" + sub + "\"");
+    }
+    known.insert(sub);
+  }
+  return store_.record_usage(events);
+}
+
+Result<bool> BillingService::is_entitled(const std::string& account_id, const std::string& subject, const Date& at) {
+  auto account = store_.account(account_id);
+  if (!account) return unexpected(account.error());
+  if (account->overdue && overdue_ == OverdueAccess::block) return false;
+  auto e = engine(*account);
+  if (!e) return unexpected(e.error());
+  auto c = catalog(account->catalog);
+  if (!c) return unexpected(c.error());
+  for (const auto& status : e->statuses(at)) {
+    const Plan* plan = (*c)->find_plan(status.plan);
+    bool matches = status.id == subject || (plan && plan->product == subject);
+    if (!matches || !status.entitled) continue;
+    // Usage paid with credits stops when the credits are spent.
+    bool credits_left = true;
+    for (const auto& phase : plan->phases)
+      for (const auto& usage : phase.usages) {
+        auto more = e->can_consume(status.id, usage.metric, Decimal(1), at);
+        if (more && !*more) credits_left = false;
+      }
+    if (credits_left) return true;
+  }
+  return false;
+}
+
+}  // namespace tollgate

@@ -1,0 +1,202 @@
+// SqliteStore: catalog versions, accounts, and each account's journal.
+
+#include "store_impl.hpp"
+
+namespace tollgate::sqlite {
+namespace {
+
+std::optional<Date> optional_date(const Statement& st, int column) {
+  if (st.is_null(column)) return std::nullopt;
+  auto d = parse_date(st.text(column));
+  return d ? std::optional(*d) : std::nullopt;
+}
+
+Statement& bind_optional_date(Statement& st, int index, const std::optional<Date>& d) {
+  return d ? st.bind(index, to_string(*d)) : st.bind_null(index);
+}
+
+}  // namespace
+
+Result<Ok> SqliteStore::put_catalog(const std::string& version, std::string_view document) {
+  if (auto catalog = load_catalog(document); !catalog) {
+    std::string message = "catalog " + version + " is invalid:";
+    for (const auto& p : catalog.error()) message += " " + to_string(p) + ";";
+    return make_error("store.catalog", message);
+  }
+  return in_transaction(impl_->db, [&]() -> Result<Ok> {
+    auto existing = catalog_json(version);
+    if (existing) {
+      if (*existing == document) return Ok{};
+      return make_error("store.conflict", "catalog version " + version + " is already stored with another text");
+    }
+    auto st = impl_->db.cached("INSERT INTO catalog_version (version, document) VALUES (?, ?)");
+    if (!st) return unexpected(st.error());
+    return (*st)->bind(1, version).bind(2, document).run();
+  });
+}
+
+Result<std::string> SqliteStore::catalog_json(const std::string& version) {
+  auto st = impl_->db.cached("SELECT document FROM catalog_version WHERE version = ?");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, version);
+  auto row = (*st)->step();
+  if (!row) return unexpected(row.error());
+  if (!*row) return make_error("store.not_found", "no catalog version " + version);
+  std::string text = (*st)->text(0);
+  (*st)->reset();
+  return text;
+}
+
+Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
+  return in_transaction(impl_->db, [&]() -> Result<Ok> {
+    if (auto known = catalog_json(a.catalog); !known) return unexpected(known.error());
+    if (auto existing = account(a.account.id); existing)
+      return make_error("store.conflict", "account " + a.account.id + " exists");
+    auto st = impl_->db.cached(
+        "INSERT INTO account (id, currency, time_zone, bill_cycle_day, catalog_version, organization_id, tenant_id, "
+        "customer_id, payment_method_id, next_run, overdue) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return unexpected(st.error());
+    Statement& s = **st;
+    s.bind(1, a.account.id).bind(2, a.account.currency).bind(3, a.account.time_zone);
+    if (a.account.bill_cycle_day) s.bind(4, std::int64_t{*a.account.bill_cycle_day});
+    else s.bind_null(4);
+    s.bind(5, a.catalog).bind(6, a.organization.organization_id).bind(7, a.organization.tenant_id);
+    s.bind(8, a.customer_id).bind(9, a.payment_method_id);
+    bind_optional_date(s, 10, a.next_run).bind(11, std::int64_t{a.overdue});
+    return s.run();
+  });
+}
+
+Result<StoredAccount> SqliteStore::account(const std::string& id) {
+  auto st = impl_->db.cached(
+      "SELECT id, currency, time_zone, bill_cycle_day, catalog_version, organization_id, tenant_id, customer_id, "
+      "payment_method_id, next_run, overdue FROM account WHERE id = ?");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, id);
+  auto row = s.step();
+  if (!row) return unexpected(row.error());
+  if (!*row) return make_error("store.not_found", "no account " + id);
+  StoredAccount a;
+  a.account.id = s.text(0);
+  a.account.currency = s.text(1);
+  a.account.time_zone = s.text(2);
+  if (!s.is_null(3)) a.account.bill_cycle_day = static_cast<int>(s.integer(3));
+  a.catalog = s.text(4);
+  a.organization = {s.text(5), s.text(6)};
+  a.customer_id = s.text(7);
+  a.payment_method_id = s.text(8);
+  a.next_run = optional_date(s, 9);
+  bool bad_date = !s.is_null(9) && !a.next_run;
+  a.overdue = s.integer(10) != 0;
+  s.reset();
+  if (bad_date) return corrupt("account", id, "next_run");
+  return a;
+}
+
+Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
+  auto st = impl_->db.cached(
+      "UPDATE account SET currency = ?, time_zone = ?, bill_cycle_day = ?, organization_id = ?, tenant_id = ?, "
+      "customer_id = ?, payment_method_id = ?, next_run = ?, overdue = ? WHERE id = ?");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, a.account.currency).bind(2, a.account.time_zone);
+  if (a.account.bill_cycle_day) s.bind(3, std::int64_t{*a.account.bill_cycle_day});
+  else s.bind_null(3);
+  s.bind(4, a.organization.organization_id).bind(5, a.organization.tenant_id).bind(6, a.customer_id);
+  s.bind(7, a.payment_method_id);
+  bind_optional_date(s, 8, a.next_run).bind(9, std::int64_t{a.overdue}).bind(10, a.account.id);
+  if (auto r = s.run(); !r) return r;
+  if (impl_->db.changes() == 0) return make_error("store.not_found", "no account " + a.account.id);
+  return Ok{};
+}
+
+Result<std::vector<std::string>> SqliteStore::accounts_due(const Date& through) {
+  auto st = impl_->db.cached("SELECT id FROM account WHERE next_run <= ? ORDER BY id");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, to_string(through));
+  std::vector<std::string> out;
+  auto r = for_each_row(**st, [&](Statement& s) -> Result<Ok> {
+    out.push_back(s.text(0));
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return out;
+}
+
+Result<std::string> SqliteStore::account_of_subscription(const std::string& subscription) {
+  auto st = impl_->db.cached("SELECT account_id FROM subscription WHERE id = ?");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, subscription);
+  auto row = (*st)->step();
+  if (!row) return unexpected(row.error());
+  if (!*row) return make_error("store.not_found", "no subscription " + subscription);
+  std::string id = (*st)->text(0);
+  (*st)->reset();
+  return id;
+}
+
+Result<std::int64_t> SqliteStore::append(const std::string& account_id, const JournalEntry& entry) {
+  return in_transaction(impl_->db, [&]() -> Result<std::int64_t> {
+    if (entry.operation && entry.operation->type == OperationType::create) {
+      auto link = impl_->db.cached("INSERT INTO subscription (id, account_id) VALUES (?, ?)");
+      if (!link) return unexpected(link.error());
+      if (auto r = (*link)->bind(1, entry.operation->subscription).bind(2, account_id).run(); !r)
+        return make_error(r.error().code == "store.constraint" ? "store.conflict" : r.error().code,
+                          "subscription " + entry.operation->subscription + ": " + r.error().message);
+    }
+    auto st = impl_->db.cached("INSERT INTO journal (account_id, entry_date, operation, requested_at) VALUES (?, ?, ?, ?)");
+    if (!st) return unexpected(st.error());
+    Statement& s = **st;
+    s.bind(1, account_id).bind(2, to_string(entry.date));
+    if (entry.operation) s.bind(3, to_json(*entry.operation));
+    else s.bind_null(3);
+    s.bind(4, std::int64_t{entry.requested_at.time_since_epoch().count()});
+    if (auto r = s.run(); !r) return unexpected(r.error());
+    return static_cast<std::int64_t>(sqlite3_last_insert_rowid(impl_->db.handle()));
+  });
+}
+
+Result<std::vector<JournalEntry>> SqliteStore::journal(const std::string& account_id) {
+  auto st = impl_->db.cached("SELECT seq, entry_date, operation, requested_at FROM journal WHERE account_id = ? ORDER BY seq");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, account_id);
+  std::vector<JournalEntry> out;
+  auto r = for_each_row(**st, [&](Statement& s) -> Result<Ok> {
+    JournalEntry e;
+    e.seq = s.integer(0);
+    auto on = parse_date(s.text(1));
+    if (!on) return corrupt("journal", std::to_string(e.seq), "entry_date");
+    e.date = *on;
+    if (!s.is_null(2)) {
+      auto op = parse_operation(s.text(2));
+      if (!op) return corrupt("journal", std::to_string(e.seq), "operation");
+      e.operation = std::move(op).value();
+    }
+    e.requested_at = Instant{std::chrono::seconds{s.integer(3)}};
+    out.push_back(std::move(e));
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return out;
+}
+
+Result<std::vector<SequencedUsage>> SqliteStore::account_usage(const std::string& account_id) {
+  auto st = impl_->db.cached(
+      "SELECT u.after_seq, u.subscription_id, u.metric, u.quantity, u.occurred_on, u.event_id, u.value_key "
+      "FROM subscription s JOIN usage_event u ON u.subscription_id = s.id WHERE s.account_id = ? ORDER BY u.seq");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, account_id);
+  std::vector<SequencedUsage> out;
+  auto r = for_each_row(**st, [&](Statement& s) -> Result<Ok> {
+    auto quantity = Decimal::parse(s.text(3));
+    auto on = parse_date(s.text(4));
+    if (!quantity || !on) return corrupt("usage_event", s.text(1) + "/" + s.text(5), "quantity or date");
+    out.push_back({s.integer(0), UsageEvent{s.text(1), s.text(2), *quantity, *on, s.text(5), s.text(6)}});
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return out;
+}
+
+}  // namespace tollgate::sqlite

@@ -1,0 +1,275 @@
+// SqliteStore: invoices and their items, payment attempts, notifications.
+
+#include <initializer_list>
+
+#include "store_impl.hpp"
+
+namespace tollgate::sqlite {
+namespace {
+
+// The enum value whose name is `text` (names from the to_string overloads).
+template <class E>
+std::optional<E> named(std::string_view text, std::initializer_list<E> values) {
+  for (E v : values)
+    if (to_string(v) == text) return v;
+  return std::nullopt;
+}
+
+std::optional<InvoiceStatus> invoice_status(std::string_view t) {
+  return named(t, {InvoiceStatus::unpaid, InvoiceStatus::paid, InvoiceStatus::failed, InvoiceStatus::settled});
+}
+std::optional<AttemptStatus> attempt_status(std::string_view t) {
+  return named(t, {AttemptStatus::scheduled, AttemptStatus::started, AttemptStatus::succeeded, AttemptStatus::pending,
+                   AttemptStatus::failed});
+}
+std::optional<NotificationKind> notification_kind(std::string_view t) {
+  return named(t, {NotificationKind::trial_ending, NotificationKind::period_ending, NotificationKind::payment_failed,
+                   NotificationKind::payment_succeeded, NotificationKind::credits_low, NotificationKind::blocked});
+}
+
+std::optional<Date> date_or_none(const Statement& st, int column) {
+  if (st.is_null(column)) return std::nullopt;
+  auto d = parse_date(st.text(column));
+  return d ? std::optional(*d) : std::nullopt;
+}
+
+Result<Ok> save_items(Connection& db, const std::string& invoice_id, const Invoice& invoice) {
+  auto st = db.cached(
+      "INSERT INTO invoice_item (invoice_id, position, type, subscription_id, plan, phase, usage_name, start_date, "
+      "end_date, quantity, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!st) return unexpected(st.error());
+  std::int64_t position = 0;
+  for (const auto& item : invoice.items) {
+    Statement& s = **st;
+    s.reset();
+    s.bind(1, invoice_id).bind(2, position++).bind(3, to_string(item.type)).bind(4, item.subscription);
+    s.bind(5, item.plan);
+    if (item.phase) s.bind(6, to_string(*item.phase));
+    else s.bind_null(6);
+    s.bind(7, item.usage).bind(8, to_string(item.start));
+    if (item.end) s.bind(9, to_string(*item.end));
+    else s.bind_null(9);
+    if (item.quantity) s.bind(10, item.quantity->to_string());
+    else s.bind_null(10);
+    s.bind(11, item.amount.to_string());
+    if (auto r = s.run(); !r) return r;
+  }
+  return Ok{};
+}
+
+Result<Ok> load_items(Connection& db, const std::string& invoice_id, Invoice& invoice) {
+  auto st = db.cached(
+      "SELECT type, subscription_id, plan, phase, usage_name, start_date, end_date, quantity, amount "
+      "FROM invoice_item WHERE invoice_id = ? ORDER BY position");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, invoice_id);
+  return for_each_row(**st, [&](Statement& s) -> Result<Ok> {
+    InvoiceItem item;
+    auto type = named(s.text(0), {InvoiceItemType::fixed, InvoiceItemType::recurring, InvoiceItemType::usage,
+                                  InvoiceItemType::repair_adj, InvoiceItemType::credit});
+    auto start = parse_date(s.text(5));
+    auto amount = Decimal::parse(s.text(8));
+    if (!type || !start || !amount) return corrupt("invoice_item", invoice_id, "type, start or amount");
+    item.type = *type;
+    item.subscription = s.text(1);
+    item.plan = s.text(2);
+    if (!s.is_null(3))
+      item.phase = named(s.text(3), {PhaseType::trial, PhaseType::discount, PhaseType::fixedterm, PhaseType::evergreen});
+    item.usage = s.text(4);
+    item.start = *start;
+    item.end = date_or_none(s, 6);
+    if (!s.is_null(7))
+      if (auto q = Decimal::parse(s.text(7))) item.quantity = *q;
+    item.amount = *amount;
+    invoice.items.push_back(std::move(item));
+    return Ok{};
+  });
+}
+
+}  // namespace
+
+Result<Ok> SqliteStore::save_invoice(const StoredInvoice& inv) {
+  return in_transaction(impl_->db, [&]() -> Result<Ok> {
+    auto st = impl_->db.cached(
+        "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status) VALUES (?, ?, ?, ?, ?, ?)");
+    if (!st) return unexpected(st.error());
+    Statement& s = **st;
+    s.bind(1, inv.id).bind(2, inv.account_id).bind(3, to_string(inv.invoice.date)).bind(4, inv.invoice.currency);
+    s.bind(5, inv.invoice.total().to_string()).bind(6, to_string(inv.status));
+    if (auto r = s.run(); !r) return r;
+    return save_items(impl_->db, inv.id, inv.invoice);
+  });
+}
+
+Result<Ok> SqliteStore::set_invoice_status(const std::string& invoice_id, InvoiceStatus status) {
+  auto st = impl_->db.cached("UPDATE invoice SET status = ? WHERE id = ?");
+  if (!st) return unexpected(st.error());
+  if (auto r = (*st)->bind(1, to_string(status)).bind(2, invoice_id).run(); !r) return r;
+  if (impl_->db.changes() == 0) return make_error("store.not_found", "no invoice " + invoice_id);
+  return Ok{};
+}
+
+namespace {
+
+// Reads the invoices a statement selects (id, account_id, invoice_date, currency, status), then their items.
+Result<std::vector<StoredInvoice>> read_invoices(Connection& db, Statement& s) {
+  std::vector<StoredInvoice> out;
+  auto r = for_each_row(s, [&](Statement& row) -> Result<Ok> {
+    StoredInvoice inv;
+    inv.id = row.text(0);
+    inv.account_id = row.text(1);
+    auto on = parse_date(row.text(2));
+    auto status = invoice_status(row.text(4));
+    if (!on || !status) return corrupt("invoice", inv.id, "date or status");
+    inv.invoice.date = *on;
+    inv.invoice.currency = row.text(3);
+    inv.status = *status;
+    out.push_back(std::move(inv));
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  for (auto& inv : out)
+    if (auto items = load_items(db, inv.id, inv.invoice); !items) return unexpected(items.error());
+  return out;
+}
+
+}  // namespace
+
+Result<StoredInvoice> SqliteStore::invoice(const std::string& invoice_id) {
+  auto st = impl_->db.cached("SELECT id, account_id, invoice_date, currency, status FROM invoice WHERE id = ?");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, invoice_id);
+  auto found = read_invoices(impl_->db, **st);
+  if (!found) return unexpected(found.error());
+  if (found->empty()) return make_error("store.not_found", "no invoice " + invoice_id);
+  return std::move(found->front());
+}
+
+Result<std::vector<StoredInvoice>> SqliteStore::invoices_of(const std::string& account_id) {
+  auto st = impl_->db.cached(
+      "SELECT id, account_id, invoice_date, currency, status FROM invoice WHERE account_id = ? "
+      "ORDER BY invoice_date, rowid");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, account_id);
+  return read_invoices(impl_->db, **st);
+}
+
+Result<Ok> SqliteStore::save_attempt(const PaymentAttempt& a) {
+  auto st = impl_->db.cached(
+      "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (invoice_id, attempt) DO UPDATE SET status = excluded.status, "
+      "scheduled_on = excluded.scheduled_on, charge_id = excluded.charge_id, failure = excluded.failure, "
+      "updated_at = CURRENT_TIMESTAMP");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, a.invoice_id).bind(2, std::int64_t{a.attempt}).bind(3, to_string(a.status));
+  s.bind(4, to_string(a.scheduled_on)).bind(5, a.charge_id).bind(6, a.failure);
+  return s.run();
+}
+
+namespace {
+
+Result<std::vector<PaymentAttempt>> read_attempts(Statement& s) {
+  std::vector<PaymentAttempt> out;
+  auto r = for_each_row(s, [&](Statement& row) -> Result<Ok> {
+    PaymentAttempt a;
+    a.invoice_id = row.text(0);
+    a.attempt = static_cast<int>(row.integer(1));
+    auto status = attempt_status(row.text(2));
+    auto on = parse_date(row.text(3));
+    if (!status || !on) return corrupt("payment_attempt", a.invoice_id, "status or date");
+    a.status = *status;
+    a.scheduled_on = *on;
+    a.charge_id = row.text(4);
+    a.failure = row.text(5);
+    out.push_back(std::move(a));
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<PaymentAttempt>> SqliteStore::attempts_of(const std::string& invoice_id) {
+  auto st = impl_->db.cached(
+      "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure FROM payment_attempt "
+      "WHERE invoice_id = ? ORDER BY attempt");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, invoice_id);
+  return read_attempts(**st);
+}
+
+Result<std::vector<PaymentAttempt>> SqliteStore::attempts_in(AttemptStatus status, const std::optional<Date>& through) {
+  auto st = impl_->db.cached(
+      "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure FROM payment_attempt "
+      "WHERE status = ? AND scheduled_on <= ? ORDER BY scheduled_on, invoice_id, attempt");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, to_string(status)).bind(2, through ? to_string(*through) : std::string("9999-12-31"));
+  return read_attempts(**st);
+}
+
+Result<bool> SqliteStore::record_notification(const Notification& n) {
+  auto st = impl_->db.cached(
+      "INSERT OR IGNORE INTO notification (key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, "
+      "delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, n.key).bind(2, n.account_id).bind(3, to_string(n.kind)).bind(4, to_string(n.on)).bind(5, n.subscription);
+  if (n.date) s.bind(6, to_string(*n.date));
+  else s.bind_null(6);
+  s.bind(7, n.invoice_id).bind(8, std::int64_t{n.delivered});
+  if (auto r = s.run(); !r) return unexpected(r.error());
+  return impl_->db.changes() == 1;
+}
+
+Result<Ok> SqliteStore::mark_delivered(const std::string& key) {
+  auto st = impl_->db.cached("UPDATE notification SET delivered = 1 WHERE key = ?");
+  if (!st) return unexpected(st.error());
+  return (*st)->bind(1, key).run();
+}
+
+namespace {
+
+Result<std::vector<Notification>> read_notifications(Statement& s) {
+  std::vector<Notification> out;
+  auto r = for_each_row(s, [&](Statement& row) -> Result<Ok> {
+    Notification n;
+    n.key = row.text(0);
+    n.account_id = row.text(1);
+    auto kind = notification_kind(row.text(2));
+    auto on = parse_date(row.text(3));
+    if (!kind || !on) return corrupt("notification", n.key, "kind or date");
+    n.kind = *kind;
+    n.on = *on;
+    n.subscription = row.text(4);
+    n.date = date_or_none(row, 5);
+    n.invoice_id = row.text(6);
+    n.delivered = row.integer(7) != 0;
+    out.push_back(std::move(n));
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<Notification>> SqliteStore::undelivered() {
+  auto st = impl_->db.cached(
+      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, delivered FROM notification "
+      "WHERE delivered = 0 ORDER BY rowid");
+  if (!st) return unexpected(st.error());
+  return read_notifications(**st);
+}
+
+Result<std::vector<Notification>> SqliteStore::notifications_of(const std::string& account_id) {
+  auto st = impl_->db.cached(
+      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, delivered FROM notification "
+      "WHERE account_id = ? ORDER BY rowid");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, account_id);
+  return read_notifications(**st);
+}
+
+}  // namespace tollgate::sqlite

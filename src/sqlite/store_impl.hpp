@@ -1,0 +1,44 @@
+#pragma once
+// Private: SqliteStore's state, shared by the files that implement its parts
+// (sqlite_store.cpp: opening, migrations, usage, rules, the event inbox;
+// accounts.cpp: catalogs, accounts, journals; invoices.cpp: invoices, payment
+// attempts, notifications).
+
+#include <optional>
+#include <string>
+
+#include "sqlite.hpp"
+#include "tollgate/sqlite/sqlite_store.hpp"
+
+namespace tollgate::sqlite {
+
+struct SqliteStore::Impl {
+  Connection db;
+  int version = 0;
+
+  Result<int> current_version();
+  Result<Ok> migrate(int target);
+};
+
+/// Runs `f` in a transaction (a SAVEPOINT inside an open one); commits when f succeeds.
+template <class F>
+auto in_transaction(Connection& db, F f) -> decltype(f()) {
+  auto tx = Transaction::begin(db);
+  if (!tx) return unexpected(tx.error());
+  auto r = f();
+  if (!r) return r;
+  if (auto c = tx->commit(); !c) return unexpected(c.error());
+  return r;
+}
+
+inline std::optional<std::string> optional_text(const Statement& st, int column) {
+  if (st.is_null(column)) return std::nullopt;
+  return st.text(column);
+}
+
+/// "the <table> row <id> holds a malformed <what>".
+inline Unexpected<Error> corrupt(const std::string& table, const std::string& id, const std::string& what) {
+  return make_error("store.corrupt", table + " row " + id + " holds a malformed " + what);
+}
+
+}  // namespace tollgate::sqlite

@@ -1,0 +1,296 @@
+// The daily billing run over a SQLite store: invoices once per period, charges
+// once per invoice, dunning, notices and entitlement; and a run killed at
+// random points that, restarted, still invoices and charges exactly once.
+// Every expected amount and date is worked out in the comment above it.
+
+#include "tollgate/billing_run.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "../support/fake_provider.hpp"
+#include "../support/peer.hpp"
+#include "tollgate/sqlite/sqlite_store.hpp"
+
+using namespace tollgate;
+using namespace date::literals;
+using tollgate::sqlite::SqliteStore;
+using tollgate::test::FakeProvider;
+
+namespace {
+
+const char* kCatalog = R"({"name": "run-tests", "currencies": ["USD"],
+  "products": [{"name": "Std", "category": "BASE"}],
+  "plans": [
+    {"name": "std", "product": "Std", "phases": [{"type": "EVERGREEN",
+      "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00"}}}]},
+    {"name": "trial14", "product": "Std", "phases": [{"type": "TRIAL", "duration": {"unit": "DAYS", "length": 14}},
+      {"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "price": {"USD": "31.00"}}}]},
+    {"name": "card", "product": "Std", "after_trial": "REQUIRE_PAYMENT_METHOD",
+     "phases": [{"type": "TRIAL", "duration": {"unit": "DAYS", "length": 14}},
+      {"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "price": {"USD": "31.00"}}}]}]})";
+
+Instant at(Date d) { return Instant{date::sys_days(d)}; }
+
+std::unique_ptr<SqliteStore> open_store(const std::string& path) {
+  auto s = SqliteStore::open(path);
+  INFO((s ? "" : s.error().message));
+  REQUIRE(s.has_value());
+  return std::move(s).value();
+}
+
+// A store with the catalog and one account per (id, customer), each subscribed to `plan` on `start`.
+void add_account(BillingService& service, const std::string& id, const std::string& customer,
+                 const std::string& subscription, const std::string& plan, Date start,
+                 std::optional<int> bcd = std::nullopt) {
+  StoredAccount a;
+  a.account = {id, "USD", "UTC", bcd};
+  a.catalog = "v1";
+  a.customer_id = customer;
+  a.payment_method_id = "pm_" + customer;
+  REQUIRE(service.open_account(a));
+  Operation create;
+  create.date = start;
+  create.type = OperationType::create;
+  create.subscription = subscription;
+  create.plan = plan;
+  auto r = service.apply(id, create, at(start));
+  INFO((r ? "" : r.error().message));
+  REQUIRE(r.has_value());
+}
+
+struct Fixture {
+  std::string dir = test::temp_dir();
+  std::unique_ptr<SqliteStore> store = open_store(dir + "/billing.db");
+  BillingService service{*store};
+  FakeProvider provider{":memory:"};
+  std::vector<Notification> notices;
+  RunOptions options() {
+    RunOptions o;
+    o.notify = [this](const Notification& n) { notices.push_back(n); };
+    return o;
+  }
+  Fixture() { REQUIRE(store->put_catalog("v1", kCatalog)); }
+
+  RunReport run_through(Date from, Date to) {
+    BillingRun run(*store, provider, options());
+    RunReport total;
+    for (Date d = from; !(to < d); d = add_days(d, 1)) {
+      auto r = run.run(d);
+      REQUIRE(r.has_value());
+      for (const auto& e : r->errors) FAIL_CHECK(e.code << ": " << e.message);
+      total.accounts += r->accounts;
+      total.invoices += r->invoices;
+      total.charges_succeeded += r->charges_succeeded;
+      total.charges_failed += r->charges_failed;
+    }
+    return total;
+  }
+  std::vector<Notification> of_kind(NotificationKind k) const {
+    std::vector<Notification> out;
+    for (const auto& n : notices)
+      if (n.kind == k) out.push_back(n);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the daily run invoices each period once, charges each invoice once, and warns before the period ends") {
+  Fixture f;
+  add_account(f.service, "a1", "cus_1", "s1", "std", 2024_y / 3 / 1, 1);
+  // First run on Mar 1: [Mar 1, Apr 1) in advance at 10.00. The period ends Apr 1, so its
+  // notice (3 days before) is due Mar 29: the account is not looked at again before then.
+  auto first = f.run_through(2024_y / 3 / 1, 2024_y / 3 / 1);
+  CHECK(first.invoices == 1);
+  CHECK(f.store->account("a1")->next_run == std::optional(2024_y / 3 / 29));
+  auto rest = f.run_through(2024_y / 3 / 2, 2024_y / 4 / 1);
+  // Looked at on Mar 29 (the notice) and Apr 1 (the next period) only.
+  CHECK(rest.accounts == 2);
+  auto invoices = f.store->invoices_of("a1");
+  REQUIRE(invoices.has_value());
+  REQUIRE(invoices->size() == 2);
+  CHECK((*invoices)[0].invoice.date == 2024_y / 3 / 1);
+  CHECK((*invoices)[0].invoice.total() == Decimal(10));
+  CHECK((*invoices)[0].invoice.items.at(0).end == std::optional(2024_y / 4 / 1));
+  CHECK((*invoices)[1].invoice.date == 2024_y / 4 / 1);
+  CHECK((*invoices)[1].invoice.items.at(0).start == 2024_y / 4 / 1);
+  for (const auto& inv : *invoices) {
+    CHECK(inv.status == InvoiceStatus::paid);
+    CHECK(f.provider.charges(inv.id) == 1);
+  }
+  // Running the same day again adds nothing.
+  CHECK(f.run_through(2024_y / 4 / 1, 2024_y / 4 / 1).invoices == 0);
+  CHECK(f.provider.all_charges() == 2);
+  auto ending = f.of_kind(NotificationKind::period_ending);
+  REQUIRE(ending.size() == 1);
+  CHECK(ending[0].on == 2024_y / 3 / 29);
+  CHECK(ending[0].date == std::optional(2024_y / 4 / 1));
+  CHECK(f.of_kind(NotificationKind::payment_succeeded).size() == 2);
+  CHECK(*f.service.is_entitled("a1", "s1", 2024_y / 4 / 2));
+  CHECK(*f.service.is_entitled("a1", "Std", 2024_y / 4 / 2));  // by product name
+  CHECK_FALSE(*f.service.is_entitled("a1", "nothing", 2024_y / 4 / 2));
+}
+
+TEST_CASE("a declined card is retried after 1, 3 and 7 days, then the invoice fails and the account is overdue") {
+  Fixture f;
+  f.provider.decline("cus_bad");
+  add_account(f.service, "a2", "cus_bad", "s2", "std", 2024_y / 3 / 1, 1);
+  f.run_through(2024_y / 3 / 1, 2024_y / 3 / 20);
+  auto invoices = f.store->invoices_of("a2");
+  REQUIRE(invoices->size() == 1);
+  const std::string id = (*invoices)[0].id;
+  // Attempt 1 on Mar 1; retries 1 day later (Mar 2), 3 days after that (Mar 5), 7 after that (Mar 12).
+  auto attempts = f.store->attempts_of(id);
+  REQUIRE(attempts->size() == 4);
+  std::vector<Date> expected{2024_y / 3 / 1, 2024_y / 3 / 2, 2024_y / 3 / 5, 2024_y / 3 / 12};
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK((*attempts)[i].attempt == static_cast<int>(i + 1));
+    CHECK((*attempts)[i].scheduled_on == expected[i]);
+    CHECK((*attempts)[i].status == AttemptStatus::failed);
+    CHECK((*attempts)[i].failure == "card_declined: insufficient_funds");
+  }
+  CHECK(f.store->invoice(id)->status == InvoiceStatus::failed);
+  CHECK(f.store->account("a2")->overdue);
+  CHECK(f.of_kind(NotificationKind::payment_failed).size() == 4);
+  // Overdue: access follows the policy (blocked by default, kept on request).
+  CHECK_FALSE(*f.service.is_entitled("a2", "s2", 2024_y / 3 / 13));
+  BillingService lenient(*f.store, OverdueAccess::keep);
+  CHECK(*lenient.is_entitled("a2", "s2", 2024_y / 3 / 13));
+}
+
+TEST_CASE("trial notices come once, 3 days ahead; a trial that ends without a card blocks access until one is on file") {
+  Fixture f;
+  // trial14 from Mar 1: the trial is [Mar 1, Mar 15); notice on Mar 12. The evergreen phase is
+  // billed from Mar 15 (the account's BCD becomes 15): 31.00 for [Mar 15, Apr 15).
+  add_account(f.service, "a3", "cus_3", "t3", "trial14", 2024_y / 3 / 1);
+  add_account(f.service, "a4", "cus_4", "c4", "card", 2024_y / 3 / 1);
+  f.run_through(2024_y / 3 / 1, 2024_y / 3 / 1);
+  CHECK(f.store->account("a3")->next_run == std::optional(2024_y / 3 / 12));
+  f.run_through(2024_y / 3 / 2, 2024_y / 3 / 16);
+  auto trial = f.of_kind(NotificationKind::trial_ending);
+  REQUIRE(trial.size() == 2);  // one per account
+  CHECK(trial[0].on == 2024_y / 3 / 12);
+  CHECK(trial[0].date == std::optional(2024_y / 3 / 15));
+  auto invoices = f.store->invoices_of("a3");
+  REQUIRE(invoices->size() == 1);
+  CHECK((*invoices)[0].invoice.date == 2024_y / 3 / 15);
+  CHECK((*invoices)[0].invoice.total() == Decimal(31));
+
+  auto blocked = f.of_kind(NotificationKind::blocked);
+  REQUIRE(blocked.size() == 1);
+  CHECK(blocked[0].account_id == "a4");
+  CHECK(blocked[0].on == 2024_y / 3 / 15);
+  CHECK(f.store->invoices_of("a4")->empty());  // blocked: not billed
+  CHECK_FALSE(*f.service.is_entitled("a4", "c4", 2024_y / 3 / 16));
+  Operation card;
+  card.date = 2024_y / 3 / 20;
+  card.type = OperationType::payment_method;
+  card.id = "pm_new";
+  REQUIRE(f.service.apply("a4", card, at(2024_y / 3 / 20)));
+  CHECK(*f.service.is_entitled("a4", "c4", 2024_y / 3 / 20));
+  CHECK(f.store->account("a4")->payment_method_id == "pm_new");
+}
+
+TEST_CASE("a refused operation leaves no trace in the journal") {
+  Fixture f;
+  add_account(f.service, "a5", "cus_5", "s5", "std", 2024_y / 3 / 1, 1);
+  auto before = f.store->journal("a5")->size();
+  Operation change;
+  change.date = 2024_y / 3 / 2;
+  change.type = OperationType::change;
+  change.subscription = "s5";
+  change.plan = "no-such-plan";
+  auto r = f.service.apply("a5", change, at(2024_y / 3 / 2));
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == "unknown.plan");
+  CHECK(f.store->journal("a5")->size() == before);
+  // Usage for an unknown subscription is refused whole, naming the event.
+  std::vector<UsageEvent> batch{{"s5", "calls", Decimal(1), 2024_y / 3 / 2, "u1", ""},
+                                {"nope", "calls", Decimal(1), 2024_y / 3 / 2, "u2", ""}};
+  auto u = f.service.record_usage(batch);
+  REQUIRE_FALSE(u.has_value());
+  CHECK(u.error().code == "usage.subscription");
+  CHECK(u.error().message.find("usage[1].subscription") != std::string::npos);
+  CHECK(f.store->usage_of("s5")->empty());
+}
+
+TEST_CASE("a billing run killed at random points and restarted invoices each period once and charges each invoice once") {
+  const int accounts = 300;
+  int rounds = 3;
+  if (const char* r = std::getenv("TOLLGATE_CRASH_ROUNDS")) rounds = std::atoi(r);
+  std::string dir = test::temp_dir();
+  std::string db = dir + "/billing.db", charges = dir + "/provider.db";
+  {
+    auto store = open_store(db);
+    REQUIRE(store->put_catalog("v1", kCatalog));
+    BillingService service(*store);
+    for (int i = 0; i < accounts; ++i) {
+      std::string n = std::to_string(i);
+      add_account(service, "acct-" + n, "cus_" + n, "sub-" + n, "std", 2024_y / 3 / 1, 1);
+    }
+  }
+  auto run_in_child = [&](Date as_of) {
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      auto store = SqliteStore::open(db);
+      if (!store) _exit(2);
+      FakeProvider provider(charges, std::chrono::milliseconds(1));
+      BillingRun run(**store, provider);
+      auto r = run.run(as_of);
+      _exit(r ? 0 : 3);
+    }
+    return pid;
+  };
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> delay_ms(0, 250);
+  int killed = 0, mid_run = 0;
+  auto not_reached = [&](Date as_of) {
+    auto store = open_store(db);
+    return store->accounts_due(as_of)->size();  // accounts the runs have not finished yet
+  };
+  for (Date as_of : {2024_y / 3 / 1, 2024_y / 4 / 1}) {
+    for (int round = 0; round < rounds; ++round) {
+      pid_t pid = run_in_child(as_of);
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+      int status = 0;
+      killed += kill(pid, SIGKILL) == 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status);
+      if (WIFSIGNALED(status)) {
+        auto left = not_reached(as_of);
+        mid_run += left > 0 && left < static_cast<std::size_t>(accounts);
+      }
+    }
+    pid_t pid = run_in_child(as_of);  // the restart that finishes the work
+    int status = 0;
+    waitpid(pid, &status, 0);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+  }
+  INFO("runs killed: " << killed << ", of which mid-run: " << mid_run);
+  if (std::getenv("TOLLGATE_CRASH_ROUNDS")) WARN("runs killed: " << killed << ", mid-run: " << mid_run);
+  auto store = open_store(db);
+  FakeProvider provider(charges);
+  // Mar 1 and Apr 1: two invoices of 10.00 per account, each paid by exactly one charge.
+  for (int i = 0; i < accounts; ++i) {
+    auto invoices = store->invoices_of("acct-" + std::to_string(i));
+    REQUIRE(invoices.has_value());
+    REQUIRE(invoices->size() == 2);
+    CHECK((*invoices)[0].invoice.date == 2024_y / 3 / 1);
+    CHECK((*invoices)[1].invoice.date == 2024_y / 4 / 1);
+    for (const auto& inv : *invoices) {
+      CHECK(inv.invoice.total() == Decimal(10));
+      CHECK(inv.status == InvoiceStatus::paid);
+      CHECK(provider.charges(inv.id) == 1);
+    }
+  }
+  CHECK(provider.all_charges() == 2 * accounts);
+}
