@@ -17,6 +17,10 @@ constexpr std::string_view kUsage =
     "  tollgate validate-catalog CATALOG.json\n"
     "  tollgate validate-rules RULES.json\n"
     "  tollgate webhook-verify --secret S --header H [--tolerance 300] [--now UNIX] < BODY\n"
+    "  tollgate import --db FILE (--catalog FILE [--version V] | --rules FILE --organization O --tenant T\n"
+    "                  [--registered-at DATE] | --scenario FILE [--customer CUS])\n"
+    "  tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT)\n"
+    "  tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe]\n"
     "  tollgate --version\n";
 
 }  // namespace
@@ -49,6 +53,9 @@ int run(std::span<const std::string_view> args, Streams io) {
   if (command == "webhook-verify") return webhook_verify(rest, io);
   if (command == "validate-catalog") return validate_catalog(rest, io);
   if (command == "validate-rules") return validate_rules(rest, io);
+  if (command == "import") return import_command(rest, io);
+  if (command == "export") return export_command(rest, io);
+  if (command == "run") return run_command(rest, io);
   io.err << "tollgate: unknown command \"" << command << "\"\n" << kUsage;
   return exit_usage;
 }

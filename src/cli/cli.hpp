@@ -32,6 +32,9 @@ int validate_catalog(std::span<const std::string_view> args, Streams io);
 int validate_rules(std::span<const std::string_view> args, Streams io);
 int simulate(std::span<const std::string_view> args, Streams io);
 int webhook_verify(std::span<const std::string_view> args, Streams io);
+int import_command(std::span<const std::string_view> args, Streams io);
+int export_command(std::span<const std::string_view> args, Streams io);
+int run_command(std::span<const std::string_view> args, Streams io);
 
 /// Reads a whole file. Errors: "file.unreadable" with the OS reason.
 Result<std::string> read_file(const std::string& path);

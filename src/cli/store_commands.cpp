@@ -1,0 +1,299 @@
+// The commands over a SQLite database (docs/cli.md):
+//   tollgate import --db FILE --catalog FILE [--version V]
+//   tollgate import --db FILE --rules FILE --organization O --tenant T [--registered-at DATE]
+//   tollgate import --db FILE --scenario FILE [--customer CUS]
+//   tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT)
+//   tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe]
+// Exit 0 done, 1 refused by the store or the engine (the reason on stderr), 2 usage error.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <ostream>
+
+#include "cli.hpp"
+#include "json_output.hpp"
+#include "scenario.hpp"
+#include "tollgate/billing_run.hpp"
+#include "tollgate/manual_provider.hpp"
+#include "tollgate/sqlite/sqlite_store.hpp"
+#include "tollgate/stripe/beast_transport.hpp"
+#include "tollgate/stripe/stripe_provider.hpp"
+
+namespace tollgate::cli {
+namespace {
+
+namespace json = boost::json;
+using Flags = std::map<std::string_view, std::string_view>;
+
+// Reads "--flag value" pairs (and the value-less `switches`); only the flags in `allowed`.
+std::optional<Flags> parse_flags(std::string_view command, std::span<const std::string_view> args,
+                                 std::initializer_list<std::string_view> allowed, Streams io,
+                                 std::initializer_list<std::string_view> switches = {}) {
+  Flags flags;
+  for (std::size_t i = 0; i < args.size(); i += 2) {
+    while (i < args.size() && std::find(switches.begin(), switches.end(), args[i]) != switches.end())
+      flags[args[i++]] = "";
+    if (i >= args.size()) break;
+    if (std::find(allowed.begin(), allowed.end(), args[i]) == allowed.end()) {
+      io.err << "tollgate " << command << ": unknown option " << args[i] << "\n";
+      return std::nullopt;
+    }
+    if (i + 1 >= args.size()) {
+      io.err << "tollgate " << command << ": " << args[i] << " needs a value\n";
+      return std::nullopt;
+    }
+    flags[args[i]] = args[i + 1];
+  }
+  return flags;
+}
+
+std::unique_ptr<sqlite::SqliteStore> open_db(std::string_view command, const Flags& flags, Streams io) {
+  auto path = flags.find("--db");
+  if (path == flags.end()) {
+    io.err << "tollgate " << command << ": --db FILE is required\n";
+    return nullptr;
+  }
+  auto store = sqlite::SqliteStore::open(std::string(path->second));
+  if (!store) {
+    io.err << "tollgate " << command << ": " << store.error().code << ": " << store.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
+int refused(std::string_view command, const Error& e, Streams io) {
+  io.err << "tollgate " << command << ": " << e.code << ": " << e.message << "\n";
+  return exit_refused;
+}
+
+std::optional<Date> date_flag(const Flags& flags, std::string_view name, Streams io) {
+  auto it = flags.find(name);
+  if (it == flags.end()) return std::nullopt;
+  auto d = parse_date(it->second);
+  if (!d) io.err << "tollgate: " << name << " takes a date YYYY-MM-DD\n";
+  return d ? std::optional(*d) : std::nullopt;
+}
+
+Instant midnight(const Date& d) { return Instant{date::sys_days(d)}; }
+
+int import_scenario(sqlite::SqliteStore& store, const std::string& path, const Flags& flags, Streams io) {
+  auto text = read_file(path);
+  if (!text) return refused("import", text.error(), io);
+  auto scenario = load_scenario(*text, std::filesystem::path(path).parent_path());
+  if (!scenario) {
+    for (const auto& p : scenario.error()) io.err << path << ": " << to_string(p) << "\n";
+    return exit_usage;
+  }
+  // The catalog as the scenario holds it: stored under its name.
+  json::value doc = json::parse(*text);
+  std::string catalog_text;
+  if (const auto& c = doc.at("catalog"); c.is_string())
+    catalog_text = *read_file((std::filesystem::path(path).parent_path() / std::string(c.get_string())).string());
+  else catalog_text = json::serialize(c);
+  BillingService service(store);
+  auto r = store.atomically([&]() -> Result<Ok> {
+    if (auto s = store.put_catalog(scenario->catalog->name, catalog_text); !s) return s;
+    StoredAccount account;
+    account.account = scenario->account;
+    account.catalog = scenario->catalog->name;
+    if (auto c = flags.find("--customer"); c != flags.end()) account.customer_id = std::string(c->second);
+    if (auto s = service.open_account(account); !s) return s;
+    for (const auto& e : scenario->events) {
+      if (e.type == OperationType::usage) {
+        UsageEvent u{e.subscription, e.metric, e.quantity, e.date, e.id, e.value_key};
+        if (auto s = service.record_usage(std::span(&u, 1)); !s) return unexpected(s.error());
+        continue;
+      }
+      if (auto s = service.apply(account.account.id, e, midnight(e.date)); !s)
+        return make_error(s.error().code, "events[" + std::to_string(e.index) + "]: " + s.error().message);
+    }
+    return Ok{};
+  });
+  if (!r) return refused("import", r.error(), io);
+  io.out << "imported account " << scenario->account.id << " with " << scenario->events.size() << " events\n";
+  return exit_ok;
+}
+
+json::array rule_sets_json(const std::vector<StoredRuleSet>& sets) {
+  json::array out;
+  for (const auto& s : sets) {
+    json::object o;
+    o["id"] = s.id;
+    o["organization_id"] = s.organization.organization_id;
+    o["tenant_id"] = s.organization.tenant_id;
+    o["reg_dt"] = date::format("%FT%TZ", s.registered_at);
+    o["rule"] = json::parse(s.rule_json);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+std::unique_ptr<PaymentProvider> make_provider(std::string_view name, std::unique_ptr<HttpTransport>& transport,
+                                               Streams io) {
+  if (name == "manual") return std::make_unique<ManualProvider>();
+  if (name != "stripe") {
+    io.err << "tollgate run: --provider is manual or stripe\n";
+    return nullptr;
+  }
+  const char* key = std::getenv("STRIPE_SECRET_KEY");
+  if (!key) {
+    io.err << "tollgate run: --provider stripe reads the secret key from STRIPE_SECRET_KEY\n";
+    return nullptr;
+  }
+  stripe::StripeConfig config;
+  config.secret_key = key;
+  if (const char* base = std::getenv("STRIPE_API_BASE")) config.api_base = base;
+  transport = std::make_unique<stripe::BeastTransport>();
+  auto provider = stripe::StripeProvider::create(config, *transport);
+  if (!provider) {
+    io.err << "tollgate run: " << provider.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(provider).value();
+}
+
+}  // namespace
+
+int import_command(std::span<const std::string_view> args, Streams io) {
+  auto flags = parse_flags("import", args,
+                           {"--db", "--catalog", "--version", "--rules", "--organization", "--tenant",
+                            "--registered-at", "--scenario", "--customer"},
+                           io);
+  if (!flags) return exit_usage;
+  auto store = open_db("import", *flags, io);
+  if (!store) return exit_usage;
+  auto get = [&](std::string_view f) { return flags->contains(f) ? std::string(flags->at(f)) : std::string(); };
+  if (flags->contains("--scenario")) return import_scenario(*store, get("--scenario"), *flags, io);
+  if (flags->contains("--catalog")) {
+    auto text = read_file(get("--catalog"));
+    if (!text) return refused("import", text.error(), io);
+    auto catalog = load_catalog(*text);
+    if (!catalog) {
+      for (const auto& p : catalog.error()) io.err << get("--catalog") << ": " << to_string(p) << "\n";
+      return exit_usage;
+    }
+    std::string version = flags->contains("--version") ? get("--version") : catalog->name;
+    if (auto r = store->put_catalog(version, *text); !r) return refused("import", r.error(), io);
+    io.out << "imported catalog " << version << "\n";
+    return exit_ok;
+  }
+  if (flags->contains("--rules")) {
+    if (!flags->contains("--organization") || !flags->contains("--tenant")) {
+      io.err << "tollgate import: --rules needs --organization and --tenant\n";
+      return exit_usage;
+    }
+    auto text = read_file(get("--rules"));
+    if (!text) return refused("import", text.error(), io);
+    Instant at = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    if (flags->contains("--registered-at")) {
+      auto d = date_flag(*flags, "--registered-at", io);
+      if (!d) return exit_usage;
+      at = midnight(*d);
+    }
+    auto id = store->register_rules({get("--organization"), get("--tenant")}, *text, at);
+    if (!id) {
+      io.err << "tollgate import: " << id.error().message << "\n";
+      return exit_usage;
+    }
+    io.out << "imported rule set " << *id << "\n";
+    return exit_ok;
+  }
+  io.err << "tollgate import: say what to import: --catalog, --rules or --scenario\n";
+  return exit_usage;
+}
+
+int export_command(std::span<const std::string_view> args, Streams io) {
+  auto flags = parse_flags("export", args, {"--db", "--catalog", "--invoices"}, io, {"--rules"});
+  if (!flags) return exit_usage;
+  auto store = open_db("export", *flags, io);
+  if (!store) return exit_usage;
+  if (auto v = flags->find("--catalog"); v != flags->end()) {
+    auto text = store->catalog_json(std::string(v->second));
+    if (!text) return refused("export", text.error(), io);
+    io.out << *text;
+    return exit_ok;
+  }
+  if (flags->contains("--rules")) {
+    auto sets = store->rule_sets();
+    if (!sets) return refused("export", sets.error(), io);
+    pretty(io.out, rule_sets_json(*sets));
+    io.out << "\n";
+    return exit_ok;
+  }
+  if (auto a = flags->find("--invoices"); a != flags->end()) {
+    auto invoices = store->invoices_of(std::string(a->second));
+    if (!invoices) return refused("export", invoices.error(), io);
+    json::array out;
+    for (const auto& inv : *invoices) {
+      auto currency = Currency::of(inv.invoice.currency);
+      if (!currency) return refused("export", currency.error(), io);
+      json::object o = invoice_json(inv.invoice, *currency);
+      o["id"] = inv.id;
+      o["status"] = to_string(inv.status);
+      out.push_back(std::move(o));
+    }
+    pretty(io.out, out);
+    io.out << "\n";
+    return exit_ok;
+  }
+  io.err << "tollgate export: say what to export: --catalog V, --rules or --invoices ACCOUNT\n";
+  return exit_usage;
+}
+
+int run_command(std::span<const std::string_view> args, Streams io) {
+  auto flags = parse_flags("run", args, {"--db", "--as-of", "--through", "--provider"}, io);
+  if (!flags) return exit_usage;
+  auto as_of = date_flag(*flags, "--as-of", io);
+  if (!as_of) {
+    io.err << "tollgate run: --as-of DATE is required\n";
+    return exit_usage;
+  }
+  Date through = *as_of;
+  if (flags->contains("--through")) {
+    auto t = date_flag(*flags, "--through", io);
+    if (!t || *t < *as_of) return exit_usage;
+    through = *t;
+  }
+  std::unique_ptr<HttpTransport> transport;
+  auto provider =
+      make_provider(flags->contains("--provider") ? flags->at("--provider") : std::string_view("manual"), transport, io);
+  if (!provider) return exit_usage;
+  auto store = open_db("run", *flags, io);
+  if (!store) return exit_usage;
+
+  RunOptions options;
+  if (isatty(fileno(stderr)))  // a progress line for a person watching, never in a pipe or a log
+    options.progress = [&io](std::size_t done, std::size_t total) {
+      if (done == total || done % 100 == 0) io.err << "\r  " << done << "/" << total << " accounts" << std::flush;
+      if (done == total) io.err << "\n";
+    };
+  BillingRun run(*store, *provider, options);
+  json::array runs;
+  int status = exit_ok;
+  for (Date d = *as_of; !(through < d); d = add_days(d, 1)) {
+    auto report = run.run(d);
+    if (!report) return refused("run", report.error(), io);
+    json::object o;
+    o["as_of"] = to_string(d);
+    o["accounts"] = report->accounts;
+    o["invoices"] = report->invoices;
+    o["charges_succeeded"] = report->charges_succeeded;
+    o["charges_pending"] = report->charges_pending;
+    o["charges_failed"] = report->charges_failed;
+    o["charges_unknown"] = report->charges_unknown;
+    o["notices"] = report->notices;
+    json::array errors;
+    for (const auto& e : report->errors) errors.push_back(json::string(e.code + ": " + e.message));
+    if (!errors.empty()) status = exit_refused;
+    o["errors"] = std::move(errors);
+    runs.push_back(std::move(o));
+  }
+  pretty(io.out, runs);
+  io.out << "\n";
+  return status;
+}
+
+}  // namespace tollgate::cli
