@@ -47,7 +47,10 @@ struct RunOptions {
   NoticePolicy notices;
   /// Called for every notice once it is recorded. Must not throw.
   std::function<void(const Notification&)> notify;
-  /// Called after each account: (accounts done, accounts due).
+  /// Accounts invoiced per transaction (and charged between two transactions):
+  /// larger batches commit less often; a crash costs nothing either way.
+  std::size_t batch_size = 100;
+  /// Called after each batch: (accounts done, accounts due).
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
 

@@ -108,8 +108,7 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
     return Ok{};
   }
   auto r = ctx.store.atomically([&]() -> Result<Ok> {
-    StoredAccount a = account;
-    if (auto fresh = ctx.store.account(id); fresh) a = *fresh;
+    StoredAccount a = account;  // read in this run's transaction: nothing else changed it
     if (outcome) attempt.charge_id = outcome->id;
     if (outcome && outcome->status == ChargeStatus::succeeded) {
       attempt.status = AttemptStatus::succeeded;
@@ -143,38 +142,44 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
     }
     return ctx.store.save_attempt(attempt);
   });
-  if (!r) {
-    ctx.raised.clear();
-    return r;
-  }
+  if (!r) return r;
   if (attempt.status == AttemptStatus::succeeded) ++report.charges_succeeded;
   else if (attempt.status == AttemptStatus::pending) ++report.charges_pending;
   else ++report.charges_failed;
-  deliver(ctx);
   return Ok{};
 }
 
-Result<Ok> charge(Context& ctx, const StoredAccount& account, const StoredInvoice& invoice,
-                  const PaymentAttempt& attempt, const Date& on) {
+ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account, const StoredInvoice& invoice,
+                                   const PaymentAttempt& attempt) {
   auto currency = Currency::of(invoice.invoice.currency);
-  if (!currency) return unexpected(currency.error());
+  if (!currency) return unexpected(ProviderError{0, "invalid_request_error", "currency", "", currency.error().message, "", false});
   ChargeRequest request{invoice.id,
                         attempt.attempt,
                         Money(invoice.invoice.total(), *currency),
                         account.customer_id,
                         account.payment_method_id,
                         "Invoice " + invoice.id};
-  return record_outcome(ctx, account, invoice, attempt, ctx.provider.charge(request), on);
+  return ctx.provider.charge(request);
+}
+
+// Charges one attempt and records the outcome on its own (retries, reconciliation).
+Result<Ok> charge(Context& ctx, const StoredAccount& account, const StoredInvoice& invoice,
+                  const PaymentAttempt& attempt, const Date& on) {
+  auto r = record_outcome(ctx, account, invoice, attempt, send(ctx, account, invoice, attempt), on);
+  if (!r) ctx.raised.clear();
+  deliver(ctx);
+  return r;
 }
 
 // Invoices one due account and stores the invoice with its first attempt, in one transaction.
-Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(Context& ctx, const std::string& id,
+Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(Context& ctx,
+                                                                                 StoredAccount& current,
                                                                                  const Date& on, Instant now) {
   std::optional<std::pair<StoredInvoice, PaymentAttempt>> to_charge;
+  const std::string& id = current.account.id;
   auto r = ctx.store.atomically([&]() -> Result<Ok> {
     to_charge.reset();
-    auto account = ctx.store.account(id);
-    if (!account) return unexpected(account.error());
+    StoredAccount* account = &current;
     if (!account->next_run || on < *account->next_run) return Ok{};  // done by an earlier run
     auto engine = ctx.service.engine(*account);
     if (!engine) return unexpected(engine.error());
@@ -200,11 +205,7 @@ Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(
     account->next_run = next;
     return ctx.store.update_account(*account);
   });
-  if (!r) {
-    ctx.raised.clear();
-    return unexpected(r.error());
-  }
-  deliver(ctx);
+  if (!r) return unexpected(r.error());
   return to_charge;
 }
 
@@ -280,25 +281,69 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
     if (auto r = charge(ctx, *account, *invoice, attempt, on); !r) ctx.report.errors.push_back(r.error());
   }
 
-  // Accounts with something due.
+  // Accounts with something due, a batch at a time: one transaction stores the
+  // batch's invoices and attempts, the provider is called, one transaction
+  // records the outcomes. A crash between them leaves attempts STARTED, which
+  // the next run re-sends under the same keys.
   auto due = store_.accounts_due(through);
   if (!due) return unexpected(due.error());
-  for (std::size_t i = 0; i < due->size(); ++i) {
-    const std::string& id = (*due)[i];
-    ++ctx.report.accounts;
-    auto account = store_.account(id);
-    if (!account) {
-      ctx.report.errors.push_back(account.error());
+  std::size_t batch = std::max<std::size_t>(1, options_.batch_size);
+  for (std::size_t first = 0; first < due->size(); first += batch) {
+    std::size_t last = std::min(due->size(), first + batch);
+    struct ToCharge {
+      StoredAccount account;
+      StoredInvoice invoice;
+      PaymentAttempt attempt;
+      Date on;
+    };
+    std::vector<ToCharge> charges;
+    auto stored = store_.atomically([&]() -> Result<Ok> {
+      for (std::size_t i = first; i < last; ++i) {
+        const std::string& id = (*due)[i];
+        ++ctx.report.accounts;
+        std::size_t raised = ctx.raised.size();
+        auto account = store_.account(id);
+        if (!account) {
+          ctx.report.errors.push_back(account.error());
+          continue;
+        }
+        Date on = local_date(account->account);
+        auto invoiced = invoice_account(ctx, *account, on, now);  // its own savepoint: a failure undoes only it
+        if (!invoiced) {
+          ctx.raised.resize(raised);
+          ctx.report.errors.push_back(invoiced.error());
+        } else if (*invoiced) {
+          charges.push_back({*account, (*invoiced)->first, (*invoiced)->second, on});
+        }
+      }
+      return Ok{};
+    });
+    if (!stored) {
+      ctx.raised.clear();
+      ctx.report.errors.push_back(stored.error());
       continue;
     }
-    Date on = local_date(account->account);
-    auto invoiced = invoice_account(ctx, id, on, now);
-    if (!invoiced) ctx.report.errors.push_back(invoiced.error());
-    else if (*invoiced) {
-      if (auto r = charge(ctx, *account, (*invoiced)->first, (*invoiced)->second, on); !r)
-        ctx.report.errors.push_back(r.error());
+    deliver(ctx);
+    std::vector<ProviderResult<ChargeOutcome>> outcomes;
+    outcomes.reserve(charges.size());
+    for (const auto& c : charges) outcomes.push_back(send(ctx, c.account, c.invoice, c.attempt));
+    auto recorded = store_.atomically([&]() -> Result<Ok> {
+      for (std::size_t i = 0; i < charges.size(); ++i) {
+        std::size_t raised = ctx.raised.size();
+        const auto& c = charges[i];
+        if (auto r = record_outcome(ctx, c.account, c.invoice, c.attempt, outcomes[i], c.on); !r) {
+          ctx.raised.resize(raised);
+          ctx.report.errors.push_back(r.error());
+        }
+      }
+      return Ok{};
+    });
+    if (!recorded) {
+      ctx.raised.clear();
+      ctx.report.errors.push_back(recorded.error());
     }
-    if (options_.progress) options_.progress(i + 1, due->size());
+    deliver(ctx);
+    if (options_.progress) options_.progress(last, due->size());
   }
   return std::move(ctx.report);
 }

@@ -103,6 +103,14 @@ Result<Statement*> Connection::cached(const char* sql) {
   return pos->second.get();
 }
 
+Result<Ok> Connection::run_cached(const char* sql) {
+  auto st = cached(sql);
+  if (!st) return unexpected(st.error());
+  auto r = (*st)->run();
+  (*st)->reset();  // a finished statement must not hold the transaction open
+  return r;
+}
+
 Result<Ok> Connection::exec(const std::string& sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message);
@@ -114,22 +122,22 @@ Result<Ok> Connection::exec(const std::string& sql) {
 Result<Transaction> Transaction::begin(Connection& c) {
   bool nested = sqlite3_get_autocommit(c.handle()) == 0;
   // IMMEDIATE takes the write lock now, so a busy database fails here, not mid-way.
-  if (auto r = c.exec(nested ? "SAVEPOINT tollgate" : "BEGIN IMMEDIATE"); !r) return unexpected(r.error());
+  if (auto r = c.run_cached(nested ? "SAVEPOINT tollgate" : "BEGIN IMMEDIATE"); !r) return unexpected(r.error());
   return Transaction(c, nested);
 }
 
 Transaction::~Transaction() {
   if (!open_) return;
   if (nested_) {
-    (void)c_->exec("ROLLBACK TO tollgate");
-    (void)c_->exec("RELEASE tollgate");
+    (void)c_->run_cached("ROLLBACK TO tollgate");
+    (void)c_->run_cached("RELEASE tollgate");
   } else {
-    (void)c_->exec("ROLLBACK");
+    (void)c_->run_cached("ROLLBACK");
   }
 }
 
 Result<Ok> Transaction::commit() {
-  auto r = c_->exec(nested_ ? "RELEASE tollgate" : "COMMIT");
+  auto r = c_->run_cached(nested_ ? "RELEASE tollgate" : "COMMIT");
   if (r) open_ = false;
   return r;
 }

@@ -63,6 +63,8 @@ class Connection {
   /// cleared. `sql` must be a string literal (its address is the key). Step it
   /// to the end (or reset it) before the next use of the same SQL.
   Result<Statement*> cached(const char* sql);
+  /// Runs a cached statement without parameters (transaction control).
+  Result<Ok> run_cached(const char* sql);
   /// Runs SQL without parameters (schema, pragmas).
   Result<Ok> exec(const std::string& sql);
   std::int64_t changes() const { return sqlite3_changes64(db_.get()); }

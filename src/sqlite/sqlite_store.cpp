@@ -1,7 +1,8 @@
 #include "tollgate/sqlite/sqlite_store.hpp"
 
+#include <algorithm>
 #include <array>
-#include <sstream>
+#include <charconv>
 #include <random>
 
 #include "store_impl.hpp"
@@ -134,12 +135,18 @@ std::string timestamp(Instant at) {
   return date::format("%F %T", at);  // UTC, the CURRENT_TIMESTAMP format
 }
 
+// "YYYY-MM-DD HH:MM:SS" (UTC), read by hand: date::parse trips GCC 12's
+// -Wmaybe-uninitialized at -O3.
 std::optional<Instant> parse_timestamp(const std::string& text) {
-  std::istringstream in(text);
-  date::sys_seconds t;
-  in >> date::parse("%F %T", t);
-  if (in.fail()) return std::nullopt;
-  return t;
+  if (text.size() != 19 || text[10] != ' ' || text[13] != ':' || text[16] != ':') return std::nullopt;
+  auto day = parse_date(std::string_view(text).substr(0, 10));
+  int h = 0, m = 0, s = 0;
+  auto number = [&](std::size_t at, int& out, int max) {
+    auto [end, ec] = std::from_chars(text.data() + at, text.data() + at + 2, out);
+    return ec == std::errc() && end == text.data() + at + 2 && out <= max;
+  };
+  if (!day || !number(11, h, 23) || !number(14, m, 59) || !number(17, s, 60)) return std::nullopt;
+  return Instant{date::sys_days(*day)} + std::chrono::hours(h) + std::chrono::minutes(m) + std::chrono::seconds(s);
 }
 
 std::string new_id() {
@@ -210,6 +217,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
 
   (void)db.exec("PRAGMA journal_mode = WAL");  // a read-only file keeps its mode; writes then fail clearly
   if (auto r = db.exec("PRAGMA foreign_keys = ON"); !r) return unexpected(r.error());
+  if (auto r = db.exec("PRAGMA cache_size = -" + std::to_string(std::max(1, options.cache_mib) * 1024)); !r)
+    return unexpected(r.error());
+  if (auto r = db.exec(options.synchronous == Synchronous::full ? "PRAGMA synchronous = FULL"
+                                                                : "PRAGMA synchronous = NORMAL");
+      !r)
+    return unexpected(r.error());
   if (options.max_page_count)
     if (auto r = db.exec("PRAGMA max_page_count = " + std::to_string(*options.max_page_count)); !r)
       return unexpected(r.error());

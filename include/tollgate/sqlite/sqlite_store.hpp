@@ -17,7 +17,19 @@
 
 namespace tollgate::sqlite {
 
+/// How hard a commit waits for the disk (SQLite's PRAGMA synchronous, in WAL mode).
+enum class Synchronous {
+  /// Survives a process crash; a power loss may roll back the last commits (the
+  /// billing run then re-sends an attempt under the same idempotency key). Many times faster.
+  normal,
+  /// Every commit is on disk before it returns: survives a power loss.
+  full,
+};
+
 struct SqliteOptions {
+  Synchronous synchronous = Synchronous::full;
+  /// SQLite's page cache for this connection, in MiB (SQLite's own default is 2).
+  int cache_mib = 64;
   int busy_timeout_ms = 5000;
   bool create = true;  ///< create the file when missing
   bool read_only = false;  ///< open for reading only: every write fails with "store.readonly"
