@@ -10,7 +10,6 @@
 namespace tollgate::cli {
 namespace {
 
-using detail::EnumName;
 using detail::ObjectReader;
 namespace json = detail::json;
 

@@ -120,10 +120,17 @@ Result<Ok> Connection::exec(const std::string& sql) {
 }
 
 Result<Transaction> Transaction::begin(Connection& c) {
-  bool nested = sqlite3_get_autocommit(c.handle()) == 0;
+  bool nested = c.depth_ > 0;
+  if (nested && sqlite3_get_autocommit(c.handle()))
+    return make_error("store.aborted", "the enclosing transaction was rolled back by SQLite after an earlier error");
   // IMMEDIATE takes the write lock now, so a busy database fails here, not mid-way.
   if (auto r = c.run_cached(nested ? "SAVEPOINT tollgate" : "BEGIN IMMEDIATE"); !r) return unexpected(r.error());
   return Transaction(c, nested);
+}
+
+void Transaction::close() {
+  open_ = false;
+  --c_->depth_;
 }
 
 Transaction::~Transaction() {
@@ -134,11 +141,14 @@ Transaction::~Transaction() {
   } else {
     (void)c_->run_cached("ROLLBACK");
   }
+  close();
 }
 
 Result<Ok> Transaction::commit() {
+  if (nested_ && sqlite3_get_autocommit(c_->handle()))  // the outer transaction is gone: so is this one
+    return make_error("store.aborted", "the enclosing transaction was rolled back by SQLite after an earlier error");
   auto r = c_->run_cached(nested_ ? "RELEASE tollgate" : "COMMIT");
-  if (r) open_ = false;
+  if (r) close();
   return r;
 }
 

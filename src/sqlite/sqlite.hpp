@@ -72,7 +72,9 @@ class Connection {
 
  private:
   explicit Connection(sqlite3* db) : db_(db, &sqlite3_close_v2) {}
-  // Declared first so that it is destroyed last: statements finalize before the close.
+  friend class Transaction;
+  int depth_ = 0;  ///< Transactions open on this connection (outermost plus savepoints)
+  // Declared before the cache so that it is destroyed last: statements finalize before the close.
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> db_;
   std::unordered_map<const char*, std::unique_ptr<Statement>> cache_;
 };
@@ -80,18 +82,24 @@ class Connection {
 /// BEGIN IMMEDIATE ... COMMIT, rolled back unless commit() succeeds. Inside an
 /// open transaction it becomes a SAVEPOINT, so a store call made from within
 /// another (an event's effect inside EventInbox::apply_once) is part of it.
+/// SQLite may roll a whole transaction back on its own after SQLITE_FULL,
+/// IOERR, BUSY or NOMEM; later statements would then each commit alone, so a
+/// savepoint asked for after that fails with "store.aborted" instead.
 class Transaction {
  public:
   static Result<Transaction> begin(Connection& c);
   Transaction(Transaction&& other) noexcept : c_(other.c_), open_(other.open_), nested_(other.nested_) {
     other.open_ = false;
   }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
   Result<Ok> commit();
 
  private:
-  Transaction(Connection& c, bool nested) : c_(&c), nested_(nested) {}
+  Transaction(Connection& c, bool nested) : c_(&c), nested_(nested) { ++c.depth_; }
+  void close();
   Connection* c_;
   bool open_ = true;
   bool nested_ = false;

@@ -294,3 +294,51 @@ TEST_CASE("a billing run killed at random points and restarted invoices each per
   }
   CHECK(provider.all_charges() == 2 * accounts);
 }
+
+TEST_CASE("a full disk fails the accounts that do not fit, whole: each is either billed and charged or untouched") {
+  const int n = 300;
+  std::string dir = test::temp_dir();
+  std::string path = dir + "/full.db";
+  {
+    auto store = open_store(path);
+    REQUIRE(store->put_catalog("v1", kCatalog));
+    BillingService service(*store);
+    for (int i = 0; i < n; ++i)
+      add_account(service, "f" + std::to_string(i), "cus_f", "fs" + std::to_string(i), "std", 2024_y / 3 / 1, 1);
+  }
+  sqlite::SqliteOptions options;
+  options.max_page_count = 1;  // SQLite keeps the file's current size: only room left in existing pages
+  auto full = SqliteStore::open(path, options);
+  REQUIRE(full.has_value());
+  FakeProvider provider(":memory:");
+  BillingRun run(**full, provider);
+  auto report = run.run(2024_y / 3 / 1);
+  REQUIRE(report.has_value());
+  REQUIRE_FALSE(report->errors.empty());
+  CHECK(report->errors.front().code == "store.full");
+  int billed = 0;
+  for (int i = 0; i < n; ++i) {
+    std::string id = "f" + std::to_string(i);
+    auto invoices = (*full)->invoices_of(id);
+    REQUIRE(invoices.has_value());
+    auto journal = (*full)->journal(id);
+    if (invoices->empty()) {
+      CHECK(journal->size() == 1);  // only the create: the invoicing entry was undone with the rest
+      continue;
+    }
+    ++billed;
+    REQUIRE(invoices->size() == 1);
+    CHECK(journal->size() == 2);
+    CHECK(provider.charges(invoices->front().id) == 1);
+  }
+  CHECK(provider.all_charges() == billed);  // nothing was charged for an invoice that was never stored
+  // With room again, the next run bills the others, once.
+  full->reset();
+  auto roomy = open_store(path);
+  BillingRun again(*roomy, provider);
+  auto ok = again.run(2024_y / 3 / 1);
+  REQUIRE(ok.has_value());
+  CHECK(ok->errors.empty());
+  CHECK(ok->invoices == static_cast<std::size_t>(n - billed));
+  CHECK(provider.all_charges() == n);
+}
