@@ -35,8 +35,8 @@ std::vector<UsageEvent> batch(std::int64_t n) {
   std::vector<UsageEvent> events;
   events.reserve(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i)
-    events.push_back({"sub-" + std::to_string(i % 1000), "api_calls", Decimal(i % 97 + 1), 2024_y / 3 / 15,
-                      "evt-" + std::to_string(i), ""});
+    events.push_back({"sub-" + std::to_string(i % 1000), "api_calls", Decimal(i % 97 + 1),
+                      2024_y / 3 / 15, "evt-" + std::to_string(i), ""});
   return events;
 }
 
@@ -59,26 +59,34 @@ void BM_IngestRaw(benchmark::State& state) {
     sqlite3* db = nullptr;
     sqlite3_open(fresh_file("raw.db").c_str(), &db);
     sqlite3_exec(db,
-                 "PRAGMA journal_mode = WAL; CREATE TABLE usage_event (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-                 "subscription_id TEXT NOT NULL, event_id TEXT NOT NULL, metric TEXT NOT NULL, quantity TEXT NOT NULL, "
-                 "occurred_on TEXT NOT NULL, value_key TEXT NOT NULL DEFAULT '', after_seq INTEGER NOT NULL DEFAULT 0, "
+                 "PRAGMA journal_mode = WAL; CREATE TABLE usage_event (seq INTEGER PRIMARY KEY "
+                 "AUTOINCREMENT, "
+                 "subscription_id TEXT NOT NULL, event_id TEXT NOT NULL, metric TEXT NOT NULL, "
+                 "quantity TEXT NOT NULL, "
+                 "occurred_on TEXT NOT NULL, value_key TEXT NOT NULL DEFAULT '', after_seq INTEGER "
+                 "NOT NULL DEFAULT 0, "
                  "UNIQUE (subscription_id, event_id));",
                  nullptr, nullptr, nullptr);
     state.ResumeTiming();
     sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(db,
-                       "INSERT OR IGNORE INTO usage_event (subscription_id, event_id, metric, quantity, occurred_on, "
+                       "INSERT OR IGNORE INTO usage_event (subscription_id, event_id, metric, "
+                       "quantity, occurred_on, "
                        "value_key, after_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        -1, &st, nullptr);
     for (const auto& e : events) {
       std::string quantity = e.quantity.to_string(), on = to_string(e.occurred_on);
-      sqlite3_bind_text(st, 1, e.subscription.data(), static_cast<int>(e.subscription.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 1, e.subscription.data(), static_cast<int>(e.subscription.size()),
+                        SQLITE_TRANSIENT);
       sqlite3_bind_text(st, 2, e.id.data(), static_cast<int>(e.id.size()), SQLITE_TRANSIENT);
-      sqlite3_bind_text(st, 3, e.metric.data(), static_cast<int>(e.metric.size()), SQLITE_TRANSIENT);
-      sqlite3_bind_text(st, 4, quantity.data(), static_cast<int>(quantity.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 3, e.metric.data(), static_cast<int>(e.metric.size()),
+                        SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 4, quantity.data(), static_cast<int>(quantity.size()),
+                        SQLITE_TRANSIENT);
       sqlite3_bind_text(st, 5, on.data(), static_cast<int>(on.size()), SQLITE_TRANSIENT);
-      sqlite3_bind_text(st, 6, e.value_key.data(), static_cast<int>(e.value_key.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 6, e.value_key.data(), static_cast<int>(e.value_key.size()),
+                        SQLITE_TRANSIENT);
       sqlite3_bind_int64(st, 7, 0);
       sqlite3_step(st);
       sqlite3_reset(st);
@@ -92,7 +100,8 @@ void BM_IngestRaw(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
-const char* kCatalog = R"({"name": "bench", "currencies": ["USD"], "products": [{"name": "Api", "category": "BASE"}],
+const char* kCatalog =
+    R"({"name": "bench", "currencies": ["USD"], "products": [{"name": "Api", "category": "BASE"}],
   "plans": [{"name": "api-monthly", "product": "Api", "phases": [{"type": "EVERGREEN",
     "recurring": {"billing_period": "MONTHLY", "price": {"USD": "29.00"}}}]}]})";
 
@@ -115,7 +124,8 @@ std::unique_ptr<sqlite::SqliteStore> accounts(std::int64_t n, sqlite::Synchronou
       create.date = 2024_y / 3 / 1;
       create.subscription = "sub-" + std::to_string(i);
       create.plan = "api-monthly";
-      if (auto r = store->append(id, {0, create.date, create, Instant{}}); !r) return unexpected(r.error());
+      if (auto r = store->append(id, {0, create.date, create, Instant{}}); !r)
+        return unexpected(r.error());
     }
     return Ok{};
   });
@@ -125,12 +135,14 @@ std::unique_ptr<sqlite::SqliteStore> accounts(std::int64_t n, sqlite::Synchronou
 void BM_BillingRun(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
-    auto store = accounts(state.range(0), state.range(1) ? sqlite::Synchronous::full : sqlite::Synchronous::normal);
+    auto store = accounts(state.range(0),
+                          state.range(1) ? sqlite::Synchronous::full : sqlite::Synchronous::normal);
     ManualProvider provider;
     BillingRun run(*store, provider);
     state.ResumeTiming();
     auto report = run.run(2024_y / 3 / 1);
-    if (!report || report->invoices != static_cast<std::size_t>(state.range(0)) || !report->errors.empty())
+    if (!report || report->invoices != static_cast<std::size_t>(state.range(0)) ||
+        !report->errors.empty())
       state.SkipWithError("the run did not invoice every account");
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));

@@ -40,7 +40,8 @@ class BillingEngine {
  public:
   /// Errors: "engine.currency" when the catalog does not sell in the account's
   /// currency; "engine.bill_cycle_day" for a BCD outside 1-31.
-  static Result<BillingEngine> open(std::shared_ptr<const Catalog> catalog, RuleSet rules, Account account);
+  static Result<BillingEngine> open(std::shared_ptr<const Catalog> catalog, RuleSet rules,
+                                    Account account);
 
   BillingEngine(BillingEngine&&) noexcept;
   BillingEngine& operator=(BillingEngine&&) noexcept;
@@ -55,7 +56,8 @@ class BillingEngine {
                                  const std::optional<std::string>& base = std::nullopt);
   Result<Ok> change_plan(const std::string& id, const std::string& plan, const Date& on,
                          std::optional<BillingActionPolicy> policy = std::nullopt);
-  Result<Ok> cancel(const std::string& id, const Date& on, std::optional<BillingActionPolicy> policy = std::nullopt);
+  Result<Ok> cancel(const std::string& id, const Date& on,
+                    std::optional<BillingActionPolicy> policy = std::nullopt);
   /// Undoes a pending END_OF_TERM cancel.
   Result<Ok> uncancel(const std::string& id, const Date& on);
   Result<Ok> pause(const std::string& id, const Date& on);
@@ -71,9 +73,10 @@ class BillingEngine {
   /// subscription not entitled on that date.
   Result<Recorded> record_usage(const UsageEvent& event);
   /// Credits a catalog credit package once per checkout session id.
-  Result<Recorded> purchase_credits(const std::string& package, const std::string& session_id, const Date& on);
-  Result<Recorded> grant_credits(const Decimal& credits, const std::string& grant_id, const Date& on,
-                                 const std::optional<Date>& expires = std::nullopt);
+  Result<Recorded> purchase_credits(const std::string& package, const std::string& session_id,
+                                    const Date& on);
+  Result<Recorded> grant_credits(const Decimal& credits, const std::string& grant_id,
+                                 const Date& on, const std::optional<Date>& expires = std::nullopt);
 
   /// Bills everything due on or before `on` not billed before, and records it.
   /// Errors: "engine.amount" if an amount overflows (never in practice).
@@ -94,8 +97,8 @@ class BillingEngine {
   /// period's usage so far plus these units. Prices not paid with credits always
   /// answer true while the subscription is entitled.
   /// Errors: "unknown.subscription"; "refused.metric" when the plan does not price it.
-  Result<bool> can_consume(const std::string& subscription, const std::string& metric, const Decimal& units,
-                           const Date& on) const;
+  Result<bool> can_consume(const std::string& subscription, const std::string& metric,
+                           const Decimal& units, const Date& on) const;
   /// Judges the operations that follow by `rules` (a newer registration of the
   /// organization's rule set); what was already decided stays as it was.
   void use_rules(RuleSet rules);

@@ -55,15 +55,16 @@ struct RunOptions {
 };
 
 struct RunReport {
-  std::size_t accounts = 0;           ///< accounts looked at
-  std::size_t invoices = 0;           ///< invoices stored (non-empty)
+  std::size_t accounts = 0;  ///< accounts looked at
+  std::size_t invoices = 0;  ///< invoices stored (non-empty)
   std::size_t charges_succeeded = 0;
-  std::size_t charges_failed = 0;     ///< declined or refused (a retry may be scheduled)
-  std::size_t charges_pending = 0;    ///< the provider has not settled yet (or the host will, for manual)
-  std::size_t charges_unknown = 0;    ///< no answer: re-sent with the same key by the next run
-  std::size_t reconciled = 0;         ///< attempts of an earlier run whose outcome was recorded now
+  std::size_t charges_failed = 0;  ///< declined or refused (a retry may be scheduled)
+  std::size_t charges_pending =
+      0;  ///< the provider has not settled yet (or the host will, for manual)
+  std::size_t charges_unknown = 0;  ///< no answer: re-sent with the same key by the next run
+  std::size_t reconciled = 0;       ///< attempts of an earlier run whose outcome was recorded now
   std::size_t notices = 0;
-  std::vector<Error> errors;          ///< per-account failures (the run goes on with the others)
+  std::vector<Error> errors;  ///< per-account failures (the run goes on with the others)
 };
 
 class BillingRun {
@@ -78,7 +79,8 @@ class BillingRun {
   Result<RunReport> run(const Date& as_of);
 
  private:
-  Result<RunReport> run_with(const std::function<Date(const Account&)>& local_date, const Date& through);
+  Result<RunReport> run_with(const std::function<Date(const Account&)>& local_date,
+                             const Date& through);
 
   BillingStore& store_;
   PaymentProvider& provider_;

@@ -56,7 +56,8 @@ class BillingService {
   /// pending, blocked, paused or cancelled), the account is not overdue (unless
   /// OverdueAccess::keep), and usage paid with credits still has credits left.
   /// Errors: "store.not_found" and store errors (an unknown subject is false).
-  Result<bool> is_entitled(const std::string& account_id, const std::string& subject, const Date& at);
+  Result<bool> is_entitled(const std::string& account_id, const std::string& subject,
+                           const Date& at);
 
   /// The catalog of a stored version (loaded once). Errors: "store.not_found", "store.catalog".
   Result<std::shared_ptr<const Catalog>> catalog(const std::string& version);

@@ -51,8 +51,8 @@ class RuleStore {
   virtual ~RuleStore() = default;
   /// Validates and registers an organization's rule set, in force from `registered_at`.
   /// Errors: "store.rules" with every problem of the document (nothing is stored).
-  virtual Result<std::string> register_rules(const OrganizationKey& organization, std::string_view rule_json,
-                                             Instant registered_at) = 0;
+  virtual Result<std::string> register_rules(const OrganizationKey& organization,
+                                             std::string_view rule_json, Instant registered_at) = 0;
   /// Every registration, oldest first.
   virtual Result<std::vector<StoredRuleSet>> rule_sets() = 0;
   /// A RuleBook holding every registration.
@@ -64,12 +64,12 @@ class RuleStore {
 /// An account as stored: the engine's account and what the billing run needs.
 struct StoredAccount {
   Account account;
-  std::string catalog;                ///< the catalog version it is billed under
-  OrganizationKey organization;       ///< whose rule set applies
-  std::string customer_id;            ///< the provider's customer ("cus_..."), when known
-  std::string payment_method_id;      ///< the provider's payment method on file ("pm_...")
-  std::optional<Date> next_run;       ///< the first local date the billing run must look at it again
-  bool overdue = false;               ///< dunning ran out: a payment is still owed
+  std::string catalog;            ///< the catalog version it is billed under
+  OrganizationKey organization;   ///< whose rule set applies
+  std::string customer_id;        ///< the provider's customer ("cus_..."), when known
+  std::string payment_method_id;  ///< the provider's payment method on file ("pm_...")
+  std::optional<Date> next_run;   ///< the first local date the billing run must look at it again
+  bool overdue = false;           ///< dunning ran out: a payment is still owed
 };
 
 /// One entry of an account's journal: an operation, or an invoicing run on
@@ -110,13 +110,21 @@ struct PaymentAttempt {
   std::string invoice_id;
   int attempt = 1;
   AttemptStatus status = AttemptStatus::scheduled;
-  Date scheduled_on;       ///< the local date it is due
-  std::string charge_id;   ///< the provider's id once known
-  std::string failure;     ///< why it failed ("card_declined: insufficient_funds")
+  Date scheduled_on;      ///< the local date it is due
+  std::string charge_id;  ///< the provider's id once known
+  std::string failure;    ///< why it failed ("card_declined: insufficient_funds")
 };
 
-enum class NotificationKind { trial_ending, period_ending, payment_failed, payment_succeeded, credits_low, blocked };
-/// "TRIAL_ENDING", "PERIOD_ENDING", "PAYMENT_FAILED", "PAYMENT_SUCCEEDED", "CREDITS_LOW", "BLOCKED".
+enum class NotificationKind {
+  trial_ending,
+  period_ending,
+  payment_failed,
+  payment_succeeded,
+  credits_low,
+  blocked
+};
+/// "TRIAL_ENDING", "PERIOD_ENDING", "PAYMENT_FAILED", "PAYMENT_SUCCEEDED", "CREDITS_LOW",
+/// "BLOCKED".
 std::string_view to_string(NotificationKind k) noexcept;
 
 struct Notification {
@@ -173,8 +181,8 @@ class InvoiceStore {
   virtual Result<Ok> save_attempt(const PaymentAttempt& attempt) = 0;
   virtual Result<std::vector<PaymentAttempt>> attempts_of(const std::string& invoice_id) = 0;
   /// Attempts in `status`, optionally only those scheduled on or before `through`.
-  virtual Result<std::vector<PaymentAttempt>> attempts_in(AttemptStatus status,
-                                                          const std::optional<Date>& through = std::nullopt) = 0;
+  virtual Result<std::vector<PaymentAttempt>> attempts_in(
+      AttemptStatus status, const std::optional<Date>& through = std::nullopt) = 0;
 };
 
 class NotificationStore {

@@ -13,7 +13,8 @@ namespace tollgate {
 enum class SubscriptionState {
   pending,    ///< requested to start later
   active,     ///< in a phase (a trial counts): entitled
-  blocked,    ///< trial over and no payment method on file (REQUIRE_PAYMENT_METHOD): not entitled, not billed
+  blocked,    ///< trial over and no payment method on file (REQUIRE_PAYMENT_METHOD): not entitled,
+              ///< not billed
   paused,     ///< paused by request: not entitled, not billed
   cancelled,  ///< ended (cancelled, or a FIXEDTERM phase ran out)
 };
@@ -22,13 +23,14 @@ std::string_view to_string(SubscriptionState s) noexcept;
 
 struct SubscriptionStatus {
   std::string id;
-  std::string plan;                      ///< the plan in force (the last one after a cancel)
-  std::optional<PhaseType> phase;        ///< the phase in force, when active
+  std::string plan;                ///< the plan in force (the last one after a cancel)
+  std::optional<PhaseType> phase;  ///< the phase in force, when active
   SubscriptionState state = SubscriptionState::pending;
-  std::optional<Date> charged_through;   ///< end of the last billed recurring period, after repairs
-  std::optional<Date> pending_cancel;    ///< an END_OF_TERM cancel not yet effective
-  std::optional<Date> trial_ends;        ///< the end of the trial it is in (exclusive: the first paid day)
-  std::optional<Date> period_ends;       ///< the end of the billing period it is in (exclusive)
+  std::optional<Date> charged_through;  ///< end of the last billed recurring period, after repairs
+  std::optional<Date> pending_cancel;   ///< an END_OF_TERM cancel not yet effective
+  std::optional<Date>
+      trial_ends;  ///< the end of the trial it is in (exclusive: the first paid day)
+  std::optional<Date> period_ends;  ///< the end of the billing period it is in (exclusive)
   bool entitled = false;
 };
 

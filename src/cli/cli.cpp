@@ -17,7 +17,8 @@ constexpr std::string_view kUsage =
     "  tollgate validate-catalog CATALOG.json\n"
     "  tollgate validate-rules RULES.json\n"
     "  tollgate webhook-verify --secret S --header H [--tolerance 300] [--now UNIX] < BODY\n"
-    "  tollgate import --db FILE (--catalog FILE [--version V] | --rules FILE --organization O --tenant T\n"
+    "  tollgate import --db FILE (--catalog FILE [--version V] | --rules FILE --organization O "
+    "--tenant T\n"
     "                  [--registered-at DATE] | --scenario FILE [--customer CUS])\n"
     "  tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT)\n"
     "  tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe]\n"
@@ -27,7 +28,8 @@ constexpr std::string_view kUsage =
 
 Result<std::string> read_file(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
-  if (!file) return make_error("file.unreadable", path + ": cannot read (" + std::strerror(errno) + ")");
+  if (!file)
+    return make_error("file.unreadable", path + ": cannot read (" + std::strerror(errno) + ")");
   std::ostringstream content;
   content << file.rdbuf();
   if (file.bad()) return make_error("file.unreadable", path + ": read error");

@@ -15,7 +15,8 @@ namespace json = detail::json;
 
 class ScenarioLoader {
  public:
-  ScenarioLoader(std::filesystem::path base_dir, std::function<Result<std::string>(const std::string&)> read)
+  ScenarioLoader(std::filesystem::path base_dir,
+                 std::function<Result<std::string>(const std::string&)> read)
       : base_dir_(std::move(base_dir)), read_(read ? std::move(read) : read_file) {}
 
   Result<Scenario, Problems> load(std::string_view text) {
@@ -26,20 +27,26 @@ class ScenarioLoader {
 
     if (auto catalog_text = document(root, "catalog", true)) {
       auto catalog = load_catalog(*catalog_text);
-      if (catalog) scenario_.catalog = std::make_shared<const Catalog>(std::move(catalog).value());
-      else prefixed("catalog", catalog.error());
+      if (catalog)
+        scenario_.catalog = std::make_shared<const Catalog>(std::move(catalog).value());
+      else
+        prefixed("catalog", catalog.error());
     }
     if (auto rules_text = document(root, "rules", false)) {
       auto rules = load_rules(*rules_text);
-      if (rules) scenario_.rules = std::move(rules).value();
-      else prefixed("rules", rules.error());
+      if (rules)
+        scenario_.rules = std::move(rules).value();
+      else
+        prefixed("rules", rules.error());
     }
     read_account(root);
     scenario_.until = root.date("until", true).value_or(Date{});
     if (const json::array* events = root.array("events", true))
       for (std::size_t i = 0; i < events->size(); ++i) read_event((*events)[i], i);
-    if (root.has("until") && !scenario_.events.empty() && scenario_.until < scenario_.events.back().date)
-      root.problem("until", "is before the last event's date " + to_string(scenario_.events.back().date));
+    if (root.has("until") && !scenario_.events.empty() &&
+        scenario_.until < scenario_.events.back().date)
+      root.problem("until",
+                   "is before the last event's date " + to_string(scenario_.events.back().date));
     root.reject_unknown_fields();
     if (!problems_.empty()) return unexpected(std::move(problems_));
     return std::move(scenario_);
@@ -61,7 +68,8 @@ class ScenarioLoader {
   }
 
   void prefixed(const std::string& prefix, const Problems& inner) {
-    for (const auto& p : inner) problems_.push_back({p.path == "$" ? prefix : prefix + "." + p.path, p.reason});
+    for (const auto& p : inner)
+      problems_.push_back({p.path == "$" ? prefix : prefix + "." + p.path, p.reason});
   }
 
   void read_account(ObjectReader& root) {
@@ -72,17 +80,19 @@ class ScenarioLoader {
     a.id = r.string("id", true).value_or("");
     if (auto currency = r.string("currency", true)) {
       a.currency = *currency;
-      if (auto c = Currency::of(*currency); !c) r.problem("currency", c.error().message);
-      else if (scenario_.catalog && std::find(scenario_.catalog->currencies.begin(),
-                                              scenario_.catalog->currencies.end(),
-                                              *currency) == scenario_.catalog->currencies.end())
+      if (auto c = Currency::of(*currency); !c)
+        r.problem("currency", c.error().message);
+      else if (scenario_.catalog &&
+               std::find(scenario_.catalog->currencies.begin(), scenario_.catalog->currencies.end(),
+                         *currency) == scenario_.catalog->currencies.end())
         r.problem("currency", "the catalog does not sell in " + *currency);
     }
     if (auto zone = r.string("time_zone")) {
       a.time_zone = *zone;
       if (auto z = TimeZone::locate(*zone); !z) r.problem("time_zone", z.error().message);
     }
-    if (auto bcd = r.integer("bill_cycle_day", false, 1, 31)) a.bill_cycle_day = static_cast<int>(*bcd);
+    if (auto bcd = r.integer("bill_cycle_day", false, 1, 31))
+      a.bill_cycle_day = static_cast<int>(*bcd);
     r.reject_unknown_fields();
   }
 
@@ -94,9 +104,10 @@ class ScenarioLoader {
     if (!detail::read_operation(r, e, &date_read)) return;
     if (date_read) {
       if (last_date_ && e.date < *last_date_)
-        r.problem("date", to_string(e.date) + " is before the previous event's date " + to_string(*last_date_) +
-                              " (events must not go backwards)");
-      else last_date_ = e.date;
+        r.problem("date", to_string(e.date) + " is before the previous event's date " +
+                              to_string(*last_date_) + " (events must not go backwards)");
+      else
+        last_date_ = e.date;
     }
     check_references(r, e);
     r.reject_unknown_fields();
@@ -107,14 +118,17 @@ class ScenarioLoader {
   // the subscription in an earlier create event.
   void check_references(ObjectReader& r, const ScenarioEvent& e) {
     const Catalog* catalog = scenario_.catalog.get();
-    if (catalog && !e.plan.empty() && !catalog->find_plan(e.plan)) r.problem("plan", "unknown plan \"" + e.plan + "\"");
+    if (catalog && !e.plan.empty() && !catalog->find_plan(e.plan))
+      r.problem("plan", "unknown plan \"" + e.plan + "\"");
     if (catalog && !e.package.empty() && !catalog->find_credit_package(e.package))
       r.problem("package", "unknown credit package \"" + e.package + "\"");
-    if (e.base && !created_.contains(*e.base)) r.problem("base", "unknown subscription \"" + *e.base + "\"");
+    if (e.base && !created_.contains(*e.base))
+      r.problem("base", "unknown subscription \"" + *e.base + "\"");
     if (e.type == OperationType::create) {
       if (!e.subscription.empty()) created_.insert(e.subscription);
     } else if (!e.subscription.empty() && !created_.contains(e.subscription)) {
-      r.problem("subscription", "unknown subscription \"" + e.subscription + "\" (no earlier create event)");
+      r.problem("subscription",
+                "unknown subscription \"" + e.subscription + "\" (no earlier create event)");
     }
   }
 
@@ -128,8 +142,9 @@ class ScenarioLoader {
 
 }  // namespace
 
-Result<Scenario, Problems> load_scenario(std::string_view json, const std::filesystem::path& base_dir,
-                                         const std::function<Result<std::string>(const std::string&)>& read) {
+Result<Scenario, Problems> load_scenario(
+    std::string_view json, const std::filesystem::path& base_dir,
+    const std::function<Result<std::string>(const std::string&)>& read) {
   return ScenarioLoader(base_dir, read).load(json);
 }
 

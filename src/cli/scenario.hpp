@@ -36,7 +36,8 @@ struct Scenario {
 /// or inline objects. Errors: every problem, by JSON path within the scenario
 /// (a referenced file's problems are prefixed with "catalog." or "rules.").
 /// `read` fetches a referenced file (read_file by default; fuzzing passes one that reads nothing).
-Result<Scenario, Problems> load_scenario(std::string_view json, const std::filesystem::path& base_dir,
-                                         const std::function<Result<std::string>(const std::string&)>& read = {});
+Result<Scenario, Problems> load_scenario(
+    std::string_view json, const std::filesystem::path& base_dir,
+    const std::function<Result<std::string>(const std::string&)>& read = {});
 
 }  // namespace tollgate::cli

@@ -33,7 +33,6 @@ json::object status_json(const SubscriptionStatus& st) {
   return o;
 }
 
-
 }  // namespace
 
 int simulate(std::span<const std::string_view> args, Streams io) {

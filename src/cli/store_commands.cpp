@@ -34,7 +34,8 @@ std::optional<Flags> parse_flags(std::string_view command, std::span<const std::
                                  std::initializer_list<std::string_view> switches = {}) {
   Flags flags;
   for (std::size_t i = 0; i < args.size(); i += 2) {
-    while (i < args.size() && std::find(switches.begin(), switches.end(), args[i]) != switches.end())
+    while (i < args.size() &&
+           std::find(switches.begin(), switches.end(), args[i]) != switches.end())
       flags[args[i++]] = "";
     if (i >= args.size()) break;
     if (std::find(allowed.begin(), allowed.end(), args[i]) == allowed.end()) {
@@ -50,7 +51,8 @@ std::optional<Flags> parse_flags(std::string_view command, std::span<const std::
   return flags;
 }
 
-std::unique_ptr<sqlite::SqliteStore> open_db(std::string_view command, const Flags& flags, Streams io) {
+std::unique_ptr<sqlite::SqliteStore> open_db(std::string_view command, const Flags& flags,
+                                             Streams io) {
   auto path = flags.find("--db");
   if (path == flags.end()) {
     io.err << "tollgate " << command << ": --db FILE is required\n";
@@ -58,7 +60,8 @@ std::unique_ptr<sqlite::SqliteStore> open_db(std::string_view command, const Fla
   }
   auto store = sqlite::SqliteStore::open(std::string(path->second));
   if (!store) {
-    io.err << "tollgate " << command << ": " << store.error().code << ": " << store.error().message << "\n";
+    io.err << "tollgate " << command << ": " << store.error().code << ": " << store.error().message
+           << "\n";
     return nullptr;
   }
   return std::move(store).value();
@@ -77,9 +80,12 @@ std::optional<Date> date_flag(const Flags& flags, std::string_view name, Streams
   return d ? std::optional(*d) : std::nullopt;
 }
 
-Instant midnight(const Date& d) { return Instant{date::sys_days(d)}; }
+Instant midnight(const Date& d) {
+  return Instant{date::sys_days(d)};
+}
 
-int import_scenario(sqlite::SqliteStore& store, const std::string& path, const Flags& flags, Streams io) {
+int import_scenario(sqlite::SqliteStore& store, const std::string& path, const Flags& flags,
+                    Streams io) {
   auto text = read_file(path);
   if (!text) return refused("import", text.error(), io);
   auto scenario = load_scenario(*text, std::filesystem::path(path).parent_path());
@@ -91,15 +97,18 @@ int import_scenario(sqlite::SqliteStore& store, const std::string& path, const F
   json::value doc = json::parse(*text);
   std::string catalog_text;
   if (const auto& c = doc.at("catalog"); c.is_string())
-    catalog_text = *read_file((std::filesystem::path(path).parent_path() / std::string(c.get_string())).string());
-  else catalog_text = json::serialize(c);
+    catalog_text = *read_file(
+        (std::filesystem::path(path).parent_path() / std::string(c.get_string())).string());
+  else
+    catalog_text = json::serialize(c);
   BillingService service(store);
   auto r = store.atomically([&]() -> Result<Ok> {
     if (auto s = store.put_catalog(scenario->catalog->name, catalog_text); !s) return s;
     StoredAccount account;
     account.account = scenario->account;
     account.catalog = scenario->catalog->name;
-    if (auto c = flags.find("--customer"); c != flags.end()) account.customer_id = std::string(c->second);
+    if (auto c = flags.find("--customer"); c != flags.end())
+      account.customer_id = std::string(c->second);
     if (auto s = service.open_account(account); !s) return s;
     for (const auto& e : scenario->events) {
       if (e.type == OperationType::usage) {
@@ -108,12 +117,14 @@ int import_scenario(sqlite::SqliteStore& store, const std::string& path, const F
         continue;
       }
       if (auto s = service.apply(account.account.id, e, midnight(e.date)); !s)
-        return make_error(s.error().code, "events[" + std::to_string(e.index) + "]: " + s.error().message);
+        return make_error(s.error().code,
+                          "events[" + std::to_string(e.index) + "]: " + s.error().message);
     }
     return Ok{};
   });
   if (!r) return refused("import", r.error(), io);
-  io.out << "imported account " << scenario->account.id << " with " << scenario->events.size() << " events\n";
+  io.out << "imported account " << scenario->account.id << " with " << scenario->events.size()
+         << " events\n";
   return exit_ok;
 }
 
@@ -131,7 +142,8 @@ json::array rule_sets_json(const std::vector<StoredRuleSet>& sets) {
   return out;
 }
 
-std::unique_ptr<PaymentProvider> make_provider(std::string_view name, std::unique_ptr<HttpTransport>& transport,
+std::unique_ptr<PaymentProvider> make_provider(std::string_view name,
+                                               std::unique_ptr<HttpTransport>& transport,
                                                Streams io) {
   if (name == "manual") return std::make_unique<ManualProvider>();
   if (name != "stripe") {
@@ -159,20 +171,23 @@ std::unique_ptr<PaymentProvider> make_provider(std::string_view name, std::uniqu
 
 int import_command(std::span<const std::string_view> args, Streams io) {
   auto flags = parse_flags("import", args,
-                           {"--db", "--catalog", "--version", "--rules", "--organization", "--tenant",
-                            "--registered-at", "--scenario", "--customer"},
+                           {"--db", "--catalog", "--version", "--rules", "--organization",
+                            "--tenant", "--registered-at", "--scenario", "--customer"},
                            io);
   if (!flags) return exit_usage;
   auto store = open_db("import", *flags, io);
   if (!store) return exit_usage;
-  auto get = [&](std::string_view f) { return flags->contains(f) ? std::string(flags->at(f)) : std::string(); };
+  auto get = [&](std::string_view f) {
+    return flags->contains(f) ? std::string(flags->at(f)) : std::string();
+  };
   if (flags->contains("--scenario")) return import_scenario(*store, get("--scenario"), *flags, io);
   if (flags->contains("--catalog")) {
     auto text = read_file(get("--catalog"));
     if (!text) return refused("import", text.error(), io);
     auto catalog = load_catalog(*text);
     if (!catalog) {
-      for (const auto& p : catalog.error()) io.err << get("--catalog") << ": " << to_string(p) << "\n";
+      for (const auto& p : catalog.error())
+        io.err << get("--catalog") << ": " << to_string(p) << "\n";
       return exit_usage;
     }
     std::string version = flags->contains("--version") ? get("--version") : catalog->name;
@@ -187,7 +202,8 @@ int import_command(std::span<const std::string_view> args, Streams io) {
     }
     auto text = read_file(get("--rules"));
     if (!text) return refused("import", text.error(), io);
-    Instant at = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    Instant at =
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
     if (flags->contains("--registered-at")) {
       auto d = date_flag(*flags, "--registered-at", io);
       if (!d) return exit_usage;
@@ -258,8 +274,9 @@ int run_command(std::span<const std::string_view> args, Streams io) {
     through = *t;
   }
   std::unique_ptr<HttpTransport> transport;
-  auto provider =
-      make_provider(flags->contains("--provider") ? flags->at("--provider") : std::string_view("manual"), transport, io);
+  auto provider = make_provider(
+      flags->contains("--provider") ? flags->at("--provider") : std::string_view("manual"),
+      transport, io);
   if (!provider) return exit_usage;
   auto store = open_db("run", *flags, io);
   if (!store) return exit_usage;
@@ -267,7 +284,8 @@ int run_command(std::span<const std::string_view> args, Streams io) {
   RunOptions options;
   if (isatty(fileno(stderr)))  // a progress line for a person watching, never in a pipe or a log
     options.progress = [&io](std::size_t done, std::size_t total) {
-      if (done == total || done % 100 == 0) io.err << "\r  " << done << "/" << total << " accounts" << std::flush;
+      if (done == total || done % 100 == 0)
+        io.err << "\r  " << done << "/" << total << " accounts" << std::flush;
       if (done == total) io.err << "\n";
     };
   BillingRun run(*store, *provider, options);

@@ -12,7 +12,8 @@ struct Context {
   const RunOptions& options;
   BillingService service;
   RunReport report;
-  std::vector<Notification> raised;  ///< recorded in the current transaction, delivered after it commits
+  std::vector<Notification>
+      raised;  ///< recorded in the current transaction, delivered after it commits
 };
 
 Result<Ok> raise(Context& ctx, Notification n) {
@@ -27,12 +28,14 @@ void deliver(Context& ctx) {
   for (const auto& n : ctx.raised) {
     if (ctx.options.notify) ctx.options.notify(n);
     ++ctx.report.notices;
-    (void)ctx.store.mark_delivered(n.key);  // if this fails the next run delivers it again, same key
+    (void)ctx.store.mark_delivered(
+        n.key);  // if this fails the next run delivers it again, same key
   }
   ctx.raised.clear();
 }
 
-Notification notice(NotificationKind kind, std::string key, const std::string& account, const Date& on) {
+Notification notice(NotificationKind kind, std::string key, const std::string& account,
+                    const Date& on) {
   Notification n;
   n.kind = kind;
   n.key = std::move(key);
@@ -49,8 +52,8 @@ std::string failure_reason(const ProviderError& e) {
 }
 
 // The notices an account owes on `on`, and the earliest later date one may fall due.
-Result<std::optional<Date>> raise_notices(Context& ctx, const StoredAccount& account, const BillingEngine& engine,
-                                          const Date& on) {
+Result<std::optional<Date>> raise_notices(Context& ctx, const StoredAccount& account,
+                                          const BillingEngine& engine, const Date& on) {
   const NoticePolicy& policy = ctx.options.notices;
   const std::string& id = account.account.id;
   std::optional<Date> next;
@@ -58,14 +61,16 @@ Result<std::optional<Date>> raise_notices(Context& ctx, const StoredAccount& acc
     if (on < d && (!next || d < *next)) next = d;
   };
   // Notifies when `on` is within `days` before `end`; otherwise remembers when it will be.
-  auto ahead = [&](NotificationKind kind, const SubscriptionStatus& st, const Date& end, int days) -> Result<Ok> {
+  auto ahead = [&](NotificationKind kind, const SubscriptionStatus& st, const Date& end,
+                   int days) -> Result<Ok> {
     Date from = add_days(end, -days);
     if (on < from) {
       later(from);
       return Ok{};
     }
     if (!(on < end)) return Ok{};
-    Notification n = notice(kind, std::string(to_string(kind)) + ":" + st.id + ":" + to_string(end), id, on);
+    Notification n =
+        notice(kind, std::string(to_string(kind)) + ":" + st.id + ":" + to_string(end), id, on);
     n.subscription = st.id;
     n.date = end;
     return raise(ctx, std::move(n));
@@ -73,11 +78,15 @@ Result<std::optional<Date>> raise_notices(Context& ctx, const StoredAccount& acc
   for (const auto& st : engine.statuses(on)) {
     if (st.trial_ends) {
       later(*st.trial_ends);  // a trial that ends without a card blocks: look again that day
-      if (auto r = ahead(NotificationKind::trial_ending, st, *st.trial_ends, policy.trial_ending_days); !r)
+      if (auto r =
+              ahead(NotificationKind::trial_ending, st, *st.trial_ends, policy.trial_ending_days);
+          !r)
         return unexpected(r.error());
     }
     if (st.period_ends && policy.period_ending_days > 0)
-      if (auto r = ahead(NotificationKind::period_ending, st, *st.period_ends, policy.period_ending_days); !r)
+      if (auto r = ahead(NotificationKind::period_ending, st, *st.period_ends,
+                         policy.period_ending_days);
+          !r)
         return unexpected(r.error());
     if (st.state == SubscriptionState::blocked) {
       Notification n = notice(NotificationKind::blocked, "BLOCKED:" + st.id, id, on);
@@ -87,11 +96,12 @@ Result<std::optional<Date>> raise_notices(Context& ctx, const StoredAccount& acc
   }
   if (policy.credits_below && engine.credits().balance(on) < *policy.credits_below) {
     // Once per top-up: the key counts the credits ever added.
-    std::size_t added = std::count_if(engine.credits().entries().begin(), engine.credits().entries().end(),
-                                      [](const CreditEntry& e) { return e.credits.sign() > 0; });
+    std::size_t added =
+        std::count_if(engine.credits().entries().begin(), engine.credits().entries().end(),
+                      [](const CreditEntry& e) { return e.credits.sign() > 0; });
     if (added > 0)
-      if (auto r = raise(ctx, notice(NotificationKind::credits_low, "CREDITS_LOW:" + id + ":" + std::to_string(added),
-                                     id, on));
+      if (auto r = raise(ctx, notice(NotificationKind::credits_low,
+                                     "CREDITS_LOW:" + id + ":" + std::to_string(added), id, on));
           !r)
         return unexpected(r.error());
   }
@@ -100,7 +110,8 @@ Result<std::optional<Date>> raise_notices(Context& ctx, const StoredAccount& acc
 
 // Records what the provider answered for one attempt, in one transaction.
 Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const StoredInvoice& invoice,
-                          PaymentAttempt attempt, const ProviderResult<ChargeOutcome>& outcome, const Date& on) {
+                          PaymentAttempt attempt, const ProviderResult<ChargeOutcome>& outcome,
+                          const Date& on) {
   RunReport& report = ctx.report;
   const std::string& id = account.account.id;
   if (!outcome && outcome.error().retryable) {
@@ -113,7 +124,8 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
     if (outcome && outcome->status == ChargeStatus::succeeded) {
       attempt.status = AttemptStatus::succeeded;
       if (auto s = ctx.store.set_invoice_status(invoice.id, InvoiceStatus::paid); !s) return s;
-      Notification n = notice(NotificationKind::payment_succeeded, "PAYMENT_SUCCEEDED:" + invoice.id, id, on);
+      Notification n =
+          notice(NotificationKind::payment_succeeded, "PAYMENT_SUCCEEDED:" + invoice.id, id, on);
       n.invoice_id = invoice.id;
       if (auto s = raise(ctx, std::move(n)); !s) return s;
       if (a.overdue) {
@@ -125,14 +137,19 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
     } else {
       attempt.status = AttemptStatus::failed;
       attempt.failure = failure_reason(outcome.error());
-      Notification n = notice(NotificationKind::payment_failed,
-                              "PAYMENT_FAILED:" + invoice.id + ":" + std::to_string(attempt.attempt), id, on);
+      Notification n =
+          notice(NotificationKind::payment_failed,
+                 "PAYMENT_FAILED:" + invoice.id + ":" + std::to_string(attempt.attempt), id, on);
       n.invoice_id = invoice.id;
       if (auto s = raise(ctx, std::move(n)); !s) return s;
       const auto& retries = ctx.options.dunning.retry_after_days;
       if (static_cast<std::size_t>(attempt.attempt) <= retries.size()) {
-        PaymentAttempt next{invoice.id, attempt.attempt + 1, AttemptStatus::scheduled,
-                            add_days(on, retries[static_cast<std::size_t>(attempt.attempt) - 1]), "", ""};
+        PaymentAttempt next{invoice.id,
+                            attempt.attempt + 1,
+                            AttemptStatus::scheduled,
+                            add_days(on, retries[static_cast<std::size_t>(attempt.attempt) - 1]),
+                            "",
+                            ""};
         if (auto s = ctx.store.save_attempt(next); !s) return s;
       } else {
         if (auto s = ctx.store.set_invoice_status(invoice.id, InvoiceStatus::failed); !s) return s;
@@ -143,22 +160,24 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
     return ctx.store.save_attempt(attempt);
   });
   if (!r) return r;
-  if (attempt.status == AttemptStatus::succeeded) ++report.charges_succeeded;
-  else if (attempt.status == AttemptStatus::pending) ++report.charges_pending;
-  else ++report.charges_failed;
+  if (attempt.status == AttemptStatus::succeeded)
+    ++report.charges_succeeded;
+  else if (attempt.status == AttemptStatus::pending)
+    ++report.charges_pending;
+  else
+    ++report.charges_failed;
   return Ok{};
 }
 
-ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account, const StoredInvoice& invoice,
-                                   const PaymentAttempt& attempt) {
+ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
+                                   const StoredInvoice& invoice, const PaymentAttempt& attempt) {
   auto currency = Currency::of(invoice.invoice.currency);
-  if (!currency) return unexpected(ProviderError{0, "invalid_request_error", "currency", "", currency.error().message, "", false});
-  ChargeRequest request{invoice.id,
-                        attempt.attempt,
-                        Money(invoice.invoice.total(), *currency),
-                        account.customer_id,
-                        account.payment_method_id,
-                        "Invoice " + invoice.id};
+  if (!currency)
+    return unexpected(ProviderError{0, "invalid_request_error", "currency", "",
+                                    currency.error().message, "", false});
+  ChargeRequest request{
+      invoice.id,          attempt.attempt,           Money(invoice.invoice.total(), *currency),
+      account.customer_id, account.payment_method_id, "Invoice " + invoice.id};
   return ctx.provider.charge(request);
 }
 
@@ -172,9 +191,8 @@ Result<Ok> charge(Context& ctx, const StoredAccount& account, const StoredInvoic
 }
 
 // Invoices one due account and stores the invoice with its first attempt, in one transaction.
-Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(Context& ctx,
-                                                                                 StoredAccount& current,
-                                                                                 const Date& on, Instant now) {
+Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(
+    Context& ctx, StoredAccount& current, const Date& on, Instant now) {
   std::optional<std::pair<StoredInvoice, PaymentAttempt>> to_charge;
   const std::string& id = current.account.id;
   auto r = ctx.store.atomically([&]() -> Result<Ok> {
@@ -188,8 +206,10 @@ Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(
     auto seq = ctx.store.append(id, {0, on, std::nullopt, now});
     if (!seq) return unexpected(seq.error());
     if (!invoice->empty()) {
-      StoredInvoice stored{"inv-" + id + "-" + std::to_string(*seq), id, *invoice, InvoiceStatus::unpaid};
-      if (invoice->total().sign() <= 0) stored.status = InvoiceStatus::settled;  // nothing to collect
+      StoredInvoice stored{"inv-" + id + "-" + std::to_string(*seq), id, *invoice,
+                           InvoiceStatus::unpaid};
+      if (invoice->total().sign() <= 0)
+        stored.status = InvoiceStatus::settled;  // nothing to collect
       if (auto s = ctx.store.save_invoice(stored); !s) return s;
       if (stored.status == InvoiceStatus::unpaid) {
         PaymentAttempt first{stored.id, 1, AttemptStatus::started, on, "", ""};
@@ -239,7 +259,8 @@ Result<RunReport> BillingRun::run(const Date& as_of) {
   return run_with([as_of](const Account&) { return as_of; }, as_of);
 }
 
-Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>& local_date, const Date& through) {
+Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>& local_date,
+                                       const Date& through) {
   Context ctx{store_, provider_, options_, BillingService(store_), {}, {}};
   Instant now = date::sys_days(through);
 
@@ -253,8 +274,10 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
   auto started = store_.attempts_in(AttemptStatus::started);
   if (!started) return unexpected(started.error());
   for (const auto& attempt : *started) {
-    if (auto r = resend(ctx, attempt, local_date); !r) ctx.report.errors.push_back(r.error());
-    else ++ctx.report.reconciled;
+    if (auto r = resend(ctx, attempt, local_date); !r)
+      ctx.report.errors.push_back(r.error());
+    else
+      ++ctx.report.reconciled;
   }
 
   // Dunning: retries that fell due.
@@ -278,7 +301,8 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
       ctx.report.errors.push_back(s.error());
       continue;
     }
-    if (auto r = charge(ctx, *account, *invoice, attempt, on); !r) ctx.report.errors.push_back(r.error());
+    if (auto r = charge(ctx, *account, *invoice, attempt, on); !r)
+      ctx.report.errors.push_back(r.error());
   }
 
   // Accounts with something due, a batch at a time: one transaction stores the
@@ -308,7 +332,8 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
           continue;
         }
         Date on = local_date(account->account);
-        auto invoiced = invoice_account(ctx, *account, on, now);  // its own savepoint: a failure undoes only it
+        auto invoiced =
+            invoice_account(ctx, *account, on, now);  // its own savepoint: a failure undoes only it
         if (!invoiced) {
           ctx.raised.resize(raised);
           ctx.report.errors.push_back(invoiced.error());

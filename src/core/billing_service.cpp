@@ -6,14 +6,16 @@
 
 namespace tollgate {
 
-BillingService::BillingService(BillingStore& store, OverdueAccess overdue) : store_(store), overdue_(overdue) {}
+BillingService::BillingService(BillingStore& store, OverdueAccess overdue)
+    : store_(store), overdue_(overdue) {}
 
 Result<std::shared_ptr<const Catalog>> BillingService::catalog(const std::string& version) {
   if (auto it = catalogs_.find(version); it != catalogs_.end()) return it->second;
   auto text = store_.catalog_json(version);
   if (!text) return unexpected(text.error());
   auto loaded = load_catalog(*text);
-  if (!loaded) return make_error("store.catalog", "stored catalog " + version + " no longer validates");
+  if (!loaded)
+    return make_error("store.catalog", "stored catalog " + version + " no longer validates");
   auto shared = std::make_shared<const Catalog>(std::move(loaded).value());
   catalogs_.emplace(version, shared);
   return shared;
@@ -31,7 +33,8 @@ Result<const RuleBook*> BillingService::rule_book() {
 Result<Ok> BillingService::open_account(const StoredAccount& account) {
   auto c = catalog(account.catalog);
   if (!c) return unexpected(c.error());
-  if (auto e = BillingEngine::open(*c, RuleSet{}, account.account); !e) return unexpected(e.error());
+  if (auto e = BillingEngine::open(*c, RuleSet{}, account.account); !e)
+    return unexpected(e.error());
   return store_.create_account(account);
 }
 
@@ -68,14 +71,16 @@ Result<BillingEngine> BillingService::engine(const StoredAccount& account) {
     }
     engine.use_rules((*book)->in_force(account.organization, entry.requested_at));
     if (auto r = tollgate::apply(engine, *entry.operation); !r)
-      return make_error("store.replay", "journal entry " + std::to_string(entry.seq) + " of account " +
-                                            account.account.id + " no longer applies: " + r.error().message);
+      return make_error("store.replay", "journal entry " + std::to_string(entry.seq) +
+                                            " of account " + account.account.id +
+                                            " no longer applies: " + r.error().message);
   }
   usage_before(std::numeric_limits<std::int64_t>::max());
   return engine;
 }
 
-Result<Recorded> BillingService::apply(const std::string& account_id, const Operation& op, Instant requested_at) {
+Result<Recorded> BillingService::apply(const std::string& account_id, const Operation& op,
+                                       Instant requested_at) {
   Recorded recorded = Recorded::duplicate;
   auto r = store_.atomically([&]() -> Result<Ok> {
     auto account = store_.account(account_id);
@@ -89,7 +94,8 @@ Result<Recorded> BillingService::apply(const std::string& account_id, const Oper
     if (!applied) return unexpected(applied.error());
     recorded = *applied;
     if (recorded == Recorded::duplicate) return Ok{};
-    if (auto seq = store_.append(account_id, {0, op.date, op, requested_at}); !seq) return unexpected(seq.error());
+    if (auto seq = store_.append(account_id, {0, op.date, op, requested_at}); !seq)
+      return unexpected(seq.error());
     if (op.type == OperationType::payment_method) account->payment_method_id = op.id;
     // Whatever the operation made due (a first in-advance period, a repair) is billed on its date.
     if (!account->next_run || op.date < *account->next_run) account->next_run = op.date;
@@ -107,15 +113,17 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
     auto owner = store_.account_of_subscription(sub);
     if (!owner) {
       if (owner.error().code != "store.not_found") return unexpected(owner.error());
-      return make_error("usage.subscription",
-                        "usage[" + std::to_string(i) + "].subscription: unknown subscription \"" + sub + "\"");
+      return make_error(
+          "usage.subscription",
+          "usage[" + std::to_string(i) + "].subscription: unknown subscription \"" + sub + "\"");
     }
     known.insert(sub);
   }
   return store_.record_usage(events);
 }
 
-Result<bool> BillingService::is_entitled(const std::string& account_id, const std::string& subject, const Date& at) {
+Result<bool> BillingService::is_entitled(const std::string& account_id, const std::string& subject,
+                                         const Date& at) {
   auto account = store_.account(account_id);
   if (!account) return unexpected(account.error());
   if (account->overdue && overdue_ == OverdueAccess::block) return false;

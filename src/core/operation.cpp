@@ -22,9 +22,10 @@ constexpr EnumName<OperationType> kTypes[] = {
     {"credit_grant", OperationType::credit_grant},
 };
 
-constexpr EnumName<BillingActionPolicy> kPolicies[] = {{"START_OF_TERM", BillingActionPolicy::start_of_term},
-                                                       {"END_OF_TERM", BillingActionPolicy::end_of_term},
-                                                       {"IMMEDIATE", BillingActionPolicy::immediate}};
+constexpr EnumName<BillingActionPolicy> kPolicies[] = {
+    {"START_OF_TERM", BillingActionPolicy::start_of_term},
+    {"END_OF_TERM", BillingActionPolicy::end_of_term},
+    {"IMMEDIATE", BillingActionPolicy::immediate}};
 
 std::string_view policy_name(BillingActionPolicy p) {
   for (const auto& e : kPolicies)
@@ -49,19 +50,29 @@ Result<Recorded> apply(BillingEngine& engine, const Operation& op) {
   switch (op.type) {
     case OperationType::create:
       return applied(engine.create_subscription(op.subscription, op.plan, op.date, op.base));
-    case OperationType::change: return applied(engine.change_plan(op.subscription, op.plan, op.date, op.policy));
-    case OperationType::cancel: return applied(engine.cancel(op.subscription, op.date, op.policy));
-    case OperationType::uncancel: return applied(engine.uncancel(op.subscription, op.date));
-    case OperationType::pause: return applied(engine.pause(op.subscription, op.date));
-    case OperationType::resume: return applied(engine.resume(op.subscription, op.date));
+    case OperationType::change:
+      return applied(engine.change_plan(op.subscription, op.plan, op.date, op.policy));
+    case OperationType::cancel:
+      return applied(engine.cancel(op.subscription, op.date, op.policy));
+    case OperationType::uncancel:
+      return applied(engine.uncancel(op.subscription, op.date));
+    case OperationType::pause:
+      return applied(engine.pause(op.subscription, op.date));
+    case OperationType::resume:
+      return applied(engine.resume(op.subscription, op.date));
     case OperationType::bill_cycle_day:
       return applied(engine.change_bill_cycle_day(
-          op.subscription.empty() ? std::nullopt : std::optional(op.subscription), op.day, op.date));
-    case OperationType::payment_method: return applied(engine.attach_payment_method(op.id, op.date));
+          op.subscription.empty() ? std::nullopt : std::optional(op.subscription), op.day,
+          op.date));
+    case OperationType::payment_method:
+      return applied(engine.attach_payment_method(op.id, op.date));
     case OperationType::usage:
-      return engine.record_usage({op.subscription, op.metric, op.quantity, op.date, op.id, op.value_key});
-    case OperationType::credit_purchase: return engine.purchase_credits(op.package, op.id, op.date);
-    case OperationType::credit_grant: return engine.grant_credits(op.credits, op.id, op.date, op.expires);
+      return engine.record_usage(
+          {op.subscription, op.metric, op.quantity, op.date, op.id, op.value_key});
+    case OperationType::credit_purchase:
+      return engine.purchase_credits(op.package, op.id, op.date);
+    case OperationType::credit_grant:
+      return engine.grant_credits(op.credits, op.id, op.date, op.expires);
   }
   return make_error("operation.type", "unknown operation type");
 }
@@ -82,18 +93,23 @@ std::string to_json(const Operation& op) {
     case OperationType::cancel:
       if (op.policy) o["policy"] = policy_name(*op.policy);
       break;
-    case OperationType::bill_cycle_day: o["day"] = op.day; break;
+    case OperationType::bill_cycle_day:
+      o["day"] = op.day;
+      break;
     case OperationType::usage:
       o["metric"] = op.metric;
       o["quantity"] = op.quantity.to_string();
       if (!op.value_key.empty()) o["value_key"] = op.value_key;
       break;
-    case OperationType::credit_purchase: o["package"] = op.package; break;
+    case OperationType::credit_purchase:
+      o["package"] = op.package;
+      break;
     case OperationType::credit_grant:
       o["credits"] = op.credits.to_string();
       if (op.expires) o["expires"] = to_string(*op.expires);
       break;
-    default: break;
+    default:
+      break;
   }
   if (!op.id.empty()) o["id"] = op.id;
   return json::serialize(o);
@@ -138,12 +154,16 @@ bool read_operation(ObjectReader& r, Operation& op, bool* date_read) {
       break;
     case OperationType::uncancel:
     case OperationType::pause:
-    case OperationType::resume: op.subscription = required("subscription"); break;
+    case OperationType::resume:
+      op.subscription = required("subscription");
+      break;
     case OperationType::bill_cycle_day:
       op.subscription = r.string("subscription").value_or("");
       op.day = static_cast<int>(r.integer("day", true, 1, 31).value_or(1));
       break;
-    case OperationType::payment_method: op.id = required("id"); break;
+    case OperationType::payment_method:
+      op.id = required("id");
+      break;
     case OperationType::usage:
       op.subscription = required("subscription");
       op.metric = required("metric");

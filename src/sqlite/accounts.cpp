@@ -27,7 +27,8 @@ Result<Ok> SqliteStore::put_catalog(const std::string& version, std::string_view
     auto existing = catalog_json(version);
     if (existing) {
       if (*existing == document) return Ok{};
-      return make_error("store.conflict", "catalog version " + version + " is already stored with another text");
+      return make_error("store.conflict",
+                        "catalog version " + version + " is already stored with another text");
     }
     auto st = impl_->db.cached("INSERT INTO catalog_version (version, document) VALUES (?, ?)");
     if (!st) return unexpected(st.error());
@@ -39,12 +40,7 @@ Result<std::string> SqliteStore::catalog_json(const std::string& version) {
   auto st = impl_->db.cached("SELECT document FROM catalog_version WHERE version = ?");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, version);
-  auto row = (*st)->step();
-  if (!row) return unexpected(row.error());
-  if (!*row) return make_error("store.not_found", "no catalog version " + version);
-  std::string text = (*st)->text(0);
-  (*st)->reset();
-  return text;
+  return single_text(**st, "no catalog version " + version);
 }
 
 Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
@@ -53,13 +49,17 @@ Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
     if (auto existing = account(a.account.id); existing)
       return make_error("store.conflict", "account " + a.account.id + " exists");
     auto st = impl_->db.cached(
-        "INSERT INTO account (id, currency, time_zone, bill_cycle_day, catalog_version, organization_id, tenant_id, "
-        "customer_id, payment_method_id, next_run, overdue) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO account (id, currency, time_zone, bill_cycle_day, catalog_version, "
+        "organization_id, tenant_id, "
+        "customer_id, payment_method_id, next_run, overdue) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?)");
     if (!st) return unexpected(st.error());
     Statement& s = **st;
     s.bind(1, a.account.id).bind(2, a.account.currency).bind(3, a.account.time_zone);
-    if (a.account.bill_cycle_day) s.bind(4, std::int64_t{*a.account.bill_cycle_day});
-    else s.bind_null(4);
+    if (a.account.bill_cycle_day)
+      s.bind(4, std::int64_t{*a.account.bill_cycle_day});
+    else
+      s.bind_null(4);
     s.bind(5, a.catalog).bind(6, a.organization.organization_id).bind(7, a.organization.tenant_id);
     s.bind(8, a.customer_id).bind(9, a.payment_method_id);
     bind_optional_date(s, 10, a.next_run).bind(11, std::int64_t{a.overdue});
@@ -69,7 +69,8 @@ Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
 
 Result<StoredAccount> SqliteStore::account(const std::string& id) {
   auto st = impl_->db.cached(
-      "SELECT id, currency, time_zone, bill_cycle_day, catalog_version, organization_id, tenant_id, customer_id, "
+      "SELECT id, currency, time_zone, bill_cycle_day, catalog_version, organization_id, "
+      "tenant_id, customer_id, "
       "payment_method_id, next_run, overdue FROM account WHERE id = ?");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
@@ -96,14 +97,19 @@ Result<StoredAccount> SqliteStore::account(const std::string& id) {
 
 Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
   auto st = impl_->db.cached(
-      "UPDATE account SET currency = ?, time_zone = ?, bill_cycle_day = ?, organization_id = ?, tenant_id = ?, "
+      "UPDATE account SET currency = ?, time_zone = ?, bill_cycle_day = ?, organization_id = ?, "
+      "tenant_id = ?, "
       "customer_id = ?, payment_method_id = ?, next_run = ?, overdue = ? WHERE id = ?");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, a.account.currency).bind(2, a.account.time_zone);
-  if (a.account.bill_cycle_day) s.bind(3, std::int64_t{*a.account.bill_cycle_day});
-  else s.bind_null(3);
-  s.bind(4, a.organization.organization_id).bind(5, a.organization.tenant_id).bind(6, a.customer_id);
+  if (a.account.bill_cycle_day)
+    s.bind(3, std::int64_t{*a.account.bill_cycle_day});
+  else
+    s.bind_null(3);
+  s.bind(4, a.organization.organization_id)
+      .bind(5, a.organization.tenant_id)
+      .bind(6, a.customer_id);
   s.bind(7, a.payment_method_id);
   bind_optional_date(s, 8, a.next_run).bind(9, std::int64_t{a.overdue}).bind(10, a.account.id);
   if (auto r = s.run(); !r) return r;
@@ -115,25 +121,14 @@ Result<std::vector<std::string>> SqliteStore::accounts_due(const Date& through) 
   auto st = impl_->db.cached("SELECT id FROM account WHERE next_run <= ? ORDER BY id");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, to_string(through));
-  std::vector<std::string> out;
-  auto r = for_each_row(**st, [&](Statement& s) -> Result<Ok> {
-    out.push_back(s.text(0));
-    return Ok{};
-  });
-  if (!r) return unexpected(r.error());
-  return out;
+  return collect<std::string>(**st, [](Statement& s) -> Result<std::string> { return s.text(0); });
 }
 
 Result<std::string> SqliteStore::account_of_subscription(const std::string& subscription) {
   auto st = impl_->db.cached("SELECT account_id FROM subscription WHERE id = ?");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, subscription);
-  auto row = (*st)->step();
-  if (!row) return unexpected(row.error());
-  if (!*row) return make_error("store.not_found", "no subscription " + subscription);
-  std::string id = (*st)->text(0);
-  (*st)->reset();
-  return id;
+  return single_text(**st, "no subscription " + subscription);
 }
 
 Result<std::int64_t> SqliteStore::append(const std::string& account_id, const JournalEntry& entry) {
@@ -142,15 +137,20 @@ Result<std::int64_t> SqliteStore::append(const std::string& account_id, const Jo
       auto link = impl_->db.cached("INSERT INTO subscription (id, account_id) VALUES (?, ?)");
       if (!link) return unexpected(link.error());
       if (auto r = (*link)->bind(1, entry.operation->subscription).bind(2, account_id).run(); !r)
-        return make_error(r.error().code == "store.constraint" ? "store.conflict" : r.error().code,
-                          "subscription " + entry.operation->subscription + ": " + r.error().message);
+        return make_error(
+            r.error().code == "store.constraint" ? "store.conflict" : r.error().code,
+            "subscription " + entry.operation->subscription + ": " + r.error().message);
     }
-    auto st = impl_->db.cached("INSERT INTO journal (account_id, entry_date, operation, requested_at) VALUES (?, ?, ?, ?)");
+    auto st = impl_->db.cached(
+        "INSERT INTO journal (account_id, entry_date, operation, requested_at) VALUES (?, ?, ?, "
+        "?)");
     if (!st) return unexpected(st.error());
     Statement& s = **st;
     s.bind(1, account_id).bind(2, to_string(entry.date));
-    if (entry.operation) s.bind(3, to_json(*entry.operation));
-    else s.bind_null(3);
+    if (entry.operation)
+      s.bind(3, to_json(*entry.operation));
+    else
+      s.bind_null(3);
     s.bind(4, std::int64_t{entry.requested_at.time_since_epoch().count()});
     if (auto r = s.run(); !r) return unexpected(r.error());
     return static_cast<std::int64_t>(sqlite3_last_insert_rowid(impl_->db.handle()));
@@ -158,11 +158,12 @@ Result<std::int64_t> SqliteStore::append(const std::string& account_id, const Jo
 }
 
 Result<std::vector<JournalEntry>> SqliteStore::journal(const std::string& account_id) {
-  auto st = impl_->db.cached("SELECT seq, entry_date, operation, requested_at FROM journal WHERE account_id = ? ORDER BY seq");
+  auto st = impl_->db.cached(
+      "SELECT seq, entry_date, operation, requested_at FROM journal WHERE account_id = ? ORDER BY "
+      "seq");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, account_id);
-  std::vector<JournalEntry> out;
-  auto r = for_each_row(**st, [&](Statement& s) -> Result<Ok> {
+  return collect<JournalEntry>(**st, [](Statement& s) -> Result<JournalEntry> {
     JournalEntry e;
     e.seq = s.integer(0);
     auto on = parse_date(s.text(1));
@@ -174,29 +175,26 @@ Result<std::vector<JournalEntry>> SqliteStore::journal(const std::string& accoun
       e.operation = std::move(op).value();
     }
     e.requested_at = Instant{std::chrono::seconds{s.integer(3)}};
-    out.push_back(std::move(e));
-    return Ok{};
+    return e;
   });
-  if (!r) return unexpected(r.error());
-  return out;
 }
 
 Result<std::vector<SequencedUsage>> SqliteStore::account_usage(const std::string& account_id) {
   auto st = impl_->db.cached(
-      "SELECT u.after_seq, u.subscription_id, u.metric, u.quantity, u.occurred_on, u.event_id, u.value_key "
-      "FROM subscription s JOIN usage_event u ON u.subscription_id = s.id WHERE s.account_id = ? ORDER BY u.seq");
+      "SELECT u.after_seq, u.subscription_id, u.metric, u.quantity, u.occurred_on, u.event_id, "
+      "u.value_key "
+      "FROM subscription s JOIN usage_event u ON u.subscription_id = s.id WHERE s.account_id = ? "
+      "ORDER BY u.seq");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, account_id);
-  std::vector<SequencedUsage> out;
-  auto r = for_each_row(**st, [&](Statement& s) -> Result<Ok> {
+  return collect<SequencedUsage>(**st, [](Statement& s) -> Result<SequencedUsage> {
     auto quantity = Decimal::parse(s.text(3));
     auto on = parse_date(s.text(4));
-    if (!quantity || !on) return corrupt("usage_event", s.text(1) + "/" + s.text(5), "quantity or date");
-    out.push_back({s.integer(0), UsageEvent{s.text(1), s.text(2), *quantity, *on, s.text(5), s.text(6)}});
-    return Ok{};
+    if (!quantity || !on)
+      return corrupt("usage_event", s.text(1) + "/" + s.text(5), "quantity or date");
+    return SequencedUsage{s.integer(0),
+                          UsageEvent{s.text(1), s.text(2), *quantity, *on, s.text(5), s.text(6)}};
   });
-  if (!r) return unexpected(r.error());
-  return out;
 }
 
 }  // namespace tollgate::sqlite

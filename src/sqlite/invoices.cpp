@@ -16,15 +16,17 @@ std::optional<E> named(std::string_view text, std::initializer_list<E> values) {
 }
 
 std::optional<InvoiceStatus> invoice_status(std::string_view t) {
-  return named(t, {InvoiceStatus::unpaid, InvoiceStatus::paid, InvoiceStatus::failed, InvoiceStatus::settled});
+  return named(t, {InvoiceStatus::unpaid, InvoiceStatus::paid, InvoiceStatus::failed,
+                   InvoiceStatus::settled});
 }
 std::optional<AttemptStatus> attempt_status(std::string_view t) {
-  return named(t, {AttemptStatus::scheduled, AttemptStatus::started, AttemptStatus::succeeded, AttemptStatus::pending,
-                   AttemptStatus::failed});
+  return named(t, {AttemptStatus::scheduled, AttemptStatus::started, AttemptStatus::succeeded,
+                   AttemptStatus::pending, AttemptStatus::failed});
 }
 std::optional<NotificationKind> notification_kind(std::string_view t) {
-  return named(t, {NotificationKind::trial_ending, NotificationKind::period_ending, NotificationKind::payment_failed,
-                   NotificationKind::payment_succeeded, NotificationKind::credits_low, NotificationKind::blocked});
+  return named(t, {NotificationKind::trial_ending, NotificationKind::period_ending,
+                   NotificationKind::payment_failed, NotificationKind::payment_succeeded,
+                   NotificationKind::credits_low, NotificationKind::blocked});
 }
 
 std::optional<Date> date_or_none(const Statement& st, int column) {
@@ -35,22 +37,32 @@ std::optional<Date> date_or_none(const Statement& st, int column) {
 
 Result<Ok> save_items(Connection& db, const std::string& invoice_id, const Invoice& invoice) {
   auto st = db.cached(
-      "INSERT INTO invoice_item (invoice_id, position, type, subscription_id, plan, phase, usage_name, start_date, "
+      "INSERT INTO invoice_item (invoice_id, position, type, subscription_id, plan, phase, "
+      "usage_name, start_date, "
       "end_date, quantity, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return unexpected(st.error());
   std::int64_t position = 0;
   for (const auto& item : invoice.items) {
     Statement& s = **st;
     s.reset();
-    s.bind(1, invoice_id).bind(2, position++).bind(3, to_string(item.type)).bind(4, item.subscription);
+    s.bind(1, invoice_id)
+        .bind(2, position++)
+        .bind(3, to_string(item.type))
+        .bind(4, item.subscription);
     s.bind(5, item.plan);
-    if (item.phase) s.bind(6, to_string(*item.phase));
-    else s.bind_null(6);
+    if (item.phase)
+      s.bind(6, to_string(*item.phase));
+    else
+      s.bind_null(6);
     s.bind(7, item.usage).bind(8, to_string(item.start));
-    if (item.end) s.bind(9, to_string(*item.end));
-    else s.bind_null(9);
-    if (item.quantity) s.bind(10, item.quantity->to_string());
-    else s.bind_null(10);
+    if (item.end)
+      s.bind(9, to_string(*item.end));
+    else
+      s.bind_null(9);
+    if (item.quantity)
+      s.bind(10, item.quantity->to_string());
+    else
+      s.bind_null(10);
     s.bind(11, item.amount.to_string());
     if (auto r = s.run(); !r) return r;
   }
@@ -59,22 +71,26 @@ Result<Ok> save_items(Connection& db, const std::string& invoice_id, const Invoi
 
 Result<Ok> load_items(Connection& db, const std::string& invoice_id, Invoice& invoice) {
   auto st = db.cached(
-      "SELECT type, subscription_id, plan, phase, usage_name, start_date, end_date, quantity, amount "
+      "SELECT type, subscription_id, plan, phase, usage_name, start_date, end_date, quantity, "
+      "amount "
       "FROM invoice_item WHERE invoice_id = ? ORDER BY position");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, invoice_id);
   return for_each_row(**st, [&](Statement& s) -> Result<Ok> {
     InvoiceItem item;
-    auto type = named(s.text(0), {InvoiceItemType::fixed, InvoiceItemType::recurring, InvoiceItemType::usage,
-                                  InvoiceItemType::repair_adj, InvoiceItemType::credit});
+    auto type = named(s.text(0),
+                      {InvoiceItemType::fixed, InvoiceItemType::recurring, InvoiceItemType::usage,
+                       InvoiceItemType::repair_adj, InvoiceItemType::credit});
     auto start = parse_date(s.text(5));
     auto amount = Decimal::parse(s.text(8));
-    if (!type || !start || !amount) return corrupt("invoice_item", invoice_id, "type, start or amount");
+    if (!type || !start || !amount)
+      return corrupt("invoice_item", invoice_id, "type, start or amount");
     item.type = *type;
     item.subscription = s.text(1);
     item.plan = s.text(2);
     if (!s.is_null(3))
-      item.phase = named(s.text(3), {PhaseType::trial, PhaseType::discount, PhaseType::fixedterm, PhaseType::evergreen});
+      item.phase = named(s.text(3), {PhaseType::trial, PhaseType::discount, PhaseType::fixedterm,
+                                     PhaseType::evergreen});
     item.usage = s.text(4);
     item.start = *start;
     item.end = date_or_none(s, 6);
@@ -91,10 +107,14 @@ Result<Ok> load_items(Connection& db, const std::string& invoice_id, Invoice& in
 Result<Ok> SqliteStore::save_invoice(const StoredInvoice& inv) {
   return in_transaction(impl_->db, [&]() -> Result<Ok> {
     auto st = impl_->db.cached(
-        "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status) VALUES (?, ?, ?, ?, ?, ?)");
+        "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status) VALUES (?, ?, "
+        "?, ?, ?, ?)");
     if (!st) return unexpected(st.error());
     Statement& s = **st;
-    s.bind(1, inv.id).bind(2, inv.account_id).bind(3, to_string(inv.invoice.date)).bind(4, inv.invoice.currency);
+    s.bind(1, inv.id)
+        .bind(2, inv.account_id)
+        .bind(3, to_string(inv.invoice.date))
+        .bind(4, inv.invoice.currency);
     s.bind(5, inv.invoice.total().to_string()).bind(6, to_string(inv.status));
     if (auto r = s.run(); !r) return r;
     return save_items(impl_->db, inv.id, inv.invoice);
@@ -111,10 +131,10 @@ Result<Ok> SqliteStore::set_invoice_status(const std::string& invoice_id, Invoic
 
 namespace {
 
-// Reads the invoices a statement selects (id, account_id, invoice_date, currency, status), then their items.
+// Reads the invoices a statement selects (id, account_id, invoice_date, currency, status), then
+// their items.
 Result<std::vector<StoredInvoice>> read_invoices(Connection& db, Statement& s) {
-  std::vector<StoredInvoice> out;
-  auto r = for_each_row(s, [&](Statement& row) -> Result<Ok> {
+  auto out = collect<StoredInvoice>(s, [](Statement& row) -> Result<StoredInvoice> {
     StoredInvoice inv;
     inv.id = row.text(0);
     inv.account_id = row.text(1);
@@ -124,11 +144,10 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, Statement& s) {
     inv.invoice.date = *on;
     inv.invoice.currency = row.text(3);
     inv.status = *status;
-    out.push_back(std::move(inv));
-    return Ok{};
+    return inv;
   });
-  if (!r) return unexpected(r.error());
-  for (auto& inv : out)
+  if (!out) return out;
+  for (auto& inv : *out)
     if (auto items = load_items(db, inv.id, inv.invoice); !items) return unexpected(items.error());
   return out;
 }
@@ -136,7 +155,8 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, Statement& s) {
 }  // namespace
 
 Result<StoredInvoice> SqliteStore::invoice(const std::string& invoice_id) {
-  auto st = impl_->db.cached("SELECT id, account_id, invoice_date, currency, status FROM invoice WHERE id = ?");
+  auto st = impl_->db.cached(
+      "SELECT id, account_id, invoice_date, currency, status FROM invoice WHERE id = ?");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, invoice_id);
   auto found = read_invoices(impl_->db, **st);
@@ -157,8 +177,10 @@ Result<std::vector<StoredInvoice>> SqliteStore::invoices_of(const std::string& a
 Result<Ok> SqliteStore::save_attempt(const PaymentAttempt& a) {
   auto st = impl_->db.cached(
       "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure) "
-      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (invoice_id, attempt) DO UPDATE SET status = excluded.status, "
-      "scheduled_on = excluded.scheduled_on, charge_id = excluded.charge_id, failure = excluded.failure, "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (invoice_id, attempt) DO UPDATE SET status = "
+      "excluded.status, "
+      "scheduled_on = excluded.scheduled_on, charge_id = excluded.charge_id, failure = "
+      "excluded.failure, "
       "updated_at = CURRENT_TIMESTAMP");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
@@ -170,8 +192,7 @@ Result<Ok> SqliteStore::save_attempt(const PaymentAttempt& a) {
 namespace {
 
 Result<std::vector<PaymentAttempt>> read_attempts(Statement& s) {
-  std::vector<PaymentAttempt> out;
-  auto r = for_each_row(s, [&](Statement& row) -> Result<Ok> {
+  return collect<PaymentAttempt>(s, [](Statement& row) -> Result<PaymentAttempt> {
     PaymentAttempt a;
     a.invoice_id = row.text(0);
     a.attempt = static_cast<int>(row.integer(1));
@@ -182,11 +203,8 @@ Result<std::vector<PaymentAttempt>> read_attempts(Statement& s) {
     a.scheduled_on = *on;
     a.charge_id = row.text(4);
     a.failure = row.text(5);
-    out.push_back(std::move(a));
-    return Ok{};
+    return a;
   });
-  if (!r) return unexpected(r.error());
-  return out;
 }
 
 }  // namespace
@@ -200,24 +218,34 @@ Result<std::vector<PaymentAttempt>> SqliteStore::attempts_of(const std::string& 
   return read_attempts(**st);
 }
 
-Result<std::vector<PaymentAttempt>> SqliteStore::attempts_in(AttemptStatus status, const std::optional<Date>& through) {
+Result<std::vector<PaymentAttempt>> SqliteStore::attempts_in(AttemptStatus status,
+                                                             const std::optional<Date>& through) {
   auto st = impl_->db.cached(
       "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure FROM payment_attempt "
       "WHERE status = ? AND scheduled_on <= ? ORDER BY scheduled_on, invoice_id, attempt");
   if (!st) return unexpected(st.error());
-  (*st)->bind(1, to_string(status)).bind(2, through ? to_string(*through) : std::string("9999-12-31"));
+  (*st)
+      ->bind(1, to_string(status))
+      .bind(2, through ? to_string(*through) : std::string("9999-12-31"));
   return read_attempts(**st);
 }
 
 Result<bool> SqliteStore::record_notification(const Notification& n) {
   auto st = impl_->db.cached(
-      "INSERT OR IGNORE INTO notification (key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, "
+      "INSERT OR IGNORE INTO notification (key, account_id, kind, raised_on, subscription_id, "
+      "about_date, invoice_id, "
       "delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
-  s.bind(1, n.key).bind(2, n.account_id).bind(3, to_string(n.kind)).bind(4, to_string(n.on)).bind(5, n.subscription);
-  if (n.date) s.bind(6, to_string(*n.date));
-  else s.bind_null(6);
+  s.bind(1, n.key)
+      .bind(2, n.account_id)
+      .bind(3, to_string(n.kind))
+      .bind(4, to_string(n.on))
+      .bind(5, n.subscription);
+  if (n.date)
+    s.bind(6, to_string(*n.date));
+  else
+    s.bind_null(6);
   s.bind(7, n.invoice_id).bind(8, std::int64_t{n.delivered});
   if (auto r = s.run(); !r) return unexpected(r.error());
   return impl_->db.changes() == 1;
@@ -232,8 +260,7 @@ Result<Ok> SqliteStore::mark_delivered(const std::string& key) {
 namespace {
 
 Result<std::vector<Notification>> read_notifications(Statement& s) {
-  std::vector<Notification> out;
-  auto r = for_each_row(s, [&](Statement& row) -> Result<Ok> {
+  return collect<Notification>(s, [](Statement& row) -> Result<Notification> {
     Notification n;
     n.key = row.text(0);
     n.account_id = row.text(1);
@@ -246,18 +273,16 @@ Result<std::vector<Notification>> read_notifications(Statement& s) {
     n.date = date_or_none(row, 5);
     n.invoice_id = row.text(6);
     n.delivered = row.integer(7) != 0;
-    out.push_back(std::move(n));
-    return Ok{};
+    return n;
   });
-  if (!r) return unexpected(r.error());
-  return out;
 }
 
 }  // namespace
 
 Result<std::vector<Notification>> SqliteStore::undelivered() {
   auto st = impl_->db.cached(
-      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, delivered FROM notification "
+      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, delivered "
+      "FROM notification "
       "WHERE delivered = 0 ORDER BY rowid");
   if (!st) return unexpected(st.error());
   return read_notifications(**st);
@@ -265,7 +290,8 @@ Result<std::vector<Notification>> SqliteStore::undelivered() {
 
 Result<std::vector<Notification>> SqliteStore::notifications_of(const std::string& account_id) {
   auto st = impl_->db.cached(
-      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, delivered FROM notification "
+      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, delivered "
+      "FROM notification "
       "WHERE account_id = ? ORDER BY rowid");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, account_id);

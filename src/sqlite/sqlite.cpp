@@ -7,15 +7,26 @@ Error error_from(sqlite3* db, int rc, std::string_view doing) {
   const char* code = "store.sqlite";
   switch (primary) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: code = "store.busy"; break;  // another writer: worth retrying
-    case SQLITE_FULL: code = "store.full"; break;
+    case SQLITE_LOCKED:
+      code = "store.busy";
+      break;  // another writer: worth retrying
+    case SQLITE_FULL:
+      code = "store.full";
+      break;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: code = "store.corrupt"; break;
+    case SQLITE_NOTADB:
+      code = "store.corrupt";
+      break;
     case SQLITE_READONLY:
     case SQLITE_PERM:
-    case SQLITE_CANTOPEN: code = "store.readonly"; break;
-    case SQLITE_CONSTRAINT: code = "store.constraint"; break;
-    default: break;
+    case SQLITE_CANTOPEN:
+      code = "store.readonly";
+      break;
+    case SQLITE_CONSTRAINT:
+      code = "store.constraint";
+      break;
+    default:
+      break;
   }
   std::string message = std::string(doing) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   if (primary == SQLITE_CANTOPEN) code = "store.unavailable";
@@ -24,7 +35,8 @@ Error error_from(sqlite3* db, int rc, std::string_view doing) {
 
 Statement& Statement::bind(int index, std::string_view text) {
   if (bind_rc_ == SQLITE_OK)
-    bind_rc_ = sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    bind_rc_ = sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()),
+                                 SQLITE_TRANSIENT);
   return *this;
 }
 
@@ -56,12 +68,17 @@ Result<Ok> Statement::run() {
 
 std::string Statement::text(int column) const {
   const unsigned char* t = sqlite3_column_text(stmt_.get(), column);
-  return t ? std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), column)))
+  return t ? std::string(reinterpret_cast<const char*>(t),
+                         static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), column)))
            : std::string();
 }
 
-std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
-bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
+std::int64_t Statement::integer(int column) const {
+  return sqlite3_column_int64(stmt_.get(), column);
+}
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
 
 void Statement::reset() {
   sqlite3_reset(stmt_.get());
@@ -69,9 +86,11 @@ void Statement::reset() {
   bind_rc_ = SQLITE_OK;
 }
 
-Result<Connection> Connection::open(const std::string& path, bool create, bool read_only, int busy_timeout_ms) {
+Result<Connection> Connection::open(const std::string& path, bool create, bool read_only,
+                                    int busy_timeout_ms) {
   sqlite3* db = nullptr;
-  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)) |
+  int flags = (read_only ? SQLITE_OPEN_READONLY
+                         : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)) |
               SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   Connection c(db);  // closes db even when opening failed
@@ -122,9 +141,11 @@ Result<Ok> Connection::exec(const std::string& sql) {
 Result<Transaction> Transaction::begin(Connection& c) {
   bool nested = c.depth_ > 0;
   if (nested && sqlite3_get_autocommit(c.handle()))
-    return make_error("store.aborted", "the enclosing transaction was rolled back by SQLite after an earlier error");
+    return make_error("store.aborted",
+                      "the enclosing transaction was rolled back by SQLite after an earlier error");
   // IMMEDIATE takes the write lock now, so a busy database fails here, not mid-way.
-  if (auto r = c.run_cached(nested ? "SAVEPOINT tollgate" : "BEGIN IMMEDIATE"); !r) return unexpected(r.error());
+  if (auto r = c.run_cached(nested ? "SAVEPOINT tollgate" : "BEGIN IMMEDIATE"); !r)
+    return unexpected(r.error());
   return Transaction(c, nested);
 }
 
@@ -145,8 +166,10 @@ Transaction::~Transaction() {
 }
 
 Result<Ok> Transaction::commit() {
-  if (nested_ && sqlite3_get_autocommit(c_->handle()))  // the outer transaction is gone: so is this one
-    return make_error("store.aborted", "the enclosing transaction was rolled back by SQLite after an earlier error");
+  if (nested_ &&
+      sqlite3_get_autocommit(c_->handle()))  // the outer transaction is gone: so is this one
+    return make_error("store.aborted",
+                      "the enclosing transaction was rolled back by SQLite after an earlier error");
   auto r = c_->run_cached(nested_ ? "RELEASE tollgate" : "COMMIT");
   if (r) close();
   return r;

@@ -56,7 +56,8 @@ Result<Ok> for_each_row(Statement& st, F f) {
 class Connection {
  public:
   /// Opens (and with `create`, creates) a database file.
-  static Result<Connection> open(const std::string& path, bool create, bool read_only, int busy_timeout_ms);
+  static Result<Connection> open(const std::string& path, bool create, bool read_only,
+                                 int busy_timeout_ms);
 
   Result<Statement> prepare(std::string_view sql);
   /// A statement prepared once per connection and reused: reset, bindings
@@ -88,7 +89,8 @@ class Connection {
 class Transaction {
  public:
   static Result<Transaction> begin(Connection& c);
-  Transaction(Transaction&& other) noexcept : c_(other.c_), open_(other.open_), nested_(other.nested_) {
+  Transaction(Transaction&& other) noexcept
+      : c_(other.c_), open_(other.open_), nested_(other.nested_) {
     other.open_ = false;
   }
   Transaction(const Transaction&) = delete;

@@ -138,7 +138,8 @@ std::string timestamp(Instant at) {
 // "YYYY-MM-DD HH:MM:SS" (UTC), read by hand: date::parse trips GCC 12's
 // -Wmaybe-uninitialized at -O3.
 std::optional<Instant> parse_timestamp(const std::string& text) {
-  if (text.size() != 19 || text[10] != ' ' || text[13] != ':' || text[16] != ':') return std::nullopt;
+  if (text.size() != 19 || text[10] != ' ' || text[13] != ':' || text[16] != ':')
+    return std::nullopt;
   auto day = parse_date(std::string_view(text).substr(0, 10));
   int h = 0, m = 0, s = 0;
   auto number = [&](std::size_t at, int& out, int max) {
@@ -146,7 +147,8 @@ std::optional<Instant> parse_timestamp(const std::string& text) {
     return ec == std::errc() && end == text.data() + at + 2 && out <= max;
   };
   if (!day || !number(11, h, 23) || !number(14, m, 59) || !number(17, s, 60)) return std::nullopt;
-  return Instant{date::sys_days(*day)} + std::chrono::hours(h) + std::chrono::minutes(m) + std::chrono::seconds(s);
+  return Instant{date::sys_days(*day)} + std::chrono::hours(h) + std::chrono::minutes(m) +
+         std::chrono::seconds(s);
 }
 
 std::string new_id() {
@@ -176,8 +178,8 @@ Result<Ok> SqliteStore::Impl::migrate(int target) {
     auto tx = Transaction::begin(db);
     if (!tx) return unexpected(tx.error());
     if (auto r = db.exec(m.sql); !r)
-      return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" + m.what + "): " +
-                                            r.error().message);
+      return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" + m.what +
+                                            "): " + r.error().message);
     auto record = db.prepare("INSERT INTO tollgate_migration (version, description) VALUES (?, ?)");
     if (!record) return unexpected(record.error());
     if (auto r = record->bind(1, std::int64_t{m.version}).bind(2, m.what).run(); !r) return r;
@@ -189,9 +191,12 @@ Result<Ok> SqliteStore::Impl::migrate(int target) {
 
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteStore::~SqliteStore() = default;
-int SqliteStore::schema_version() const { return impl_->version; }
+int SqliteStore::schema_version() const {
+  return impl_->version;
+}
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, const SqliteOptions& options) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
+                                                       const SqliteOptions& options) {
   auto connection = Connection::open(path, options.create && !options.read_only, options.read_only,
                                      options.busy_timeout_ms);
   if (!connection) return unexpected(connection.error());
@@ -205,7 +210,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
       return make_error(e.code, path + " is not a Tollgate database: " + e.message);
     };
     auto tables = db.prepare(
-        "SELECT count(*), coalesce(sum(name = 'tollgate_migration'), 0) FROM sqlite_master WHERE type = 'table'");
+        "SELECT count(*), coalesce(sum(name = 'tollgate_migration'), 0) FROM sqlite_master WHERE "
+        "type = 'table'");
     if (!tables) return not_ours(tables.error());
     auto row = tables->step();
     if (!row) return not_ours(row.error());
@@ -213,11 +219,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
     ours = tables->integer(1) > 0;
   }  // the statement is finished here: an open read would keep the journal mode from changing
   if (has_tables && !ours)
-    return make_error("store.foreign", path + " is a SQLite database of another application (no tollgate_migration table)");
+    return make_error(
+        "store.foreign",
+        path + " is a SQLite database of another application (no tollgate_migration table)");
 
-  (void)db.exec("PRAGMA journal_mode = WAL");  // a read-only file keeps its mode; writes then fail clearly
+  (void)db.exec(
+      "PRAGMA journal_mode = WAL");  // a read-only file keeps its mode; writes then fail clearly
   if (auto r = db.exec("PRAGMA foreign_keys = ON"); !r) return unexpected(r.error());
-  if (auto r = db.exec("PRAGMA cache_size = -" + std::to_string(std::max(1, options.cache_mib) * 1024)); !r)
+  if (auto r =
+          db.exec("PRAGMA cache_size = -" + std::to_string(std::max(1, options.cache_mib) * 1024));
+      !r)
     return unexpected(r.error());
   if (auto r = db.exec(options.synchronous == Synchronous::full ? "PRAGMA synchronous = FULL"
                                                                 : "PRAGMA synchronous = NORMAL");
@@ -228,7 +239,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
       return unexpected(r.error());
 
   if (options.read_only) {
-    if (!ours) return make_error("store.readonly", path + " has no Tollgate schema and is opened read-only");
+    if (!ours)
+      return make_error("store.readonly", path + " has no Tollgate schema and is opened read-only");
     auto version = impl->current_version();
     if (!version) return unexpected(version.error());
     impl->version = *version;
@@ -237,8 +249,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   if (!ours) {
     auto tx = Transaction::begin(db);
     if (!tx) return unexpected(tx.error());
-    if (auto r = db.exec("CREATE TABLE tollgate_migration (version INTEGER NOT NULL PRIMARY KEY, "
-                         "description TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+    if (auto r = db.exec(
+            "CREATE TABLE tollgate_migration (version INTEGER NOT NULL PRIMARY KEY, "
+            "description TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
         !r)
       return unexpected(r.error());
     if (auto r = tx->commit(); !r) return unexpected(r.error());
@@ -248,7 +261,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   impl->version = *version;
   if (impl->version > latest_schema_version)
     return make_error("store.newer", path + " has schema version " + std::to_string(impl->version) +
-                                         ", newer than this Tollgate's " + std::to_string(latest_schema_version));
+                                         ", newer than this Tollgate's " +
+                                         std::to_string(latest_schema_version));
   if (auto r = impl->migrate(options.migrate_to ? options.migrate_to : latest_schema_version); !r)
     return unexpected(r.error());
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
@@ -267,11 +281,12 @@ Result<IngestResult> SqliteStore::record_usage(std::span<const UsageEvent> event
     after_seq = (*last)->integer(0);
     (*last)->reset();
   }
-  auto insert = db.prepare(impl_->version >= 3
-                               ? "INSERT OR IGNORE INTO usage_event (subscription_id, event_id, metric, quantity, "
-                                 "occurred_on, value_key, after_seq) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                               : "INSERT OR IGNORE INTO usage_event (subscription_id, event_id, metric, quantity, "
-                                 "occurred_on, value_key) VALUES (?, ?, ?, ?, ?, ?)");
+  auto insert = db.prepare(
+      impl_->version >= 3
+          ? "INSERT OR IGNORE INTO usage_event (subscription_id, event_id, metric, quantity, "
+            "occurred_on, value_key, after_seq) VALUES (?, ?, ?, ?, ?, ?, ?)"
+          : "INSERT OR IGNORE INTO usage_event (subscription_id, event_id, metric, quantity, "
+            "occurred_on, value_key) VALUES (?, ?, ?, ?, ?, ?)");
   if (!insert) return unexpected(insert.error());
   IngestResult result;
   for (const auto& e : events) {
@@ -299,14 +314,15 @@ Result<std::vector<UsageEvent>> SqliteStore::usage_of(const std::string& subscri
     if (!*row) break;
     auto quantity = Decimal::parse(st->text(2));
     auto on = parse_date(st->text(3));
-    if (!quantity || !on) return make_error("store.corrupt", "usage_event holds a malformed row for " + subscription);
+    if (!quantity || !on)
+      return make_error("store.corrupt", "usage_event holds a malformed row for " + subscription);
     out.push_back({st->text(0), st->text(1), *quantity, *on, st->text(4), st->text(5)});
   }
   return out;
 }
 
-Result<std::string> SqliteStore::register_rules(const OrganizationKey& org, std::string_view rule_json,
-                                                Instant registered_at) {
+Result<std::string> SqliteStore::register_rules(const OrganizationKey& org,
+                                                std::string_view rule_json, Instant registered_at) {
   auto rules = load_rules(rule_json);
   if (!rules) {
     std::string message = "the rule set is invalid:";
@@ -315,16 +331,22 @@ Result<std::string> SqliteStore::register_rules(const OrganizationKey& org, std:
   }
   std::string id = new_id();
   auto st = impl_->db.prepare(
-      "INSERT INTO organization_billing_rule (id, organization_id, tenant_id, rule, reg_dt) VALUES (?, ?, ?, ?, ?)");
+      "INSERT INTO organization_billing_rule (id, organization_id, tenant_id, rule, reg_dt) VALUES "
+      "(?, ?, ?, ?, ?)");
   if (!st) return unexpected(st.error());
-  st->bind(1, id).bind(2, org.organization_id).bind(3, org.tenant_id).bind(4, rule_json).bind(5, timestamp(registered_at));
+  st->bind(1, id)
+      .bind(2, org.organization_id)
+      .bind(3, org.tenant_id)
+      .bind(4, rule_json)
+      .bind(5, timestamp(registered_at));
   if (auto r = st->run(); !r) return unexpected(r.error());
   return id;
 }
 
 Result<std::vector<StoredRuleSet>> SqliteStore::rule_sets() {
   auto st = impl_->db.prepare(
-      "SELECT id, organization_id, tenant_id, rule, reg_dt FROM organization_billing_rule ORDER BY reg_dt, rowid");
+      "SELECT id, organization_id, tenant_id, rule, reg_dt FROM organization_billing_rule ORDER BY "
+      "reg_dt, rowid");
   if (!st) return unexpected(st.error());
   std::vector<StoredRuleSet> out;
   for (;;) {
@@ -332,7 +354,9 @@ Result<std::vector<StoredRuleSet>> SqliteStore::rule_sets() {
     if (!row) return unexpected(row.error());
     if (!*row) break;
     auto at = parse_timestamp(st->text(4));
-    if (!at) return make_error("store.corrupt", "organization_billing_rule " + st->text(0) + " has a malformed reg_dt");
+    if (!at)
+      return make_error("store.corrupt",
+                        "organization_billing_rule " + st->text(0) + " has a malformed reg_dt");
     out.push_back({st->text(0), {st->text(1), st->text(2)}, st->text(3), *at});
   }
   return out;
@@ -344,7 +368,8 @@ Result<RuleBook> SqliteStore::rule_book() {
   RuleBook book;
   for (const auto& set : *sets) {
     auto rules = load_rules(set.rule_json);
-    if (!rules) return make_error("store.rules", "stored rule set " + set.id + " no longer validates");
+    if (!rules)
+      return make_error("store.rules", "stored rule set " + set.id + " no longer validates");
     book.register_rules(set.organization, set.registered_at, std::move(rules).value());
   }
   return book;
@@ -354,7 +379,8 @@ Result<Ok> SqliteStore::atomically(const std::function<Result<Ok>()>& f) {
   return in_transaction(impl_->db, f);
 }
 
-Result<Delivery> SqliteStore::apply_once(std::string_view event_id, const std::function<Result<Ok>()>& effect) {
+Result<Delivery> SqliteStore::apply_once(std::string_view event_id,
+                                         const std::function<Result<Ok>()>& effect) {
   Connection& db = impl_->db;
   auto tx = Transaction::begin(db);
   if (!tx) return unexpected(tx.error());

@@ -31,13 +31,39 @@ auto in_transaction(Connection& db, F f) -> decltype(f()) {
   return r;
 }
 
+/// Reads every row into a vector with `read_row(statement) -> Result<T>`; the first failure is the
+/// result.
+template <class T, class F>
+Result<std::vector<T>> collect(Statement& st, F read_row) {
+  std::vector<T> out;
+  auto r = for_each_row(st, [&](Statement& row) -> Result<Ok> {
+    auto value = read_row(row);
+    if (!value) return unexpected(value.error());
+    out.push_back(std::move(value).value());
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return out;
+}
+
+/// The first column of the one row a lookup selects, or "store.not_found" with `missing`.
+inline Result<std::string> single_text(Statement& st, const std::string& missing) {
+  auto row = st.step();
+  if (!row) return unexpected(row.error());
+  if (!*row) return make_error("store.not_found", missing);
+  std::string text = st.text(0);
+  st.reset();
+  return text;
+}
+
 inline std::optional<std::string> optional_text(const Statement& st, int column) {
   if (st.is_null(column)) return std::nullopt;
   return st.text(column);
 }
 
 /// "the <table> row <id> holds a malformed <what>".
-inline Unexpected<Error> corrupt(const std::string& table, const std::string& id, const std::string& what) {
+inline Unexpected<Error> corrupt(const std::string& table, const std::string& id,
+                                 const std::string& what) {
   return make_error("store.corrupt", table + " row " + id + " holds a malformed " + what);
 }
 

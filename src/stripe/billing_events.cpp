@@ -24,10 +24,11 @@ Result<Date> event_date(BillingStore& store, const StoredAccount& account, std::
   return on;
 }
 
-Result<Ok> apply_operation(BillingService& service, const Event& event, const std::string& account_id,
-                           Operation op) {
+Result<Ok> apply_operation(BillingService& service, const Event& event,
+                           const std::string& account_id, Operation op) {
   auto account = service.store().account(account_id);
-  if (!account) return make_error("stripe.event_account", event.id + ": no account \"" + account_id + "\"");
+  if (!account)
+    return make_error("stripe.event_account", event.id + ": no account \"" + account_id + "\"");
   auto on = event_date(service.store(), *account, event.created);
   if (!on) return unexpected(on.error());
   op.date = *on;
@@ -36,11 +37,13 @@ Result<Ok> apply_operation(BillingService& service, const Event& event, const st
   return Ok{};
 }
 
-Result<Ok> invoice_outcome(BillingService& service, const Event& event, const std::string& invoice_id, bool paid,
-                           const std::string& charge_id, const std::string& failure) {
+Result<Ok> invoice_outcome(BillingService& service, const Event& event,
+                           const std::string& invoice_id, bool paid, const std::string& charge_id,
+                           const std::string& failure) {
   BillingStore& store = service.store();
   auto invoice = store.invoice(invoice_id);
-  if (!invoice) return make_error("stripe.event_invoice", event.id + ": no invoice \"" + invoice_id + "\"");
+  if (!invoice)
+    return make_error("stripe.event_invoice", event.id + ": no invoice \"" + invoice_id + "\"");
   if (invoice->status == InvoiceStatus::paid) return Ok{};  // a late failure never undoes a payment
   auto attempts = store.attempts_of(invoice_id);
   if (!attempts) return unexpected(attempts.error());
@@ -59,7 +62,8 @@ Result<Ok> invoice_outcome(BillingService& service, const Event& event, const st
       a.failure = failure;
       if (auto r = store.save_attempt(a); !r) return r;
       // The next run retries it, under a new attempt number (a new idempotency key).
-      PaymentAttempt retry{invoice_id, a.attempt + 1, AttemptStatus::scheduled, a.scheduled_on, "", ""};
+      PaymentAttempt retry{invoice_id, a.attempt + 1, AttemptStatus::scheduled, a.scheduled_on, "",
+                           ""};
       if (auto r = store.save_attempt(retry); !r) return r;
     }
   return Ok{};
@@ -69,16 +73,19 @@ Result<Ok> invoice_outcome(BillingService& service, const Event& event, const st
 Result<Ok> payment_intent(BillingService& service, const Event& event, const UnknownEvent& raw) {
   std::error_code ec;
   json::value object = json::parse(raw.object_json, ec);
-  if (ec || !object.is_object()) return make_error("stripe.event", event.id + ": data.object is not an object");
+  if (ec || !object.is_object())
+    return make_error("stripe.event", event.id + ": data.object is not an object");
   const json::object& o = object.get_object();
   std::string invoice_id, failure;
   if (const auto* m = o.if_contains("metadata"); m && m->is_object())
     if (const auto* i = m->get_object().if_contains("tollgate_invoice"); i && i->is_string())
       invoice_id = std::string(i->get_string());
   if (invoice_id.empty()) return Ok{};  // not one of ours
-  std::string id = o.contains("id") && o.at("id").is_string() ? std::string(o.at("id").get_string()) : "";
+  std::string id =
+      o.contains("id") && o.at("id").is_string() ? std::string(o.at("id").get_string()) : "";
   if (const auto* e = o.if_contains("last_payment_error"); e && e->is_object())
-    if (const auto* c = e->get_object().if_contains("code"); c && c->is_string()) failure = std::string(c->get_string());
+    if (const auto* c = e->get_object().if_contains("code"); c && c->is_string())
+      failure = std::string(c->get_string());
   return invoice_outcome(service, event, invoice_id, event.type == "payment_intent.succeeded", id,
                          failure.empty() ? "payment_failed" : failure);
 }
@@ -110,7 +117,8 @@ Result<Ok> apply_billing_event(BillingService& service, const Event& event) {
   if (const auto* invoice = std::get_if<InvoiceEvent>(&event.data)) {
     std::string ours = meta(invoice->metadata, "tollgate_invoice");
     if (ours.empty()) return Ok{};
-    return invoice_outcome(service, event, ours, event.type == "invoice.paid", "", "invoice.payment_failed");
+    return invoice_outcome(service, event, ours, event.type == "invoice.paid", "",
+                           "invoice.payment_failed");
   }
   if (const auto* raw = std::get_if<UnknownEvent>(&event.data))
     if (event.type == "payment_intent.succeeded" || event.type == "payment_intent.payment_failed")

@@ -16,21 +16,23 @@ using Lines = std::vector<std::string>;
 
 namespace {
 
-std::string monthly(const char* name, const char* product, const char* usd, const char* mode = "IN_ADVANCE") {
+std::string monthly(const char* name, const char* product, const char* usd,
+                    const char* mode = "IN_ADVANCE") {
   return std::string(R"({"name": ")") + name + R"(", "product": ")" + product +
-         R"(", "phases": [{"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "billing_mode": ")" + mode +
-         R"(", "price": {"USD": ")" + usd + R"(", "EUR": ")" + usd + R"("}}}]})";
+         R"(", "phases": [{"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "billing_mode": ")" +
+         mode + R"(", "price": {"USD": ")" + usd + R"(", "EUR": ")" + usd + R"("}}}]})";
 }
 
 // One catalog for most cases: plans named after what they exercise.
-const std::string kCatalog = std::string(R"({"name": "engine-tests", "currencies": ["USD", "EUR"],
+const std::string kCatalog =
+    std::string(R"({"name": "engine-tests", "currencies": ["USD", "EUR"],
   "products": [{"name": "Std", "category": "BASE"}, {"name": "Pro", "category": "BASE"},
                {"name": "Seats", "category": "ADD_ON"}, {"name": "Extra", "category": "ADD_ON", "available_for": ["Pro"]}],
-  "plans": [)") + monthly("std", "Std", "10.00") + "," +
-                             monthly("pro", "Pro", "20.00") + "," + monthly("odd", "Std", "9.99") + "," +
-                             monthly("thirty", "Std", "30.00") + "," + monthly("p31", "Std", "31.00") + "," +
-                             monthly("arrear", "Std", "30.00", "IN_ARREAR") + "," +
-                             monthly("extra", "Extra", "5.00") + R"(,
+  "plans": [)") +
+    monthly("std", "Std", "10.00") + "," + monthly("pro", "Pro", "20.00") + "," +
+    monthly("odd", "Std", "9.99") + "," + monthly("thirty", "Std", "30.00") + "," +
+    monthly("p31", "Std", "31.00") + "," + monthly("arrear", "Std", "30.00", "IN_ARREAR") + "," +
+    monthly("extra", "Extra", "5.00") + R"(,
     {"name": "eur-priced", "product": "Std", "phases": [{"type": "EVERGREEN",
       "recurring": {"billing_period": "MONTHLY", "price": {"USD": "50.00", "EUR": "46.00"}}}]},
     {"name": "annual", "product": "Std", "phases": [{"type": "EVERGREEN",
@@ -54,14 +56,17 @@ const std::string kCatalog = std::string(R"({"name": "engine-tests", "currencies
       "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00", "EUR": "10.00"}}}]}
   ]})";
 
-Account account(std::optional<int> bcd, const char* currency = "USD") { return {"acct", currency, "UTC", bcd}; }
+Account account(std::optional<int> bcd, const char* currency = "USD") {
+  return {"acct", currency, "UTC", bcd};
+}
 
 Harness harness(std::optional<int> bcd = 1, const std::string& rules = "{}") {
   return Harness(catalog_from(kCatalog), rules_from(rules), account(bcd));
 }
 
 // Operations carry their own date; these helpers bind it at the call site.
-#define ON(h, date, call) REQUIRE((h).on(date, [&](BillingEngine& e) { return e.call; }).has_value())
+#define ON(h, date, call) \
+  REQUIRE((h).on(date, [&](BillingEngine& e) { return e.call; }).has_value())
 
 }  // namespace
 
@@ -108,7 +113,8 @@ TEST_CASE("IN_ARREAR periods are billed on their end") {
 }
 
 TEST_CASE("an immediate cancel repairs the unused share of the billed item, rounded once") {
-  // 9.99 billed for April; cancel on Apr 21: [Apr 21, May 1) is 10 of 30 days: -9.99 x 10/30 = -3.33.
+  // 9.99 billed for April; cancel on Apr 21: [Apr 21, May 1) is 10 of 30 days: -9.99 x 10/30 =
+  // -3.33.
   Harness h = harness(1);
   ON(h, 2024_y / 4 / 1, create_subscription("s", "odd", 2024_y / 4 / 1));
   ON(h, 2024_y / 4 / 21, cancel("s", 2024_y / 4 / 21, BillingActionPolicy::immediate));
@@ -167,7 +173,8 @@ TEST_CASE("an immediate upgrade from 10 to 20 halfway through April nets +5.00")
 }
 
 TEST_CASE("pause repairs like an immediate cancel; resume restarts like a new start") {
-  // Pause Apr 11: -30.00 x 20/30 = -20.00. Resume May 21: [May 21, Jun 1) = 30.00 x 11/31 = 10.645... -> 10.65.
+  // Pause Apr 11: -30.00 x 20/30 = -20.00. Resume May 21: [May 21, Jun 1) = 30.00 x 11/31
+  // = 10.645... -> 10.65.
   Harness h = harness(1);
   ON(h, 2024_y / 4 / 1, create_subscription("s", "thirty", 2024_y / 4 / 1));
   ON(h, 2024_y / 4 / 11, pause("s", 2024_y / 4 / 11));
@@ -197,7 +204,8 @@ TEST_CASE("uncancel before the effective date bills as if nothing happened") {
 }
 
 TEST_CASE("trial then SUBSCRIPTION alignment: a 15-day trial from Jan 3 bills on the 18th") {
-  Harness h = harness(std::nullopt, R"({"billingAlignment": [{"billingAlignment": "SUBSCRIPTION"}]})");
+  Harness h =
+      harness(std::nullopt, R"({"billingAlignment": [{"billingAlignment": "SUBSCRIPTION"}]})");
   ON(h, 2024_y / 1 / 3, create_subscription("s", "trial15", 2024_y / 1 / 3));
   CHECK(h.status("s", 2024_y / 1 / 10).phase == PhaseType::trial);
   CHECK(h.status("s", 2024_y / 1 / 10).entitled);
@@ -220,9 +228,13 @@ TEST_CASE("an account without a BCD takes the day of its first billable date") {
                            "2024-02-18 RECURRING t 2024-02-18..2024-03-18 31.00"});
 }
 
-TEST_CASE("add-on trials measured from the bundle start (START_OF_BUNDLE) or their own (START_OF_SUBSCRIPTION)") {
+TEST_CASE(
+    "add-on trials measured from the bundle start (START_OF_BUNDLE) or their own "
+    "(START_OF_SUBSCRIPTION)") {
   // Base Jan 5 (BCD 1): [Jan 5, Feb 1) = 10.00 x 27/31 = 8.709... -> 8.71.
-  SECTION("START_OF_BUNDLE: the add-on's trial ended Jan 12, so it bills from Jan 20: 10.00 x 12/31 = 3.87") {
+  SECTION(
+      "START_OF_BUNDLE: the add-on's trial ended Jan 12, so it bills from Jan 20: 10.00 x 12/31 = "
+      "3.87") {
     Harness h = harness(1);
     ON(h, 2024_y / 1 / 5, create_subscription("b", "std", 2024_y / 1 / 5));
     ON(h, 2024_y / 1 / 20, create_subscription("a", "seats", 2024_y / 1 / 20, std::string("b")));
@@ -232,8 +244,10 @@ TEST_CASE("add-on trials measured from the bundle start (START_OF_BUNDLE) or the
                              "2024-02-01 RECURRING b 2024-02-01..2024-03-01 10.00",
                              "2024-02-01 RECURRING a 2024-02-01..2024-03-01 10.00"});
   }
-  SECTION("START_OF_SUBSCRIPTION: trial [Jan 20, Jan 27), then [Jan 27, Feb 1): 10.00 x 5/31 = 1.61") {
-    Harness h = harness(1, R"({"createAlignment": [{"planAlignmentCreate": "START_OF_SUBSCRIPTION"}]})");
+  SECTION(
+      "START_OF_SUBSCRIPTION: trial [Jan 20, Jan 27), then [Jan 27, Feb 1): 10.00 x 5/31 = 1.61") {
+    Harness h =
+        harness(1, R"({"createAlignment": [{"planAlignmentCreate": "START_OF_SUBSCRIPTION"}]})");
     ON(h, 2024_y / 1 / 5, create_subscription("b", "std", 2024_y / 1 / 5));
     ON(h, 2024_y / 1 / 20, create_subscription("a", "seats", 2024_y / 1 / 20, std::string("b")));
     CHECK(h.status("a", 2024_y / 1 / 21).phase == PhaseType::trial);
@@ -246,7 +260,8 @@ TEST_CASE("add-on trials measured from the bundle start (START_OF_BUNDLE) or the
 TEST_CASE("BUNDLE alignment follows the base's billing day, whatever aligned the base") {
   // Base SUBSCRIPTION-aligned from Jan 5 -> BCD 5. Add-on Jan 20 (trial over): [Jan 20, Feb 5)
   // against [Jan 5, Feb 5) = 16/31: 10.00 x 16/31 = 5.161... -> 5.16.
-  Harness h = harness(1, R"({"billingAlignment": [{"productCategory": "ADD_ON", "billingAlignment": "BUNDLE"},
+  Harness h = harness(
+      1, R"({"billingAlignment": [{"productCategory": "ADD_ON", "billingAlignment": "BUNDLE"},
                                                  {"billingAlignment": "SUBSCRIPTION"}]})");
   ON(h, 2024_y / 1 / 5, create_subscription("b", "std", 2024_y / 1 / 5));
   ON(h, 2024_y / 1 / 20, create_subscription("a", "seats", 2024_y / 1 / 20, std::string("b")));
@@ -291,7 +306,8 @@ TEST_CASE("under SUBSCRIPTION alignment the BCD becomes the day the block ends")
                            "2024-02-20 RECURRING s 2024-02-20..2024-03-20 31.00"});
 }
 
-TEST_CASE("a DISCOUNT phase ending mid-period is cut there, and the next phase prorates to the BCD") {
+TEST_CASE(
+    "a DISCOUNT phase ending mid-period is cut there, and the next phase prorates to the BCD") {
   // Jan 15 - Feb 15 at 5.00: [Jan 15, Feb 1) 5 x 17/31 = 2.74; [Feb 1, Feb 15) 5 x 14/29 = 2.41;
   // EVERGREEN [Feb 15, Mar 1) is 15 days: 10 x 15/29 = 5.172... -> 5.17; then 10.00.
   Harness h = harness(1);
@@ -307,7 +323,8 @@ TEST_CASE("a fixed fee is charged when its phase starts and never repaired") {
   Harness h = harness(1);
   ON(h, 2024_y / 4 / 1, create_subscription("s", "setup", 2024_y / 4 / 1));
   ON(h, 2024_y / 4 / 16, cancel("s", 2024_y / 4 / 16, BillingActionPolicy::immediate));
-  CHECK(h.lines() == Lines{"2024-04-01 FIXED s 2024-04-01 25.00", "2024-04-01 RECURRING s 2024-04-01..2024-05-01 10.00",
+  CHECK(h.lines() == Lines{"2024-04-01 FIXED s 2024-04-01 25.00",
+                           "2024-04-01 RECURRING s 2024-04-01..2024-05-01 10.00",
                            "2024-04-16 REPAIR_ADJ s 2024-04-16..2024-05-01 -5.00"});
 }
 
@@ -324,7 +341,8 @@ TEST_CASE("a FIXEDTERM phase ends the subscription") {
 TEST_CASE("currencies round to their own minor unit") {
   // [Jan 20, Feb 1) = 12/31.
   SECTION("JPY: 1000 x 12/31 = 387.09... -> 387") {
-    auto catalog = catalog_from(R"({"name": "jp", "currencies": ["JPY"], "products": [{"name": "P", "category": "BASE"}],
+    auto catalog = catalog_from(
+        R"({"name": "jp", "currencies": ["JPY"], "products": [{"name": "P", "category": "BASE"}],
       "plans": [{"name": "p", "product": "P", "phases": [{"type": "EVERGREEN",
         "recurring": {"billing_period": "MONTHLY", "price": {"JPY": "1000"}}}]}]})");
     Harness h(catalog, {}, account(1, "JPY"));
@@ -332,7 +350,8 @@ TEST_CASE("currencies round to their own minor unit") {
     CHECK(h.lines() == Lines{"2024-01-20 RECURRING s 2024-01-20..2024-02-01 387"});
   }
   SECTION("BHD: 10.000 x 12/31 = 3.8709... -> 3.871") {
-    auto catalog = catalog_from(R"({"name": "bh", "currencies": ["BHD"], "products": [{"name": "P", "category": "BASE"}],
+    auto catalog = catalog_from(
+        R"({"name": "bh", "currencies": ["BHD"], "products": [{"name": "P", "category": "BASE"}],
       "plans": [{"name": "p", "product": "P", "phases": [{"type": "EVERGREEN",
         "recurring": {"billing_period": "MONTHLY", "price": {"BHD": "10.000"}}}]}]})");
     Harness h(catalog, {}, account(1, "BHD"));
@@ -383,7 +402,8 @@ TEST_CASE("an add-on the new base product does not accept ends with the base's c
   // Extra is available for Pro only: cut on Jan 16, 5.00 x 16/31 = 2.58 repaired.
   CHECK(h.status("x", 2024_y / 1 / 16).state == SubscriptionState::cancelled);
   auto lines = h.lines();
-  CHECK(std::find(lines.begin(), lines.end(), "2024-01-16 REPAIR_ADJ x 2024-01-16..2024-02-01 -2.58") != lines.end());
+  CHECK(std::find(lines.begin(), lines.end(),
+                  "2024-01-16 REPAIR_ADJ x 2024-01-16..2024-02-01 -2.58") != lines.end());
 }
 
 TEST_CASE("refused operations change nothing and say why") {
@@ -408,7 +428,9 @@ TEST_CASE("refused operations change nothing and say why") {
 }
 
 TEST_CASE("an ILLEGAL change is refused naming the rule") {
-  Harness h = harness(1, R"({"changePolicy": [{"toProductCategory": "ADD_ON", "billingActionPolicy": "ILLEGAL"}]})");
+  Harness h = harness(
+      1,
+      R"({"changePolicy": [{"toProductCategory": "ADD_ON", "billingActionPolicy": "ILLEGAL"}]})");
   ON(h, 2024_y / 1 / 1, create_subscription("b", "std", 2024_y / 1 / 1));
   auto r = h.engine().change_plan("b", "seats", 2024_y / 1 / 5, BillingActionPolicy::immediate);
   REQUIRE_FALSE(r.has_value());
@@ -455,16 +477,21 @@ TEST_CASE("a bill cycle day change applies from the end of the period already bi
   }
   SECTION("a day outside 1-31 is refused") {
     Harness h = harness(1);
-    CHECK(h.engine().change_bill_cycle_day(std::nullopt, 32, 2024_y / 1 / 1).error().code == "refused.bill_cycle_day");
+    CHECK(h.engine().change_bill_cycle_day(std::nullopt, 32, 2024_y / 1 / 1).error().code ==
+          "refused.bill_cycle_day");
   }
 }
 
 TEST_CASE("change alignment: a change during a trial keeps or restarts the trial") {
   // trial15 from Jan 3 ends Jan 18; the change to trial15-gold is requested Jan 10, IMMEDIATE.
-  SECTION("START_OF_SUBSCRIPTION: the new plan's phases count from Jan 3, so its trial still ends Jan 18") {
-    Harness h = harness(1, R"({"changeAlignment": [{"planAlignmentChange": "START_OF_SUBSCRIPTION"}]})");
+  SECTION(
+      "START_OF_SUBSCRIPTION: the new plan's phases count from Jan 3, so its trial still ends Jan "
+      "18") {
+    Harness h =
+        harness(1, R"({"changeAlignment": [{"planAlignmentChange": "START_OF_SUBSCRIPTION"}]})");
     ON(h, 2024_y / 1 / 3, create_subscription("s", "trial15", 2024_y / 1 / 3));
-    ON(h, 2024_y / 1 / 10, change_plan("s", "trial15-gold", 2024_y / 1 / 10, BillingActionPolicy::immediate));
+    ON(h, 2024_y / 1 / 10,
+       change_plan("s", "trial15-gold", 2024_y / 1 / 10, BillingActionPolicy::immediate));
     h.bill_through(2024_y / 1 / 31);
     // [Jan 18, Feb 1) = 14/31 of 62.00 = 28.00
     CHECK(h.lines() == Lines{"2024-01-18 RECURRING s 2024-01-18..2024-02-01 28.00"});
@@ -472,16 +499,20 @@ TEST_CASE("change alignment: a change during a trial keeps or restarts the trial
   SECTION("CHANGE_OF_PLAN: the phases start over on Jan 10, so the trial ends Jan 25") {
     Harness h = harness(1, R"({"changeAlignment": [{"planAlignmentChange": "CHANGE_OF_PLAN"}]})");
     ON(h, 2024_y / 1 / 3, create_subscription("s", "trial15", 2024_y / 1 / 3));
-    ON(h, 2024_y / 1 / 10, change_plan("s", "trial15-gold", 2024_y / 1 / 10, BillingActionPolicy::immediate));
+    ON(h, 2024_y / 1 / 10,
+       change_plan("s", "trial15-gold", 2024_y / 1 / 10, BillingActionPolicy::immediate));
     h.bill_through(2024_y / 1 / 31);
     // [Jan 25, Feb 1) = 7/31 of 62.00 = 14.00
     CHECK(h.lines() == Lines{"2024-01-25 RECURRING s 2024-01-25..2024-02-01 14.00"});
   }
 }
 
-TEST_CASE("next_billing_date: the next billing date of an in-advance plan, then of the phase that follows a trial") {
+TEST_CASE(
+    "next_billing_date: the next billing date of an in-advance plan, then of the phase that "
+    "follows a trial") {
   Harness h = harness(std::nullopt);
-  // trial15 from Mar 10: TRIAL [Mar 10, Mar 25), then MONTHLY at 31.00 from Mar 25 (the account BCD becomes 25).
+  // trial15 from Mar 10: TRIAL [Mar 10, Mar 25), then MONTHLY at 31.00 from Mar 25 (the account BCD
+  // becomes 25).
   ON(h, 2024_y / 3 / 10, create_subscription("t", "trial15", 2024_y / 3 / 10));
   // During the trial nothing is due before the evergreen phase starts on Mar 25.
   CHECK(h.engine().next_billing_date(2024_y / 3 / 10) == std::optional(2024_y / 3 / 25));
@@ -495,13 +526,16 @@ TEST_CASE("next_billing_date: the next billing date of an in-advance plan, then 
   CHECK(st.period_ends == std::optional(2024_y / 4 / 25));
 }
 
-TEST_CASE("next_billing_date: an in-arrear plan falls due at the end of its period; a cancelled one never again") {
+TEST_CASE(
+    "next_billing_date: an in-arrear plan falls due at the end of its period; a cancelled one "
+    "never again") {
   Harness h = harness(1);
   ON(h, 2024_y / 2 / 10, create_subscription("a", "arrear", 2024_y / 2 / 10));
   // [Feb 10, Mar 1) is billed in arrear on Mar 1.
   CHECK(h.engine().next_billing_date(2024_y / 2 / 10) == std::optional(2024_y / 3 / 1));
   CHECK(h.engine().next_billing_date(2024_y / 3 / 1) == std::optional(2024_y / 4 / 1));
   ON(h, 2024_y / 3 / 5, cancel("a", 2024_y / 3 / 5, BillingActionPolicy::immediate));
-  // The cut period [Mar 1, Mar 5) is due when it ends, on Mar 5, and is billed that day; after it nothing.
+  // The cut period [Mar 1, Mar 5) is due when it ends, on Mar 5, and is billed that day; after it
+  // nothing.
   CHECK(h.engine().next_billing_date(2024_y / 3 / 5) == std::nullopt);
 }

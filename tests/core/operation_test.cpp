@@ -13,7 +13,8 @@ TEST_CASE("an operation survives a round trip through its JSON form") {
   op.type = OperationType::cancel;
   op.subscription = "s1";
   op.policy = BillingActionPolicy::end_of_term;
-  CHECK(to_json(op) == R"({"date":"2024-03-01","type":"cancel","subscription":"s1","policy":"END_OF_TERM"})");
+  CHECK(to_json(op) ==
+        R"({"date":"2024-03-01","type":"cancel","subscription":"s1","policy":"END_OF_TERM"})");
   auto back = parse_operation(to_json(op));
   REQUIRE(back.has_value());
   CHECK(back->date == op.date);
@@ -35,7 +36,8 @@ TEST_CASE("an operation survives a round trip through its JSON form") {
 }
 
 TEST_CASE("a malformed operation names every bad field by its JSON path") {
-  auto r = parse_operation(R"({"date": "2024-02-30", "type": "cancel", "policy": "LATER", "color": 1})");
+  auto r =
+      parse_operation(R"({"date": "2024-02-30", "type": "cancel", "policy": "LATER", "color": 1})");
   REQUIRE_FALSE(r.has_value());
   CHECK(tollgate::test::has_problem(r.error(), "date", ""));
   CHECK(tollgate::test::has_problem(r.error(), "subscription", "required"));

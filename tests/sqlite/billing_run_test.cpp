@@ -38,7 +38,9 @@ const char* kCatalog = R"({"name": "run-tests", "currencies": ["USD"],
      "phases": [{"type": "TRIAL", "duration": {"unit": "DAYS", "length": 14}},
       {"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "price": {"USD": "31.00"}}}]}]})";
 
-Instant at(Date d) { return Instant{date::sys_days(d)}; }
+Instant at(Date d) {
+  return Instant{date::sys_days(d)};
+}
 
 std::unique_ptr<SqliteStore> open_store(const std::string& path) {
   auto s = SqliteStore::open(path);
@@ -47,7 +49,8 @@ std::unique_ptr<SqliteStore> open_store(const std::string& path) {
   return std::move(s).value();
 }
 
-// A store with the catalog and one account per (id, customer), each subscribed to `plan` on `start`.
+// A store with the catalog and one account per (id, customer), each subscribed to `plan` on
+// `start`.
 void add_account(BillingService& service, const std::string& id, const std::string& customer,
                  const std::string& subscription, const std::string& plan, Date start,
                  std::optional<int> bcd = std::nullopt) {
@@ -104,7 +107,9 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("the daily run invoices each period once, charges each invoice once, and warns before the period ends") {
+TEST_CASE(
+    "the daily run invoices each period once, charges each invoice once, and warns before the "
+    "period ends") {
   Fixture f;
   add_account(f.service, "a1", "cus_1", "s1", "std", 2024_y / 3 / 1, 1);
   // First run on Mar 1: [Mar 1, Apr 1) in advance at 10.00. The period ends Apr 1, so its
@@ -140,7 +145,9 @@ TEST_CASE("the daily run invoices each period once, charges each invoice once, a
   CHECK_FALSE(*f.service.is_entitled("a1", "nothing", 2024_y / 4 / 2));
 }
 
-TEST_CASE("a declined card is retried after 1, 3 and 7 days, then the invoice fails and the account is overdue") {
+TEST_CASE(
+    "a declined card is retried after 1, 3 and 7 days, then the invoice fails and the account is "
+    "overdue") {
   Fixture f;
   f.provider.decline("cus_bad");
   add_account(f.service, "a2", "cus_bad", "s2", "std", 2024_y / 3 / 1, 1);
@@ -148,7 +155,8 @@ TEST_CASE("a declined card is retried after 1, 3 and 7 days, then the invoice fa
   auto invoices = f.store->invoices_of("a2");
   REQUIRE(invoices->size() == 1);
   const std::string id = (*invoices)[0].id;
-  // Attempt 1 on Mar 1; retries 1 day later (Mar 2), 3 days after that (Mar 5), 7 after that (Mar 12).
+  // Attempt 1 on Mar 1; retries 1 day later (Mar 2), 3 days after that (Mar 5), 7 after that (Mar
+  // 12).
   auto attempts = f.store->attempts_of(id);
   REQUIRE(attempts->size() == 4);
   std::vector<Date> expected{2024_y / 3 / 1, 2024_y / 3 / 2, 2024_y / 3 / 5, 2024_y / 3 / 12};
@@ -167,7 +175,9 @@ TEST_CASE("a declined card is retried after 1, 3 and 7 days, then the invoice fa
   CHECK(*lenient.is_entitled("a2", "s2", 2024_y / 3 / 13));
 }
 
-TEST_CASE("trial notices come once, 3 days ahead; a trial that ends without a card blocks access until one is on file") {
+TEST_CASE(
+    "trial notices come once, 3 days ahead; a trial that ends without a card blocks access until "
+    "one is on file") {
   Fixture f;
   // trial14 from Mar 1: the trial is [Mar 1, Mar 15); notice on Mar 12. The evergreen phase is
   // billed from Mar 15 (the account's BCD becomes 15): 31.00 for [Mar 15, Apr 15).
@@ -223,7 +233,9 @@ TEST_CASE("a refused operation leaves no trace in the journal") {
   CHECK(f.store->usage_of("s5")->empty());
 }
 
-TEST_CASE("a billing run killed at random points and restarted invoices each period once and charges each invoice once") {
+TEST_CASE(
+    "a billing run killed at random points and restarted invoices each period once and charges "
+    "each invoice once") {
   const int accounts = 300;
   int rounds = 3;
   if (const char* r = std::getenv("TOLLGATE_CRASH_ROUNDS")) rounds = std::atoi(r);
@@ -276,7 +288,8 @@ TEST_CASE("a billing run killed at random points and restarted invoices each per
     REQUIRE(WEXITSTATUS(status) == 0);
   }
   INFO("runs killed: " << killed << ", of which mid-run: " << mid_run);
-  if (std::getenv("TOLLGATE_CRASH_ROUNDS")) WARN("runs killed: " << killed << ", mid-run: " << mid_run);
+  if (std::getenv("TOLLGATE_CRASH_ROUNDS"))
+    WARN("runs killed: " << killed << ", mid-run: " << mid_run);
   auto store = open_store(db);
   FakeProvider provider(charges);
   // Mar 1 and Apr 1: two invoices of 10.00 per account, each paid by exactly one charge.
@@ -295,7 +308,9 @@ TEST_CASE("a billing run killed at random points and restarted invoices each per
   CHECK(provider.all_charges() == 2 * accounts);
 }
 
-TEST_CASE("a full disk fails the accounts that do not fit, whole: each is either billed and charged or untouched") {
+TEST_CASE(
+    "a full disk fails the accounts that do not fit, whole: each is either billed and charged or "
+    "untouched") {
   const int n = 300;
   std::string dir = test::temp_dir();
   std::string path = dir + "/full.db";
@@ -304,10 +319,12 @@ TEST_CASE("a full disk fails the accounts that do not fit, whole: each is either
     REQUIRE(store->put_catalog("v1", kCatalog));
     BillingService service(*store);
     for (int i = 0; i < n; ++i)
-      add_account(service, "f" + std::to_string(i), "cus_f", "fs" + std::to_string(i), "std", 2024_y / 3 / 1, 1);
+      add_account(service, "f" + std::to_string(i), "cus_f", "fs" + std::to_string(i), "std",
+                  2024_y / 3 / 1, 1);
   }
   sqlite::SqliteOptions options;
-  options.max_page_count = 1;  // SQLite keeps the file's current size: only room left in existing pages
+  options.max_page_count =
+      1;  // SQLite keeps the file's current size: only room left in existing pages
   auto full = SqliteStore::open(path, options);
   REQUIRE(full.has_value());
   FakeProvider provider(":memory:");
@@ -331,7 +348,8 @@ TEST_CASE("a full disk fails the accounts that do not fit, whole: each is either
     CHECK(journal->size() == 2);
     CHECK(provider.charges(invoices->front().id) == 1);
   }
-  CHECK(provider.all_charges() == billed);  // nothing was charged for an invoice that was never stored
+  CHECK(provider.all_charges() ==
+        billed);  // nothing was charged for an invoice that was never stored
   // With room again, the next run bills the others, once.
   full->reset();
   auto roomy = open_store(path);

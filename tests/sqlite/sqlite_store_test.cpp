@@ -16,7 +16,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string fresh_path() { return test::temp_dir() + "/tollgate.db"; }
+std::string fresh_path() {
+  return test::temp_dir() + "/tollgate.db";
+}
 
 std::unique_ptr<SqliteStore> open_store(const std::string& path, SqliteOptions options = {}) {
   auto s = SqliteStore::open(path, options);
@@ -35,7 +37,8 @@ std::string raw(const std::string& path, const std::string& sql) {
       db, sql.c_str(),
       [](void* o, int n, char** values, char**) {
         auto& s = *static_cast<std::string*>(o);
-        for (int i = 0; i < n; ++i) s += (i ? "|" : "") + std::string(values[i] ? values[i] : "NULL");
+        for (int i = 0; i < n; ++i)
+          s += (i ? "|" : "") + std::string(values[i] ? values[i] : "NULL");
         s += "\n";
         return 0;
       },
@@ -52,7 +55,9 @@ UsageEvent usage(const char* id, const char* quantity, Date on = 2024_y / 3 / 15
   return {"s1", "api_calls", *Decimal::parse(quantity), on, id, ""};
 }
 
-Instant at(Date d, std::chrono::seconds t = 0s) { return Instant{date::sys_days(d)} + t; }
+Instant at(Date d, std::chrono::seconds t = 0s) {
+  return Instant{date::sys_days(d)} + t;
+}
 
 }  // namespace
 
@@ -62,10 +67,12 @@ TEST_CASE("a new file gets the whole schema, in WAL mode, with its migrations re
   CHECK(store->schema_version() == SqliteStore::latest_schema_version);
   CHECK(raw(path, "SELECT version FROM tollgate_migration ORDER BY version") == "1\n2\n3\n");
   CHECK(raw(path, "PRAGMA journal_mode") == "wal\n");
-  CHECK(raw(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
-                  "('organization_billing_rule', 'usage_event', 'processed_event', 'catalog_version', 'account', "
-                  "'subscription', 'journal', 'invoice', 'invoice_item', 'payment_attempt', 'notification')") ==
-        "11\n");
+  CHECK(raw(path,
+            "SELECT count(*) FROM sqlite_master WHERE name IN "
+            "('organization_billing_rule', 'usage_event', 'processed_event', 'catalog_version', "
+            "'account', "
+            "'subscription', 'journal', 'invoice', 'invoice_item', 'payment_attempt', "
+            "'notification')") == "11\n");
 }
 
 TEST_CASE("a database made by an earlier schema version upgrades, keeping its data") {
@@ -73,7 +80,8 @@ TEST_CASE("a database made by an earlier schema version upgrades, keeping its da
   {
     auto v1 = open_store(path, {.migrate_to = 1});
     CHECK(v1->schema_version() == 1);
-    REQUIRE(v1->register_rules({"org-7", "t1"}, R"({"cancelPolicy": [{"billingActionPolicy": "IMMEDIATE"}]})",
+    REQUIRE(v1->register_rules({"org-7", "t1"},
+                               R"({"cancelPolicy": [{"billingActionPolicy": "IMMEDIATE"}]})",
                                at(2024_y / 1 / 1)));
   }
   auto upgraded = open_store(path);
@@ -86,7 +94,9 @@ TEST_CASE("a database made by an earlier schema version upgrades, keeping its da
   CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "3\n");
 }
 
-TEST_CASE("a version 2 database with usage upgrades to version 3: its usage comes before every journal entry") {
+TEST_CASE(
+    "a version 2 database with usage upgrades to version 3: its usage comes before every journal "
+    "entry") {
   std::string path = fresh_path();
   {
     auto v2 = open_store(path, {.migrate_to = 2});
@@ -98,7 +108,8 @@ TEST_CASE("a version 2 database with usage upgrades to version 3: its usage come
   CHECK(v3->schema_version() == 3);
   CHECK(raw(path, "SELECT event_id, after_seq FROM usage_event") == "old-1|0\n");
   // The new tables work on the upgraded file.
-  REQUIRE(v3->put_catalog("v1", R"({"name": "c", "currencies": ["USD"], "products": [{"name": "P", "category": "BASE"}],
+  REQUIRE(v3->put_catalog(
+      "v1", R"({"name": "c", "currencies": ["USD"], "products": [{"name": "P", "category": "BASE"}],
     "plans": [{"name": "p", "product": "P", "phases": [{"type": "EVERGREEN",
       "recurring": {"billing_period": "MONTHLY", "price": {"USD": "1.00"}}}]}]})"));
   StoredAccount a;
@@ -111,10 +122,13 @@ TEST_CASE("a version 2 database with usage upgrades to version 3: its usage come
 TEST_CASE("rules per organization and tenant, versioned by reg_dt") {
   auto store = open_store(fresh_path());
   OrganizationKey org{"org-7", "tenant-a"};
-  REQUIRE(store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "IMMEDIATE"}]})", at(2024_y / 1 / 1)));
-  REQUIRE(store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "START_OF_TERM"}]})",
+  REQUIRE(store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "IMMEDIATE"}]})",
+                                at(2024_y / 1 / 1)));
+  REQUIRE(store->register_rules(org,
+                                R"({"cancelPolicy": [{"billingActionPolicy": "START_OF_TERM"}]})",
                                 at(2024_y / 3 / 1, 12h)));
-  auto bad = store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "ILLEGAL"}]})", at(2024_y / 4 / 1));
+  auto bad = store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "ILLEGAL"}]})",
+                                   at(2024_y / 4 / 1));
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().code == "store.rules");
   CHECK(bad.error().message.find("cancelPolicy[0].billingActionPolicy") != std::string::npos);
@@ -195,10 +209,12 @@ TEST_CASE("a corrupted file, a foreign database and a newer schema are refused c
 
   std::string newer = fresh_path();
   open_store(newer);
-  raw(newer, "INSERT INTO tollgate_migration (version, description) VALUES (99, 'from the future')");
+  raw(newer,
+      "INSERT INTO tollgate_migration (version, description) VALUES (99, 'from the future')");
   CHECK(SqliteStore::open(newer).error().code == "store.newer");
 
-  CHECK(SqliteStore::open(test::temp_dir() + "/missing/dir/x.db").error().code == "store.unavailable");
+  CHECK(SqliteStore::open(test::temp_dir() + "/missing/dir/x.db").error().code ==
+        "store.unavailable");
 }
 
 TEST_CASE("a read-only store refuses writes and changes nothing") {

@@ -9,8 +9,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "../support/problems.hpp"
 #include "../support/peer.hpp"
+#include "../support/problems.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
 #include "tollgate/stripe/webhook.hpp"
 
@@ -30,30 +30,36 @@ struct Delivery_ {
 Delivery_ signed_event(const std::string& id, const std::string& type, const std::string& object,
                        std::int64_t created) {
   std::string payload = R"({"id": ")" + id + R"(", "object": "event", "type": ")" + type +
-                        R"(", "created": )" + std::to_string(created) + R"(, "livemode": false, "data": {"object": )" +
-                        object + "}}";
+                        R"(", "created": )" + std::to_string(created) +
+                        R"(, "livemode": false, "data": {"object": )" + object + "}}";
   std::string t = std::to_string(kNow);
   return {payload, "t=" + t + ",v1=" + stripe::hmac_sha256_hex(kSecret, t + "." + payload)};
 }
 
 std::string session(const std::string& id, const std::string& account, const std::string& package) {
-  return R"({"id": ")" + id + R"(", "object": "checkout.session", "mode": "payment", "payment_status": "paid",
-    "metadata": {"tollgate_account": ")" + account + R"(", "tollgate_package": ")" + package + R"("}})";
+  return R"({"id": ")" + id +
+         R"(", "object": "checkout.session", "mode": "payment", "payment_status": "paid",
+    "metadata": {"tollgate_account": ")" +
+         account + R"(", "tollgate_package": ")" + package + R"("}})";
 }
 
 // Five events: a purchase and its async twin (one fact), two more purchases, a card set up.
 std::vector<Delivery_> events() {
   std::int64_t day = 86400;
   return {
-      signed_event("evt_1", "checkout.session.completed", session("cs_1", "A", "credits-50"), kNow - 3 * day),
-      signed_event("evt_2", "checkout.session.async_payment_succeeded", session("cs_1", "A", "credits-50"),
-                   kNow - 3 * day + 60),
-      signed_event("evt_3", "checkout.session.completed", session("cs_2", "B", "credits-200"), kNow - 2 * day),
-      signed_event("evt_4", "setup_intent.succeeded",
-                   R"({"id": "seti_1", "object": "setup_intent", "customer": "cus_A", "payment_method": "pm_A",
+      signed_event("evt_1", "checkout.session.completed", session("cs_1", "A", "credits-50"),
+                   kNow - 3 * day),
+      signed_event("evt_2", "checkout.session.async_payment_succeeded",
+                   session("cs_1", "A", "credits-50"), kNow - 3 * day + 60),
+      signed_event("evt_3", "checkout.session.completed", session("cs_2", "B", "credits-200"),
+                   kNow - 2 * day),
+      signed_event(
+          "evt_4", "setup_intent.succeeded",
+          R"({"id": "seti_1", "object": "setup_intent", "customer": "cus_A", "payment_method": "pm_A",
                        "metadata": {"tollgate_account": "A"}})",
-                   kNow - day),
-      signed_event("evt_5", "checkout.session.completed", session("cs_3", "A", "credits-200"), kNow),
+          kNow - day),
+      signed_event("evt_5", "checkout.session.completed", session("cs_3", "A", "credits-200"),
+                   kNow),
   };
 }
 
@@ -75,11 +81,14 @@ struct Billing {
   }
   int deliver(const Delivery_& d) {
     stripe::WebhookVerification v{300, kNow};
-    auto receipt = stripe::handle_webhook(d.payload, d.header, kSecret, v, *store,
-                                          [&](const stripe::Event& e) { return stripe::apply_billing_event(*service, e); });
+    auto receipt = stripe::handle_webhook(
+        d.payload, d.header, kSecret, v, *store,
+        [&](const stripe::Event& e) { return stripe::apply_billing_event(*service, e); });
     return receipt.http_status;
   }
-  Decimal credits(const std::string& account, Date on) { return service->engine(account)->credits().balance(on); }
+  Decimal credits(const std::string& account, Date on) {
+    return service->engine(account)->credits().balance(on);
+  }
 };
 
 }  // namespace
@@ -93,7 +102,9 @@ TEST_CASE("in order, once: each purchase is credited once and the card is on fil
   CHECK(b.store->account("A")->payment_method_id == "pm_A");
 }
 
-TEST_CASE("a storm of three deliveries of each event, shuffled, with forged ones mixed in, ends in the same state") {
+TEST_CASE(
+    "a storm of three deliveries of each event, shuffled, with forged ones mixed in, ends in the "
+    "same state") {
   Billing b;
   std::vector<Delivery_> storm;
   for (const auto& d : events())
@@ -125,7 +136,9 @@ TEST_CASE("a storm of three deliveries of each event, shuffled, with forged ones
 
 TEST_CASE("an event for an unknown account answers 500 and records nothing, so Stripe retries it") {
   Billing b;
-  auto d = signed_event("evt_x", "checkout.session.completed", session("cs_x", "nobody", "credits-50"), kNow);
+  auto d = signed_event("evt_x", "checkout.session.completed",
+                        session("cs_x", "nobody", "credits-50"), kNow);
   CHECK(b.deliver(d) == 500);
-  CHECK(*b.store->apply_once("evt_x", [] { return Result<Ok>(Ok{}); }) == tollgate::Delivery::applied);
+  CHECK(*b.store->apply_once("evt_x", [] { return Result<Ok>(Ok{}); }) ==
+        tollgate::Delivery::applied);
 }

@@ -7,8 +7,8 @@
 
 #include <chrono>
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include "tollgate/payment_provider.hpp"
 
@@ -18,11 +18,14 @@ class FakeProvider final : public PaymentProvider {
  public:
   /// `path` ":memory:" keeps the charges in memory.
   /// `latency` is how long each charge takes, as a network round trip would.
-  explicit FakeProvider(const std::string& path, std::chrono::microseconds latency = {}) : latency_(latency) {
+  explicit FakeProvider(const std::string& path, std::chrono::microseconds latency = {})
+      : latency_(latency) {
     sqlite3_open(path.c_str(), &db_);
     sqlite3_busy_timeout(db_, 5000);
-    exec("CREATE TABLE IF NOT EXISTS charge (key TEXT PRIMARY KEY, invoice_id TEXT, customer TEXT, amount TEXT, "
-         "status TEXT)");
+    exec(
+        "CREATE TABLE IF NOT EXISTS charge (key TEXT PRIMARY KEY, invoice_id TEXT, customer TEXT, "
+        "amount TEXT, "
+        "status TEXT)");
   }
   ~FakeProvider() override { sqlite3_close(db_); }
   FakeProvider(const FakeProvider&) = delete;
@@ -34,7 +37,8 @@ class FakeProvider final : public PaymentProvider {
 
   /// How many charges (distinct keys) with this status the provider holds for an invoice.
   int charges(const std::string& invoice_id, const std::string& status = "succeeded") {
-    return count("SELECT count(*) FROM charge WHERE invoice_id = ?1 AND status = ?2", invoice_id, status);
+    return count("SELECT count(*) FROM charge WHERE invoice_id = ?1 AND status = ?2", invoice_id,
+                 status);
   }
   int all_charges(const std::string& status = "succeeded") {
     return count("SELECT count(*) FROM charge WHERE status = ?1", status, "");
@@ -46,37 +50,52 @@ class FakeProvider final : public PaymentProvider {
     std::string key = charge_idempotency_key(r);
     std::string status = declined_.contains(r.customer_id) ? "failed" : "succeeded";
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db_,
-                       "INSERT INTO charge VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET key = key "
-                       "RETURNING status",
-                       -1, &st, nullptr);
+    sqlite3_prepare_v2(
+        db_,
+        "INSERT INTO charge VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET key = key "
+        "RETURNING status",
+        -1, &st, nullptr);
     sqlite3_bind_text(st, 1, key.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, r.invoice_id.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, r.customer_id.c_str(), -1, SQLITE_TRANSIENT);
     std::string amount = r.amount.amount().to_string();
     sqlite3_bind_text(st, 4, amount.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 5, status.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW) status = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    if (sqlite3_step(st) == SQLITE_ROW)
+      status = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     if (status == "failed")
-      return unexpected(ProviderError{402, "card_error", "card_declined", "insufficient_funds", "declined", "", false});
+      return unexpected(ProviderError{402, "card_error", "card_declined", "insufficient_funds",
+                                      "declined", "", false});
     return ChargeOutcome{"pi_" + key, ChargeStatus::succeeded};
   }
 
-  ProviderResult<ProviderCustomer> create_customer(const CustomerInfo&) override { return unsupported(); }
-  ProviderResult<ProviderCustomer> update_customer(const std::string&, const CustomerInfo&) override {
+  ProviderResult<ProviderCustomer> create_customer(const CustomerInfo&) override {
     return unsupported();
   }
-  ProviderResult<SetupSession> start_payment_method_setup(const SetupRequest&) override { return unsupported(); }
-  ProviderResult<SetupOutcome> payment_method_setup_result(const std::string&) override { return unsupported(); }
-  ProviderResult<CheckoutSession> start_credit_purchase(const CreditPurchaseRequest&) override { return unsupported(); }
+  ProviderResult<ProviderCustomer> update_customer(const std::string&,
+                                                   const CustomerInfo&) override {
+    return unsupported();
+  }
+  ProviderResult<SetupSession> start_payment_method_setup(const SetupRequest&) override {
+    return unsupported();
+  }
+  ProviderResult<SetupOutcome> payment_method_setup_result(const std::string&) override {
+    return unsupported();
+  }
+  ProviderResult<CheckoutSession> start_credit_purchase(const CreditPurchaseRequest&) override {
+    return unsupported();
+  }
   ProviderResult<RefundOutcome> refund(const RefundRequest&) override { return unsupported(); }
-  ProviderResult<CatalogMapping> publish_catalog(const Catalog&, std::string_view) override { return unsupported(); }
+  ProviderResult<CatalogMapping> publish_catalog(const Catalog&, std::string_view) override {
+    return unsupported();
+  }
   ProviderResult<Ok> report_usage(const UsageReport&) override { return unsupported(); }
 
  private:
   static Unexpected<ProviderError> unsupported() {
-    return unexpected(ProviderError{0, "invalid_request_error", "unsupported", "", "not in the fake", "", false});
+    return unexpected(
+        ProviderError{0, "invalid_request_error", "unsupported", "", "not in the fake", "", false});
   }
   void exec(const char* sql) { sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
   int count(const char* sql, const std::string& a, const std::string& b) {

@@ -31,7 +31,7 @@ struct SqliteOptions {
   /// SQLite's page cache for this connection, in MiB (SQLite's own default is 2).
   int cache_mib = 64;
   int busy_timeout_ms = 5000;
-  bool create = true;  ///< create the file when missing
+  bool create = true;      ///< create the file when missing
   bool read_only = false;  ///< open for reading only: every write fails with "store.readonly"
   /// Stop migrating at this schema version (0: the latest). For upgrade tests.
   int migrate_to = 0;
@@ -47,7 +47,8 @@ class SqliteStore final : public BillingStore {
   /// Errors: "store.unavailable" (cannot open), "store.corrupt" (not a database),
   /// "store.foreign" (a SQLite database of another application), "store.newer"
   /// (made by a newer Tollgate), "store.readonly", or a migration's failure.
-  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, const SqliteOptions& options = {});
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
+                                                   const SqliteOptions& options = {});
   ~SqliteStore() override;
 
   int schema_version() const;
@@ -55,14 +56,15 @@ class SqliteStore final : public BillingStore {
   Result<IngestResult> record_usage(std::span<const UsageEvent> events) override;
   Result<std::vector<UsageEvent>> usage_of(const std::string& subscription) override;
 
-  Result<std::string> register_rules(const OrganizationKey& organization, std::string_view rule_json,
-                                     Instant registered_at) override;
+  Result<std::string> register_rules(const OrganizationKey& organization,
+                                     std::string_view rule_json, Instant registered_at) override;
   Result<std::vector<StoredRuleSet>> rule_sets() override;
   Result<RuleBook> rule_book() override;
 
   /// Records the event id and runs `effect` in one transaction; store calls the
   /// effect makes on this store join that transaction.
-  Result<Delivery> apply_once(std::string_view event_id, const std::function<Result<Ok>()>& effect) override;
+  Result<Delivery> apply_once(std::string_view event_id,
+                              const std::function<Result<Ok>()>& effect) override;
   Result<Ok> atomically(const std::function<Result<Ok>()>& f) override;
 
   Result<Ok> put_catalog(const std::string& version, std::string_view catalog_json) override;
@@ -83,7 +85,8 @@ class SqliteStore final : public BillingStore {
   Result<std::vector<StoredInvoice>> invoices_of(const std::string& account_id) override;
   Result<Ok> save_attempt(const PaymentAttempt& attempt) override;
   Result<std::vector<PaymentAttempt>> attempts_of(const std::string& invoice_id) override;
-  Result<std::vector<PaymentAttempt>> attempts_in(AttemptStatus status, const std::optional<Date>& through) override;
+  Result<std::vector<PaymentAttempt>> attempts_in(AttemptStatus status,
+                                                  const std::optional<Date>& through) override;
 
   Result<bool> record_notification(const Notification& n) override;
   Result<Ok> mark_delivered(const std::string& key) override;

@@ -56,13 +56,16 @@ std::vector<Subscription*> addons_of(EngineState& s, const std::string& base_id)
   return out;
 }
 
-Date start_of(const Subscription& sub) { return sub.spans.front().start; }
+Date start_of(const Subscription& sub) {
+  return sub.spans.front().start;
+}
 
 bool has_billed(const EngineState& s, const Subscription& sub, const Span& span) {
   bool billed = false;
-  detail::for_each_billed(s.ledger, sub.id, [&](const detail::ItemKey& key, const detail::BilledItem&) {
-    billed |= key.span == span.id;
-  });
+  detail::for_each_billed(s.ledger, sub.id,
+                          [&](const detail::ItemKey& key, const detail::BilledItem&) {
+                            billed |= key.span == span.id;
+                          });
   return billed;
 }
 
@@ -70,34 +73,47 @@ bool has_billed(const EngineState& s, const Subscription& sub, const Span& span)
 
 std::string_view to_string(SubscriptionState st) noexcept {
   switch (st) {
-    case SubscriptionState::pending: return "PENDING";
-    case SubscriptionState::active: return "ACTIVE";
-    case SubscriptionState::blocked: return "BLOCKED";
-    case SubscriptionState::paused: return "PAUSED";
-    case SubscriptionState::cancelled: return "CANCELLED";
+    case SubscriptionState::pending:
+      return "PENDING";
+    case SubscriptionState::active:
+      return "ACTIVE";
+    case SubscriptionState::blocked:
+      return "BLOCKED";
+    case SubscriptionState::paused:
+      return "PAUSED";
+    case SubscriptionState::cancelled:
+      return "CANCELLED";
   }
   return "?";
 }
 
 std::string_view to_string(InvoiceItemType t) noexcept {
   switch (t) {
-    case InvoiceItemType::fixed: return "FIXED";
-    case InvoiceItemType::recurring: return "RECURRING";
-    case InvoiceItemType::usage: return "USAGE";
-    case InvoiceItemType::repair_adj: return "REPAIR_ADJ";
-    case InvoiceItemType::credit: return "CREDIT";
+    case InvoiceItemType::fixed:
+      return "FIXED";
+    case InvoiceItemType::recurring:
+      return "RECURRING";
+    case InvoiceItemType::usage:
+      return "USAGE";
+    case InvoiceItemType::repair_adj:
+      return "REPAIR_ADJ";
+    case InvoiceItemType::credit:
+      return "CREDIT";
   }
   return "?";
 }
 
-Result<BillingEngine> BillingEngine::open(std::shared_ptr<const Catalog> catalog, RuleSet rules, Account account) {
-  if (std::find(catalog->currencies.begin(), catalog->currencies.end(), account.currency) == catalog->currencies.end())
+Result<BillingEngine> BillingEngine::open(std::shared_ptr<const Catalog> catalog, RuleSet rules,
+                                          Account account) {
+  if (std::find(catalog->currencies.begin(), catalog->currencies.end(), account.currency) ==
+      catalog->currencies.end())
     return make_error("engine.currency", "the catalog does not sell in " + account.currency);
   if (account.bill_cycle_day && (*account.bill_cycle_day < 1 || *account.bill_cycle_day > 31))
     return make_error("engine.bill_cycle_day", "a bill cycle day is from 1 to 31");
   auto currency = Currency::of(account.currency);
   if (!currency) return unexpected(currency.error());
-  auto state = std::make_unique<State>(std::move(catalog), std::move(rules), std::move(account), *currency);
+  auto state =
+      std::make_unique<State>(std::move(catalog), std::move(rules), std::move(account), *currency);
   return BillingEngine(std::move(state));
 }
 
@@ -111,7 +127,8 @@ namespace {
 // Operations must come in date order: the engine bills the past as it was known.
 Result<Ok> check_date(EngineState& s, const Date& on) {
   if (s.last_operation && on < *s.last_operation)
-    return make_error("engine.date", "date " + to_string(on) + " is before the last operation's date " +
+    return make_error("engine.date", "date " + to_string(on) +
+                                         " is before the last operation's date " +
                                          to_string(*s.last_operation));
   return Ok{};
 }
@@ -123,7 +140,8 @@ void done(EngineState& s, const Date& on) {
 
 }  // namespace
 
-Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::string& plan_name, const Date& on,
+Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::string& plan_name,
+                                              const Date& on,
                                               const std::optional<std::string>& base_id) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
@@ -133,47 +151,56 @@ Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::
   const Product& product = s.catalog->product_of(*plan);
   Date anchor = on;
   if (product.category == ProductCategory::add_on) {
-    if (!base_id) return refused("no_base", "add-on plan \"" + plan_name + "\" needs a BASE subscription");
+    if (!base_id)
+      return refused("no_base", "add-on plan \"" + plan_name + "\" needs a BASE subscription");
     const Subscription* base = s.find(*base_id);
     if (!base) return unknown_subscription(*base_id);
     if (base->product->category != ProductCategory::base)
       return refused("not_base", "subscription \"" + *base_id + "\" is not a BASE subscription");
-    if (is_ended(s, *base, on)) return refused("base_cancelled", "BASE subscription \"" + *base_id + "\" is cancelled");
+    if (is_ended(s, *base, on))
+      return refused("base_cancelled", "BASE subscription \"" + *base_id + "\" is cancelled");
     if (!product.available_for_base(base->product->name))
-      return refused("not_available", "add-on " + product.name + " is not available for product " + base->product->name);
-    if (s.rules.create_alignment().value == PlanAlignmentCreate::start_of_bundle) anchor = start_of(*base);
+      return refused("not_available", "add-on " + product.name + " is not available for product " +
+                                          base->product->name);
+    if (s.rules.create_alignment().value == PlanAlignmentCreate::start_of_bundle)
+      anchor = start_of(*base);
   } else if (base_id) {
-    return refused("not_add_on", "only an ADD_ON subscription joins a base; " + product.name + " is " +
-                                     std::string(to_string(product.category)));
+    return refused("not_add_on", "only an ADD_ON subscription joins a base; " + product.name +
+                                     " is " + std::string(to_string(product.category)));
   }
   Subscription sub;
   sub.id = id;
   sub.product = &product;
   sub.base = product.category == ProductCategory::add_on ? base_id : std::nullopt;
-  sub.spans.push_back(Span{s.next_span_id++, plan, on, std::nullopt, anchor, false, std::nullopt, std::nullopt});
+  sub.spans.push_back(
+      Span{s.next_span_id++, plan, on, std::nullopt, anchor, false, std::nullopt, std::nullopt});
   s.subscriptions.push_back(std::move(sub));
   done(s, on);
   return Ok{};
 }
 
-Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& plan_name, const Date& on,
-                                      std::optional<BillingActionPolicy> policy) {
+Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& plan_name,
+                                      const Date& on, std::optional<BillingActionPolicy> policy) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
   const Plan* plan = s.catalog->find_plan(plan_name);
   if (!plan) return unknown_plan(plan_name);
-  if (is_ended(s, *sub, on)) return refused("cancelled", "subscription \"" + id + "\" is cancelled");
+  if (is_ended(s, *sub, on))
+    return refused("cancelled", "subscription \"" + id + "\" is cancelled");
   auto seg = detail::segment_at(s, *sub, on);
-  if (!seg) return refused("not_active", "subscription \"" + id + "\" is not active on " + to_string(on));
+  if (!seg)
+    return refused("not_active", "subscription \"" + id + "\" is not active on " + to_string(on));
   const Product& to_product = s.catalog->product_of(*plan);
-  ChangeCase c{seg->phase->type, sub->product->category, detail::case_of(*sub, *seg->phase).billing_period,
-               to_product.category, plan_billing_period(*plan)};
+  ChangeCase c{seg->phase->type, sub->product->category,
+               detail::case_of(*sub, *seg->phase).billing_period, to_product.category,
+               plan_billing_period(*plan)};
   auto decided = s.rules.change_policy(c, policy);
   if (decided.value == BillingActionPolicy::illegal)
-    return refused("illegal", "change from " + std::string(to_string(c.from_product_category)) + " to " +
-                                  std::string(to_string(c.to_product_category)) + " is ILLEGAL under " + decided.source);
+    return refused("illegal", "change from " + std::string(to_string(c.from_product_category)) +
+                                  " to " + std::string(to_string(c.to_product_category)) +
+                                  " is ILLEGAL under " + decided.source);
   if (to_product.category != sub->product->category)
     return refused("category", "a " + std::string(to_string(sub->product->category)) +
                                    " subscription cannot change to a plan of an " +
@@ -181,25 +208,32 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
   if (sub->base) {
     const Subscription* base = s.find(*sub->base);
     if (base && !to_product.available_for_base(base->product->name))
-      return refused("not_available", "add-on " + to_product.name + " is not available for product " +
-                                          base->product->name);
+      return refused("not_available", "add-on " + to_product.name +
+                                          " is not available for product " + base->product->name);
   }
   Date effective = on;
-  if (decided.value == BillingActionPolicy::end_of_term) effective = detail::end_of_term(s, *sub, on);
-  if (decided.value == BillingActionPolicy::start_of_term) effective = detail::start_of_term(s, *sub, on);
+  if (decided.value == BillingActionPolicy::end_of_term)
+    effective = detail::end_of_term(s, *sub, on);
+  if (decided.value == BillingActionPolicy::start_of_term)
+    effective = detail::start_of_term(s, *sub, on);
 
   Date anchor = effective;
   switch (s.rules.change_alignment(c).value) {
-    case PlanAlignmentChange::start_of_subscription: anchor = start_of(*sub); break;
+    case PlanAlignmentChange::start_of_subscription:
+      anchor = start_of(*sub);
+      break;
     case PlanAlignmentChange::start_of_bundle: {
       const Subscription* base = sub->base ? s.find(*sub->base) : sub;
       anchor = start_of(base ? *base : *sub);
       break;
     }
-    case PlanAlignmentChange::change_of_plan: anchor = effective; break;
+    case PlanAlignmentChange::change_of_plan:
+      anchor = effective;
+      break;
   }
   end_service(*sub, effective);
-  sub->spans.push_back(Span{s.next_span_id++, plan, effective, std::nullopt, anchor, false, std::nullopt, std::nullopt});
+  sub->spans.push_back(Span{s.next_span_id++, plan, effective, std::nullopt, anchor, false,
+                            std::nullopt, std::nullopt});
   sub->product = &to_product;
   // Add-ons that the new base product does not accept end with the change.
   if (to_product.category == ProductCategory::base)
@@ -212,20 +246,24 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
   return Ok{};
 }
 
-Result<Ok> BillingEngine::cancel(const std::string& id, const Date& on, std::optional<BillingActionPolicy> policy) {
+Result<Ok> BillingEngine::cancel(const std::string& id, const Date& on,
+                                 std::optional<BillingActionPolicy> policy) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
-  if (policy == BillingActionPolicy::illegal) return refused("illegal", "a cancel cannot be ILLEGAL");
+  if (policy == BillingActionPolicy::illegal)
+    return refused("illegal", "a cancel cannot be ILLEGAL");
   if (sub->cancel_effective)
     return refused("cancelled", "subscription \"" + id + "\" is already cancelled (effective " +
                                     to_string(*sub->cancel_effective) + ")");
   Date effective = on;
   if (auto seg = detail::segment_at(s, *sub, on)) {
     auto decided = s.rules.cancel_policy(detail::case_of(*sub, *seg->phase), policy);
-    if (decided.value == BillingActionPolicy::end_of_term) effective = detail::end_of_term(s, *sub, on);
-    if (decided.value == BillingActionPolicy::start_of_term) effective = detail::start_of_term(s, *sub, on);
+    if (decided.value == BillingActionPolicy::end_of_term)
+      effective = detail::end_of_term(s, *sub, on);
+    if (decided.value == BillingActionPolicy::start_of_term)
+      effective = detail::start_of_term(s, *sub, on);
   } else if (detail::state_at(s, *sub, on) == SubscriptionState::cancelled) {
     return refused("cancelled", "subscription \"" + id + "\" has ended");
   }
@@ -248,7 +286,8 @@ Result<Ok> BillingEngine::uncancel(const std::string& id, const Date& on) {
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
   if (!sub->cancel_effective || !(on < *sub->cancel_effective))
-    return refused("no_pending_cancel", "subscription \"" + id + "\" has no pending cancel to undo");
+    return refused("no_pending_cancel",
+                   "subscription \"" + id + "\" has no pending cancel to undo");
   auto reopen = [&](Subscription& x) {
     x.cancel_effective.reset();
     x.cancelled_with_base = false;
@@ -286,10 +325,12 @@ Result<Ok> BillingEngine::resume(const std::string& id, const Date& on) {
   if (auto ok = check_date(s, on); !ok) return ok;
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
-  if (!sub->paused_since || sub->cancel_effective) return refused("not_paused", "subscription \"" + id + "\" is not paused");
+  if (!sub->paused_since || sub->cancel_effective)
+    return refused("not_paused", "subscription \"" + id + "\" is not paused");
   auto resume_one = [&](Subscription& x) {
     const Span& last = x.last_span();
-    x.spans.push_back(Span{s.next_span_id++, last.plan, on, std::nullopt, last.phase_anchor, true, last.bill_cycle_day, std::nullopt});
+    x.spans.push_back(Span{s.next_span_id++, last.plan, on, std::nullopt, last.phase_anchor, true,
+                           last.bill_cycle_day, std::nullopt});
     x.paused_since.reset();
     x.paused_with_base = false;
   };
@@ -300,7 +341,8 @@ Result<Ok> BillingEngine::resume(const std::string& id, const Date& on) {
   return Ok{};
 }
 
-Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>& id, int day, const Date& on) {
+Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>& id, int day,
+                                                const Date& on) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
   if (day < 1 || day > 31) return refused("bill_cycle_day", "a bill cycle day is from 1 to 31");
@@ -316,7 +358,8 @@ Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>
       last.account_bill_cycle_day.reset();
       return;
     }
-    Span next{s.next_span_id++, last.plan, from, last.end, last.phase_anchor, true, explicit_day, std::nullopt};
+    Span next{s.next_span_id++,  last.plan, from,         last.end,
+              last.phase_anchor, true,      explicit_day, std::nullopt};
     last.end = from;
     x.spans.push_back(next);
   };
@@ -329,11 +372,13 @@ Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>
     if (auto old = s.account.bill_cycle_day)
       for (auto& sub : s.subscriptions)
         for (auto& span : sub.spans)
-          if (!span.account_bill_cycle_day && has_billed(s, sub, span)) span.account_bill_cycle_day = *old;
+          if (!span.account_bill_cycle_day && has_billed(s, sub, span))
+            span.account_bill_cycle_day = *old;
     std::vector<Subscription*> aligned;
     for (auto& sub : s.subscriptions)
       if (auto seg = detail::segment_at(s, sub, on);
-          seg && s.rules.billing_alignment(detail::case_of(sub, *seg->phase)).value == BillingAlignment::account)
+          seg && s.rules.billing_alignment(detail::case_of(sub, *seg->phase)).value ==
+                     BillingAlignment::account)
         aligned.push_back(&sub);
     s.account.bill_cycle_day = day;
     for (Subscription* sub : aligned) move_to(*sub, std::nullopt);
@@ -342,7 +387,8 @@ Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>
   return Ok{};
 }
 
-Result<Ok> BillingEngine::attach_payment_method(const std::string& payment_method_id, const Date& on) {
+Result<Ok> BillingEngine::attach_payment_method(const std::string& payment_method_id,
+                                                const Date& on) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
   if (payment_method_id.empty()) return refused("payment_method", "a payment method needs an id");
@@ -357,41 +403,50 @@ Result<Recorded> BillingEngine::record_usage(const UsageEvent& e) {
   if (!sub) return unknown_subscription(e.subscription);
   if (sub->usage_ids.contains(e.id)) return Recorded::duplicate;
   if (e.id.empty()) return refused("usage_id", "a usage event needs an id (its idempotency key)");
-  if (!e.quantity.is_valid() || e.quantity.sign() < 0) return refused("quantity", "a usage quantity cannot be negative");
+  if (!e.quantity.is_valid() || e.quantity.sign() < 0)
+    return refused("quantity", "a usage quantity cannot be negative");
   auto seg = detail::segment_at(s, *sub, e.occurred_on);
   if (!seg || seg->kind != detail::SegmentKind::billable)
-    return refused("not_entitled", "subscription \"" + e.subscription + "\" is " +
-                                       std::string(to_string(detail::state_at(s, *sub, e.occurred_on))) + " on " +
-                                       to_string(e.occurred_on) + ": usage is not accepted");
+    return refused("not_entitled",
+                   "subscription \"" + e.subscription + "\" is " +
+                       std::string(to_string(detail::state_at(s, *sub, e.occurred_on))) + " on " +
+                       to_string(e.occurred_on) + ": usage is not accepted");
   const Plan& plan = *seg->span->plan;
   bool priced = std::any_of(plan.phases.begin(), plan.phases.end(), [&](const Phase& ph) {
-    return std::any_of(ph.usages.begin(), ph.usages.end(), [&](const UsagePrice& u) { return u.metric == e.metric; });
+    return std::any_of(ph.usages.begin(), ph.usages.end(),
+                       [&](const UsagePrice& u) { return u.metric == e.metric; });
   });
-  if (!priced) return refused("metric", "metric \"" + e.metric + "\" is not priced by plan " + plan.name);
+  if (!priced)
+    return refused("metric", "metric \"" + e.metric + "\" is not priced by plan " + plan.name);
   sub->usage_ids.insert(e.id);
   sub->usage.push_back({e.occurred_on, e.metric, e.quantity, e.value_key});
   return Recorded::applied;
 }
 
-Result<Recorded> BillingEngine::purchase_credits(const std::string& package, const std::string& session_id,
-                                                 const Date& on) {
+Result<Recorded> BillingEngine::purchase_credits(const std::string& package,
+                                                 const std::string& session_id, const Date& on) {
   EngineState& s = *state_;
   const CreditPackage* p = s.catalog->find_credit_package(package);
   if (!p) return make_error("unknown.package", "unknown credit package \"" + package + "\"");
-  if (session_id.empty()) return refused("session", "a credit purchase needs its checkout session id");
+  if (session_id.empty())
+    return refused("session", "a credit purchase needs its checkout session id");
   return s.credits.purchase(*p, session_id, on) ? Recorded::applied : Recorded::duplicate;
 }
 
-Result<Recorded> BillingEngine::grant_credits(const Decimal& credits, const std::string& grant_id, const Date& on,
-                                              const std::optional<Date>& expires) {
+Result<Recorded> BillingEngine::grant_credits(const Decimal& credits, const std::string& grant_id,
+                                              const Date& on, const std::optional<Date>& expires) {
   EngineState& s = *state_;
-  if (!credits.is_valid() || credits.sign() <= 0) return refused("credits", "a grant must be a positive number of credits");
+  if (!credits.is_valid() || credits.sign() <= 0)
+    return refused("credits", "a grant must be a positive number of credits");
   if (grant_id.empty()) return refused("grant_id", "a credit grant needs an id");
-  if (expires && !(on < *expires)) return refused("expires", "a grant must expire after the day it is granted");
+  if (expires && !(on < *expires))
+    return refused("expires", "a grant must expire after the day it is granted");
   return s.credits.grant(credits, grant_id, on, expires) ? Recorded::applied : Recorded::duplicate;
 }
 
-Result<Invoice> BillingEngine::invoice(const Date& on) { return detail::generate_invoice(*state_, on); }
+Result<Invoice> BillingEngine::invoice(const Date& on) {
+  return detail::generate_invoice(*state_, on);
+}
 
 Result<Invoice> BillingEngine::preview(const Date& on) const {
   State copy = *state_;  // a dry run works on a copy: nothing is recorded
@@ -408,10 +463,12 @@ std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
     st.plan = sub.spans.front().plan->name;
     for (const auto& span : sub.spans)
       if (!(on < span.start)) st.plan = span.plan->name;
-    if (auto seg = detail::segment_at(s, sub, on); seg && seg->kind == detail::SegmentKind::billable)
+    if (auto seg = detail::segment_at(s, sub, on);
+        seg && seg->kind == detail::SegmentKind::billable)
       st.phase = seg->phase->type;
     st.charged_through = detail::charged_through(s, sub);
-    if (sub.cancel_effective && on < *sub.cancel_effective) st.pending_cancel = sub.cancel_effective;
+    if (sub.cancel_effective && on < *sub.cancel_effective)
+      st.pending_cancel = sub.cancel_effective;
     if (st.state == SubscriptionState::active) {
       st.trial_ends = detail::trial_end(s, sub, on);
       st.period_ends = detail::current_period_end(s, sub, on);
@@ -422,7 +479,9 @@ std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
   return out;
 }
 
-void BillingEngine::use_rules(RuleSet rules) { state_->rules = std::move(rules); }
+void BillingEngine::use_rules(RuleSet rules) {
+  state_->rules = std::move(rules);
+}
 
 std::optional<Date> BillingEngine::next_billing_date(const Date& after) const {
   std::optional<Date> next;
@@ -431,8 +490,8 @@ std::optional<Date> BillingEngine::next_billing_date(const Date& after) const {
   return next;
 }
 
-Result<bool> BillingEngine::can_consume(const std::string& id, const std::string& metric, const Decimal& units,
-                                        const Date& on) const {
+Result<bool> BillingEngine::can_consume(const std::string& id, const std::string& metric,
+                                        const Decimal& units, const Date& on) const {
   const EngineState& s = *state_;
   const Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
@@ -441,14 +500,16 @@ Result<bool> BillingEngine::can_consume(const std::string& id, const std::string
   auto priced = std::find_if(seg->phase->usages.begin(), seg->phase->usages.end(),
                              [&](const UsagePrice& u) { return u.metric == metric; });
   if (priced == seg->phase->usages.end())
-    return refused("metric", "metric \"" + metric + "\" is not priced in the current phase of " + id);
+    return refused("metric",
+                   "metric \"" + metric + "\" is not priced in the current phase of " + id);
   if (!priced->pay_with_credits) return true;
   auto unit = s.catalog->credit_unit_price.find(s.account.currency);
   auto rater = Rater::compile(*priced, s.account.currency);
   if (!rater || unit == s.catalog->credit_unit_price.end()) return false;
   // Usage so far in the current usage period, as the invoice will rate it.
   ServicePeriod period =
-      BillingCycle(seg->start, priced->billing_period, detail::bill_cycle_day_of(s, *sub, *seg)).period_containing(on);
+      BillingCycle(seg->start, priced->billing_period, detail::bill_cycle_day_of(s, *sub, *seg))
+          .period_containing(on);
   std::vector<UsageSample> samples;
   for (const auto& u : sub->usage)
     if (u.metric == metric && std::max(period.start, seg->start) <= u.on && u.on < period.end)
@@ -458,8 +519,14 @@ Result<bool> BillingEngine::can_consume(const std::string& id, const std::string
   return !(s.credits.balance(on) * unit->second < cost);
 }
 
-const CreditLedger& BillingEngine::credits() const noexcept { return state_->credits; }
-const Account& BillingEngine::account() const noexcept { return state_->account; }
-const std::vector<Invoice>& BillingEngine::invoices() const noexcept { return state_->invoices; }
+const CreditLedger& BillingEngine::credits() const noexcept {
+  return state_->credits;
+}
+const Account& BillingEngine::account() const noexcept {
+  return state_->account;
+}
+const std::vector<Invoice>& BillingEngine::invoices() const noexcept {
+  return state_->invoices;
+}
 
 }  // namespace tollgate

@@ -27,7 +27,8 @@ struct Piece {
 
 // Walks the pieces of `seg` under a billing period; calls `each` until it returns false.
 template <class F>
-void for_each_piece(const Segment& seg, BillingPeriod period, int bcd, const Date& horizon, F each) {
+void for_each_piece(const Segment& seg, BillingPeriod period, int bcd, const Date& horizon,
+                    F each) {
   BillingCycle cycle(seg.start, period, bcd);
   Date s = seg.start;
   while (!seg.end || s < *seg.end) {
@@ -45,8 +46,8 @@ Decimal price_in(const PriceByCurrency& p, const std::string& currency) {
   return it == p.end() ? Decimal(0) : it->second;
 }
 
-void propose_segment(const EngineState& s, const Subscription& sub, const Segment& seg, const Date& horizon,
-                     std::vector<Proposal>& out) {
+void propose_segment(const EngineState& s, const Subscription& sub, const Segment& seg,
+                     const Date& horizon, std::vector<Proposal>& out) {
   const Phase& phase = *seg.phase;
   const std::string& currency = s.account.currency;
   const std::string& plan = seg.span->plan->name;
@@ -54,7 +55,8 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
 
   Decimal fixed = price_in(phase.fixed, currency);
   if (seg.starts_phase && fixed.sign() > 0 && !(horizon < seg.start)) {
-    InvoiceItem item{InvoiceItemType::fixed, sub.id, plan, phase.type, "", seg.start, std::nullopt, std::nullopt, {}};
+    InvoiceItem item{InvoiceItemType::fixed, sub.id,       plan, phase.type, "", seg.start,
+                     std::nullopt,           std::nullopt, {}};
     out.push_back({base, item, seg.start, fixed, nullptr, false});
   }
 
@@ -68,7 +70,15 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
       ItemKey key = base;
       key.type = InvoiceItemType::recurring;
       key.start = p.start;
-      InvoiceItem item{InvoiceItemType::recurring, sub.id, plan, phase.type, "", p.start, p.end, std::nullopt, {}};
+      InvoiceItem item{InvoiceItemType::recurring,
+                       sub.id,
+                       plan,
+                       phase.type,
+                       "",
+                       p.start,
+                       p.end,
+                       std::nullopt,
+                       {}};
       out.push_back({key, item, due, price * p.fraction, nullptr, advance});
       return true;
     });
@@ -79,14 +89,23 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
       if (horizon < p.end) return false;  // usage is always billed in arrear
       std::vector<UsageSample> samples;
       for (const auto& u : sub.usage)
-        if (u.metric == usage.metric && p.start <= u.on && u.on < p.end) samples.push_back({u.quantity, u.value_key});
+        if (u.metric == usage.metric && p.start <= u.on && u.on < p.end)
+          samples.push_back({u.quantity, u.value_key});
       Decimal quantity = aggregate(usage.aggregation, samples);
       auto amount = rate(usage, currency, quantity, p.fraction);
       ItemKey key = base;
       key.type = InvoiceItemType::usage;
       key.usage = usage.name;
       key.start = p.start;
-      InvoiceItem item{InvoiceItemType::usage, sub.id, plan, std::nullopt, usage.name, p.start, p.end, quantity, {}};
+      InvoiceItem item{InvoiceItemType::usage,
+                       sub.id,
+                       plan,
+                       std::nullopt,
+                       usage.name,
+                       p.start,
+                       p.end,
+                       quantity,
+                       {}};
       out.push_back({key, item, p.end, amount ? *amount : Decimal::fraction(1, 0), &usage, false});
       return true;
     });
@@ -96,17 +115,20 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
 std::vector<Proposal> propose(const EngineState& s, const Subscription& sub, const Date& horizon) {
   std::vector<Proposal> out;
   for (const auto& seg : segments_of(s, sub))
-    if (seg.kind == SegmentKind::billable && !(horizon < seg.start)) propose_segment(s, sub, seg, horizon, out);
+    if (seg.kind == SegmentKind::billable && !(horizon < seg.start))
+      propose_segment(s, sub, seg, horizon, out);
   return out;
 }
 
 // Pays a usage item with prepaid credits, as far as they go.
-void apply_credits(EngineState& s, const InvoiceItem& usage_item, const Date& on, Invoice& invoice) {
+void apply_credits(EngineState& s, const InvoiceItem& usage_item, const Date& on,
+                   Invoice& invoice) {
   auto unit = s.catalog->credit_unit_price.find(s.account.currency);
   if (unit == s.catalog->credit_unit_price.end() || unit->second.sign() <= 0) return;
   Decimal worth = s.credits.balance(on) * unit->second;
   // Never credit more than the credits are worth: round the worth down.
-  Decimal covered = min(usage_item.amount, worth.round(s.currency.minor_units(), RoundingMode::down));
+  Decimal covered =
+      min(usage_item.amount, worth.round(s.currency.minor_units(), RoundingMode::down));
   if (covered.sign() <= 0) return;
   s.credits.consume(covered / unit->second, on,
                     "usage " + usage_item.usage + " of " + usage_item.subscription + " for [" +
@@ -118,10 +140,13 @@ void apply_credits(EngineState& s, const InvoiceItem& usage_item, const Date& on
   invoice.items.push_back(credit);
 }
 
-Decimal round_item(const EngineState& s, const Decimal& exact) { return s.currency.round(exact, s.catalog->rounding); }
+Decimal round_item(const EngineState& s, const Decimal& exact) {
+  return s.currency.round(exact, s.catalog->rounding);
+}
 
 // New items for one subscription: charges not billed yet and late usage deltas.
-void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, const Date& on, Invoice& invoice) {
+void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, const Date& on,
+                      Invoice& invoice) {
   for (const auto& p : proposals) {
     InvoiceItem item = p.item;
     auto found = s.ledger.find(p.key);
@@ -139,7 +164,8 @@ void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, co
       billed.end = billed.effective_end = *p.item.end;
       if (item.amount.is_zero() && item.quantity->is_zero()) continue;
       invoice.items.push_back(item);
-      if (p.usage_price->pay_with_credits && item.amount.sign() > 0) apply_credits(s, item, on, invoice);
+      if (p.usage_price->pay_with_credits && item.amount.sign() > 0)
+        apply_credits(s, item, on, invoice);
       continue;
     }
     if (found != s.ledger.end()) continue;
@@ -151,12 +177,13 @@ void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, co
 }
 
 // Repairs: in-advance items whose service was cut short since they were billed.
-void repair_cut_items(EngineState& s, const Subscription& sub, const std::vector<Proposal>& proposals,
-                      Invoice& invoice) {
+void repair_cut_items(EngineState& s, const Subscription& sub,
+                      const std::vector<Proposal>& proposals, Invoice& invoice) {
   for_each_billed(s.ledger, sub.id, [&](const ItemKey& key, BilledItem& billed) {
     if (key.type != InvoiceItemType::recurring || !billed.in_advance) return;
     if (billed.amount.sign() <= 0) return;  // zero items are never repaired
-    auto still = std::find_if(proposals.begin(), proposals.end(), [&](const Proposal& p) { return p.key == key; });
+    auto still = std::find_if(proposals.begin(), proposals.end(),
+                              [&](const Proposal& p) { return p.key == key; });
     Date covered_end = still == proposals.end() ? key.start : *still->item.end;
     if (!(covered_end < billed.effective_end)) return;
     Decimal unused = billed.amount * Decimal(days_between(covered_end, billed.effective_end)) /
@@ -169,7 +196,8 @@ void repair_cut_items(EngineState& s, const Subscription& sub, const std::vector
     item.type = InvoiceItemType::repair_adj;
     item.subscription = sub.id;
     item.plan = span ? span->plan->name : "";
-    item.phase = span ? std::optional(span->plan->phases[static_cast<std::size_t>(key.phase)].type) : std::nullopt;
+    item.phase = span ? std::optional(span->plan->phases[static_cast<std::size_t>(key.phase)].type)
+                      : std::nullopt;
     item.start = covered_end;
     item.end = billed.effective_end;
     item.amount = -repair;
@@ -192,7 +220,8 @@ Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
   }
   for (const auto& item : invoice.items)
     if (!item.amount.is_valid())
-      return make_error("engine.amount", "an amount of subscription " + item.subscription + " cannot be represented");
+      return make_error("engine.amount", "an amount of subscription " + item.subscription +
+                                             " cannot be represented");
   if (!invoice.empty()) s.invoices.push_back(invoice);
   return invoice;
 }
@@ -200,25 +229,31 @@ Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
 namespace {
 
 // The in-advance billed item that covers `on`, if any.
-const std::pair<const ItemKey, BilledItem>* paid_period_at(const EngineState& s, const Subscription& sub,
+const std::pair<const ItemKey, BilledItem>* paid_period_at(const EngineState& s,
+                                                           const Subscription& sub,
                                                            const Date& on) {
   const std::pair<const ItemKey, BilledItem>* found = nullptr;
   for_each_billed(s.ledger, sub.id, [&](const ItemKey& key, const BilledItem& billed) {
-    if (key.type == InvoiceItemType::recurring && billed.in_advance && key.start <= on && on < billed.effective_end)
+    if (key.type == InvoiceItemType::recurring && billed.in_advance && key.start <= on &&
+        on < billed.effective_end)
       found = &*s.ledger.find(key);
   });
   return found;
 }
 
 // The billing period (recurring, else first usage price) of the segment at `on`.
-std::optional<ServicePeriod> billing_period_at(const EngineState& s, const Subscription& sub, const Date& on) {
+std::optional<ServicePeriod> billing_period_at(const EngineState& s, const Subscription& sub,
+                                               const Date& on) {
   auto seg = segment_at(s, sub, on);
   if (!seg || seg->kind != SegmentKind::billable) return std::nullopt;
   std::optional<BillingPeriod> period;
-  if (recurring_price(s, *seg->phase).sign() > 0) period = seg->phase->recurring->billing_period;
-  else if (!seg->phase->usages.empty()) period = seg->phase->usages.front().billing_period;
+  if (recurring_price(s, *seg->phase).sign() > 0)
+    period = seg->phase->recurring->billing_period;
+  else if (!seg->phase->usages.empty())
+    period = seg->phase->usages.front().billing_period;
   if (!period) return std::nullopt;
-  ServicePeriod whole = BillingCycle(seg->start, *period, bill_cycle_day_of(s, sub, *seg)).period_containing(on);
+  ServicePeriod whole =
+      BillingCycle(seg->start, *period, bill_cycle_day_of(s, sub, *seg)).period_containing(on);
   return ServicePeriod{std::max(whole.start, seg->start), whole.end};
 }
 
@@ -246,12 +281,14 @@ std::optional<Date> charged_through(const EngineState& s, const Subscription& su
   return through;
 }
 
-std::optional<Date> current_period_end(const EngineState& s, const Subscription& sub, const Date& on) {
+std::optional<Date> current_period_end(const EngineState& s, const Subscription& sub,
+                                       const Date& on) {
   if (auto period = billing_period_at(s, sub, on)) return period->end;
   return std::nullopt;
 }
 
-std::optional<Date> next_due_date(const EngineState& s, const Subscription& sub, const Date& after) {
+std::optional<Date> next_due_date(const EngineState& s, const Subscription& sub,
+                                  const Date& after) {
   std::optional<Date> best;
   auto consider = [&](const Date& d) {
     if (after < d && (!best || d < *best)) best = d;
@@ -265,7 +302,8 @@ std::optional<Date> next_due_date(const EngineState& s, const Subscription& sub,
     if (after < seg.start || (seg.end && !(after < *seg.end))) continue;
     int bcd = bill_cycle_day_of(s, sub, seg);
     if (recurring_price(s, *seg.phase).sign() > 0)
-      consider(BillingCycle(seg.start, seg.phase->recurring->billing_period, bcd).next_billing_date_after(after));
+      consider(BillingCycle(seg.start, seg.phase->recurring->billing_period, bcd)
+                   .next_billing_date_after(after));
     for (const auto& usage : seg.phase->usages)
       consider(BillingCycle(seg.start, usage.billing_period, bcd).next_billing_date_after(after));
   }

@@ -30,7 +30,8 @@ struct Span {
   Date start;
   std::optional<Date> end;  ///< exclusive; nullopt = until further notice
   Date phase_anchor;        ///< phase durations are measured from here
-  bool restarted = false;   ///< opened by a resume or a BCD change: phase fixed fees are not charged again
+  bool restarted =
+      false;  ///< opened by a resume or a BCD change: phase fixed fees are not charged again
   std::optional<int> bill_cycle_day;  ///< an explicit BCD for this span
   /// The account BCD this span keeps after the account's BCD changed (set on
   /// spans that billed under the old day, so billed periods are never re-cut).
@@ -110,7 +111,8 @@ void for_each_billed(Ledger& ledger, const std::string& subscription, F f) {
   ItemKey first;
   first.subscription = subscription;
   first.span = std::numeric_limits<int>::min();
-  for (auto it = ledger.lower_bound(first); it != ledger.end() && it->first.subscription == subscription; ++it)
+  for (auto it = ledger.lower_bound(first);
+       it != ledger.end() && it->first.subscription == subscription; ++it)
     f(it->first, it->second);
 }
 
@@ -162,7 +164,8 @@ Date start_of_term(const EngineState& s, const Subscription& sub, const Date& on
 /// End of the last billed recurring period, after repairs.
 std::optional<Date> charged_through(const EngineState& s, const Subscription& sub);
 /// The end of the billing period containing `on` (recurring, else usage), if billed at all.
-std::optional<Date> current_period_end(const EngineState& s, const Subscription& sub, const Date& on);
+std::optional<Date> current_period_end(const EngineState& s, const Subscription& sub,
+                                       const Date& on);
 /// The earliest date after `after` on which something of `sub` may fall due
 /// (an over-estimate is harmless: invoicing then finds nothing new).
 std::optional<Date> next_due_date(const EngineState& s, const Subscription& sub, const Date& after);
