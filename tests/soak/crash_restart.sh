@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Soak: the billing run over 300 accounts killed with SIGKILL at random points,
-# ROUNDS times for each of two billing dates (default 100: 200 kills), then
+# ROUNDS times (default 100), each from a fresh copy of the database and
+# killing one run per billing date (200 kills), then
 # restarted; the test then checks one invoice per due period and one charge per
-# invoice. ctest runs the same test with 3 rounds.
+# invoice. ctest runs the same test with 2 rounds.
 #   tests/soak/crash_restart.sh [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
