@@ -14,18 +14,21 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::string_view, 16> kZeroDecimal{"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA",
-                                                        "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"};
+constexpr std::array<std::string_view, 16> kZeroDecimal{"BIF", "CLP", "DJF", "GNF", "JPY", "KMF",
+                                                        "KRW", "MGA", "PYG", "RWF", "UGX", "VND",
+                                                        "VUV", "XAF", "XOF", "XPF"};
 
 std::string upper(std::string_view s) {
   std::string u(s);
-  std::transform(u.begin(), u.end(), u.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(u.begin(), u.end(), u.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return u;
 }
 
 std::string lower(std::string_view s) {
   std::string l(s);
-  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(l.begin(), l.end(), l.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return l;
 }
 
@@ -42,7 +45,8 @@ Decimal pow10(int digits) {
 }
 
 Unexpected<ProviderError> local_error(std::string code, std::string message) {
-  return {ProviderError{0, "invalid_request_error", std::move(code), "", std::move(message), "", false}};
+  return {ProviderError{0, "invalid_request_error", std::move(code), "", std::move(message), "",
+                        false}};
 }
 
 ProviderError error_from(const HttpResponse& r) {
@@ -53,7 +57,8 @@ ProviderError error_from(const HttpResponse& r) {
   json::value body = json::parse(r.body, ec);
   const json::object* err = nullptr;
   if (!ec && body.is_object())
-    if (const json::value* v = body.get_object().if_contains("error"); v && v->is_object()) err = &v->get_object();
+    if (const json::value* v = body.get_object().if_contains("error"); v && v->is_object())
+      err = &v->get_object();
   auto field = [&](const char* name) -> std::string {
     if (!err) return {};
     const json::value* v = err->if_contains(name);
@@ -62,8 +67,11 @@ ProviderError error_from(const HttpResponse& r) {
   e.type = err ? field("type") : "api_error";
   e.code = field("code");
   e.decline_code = field("decline_code");
-  e.message = err ? field("message") : "HTTP " + std::to_string(r.status) + " without a Stripe error body";
-  e.retryable = r.status == 409 || r.status >= 500 || r.header("Stripe-Should-Retry") == "true";
+  e.message =
+      err ? field("message") : "HTTP " + std::to_string(r.status) + " without a Stripe error body";
+  // 429 is not retried at once (see should_retry) but a later try may succeed.
+  e.retryable = r.status == 409 || r.status == 429 || r.status >= 500 ||
+                r.header("Stripe-Should-Retry") == "true";
   if (r.header("Stripe-Should-Retry") == "false") e.retryable = false;
   return e;
 }
@@ -79,7 +87,9 @@ bool should_retry(const HttpResponse& r) {
 Result<json::object> parse_object(const std::string& body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return make_error("stripe.response", "Stripe answered 2xx with a body that is not a JSON object");
+  if (ec || !v.is_object())
+    return make_error("stripe.response",
+                      "Stripe answered 2xx with a body that is not a JSON object");
   return std::move(v.get_object());
 }
 
@@ -94,11 +104,13 @@ std::string str(const json::object& o, std::string_view key) {
 
 // Runs a call and parses the 2xx body as an object.
 template <class F>
-auto with_object(ProviderResult<std::string> body, F f) -> decltype(f(std::declval<const json::object&>())) {
+auto with_object(ProviderResult<std::string> body, F f)
+    -> decltype(f(std::declval<const json::object&>())) {
   if (!body) return unexpected(std::move(body).error());
   auto object = parse_object(*body);
   if (!object)
-    return unexpected(ProviderError{200, "api_error", "invalid_json", "", object.error().message, "", true});
+    return unexpected(
+        ProviderError{200, "api_error", "invalid_json", "", object.error().message, "", true});
   return f(*object);
 }
 
@@ -112,7 +124,8 @@ std::uint64_t next_random(std::uint64_t& state) {
 
 std::string random_hex(std::uint64_t& state) {
   char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(next_random(state)),
+  std::snprintf(buf, sizeof buf, "%016llx%016llx",
+                static_cast<unsigned long long>(next_random(state)),
                 static_cast<unsigned long long>(next_random(state)));
   return buf;
 }
@@ -150,7 +163,8 @@ Result<std::int64_t> to_minor_units(const Money& money) {
   Decimal minor = money.amount() * pow10(stripe_digits(money.currency().code()));
   auto whole = minor.to_int64();
   if (!whole)
-    return make_error("stripe.amount", money.to_string() + " is not a whole number of the currency's smallest unit");
+    return make_error("stripe.amount",
+                      money.to_string() + " is not a whole number of the currency's smallest unit");
   return *whole;
 }
 
@@ -160,14 +174,17 @@ std::string minor_unit_decimal(const Decimal& price, std::string_view currency) 
 
 StripeProvider::StripeProvider(StripeConfig config, HttpTransport& transport)
     : config_(std::move(config)), transport_(transport), jitter_state_(std::random_device{}()) {
-  if (!config_.sleep) config_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!config_.sleep)
+    config_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
 
-Result<std::unique_ptr<StripeProvider>> StripeProvider::create(StripeConfig config, HttpTransport& transport) {
+Result<std::unique_ptr<StripeProvider>> StripeProvider::create(StripeConfig config,
+                                                               HttpTransport& transport) {
   const std::string& key = config.secret_key;
   bool live = key.rfind("sk_live_", 0) == 0 || key.rfind("rk_live_", 0) == 0;
   if (key.rfind("sk_", 0) != 0 && key.rfind("rk_", 0) != 0)
-    return make_error("stripe.config", "the Stripe key must be a secret (sk_...) or restricted (rk_...) key");
+    return make_error("stripe.config",
+                      "the Stripe key must be a secret (sk_...) or restricted (rk_...) key");
   if (live && config.api_base.rfind("https://", 0) != 0)
     return make_error("stripe.config", "a live key is only ever sent over HTTPS");
   return std::unique_ptr<StripeProvider>(new StripeProvider(std::move(config), transport));
@@ -175,14 +192,16 @@ Result<std::unique_ptr<StripeProvider>> StripeProvider::create(StripeConfig conf
 
 std::chrono::milliseconds StripeProvider::backoff(int retry) {
   // 0.5 s doubling to the 5 s cap, times a jitter in [0.5, 1), never below the initial delay.
-  auto base = std::min<long long>(config_.initial_backoff.count() << std::min(retry - 1, 20), config_.max_backoff.count());
-  double jitter = 0.5 + 0.5 * static_cast<double>(next_random(jitter_state_) >> 11) / 9007199254740992.0;  // [0.5, 1)
+  auto base = std::min<long long>(config_.initial_backoff.count() << std::min(retry - 1, 20),
+                                  config_.max_backoff.count());
+  double jitter = 0.5 + 0.5 * static_cast<double>(next_random(jitter_state_) >> 11) /
+                            9007199254740992.0;  // [0.5, 1)
   auto delay = static_cast<long long>(static_cast<double>(base) * jitter);
   return std::chrono::milliseconds(std::max<long long>(delay, config_.initial_backoff.count()));
 }
 
-ProviderResult<std::string> StripeProvider::call(const std::string& method, const std::string& path, const Form& form,
-                                                 std::string idempotency_key) {
+ProviderResult<std::string> StripeProvider::call(const std::string& method, const std::string& path,
+                                                 const Form& form, std::string idempotency_key) {
   HttpRequest request;
   request.method = method;
   request.url = config_.api_base + path;
@@ -210,8 +229,8 @@ ProviderResult<std::string> StripeProvider::call(const std::string& method, cons
       const TransportError& t = response.error();
       retry = t.kind == TransportErrorKind::connect || t.kind == TransportErrorKind::timeout ||
               t.kind == TransportErrorKind::io;
-      const char* code = t.kind == TransportErrorKind::timeout ? "timeout"
-                         : t.kind == TransportErrorKind::tls   ? "tls"
+      const char* code = t.kind == TransportErrorKind::timeout   ? "timeout"
+                         : t.kind == TransportErrorKind::tls     ? "tls"
                          : t.kind == TransportErrorKind::refused ? "refused"
                                                                  : "connection";
       failure = ProviderError{0, "transport", code, "", t.message, "", retry};
@@ -237,18 +256,20 @@ static Form customer_form(const CustomerInfo& info) {
 }
 
 ProviderResult<ProviderCustomer> StripeProvider::create_customer(const CustomerInfo& info) {
-  return with_object(call("POST", "/v1/customers", customer_form(info), "tollgate-customer-" + info.account_id),
-                     [&](const json::object& o) -> ProviderResult<ProviderCustomer> {
-                       return ProviderCustomer{str(o, "id"), info.account_id};
-                     });
+  return with_object(
+      call("POST", "/v1/customers", customer_form(info), "tollgate-customer-" + info.account_id),
+      [&](const json::object& o) -> ProviderResult<ProviderCustomer> {
+        return ProviderCustomer{str(o, "id"), info.account_id};
+      });
 }
 
 ProviderResult<ProviderCustomer> StripeProvider::update_customer(const std::string& customer_id,
                                                                  const CustomerInfo& info) {
-  return with_object(call("POST", "/v1/customers/" + percent_encode(customer_id), customer_form(info)),
-                     [&](const json::object& o) -> ProviderResult<ProviderCustomer> {
-                       return ProviderCustomer{str(o, "id"), info.account_id};
-                     });
+  return with_object(
+      call("POST", "/v1/customers/" + percent_encode(customer_id), customer_form(info)),
+      [&](const json::object& o) -> ProviderResult<ProviderCustomer> {
+        return ProviderCustomer{str(o, "id"), info.account_id};
+      });
 }
 
 ProviderResult<SetupSession> StripeProvider::start_payment_method_setup(const SetupRequest& r) {
@@ -258,41 +279,48 @@ ProviderResult<SetupSession> StripeProvider::start_payment_method_setup(const Se
   f.set("client_reference_id", r.account_id);
   f.set("metadata", Form().set("tollgate_account", r.account_id));
   f.set("setup_intent_data", Form().set("metadata", Form().set("tollgate_account", r.account_id)));
-  return with_object(call("POST", "/v1/checkout/sessions", f), [](const json::object& o) -> ProviderResult<SetupSession> {
-    return SetupSession{str(o, "id"), str(o, "url")};
-  });
+  return with_object(call("POST", "/v1/checkout/sessions", f),
+                     [](const json::object& o) -> ProviderResult<SetupSession> {
+                       return SetupSession{str(o, "id"), str(o, "url")};
+                     });
 }
 
-ProviderResult<SetupOutcome> StripeProvider::payment_method_setup_result(const std::string& session_id) {
+ProviderResult<SetupOutcome> StripeProvider::payment_method_setup_result(
+    const std::string& session_id) {
   Form f;
   f.append("expand", "setup_intent");
-  return with_object(
-      call("GET", "/v1/checkout/sessions/" + percent_encode(session_id), f),
-      [](const json::object& o) -> ProviderResult<SetupOutcome> {
-        SetupOutcome out;
-        const json::value* si = o.if_contains("setup_intent");
-        std::string status = si && si->is_object() ? str(si->get_object(), "status") : "";
-        if (status == "succeeded") {
-          out.status = SetupStatus::succeeded;
-          out.payment_method_id = str(si->get_object(), "payment_method");
-        } else if (status == "canceled" || str(o, "status") == "expired") {
-          out.status = SetupStatus::failed;
-        }
-        return out;
-      });
+  return with_object(call("GET", "/v1/checkout/sessions/" + percent_encode(session_id), f),
+                     [](const json::object& o) -> ProviderResult<SetupOutcome> {
+                       SetupOutcome out;
+                       const json::value* si = o.if_contains("setup_intent");
+                       std::string status =
+                           si && si->is_object() ? str(si->get_object(), "status") : "";
+                       if (status == "succeeded") {
+                         out.status = SetupStatus::succeeded;
+                         out.payment_method_id = str(si->get_object(), "payment_method");
+                       } else if (status == "canceled" || str(o, "status") == "expired") {
+                         out.status = SetupStatus::failed;
+                       }
+                       return out;
+                     });
 }
 
-ProviderResult<CheckoutSession> StripeProvider::start_credit_purchase(const CreditPurchaseRequest& r) {
+ProviderResult<CheckoutSession> StripeProvider::start_credit_purchase(
+    const CreditPurchaseRequest& r) {
   auto amount = to_minor_units(r.price);
   if (!amount) return local_error("amount", amount.error().message);
   Form product;
   product.set("name", r.package);
   Form price;
-  price.set("currency", lower(r.price.currency().code())).set("unit_amount", *amount).set("product_data", product);
+  price.set("currency", lower(r.price.currency().code()))
+      .set("unit_amount", *amount)
+      .set("product_data", product);
   Form item;
   item.set("price_data", price).set("quantity", 1);
   Form meta;
-  meta.set("tollgate_account", r.account_id).set("tollgate_package", r.package).set("credits", r.credits.to_string());
+  meta.set("tollgate_account", r.account_id)
+      .set("tollgate_package", r.package)
+      .set("credits", r.credits.to_string());
   Form f;
   f.set("mode", "payment");
   if (!r.customer_id.empty()) f.set("customer", r.customer_id);
@@ -313,15 +341,17 @@ ProviderResult<ChargeOutcome> StripeProvider::charge(const ChargeRequest& r) {
   f.set("customer", r.customer_id).set("payment_method", r.payment_method_id);
   f.set("off_session", true).set("confirm", true);
   if (!r.description.empty()) f.set("description", r.description);
-  f.set("metadata", Form().set("tollgate_invoice", r.invoice_id).set("tollgate_attempt", r.attempt));
+  f.set("metadata",
+        Form().set("tollgate_invoice", r.invoice_id).set("tollgate_attempt", r.attempt));
   return with_object(call("POST", "/v1/payment_intents", f, charge_idempotency_key(r)),
                      [](const json::object& o) -> ProviderResult<ChargeOutcome> {
                        std::string status = str(o, "status");
-                       ChargeStatus s = status == "succeeded"         ? ChargeStatus::succeeded
-                                        : status == "requires_action" ? ChargeStatus::requires_action
-                                        : status == "canceled" || status == "requires_payment_method"
-                                            ? ChargeStatus::failed
-                                            : ChargeStatus::pending;
+                       ChargeStatus s =
+                           status == "succeeded"         ? ChargeStatus::succeeded
+                           : status == "requires_action" ? ChargeStatus::requires_action
+                           : status == "canceled" || status == "requires_payment_method"
+                               ? ChargeStatus::failed
+                               : ChargeStatus::pending;
                        return ChargeOutcome{str(o, "id"), s};
                      });
 }
@@ -361,7 +391,9 @@ ProviderResult<std::vector<ProviderCustomer>> StripeProvider::list_customers(int
     auto body = call("GET", "/v1/customers", f);
     if (!body) return unexpected(std::move(body).error());
     auto page = parse_object(*body);
-    if (!page) return unexpected(ProviderError{200, "api_error", "invalid_json", "", page.error().message, "", true});
+    if (!page)
+      return unexpected(
+          ProviderError{200, "api_error", "invalid_json", "", page.error().message, "", true});
     const json::value* data = page->if_contains("data");
     if (!data || !data->is_array()) break;
     for (const auto& c : data->get_array()) {
@@ -378,11 +410,14 @@ ProviderResult<std::vector<ProviderCustomer>> StripeProvider::list_customers(int
   return all;
 }
 
-ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& catalog, std::string_view currency) {
+ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& catalog,
+                                                               std::string_view currency) {
   CatalogMapping mapping;
   std::string cur = lower(currency), prefix = "tollgate-publish-" + catalog.name + "-";
   auto created_id = [](ProviderResult<std::string> body) -> ProviderResult<std::string> {
-    return with_object(std::move(body), [](const json::object& o) -> ProviderResult<std::string> { return str(o, "id"); });
+    return with_object(std::move(body), [](const json::object& o) -> ProviderResult<std::string> {
+      return str(o, "id");
+    });
   };
   for (const auto& product : catalog.products) {
     Form f;
@@ -399,10 +434,15 @@ ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& ca
       if (phase.recurring && phase.recurring->price.contains(currency)) {
         Form f;
         f.set("product", product_id).set("currency", cur);
-        f.set("unit_amount_decimal", minor_unit_decimal(phase.recurring->price.find(currency)->second, currency));
+        f.set("unit_amount_decimal",
+              minor_unit_decimal(phase.recurring->price.find(currency)->second, currency));
         f.set("recurring", recurring_interval(phase.recurring->billing_period));
-        f.set("metadata", Form().set("tollgate_plan", plan.name).set("tollgate_phase", std::string(to_string(phase.type))));
-        auto id = created_id(call("POST", "/v1/prices", f, std::string(prefix).append("price-").append(key).append("/recurring")));
+        f.set("metadata", Form()
+                              .set("tollgate_plan", plan.name)
+                              .set("tollgate_phase", std::string(to_string(phase.type))));
+        auto id =
+            created_id(call("POST", "/v1/prices", f,
+                            std::string(prefix).append("price-").append(key).append("/recurring")));
         if (!id) return unexpected(std::move(id).error());
         mapping.prices[key + "/recurring"] = *id;
       }
@@ -414,7 +454,8 @@ ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& ca
           Form m;
           m.set("display_name", usage.metric).set("event_name", usage.metric);
           m.set("default_aggregation", Form().set("formula", formula));
-          auto meter = created_id(call("POST", "/v1/billing/meters", m, prefix + "meter-" + usage.metric));
+          auto meter =
+              created_id(call("POST", "/v1/billing/meters", m, prefix + "meter-" + usage.metric));
           if (!meter) return unexpected(std::move(meter).error());
           mapping.meters[usage.metric] = *meter;
         }
@@ -427,19 +468,25 @@ ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& ca
           return minor_unit_decimal(it == p.end() ? Decimal(0) : it->second, currency);
         };
         switch (usage.model) {
-          case UsageModel::per_unit: f.set("unit_amount_decimal", amount(usage.unit_price)); break;
+          case UsageModel::per_unit:
+            f.set("unit_amount_decimal", amount(usage.unit_price));
+            break;
           case UsageModel::package:
             f.set("unit_amount_decimal", amount(usage.package_price));
-            f.set("transform_quantity", Form().set("divide_by", usage.package_size.to_string())
-                                            .set("round", usage.package_rounding == PackageRounding::up ? "up" : "down"));
+            f.set("transform_quantity",
+                  Form()
+                      .set("divide_by", usage.package_size.to_string())
+                      .set("round", usage.package_rounding == PackageRounding::up ? "up" : "down"));
             break;
           case UsageModel::graduated:
           case UsageModel::volume:
-            f.set("billing_scheme", "tiered").set("tiers_mode", usage.model == UsageModel::volume ? "volume" : "graduated");
+            f.set("billing_scheme", "tiered")
+                .set("tiers_mode", usage.model == UsageModel::volume ? "volume" : "graduated");
             for (const auto& t : usage.tiers) {
               Form tier;
               tier.set("up_to", t.up_to ? t.up_to->to_string() : "inf");
-              tier.set("unit_amount_decimal", amount(t.unit_price)).set("flat_amount_decimal", amount(t.flat_price));
+              tier.set("unit_amount_decimal", amount(t.unit_price))
+                  .set("flat_amount_decimal", amount(t.flat_price));
               f.append("tiers", tier);
             }
             break;
@@ -447,13 +494,18 @@ ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& ca
             // The allowance is a free first tier (Stripe has no prorated allowance: the
             // engine's invoice stays the reference for partial periods).
             f.set("billing_scheme", "tiered").set("tiers_mode", "graduated");
-            f.append("tiers", Form().set("up_to", usage.included.to_string()).set("unit_amount_decimal", "0"));
-            f.append("tiers", Form().set("up_to", "inf").set("unit_amount_decimal", amount(usage.unit_price)));
+            f.append(
+                "tiers",
+                Form().set("up_to", usage.included.to_string()).set("unit_amount_decimal", "0"));
+            f.append(
+                "tiers",
+                Form().set("up_to", "inf").set("unit_amount_decimal", amount(usage.unit_price)));
             break;
         }
         f.set("metadata", Form().set("tollgate_plan", plan.name).set("tollgate_usage", usage.name));
         auto id = created_id(
-            call("POST", "/v1/prices", f, std::string(prefix).append("price-").append(key).append("/").append(usage.name)));
+            call("POST", "/v1/prices", f,
+                 std::string(prefix).append("price-").append(key).append("/").append(usage.name)));
         if (!id) return unexpected(std::move(id).error());
         mapping.prices[key + "/" + usage.name] = *id;
       }

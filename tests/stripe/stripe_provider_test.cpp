@@ -25,7 +25,9 @@ class ScriptedTransport : public HttpTransport {
   void reply(int status, std::string body, std::vector<HttpHeader> headers = {}) {
     script.push_back(HttpResponse{status, std::move(headers), std::move(body)});
   }
-  void fail(TransportErrorKind kind) { script.push_back(unexpected(TransportError{kind, "scripted failure"})); }
+  void fail(TransportErrorKind kind) {
+    script.push_back(unexpected(TransportError{kind, "scripted failure"}));
+  }
 
   Result<HttpResponse, TransportError> send(const HttpRequest& request) override {
     sent.push_back(request);
@@ -58,7 +60,9 @@ struct Fixture {
   }
 };
 
-Money usd(const char* amount) { return *Money::parse(amount, "USD"); }
+Money usd(const char* amount) {
+  return *Money::parse(amount, "USD");
+}
 
 const char* kCardError = R"({"error": {"type": "card_error", "code": "card_declined",
   "decline_code": "insufficient_funds", "message": "Your card has insufficient funds."}})";
@@ -91,7 +95,8 @@ TEST_CASE("a charge sends minor units with a key derived from the invoice and at
   CHECK(r.url == "http://127.0.0.1:12111/v1/payment_intents");
   CHECK(header(r, "Idempotency-Key") == "tollgate-charge-inv-42-2");
   CHECK(r.body ==
-        "amount=1935&currency=usd&customer=cus_1&payment_method=pm_card_visa&off_session=true&confirm=true"
+        "amount=1935&currency=usd&customer=cus_1&payment_method=pm_card_visa&off_session=true&"
+        "confirm=true"
         "&metadata[tollgate_invoice]=inv-42&metadata[tollgate_attempt]=2");
 }
 
@@ -102,7 +107,8 @@ TEST_CASE("retries reuse one idempotency key and back off 0.5 s doubling, with j
   f.transport.reply(200, R"({"id": "pi_1", "status": "succeeded"})");
   REQUIRE(f.stripe->charge({"inv-1", 1, usd("5.00"), "cus_1", "pm_1", ""}).has_value());
   REQUIRE(f.transport.sent.size() == 3);
-  for (const auto& r : f.transport.sent) CHECK(header(r, "Idempotency-Key") == "tollgate-charge-inv-1-1");
+  for (const auto& r : f.transport.sent)
+    CHECK(header(r, "Idempotency-Key") == "tollgate-charge-inv-1-1");
   REQUIRE(f.sleeps.size() == 2);
   CHECK(f.sleeps[0] == 500ms);  // 500 ms x [0.5, 1), never below 500 ms
   CHECK(f.sleeps[1] >= 500ms);
@@ -113,10 +119,12 @@ TEST_CASE("generated idempotency keys are reused across retries too") {
   Fixture f;
   f.transport.fail(TransportErrorKind::connect);
   f.transport.reply(200, R"({"id": "cs_1", "url": "https://checkout.stripe.test/cs_1"})");
-  REQUIRE(f.stripe->start_payment_method_setup({"acme", "cus_1", "USD", "https://a/ok", "https://a/no"}));
+  REQUIRE(f.stripe->start_payment_method_setup(
+      {"acme", "cus_1", "USD", "https://a/ok", "https://a/no"}));
   REQUIRE(f.transport.sent.size() == 2);
   CHECK(header(f.transport.sent[0], "Idempotency-Key").rfind("tollgate-", 0) == 0);
-  CHECK(header(f.transport.sent[0], "Idempotency-Key") == header(f.transport.sent[1], "Idempotency-Key"));
+  CHECK(header(f.transport.sent[0], "Idempotency-Key") ==
+        header(f.transport.sent[1], "Idempotency-Key"));
 }
 
 TEST_CASE("what is retried and what is not") {
@@ -132,6 +140,7 @@ TEST_CASE("what is retried and what is not") {
     auto r = f.stripe->create_customer({"a", "", "", {}});
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().http_status == 429);
+    CHECK(r.error().retryable);  // not now, but a later try may succeed
     CHECK(f.transport.sent.size() == 1);
     Fixture g;
     g.transport.reply(429, "{}", {{"Stripe-Should-Retry", "true"}});
@@ -179,13 +188,15 @@ TEST_CASE("pagination follows starting_after") {
   Fixture f;
   f.transport.reply(200, R"({"object": "list", "has_more": true, "data": [
     {"id": "cus_1", "metadata": {"tollgate_account": "a"}}, {"id": "cus_2", "metadata": {}}]})");
-  f.transport.reply(200, R"({"object": "list", "has_more": false, "data": [{"id": "cus_3", "metadata": {}}]})");
+  f.transport.reply(
+      200, R"({"object": "list", "has_more": false, "data": [{"id": "cus_3", "metadata": {}}]})");
   auto all = f.stripe->list_customers(2);
   REQUIRE(all.has_value());
   REQUIRE(all->size() == 3);
   CHECK((*all)[0].account_id == "a");
   CHECK(f.transport.sent[0].url == "http://127.0.0.1:12111/v1/customers?limit=2");
-  CHECK(f.transport.sent[1].url == "http://127.0.0.1:12111/v1/customers?limit=2&starting_after=cus_2");
+  CHECK(f.transport.sent[1].url ==
+        "http://127.0.0.1:12111/v1/customers?limit=2&starting_after=cus_2");
   CHECK(f.transport.sent[1].method == "GET");
   CHECK(header(f.transport.sent[1], "Idempotency-Key").empty());
 }
@@ -215,7 +226,8 @@ TEST_CASE("a live key is never sent over plain HTTP; only secret keys are accept
 
 TEST_CASE("publishing a catalog creates products, prices, meters and tiered prices") {
   Fixture f;
-  auto catalog = tollgate::test::catalog_from(tollgate::test::data_file("examples/api-metering/catalog.json"));
+  auto catalog =
+      tollgate::test::catalog_from(tollgate::test::data_file("examples/api-metering/catalog.json"));
   f.transport.reply(200, R"({"id": "prod_1"})");
   f.transport.reply(200, R"({"id": "price_recurring"})");
   f.transport.reply(200, R"({"id": "mtr_1"})");
@@ -229,17 +241,20 @@ TEST_CASE("publishing a catalog creates products, prices, meters and tiered pric
   const auto& sent = f.transport.sent;
   REQUIRE(sent.size() == 4);
   CHECK(sent[1].body ==
-        "product=prod_1&currency=usd&unit_amount_decimal=10000&recurring[interval]=month&recurring[interval_count]=1"
+        "product=prod_1&currency=usd&unit_amount_decimal=10000&recurring[interval]=month&recurring["
+        "interval_count]=1"
         "&metadata[tollgate_plan]=gold-api&metadata[tollgate_phase]=EVERGREEN");
   CHECK(sent[2].url == "http://127.0.0.1:12111/v1/billing/meters");
   CHECK(sent[3].body ==
         "product=prod_1&currency=usd&recurring[interval]=month&recurring[interval_count]=1"
-        "&recurring[usage_type]=metered&recurring[meter]=mtr_1&billing_scheme=tiered&tiers_mode=graduated"
+        "&recurring[usage_type]=metered&recurring[meter]=mtr_1&billing_scheme=tiered&tiers_mode="
+        "graduated"
         "&tiers[0][up_to]=1000&tiers[0][unit_amount_decimal]=0&tiers[0][flat_amount_decimal]=0"
         "&tiers[1][up_to]=10000&tiers[1][unit_amount_decimal]=1.25&tiers[1][flat_amount_decimal]=0"
         "&tiers[2][up_to]=inf&tiers[2][unit_amount_decimal]=0.45&tiers[2][flat_amount_decimal]=0"
         "&metadata[tollgate_plan]=gold-api&metadata[tollgate_usage]=calls");
-  for (const auto& r : sent) CHECK(header(r, "Idempotency-Key").rfind("tollgate-publish-api-manager-tiers-", 0) == 0);
+  for (const auto& r : sent)
+    CHECK(header(r, "Idempotency-Key").rfind("tollgate-publish-api-manager-tiers-", 0) == 0);
 }
 
 TEST_CASE("usage reports carry a stable identifier") {
@@ -247,7 +262,8 @@ TEST_CASE("usage reports carry a stable identifier") {
   f.transport.reply(200, R"({"object": "billing.meter_event", "identifier": "u-1"})");
   REQUIRE(f.stripe->report_usage({"api_calls", "cus_1", Decimal(80), "u-1", 1706140800}));
   CHECK(f.transport.sent[0].body ==
-        "event_name=api_calls&payload[stripe_customer_id]=cus_1&payload[value]=80&identifier=u-1&timestamp=1706140800");
+        "event_name=api_calls&payload[stripe_customer_id]=cus_1&payload[value]=80&identifier=u-1&"
+        "timestamp=1706140800");
   CHECK(header(f.transport.sent[0], "Idempotency-Key") == "tollgate-usage-u-1");
 }
 
@@ -258,7 +274,8 @@ TEST_CASE("form encoding: nesting, arrays, and RFC 3986 escapes") {
   f.set("metadata", Form().set("note", "a b&c=d!*'()~").set("k[x]", "v"));
   f.append("items", Form().set("price", "price_1").set("quantity", 2));
   CHECK(f.encode() ==
-        "expand[0]=customer&expand[1]=invoice.subscription&metadata[note]=a%20b%26c%3Dd%21%2A%27%28%29~"
+        "expand[0]=customer&expand[1]=invoice.subscription&metadata[note]=a%20b%26c%3Dd%21%2A%27%"
+        "28%29~"
         "&metadata[k[x]]=v&items[0][price]=price_1&items[0][quantity]=2");
   CHECK(percent_encode("é") == "%C3%A9");
 }
