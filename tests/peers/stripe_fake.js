@@ -1,5 +1,6 @@
-// A small fake of the Stripe endpoints stripe-stateful-mock lacks: Checkout
-// sessions, SetupIntents, PaymentIntents, Billing Meters and meter events.
+// A small fake of Stripe for the examples and the endpoints stripe-stateful-mock
+// lacks: Checkout sessions, SetupIntents, PaymentIntents, Billing Meters and
+// meter events, and (for the examples) products, prices and customers.
 // Objects are shaped like Stripe's own examples (fixtures3.json). Idempotency
 // keys replay the first response. POST /__complete/<session> completes a
 // Checkout session and returns the webhook Stripe would deliver for it,
@@ -69,6 +70,9 @@ const routes = {
   "POST /v1/setup_intents": (p) => create("setup_intent", p),
   "POST /v1/payment_intents": (p) => create("payment_intent", p),
   "POST /v1/billing/meters": (p) => create("billing.meter", { ...p, status: "active" }),
+  "POST /v1/products": (p) => create("product", p),
+  "POST /v1/prices": (p) => create("price", p),
+  "POST /v1/customers": (p) => create("customer", p),
 };
 
 const server = http.createServer((req, res) => {

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the api_manager example against the loopback Stripe fake and checks its
+# results against hand-worked values (../shared/examples/api-metering):
+# - app-dev-42 subscribes on 2024-03-10 (after the 00:00 run), so the 03-11 run
+#   bills [03-10, 04-10) in advance: 100.00. On 04-10: the next month 100.00
+#   plus 12,000 calls (the repeated c2 counts once) on the graduated tiers:
+#   1,000 free, 9,000 x 0.0125 = 112.50, 2,000 x 0.0045 = 9.00: 221.50.
+# - app-dev-7's card is declined: attempts on 03-11, 03-12, 03-15 and 03-22,
+#   then FAILED and overdue: the gateway refuses its calls.
+set -euo pipefail
+example="$1" db="$2"
+rm -f "$db" "$db-wal" "$db-shm"
+out="$("$(dirname "$0")/../../scripts/with_stripe_fake.sh" "$example" --db "$db")"
+echo "$out"
+expect() { grep -Eq "$1" <<<"$out" || { echo "check: missing: $1" >&2; exit 1; }; }
+expect '^invoice app-dev-42 +2024-03-11 +100\.00 PAID +attempts 1$'
+expect '^invoice app-dev-42 +2024-04-10 +221\.50 PAID +attempts 1$'
+expect '^invoice app-dev-7 +2024-03-11 +100\.00 FAILED +attempts 4$'
+expect "notice to the publisher: app-dev-42's period ends on 2024-04-10"
+expect '^access app-dev-42 +allowed$'
+expect '^access app-dev-7 +refused$'
+expect 'product GoldAPI -> prod_'
+echo "check: the api_manager example billed what the spec says"

@@ -1,0 +1,210 @@
+// API monetization, as an API gateway would embed Tollgate.
+//
+// A paid tier attached to an API (the catalog's gold-api plan: 100.00 a month
+// plus graduated API-call pricing) is published to Stripe as a product and
+// prices; each application developer who subscribes becomes a Stripe customer;
+// the gateway records API calls as usage; a daily job at 00:00 UTC finds the
+// accounts whose billing cycle ended, invoices and charges them; the publisher
+// is warned 3 days before a period ends. Subscriptions, proration and rating
+// stay in Tollgate: Stripe collects the money.
+//
+//   api_manager --db FILE [--catalog FILE] [--manual]
+// With STRIPE_API_BASE and STRIPE_SECRET_KEY set (scripts/with_stripe_fake.sh
+// sets them for the loopback fake) it uses Stripe; --manual uses ManualProvider.
+
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "tollgate/billing_run.hpp"
+#include "tollgate/manual_provider.hpp"
+#include "tollgate/sqlite/sqlite_store.hpp"
+#include "tollgate/stripe/beast_transport.hpp"
+#include "tollgate/stripe/stripe_provider.hpp"
+
+using namespace tollgate;
+using namespace date::literals;
+
+namespace {
+
+struct Developer {
+  std::string account;
+  std::string name;
+  std::string payment_method;  // from the card set-up (Checkout in setup mode, not shown here)
+};
+
+// Day by day: API calls per developer (id, quantity). app-dev-42 retries one
+// report (c2 twice): the gateway's retry is counted once.
+struct Calls {
+  Date on;
+  std::string account;
+  std::string id;
+  int quantity;
+};
+
+const Developer kDevelopers[] = {
+    {"app-dev-42", "Weather Widgets Ltd", "pm_fake_card"},
+    {"app-dev-7", "Sketchy Scraper Inc", "pm_card_chargeDeclined"},
+};
+
+const Calls kCalls[] = {
+    {2024_y / 3 / 15, "app-dev-42", "c1", 4000},
+    {2024_y / 3 / 20, "app-dev-42", "c2", 8000},
+    {2024_y / 3 / 21, "app-dev-42", "c2", 8000},
+    {2024_y / 3 / 22, "app-dev-7", "x1", 300},
+};
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int fail(const std::string& what, const Error& e) {
+  std::cerr << "api_manager: " << what << ": " << e.code << ": " << e.message << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string db, catalog_path = TOLLGATE_EXAMPLE_DIR "/catalog.json";
+  bool manual = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--db" && i + 1 < argc)
+      db = argv[++i];
+    else if (arg == "--catalog" && i + 1 < argc)
+      catalog_path = argv[++i];
+    else if (arg == "--manual")
+      manual = true;
+  }
+  const char* api_base = std::getenv("STRIPE_API_BASE");
+  const char* key = std::getenv("STRIPE_SECRET_KEY");
+  if (db.empty() || (!manual && (!api_base || !key))) {
+    std::cerr << "usage: api_manager --db FILE [--catalog FILE] [--manual]\n"
+                 "  (Stripe: set STRIPE_API_BASE and STRIPE_SECRET_KEY, e.g. with "
+                 "scripts/with_stripe_fake.sh)\n";
+    return 2;
+  }
+
+  // --- the payment provider: Stripe, or ManualProvider in one line -------------------------
+  stripe::BeastTransport transport(
+      stripe::BeastTransportOptions{"", true, {}});  // plain HTTP to loopback only
+  std::unique_ptr<PaymentProvider> provider;
+  if (manual) {
+    provider = std::make_unique<ManualProvider>();
+  } else {
+    stripe::StripeConfig config;
+    config.secret_key = key;
+    config.api_base = api_base;
+    auto stripe = stripe::StripeProvider::create(config, transport);
+    if (!stripe) return fail("stripe", stripe.error());
+    provider = std::move(stripe).value();
+  }
+
+  // --- storage and the catalog ------------------------------------------------------------
+  auto opened = sqlite::SqliteStore::open(db);
+  if (!opened) return fail("store", opened.error());
+  sqlite::SqliteStore& store = **opened;
+  std::string catalog_text = read(catalog_path);
+  if (auto r = store.put_catalog("api-tiers-v1", catalog_text); !r)
+    return fail("catalog", r.error());
+  BillingService billing(store);
+  auto catalog = billing.catalog("api-tiers-v1");
+  if (!catalog) return fail("catalog", catalog.error());
+
+  // The paid tier becomes a Stripe product and prices.
+  auto published = provider->publish_catalog(**catalog, "USD");
+  if (!published) {
+    std::cerr << "api_manager: publishing the tier: " << published.error().message << "\n";
+    return 1;
+  }
+  std::cout << "== The paid tier, published to " << provider->name() << "\n";
+  for (const auto& [product, id] : published->products)
+    std::cout << "  product " << product << " -> " << id << "\n";
+  for (const auto& [price, id] : published->prices)
+    std::cout << "  price   " << price << " -> " << id << "\n";
+
+  // --- developers subscribe: each becomes a customer, then a subscription ---------------
+  std::cout << "\n== Developers\n";
+  for (const auto& dev : kDevelopers) {
+    auto customer =
+        provider->create_customer({dev.account, dev.account + "@example.test", dev.name, {}});
+    if (!customer) {
+      std::cerr << "api_manager: customer: " << customer.error().message << "\n";
+      return 1;
+    }
+    StoredAccount account;
+    account.account = {dev.account, "USD", "UTC", std::nullopt};
+    account.catalog = "api-tiers-v1";
+    account.customer_id = customer->id;
+    account.payment_method_id = dev.payment_method;
+    if (auto r = billing.open_account(account); !r) return fail("account", r.error());
+    std::cout << "  " << std::left << std::setw(12) << dev.account << std::setw(22) << dev.name
+              << customer->id << "\n";
+  }
+
+  // --- the daily job at 00:00 UTC, and each day's traffic --------------------------------
+  RunOptions options;
+  options.notify = [](const Notification& n) {
+    if (n.kind == NotificationKind::period_ending)
+      std::cout << "  " << to_string(n.on) << " notice to the publisher: " << n.account_id
+                << "'s period ends on " << to_string(*n.date) << "\n";
+    else if (n.kind == NotificationKind::payment_failed)
+      std::cout << "  " << to_string(n.on) << " payment failed: " << n.account_id << " ("
+                << n.invoice_id << ")\n";
+  };
+  BillingRun daily(store, *provider, options);
+  std::cout << "\n== Daily runs, 2024-03-10 .. 2024-04-10\n";
+  for (Date day = 2024_y / 3 / 10; !(2024_y / 4 / 10 < day); day = add_days(day, 1)) {
+    auto report = daily.run(Instant{date::sys_days(day)});  // 00:00 UTC
+    if (!report) return fail("run", report.error());
+    for (const auto& e : report->errors)
+      std::cerr << "  run error: " << e.code << ": " << e.message << "\n";
+    if (day == 2024_y / 3 / 10)
+      for (const auto& dev : kDevelopers) {
+        Operation subscribe;
+        subscribe.date = day;
+        subscribe.type = OperationType::create;
+        subscribe.subscription = dev.account + "-gold";
+        subscribe.plan = "gold-api";
+        if (auto r = billing.apply(dev.account, subscribe,
+                                   Instant{date::sys_days(day)} + std::chrono::hours(9));
+            !r)
+          return fail("subscribe", r.error());
+      }
+    for (const auto& c : kCalls)
+      if (c.on == day) {
+        UsageEvent calls{c.account + "-gold", "api_calls", Decimal(c.quantity), day, c.id, ""};
+        if (auto r = billing.record_usage(std::span(&calls, 1)); !r)
+          return fail("usage", r.error());
+      }
+  }
+
+  // --- what happened ---------------------------------------------------------------------
+  std::cout << "\n== Invoices\n";
+  for (const auto& dev : kDevelopers) {
+    auto invoices = store.invoices_of(dev.account);
+    if (!invoices) return fail("invoices", invoices.error());
+    for (const auto& inv : *invoices) {
+      auto attempts = store.attempts_of(inv.id);
+      std::cout << "invoice " << std::left << std::setw(12) << dev.account
+                << to_string(inv.invoice.date) << " " << std::right << std::setw(8)
+                << inv.invoice.total().to_fixed(2) << " " << std::left << std::setw(7)
+                << to_string(inv.status) << " attempts " << (attempts ? attempts->size() : 0)
+                << "\n";
+    }
+  }
+  std::cout << "\n== The gateway asks before each call (2024-04-10)\n";
+  for (const auto& dev : kDevelopers) {
+    auto entitled = billing.is_entitled(dev.account, "GoldAPI", 2024_y / 4 / 10);
+    if (!entitled) return fail("entitlement", entitled.error());
+    std::cout << "access " << std::left << std::setw(12) << dev.account
+              << (*entitled ? "allowed" : "refused") << "\n";
+  }
+  return 0;
+}
