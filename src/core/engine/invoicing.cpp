@@ -17,12 +17,35 @@ struct Proposal {
   bool in_advance = false;
 };
 
+// What should be billed for one subscription up to a date: new charges in
+// full, and for charges the ledger already holds only what a repair needs (an
+// in-advance period's proposed end), which keeps re-proposing the past cheap.
+struct Proposals {
+  std::vector<Proposal>
+      fresh;  ///< not in the ledger (and every usage period: late usage re-rates it)
+  std::vector<std::pair<const BilledItem*, Date>>
+      covered;  ///< billed in advance: entry, proposed end
+
+  /// The proposed end of a billed in-advance entry, if it is still proposed.
+  std::optional<Date> end_of(const ItemKey& key, const BilledItem& billed) const {
+    auto it = std::lower_bound(covered.begin(), covered.end(), &billed,
+                               [](const auto& c, const BilledItem* b) { return c.first < b; });
+    if (it != covered.end() && it->first == &billed) return it->second;
+    for (const auto& p : fresh)
+      if (p.key == key) return p.item.end;
+    return std::nullopt;
+  }
+};
+
 // A piece of a billing period inside a segment, measured against the whole
 // BCD-aligned period that contains it.
 struct Piece {
   Date start;
   Date end;
-  Decimal fraction;  ///< (end - start) / days of the whole period
+  long whole_days = 1;  ///< days of the whole period
+
+  /// (end - start) / days of the whole period; computed only for what is proposed.
+  Decimal fraction() const { return Decimal(days_between(start, end)) / Decimal(whole_days); }
 };
 
 // Walks the pieces of `seg` under a billing period; calls `each` until it returns false.
@@ -35,7 +58,7 @@ void for_each_piece(const Segment& seg, BillingPeriod period, int bcd, const Dat
     ServicePeriod whole = cycle.period_containing(s);
     Date e = whole.end;
     if (seg.end && *seg.end < e) e = *seg.end;
-    if (!each(Piece{s, e, Decimal(days_between(s, e)) / Decimal(whole.days())})) return;
+    if (!each(Piece{s, e, whole.days()})) return;
     s = e;
     if (horizon < s) return;  // nothing later can be due yet
   }
@@ -47,14 +70,15 @@ Decimal price_in(const PriceByCurrency& p, const std::string& currency) {
 }
 
 void propose_segment(const EngineState& s, const Subscription& sub, const Segment& seg,
-                     const Date& horizon, std::vector<Proposal>& out) {
+                     const Date& horizon, Proposals& proposals) {
+  std::vector<Proposal>& out = proposals.fresh;
   const Phase& phase = *seg.phase;
   const std::string& currency = s.account.currency;
   const std::string& plan = seg.span->plan->name;
   ItemKey base{sub.id, seg.span->id, seg.phase_index, InvoiceItemType::fixed, "", seg.start};
 
   Decimal fixed = price_in(phase.fixed, currency);
-  if (seg.starts_phase && fixed.sign() > 0 && !(horizon < seg.start)) {
+  if (seg.starts_phase && fixed.sign() > 0 && !(horizon < seg.start) && !s.ledger.contains(base)) {
     InvoiceItem item{InvoiceItemType::fixed, sub.id,       plan, phase.type, "", seg.start,
                      std::nullopt,           std::nullopt, {}};
     out.push_back({base, item, seg.start, fixed, nullptr, false});
@@ -70,6 +94,10 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
       ItemKey key = base;
       key.type = InvoiceItemType::recurring;
       key.start = p.start;
+      if (auto billed = s.ledger.find(key); billed != s.ledger.end()) {
+        if (advance) proposals.covered.emplace_back(&billed->second, p.end);
+        return true;  // billed already: only a repair can follow, and only in advance
+      }
       InvoiceItem item{InvoiceItemType::recurring,
                        sub.id,
                        plan,
@@ -79,7 +107,7 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
                        p.end,
                        std::nullopt,
                        {}};
-      out.push_back({key, item, due, price * p.fraction, nullptr, advance});
+      out.push_back({key, item, due, price * p.fraction(), nullptr, advance});
       return true;
     });
   }
@@ -92,7 +120,7 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
         if (u.metric == usage.metric && p.start <= u.on && u.on < p.end)
           samples.push_back({u.quantity, u.value_key});
       Decimal quantity = aggregate(usage.aggregation, samples);
-      auto amount = rate(usage, currency, quantity, p.fraction);
+      auto amount = rate(usage, currency, quantity, p.fraction());
       ItemKey key = base;
       key.type = InvoiceItemType::usage;
       key.usage = usage.name;
@@ -112,11 +140,12 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
   }
 }
 
-std::vector<Proposal> propose(const EngineState& s, const Subscription& sub, const Date& horizon) {
-  std::vector<Proposal> out;
+Proposals propose(const EngineState& s, const Subscription& sub, const Date& horizon) {
+  Proposals out;
   for (const auto& seg : segments_of(s, sub))
     if (seg.kind == SegmentKind::billable && !(horizon < seg.start))
       propose_segment(s, sub, seg, horizon, out);
+  std::sort(out.covered.begin(), out.covered.end());
   return out;
 }
 
@@ -177,14 +206,12 @@ void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, co
 }
 
 // Repairs: in-advance items whose service was cut short since they were billed.
-void repair_cut_items(EngineState& s, const Subscription& sub,
-                      const std::vector<Proposal>& proposals, Invoice& invoice) {
+void repair_cut_items(EngineState& s, const Subscription& sub, const Proposals& proposals,
+                      Invoice& invoice) {
   for_each_billed(s.ledger, sub.id, [&](const ItemKey& key, BilledItem& billed) {
     if (key.type != InvoiceItemType::recurring || !billed.in_advance) return;
     if (billed.amount.sign() <= 0) return;  // zero items are never repaired
-    auto still = std::find_if(proposals.begin(), proposals.end(),
-                              [&](const Proposal& p) { return p.key == key; });
-    Date covered_end = still == proposals.end() ? key.start : *still->item.end;
+    Date covered_end = proposals.end_of(key, billed).value_or(key.start);
     if (!(covered_end < billed.effective_end)) return;
     Decimal unused = billed.amount * Decimal(days_between(covered_end, billed.effective_end)) /
                      Decimal(days_between(key.start, billed.end));
@@ -215,7 +242,7 @@ Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
   Invoice invoice{on, s.account.currency, {}};
   for (const auto& sub : s.subscriptions) {
     auto proposals = propose(s, sub, on);
-    bill_new_charges(s, proposals, on, invoice);
+    bill_new_charges(s, proposals.fresh, on, invoice);
     repair_cut_items(s, sub, proposals, invoice);
   }
   for (const auto& item : invoice.items)
