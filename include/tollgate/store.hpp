@@ -68,6 +68,8 @@ struct StoredAccount {
   OrganizationKey organization;   ///< whose rule set applies
   std::string customer_id;        ///< the provider's customer ("cus_..."), when known
   std::string payment_method_id;  ///< the provider's payment method on file ("pm_...")
+  /// When the provider set that payment method up: an older event never replaces it.
+  Instant payment_method_at{};
   std::optional<Date> next_run;   ///< the first local date the billing run must look at it again
   bool overdue = false;           ///< dunning ran out: a payment is still owed
 };

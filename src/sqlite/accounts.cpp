@@ -51,8 +51,8 @@ Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
     auto st = impl_->db.cached(
         "INSERT INTO account (id, currency, time_zone, bill_cycle_day, catalog_version, "
         "organization_id, tenant_id, "
-        "customer_id, payment_method_id, next_run, overdue) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?)");
+        "customer_id, payment_method_id, next_run, overdue, payment_method_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return unexpected(st.error());
     Statement& s = **st;
     s.bind(1, a.account.id).bind(2, a.account.currency).bind(3, a.account.time_zone);
@@ -63,6 +63,7 @@ Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
     s.bind(5, a.catalog).bind(6, a.organization.organization_id).bind(7, a.organization.tenant_id);
     s.bind(8, a.customer_id).bind(9, a.payment_method_id);
     bind_optional_date(s, 10, a.next_run).bind(11, std::int64_t{a.overdue});
+    s.bind(12, std::int64_t{a.payment_method_at.time_since_epoch().count()});
     return s.run();
   });
 }
@@ -71,7 +72,7 @@ Result<StoredAccount> SqliteStore::account(const std::string& id) {
   auto st = impl_->db.cached(
       "SELECT id, currency, time_zone, bill_cycle_day, catalog_version, organization_id, "
       "tenant_id, customer_id, "
-      "payment_method_id, next_run, overdue FROM account WHERE id = ?");
+      "payment_method_id, next_run, overdue, payment_method_at FROM account WHERE id = ?");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, id);
@@ -90,6 +91,7 @@ Result<StoredAccount> SqliteStore::account(const std::string& id) {
   a.next_run = optional_date(s, 9);
   bool bad_date = !s.is_null(9) && !a.next_run;
   a.overdue = s.integer(10) != 0;
+  a.payment_method_at = Instant{std::chrono::seconds{s.integer(11)}};
   s.reset();
   if (bad_date) return corrupt("account", id, "next_run");
   return a;
@@ -99,7 +101,8 @@ Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
   auto st = impl_->db.cached(
       "UPDATE account SET currency = ?, time_zone = ?, bill_cycle_day = ?, organization_id = ?, "
       "tenant_id = ?, "
-      "customer_id = ?, payment_method_id = ?, next_run = ?, overdue = ? WHERE id = ?");
+      "customer_id = ?, payment_method_id = ?, next_run = ?, overdue = ?, payment_method_at = ? "
+      "WHERE id = ?");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, a.account.currency).bind(2, a.account.time_zone);
@@ -111,7 +114,8 @@ Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
       .bind(5, a.organization.tenant_id)
       .bind(6, a.customer_id);
   s.bind(7, a.payment_method_id);
-  bind_optional_date(s, 8, a.next_run).bind(9, std::int64_t{a.overdue}).bind(10, a.account.id);
+  bind_optional_date(s, 8, a.next_run).bind(9, std::int64_t{a.overdue});
+  s.bind(10, std::int64_t{a.payment_method_at.time_since_epoch().count()}).bind(11, a.account.id);
   if (auto r = s.run(); !r) return r;
   if (impl_->db.changes() == 0) return make_error("store.not_found", "no account " + a.account.id);
   return Ok{};

@@ -62,6 +62,7 @@ constexpr std::array<Migration, 3> kMigrations{{
         tenant_id         TEXT NOT NULL,
         customer_id       TEXT NOT NULL DEFAULT '',
         payment_method_id TEXT NOT NULL DEFAULT '',
+        payment_method_at INTEGER NOT NULL DEFAULT 0,  -- Unix seconds
         next_run          TEXT,
         overdue           INTEGER NOT NULL DEFAULT 0
       );

@@ -109,10 +109,19 @@ Result<Ok> apply_billing_event(BillingService& service, const Event& event) {
   if (const auto* setup = std::get_if<SetupIntentSucceeded>(&event.data)) {
     std::string account = meta(setup->metadata, "tollgate_account");
     if (account.empty() || setup->payment_method.empty()) return Ok{};
+    Instant created{std::chrono::seconds{event.created}};
+    auto stored = service.store().account(account);
+    if (!stored)
+      return make_error("stripe.event_account", event.id + ": no account \"" + account + "\"");
+    if (created < stored->payment_method_at) return Ok{};  // a newer card is already on file
     Operation op;
     op.type = OperationType::payment_method;
     op.id = setup->payment_method;
-    return apply_operation(service, event, account, op);
+    if (auto r = apply_operation(service, event, account, op); !r) return r;
+    auto updated = service.store().account(account);
+    if (!updated) return unexpected(updated.error());
+    updated->payment_method_at = created;
+    return service.store().update_account(*updated);
   }
   if (const auto* invoice = std::get_if<InvoiceEvent>(&event.data)) {
     std::string ours = meta(invoice->metadata, "tollgate_invoice");

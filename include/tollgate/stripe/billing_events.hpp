@@ -18,7 +18,8 @@ namespace tollgate::stripe {
 /// What it does, by event type (metadata keys are the ones StripeProvider sets):
 /// - checkout.session.completed / .async_payment_succeeded in payment mode and
 ///   paid: buys the credit package `tollgate_package` for `tollgate_account`;
-/// - setup_intent.succeeded: the payment method is on file for `tollgate_account`;
+/// - setup_intent.succeeded: the payment method is on file for `tollgate_account`
+///   (unless a card set up later is already there: events may come out of order);
 /// - payment_intent.succeeded / invoice.paid with `tollgate_invoice`: the invoice is PAID;
 /// - payment_intent.payment_failed / invoice.payment_failed: the attempt failed
 ///   (the next run retries it), unless the invoice is already PAID;
