@@ -3,19 +3,6 @@
 #include "store_impl.hpp"
 
 namespace tollgate::sqlite {
-namespace {
-
-std::optional<Date> optional_date(const Statement& st, int column) {
-  if (st.is_null(column)) return std::nullopt;
-  auto d = parse_date(st.text(column));
-  return d ? std::optional(*d) : std::nullopt;
-}
-
-Statement& bind_optional_date(Statement& st, int index, const std::optional<Date>& d) {
-  return d ? st.bind(index, to_string(*d)) : st.bind_null(index);
-}
-
-}  // namespace
 
 Result<Ok> SqliteStore::put_catalog(const std::string& version, std::string_view document) {
   if (auto catalog = load_catalog(document); !catalog) {

@@ -29,12 +29,6 @@ std::optional<NotificationKind> notification_kind(std::string_view t) {
                    NotificationKind::credits_low, NotificationKind::blocked});
 }
 
-std::optional<Date> date_or_none(const Statement& st, int column) {
-  if (st.is_null(column)) return std::nullopt;
-  auto d = parse_date(st.text(column));
-  return d ? std::optional(*d) : std::nullopt;
-}
-
 Result<Ok> save_items(Connection& db, const std::string& invoice_id, const Invoice& invoice) {
   auto st = db.cached(
       "INSERT INTO invoice_item (invoice_id, position, type, subscription_id, plan, phase, "
@@ -50,19 +44,10 @@ Result<Ok> save_items(Connection& db, const std::string& invoice_id, const Invoi
         .bind(3, to_string(item.type))
         .bind(4, item.subscription);
     s.bind(5, item.plan);
-    if (item.phase)
-      s.bind(6, to_string(*item.phase));
-    else
-      s.bind_null(6);
+    bind_optional(s, 6, item.phase, [](PhaseType p) { return to_string(p); });
     s.bind(7, item.usage).bind(8, to_string(item.start));
-    if (item.end)
-      s.bind(9, to_string(*item.end));
-    else
-      s.bind_null(9);
-    if (item.quantity)
-      s.bind(10, item.quantity->to_string());
-    else
-      s.bind_null(10);
+    bind_optional_date(s, 9, item.end);
+    bind_optional(s, 10, item.quantity, [](const Decimal& q) { return q.to_string(); });
     s.bind(11, item.amount.to_string());
     if (auto r = s.run(); !r) return r;
   }
@@ -93,7 +78,7 @@ Result<Ok> load_items(Connection& db, const std::string& invoice_id, Invoice& in
                                      PhaseType::evergreen});
     item.usage = s.text(4);
     item.start = *start;
-    item.end = date_or_none(s, 6);
+    item.end = optional_date(s, 6);
     if (!s.is_null(7))
       if (auto q = Decimal::parse(s.text(7))) item.quantity = *q;
     item.amount = *amount;
@@ -242,10 +227,7 @@ Result<bool> SqliteStore::record_notification(const Notification& n) {
       .bind(3, to_string(n.kind))
       .bind(4, to_string(n.on))
       .bind(5, n.subscription);
-  if (n.date)
-    s.bind(6, to_string(*n.date));
-  else
-    s.bind_null(6);
+  bind_optional_date(s, 6, n.date);
   s.bind(7, n.invoice_id).bind(8, std::int64_t{n.delivered});
   if (auto r = s.run(); !r) return unexpected(r.error());
   return impl_->db.changes() == 1;
@@ -270,7 +252,7 @@ Result<std::vector<Notification>> read_notifications(Statement& s) {
     n.kind = *kind;
     n.on = *on;
     n.subscription = row.text(4);
-    n.date = date_or_none(row, 5);
+    n.date = optional_date(row, 5);
     n.invoice_id = row.text(6);
     n.delivered = row.integer(7) != 0;
     return n;

@@ -56,9 +56,21 @@ inline Result<std::string> single_text(Statement& st, const std::string& missing
   return text;
 }
 
-inline std::optional<std::string> optional_text(const Statement& st, int column) {
+/// A nullable column written from an optional value: `text(*value)`, or NULL.
+template <class T, class F>
+Statement& bind_optional(Statement& st, int index, const std::optional<T>& value, F text) {
+  return value ? st.bind(index, text(*value)) : st.bind_null(index);
+}
+
+inline Statement& bind_optional_date(Statement& st, int index, const std::optional<Date>& d) {
+  return bind_optional(st, index, d, [](const Date& x) { return to_string(x); });
+}
+
+/// A nullable date column; NULL (or a malformed date) reads as absent.
+inline std::optional<Date> optional_date(const Statement& st, int column) {
   if (st.is_null(column)) return std::nullopt;
-  return st.text(column);
+  auto d = parse_date(st.text(column));
+  return d ? std::optional(*d) : std::nullopt;
 }
 
 /// "the <table> row <id> holds a malformed <what>".
