@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(
   cmake g++ ninja-build python3 tzdata
   libboost1.81-dev libboost-json1.81-dev catch2 libhowardhinnant-date-dev libsqlite3-dev libssl-dev
+  # The PostgreSQL store: libpq to build it, the server for its tests (started on loopback by them).
+  libpq-dev postgresql
 )
 
 # Node.js runs the provider tests' loopback peers; Debian's package will do where the machine has none.

@@ -17,6 +17,7 @@
 // and handed to the host's callback; a notice whose delivery a crash cut short
 // is delivered again by the next run under the same key, so hosts dedupe on it.
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -42,6 +43,23 @@ struct NoticePolicy {
   std::optional<Decimal> credits_below;  ///< notify once when the credit balance drops below this
 };
 
+/// Who runs: several workers (processes, machines) may run the same day's run
+/// against one store at once. Each claims accounts a batch at a time with a
+/// lease; no account is worked on by two of them at once, and the accounts of
+/// a worker that dies go to the others once its lease runs out.
+struct WorkerOptions {
+  /// Unique among the workers running at the same time, and stable across a
+  /// restart: a restarted worker takes its own leases back at once.
+  std::string name = "local";
+  /// How long a claim holds: longer than a batch takes (its provider calls
+  /// included), short enough that a dead worker's accounts are soon taken over.
+  std::chrono::seconds lease{300};
+  /// When its own work is done, wait for the accounts other workers hold until
+  /// they finish them or their leases run out (and then finish them itself).
+  bool wait_for_others = false;
+  std::chrono::milliseconds poll{200};  ///< how often it looks while waiting
+};
+
 struct RunOptions {
   DunningPolicy dunning;
   NoticePolicy notices;
@@ -50,8 +68,9 @@ struct RunOptions {
   /// Accounts invoiced per transaction (and charged between two transactions):
   /// larger batches commit less often; a crash costs nothing either way.
   std::size_t batch_size = 100;
-  /// Called after each batch: (accounts done, accounts due).
+  /// Called after each batch: (accounts done, accounts due when the run began).
   std::function<void(std::size_t done, std::size_t total)> progress;
+  WorkerOptions worker;
 };
 
 struct RunReport {

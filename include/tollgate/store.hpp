@@ -6,6 +6,7 @@
 // transaction: it happens whole or not at all. Errors are values whose code
 // starts with "store." ("store.busy" is worth retrying).
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -55,8 +56,9 @@ class RuleStore {
                                              std::string_view rule_json, Instant registered_at) = 0;
   /// Every registration, oldest first.
   virtual Result<std::vector<StoredRuleSet>> rule_sets() = 0;
-  /// A RuleBook holding every registration.
-  virtual Result<RuleBook> rule_book() = 0;
+  /// A RuleBook holding every registration (built from rule_sets()).
+  /// Errors: "store.rules" when a stored rule set no longer validates.
+  virtual Result<RuleBook> rule_book();
 };
 
 // --- accounts, their journals, invoices, payments and notices ------------------
@@ -94,6 +96,12 @@ struct SequencedUsage {
 enum class InvoiceStatus { unpaid, paid, failed, settled };
 /// "UNPAID", "PAID", "FAILED", "SETTLED" (nothing to collect: zero or negative).
 std::string_view to_string(InvoiceStatus s) noexcept;
+/// The status named `text` (as to_string writes it); nullopt for any other text.
+std::optional<InvoiceStatus> parse_invoice_status(std::string_view text) noexcept;
+
+/// The names stores write for an invoice item's type and phase, read back; nullopt for any other text.
+std::optional<InvoiceItemType> parse_invoice_item_type(std::string_view text) noexcept;
+std::optional<PhaseType> parse_phase_type(std::string_view text) noexcept;
 
 struct StoredInvoice {
   std::string id;
@@ -105,6 +113,7 @@ struct StoredInvoice {
 enum class AttemptStatus { scheduled, started, succeeded, pending, failed };
 /// "SCHEDULED", "STARTED" (sent, outcome not recorded), "SUCCEEDED", "PENDING", "FAILED".
 std::string_view to_string(AttemptStatus s) noexcept;
+std::optional<AttemptStatus> parse_attempt_status(std::string_view text) noexcept;
 
 /// One try at collecting an invoice. (invoice_id, attempt) is unique and names
 /// the provider's idempotency key: sending the same attempt again never charges twice.
@@ -128,6 +137,7 @@ enum class NotificationKind {
 /// "TRIAL_ENDING", "PERIOD_ENDING", "PAYMENT_FAILED", "PAYMENT_SUCCEEDED", "CREDITS_LOW",
 /// "BLOCKED".
 std::string_view to_string(NotificationKind k) noexcept;
+std::optional<NotificationKind> parse_notification_kind(std::string_view text) noexcept;
 
 struct Notification {
   std::string key;  ///< unique: the same fact is never notified twice
@@ -138,6 +148,23 @@ struct Notification {
   std::optional<Date> date;  ///< the date it is about (trial end, period end)
   std::string invoice_id;    ///< payments
   bool delivered = false;
+};
+
+/// A billing-run worker's claim on the accounts it works on. A claim lasts
+/// `duration` unless renewed, so the accounts of a worker that died go to the
+/// others once it runs out; a worker of the same name takes its own claims back
+/// at once (a restarted single worker does not wait). Names must be unique
+/// among the workers that run at the same time.
+struct Lease {
+  std::string worker;                  ///< a stable name for the worker ("billing-host-1")
+  std::string run;                     ///< unique to one run of that worker
+  std::chrono::seconds duration{300};  ///< how long a claim holds without renewal
+};
+
+/// An account a worker claimed, and whether it has payment attempts to send or re-send.
+struct ClaimedAccount {
+  std::string id;
+  bool open_attempts = false;
 };
 
 /// Catalog versions and accounts.
@@ -158,6 +185,24 @@ class AccountStore {
   virtual Result<std::vector<std::string>> accounts_due(const Date& through) = 0;
   /// The account a subscription belongs to. Errors: "store.not_found".
   virtual Result<std::string> account_of_subscription(const std::string& subscription) = 0;
+
+  // Claims, for billing runs shared by several workers. Lease times are the
+  // database's clock, so workers on machines whose clocks differ agree.
+
+  /// Claims up to `limit` accounts, in id order after `after` ("" for the
+  /// first), that have work through `through` (next_run on or before it, a
+  /// STARTED attempt, or a SCHEDULED one due by then) and that no other
+  /// worker's live lease holds. Concurrent claims never return the same account.
+  virtual Result<std::vector<ClaimedAccount>> claim_due(const Date& through,
+                                                        const std::string& after,
+                                                        std::size_t limit, const Lease& lease) = 0;
+  /// Extends this run's claim on an account; false (nothing changed) when the
+  /// claim is no longer this run's: it ran out and another worker took it.
+  virtual Result<bool> renew(const std::string& account_id, const Lease& lease) = 0;
+  /// Gives up every claim of this run.
+  virtual Result<Ok> release(const Lease& lease) = 0;
+  /// How many accounts with work through `through` other workers' live leases hold.
+  virtual Result<std::size_t> held_elsewhere(const Date& through, const Lease& lease) = 0;
 };
 
 /// Each account's journal; usage events are placed between its entries.
@@ -185,6 +230,8 @@ class InvoiceStore {
   /// Attempts in `status`, optionally only those scheduled on or before `through`.
   virtual Result<std::vector<PaymentAttempt>> attempts_in(
       AttemptStatus status, const std::optional<Date>& through = std::nullopt) = 0;
+  /// The STARTED and SCHEDULED attempts of an account's invoices, by invoice and attempt.
+  virtual Result<std::vector<PaymentAttempt>> open_attempts(const std::string& account_id) = 0;
 };
 
 class NotificationStore {

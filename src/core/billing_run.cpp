@@ -1,6 +1,8 @@
 #include "tollgate/billing_run.hpp"
 
 #include <algorithm>
+#include <random>
+#include <thread>
 
 namespace tollgate {
 
@@ -118,8 +120,15 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
     ++report.charges_unknown;  // stays STARTED: the next run asks again with the same key
     return Ok{};
   }
+  // The account is read again only to change it: the batch may have changed it since `account`.
+  auto set_overdue = [&](bool overdue) -> Result<Ok> {
+    auto a = ctx.store.account(id);
+    if (!a) return unexpected(a.error());
+    if (a->overdue == overdue) return Ok{};
+    a->overdue = overdue;
+    return ctx.store.update_account(*a);
+  };
   auto r = ctx.store.atomically([&]() -> Result<Ok> {
-    StoredAccount a = account;  // read in this run's transaction: nothing else changed it
     if (outcome) attempt.charge_id = outcome->id;
     if (outcome && outcome->status == ChargeStatus::succeeded) {
       attempt.status = AttemptStatus::succeeded;
@@ -128,10 +137,8 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
           notice(NotificationKind::payment_succeeded, "PAYMENT_SUCCEEDED:" + invoice.id, id, on);
       n.invoice_id = invoice.id;
       if (auto s = raise(ctx, std::move(n)); !s) return s;
-      if (a.overdue) {
-        a.overdue = false;
-        if (auto s = ctx.store.update_account(a); !s) return s;
-      }
+      if (account.overdue)
+        if (auto s = set_overdue(false); !s) return s;
     } else if (outcome) {
       attempt.status = AttemptStatus::pending;  // settled later by a webhook or by the host
     } else {
@@ -153,8 +160,7 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
         if (auto s = ctx.store.save_attempt(next); !s) return s;
       } else {
         if (auto s = ctx.store.set_invoice_status(invoice.id, InvoiceStatus::failed); !s) return s;
-        a.overdue = true;
-        if (auto s = ctx.store.update_account(a); !s) return s;
+        if (auto s = set_overdue(true); !s) return s;
       }
     }
     return ctx.store.save_attempt(attempt);
@@ -179,15 +185,6 @@ ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
       invoice.id,          attempt.attempt,           Money(invoice.invoice.total(), *currency),
       account.customer_id, account.payment_method_id, "Invoice " + invoice.id};
   return ctx.provider.charge(request);
-}
-
-// Charges one attempt and records the outcome on its own (retries, reconciliation).
-Result<Ok> charge(Context& ctx, const StoredAccount& account, const StoredInvoice& invoice,
-                  const PaymentAttempt& attempt, const Date& on) {
-  auto r = record_outcome(ctx, account, invoice, attempt, send(ctx, account, invoice, attempt), on);
-  if (!r) ctx.raised.clear();
-  deliver(ctx);
-  return r;
 }
 
 // Invoices one due account and stores the invoice with its first attempt, in one transaction.
@@ -229,14 +226,130 @@ Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(
   return to_charge;
 }
 
-// Sends (again) one attempt that the store already holds as STARTED.
-Result<Ok> resend(Context& ctx, const PaymentAttempt& attempt,
-                  const std::function<Date(const Account&)>& local_date) {
-  auto invoice = ctx.store.invoice(attempt.invoice_id);
-  if (!invoice) return unexpected(invoice.error());
-  auto account = ctx.store.account(invoice->account_id);
-  if (!account) return unexpected(account.error());
-  return charge(ctx, *account, *invoice, attempt, local_date(account->account));
+// What a batch sends to the provider: one attempt of one invoice.
+struct ToSend {
+  StoredAccount account;
+  StoredInvoice invoice;
+  PaymentAttempt attempt;
+  Date on;
+  bool resent = false;  ///< an earlier run sent it and never recorded the answer
+};
+
+// The attempts a claimed account has to send today: those an earlier run sent
+// without recording the answer (again, same key), and dunning retries that fell
+// due (marked STARTED before the provider hears of them).
+Result<std::vector<ToSend>> open_attempts(Context& ctx, const StoredAccount& account,
+                                          const Date& on) {
+  auto attempts = ctx.store.open_attempts(account.account.id);
+  if (!attempts) return unexpected(attempts.error());
+  std::vector<ToSend> out;
+  for (auto attempt : *attempts) {
+    bool resent = attempt.status == AttemptStatus::started;
+    if (!resent && on < attempt.scheduled_on) continue;
+    auto invoice = ctx.store.invoice(attempt.invoice_id);
+    if (!invoice) return unexpected(invoice.error());
+    if (!resent) {
+      attempt.status = AttemptStatus::started;
+      if (auto s = ctx.store.save_attempt(attempt); !s) return unexpected(s.error());
+    }
+    out.push_back({account, std::move(invoice).value(), attempt, on, resent});
+  }
+  return out;
+}
+
+// Everything one claimed account has to do today short of calling the
+// provider, in its own savepoint: a failure undoes only this account.
+Result<std::vector<ToSend>> prepare_account(Context& ctx, const ClaimedAccount& claimed,
+                                            const Lease& lease, const Date& through,
+                                            const std::function<Date(const Account&)>& local_date,
+                                            Instant now) {
+  std::vector<ToSend> sends;
+  auto r = ctx.store.atomically([&]() -> Result<Ok> {
+    sends.clear();
+    // Also locks the row (PostgreSQL): the account is read below as it is now.
+    auto ours = ctx.store.renew(claimed.id, lease);
+    if (!ours) return unexpected(ours.error());
+    if (!*ours) return Ok{};  // the lease ran out and another worker has it
+    auto account = ctx.store.account(claimed.id);
+    if (!account) return unexpected(account.error());
+    Date on = local_date(account->account);
+    if (claimed.open_attempts) {
+      auto open = open_attempts(ctx, *account, on);
+      if (!open) return unexpected(open.error());
+      sends = std::move(open).value();
+    }
+    if (account->next_run && !(through < *account->next_run)) {
+      auto invoiced = invoice_account(ctx, *account, on, now);
+      if (!invoiced) return unexpected(invoiced.error());
+      if (*invoiced)
+        sends.push_back({*account, (*invoiced)->first, (*invoiced)->second, on, false});
+    }
+    for (auto& s : sends) s.account = *account;  // as it stands after invoicing
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return sends;
+}
+
+// One claimed batch: one transaction stores its invoices and attempts, the
+// provider is called, one transaction records the outcomes. A crash between
+// them leaves attempts STARTED, which the next run re-sends under the same keys.
+void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lease& lease,
+               const Date& through, const std::function<Date(const Account&)>& local_date,
+               Instant now) {
+  std::vector<ToSend> sends;
+  auto stored = ctx.store.atomically([&]() -> Result<Ok> {
+    for (const auto& claimed : batch) {
+      ++ctx.report.accounts;
+      std::size_t raised = ctx.raised.size();
+      auto prepared = prepare_account(ctx, claimed, lease, through, local_date, now);
+      if (!prepared) {
+        ctx.raised.resize(raised);
+        ctx.report.errors.push_back(prepared.error());
+        continue;
+      }
+      for (auto& s : *prepared) sends.push_back(std::move(s));
+    }
+    return Ok{};
+  });
+  if (!stored) {
+    ctx.raised.clear();
+    ctx.report.errors.push_back(stored.error());
+    return;
+  }
+  deliver(ctx);
+  std::vector<ProviderResult<ChargeOutcome>> outcomes;
+  outcomes.reserve(sends.size());
+  for (const auto& c : sends) outcomes.push_back(send(ctx, c.account, c.invoice, c.attempt));
+  auto recorded = ctx.store.atomically([&]() -> Result<Ok> {
+    for (std::size_t i = 0; i < sends.size(); ++i) {
+      std::size_t raised = ctx.raised.size();
+      const auto& c = sends[i];
+      // A worker that lost its lease leaves the outcome to the new holder, who
+      // re-sends under the same key and gets the same answer.
+      auto ours = ctx.store.renew(c.account.account.id, lease);
+      if (ours && !*ours) continue;
+      auto r = ours ? record_outcome(ctx, c.account, c.invoice, c.attempt, outcomes[i], c.on)
+                    : Result<Ok>(unexpected(ours.error()));
+      if (!r) {
+        ctx.raised.resize(raised);
+        ctx.report.errors.push_back(r.error());
+      } else if (c.resent) {
+        ++ctx.report.reconciled;
+      }
+    }
+    return Ok{};
+  });
+  if (!recorded) {
+    ctx.raised.clear();
+    ctx.report.errors.push_back(recorded.error());
+  }
+  deliver(ctx);
+}
+
+std::string new_run_id() {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  return std::to_string(rng());
 }
 
 }  // namespace
@@ -270,105 +383,32 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
   ctx.raised = std::move(leftover).value();
   deliver(ctx);
 
-  // Attempts an earlier run sent without recording the answer: ask again, same key.
-  auto started = store_.attempts_in(AttemptStatus::started);
-  if (!started) return unexpected(started.error());
-  for (const auto& attempt : *started) {
-    if (auto r = resend(ctx, attempt, local_date); !r)
-      ctx.report.errors.push_back(r.error());
-    else
-      ++ctx.report.reconciled;
-  }
-
-  // Dunning: retries that fell due.
-  auto retries = store_.attempts_in(AttemptStatus::scheduled, through);
-  if (!retries) return unexpected(retries.error());
-  for (auto attempt : *retries) {
-    auto invoice = store_.invoice(attempt.invoice_id);
-    if (!invoice) {
-      ctx.report.errors.push_back(invoice.error());
-      continue;
-    }
-    auto account = store_.account(invoice->account_id);
-    if (!account) {
-      ctx.report.errors.push_back(account.error());
-      continue;
-    }
-    Date on = local_date(account->account);
-    if (on < attempt.scheduled_on) continue;
-    attempt.status = AttemptStatus::started;  // committed before the provider hears of it
-    if (auto s = store_.save_attempt(attempt); !s) {
-      ctx.report.errors.push_back(s.error());
-      continue;
-    }
-    if (auto r = charge(ctx, *account, *invoice, attempt, on); !r)
-      ctx.report.errors.push_back(r.error());
-  }
-
-  // Accounts with something due, a batch at a time: one transaction stores the
-  // batch's invoices and attempts, the provider is called, one transaction
-  // records the outcomes. A crash between them leaves attempts STARTED, which
-  // the next run re-sends under the same keys.
-  auto due = store_.accounts_due(through);
+  Lease lease{options_.worker.name, new_run_id(), options_.worker.lease};
+  auto due = store_.accounts_due(through);  // for progress reports only
   if (!due) return unexpected(due.error());
-  std::size_t batch = std::max<std::size_t>(1, options_.batch_size);
-  for (std::size_t first = 0; first < due->size(); first += batch) {
-    std::size_t last = std::min(due->size(), first + batch);
-    struct ToCharge {
-      StoredAccount account;
-      StoredInvoice invoice;
-      PaymentAttempt attempt;
-      Date on;
-    };
-    std::vector<ToCharge> charges;
-    auto stored = store_.atomically([&]() -> Result<Ok> {
-      for (std::size_t i = first; i < last; ++i) {
-        const std::string& id = (*due)[i];
-        ++ctx.report.accounts;
-        std::size_t raised = ctx.raised.size();
-        auto account = store_.account(id);
-        if (!account) {
-          ctx.report.errors.push_back(account.error());
-          continue;
-        }
-        Date on = local_date(account->account);
-        auto invoiced =
-            invoice_account(ctx, *account, on, now);  // its own savepoint: a failure undoes only it
-        if (!invoiced) {
-          ctx.raised.resize(raised);
-          ctx.report.errors.push_back(invoiced.error());
-        } else if (*invoiced) {
-          charges.push_back({*account, (*invoiced)->first, (*invoiced)->second, on});
-        }
+  std::size_t batch_size = std::max<std::size_t>(1, options_.batch_size);
+  std::size_t done = 0;
+  for (;;) {
+    // One walk over the accounts with work, in id order; the cursor keeps an
+    // account this run finished from being claimed again by it.
+    for (std::string after;;) {
+      auto batch = store_.claim_due(through, after, batch_size, lease);
+      if (!batch) {  // a store that cannot take claims (full, gone): the next run goes on
+        ctx.report.errors.push_back(batch.error());
+        return std::move(ctx.report);
       }
-      return Ok{};
-    });
-    if (!stored) {
-      ctx.raised.clear();
-      ctx.report.errors.push_back(stored.error());
-      continue;
+      if (batch->empty()) break;
+      after = batch->back().id;
+      run_batch(ctx, *batch, lease, through, local_date, now);
+      if (auto r = store_.release(lease); !r) ctx.report.errors.push_back(r.error());
+      done += batch->size();
+      if (options_.progress) options_.progress(std::min(done, due->size()), due->size());
     }
-    deliver(ctx);
-    std::vector<ProviderResult<ChargeOutcome>> outcomes;
-    outcomes.reserve(charges.size());
-    for (const auto& c : charges) outcomes.push_back(send(ctx, c.account, c.invoice, c.attempt));
-    auto recorded = store_.atomically([&]() -> Result<Ok> {
-      for (std::size_t i = 0; i < charges.size(); ++i) {
-        std::size_t raised = ctx.raised.size();
-        const auto& c = charges[i];
-        if (auto r = record_outcome(ctx, c.account, c.invoice, c.attempt, outcomes[i], c.on); !r) {
-          ctx.raised.resize(raised);
-          ctx.report.errors.push_back(r.error());
-        }
-      }
-      return Ok{};
-    });
-    if (!recorded) {
-      ctx.raised.clear();
-      ctx.report.errors.push_back(recorded.error());
-    }
-    deliver(ctx);
-    if (options_.progress) options_.progress(last, due->size());
+    if (!options_.worker.wait_for_others) break;
+    auto held = store_.held_elsewhere(through, lease);
+    if (!held) return unexpected(held.error());
+    if (*held == 0) break;
+    std::this_thread::sleep_for(options_.worker.poll);
   }
   return std::move(ctx.report);
 }

@@ -1,6 +1,19 @@
 #include "tollgate/store.hpp"
 
+#include <initializer_list>
+
 namespace tollgate {
+namespace {
+
+// The value among `values` whose to_string() is `text`.
+template <class E>
+std::optional<E> named(std::string_view text, std::initializer_list<E> values) noexcept {
+  for (E v : values)
+    if (to_string(v) == text) return v;
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::string_view to_string(InvoiceStatus s) noexcept {
   switch (s) {
@@ -48,6 +61,45 @@ std::string_view to_string(NotificationKind k) noexcept {
       return "BLOCKED";
   }
   return "?";
+}
+
+Result<RuleBook> RuleStore::rule_book() {
+  auto sets = rule_sets();
+  if (!sets) return unexpected(sets.error());
+  RuleBook book;
+  for (const auto& set : *sets) {
+    auto rules = load_rules(set.rule_json);
+    if (!rules)
+      return make_error("store.rules", "stored rule set " + set.id + " no longer validates");
+    book.register_rules(set.organization, set.registered_at, std::move(rules).value());
+  }
+  return book;
+}
+
+std::optional<InvoiceStatus> parse_invoice_status(std::string_view text) noexcept {
+  return named(text, {InvoiceStatus::unpaid, InvoiceStatus::paid, InvoiceStatus::failed,
+                      InvoiceStatus::settled});
+}
+
+std::optional<AttemptStatus> parse_attempt_status(std::string_view text) noexcept {
+  return named(text, {AttemptStatus::scheduled, AttemptStatus::started, AttemptStatus::succeeded,
+                      AttemptStatus::pending, AttemptStatus::failed});
+}
+
+std::optional<NotificationKind> parse_notification_kind(std::string_view text) noexcept {
+  return named(text, {NotificationKind::trial_ending, NotificationKind::period_ending,
+                      NotificationKind::payment_failed, NotificationKind::payment_succeeded,
+                      NotificationKind::credits_low, NotificationKind::blocked});
+}
+
+std::optional<InvoiceItemType> parse_invoice_item_type(std::string_view text) noexcept {
+  return named(text, {InvoiceItemType::fixed, InvoiceItemType::recurring, InvoiceItemType::usage,
+                      InvoiceItemType::repair_adj, InvoiceItemType::credit});
+}
+
+std::optional<PhaseType> parse_phase_type(std::string_view text) noexcept {
+  return named(text,
+               {PhaseType::trial, PhaseType::discount, PhaseType::fixedterm, PhaseType::evergreen});
 }
 
 }  // namespace tollgate

@@ -87,9 +87,8 @@ Result<StoredAccount> SqliteStore::account(const std::string& id) {
 Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
   auto st = impl_->db.cached(
       "UPDATE account SET currency = ?, time_zone = ?, bill_cycle_day = ?, organization_id = ?, "
-      "tenant_id = ?, "
-      "customer_id = ?, payment_method_id = ?, next_run = ?, overdue = ?, payment_method_at = ? "
-      "WHERE id = ?");
+      "tenant_id = ?, customer_id = ?, payment_method_id = ?, next_run = ?, overdue = ?, "
+      "payment_method_at = ?, catalog_version = ? WHERE id = ?");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, a.account.currency).bind(2, a.account.time_zone);
@@ -102,7 +101,8 @@ Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
       .bind(6, a.customer_id);
   s.bind(7, a.payment_method_id);
   bind_optional_date(s, 8, a.next_run).bind(9, std::int64_t{a.overdue});
-  s.bind(10, std::int64_t{a.payment_method_at.time_since_epoch().count()}).bind(11, a.account.id);
+  s.bind(10, std::int64_t{a.payment_method_at.time_since_epoch().count()});
+  s.bind(11, a.catalog).bind(12, a.account.id);
   if (auto r = s.run(); !r) return r;
   if (impl_->db.changes() == 0) return make_error("store.not_found", "no account " + a.account.id);
   return Ok{};
@@ -187,5 +187,83 @@ Result<std::vector<SequencedUsage>> SqliteStore::account_usage(const std::string
                           UsageEvent{s.text(1), s.text(2), *quantity, *on, s.text(5), s.text(6)}};
   });
 }
+
+}  // namespace tollgate::sqlite
+
+namespace tollgate::sqlite {
+
+// Pieces of the claim queries, as macros: cached statements are keyed by their literal's address.
+// The database's clock, in Unix seconds: every worker judges leases by the same clock.
+#define TOLLGATE_NOW "CAST(strftime('%s', 'now') AS INTEGER)"
+// An account with work through ?1: an invoicing date come, or an attempt to send or re-send.
+#define TOLLGATE_HAS_WORK                                                                      \
+  "(a.next_run <= ?1 OR a.id IN (SELECT i.account_id FROM payment_attempt p JOIN invoice i ON " \
+  "i.id = p.invoice_id WHERE p.status = 'STARTED' OR (p.status = 'SCHEDULED' AND "             \
+  "p.scheduled_on <= ?1)))"
+
+Result<std::vector<ClaimedAccount>> SqliteStore::claim_due(const Date& through,
+                                                           const std::string& after,
+                                                           std::size_t limit, const Lease& lease) {
+  // BEGIN IMMEDIATE holds the write lock from the first read: two workers never pick the same row.
+  return in_transaction(impl_->db, [&]() -> Result<std::vector<ClaimedAccount>> {
+    auto pick = impl_->db.cached(
+        "SELECT a.id, EXISTS (SELECT 1 FROM invoice i JOIN payment_attempt p ON p.invoice_id = "
+        "i.id WHERE i.account_id = a.id AND p.status IN ('STARTED', 'SCHEDULED')) FROM account a "
+        "WHERE a.id > ?2 AND (a.lease_until IS NULL OR a.lease_until <= " TOLLGATE_NOW
+        " OR a.lease_worker = ?4) AND " TOLLGATE_HAS_WORK " ORDER BY a.id LIMIT ?3");
+    if (!pick) return unexpected(pick.error());
+    (*pick)->bind(1, to_string(through)).bind(2, after);
+    (*pick)->bind(3, static_cast<std::int64_t>(limit)).bind(4, lease.worker);
+    auto claimed = collect<ClaimedAccount>(**pick, [](Statement& s) -> Result<ClaimedAccount> {
+      return ClaimedAccount{s.text(0), s.integer(1) != 0};
+    });
+    if (!claimed) return claimed;
+    auto take = impl_->db.cached(
+        "UPDATE account SET lease_worker = ?, lease_run = ?, lease_until = " TOLLGATE_NOW
+        " + ? WHERE id = ?");
+    if (!take) return unexpected(take.error());
+    for (const auto& c : *claimed) {
+      (*take)->reset();
+      (*take)->bind(1, lease.worker).bind(2, lease.run);
+      (*take)->bind(3, static_cast<std::int64_t>(lease.duration.count())).bind(4, c.id);
+      if (auto r = (*take)->run(); !r) return unexpected(r.error());
+    }
+    return claimed;
+  });
+}
+
+Result<bool> SqliteStore::renew(const std::string& account_id, const Lease& lease) {
+  auto st = impl_->db.cached("UPDATE account SET lease_until = " TOLLGATE_NOW
+                             " + ? WHERE id = ? AND lease_worker = ? AND lease_run = ?");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, static_cast<std::int64_t>(lease.duration.count())).bind(2, account_id);
+  (*st)->bind(3, lease.worker).bind(4, lease.run);
+  if (auto r = (*st)->run(); !r) return unexpected(r.error());
+  return impl_->db.changes() == 1;
+}
+
+Result<Ok> SqliteStore::release(const Lease& lease) {
+  auto st = impl_->db.cached(
+      "UPDATE account SET lease_worker = NULL, lease_run = NULL, lease_until = NULL WHERE "
+      "lease_worker = ? AND lease_run = ?");
+  if (!st) return unexpected(st.error());
+  return (*st)->bind(1, lease.worker).bind(2, lease.run).run();
+}
+
+Result<std::size_t> SqliteStore::held_elsewhere(const Date& through, const Lease& lease) {
+  auto st = impl_->db.cached("SELECT count(*) FROM account a WHERE a.lease_until > " TOLLGATE_NOW
+                             " AND NOT (a.lease_worker = ?2 AND a.lease_run = ?3) AND "
+                             TOLLGATE_HAS_WORK);
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, to_string(through)).bind(2, lease.worker).bind(3, lease.run);
+  auto row = (*st)->step();
+  if (!row) return unexpected(row.error());
+  auto n = static_cast<std::size_t>((*st)->integer(0));
+  (*st)->reset();
+  return n;
+}
+
+#undef TOLLGATE_HAS_WORK
+#undef TOLLGATE_NOW
 
 }  // namespace tollgate::sqlite

@@ -1,33 +1,9 @@
 // SqliteStore: invoices and their items, payment attempts, notifications.
 
-#include <initializer_list>
-
 #include "store_impl.hpp"
 
 namespace tollgate::sqlite {
 namespace {
-
-// The enum value whose name is `text` (names from the to_string overloads).
-template <class E>
-std::optional<E> named(std::string_view text, std::initializer_list<E> values) {
-  for (E v : values)
-    if (to_string(v) == text) return v;
-  return std::nullopt;
-}
-
-std::optional<InvoiceStatus> invoice_status(std::string_view t) {
-  return named(t, {InvoiceStatus::unpaid, InvoiceStatus::paid, InvoiceStatus::failed,
-                   InvoiceStatus::settled});
-}
-std::optional<AttemptStatus> attempt_status(std::string_view t) {
-  return named(t, {AttemptStatus::scheduled, AttemptStatus::started, AttemptStatus::succeeded,
-                   AttemptStatus::pending, AttemptStatus::failed});
-}
-std::optional<NotificationKind> notification_kind(std::string_view t) {
-  return named(t, {NotificationKind::trial_ending, NotificationKind::period_ending,
-                   NotificationKind::payment_failed, NotificationKind::payment_succeeded,
-                   NotificationKind::credits_low, NotificationKind::blocked});
-}
 
 Result<Ok> save_items(Connection& db, const std::string& invoice_id, const Invoice& invoice) {
   auto st = db.cached(
@@ -63,9 +39,7 @@ Result<Ok> load_items(Connection& db, const std::string& invoice_id, Invoice& in
   (*st)->bind(1, invoice_id);
   return for_each_row(**st, [&](Statement& s) -> Result<Ok> {
     InvoiceItem item;
-    auto type = named(s.text(0),
-                      {InvoiceItemType::fixed, InvoiceItemType::recurring, InvoiceItemType::usage,
-                       InvoiceItemType::repair_adj, InvoiceItemType::credit});
+    auto type = parse_invoice_item_type(s.text(0));
     auto start = parse_date(s.text(5));
     auto amount = Decimal::parse(s.text(8));
     if (!type || !start || !amount)
@@ -74,8 +48,7 @@ Result<Ok> load_items(Connection& db, const std::string& invoice_id, Invoice& in
     item.subscription = s.text(1);
     item.plan = s.text(2);
     if (!s.is_null(3))
-      item.phase = named(s.text(3), {PhaseType::trial, PhaseType::discount, PhaseType::fixedterm,
-                                     PhaseType::evergreen});
+      item.phase = parse_phase_type(s.text(3));
     item.usage = s.text(4);
     item.start = *start;
     item.end = optional_date(s, 6);
@@ -124,7 +97,7 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, Statement& s) {
     inv.id = row.text(0);
     inv.account_id = row.text(1);
     auto on = parse_date(row.text(2));
-    auto status = invoice_status(row.text(4));
+    auto status = parse_invoice_status(row.text(4));
     if (!on || !status) return corrupt("invoice", inv.id, "date or status");
     inv.invoice.date = *on;
     inv.invoice.currency = row.text(3);
@@ -181,7 +154,7 @@ Result<std::vector<PaymentAttempt>> read_attempts(Statement& s) {
     PaymentAttempt a;
     a.invoice_id = row.text(0);
     a.attempt = static_cast<int>(row.integer(1));
-    auto status = attempt_status(row.text(2));
+    auto status = parse_attempt_status(row.text(2));
     auto on = parse_date(row.text(3));
     if (!status || !on) return corrupt("payment_attempt", a.invoice_id, "status or date");
     a.status = *status;
@@ -212,6 +185,16 @@ Result<std::vector<PaymentAttempt>> SqliteStore::attempts_in(AttemptStatus statu
   (*st)
       ->bind(1, to_string(status))
       .bind(2, through ? to_string(*through) : std::string("9999-12-31"));
+  return read_attempts(**st);
+}
+
+Result<std::vector<PaymentAttempt>> SqliteStore::open_attempts(const std::string& account_id) {
+  auto st = impl_->db.cached(
+      "SELECT p.invoice_id, p.attempt, p.status, p.scheduled_on, p.charge_id, p.failure FROM "
+      "invoice i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = ? AND "
+      "p.status IN ('STARTED', 'SCHEDULED') ORDER BY p.invoice_id, p.attempt");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, account_id);
   return read_attempts(**st);
 }
 
@@ -246,7 +229,7 @@ Result<std::vector<Notification>> read_notifications(Statement& s) {
     Notification n;
     n.key = row.text(0);
     n.account_id = row.text(1);
-    auto kind = notification_kind(row.text(2));
+    auto kind = parse_notification_kind(row.text(2));
     auto on = parse_date(row.text(3));
     if (!kind || !on) return corrupt("notification", n.key, "kind or date");
     n.kind = *kind;

@@ -18,7 +18,7 @@ struct Migration {
 
 // Append only: a released migration never changes, so every older database
 // upgrades the same way.
-constexpr std::array<Migration, 3> kMigrations{{
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         id              VARCHAR(36) NOT NULL PRIMARY KEY,
@@ -129,6 +129,11 @@ constexpr std::array<Migration, 3> kMigrations{{
       );
       CREATE INDEX notification_by_account ON notification (account_id);
       CREATE INDEX notification_undelivered ON notification (delivered);
+    )sql"},
+    {4, "claims on accounts, for billing runs shared by several workers", R"sql(
+      ALTER TABLE account ADD COLUMN lease_worker TEXT;
+      ALTER TABLE account ADD COLUMN lease_run TEXT;
+      ALTER TABLE account ADD COLUMN lease_until INTEGER;  -- Unix seconds, the database's clock
     )sql"},
 }};
 
@@ -361,19 +366,6 @@ Result<std::vector<StoredRuleSet>> SqliteStore::rule_sets() {
     out.push_back({st->text(0), {st->text(1), st->text(2)}, st->text(3), *at});
   }
   return out;
-}
-
-Result<RuleBook> SqliteStore::rule_book() {
-  auto sets = rule_sets();
-  if (!sets) return unexpected(sets.error());
-  RuleBook book;
-  for (const auto& set : *sets) {
-    auto rules = load_rules(set.rule_json);
-    if (!rules)
-      return make_error("store.rules", "stored rule set " + set.id + " no longer validates");
-    book.register_rules(set.organization, set.registered_at, std::move(rules).value());
-  }
-  return book;
 }
 
 Result<Ok> SqliteStore::atomically(const std::function<Result<Ok>()>& f) {

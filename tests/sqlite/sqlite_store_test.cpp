@@ -65,7 +65,7 @@ TEST_CASE("a new file gets the whole schema, in WAL mode, with its migrations re
   std::string path = fresh_path();
   auto store = open_store(path);
   CHECK(store->schema_version() == SqliteStore::latest_schema_version);
-  CHECK(raw(path, "SELECT version FROM tollgate_migration ORDER BY version") == "1\n2\n3\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_migration ORDER BY version") == "1\n2\n3\n4\n");
   CHECK(raw(path, "PRAGMA journal_mode") == "wal\n");
   CHECK(raw(path,
             "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -85,17 +85,17 @@ TEST_CASE("a database made by an earlier schema version upgrades, keeping its da
                                at(2024_y / 1 / 1)));
   }
   auto upgraded = open_store(path);
-  CHECK(upgraded->schema_version() == 3);
+  CHECK(upgraded->schema_version() == 4);
   CHECK(upgraded->rule_sets()->size() == 1);
   auto events = std::vector<UsageEvent>{usage("u1", "5")};
   CHECK(upgraded->record_usage(events)->inserted == 1);
   // Opening again migrates nothing.
-  CHECK(open_store(path)->schema_version() == 3);
-  CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "3\n");
+  CHECK(open_store(path)->schema_version() == 4);
+  CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "4\n");
 }
 
 TEST_CASE(
-    "a version 2 database with usage upgrades to version 3: its usage comes before every journal "
+    "a version 2 database with usage upgrades to the latest: its usage comes before every journal "
     "entry") {
   std::string path = fresh_path();
   {
@@ -105,7 +105,7 @@ TEST_CASE(
     REQUIRE(v2->record_usage(events)->inserted == 1);
   }
   auto v3 = open_store(path);
-  CHECK(v3->schema_version() == 3);
+  CHECK(v3->schema_version() == 4);
   CHECK(raw(path, "SELECT event_id, after_seq FROM usage_event") == "old-1|0\n");
   // The new tables work on the upgraded file.
   REQUIRE(v3->put_catalog(
@@ -117,80 +117,6 @@ TEST_CASE(
   a.catalog = "v1";
   REQUIRE(v3->create_account(a));
   CHECK(v3->account("acct-1")->catalog == "v1");
-}
-
-TEST_CASE("rules per organization and tenant, versioned by reg_dt") {
-  auto store = open_store(fresh_path());
-  OrganizationKey org{"org-7", "tenant-a"};
-  REQUIRE(store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "IMMEDIATE"}]})",
-                                at(2024_y / 1 / 1)));
-  REQUIRE(store->register_rules(org,
-                                R"({"cancelPolicy": [{"billingActionPolicy": "START_OF_TERM"}]})",
-                                at(2024_y / 3 / 1, 12h)));
-  auto bad = store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "ILLEGAL"}]})",
-                                   at(2024_y / 4 / 1));
-  REQUIRE_FALSE(bad.has_value());
-  CHECK(bad.error().code == "store.rules");
-  CHECK(bad.error().message.find("cancelPolicy[0].billingActionPolicy") != std::string::npos);
-  REQUIRE(store->rule_sets()->size() == 2);  // the invalid one was not stored
-  auto book = store->rule_book();
-  REQUIRE(book.has_value());
-  auto cancel_at = [&](Instant t) { return book->in_force(org, t).cancel_policy({}).value; };
-  CHECK(cancel_at(at(2024_y / 2 / 1)) == BillingActionPolicy::immediate);
-  CHECK(cancel_at(at(2024_y / 3 / 1, 12h)) == BillingActionPolicy::start_of_term);
-  CHECK(book->in_force({"org-7", "tenant-b"}, at(2024_y / 3 / 2)).cancel_policy({}).value ==
-        BillingActionPolicy::end_of_term);
-}
-
-TEST_CASE("batch ingestion stores each (subscription, id) once and counts the duplicates") {
-  auto store = open_store(fresh_path());
-  std::vector<UsageEvent> first{usage("u1", "4000"), usage("u2", "0.5"), usage("u2", "0.5")};
-  auto r1 = store->record_usage(first);
-  REQUIRE(r1.has_value());
-  CHECK(r1->inserted == 2);
-  CHECK(r1->duplicates == 1);
-  std::vector<UsageEvent> second{usage("u2", "0.5"), usage("u3", "12.000000000001")};
-  auto r2 = store->record_usage(second);
-  CHECK(r2->inserted == 1);
-  CHECK(r2->duplicates == 1);
-  auto stored = store->usage_of("s1");
-  REQUIRE(stored.has_value());
-  REQUIRE(stored->size() == 3);
-  CHECK((*stored)[0].quantity == Decimal(4000));
-  CHECK((*stored)[1].quantity == Decimal::fraction(1, 2));
-  CHECK((*stored)[2].quantity == *Decimal::parse("12.000000000001"));
-  CHECK((*stored)[2].occurred_on == 2024_y / 3 / 15);
-  // The same id on another subscription is another event.
-  std::vector<UsageEvent> other{{"s2", "api_calls", Decimal(1), 2024_y / 3 / 15, "u1", ""}};
-  CHECK(store->record_usage(other)->inserted == 1);
-}
-
-TEST_CASE("the inbox applies an event and records its id in one transaction") {
-  auto store = open_store(fresh_path());
-  int effects = 0;
-  auto credit = [&]() -> Result<Ok> {
-    ++effects;
-    std::vector<UsageEvent> e{usage("from-event", "50")};
-    auto r = store->record_usage(e);  // joins the inbox's transaction
-    if (!r) return unexpected(r.error());
-    return Ok{};
-  };
-  CHECK(*store->apply_once("evt_1", credit) == Delivery::applied);
-  CHECK(*store->apply_once("evt_1", credit) == Delivery::duplicate);
-  CHECK(effects == 1);
-  CHECK(store->usage_of("s1")->size() == 1);
-
-  // An effect that writes and then fails leaves nothing behind, and the event can come again.
-  auto failing = [&]() -> Result<Ok> {
-    std::vector<UsageEvent> e{usage("half-done", "1")};
-    (void)store->record_usage(e);
-    return make_error("effect.failed", "the ledger refused");
-  };
-  auto failed = store->apply_once("evt_2", failing);
-  REQUIRE_FALSE(failed.has_value());
-  CHECK(failed.error().code == "effect.failed");
-  CHECK(store->usage_of("s1")->size() == 1);
-  CHECK(*store->apply_once("evt_2", [] { return Result<Ok>(Ok{}); }) == Delivery::applied);
 }
 
 TEST_CASE("a corrupted file, a foreign database and a newer schema are refused clearly") {

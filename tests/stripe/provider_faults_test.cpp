@@ -161,6 +161,7 @@ TEST_CASE(
   // Mar 1 .. Mar 31: first attempts, resends of unknown outcomes, dunning (days 1, 4, 11).
   for (Date d = 2024_y / 3 / 1; !(2024_y / 3 / 31 < d); d = add_days(d, 1)) {
     auto r = run.run(d);
+    INFO((r ? "" : r.error().message));
     REQUIRE(r.has_value());
     for (const auto& e : r->errors) FAIL_CHECK(e.code << ": " << e.message);
   }

@@ -41,7 +41,7 @@ struct SqliteOptions {
 
 class SqliteStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 3;
+  static constexpr int latest_schema_version = 4;
 
   /// Opens or creates a store and brings its schema up to date.
   /// Errors: "store.unavailable" (cannot open), "store.corrupt" (not a database),
@@ -59,7 +59,6 @@ class SqliteStore final : public BillingStore {
   Result<std::string> register_rules(const OrganizationKey& organization,
                                      std::string_view rule_json, Instant registered_at) override;
   Result<std::vector<StoredRuleSet>> rule_sets() override;
-  Result<RuleBook> rule_book() override;
 
   /// Records the event id and runs `effect` in one transaction; store calls the
   /// effect makes on this store join that transaction.
@@ -74,6 +73,11 @@ class SqliteStore final : public BillingStore {
   Result<Ok> update_account(const StoredAccount& account) override;
   Result<std::vector<std::string>> accounts_due(const Date& through) override;
   Result<std::string> account_of_subscription(const std::string& subscription) override;
+  Result<std::vector<ClaimedAccount>> claim_due(const Date& through, const std::string& after,
+                                                std::size_t limit, const Lease& lease) override;
+  Result<bool> renew(const std::string& account_id, const Lease& lease) override;
+  Result<Ok> release(const Lease& lease) override;
+  Result<std::size_t> held_elsewhere(const Date& through, const Lease& lease) override;
 
   Result<std::int64_t> append(const std::string& account_id, const JournalEntry& entry) override;
   Result<std::vector<JournalEntry>> journal(const std::string& account_id) override;
@@ -87,6 +91,7 @@ class SqliteStore final : public BillingStore {
   Result<std::vector<PaymentAttempt>> attempts_of(const std::string& invoice_id) override;
   Result<std::vector<PaymentAttempt>> attempts_in(AttemptStatus status,
                                                   const std::optional<Date>& through) override;
+  Result<std::vector<PaymentAttempt>> open_attempts(const std::string& account_id) override;
 
   Result<bool> record_notification(const Notification& n) override;
   Result<Ok> mark_delivered(const std::string& key) override;

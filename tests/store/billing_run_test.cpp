@@ -1,6 +1,7 @@
-// The daily billing run over a SQLite store: invoices once per period, charges
-// once per invoice, dunning, notices and entitlement; and a run killed at
-// random points that, restarted, still invoices and charges exactly once.
+// The daily billing run over each store (SQLite and PostgreSQL): invoices once
+// per period, charges once per invoice, dunning, notices and entitlement; and,
+// on SQLite, a run killed at random points that, restarted, still invoices and
+// charges exactly once, and a full disk.
 // Every expected amount and date is worked out in the comment above it.
 
 #include "tollgate/billing_run.hpp"
@@ -20,6 +21,7 @@
 #include "../support/fake_provider.hpp"
 #include "../support/peer.hpp"
 #include "../support/problems.hpp"
+#include "../support/store_backends.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
 
 using namespace tollgate;
@@ -72,9 +74,9 @@ void add_account(BillingService& service, const std::string& id, const std::stri
   REQUIRE(r.has_value());
 }
 
+template <class Backend>
 struct Fixture {
-  std::string dir = test::temp_dir();
-  std::unique_ptr<SqliteStore> store = open_store(dir + "/billing.db");
+  std::unique_ptr<BillingStore> store = Backend::fresh();
   BillingService service{*store};
   FakeProvider provider{":memory:"};
   std::vector<Notification> notices;
@@ -109,10 +111,11 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE(
+TEMPLATE_TEST_CASE(
     "the daily run invoices each period once, charges each invoice once, and warns before the "
-    "period ends") {
-  Fixture f;
+    "period ends", "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
   add_account(f.service, "a1", "cus_1", "s1", "std", 2024_y / 3 / 1, 1);
   // First run on Mar 1: [Mar 1, Apr 1) in advance at 10.00. The period ends Apr 1, so its
   // notice (3 days before) is due Mar 29: the account is not looked at again before then.
@@ -147,10 +150,11 @@ TEST_CASE(
   CHECK_FALSE(*f.service.is_entitled("a1", "nothing", 2024_y / 4 / 2));
 }
 
-TEST_CASE(
+TEMPLATE_TEST_CASE(
     "a declined card is retried after 1, 3 and 7 days, then the invoice fails and the account is "
-    "overdue") {
-  Fixture f;
+    "overdue", "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
   f.provider.decline("cus_bad");
   add_account(f.service, "a2", "cus_bad", "s2", "std", 2024_y / 3 / 1, 1);
   f.run_through(2024_y / 3 / 1, 2024_y / 3 / 20);
@@ -177,10 +181,11 @@ TEST_CASE(
   CHECK(*lenient.is_entitled("a2", "s2", 2024_y / 3 / 13));
 }
 
-TEST_CASE(
+TEMPLATE_TEST_CASE(
     "trial notices come once, 3 days ahead; a trial that ends without a card blocks access until "
-    "one is on file") {
-  Fixture f;
+    "one is on file", "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
   // trial14 from Mar 1: the trial is [Mar 1, Mar 15); notice on Mar 12. The evergreen phase is
   // billed from Mar 15 (the account's BCD becomes 15): 31.00 for [Mar 15, Apr 15).
   add_account(f.service, "a3", "cus_3", "t3", "trial14", 2024_y / 3 / 1);
@@ -212,8 +217,9 @@ TEST_CASE(
   CHECK(f.store->account("a4")->payment_method_id == "pm_new");
 }
 
-TEST_CASE("a refused operation leaves no trace in the journal") {
-  Fixture f;
+TEMPLATE_TEST_CASE("a refused operation leaves no trace in the journal", "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
   add_account(f.service, "a5", "cus_5", "s5", "std", 2024_y / 3 / 1, 1);
   auto before = f.store->journal("a5")->size();
   Operation change;
@@ -372,9 +378,10 @@ TEST_CASE(
   CHECK(provider.all_charges() == n);
 }
 
-TEST_CASE(
-    "prepaid credits: access stops when they are spent, and one CREDITS_LOW notice per top-up") {
-  Fixture f;
+TEMPLATE_TEST_CASE(
+    "prepaid credits: access stops when they are spent, and one CREDITS_LOW notice per top-up", "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
   REQUIRE(f.store->put_catalog("credits", test::data_file("examples/credits/catalog.json")));
   StoredAccount a;
   a.account = {"k1", "USD", "UTC", std::nullopt};

@@ -1,0 +1,244 @@
+// PostgresStore: catalog versions, accounts, each account's journal, and the
+// billing run's claims.
+
+#include <algorithm>
+
+#include "store_impl.hpp"
+
+namespace tollgate::postgres {
+
+Result<Ok> PostgresStore::put_catalog(const std::string& version, std::string_view document) {
+  if (auto catalog = load_catalog(document); !catalog) {
+    std::string message = "catalog " + version + " is invalid:";
+    for (const auto& p : catalog.error()) message += " " + to_string(p) + ";";
+    return make_error("store.catalog", message);
+  }
+  return in_transaction(impl_->db, [&]() -> Result<Ok> {
+    auto inserted = impl_->db.query(
+        "INSERT INTO catalog_version (version, document) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        {version, std::string(document)});
+    if (!inserted) return unexpected(inserted.error());
+    if (inserted->affected() == 1) return Ok{};
+    auto existing = catalog_json(version);
+    if (existing && *existing == document) return Ok{};
+    return make_error("store.conflict",
+                      "catalog version " + version + " is already stored with another text");
+  });
+}
+
+Result<std::string> PostgresStore::catalog_json(const std::string& version) {
+  return single_text(
+      impl_->db.query("SELECT document FROM catalog_version WHERE version = $1", {version}),
+      "no catalog version " + version);
+}
+
+namespace {
+
+std::vector<Param> account_params(const StoredAccount& a) {
+  const auto& bcd = a.account.bill_cycle_day;
+  return {a.account.id,
+          a.account.currency,
+          a.account.time_zone,
+          bcd ? Param(std::to_string(*bcd)) : std::nullopt,
+          a.catalog,
+          a.organization.organization_id,
+          a.organization.tenant_id,
+          a.customer_id,
+          a.payment_method_id,
+          text(a.next_run),
+          a.overdue ? "true" : "false",
+          seconds(a.payment_method_at)};
+}
+
+}  // namespace
+
+Result<Ok> PostgresStore::create_account(const StoredAccount& a) {
+  return in_transaction(impl_->db, [&]() -> Result<Ok> {
+    if (auto known = catalog_json(a.catalog); !known) return unexpected(known.error());
+    auto r = impl_->db.query(
+        "INSERT INTO account (id, currency, time_zone, bill_cycle_day, catalog_version, "
+        "organization_id, tenant_id, customer_id, payment_method_id, next_run, overdue, "
+        "payment_method_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+        "ON CONFLICT DO NOTHING",
+        account_params(a));
+    if (!r) return unexpected(r.error());
+    if (r->affected() == 0) return make_error("store.conflict", "account " + a.account.id + " exists");
+    return Ok{};
+  });
+}
+
+Result<StoredAccount> PostgresStore::account(const std::string& id) {
+  auto r = impl_->db.query(
+      "SELECT id, currency, time_zone, bill_cycle_day, catalog_version, organization_id, "
+      "tenant_id, customer_id, payment_method_id, next_run, overdue, payment_method_at FROM "
+      "account WHERE id = $1",
+      {id});
+  if (!r) return unexpected(r.error());
+  if (r->empty()) return make_error("store.not_found", "no account " + id);
+  StoredAccount a;
+  a.account.id = r->text(0, 0);
+  a.account.currency = r->text(0, 1);
+  a.account.time_zone = r->text(0, 2);
+  if (!r->is_null(0, 3)) a.account.bill_cycle_day = static_cast<int>(r->integer(0, 3));
+  a.catalog = r->text(0, 4);
+  a.organization = {r->text(0, 5), r->text(0, 6)};
+  a.customer_id = r->text(0, 7);
+  a.payment_method_id = r->text(0, 8);
+  a.next_run = optional_date(*r, 0, 9);
+  if (!r->is_null(0, 9) && !a.next_run) return corrupt("account", id, "next_run");
+  a.overdue = r->text(0, 10) == "t";
+  a.payment_method_at = Instant{std::chrono::seconds{r->integer(0, 11)}};
+  return a;
+}
+
+Result<Ok> PostgresStore::update_account(const StoredAccount& a) {
+  auto r = impl_->db.query(
+      "UPDATE account SET currency = $2, time_zone = $3, bill_cycle_day = $4, catalog_version = "
+      "$5, organization_id = $6, tenant_id = $7, customer_id = $8, payment_method_id = $9, "
+      "next_run = $10, overdue = $11, payment_method_at = $12 WHERE id = $1",
+      account_params(a));
+  if (!r) return unexpected(r.error());
+  if (r->affected() == 0) return make_error("store.not_found", "no account " + a.account.id);
+  return Ok{};
+}
+
+Result<std::vector<std::string>> PostgresStore::accounts_due(const Date& through) {
+  return collect<std::string>(
+      impl_->db.query("SELECT id FROM account WHERE next_run <= $1 ORDER BY id", {text(through)}),
+      [](const Rows& r, int i) -> Result<std::string> { return r.text(i, 0); });
+}
+
+Result<std::string> PostgresStore::account_of_subscription(const std::string& subscription) {
+  return single_text(
+      impl_->db.query("SELECT account_id FROM subscription WHERE id = $1", {subscription}),
+      "no subscription " + subscription);
+}
+
+// The server's clock, in Unix seconds: every worker judges leases by the same clock.
+#define TOLLGATE_NOW "extract(epoch FROM clock_timestamp())::bigint"
+// An account with work through $1: an invoicing date come, or an attempt to send or re-send.
+#define TOLLGATE_HAS_WORK                                                                      \
+  "(a.next_run <= $1 OR a.id IN (SELECT i.account_id FROM payment_attempt p JOIN invoice i ON " \
+  "i.id = p.invoice_id WHERE p.status = 'STARTED' OR (p.status = 'SCHEDULED' AND "             \
+  "p.scheduled_on <= $1)))"
+
+Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through,
+                                                             const std::string& after,
+                                                             std::size_t limit,
+                                                             const Lease& lease) {
+  // FOR UPDATE SKIP LOCKED: a worker claiming at the same moment passes over
+  // these rows instead of waiting for them, and never gets them too.
+  auto claimed = collect<ClaimedAccount>(
+      impl_->db.query(
+          "WITH picked AS (SELECT a.id FROM account a WHERE a.id COLLATE \"C\" > $2 AND (a.lease_until IS NULL "
+          "OR a.lease_until <= " TOLLGATE_NOW " OR a.lease_worker = $4) AND " TOLLGATE_HAS_WORK
+          " ORDER BY a.id COLLATE \"C\" LIMIT $3 FOR UPDATE SKIP LOCKED) "
+          "UPDATE account a SET lease_worker = $4, lease_run = $5, lease_until = " TOLLGATE_NOW
+          " + $6 FROM picked WHERE a.id = picked.id RETURNING a.id, EXISTS (SELECT 1 FROM invoice "
+          "i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = a.id AND p.status "
+          "IN ('STARTED', 'SCHEDULED'))",
+          {text(through), after, std::to_string(limit), lease.worker, lease.run,
+           std::to_string(lease.duration.count())}),
+      [](const Rows& r, int i) -> Result<ClaimedAccount> {
+        return ClaimedAccount{r.text(i, 0), r.text(i, 1) == "t"};
+      });
+  // RETURNING keeps no order: the walk's cursor needs the highest id last (byte order, as "C").
+  if (claimed)
+    std::sort(claimed->begin(), claimed->end(),
+              [](const auto& x, const auto& y) { return x.id < y.id; });
+  return claimed;
+}
+
+Result<bool> PostgresStore::renew(const std::string& account_id, const Lease& lease) {
+  auto r = impl_->db.query("UPDATE account SET lease_until = " TOLLGATE_NOW
+                           " + $4 WHERE id = $1 AND lease_worker = $2 AND lease_run = $3",
+                           {account_id, lease.worker, lease.run,
+                            std::to_string(lease.duration.count())});
+  if (!r) return unexpected(r.error());
+  return r->affected() == 1;
+}
+
+Result<Ok> PostgresStore::release(const Lease& lease) {
+  return done(impl_->db.query(
+      "UPDATE account SET lease_worker = NULL, lease_run = NULL, lease_until = NULL WHERE "
+      "lease_worker = $1 AND lease_run = $2",
+      {lease.worker, lease.run}));
+}
+
+Result<std::size_t> PostgresStore::held_elsewhere(const Date& through, const Lease& lease) {
+  auto r = impl_->db.query("SELECT count(*) FROM account a WHERE a.lease_until > " TOLLGATE_NOW
+                           " AND NOT (a.lease_worker = $2 AND a.lease_run = $3) AND "
+                           TOLLGATE_HAS_WORK,
+                           {text(through), lease.worker, lease.run});
+  if (!r) return unexpected(r.error());
+  return static_cast<std::size_t>(r->integer(0, 0));
+}
+
+#undef TOLLGATE_HAS_WORK
+#undef TOLLGATE_NOW
+
+Result<std::int64_t> PostgresStore::append(const std::string& account_id,
+                                           const JournalEntry& entry) {
+  return in_transaction(impl_->db, [&]() -> Result<std::int64_t> {
+    // The account's row lock orders this entry with usage being recorded for it (record_usage).
+    auto locked = impl_->db.query("SELECT id FROM account WHERE id = $1 FOR UPDATE", {account_id});
+    if (!locked) return unexpected(locked.error());
+    if (locked->empty()) return make_error("store.not_found", "no account " + account_id);
+    if (entry.operation && entry.operation->type == OperationType::create) {
+      auto link = impl_->db.query(
+          "INSERT INTO subscription (id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+          {entry.operation->subscription, account_id});
+      if (!link) return unexpected(link.error());
+      if (link->affected() == 0)
+        return make_error("store.conflict",
+                          "subscription " + entry.operation->subscription + " exists");
+    }
+    auto r = impl_->db.query(
+        "INSERT INTO journal (account_id, entry_date, operation, requested_at) VALUES ($1, $2, $3, "
+        "$4) RETURNING seq",
+        {account_id, text(entry.date),
+         entry.operation ? Param(to_json(*entry.operation)) : std::nullopt,
+         seconds(entry.requested_at)});
+    if (!r) return unexpected(r.error());
+    return r->integer(0, 0);
+  });
+}
+
+Result<std::vector<JournalEntry>> PostgresStore::journal(const std::string& account_id) {
+  return collect<JournalEntry>(
+      impl_->db.query("SELECT seq, entry_date, operation, requested_at FROM journal WHERE "
+                      "account_id = $1 ORDER BY seq",
+                      {account_id}),
+      [](const Rows& r, int i) -> Result<JournalEntry> {
+        JournalEntry e;
+        e.seq = r.integer(i, 0);
+        auto on = parse_date(r.text(i, 1));
+        if (!on) return corrupt("journal", std::to_string(e.seq), "entry_date");
+        e.date = *on;
+        if (!r.is_null(i, 2)) {
+          auto op = parse_operation(r.text(i, 2));
+          if (!op) return corrupt("journal", std::to_string(e.seq), "operation");
+          e.operation = std::move(op).value();
+        }
+        e.requested_at = Instant{std::chrono::seconds{r.integer(i, 3)}};
+        return e;
+      });
+}
+
+Result<std::vector<SequencedUsage>> PostgresStore::account_usage(const std::string& account_id) {
+  return collect<SequencedUsage>(
+      impl_->db.query("SELECT u.after_seq, u.subscription_id, u.metric, u.quantity, u.occurred_on, "
+                      "u.event_id, u.value_key FROM subscription s JOIN usage_event u ON "
+                      "u.subscription_id = s.id WHERE s.account_id = $1 ORDER BY u.seq",
+                      {account_id}),
+      [](const Rows& r, int i) -> Result<SequencedUsage> {
+        auto quantity = Decimal::parse(r.text(i, 3));
+        auto on = parse_date(r.text(i, 4));
+        if (!quantity || !on)
+          return corrupt("usage_event", r.text(i, 1) + "/" + r.text(i, 5), "quantity or date");
+        return SequencedUsage{r.integer(i, 0), UsageEvent{r.text(i, 1), r.text(i, 2), *quantity,
+                                                          *on, r.text(i, 5), r.text(i, 6)}};
+      });
+}
+
+}  // namespace tollgate::postgres

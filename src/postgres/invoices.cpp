@@ -1,0 +1,217 @@
+// PostgresStore: invoices and their items, payment attempts, notifications.
+
+#include "store_impl.hpp"
+
+namespace tollgate::postgres {
+
+Result<Ok> PostgresStore::save_invoice(const StoredInvoice& inv) {
+  Connection& db = impl_->db;
+  return in_transaction(db, [&]() -> Result<Ok> {
+    auto r = db.query(
+        "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status) VALUES ($1, "
+        "$2, $3, $4, $5, $6)",
+        {inv.id, inv.account_id, text(inv.invoice.date), inv.invoice.currency,
+         inv.invoice.total().to_string(), std::string(to_string(inv.status))});
+    if (!r) return unexpected(r.error());
+    std::int64_t position = 0;
+    for (const auto& item : inv.invoice.items) {
+      auto i = db.query(
+          "INSERT INTO invoice_item (invoice_id, position, type, subscription_id, plan, phase, "
+          "usage_name, start_date, end_date, quantity, amount) VALUES ($1, $2, $3, $4, $5, $6, "
+          "$7, $8, $9, $10, $11)",
+          {inv.id, text(position++), std::string(to_string(item.type)), item.subscription,
+           item.plan, item.phase ? Param(std::string(to_string(*item.phase))) : std::nullopt,
+           item.usage, text(item.start), text(item.end),
+           item.quantity ? Param(item.quantity->to_string()) : std::nullopt,
+           item.amount.to_string()});
+      if (!i) return unexpected(i.error());
+    }
+    return Ok{};
+  });
+}
+
+Result<Ok> PostgresStore::set_invoice_status(const std::string& invoice_id, InvoiceStatus status) {
+  auto r = impl_->db.query("UPDATE invoice SET status = $1 WHERE id = $2",
+                           {std::string(to_string(status)), invoice_id});
+  if (!r) return unexpected(r.error());
+  if (r->affected() == 0) return make_error("store.not_found", "no invoice " + invoice_id);
+  return Ok{};
+}
+
+namespace {
+
+Result<Ok> load_items(Connection& db, const std::string& invoice_id, Invoice& invoice) {
+  auto items = collect<InvoiceItem>(
+      db.query("SELECT type, subscription_id, plan, phase, usage_name, start_date, end_date, "
+               "quantity, amount FROM invoice_item WHERE invoice_id = $1 ORDER BY position",
+               {invoice_id}),
+      [&](const Rows& r, int i) -> Result<InvoiceItem> {
+        InvoiceItem item;
+        auto type = parse_invoice_item_type(r.text(i, 0));
+        auto start = parse_date(r.text(i, 5));
+        auto amount = Decimal::parse(r.text(i, 8));
+        if (!type || !start || !amount)
+          return corrupt("invoice_item", invoice_id, "type, start or amount");
+        item.type = *type;
+        item.subscription = r.text(i, 1);
+        item.plan = r.text(i, 2);
+        if (!r.is_null(i, 3)) item.phase = parse_phase_type(r.text(i, 3));
+        item.usage = r.text(i, 4);
+        item.start = *start;
+        item.end = optional_date(r, i, 6);
+        if (!r.is_null(i, 7))
+          if (auto q = Decimal::parse(r.text(i, 7))) item.quantity = *q;
+        item.amount = *amount;
+        return item;
+      });
+  if (!items) return unexpected(items.error());
+  invoice.items = std::move(items).value();
+  return Ok{};
+}
+
+// Reads the invoices a query selects (id, account_id, invoice_date, currency, status), then their
+// items.
+Result<std::vector<StoredInvoice>> read_invoices(Connection& db, const Result<Rows>& rows) {
+  auto out = collect<StoredInvoice>(rows, [](const Rows& r, int i) -> Result<StoredInvoice> {
+    StoredInvoice inv;
+    inv.id = r.text(i, 0);
+    inv.account_id = r.text(i, 1);
+    auto on = parse_date(r.text(i, 2));
+    auto status = parse_invoice_status(r.text(i, 4));
+    if (!on || !status) return corrupt("invoice", inv.id, "date or status");
+    inv.invoice.date = *on;
+    inv.invoice.currency = r.text(i, 3);
+    inv.status = *status;
+    return inv;
+  });
+  if (!out) return out;
+  for (auto& inv : *out)
+    if (auto items = load_items(db, inv.id, inv.invoice); !items) return unexpected(items.error());
+  return out;
+}
+
+}  // namespace
+
+Result<StoredInvoice> PostgresStore::invoice(const std::string& invoice_id) {
+  auto found = read_invoices(
+      impl_->db,
+      impl_->db.query(
+          "SELECT id, account_id, invoice_date, currency, status FROM invoice WHERE id = $1",
+          {invoice_id}));
+  if (!found) return unexpected(found.error());
+  if (found->empty()) return make_error("store.not_found", "no invoice " + invoice_id);
+  return std::move(found->front());
+}
+
+Result<std::vector<StoredInvoice>> PostgresStore::invoices_of(const std::string& account_id) {
+  return read_invoices(impl_->db,
+                       impl_->db.query("SELECT id, account_id, invoice_date, currency, status FROM "
+                                       "invoice WHERE account_id = $1 ORDER BY invoice_date, "
+                                       "record_id",
+                                       {account_id}));
+}
+
+Result<Ok> PostgresStore::save_attempt(const PaymentAttempt& a) {
+  return done(impl_->db.query(
+      "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure) "
+      "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (invoice_id, attempt) DO UPDATE SET status = "
+      "excluded.status, scheduled_on = excluded.scheduled_on, charge_id = excluded.charge_id, "
+      "failure = excluded.failure, updated_at = CURRENT_TIMESTAMP",
+      {a.invoice_id, text(std::int64_t{a.attempt}), std::string(to_string(a.status)),
+       text(a.scheduled_on), a.charge_id, a.failure}));
+}
+
+namespace {
+
+Result<std::vector<PaymentAttempt>> read_attempts(const Result<Rows>& rows) {
+  return collect<PaymentAttempt>(rows, [](const Rows& r, int i) -> Result<PaymentAttempt> {
+    PaymentAttempt a;
+    a.invoice_id = r.text(i, 0);
+    a.attempt = static_cast<int>(r.integer(i, 1));
+    auto status = parse_attempt_status(r.text(i, 2));
+    auto on = parse_date(r.text(i, 3));
+    if (!status || !on) return corrupt("payment_attempt", a.invoice_id, "status or date");
+    a.status = *status;
+    a.scheduled_on = *on;
+    a.charge_id = r.text(i, 4);
+    a.failure = r.text(i, 5);
+    return a;
+  });
+}
+
+}  // namespace
+
+Result<std::vector<PaymentAttempt>> PostgresStore::attempts_of(const std::string& invoice_id) {
+  return read_attempts(impl_->db.query(
+      "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure FROM payment_attempt "
+      "WHERE invoice_id = $1 ORDER BY attempt",
+      {invoice_id}));
+}
+
+Result<std::vector<PaymentAttempt>> PostgresStore::attempts_in(AttemptStatus status,
+                                                               const std::optional<Date>& through) {
+  return read_attempts(impl_->db.query(
+      "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure FROM payment_attempt "
+      "WHERE status = $1 AND scheduled_on <= $2 ORDER BY scheduled_on, invoice_id COLLATE \"C\", "
+      "attempt",
+      {std::string(to_string(status)), through ? to_string(*through) : "9999-12-31"}));
+}
+
+Result<std::vector<PaymentAttempt>> PostgresStore::open_attempts(const std::string& account_id) {
+  return read_attempts(impl_->db.query(
+      "SELECT p.invoice_id, p.attempt, p.status, p.scheduled_on, p.charge_id, p.failure FROM "
+      "invoice i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = $1 AND "
+      "p.status IN ('STARTED', 'SCHEDULED') ORDER BY p.invoice_id COLLATE \"C\", p.attempt",
+      {account_id}));
+}
+
+Result<bool> PostgresStore::record_notification(const Notification& n) {
+  auto r = impl_->db.query(
+      "INSERT INTO notification (key, account_id, kind, raised_on, subscription_id, about_date, "
+      "invoice_id, delivered) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+      {n.key, n.account_id, std::string(to_string(n.kind)), text(n.on), n.subscription,
+       text(n.date), n.invoice_id, n.delivered ? "true" : "false"});
+  if (!r) return unexpected(r.error());
+  return r->affected() == 1;
+}
+
+Result<Ok> PostgresStore::mark_delivered(const std::string& key) {
+  return done(impl_->db.query("UPDATE notification SET delivered = TRUE WHERE key = $1", {key}));
+}
+
+namespace {
+
+Result<std::vector<Notification>> read_notifications(const Result<Rows>& rows) {
+  return collect<Notification>(rows, [](const Rows& r, int i) -> Result<Notification> {
+    Notification n;
+    n.key = r.text(i, 0);
+    n.account_id = r.text(i, 1);
+    auto kind = parse_notification_kind(r.text(i, 2));
+    auto on = parse_date(r.text(i, 3));
+    if (!kind || !on) return corrupt("notification", n.key, "kind or date");
+    n.kind = *kind;
+    n.on = *on;
+    n.subscription = r.text(i, 4);
+    n.date = optional_date(r, i, 5);
+    n.invoice_id = r.text(i, 6);
+    n.delivered = r.text(i, 7) == "t";
+    return n;
+  });
+}
+
+}  // namespace
+
+Result<std::vector<Notification>> PostgresStore::undelivered() {
+  return read_notifications(impl_->db.query(
+      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, "
+      "delivered FROM notification WHERE NOT delivered ORDER BY record_id"));
+}
+
+Result<std::vector<Notification>> PostgresStore::notifications_of(const std::string& account_id) {
+  return read_notifications(impl_->db.query(
+      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, "
+      "delivered FROM notification WHERE account_id = $1 ORDER BY record_id",
+      {account_id}));
+}
+
+}  // namespace tollgate::postgres

@@ -1,0 +1,125 @@
+#include "pg.hpp"
+
+#include <charconv>
+
+namespace tollgate::postgres {
+namespace {
+
+// Error codes by SQLSTATE class or code (PostgreSQL's Appendix A).
+std::string code_for(std::string_view state) {
+  if (state.starts_with("08")) return "store.unavailable";  // connection exception
+  if (state == "40001" || state == "40P01" || state == "55P03") return "store.busy";
+  if (state == "53100") return "store.full";
+  if (state.starts_with("23")) return "store.constraint";
+  if (state == "25P02") return "store.aborted";
+  if (state == "25006") return "store.readonly";
+  return "store.postgres";
+}
+
+Error error_of(PGconn* conn, const PGresult* r, std::string_view doing) {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  std::string code = state ? code_for(state) : "store.unavailable";
+  if (!state && PQstatus(conn) == CONNECTION_OK) code = "store.postgres";
+  return Error{code, std::string(doing) + ": " + message};
+}
+
+bool ok(const PGresult* r) {
+  auto s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+}  // namespace
+
+std::int64_t Rows::integer(int row, int column) const {
+  const char* v = PQgetvalue(r_.get(), row, column);
+  std::int64_t out = 0;
+  std::from_chars(v, v + PQgetlength(r_.get(), row, column), out);
+  return out;
+}
+
+std::int64_t Rows::affected() const {
+  const char* v = PQcmdTuples(r_.get());
+  std::int64_t out = 0;
+  std::from_chars(v, v + std::char_traits<char>::length(v), out);
+  return out;
+}
+
+Result<Connection> Connection::connect(const std::string& conninfo) {
+  Connection c(PQconnectdb(conninfo.c_str()));
+  if (!c.conn_ || PQstatus(c.conn_.get()) != CONNECTION_OK) {
+    std::string why = c.conn_ ? PQerrorMessage(c.conn_.get()) : "out of memory";
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    // The connection string may hold a password: it is not repeated here.
+    return make_error("store.unavailable", "cannot connect to PostgreSQL: " + why);
+  }
+  return c;
+}
+
+Result<Rows> Connection::query(const char* sql, const std::vector<Param>& params) {
+  PGconn* conn = conn_.get();
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = "tg" + std::to_string(prepared_.size());
+    Rows prepared(PQprepare(conn, name.c_str(), sql, static_cast<int>(params.size()), nullptr));
+    if (PQresultStatus(prepared.r_.get()) != PGRES_COMMAND_OK)
+      return unexpected(error_of(conn, prepared.r_.get(), "preparing a statement"));
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  Rows rows(PQexecPrepared(conn, it->second.c_str(), static_cast<int>(values.size()), values.data(),
+                           nullptr, nullptr, 0));
+  if (!ok(rows.r_.get())) return unexpected(error_of(conn, rows.r_.get(), "running a statement"));
+  return rows;
+}
+
+Result<Ok> Connection::exec(const std::string& sql) {
+  Rows r(PQexec(conn_.get(), sql.c_str()));
+  if (!ok(r.r_.get())) return unexpected(error_of(conn_.get(), r.r_.get(), "running SQL"));
+  return Ok{};
+}
+
+Result<Transaction> Transaction::begin(Connection& c) {
+  int depth = c.depth_;
+  Transaction tx(c, depth);
+  if (auto r = c.exec(depth == 0 ? std::string("BEGIN") : "SAVEPOINT " + tx.savepoint()); !r) {
+    tx.open_ = false;
+    c.depth_ = depth;
+    return unexpected(r.error());
+  }
+  return tx;
+}
+
+Transaction::~Transaction() {
+  if (!open_) return;
+  if (depth_ == 0) {
+    (void)c_->exec("ROLLBACK");
+  } else {
+    (void)c_->exec("ROLLBACK TO SAVEPOINT " + savepoint());
+    (void)c_->exec("RELEASE SAVEPOINT " + savepoint());
+  }
+  c_->depth_ = depth_;
+}
+
+Result<Ok> Transaction::commit() {
+  if (depth_ == 0) {
+    // COMMIT of a transaction an error aborted "succeeds" as a ROLLBACK: that is a failure here.
+    Rows r(PQexec(c_->handle(), "COMMIT"));
+    if (!ok(r.r_.get())) return unexpected(error_of(c_->handle(), r.r_.get(), "committing"));
+    open_ = false;
+    c_->depth_ = 0;
+    if (std::string_view(PQcmdStatus(r.r_.get())) == "ROLLBACK")
+      return make_error("store.aborted", "the transaction was rolled back after an earlier error");
+    return Ok{};
+  }
+  auto r = c_->exec("RELEASE SAVEPOINT " + savepoint());
+  if (!r) return r;  // the destructor rolls back
+  open_ = false;
+  c_->depth_ = depth_;
+  return Ok{};
+}
+
+}  // namespace tollgate::postgres

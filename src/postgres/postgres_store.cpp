@@ -1,0 +1,320 @@
+#include <array>
+#include <random>
+
+#include "store_impl.hpp"
+
+namespace tollgate::postgres {
+namespace {
+
+struct Migration {
+  int version;
+  const char* what;
+  const char* sql;
+};
+
+// The same versions as SqliteStore's migrations, in PostgreSQL's dialect:
+// dates are DATE, instants Unix seconds, amounts and quantities their exact
+// decimal text. Append only.
+constexpr std::array<Migration, 4> kMigrations{{
+    {1, "billing rules per organization and tenant", R"sql(
+      CREATE TABLE organization_billing_rule (
+        record_id       BIGSERIAL PRIMARY KEY,
+        id              VARCHAR(36) NOT NULL UNIQUE,
+        organization_id VARCHAR(36) NOT NULL,
+        tenant_id       VARCHAR(36) NOT NULL,
+        rule            TEXT,
+        reg_dt          TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+      );
+      CREATE INDEX organization_billing_rule_by_org
+        ON organization_billing_rule (organization_id, tenant_id, reg_dt);
+    )sql"},
+    {2, "usage events and processed provider events", R"sql(
+      CREATE TABLE usage_event (
+        seq             BIGSERIAL PRIMARY KEY,
+        subscription_id TEXT NOT NULL,
+        event_id        TEXT NOT NULL,
+        metric          TEXT NOT NULL,
+        quantity        TEXT NOT NULL,
+        occurred_on     DATE NOT NULL,
+        value_key       TEXT NOT NULL DEFAULT '',
+        UNIQUE (subscription_id, event_id)
+      );
+      CREATE TABLE processed_event (
+        event_id     TEXT NOT NULL PRIMARY KEY,
+        processed_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+      );
+    )sql"},
+    {3, "accounts, journals, invoices, payment attempts and notifications", R"sql(
+      CREATE TABLE catalog_version (
+        version   TEXT NOT NULL PRIMARY KEY,
+        document  TEXT NOT NULL,
+        stored_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+      );
+      CREATE TABLE account (
+        id                TEXT NOT NULL PRIMARY KEY,
+        currency          TEXT NOT NULL,
+        time_zone         TEXT NOT NULL,
+        bill_cycle_day    INTEGER,
+        catalog_version   TEXT NOT NULL REFERENCES catalog_version (version),
+        organization_id   TEXT NOT NULL,
+        tenant_id         TEXT NOT NULL,
+        customer_id       TEXT NOT NULL DEFAULT '',
+        payment_method_id TEXT NOT NULL DEFAULT '',
+        payment_method_at BIGINT NOT NULL DEFAULT 0,
+        next_run          DATE,
+        overdue           BOOLEAN NOT NULL DEFAULT FALSE
+      );
+      CREATE INDEX account_by_next_run ON account (next_run);
+      CREATE TABLE subscription (
+        id         TEXT NOT NULL PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES account (id)
+      );
+      CREATE INDEX subscription_by_account ON subscription (account_id);
+      CREATE TABLE journal (
+        seq          BIGSERIAL PRIMARY KEY,
+        account_id   TEXT NOT NULL REFERENCES account (id),
+        entry_date   DATE NOT NULL,
+        operation    TEXT,
+        requested_at BIGINT NOT NULL
+      );
+      CREATE INDEX journal_by_account ON journal (account_id, seq);
+      ALTER TABLE usage_event ADD COLUMN after_seq BIGINT NOT NULL DEFAULT 0;
+      CREATE TABLE invoice (
+        record_id    BIGSERIAL,
+        id           TEXT NOT NULL PRIMARY KEY,
+        account_id   TEXT NOT NULL REFERENCES account (id),
+        invoice_date DATE NOT NULL,
+        currency     TEXT NOT NULL,
+        total        TEXT NOT NULL,
+        status       TEXT NOT NULL
+      );
+      CREATE INDEX invoice_by_account ON invoice (account_id, invoice_date);
+      CREATE TABLE invoice_item (
+        invoice_id      TEXT NOT NULL REFERENCES invoice (id),
+        position        INTEGER NOT NULL,
+        type            TEXT NOT NULL,
+        subscription_id TEXT NOT NULL,
+        plan            TEXT NOT NULL,
+        phase           TEXT,
+        usage_name      TEXT NOT NULL,
+        start_date      DATE NOT NULL,
+        end_date        DATE,
+        quantity        TEXT,
+        amount          TEXT NOT NULL,
+        PRIMARY KEY (invoice_id, position)
+      );
+      CREATE TABLE payment_attempt (
+        invoice_id   TEXT NOT NULL REFERENCES invoice (id),
+        attempt      INTEGER NOT NULL,
+        status       TEXT NOT NULL,
+        scheduled_on DATE NOT NULL,
+        charge_id    TEXT NOT NULL DEFAULT '',
+        failure      TEXT NOT NULL DEFAULT '',
+        updated_at   TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        PRIMARY KEY (invoice_id, attempt)
+      );
+      CREATE INDEX payment_attempt_by_status ON payment_attempt (status, scheduled_on);
+      CREATE TABLE notification (
+        record_id       BIGSERIAL,
+        key             TEXT NOT NULL PRIMARY KEY,
+        account_id      TEXT NOT NULL REFERENCES account (id),
+        kind            TEXT NOT NULL,
+        raised_on       DATE NOT NULL,
+        subscription_id TEXT NOT NULL DEFAULT '',
+        about_date      DATE,
+        invoice_id      TEXT NOT NULL DEFAULT '',
+        delivered       BOOLEAN NOT NULL DEFAULT FALSE
+      );
+      CREATE INDEX notification_by_account ON notification (account_id);
+      CREATE INDEX notification_undelivered ON notification (delivered);
+    )sql"},
+    {4, "claims on accounts, for billing runs shared by several workers", R"sql(
+      ALTER TABLE account ADD COLUMN lease_worker TEXT;
+      ALTER TABLE account ADD COLUMN lease_run TEXT;
+      ALTER TABLE account ADD COLUMN lease_until BIGINT;  -- Unix seconds, the server's clock
+    )sql"},
+}};
+
+std::string new_id() {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  std::uniform_int_distribution<int> hex(0, 15);
+  std::string id = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
+  for (char& c : id) {
+    if (c == 'x') c = "0123456789abcdef"[hex(rng)];
+    if (c == 'y') c = "89ab"[hex(rng) & 3];
+  }
+  return id;
+}
+
+// Every worker that starts at once wants to migrate: this lock (held to the end
+// of each migration's transaction) lets one do it while the others wait.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7201388470552)";
+
+Result<int> current_version(Connection& db) {
+  auto rows = db.query("SELECT coalesce(max(version), 0) FROM tollgate_migration");
+  if (!rows) return unexpected(rows.error());
+  return static_cast<int>(rows->integer(0, 0));
+}
+
+// Brings the schema to `target`, a migration a transaction; returns the version reached.
+Result<int> migrate(Connection& db, int target) {
+  int version = 0;
+  for (const auto& m : kMigrations) {
+    if (m.version > target) break;
+    auto step = in_transaction(db, [&]() -> Result<Ok> {
+      if (auto r = db.query(kMigrationLock); !r) return unexpected(r.error());
+      if (auto r = db.exec(
+              "CREATE TABLE IF NOT EXISTS tollgate_migration (version INTEGER NOT NULL PRIMARY "
+              "KEY, description TEXT NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT "
+              "CURRENT_TIMESTAMP)");
+          !r)
+        return r;
+      auto now = current_version(db);
+      if (!now) return unexpected(now.error());
+      version = *now;
+      if (version > PostgresStore::latest_schema_version)
+        return make_error("store.newer", "the database has schema version " +
+                                             std::to_string(version) +
+                                             ", newer than this Tollgate's " +
+                                             std::to_string(PostgresStore::latest_schema_version));
+      if (version >= m.version) return Ok{};
+      if (auto r = db.exec(m.sql); !r)
+        return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" +
+                                              m.what + "): " + r.error().message);
+      version = m.version;
+      return done(
+          db.query("INSERT INTO tollgate_migration (version, description) VALUES ($1, $2)",
+                   {text(std::int64_t{m.version}), std::string(m.what)}));
+    });
+    if (!step) return unexpected(step.error());
+  }
+  return version;
+}
+
+}  // namespace
+
+PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PostgresStore::~PostgresStore() = default;
+int PostgresStore::schema_version() const {
+  return impl_->version;
+}
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& conninfo,
+                                                           const PostgresOptions& options) {
+  auto connection = Connection::connect(conninfo);
+  if (!connection) return unexpected(connection.error());
+  auto impl = std::make_unique<Impl>(Impl{std::move(connection).value(), 0});
+  // Dates travel as ISO text; quiet notices ("relation already exists, skipping").
+  if (auto r = impl->db.exec("SET DateStyle = ISO; SET client_min_messages = WARNING"); !r)
+    return unexpected(r.error());
+  auto version = migrate(impl->db, options.migrate_to ? options.migrate_to : latest_schema_version);
+  if (!version) return unexpected(version.error());
+  impl->version = *version;
+  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
+}
+
+Result<IngestResult> PostgresStore::record_usage(std::span<const UsageEvent> events) {
+  Connection& db = impl_->db;
+  return in_transaction(db, [&]() -> Result<IngestResult> {
+    // Lock the accounts the usage belongs to (in id order, as the billing run
+    // does): no journal entry of theirs can commit between the read of the
+    // last seq and these inserts, so a replay places the usage exactly.
+    std::string subscriptions = "{";
+    for (const auto& e : events) {
+      if (subscriptions.size() > 1) subscriptions += ',';
+      subscriptions += '"';
+      for (char c : e.subscription) {
+        if (c == '"' || c == '\\') subscriptions += '\\';
+        subscriptions += c;
+      }
+      subscriptions += '"';
+    }
+    subscriptions += '}';
+    if (auto r = db.query(
+            "SELECT a.id FROM account a WHERE a.id IN (SELECT account_id FROM subscription WHERE "
+            "id = ANY ($1::text[])) ORDER BY a.id FOR SHARE",
+            {subscriptions});
+        !r)
+      return unexpected(r.error());
+    auto last = db.query("SELECT coalesce(max(seq), 0) FROM journal");
+    if (!last) return unexpected(last.error());
+    Param after_seq = last->text(0, 0);
+    IngestResult result;
+    for (const auto& e : events) {
+      auto r = db.query(
+          "INSERT INTO usage_event (subscription_id, event_id, metric, quantity, occurred_on, "
+          "value_key, after_seq) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+          {e.subscription, e.id, e.metric, e.quantity.to_string(), text(e.occurred_on),
+           e.value_key, after_seq});
+      if (!r) return unexpected(r.error());  // the whole batch rolls back
+      (r->affected() == 1 ? result.inserted : result.duplicates) += 1;
+    }
+    return result;
+  });
+}
+
+Result<std::vector<UsageEvent>> PostgresStore::usage_of(const std::string& subscription) {
+  return collect<UsageEvent>(
+      impl_->db.query("SELECT subscription_id, metric, quantity, occurred_on, event_id, value_key "
+                      "FROM usage_event WHERE subscription_id = $1 ORDER BY seq",
+                      {subscription}),
+      [&](const Rows& r, int i) -> Result<UsageEvent> {
+        auto quantity = Decimal::parse(r.text(i, 2));
+        auto on = parse_date(r.text(i, 3));
+        if (!quantity || !on) return corrupt("usage_event", subscription, "quantity or date");
+        return UsageEvent{r.text(i, 0), r.text(i, 1), *quantity, *on, r.text(i, 4), r.text(i, 5)};
+      });
+}
+
+Result<std::string> PostgresStore::register_rules(const OrganizationKey& org,
+                                                  std::string_view rule_json,
+                                                  Instant registered_at) {
+  auto rules = load_rules(rule_json);
+  if (!rules) {
+    std::string message = "the rule set is invalid:";
+    for (const auto& p : rules.error()) message += " " + to_string(p) + ";";
+    return make_error("store.rules", message);
+  }
+  std::string id = new_id();
+  auto r = impl_->db.query(
+      "INSERT INTO organization_billing_rule (id, organization_id, tenant_id, rule, reg_dt) VALUES "
+      "($1, $2, $3, $4, to_timestamp($5::bigint) AT TIME ZONE 'UTC')",
+      {id, org.organization_id, org.tenant_id, std::string(rule_json), seconds(registered_at)});
+  if (!r) return unexpected(r.error());
+  return id;
+}
+
+Result<std::vector<StoredRuleSet>> PostgresStore::rule_sets() {
+  return collect<StoredRuleSet>(
+      impl_->db.query("SELECT id, organization_id, tenant_id, rule, extract(epoch FROM reg_dt AT "
+                      "TIME ZONE 'UTC')::bigint FROM organization_billing_rule ORDER BY reg_dt, "
+                      "record_id"),
+      [](const Rows& r, int i) -> Result<StoredRuleSet> {
+        return StoredRuleSet{r.text(i, 0),
+                             {r.text(i, 1), r.text(i, 2)},
+                             r.text(i, 3),
+                             Instant{std::chrono::seconds{r.integer(i, 4)}}};
+      });
+}
+
+Result<Ok> PostgresStore::atomically(const std::function<Result<Ok>()>& f) {
+  return in_transaction(impl_->db, f);
+}
+
+Result<Delivery> PostgresStore::apply_once(std::string_view event_id,
+                                           const std::function<Result<Ok>()>& effect) {
+  Connection& db = impl_->db;
+  auto tx = Transaction::begin(db);
+  if (!tx) return unexpected(tx.error());
+  // A concurrent delivery of the same id waits on this row and then sees it taken.
+  auto insert = db.query(
+      "INSERT INTO processed_event (event_id) VALUES ($1) ON CONFLICT DO NOTHING",
+      {std::string(event_id)});
+  if (!insert) return unexpected(insert.error());
+  if (insert->affected() == 0) return Delivery::duplicate;  // rolls back: nothing to keep
+  if (auto r = effect(); !r) return unexpected(r.error());
+  if (auto r = tx->commit(); !r) return unexpected(r.error());
+  return Delivery::applied;
+}
+
+}  // namespace tollgate::postgres

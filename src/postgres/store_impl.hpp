@@ -1,0 +1,72 @@
+#pragma once
+// Private: PostgresStore's state, shared by the files that implement its parts
+// (postgres_store.cpp: connecting, migrations, usage, rules, the event inbox;
+// accounts.cpp: catalogs, accounts, journals, claims; invoices.cpp: invoices,
+// payment attempts, notifications).
+
+#include <optional>
+#include <string>
+
+#include "pg.hpp"
+#include "tollgate/postgres/postgres_store.hpp"
+
+namespace tollgate::postgres {
+
+struct PostgresStore::Impl {
+  Connection db;
+  int version = 0;
+};
+
+inline Param text(const Date& d) {
+  return to_string(d);
+}
+inline Param text(std::int64_t n) {
+  return std::to_string(n);
+}
+inline Param text(const std::optional<Date>& d) {
+  return d ? Param(to_string(*d)) : std::nullopt;
+}
+inline Param seconds(Instant at) {
+  return std::to_string(at.time_since_epoch().count());
+}
+
+/// A nullable date column; NULL (or a malformed date) reads as absent.
+inline std::optional<Date> optional_date(const Rows& rows, int row, int column) {
+  if (rows.is_null(row, column)) return std::nullopt;
+  auto d = parse_date(rows.text(row, column));
+  return d ? std::optional(*d) : std::nullopt;
+}
+
+/// "the <table> row <id> holds a malformed <what>".
+inline Unexpected<Error> corrupt(const std::string& table, const std::string& id,
+                                 const std::string& what) {
+  return make_error("store.corrupt", table + " row " + id + " holds a malformed " + what);
+}
+
+/// Reads every row with `read(rows, i) -> Result<T>`; the first failure is the result.
+template <class T, class F>
+Result<std::vector<T>> collect(const Result<Rows>& rows, F read) {
+  if (!rows) return unexpected(rows.error());
+  std::vector<T> out;
+  out.reserve(static_cast<std::size_t>(rows->size()));
+  for (int i = 0; i < rows->size(); ++i) {
+    auto value = read(*rows, i);
+    if (!value) return unexpected(value.error());
+    out.push_back(std::move(value).value());
+  }
+  return out;
+}
+
+/// The first column of the one row a lookup selects, or "store.not_found" with `missing`.
+inline Result<std::string> single_text(const Result<Rows>& rows, const std::string& missing) {
+  if (!rows) return unexpected(rows.error());
+  if (rows->empty()) return make_error("store.not_found", missing);
+  return rows->text(0, 0);
+}
+
+inline Result<Ok> done(const Result<Rows>& rows) {
+  if (!rows) return unexpected(rows.error());
+  return Ok{};
+}
+
+}  // namespace tollgate::postgres

@@ -1,0 +1,273 @@
+// The store suite: what every BillingStore must do, run on SQLite and on
+// PostgreSQL alike (the same cases, TEMPLATE_TEST_CASE over the back ends).
+// Back-end specific behaviour (files, migrations, a full disk) is tested in
+// tests/sqlite and tests/postgres.
+
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "../support/store_backends.hpp"
+
+using namespace tollgate;
+using namespace date::literals;
+using namespace std::chrono_literals;
+
+namespace {
+
+UsageEvent usage(const char* id, const char* quantity, Date on = 2024_y / 3 / 15) {
+  return {"s1", "api_calls", *Decimal::parse(quantity), on, id, ""};
+}
+
+Instant at(Date d, std::chrono::seconds t = 0s) {
+  return Instant{date::sys_days(d)} + t;
+}
+
+const char* kCatalog = R"({"name": "c", "currencies": ["USD"], "products": [{"name": "P",
+  "category": "BASE"}], "plans": [{"name": "p", "product": "P", "phases": [{"type": "EVERGREEN",
+  "recurring": {"billing_period": "MONTHLY", "price": {"USD": "1.00"}}}]}]})";
+
+StoredAccount account(const std::string& id, std::optional<Date> next_run) {
+  StoredAccount a;
+  a.account = {id, "USD", "Europe/Paris", 15};
+  a.catalog = "v1";
+  a.organization = {"org-1", "t-1"};
+  a.next_run = next_run;
+  return a;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("rules per organization and tenant, versioned by reg_dt", "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  OrganizationKey org{"org-7", "tenant-a"};
+  REQUIRE(store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "IMMEDIATE"}]})",
+                                at(2024_y / 1 / 1)));
+  REQUIRE(store->register_rules(org,
+                                R"({"cancelPolicy": [{"billingActionPolicy": "START_OF_TERM"}]})",
+                                at(2024_y / 3 / 1, 12h)));
+  auto bad = store->register_rules(org, R"({"cancelPolicy": [{"billingActionPolicy": "ILLEGAL"}]})",
+                                   at(2024_y / 4 / 1));
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code == "store.rules");
+  CHECK(bad.error().message.find("cancelPolicy[0].billingActionPolicy") != std::string::npos);
+  REQUIRE(store->rule_sets()->size() == 2);  // the invalid one was not stored
+  auto book = store->rule_book();
+  REQUIRE(book.has_value());
+  auto cancel_at = [&](Instant t) { return book->in_force(org, t).cancel_policy({}).value; };
+  CHECK(cancel_at(at(2024_y / 2 / 1)) == BillingActionPolicy::immediate);
+  CHECK(cancel_at(at(2024_y / 3 / 1, 12h)) == BillingActionPolicy::start_of_term);
+  CHECK(book->in_force({"org-7", "tenant-b"}, at(2024_y / 3 / 2)).cancel_policy({}).value ==
+        BillingActionPolicy::end_of_term);
+}
+
+TEMPLATE_TEST_CASE("batch ingestion stores each (subscription, id) once and counts the duplicates", "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  std::vector<UsageEvent> first{usage("u1", "4000"), usage("u2", "0.5"), usage("u2", "0.5")};
+  auto r1 = store->record_usage(first);
+  REQUIRE(r1.has_value());
+  CHECK(r1->inserted == 2);
+  CHECK(r1->duplicates == 1);
+  std::vector<UsageEvent> second{usage("u2", "0.5"), usage("u3", "12.000000000001")};
+  auto r2 = store->record_usage(second);
+  CHECK(r2->inserted == 1);
+  CHECK(r2->duplicates == 1);
+  auto stored = store->usage_of("s1");
+  REQUIRE(stored.has_value());
+  REQUIRE(stored->size() == 3);
+  CHECK((*stored)[0].quantity == Decimal(4000));
+  CHECK((*stored)[1].quantity == Decimal::fraction(1, 2));
+  CHECK((*stored)[2].quantity == *Decimal::parse("12.000000000001"));
+  CHECK((*stored)[2].occurred_on == 2024_y / 3 / 15);
+  // The same id on another subscription is another event.
+  std::vector<UsageEvent> other{{"s2", "api_calls", Decimal(1), 2024_y / 3 / 15, "u1", ""}};
+  CHECK(store->record_usage(other)->inserted == 1);
+}
+
+TEMPLATE_TEST_CASE("the inbox applies an event and records its id in one transaction", "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  int effects = 0;
+  auto credit = [&]() -> Result<Ok> {
+    ++effects;
+    std::vector<UsageEvent> e{usage("from-event", "50")};
+    auto r = store->record_usage(e);  // joins the inbox's transaction
+    if (!r) return unexpected(r.error());
+    return Ok{};
+  };
+  CHECK(*store->apply_once("evt_1", credit) == Delivery::applied);
+  CHECK(*store->apply_once("evt_1", credit) == Delivery::duplicate);
+  CHECK(effects == 1);
+  CHECK(store->usage_of("s1")->size() == 1);
+
+  // An effect that writes and then fails leaves nothing behind, and the event can come again.
+  auto failing = [&]() -> Result<Ok> {
+    std::vector<UsageEvent> e{usage("half-done", "1")};
+    (void)store->record_usage(e);
+    return make_error("effect.failed", "the ledger refused");
+  };
+  auto failed = store->apply_once("evt_2", failing);
+  REQUIRE_FALSE(failed.has_value());
+  CHECK(failed.error().code == "effect.failed");
+  CHECK(store->usage_of("s1")->size() == 1);
+  CHECK(*store->apply_once("evt_2", [] { return Result<Ok>(Ok{}); }) == Delivery::applied);
+}
+
+
+TEMPLATE_TEST_CASE("accounts, journals and invoices round-trip exactly", "[store]",
+                   test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  REQUIRE(store->put_catalog("v1", kCatalog));
+  CHECK(store->put_catalog("v1", kCatalog));  // the same text again is fine
+  CHECK(store->put_catalog("v1", std::string(kCatalog) + " ").error().code == "store.conflict");
+  CHECK(store->catalog_json("v2").error().code == "store.not_found");
+
+  StoredAccount a = account("acct-1", 2024_y / 3 / 15);
+  a.customer_id = "cus_1";
+  a.payment_method_at = at(2024_y / 3 / 1, 3600s);
+  REQUIRE(store->create_account(a));
+  CHECK(store->create_account(a).error().code == "store.conflict");
+  StoredAccount other = account("acct-2", std::nullopt);
+  other.catalog = "v9";
+  CHECK(store->create_account(other).error().code == "store.not_found");  // no such catalog
+  auto back = store->account("acct-1");
+  REQUIRE(back.has_value());
+  CHECK(back->account.time_zone == "Europe/Paris");
+  CHECK(back->account.bill_cycle_day == std::optional(15));
+  CHECK(back->organization.tenant_id == "t-1");
+  CHECK(back->payment_method_at == at(2024_y / 3 / 1, 3600s));
+  CHECK(back->next_run == std::optional(2024_y / 3 / 15));
+  back->overdue = true;
+  back->next_run = std::nullopt;
+  REQUIRE(store->update_account(*back));
+  CHECK(store->account("acct-1")->overdue);
+  CHECK_FALSE(store->account("acct-1")->next_run.has_value());
+
+  Operation create;
+  create.type = OperationType::create;
+  create.date = 2024_y / 3 / 15;
+  create.subscription = "sub-1";
+  create.plan = "p";
+  auto first = store->append("acct-1", {0, create.date, create, at(2024_y / 3 / 15)});
+  REQUIRE(first.has_value());
+  CHECK(store->append("acct-1", {0, create.date, create, at(2024_y / 3 / 15)}).error().code ==
+        "store.conflict");  // the subscription exists
+  std::vector<UsageEvent> used{{"sub-1", "api_calls", Decimal(3), 2024_y / 3 / 16, "e1", ""}};
+  REQUIRE(store->record_usage(used));
+  auto run = store->append("acct-1", {0, 2024_y / 4 / 15, std::nullopt, at(2024_y / 4 / 15)});
+  REQUIRE(run.has_value());
+  CHECK(*first < *run);
+  CHECK(*store->account_of_subscription("sub-1") == "acct-1");
+  auto journal = store->journal("acct-1");
+  REQUIRE(journal->size() == 2);
+  CHECK((*journal)[0].operation->plan == "p");
+  CHECK_FALSE((*journal)[1].operation.has_value());
+  auto usage = store->account_usage("acct-1");
+  REQUIRE(usage->size() == 1);
+  CHECK((*usage)[0].after_seq == *first);  // recorded between the two entries
+
+  // An invoice of two items: 1.00 for [Mar 15, Apr 15) and 3 calls at 0.005 = 0.015.
+  Invoice inv;
+  inv.date = 2024_y / 3 / 15;
+  inv.currency = "USD";
+  inv.items.push_back({InvoiceItemType::recurring, "sub-1", "p", PhaseType::evergreen, "",
+                       2024_y / 3 / 15, 2024_y / 4 / 15, std::nullopt, Decimal(1)});
+  inv.items.push_back({InvoiceItemType::usage, "sub-1", "p", PhaseType::evergreen, "api_calls",
+                       2024_y / 3 / 15, 2024_y / 4 / 15, Decimal(3), *Decimal::parse("0.015")});
+  REQUIRE(store->save_invoice({"inv-1", "acct-1", inv, InvoiceStatus::unpaid}));
+  CHECK_FALSE(store->save_invoice({"inv-1", "acct-1", inv, InvoiceStatus::unpaid}));
+  auto got = store->invoice("inv-1");
+  REQUIRE(got.has_value());
+  CHECK(got->invoice.total() == *Decimal::parse("1.015"));
+  REQUIRE(got->invoice.items.size() == 2);
+  CHECK(got->invoice.items[1].quantity == std::optional(Decimal(3)));
+  CHECK(got->invoice.items[0].end == std::optional(2024_y / 4 / 15));
+  REQUIRE(store->set_invoice_status("inv-1", InvoiceStatus::paid));
+  CHECK(store->invoices_of("acct-1")->front().status == InvoiceStatus::paid);
+  CHECK(store->invoice("inv-9").error().code == "store.not_found");
+
+  REQUIRE(store->save_attempt({"inv-1", 1, AttemptStatus::failed, 2024_y / 3 / 15, "", "declined"}));
+  REQUIRE(store->save_attempt({"inv-1", 2, AttemptStatus::scheduled, 2024_y / 3 / 16, "", ""}));
+  REQUIRE(store->save_attempt({"inv-1", 2, AttemptStatus::started, 2024_y / 3 / 16, "", ""}));
+  auto attempts = store->attempts_of("inv-1");
+  REQUIRE(attempts->size() == 2);  // attempt 2 replaced, not added
+  CHECK((*attempts)[1].status == AttemptStatus::started);
+  CHECK(store->open_attempts("acct-1")->size() == 1);
+  CHECK(store->attempts_in(AttemptStatus::started, 2024_y / 3 / 15)->empty());
+  CHECK(store->attempts_in(AttemptStatus::started, 2024_y / 3 / 16)->size() == 1);
+
+  Notification n;
+  n.key = "PERIOD_ENDING:sub-1:2024-04-15";
+  n.account_id = "acct-1";
+  n.kind = NotificationKind::period_ending;
+  n.on = 2024_y / 4 / 12;
+  n.date = 2024_y / 4 / 15;
+  CHECK(*store->record_notification(n));
+  CHECK_FALSE(*store->record_notification(n));  // the same key: once
+  CHECK(store->undelivered()->size() == 1);
+  REQUIRE(store->mark_delivered(n.key));
+  CHECK(store->undelivered()->empty());
+  auto notes = store->notifications_of("acct-1");
+  REQUIRE(notes->size() == 1);
+  CHECK(notes->front().date == std::optional(2024_y / 4 / 15));
+  CHECK(notes->front().delivered);
+}
+
+TEMPLATE_TEST_CASE("claims: a batch at a time, never the same account to two live leases",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  REQUIRE(store->put_catalog("v1", kCatalog));
+  // a1..a5 due by Mar 1; a6 due Mar 2; a7 never.
+  for (int i = 1; i <= 5; ++i)
+    REQUIRE(store->create_account(account("a" + std::to_string(i), 2024_y / 3 / 1)));
+  REQUIRE(store->create_account(account("a6", 2024_y / 3 / 2)));
+  REQUIRE(store->create_account(account("a7", std::nullopt)));
+  Lease one{"w1", "run-1", 60s}, two{"w2", "run-2", 60s};
+  auto ids = [](const std::vector<ClaimedAccount>& v) {
+    std::string out;
+    for (const auto& c : v) out += c.id + " ";
+    return out;
+  };
+  auto first = store->claim_due(2024_y / 3 / 1, "", 3, one);
+  REQUIRE(first.has_value());
+  CHECK(ids(*first) == "a1 a2 a3 ");
+  // Another worker passes over what w1 holds.
+  auto second = store->claim_due(2024_y / 3 / 1, "", 10, two);
+  CHECK(ids(*second) == "a4 a5 ");
+  CHECK(*store->held_elsewhere(2024_y / 3 / 1, one) == 2);
+  CHECK(*store->held_elsewhere(2024_y / 3 / 1, two) == 3);
+  // The cursor: w1 goes on after a3 and finds nothing it may take.
+  CHECK(store->claim_due(2024_y / 3 / 1, "a3", 3, one)->empty());
+  CHECK(*store->renew("a1", one));
+  CHECK_FALSE(*store->renew("a1", two));
+  REQUIRE(store->release(one));
+  // w2's walk from the start: w1's three, its own two again (a worker of that name
+  // may take them: only one runs at a time), and a6, due Mar 2.
+  CHECK(ids(*store->claim_due(2024_y / 3 / 2, "", 10, two)) == "a1 a2 a3 a4 a5 a6 ");
+  CHECK_FALSE(*store->renew("a1", one));  // w2 has it now
+  // A restarted w2 (a new run, the same name) takes its own claims back at once.
+  Lease restarted{"w2", "run-3", 60s};
+  CHECK(ids(*store->claim_due(2024_y / 3 / 2, "", 10, restarted)) == "a1 a2 a3 a4 a5 a6 ");
+  CHECK_FALSE(*store->renew("a4", two));
+  // An expired lease is anyone's: a zero-length one has run out at once (the clock is seconds).
+  REQUIRE(store->release(restarted));
+  Lease brief{"w3", "run-4", 0s};
+  REQUIRE(store->claim_due(2024_y / 3 / 1, "", 1, brief)->size() == 1);
+  std::this_thread::sleep_for(1100ms);
+  CHECK(ids(*store->claim_due(2024_y / 3 / 1, "", 1, one)) == "a1 ");
+  // An account with a STARTED attempt has work whatever its next_run, and says so.
+  StoredAccount a7 = *store->account("a7");
+  Invoice inv;
+  inv.date = 2024_y / 2 / 1;
+  inv.currency = "USD";
+  REQUIRE(store->save_invoice({"inv-a7", "a7", inv, InvoiceStatus::unpaid}));
+  REQUIRE(store->save_attempt({"inv-a7", 1, AttemptStatus::started, 2024_y / 2 / 1, "", ""}));
+  auto with_attempt = store->claim_due(2024_y / 3 / 1, "a6", 10, two);
+  REQUIRE(with_attempt->size() == 1);
+  CHECK(with_attempt->front().id == "a7");
+  CHECK(with_attempt->front().open_attempts);
+}
