@@ -10,8 +10,8 @@ class TollgateConan(ConanFile):
     description = "Embeddable C++20 billing library: catalogs, subscriptions, proration, usage, credits, Stripe"
     topics = ("billing", "subscriptions", "stripe", "invoicing")
     settings = "os", "compiler", "build_type", "arch"
-    options = {"shared": [True, False], "fPIC": [True, False], "with_stripe": [True, False], "with_sqlite": [True, False]}
-    default_options = {"shared": False, "fPIC": True, "with_stripe": True, "with_sqlite": True}
+    options = {"shared": [True, False], "fPIC": [True, False], "with_stripe": [True, False], "with_sqlite": [True, False], "with_postgres": [True, False]}
+    default_options = {"shared": False, "fPIC": True, "with_stripe": True, "with_sqlite": True, "with_postgres": False}
     exports_sources = "../CMakeLists.txt", "../cmake/*", "../include/*", "../src/*", "../LICENSE"
 
     def config_options(self):
@@ -25,6 +25,8 @@ class TollgateConan(ConanFile):
             self.requires("openssl/[>=3 <4]")
         if self.options.with_sqlite:
             self.requires("sqlite3/[>=3.31]")
+        if self.options.with_postgres:
+            self.requires("libpq/[>=12]")
 
     def layout(self):
         cmake_layout(self)
@@ -38,6 +40,7 @@ class TollgateConan(ConanFile):
         tc.variables["TOLLGATE_WERROR"] = False
         tc.variables["TOLLGATE_WITH_STRIPE"] = bool(self.options.with_stripe)
         tc.variables["TOLLGATE_WITH_SQLITE"] = bool(self.options.with_sqlite)
+        tc.variables["TOLLGATE_WITH_POSTGRES"] = bool(self.options.with_postgres)
         tc.generate()
         CMakeDeps(self).generate()
 
@@ -62,6 +65,11 @@ class TollgateConan(ConanFile):
             store.libs = ["tollgate_sqlite"]
             store.requires = ["core", "sqlite3::sqlite3"]
             store.set_property("cmake_target_name", "tollgate::sqlite")
+        if self.options.with_postgres:
+            pg = self.cpp_info.components["postgres"]
+            pg.libs = ["tollgate_postgres"]
+            pg.requires = ["core", "libpq::libpq"]
+            pg.set_property("cmake_target_name", "tollgate::postgres")
         if self.options.with_stripe:
             stripe = self.cpp_info.components["stripe"]
             stripe.libs = ["tollgate_stripe_beast", "tollgate_stripe"]

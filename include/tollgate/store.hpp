@@ -72,8 +72,8 @@ struct StoredAccount {
   std::string payment_method_id;  ///< the provider's payment method on file ("pm_...")
   /// When the provider set that payment method up: an older event never replaces it.
   Instant payment_method_at{};
-  std::optional<Date> next_run;   ///< the first local date the billing run must look at it again
-  bool overdue = false;           ///< dunning ran out: a payment is still owed
+  std::optional<Date> next_run;  ///< the first local date the billing run must look at it again
+  bool overdue = false;          ///< dunning ran out: a payment is still owed
 };
 
 /// One entry of an account's journal: an operation, or an invoicing run on
@@ -99,7 +99,8 @@ std::string_view to_string(InvoiceStatus s) noexcept;
 /// The status named `text` (as to_string writes it); nullopt for any other text.
 std::optional<InvoiceStatus> parse_invoice_status(std::string_view text) noexcept;
 
-/// The names stores write for an invoice item's type and phase, read back; nullopt for any other text.
+/// The names stores write for an invoice item's type and phase, read back; nullopt for any other
+/// text.
 std::optional<InvoiceItemType> parse_invoice_item_type(std::string_view text) noexcept;
 std::optional<PhaseType> parse_phase_type(std::string_view text) noexcept;
 
@@ -194,8 +195,8 @@ class AccountStore {
   /// STARTED attempt, or a SCHEDULED one due by then) and that no other
   /// worker's live lease holds. Concurrent claims never return the same account.
   virtual Result<std::vector<ClaimedAccount>> claim_due(const Date& through,
-                                                        const std::string& after,
-                                                        std::size_t limit, const Lease& lease) = 0;
+                                                        const std::string& after, std::size_t limit,
+                                                        const Lease& lease) = 0;
   /// Extends this run's claim on an account; false (nothing changed) when the
   /// claim is no longer this run's: it ran out and another worker took it.
   virtual Result<bool> renew(const std::string& account_id, const Lease& lease) = 0;

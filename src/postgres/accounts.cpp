@@ -62,7 +62,8 @@ Result<Ok> PostgresStore::create_account(const StoredAccount& a) {
         "ON CONFLICT DO NOTHING",
         account_params(a));
     if (!r) return unexpected(r.error());
-    if (r->affected() == 0) return make_error("store.conflict", "account " + a.account.id + " exists");
+    if (r->affected() == 0)
+      return make_error("store.conflict", "account " + a.account.id + " exists");
     return Ok{};
   });
 }
@@ -117,9 +118,9 @@ Result<std::string> PostgresStore::account_of_subscription(const std::string& su
 // The server's clock, in Unix seconds: every worker judges leases by the same clock.
 #define TOLLGATE_NOW "extract(epoch FROM clock_timestamp())::bigint"
 // An account with work through $1: an invoicing date come, or an attempt to send or re-send.
-#define TOLLGATE_HAS_WORK                                                                      \
+#define TOLLGATE_HAS_WORK                                                                       \
   "(a.next_run <= $1 OR a.id IN (SELECT i.account_id FROM payment_attempt p JOIN invoice i ON " \
-  "i.id = p.invoice_id WHERE p.status = 'STARTED' OR (p.status = 'SCHEDULED' AND "             \
+  "i.id = p.invoice_id WHERE p.status = 'STARTED' OR (p.status = 'SCHEDULED' AND "              \
   "p.scheduled_on <= $1)))"
 
 Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through,
@@ -130,7 +131,8 @@ Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through
   // these rows instead of waiting for them, and never gets them too.
   auto claimed = collect<ClaimedAccount>(
       impl_->db.query(
-          "WITH picked AS (SELECT a.id FROM account a WHERE a.id COLLATE \"C\" > $2 AND (a.lease_until IS NULL "
+          "WITH picked AS (SELECT a.id FROM account a WHERE a.id COLLATE \"C\" > $2 AND "
+          "(a.lease_until IS NULL "
           "OR a.lease_until <= " TOLLGATE_NOW " OR a.lease_worker = $4) AND " TOLLGATE_HAS_WORK
           " ORDER BY a.id COLLATE \"C\" LIMIT $3 FOR UPDATE SKIP LOCKED) "
           "UPDATE account a SET lease_worker = $4, lease_run = $5, lease_until = " TOLLGATE_NOW
@@ -150,10 +152,10 @@ Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through
 }
 
 Result<bool> PostgresStore::renew(const std::string& account_id, const Lease& lease) {
-  auto r = impl_->db.query("UPDATE account SET lease_until = " TOLLGATE_NOW
-                           " + $4 WHERE id = $1 AND lease_worker = $2 AND lease_run = $3",
-                           {account_id, lease.worker, lease.run,
-                            std::to_string(lease.duration.count())});
+  auto r = impl_->db.query(
+      "UPDATE account SET lease_until = " TOLLGATE_NOW
+      " + $4 WHERE id = $1 AND lease_worker = $2 AND lease_run = $3",
+      {account_id, lease.worker, lease.run, std::to_string(lease.duration.count())});
   if (!r) return unexpected(r.error());
   return r->affected() == 1;
 }
@@ -166,10 +168,10 @@ Result<Ok> PostgresStore::release(const Lease& lease) {
 }
 
 Result<std::size_t> PostgresStore::held_elsewhere(const Date& through, const Lease& lease) {
-  auto r = impl_->db.query("SELECT count(*) FROM account a WHERE a.lease_until > " TOLLGATE_NOW
-                           " AND NOT (a.lease_worker = $2 AND a.lease_run = $3) AND "
-                           TOLLGATE_HAS_WORK,
-                           {text(through), lease.worker, lease.run});
+  auto r =
+      impl_->db.query("SELECT count(*) FROM account a WHERE a.lease_until > " TOLLGATE_NOW
+                      " AND NOT (a.lease_worker = $2 AND a.lease_run = $3) AND " TOLLGATE_HAS_WORK,
+                      {text(through), lease.worker, lease.run});
   if (!r) return unexpected(r.error());
   return static_cast<std::size_t>(r->integer(0, 0));
 }

@@ -66,7 +66,8 @@ class Connection {
 class Transaction {
  public:
   static Result<Transaction> begin(Connection& c);
-  Transaction(Transaction&& other) noexcept : c_(other.c_), open_(other.open_), depth_(other.depth_) {
+  Transaction(Transaction&& other) noexcept
+      : c_(other.c_), open_(other.open_), depth_(other.depth_) {
     other.open_ = false;
   }
   Transaction(const Transaction&) = delete;

@@ -179,12 +179,11 @@ Result<int> migrate(Connection& db, int target) {
                                              std::to_string(PostgresStore::latest_schema_version));
       if (version >= m.version) return Ok{};
       if (auto r = db.exec(m.sql); !r)
-        return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" +
-                                              m.what + "): " + r.error().message);
+        return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" + m.what +
+                                              "): " + r.error().message);
       version = m.version;
-      return done(
-          db.query("INSERT INTO tollgate_migration (version, description) VALUES ($1, $2)",
-                   {text(std::int64_t{m.version}), std::string(m.what)}));
+      return done(db.query("INSERT INTO tollgate_migration (version, description) VALUES ($1, $2)",
+                           {text(std::int64_t{m.version}), std::string(m.what)}));
     });
     if (!step) return unexpected(step.error());
   }
@@ -244,8 +243,8 @@ Result<IngestResult> PostgresStore::record_usage(std::span<const UsageEvent> eve
       auto r = db.query(
           "INSERT INTO usage_event (subscription_id, event_id, metric, quantity, occurred_on, "
           "value_key, after_seq) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-          {e.subscription, e.id, e.metric, e.quantity.to_string(), text(e.occurred_on),
-           e.value_key, after_seq});
+          {e.subscription, e.id, e.metric, e.quantity.to_string(), text(e.occurred_on), e.value_key,
+           after_seq});
       if (!r) return unexpected(r.error());  // the whole batch rolls back
       (r->affected() == 1 ? result.inserted : result.duplicates) += 1;
     }
@@ -307,9 +306,9 @@ Result<Delivery> PostgresStore::apply_once(std::string_view event_id,
   auto tx = Transaction::begin(db);
   if (!tx) return unexpected(tx.error());
   // A concurrent delivery of the same id waits on this row and then sees it taken.
-  auto insert = db.query(
-      "INSERT INTO processed_event (event_id) VALUES ($1) ON CONFLICT DO NOTHING",
-      {std::string(event_id)});
+  auto insert =
+      db.query("INSERT INTO processed_event (event_id) VALUES ($1) ON CONFLICT DO NOTHING",
+               {std::string(event_id)});
   if (!insert) return unexpected(insert.error());
   if (insert->affected() == 0) return Delivery::duplicate;  // rolls back: nothing to keep
   if (auto r = effect(); !r) return unexpected(r.error());

@@ -196,9 +196,9 @@ namespace tollgate::sqlite {
 // The database's clock, in Unix seconds: every worker judges leases by the same clock.
 #define TOLLGATE_NOW "CAST(strftime('%s', 'now') AS INTEGER)"
 // An account with work through ?1: an invoicing date come, or an attempt to send or re-send.
-#define TOLLGATE_HAS_WORK                                                                      \
+#define TOLLGATE_HAS_WORK                                                                       \
   "(a.next_run <= ?1 OR a.id IN (SELECT i.account_id FROM payment_attempt p JOIN invoice i ON " \
-  "i.id = p.invoice_id WHERE p.status = 'STARTED' OR (p.status = 'SCHEDULED' AND "             \
+  "i.id = p.invoice_id WHERE p.status = 'STARTED' OR (p.status = 'SCHEDULED' AND "              \
   "p.scheduled_on <= ?1)))"
 
 Result<std::vector<ClaimedAccount>> SqliteStore::claim_due(const Date& through,
@@ -251,9 +251,9 @@ Result<Ok> SqliteStore::release(const Lease& lease) {
 }
 
 Result<std::size_t> SqliteStore::held_elsewhere(const Date& through, const Lease& lease) {
-  auto st = impl_->db.cached("SELECT count(*) FROM account a WHERE a.lease_until > " TOLLGATE_NOW
-                             " AND NOT (a.lease_worker = ?2 AND a.lease_run = ?3) AND "
-                             TOLLGATE_HAS_WORK);
+  auto st = impl_->db.cached(
+      "SELECT count(*) FROM account a WHERE a.lease_until > " TOLLGATE_NOW
+      " AND NOT (a.lease_worker = ?2 AND a.lease_run = ?3) AND " TOLLGATE_HAS_WORK);
   if (!st) return unexpected(st.error());
   (*st)->bind(1, to_string(through)).bind(2, lease.worker).bind(3, lease.run);
   auto row = (*st)->step();

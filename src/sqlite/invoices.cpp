@@ -47,8 +47,7 @@ Result<Ok> load_items(Connection& db, const std::string& invoice_id, Invoice& in
     item.type = *type;
     item.subscription = s.text(1);
     item.plan = s.text(2);
-    if (!s.is_null(3))
-      item.phase = parse_phase_type(s.text(3));
+    if (!s.is_null(3)) item.phase = parse_phase_type(s.text(3));
     item.usage = s.text(4);
     item.start = *start;
     item.end = optional_date(s, 6);

@@ -113,7 +113,8 @@ struct Fixture {
 
 TEMPLATE_TEST_CASE(
     "the daily run invoices each period once, charges each invoice once, and warns before the "
-    "period ends", "[store]", test::SqliteBackend, test::PostgresBackend) {
+    "period ends",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   Fixture<TestType> f;
   add_account(f.service, "a1", "cus_1", "s1", "std", 2024_y / 3 / 1, 1);
@@ -152,7 +153,8 @@ TEMPLATE_TEST_CASE(
 
 TEMPLATE_TEST_CASE(
     "a declined card is retried after 1, 3 and 7 days, then the invoice fails and the account is "
-    "overdue", "[store]", test::SqliteBackend, test::PostgresBackend) {
+    "overdue",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   Fixture<TestType> f;
   f.provider.decline("cus_bad");
@@ -183,7 +185,8 @@ TEMPLATE_TEST_CASE(
 
 TEMPLATE_TEST_CASE(
     "trial notices come once, 3 days ahead; a trial that ends without a card blocks access until "
-    "one is on file", "[store]", test::SqliteBackend, test::PostgresBackend) {
+    "one is on file",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   Fixture<TestType> f;
   // trial14 from Mar 1: the trial is [Mar 1, Mar 15); notice on Mar 12. The evergreen phase is
@@ -217,7 +220,8 @@ TEMPLATE_TEST_CASE(
   CHECK(f.store->account("a4")->payment_method_id == "pm_new");
 }
 
-TEMPLATE_TEST_CASE("a refused operation leaves no trace in the journal", "[store]", test::SqliteBackend, test::PostgresBackend) {
+TEMPLATE_TEST_CASE("a refused operation leaves no trace in the journal", "[store]",
+                   test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   Fixture<TestType> f;
   add_account(f.service, "a5", "cus_5", "s5", "std", 2024_y / 3 / 1, 1);
@@ -379,7 +383,8 @@ TEST_CASE(
 }
 
 TEMPLATE_TEST_CASE(
-    "prepaid credits: access stops when they are spent, and one CREDITS_LOW notice per top-up", "[store]", test::SqliteBackend, test::PostgresBackend) {
+    "prepaid credits: access stops when they are spent, and one CREDITS_LOW notice per top-up",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   Fixture<TestType> f;
   REQUIRE(f.store->put_catalog("credits", test::data_file("examples/credits/catalog.json")));

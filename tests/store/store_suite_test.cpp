@@ -38,7 +38,8 @@ StoredAccount account(const std::string& id, std::optional<Date> next_run) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("rules per organization and tenant, versioned by reg_dt", "[store]", test::SqliteBackend, test::PostgresBackend) {
+TEMPLATE_TEST_CASE("rules per organization and tenant, versioned by reg_dt", "[store]",
+                   test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   auto store = TestType::fresh();
   OrganizationKey org{"org-7", "tenant-a"};
@@ -62,7 +63,8 @@ TEMPLATE_TEST_CASE("rules per organization and tenant, versioned by reg_dt", "[s
         BillingActionPolicy::end_of_term);
 }
 
-TEMPLATE_TEST_CASE("batch ingestion stores each (subscription, id) once and counts the duplicates", "[store]", test::SqliteBackend, test::PostgresBackend) {
+TEMPLATE_TEST_CASE("batch ingestion stores each (subscription, id) once and counts the duplicates",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   auto store = TestType::fresh();
   std::vector<UsageEvent> first{usage("u1", "4000"), usage("u2", "0.5"), usage("u2", "0.5")};
@@ -86,7 +88,8 @@ TEMPLATE_TEST_CASE("batch ingestion stores each (subscription, id) once and coun
   CHECK(store->record_usage(other)->inserted == 1);
 }
 
-TEMPLATE_TEST_CASE("the inbox applies an event and records its id in one transaction", "[store]", test::SqliteBackend, test::PostgresBackend) {
+TEMPLATE_TEST_CASE("the inbox applies an event and records its id in one transaction", "[store]",
+                   test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   auto store = TestType::fresh();
   int effects = 0;
@@ -114,7 +117,6 @@ TEMPLATE_TEST_CASE("the inbox applies an event and records its id in one transac
   CHECK(store->usage_of("s1")->size() == 1);
   CHECK(*store->apply_once("evt_2", [] { return Result<Ok>(Ok{}); }) == Delivery::applied);
 }
-
 
 TEMPLATE_TEST_CASE("accounts, journals and invoices round-trip exactly", "[store]",
                    test::SqliteBackend, test::PostgresBackend) {
@@ -189,7 +191,8 @@ TEMPLATE_TEST_CASE("accounts, journals and invoices round-trip exactly", "[store
   CHECK(store->invoices_of("acct-1")->front().status == InvoiceStatus::paid);
   CHECK(store->invoice("inv-9").error().code == "store.not_found");
 
-  REQUIRE(store->save_attempt({"inv-1", 1, AttemptStatus::failed, 2024_y / 3 / 15, "", "declined"}));
+  REQUIRE(
+      store->save_attempt({"inv-1", 1, AttemptStatus::failed, 2024_y / 3 / 15, "", "declined"}));
   REQUIRE(store->save_attempt({"inv-1", 2, AttemptStatus::scheduled, 2024_y / 3 / 16, "", ""}));
   REQUIRE(store->save_attempt({"inv-1", 2, AttemptStatus::started, 2024_y / 3 / 16, "", ""}));
   auto attempts = store->attempts_of("inv-1");

@@ -22,6 +22,7 @@ class FakeProvider final : public PaymentProvider {
       : latency_(latency) {
     sqlite3_open(path.c_str(), &db_);
     sqlite3_busy_timeout(db_, 5000);
+    exec("PRAGMA journal_mode = WAL");  // several worker processes charge at once
     exec(
         "CREATE TABLE IF NOT EXISTS charge (key TEXT PRIMARY KEY, invoice_id TEXT, customer TEXT, "
         "amount TEXT, "
@@ -61,9 +62,11 @@ class FakeProvider final : public PaymentProvider {
     std::string amount = r.amount.amount().to_string();
     sqlite3_bind_text(st, 4, amount.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 5, status.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW)
-      status = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    bool answered = sqlite3_step(st) == SQLITE_ROW;
+    if (answered) status = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
+    if (!answered)  // as a network timeout: the outcome is unknown, ask again with the same key
+      return unexpected(ProviderError{0, "api_connection_error", "", "", "busy", "", true});
     if (status == "failed")
       return unexpected(ProviderError{402, "card_error", "card_declined", "insufficient_funds",
                                       "declined", "", false});

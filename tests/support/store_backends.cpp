@@ -29,7 +29,8 @@ const std::string& server(std::string& why) {
   static const std::string conninfo = [] {
     if (const char* dir = std::getenv("TOLLGATE_TEST_PG_DIR")) {
       std::string c = read_line(std::string(dir) + "/conninfo");
-      if (c.empty()) why_not = "the postgres_server fixture did not start a server (see its output)";
+      if (c.empty())
+        why_not = "the postgres_server fixture did not start a server (see its output)";
       return c;
     }
     std::string dir = "/tmp/tollgate-pg-" + std::to_string(std::random_device{}());

@@ -38,11 +38,11 @@ std::unique_ptr<BillingStore> open_location(const std::string& location);
 }  // namespace tollgate::test
 
 /// First line of a store-suite test: skips the case, saying why, where its back end is missing.
-#define TOLLGATE_NEEDS_BACKEND(Backend)                                                      \
-  do {                                                                                       \
-    std::string why_missing;                                                                 \
-    if (!Backend::available(why_missing)) {                                                  \
-      WARN("SKIPPED: PostgreSQL not available: " << why_missing);                            \
-      return;                                                                                \
-    }                                                                                        \
+#define TOLLGATE_NEEDS_BACKEND(Backend)                           \
+  do {                                                            \
+    std::string why_missing;                                      \
+    if (!Backend::available(why_missing)) {                       \
+      WARN("SKIPPED: PostgreSQL not available: " << why_missing); \
+      return;                                                     \
+    }                                                             \
   } while (false)

@@ -1,0 +1,166 @@
+// The billing run shared by 1, 2 and 4 worker processes on one PostgreSQL
+// database (a throwaway server on 127.0.0.1, durable settings), over 2,000
+// accounts due the same day, each charge taking 1 ms as a provider round trip
+// would. The baseline is one worker, in the same run. On 2 cores expect up to
+// 2x: the workers share the machine with the server.
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "tollgate/billing_run.hpp"
+#include "tollgate/manual_provider.hpp"
+#include "tollgate/postgres/postgres_store.hpp"
+
+using namespace tollgate;
+using namespace date::literals;
+
+namespace {
+
+constexpr int kAccounts = 2000;
+
+const char* kCatalog =
+    R"({"name": "bench", "currencies": ["USD"], "products": [{"name": "Api", "category": "BASE"}],
+  "plans": [{"name": "api-monthly", "product": "Api", "phases": [{"type": "EVERGREEN",
+    "recurring": {"billing_period": "MONTHLY", "price": {"USD": "29.00"}}}]}]})";
+
+// A server for the whole benchmark, stopped at exit.
+const std::string& server() {
+  static const std::string conninfo = [] {
+    std::string dir = "/tmp/tollgate-bench-pg-" + std::to_string(getpid());
+    std::string script = std::string(TOLLGATE_PG_SERVER);
+    if (std::system(("'" + script + "' start '" + dir + "' >/dev/null").c_str()) != 0)
+      return std::string();
+    static std::string stop = "'" + script + "' stop '" + dir + "'";
+    std::atexit([] { (void)std::system(stop.c_str()); });
+    std::ifstream in(dir + "/conninfo");
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }();
+  return conninfo;
+}
+
+// A provider whose every charge takes 1 ms, as a network round trip does; the rest is
+// ManualProvider.
+class SlowProvider final : public PaymentProvider {
+ public:
+  std::string_view name() const override { return "slow"; }
+  ProviderResult<ChargeOutcome> charge(const ChargeRequest& r) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return inner_.charge(r);
+  }
+  ProviderResult<ProviderCustomer> create_customer(const CustomerInfo& c) override {
+    return inner_.create_customer(c);
+  }
+  ProviderResult<ProviderCustomer> update_customer(const std::string& id,
+                                                   const CustomerInfo& c) override {
+    return inner_.update_customer(id, c);
+  }
+  ProviderResult<SetupSession> start_payment_method_setup(const SetupRequest& r) override {
+    return inner_.start_payment_method_setup(r);
+  }
+  ProviderResult<SetupOutcome> payment_method_setup_result(const std::string& id) override {
+    return inner_.payment_method_setup_result(id);
+  }
+  ProviderResult<CheckoutSession> start_credit_purchase(const CreditPurchaseRequest& r) override {
+    return inner_.start_credit_purchase(r);
+  }
+  ProviderResult<RefundOutcome> refund(const RefundRequest& r) override { return inner_.refund(r); }
+  ProviderResult<CatalogMapping> publish_catalog(const Catalog& c, std::string_view cur) override {
+    return inner_.publish_catalog(c, cur);
+  }
+  ProviderResult<Ok> report_usage(const UsageReport& r) override { return inner_.report_usage(r); }
+
+ private:
+  ManualProvider inner_;
+};
+
+// A fresh schema with kAccounts accounts due Mar 1; its connection string.
+std::string populate() {
+  static int schema = 0;
+  std::string name = "bench" + std::to_string(++schema);
+  std::string conninfo = server() + " options='-c search_path=" + name + "'";
+  std::string make_schema = "psql -q '" + server() + "' -c 'CREATE SCHEMA " + name + "' >/dev/null";
+  if (std::system(make_schema.c_str()) != 0) return "";
+  auto store = std::move(postgres::PostgresStore::open(conninfo)).value();
+  (void)store->put_catalog("v1", kCatalog);
+  (void)store->atomically([&]() -> Result<Ok> {
+    for (int i = 0; i < kAccounts; ++i) {
+      std::string id = "acct-" + std::to_string(i);
+      StoredAccount a;
+      a.account = {id, "USD", "UTC", 1};
+      a.catalog = "v1";
+      a.customer_id = "cus_" + std::to_string(i);
+      a.next_run = 2024_y / 3 / 1;
+      if (auto r = store->create_account(a); !r) return r;
+      Operation create;
+      create.date = 2024_y / 3 / 1;
+      create.subscription = "sub-" + std::to_string(i);
+      create.plan = "api-monthly";
+      if (auto r = store->append(id, {0, create.date, create, Instant{}}); !r)
+        return unexpected(r.error());
+    }
+    return Ok{};
+  });
+  return conninfo;
+}
+
+void BM_BillingRunWorkers(benchmark::State& state) {
+  if (server().empty()) {
+    state.SkipWithError("no PostgreSQL server (apt-get install postgresql)");
+    return;
+  }
+  const int workers = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::string conninfo = populate();
+    state.ResumeTiming();
+    std::vector<pid_t> pids;
+    for (int w = 0; w < workers; ++w) {
+      pid_t pid = fork();
+      if (pid == 0) {
+        auto store = postgres::PostgresStore::open(conninfo);
+        if (!store) _exit(2);
+        SlowProvider provider;
+        RunOptions options;
+        options.worker.name = "w" + std::to_string(w);
+        options.worker.wait_for_others = true;
+        BillingRun run(**store, provider, options);
+        auto r = run.run(2024_y / 3 / 1);
+        _exit(r && r->errors.empty() ? 0 : 3);
+      }
+      pids.push_back(pid);
+    }
+    bool ok = true;
+    for (pid_t pid : pids) {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    state.PauseTiming();
+    auto store = std::move(postgres::PostgresStore::open(conninfo)).value();
+    if (!ok || !store->accounts_due(2024_y / 3 / 1)->empty())
+      state.SkipWithError("a worker failed or left accounts unbilled");
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * kAccounts);
+}
+
+}  // namespace
+
+BENCHMARK(BM_BillingRunWorkers)
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(4)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->UseRealTime();
+BENCHMARK_MAIN();
