@@ -1,8 +1,9 @@
 #include "tollgate/billing_run.hpp"
 
 #include <algorithm>
-#include <random>
 #include <thread>
+
+#include "random_id.hpp"
 
 namespace tollgate {
 
@@ -347,10 +348,6 @@ void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lea
   deliver(ctx);
 }
 
-std::string new_run_id() {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  return std::to_string(rng());
-}
 
 }  // namespace
 
@@ -383,7 +380,7 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
   ctx.raised = std::move(leftover).value();
   deliver(ctx);
 
-  Lease lease{options_.worker.name, new_run_id(), options_.worker.lease};
+  Lease lease{options_.worker.name, detail::random_uuid(), options_.worker.lease};
   auto due = store_.accounts_due(through);  // for progress reports only
   if (!due) return unexpected(due.error());
   std::size_t batch_size = std::max<std::size_t>(1, options_.batch_size);

@@ -1,6 +1,6 @@
 #include <array>
-#include <random>
 
+#include "../core/random_id.hpp"
 #include "store_impl.hpp"
 
 namespace tollgate::postgres {
@@ -135,16 +135,6 @@ constexpr std::array<Migration, 4> kMigrations{{
     )sql"},
 }};
 
-std::string new_id() {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  std::uniform_int_distribution<int> hex(0, 15);
-  std::string id = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
-  for (char& c : id) {
-    if (c == 'x') c = "0123456789abcdef"[hex(rng)];
-    if (c == 'y') c = "89ab"[hex(rng) & 3];
-  }
-  return id;
-}
 
 // Every worker that starts at once wants to migrate: this lock (held to the end
 // of each migration's transaction) lets one do it while the others wait.
@@ -274,7 +264,7 @@ Result<std::string> PostgresStore::register_rules(const OrganizationKey& org,
     for (const auto& p : rules.error()) message += " " + to_string(p) + ";";
     return make_error("store.rules", message);
   }
-  std::string id = new_id();
+  std::string id = detail::random_uuid();
   auto r = impl_->db.query(
       "INSERT INTO organization_billing_rule (id, organization_id, tenant_id, rule, reg_dt) VALUES "
       "($1, $2, $3, $4, to_timestamp($5::bigint) AT TIME ZONE 'UTC')",

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <random>
 
+#include "../core/random_id.hpp"
 #include "store_impl.hpp"
 
 namespace tollgate::sqlite {
@@ -157,16 +157,6 @@ std::optional<Instant> parse_timestamp(const std::string& text) {
          std::chrono::seconds(s);
 }
 
-std::string new_id() {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  std::uniform_int_distribution<int> hex(0, 15);
-  std::string id = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
-  for (char& c : id) {
-    if (c == 'x') c = "0123456789abcdef"[hex(rng)];
-    if (c == 'y') c = "89ab"[hex(rng) & 3];
-  }
-  return id;
-}
 
 }  // namespace
 
@@ -335,7 +325,7 @@ Result<std::string> SqliteStore::register_rules(const OrganizationKey& org,
     for (const auto& p : rules.error()) message += " " + to_string(p) + ";";
     return make_error("store.rules", message);
   }
-  std::string id = new_id();
+  std::string id = detail::random_uuid();
   auto st = impl_->db.prepare(
       "INSERT INTO organization_billing_rule (id, organization_id, tenant_id, rule, reg_dt) VALUES "
       "(?, ?, ?, ?, ?)");
