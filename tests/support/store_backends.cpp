@@ -68,7 +68,7 @@ bool PostgresBackend::available(std::string& why) {
   return !server(why).empty();
 }
 
-std::unique_ptr<BillingStore> PostgresBackend::fresh(std::string* location) {
+std::string PostgresBackend::empty_schema() {
   std::string why;
   const std::string& admin = server(why);
   REQUIRE(!admin.empty());
@@ -82,7 +82,11 @@ std::unique_ptr<BillingStore> PostgresBackend::fresh(std::string* location) {
   PQclear(r);
   PQfinish(c);
   REQUIRE(made);
-  std::string conninfo = admin + " options='-c search_path=" + schema + "'";
+  return admin + " options='-c search_path=" + schema + "'";
+}
+
+std::unique_ptr<BillingStore> PostgresBackend::fresh(std::string* location) {
+  std::string conninfo = empty_schema();
   if (location) *location = "postgres:" + conninfo;
   return open(conninfo);
 }

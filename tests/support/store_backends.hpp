@@ -30,6 +30,8 @@ struct PostgresBackend {
   /// A store in a fresh schema; its connection string, to connect again from another process.
   static std::unique_ptr<BillingStore> fresh(std::string* location = nullptr);
   static std::unique_ptr<BillingStore> open(const std::string& location);
+  /// The connection string of a fresh, empty schema (nothing migrated yet).
+  static std::string empty_schema();
 };
 
 /// Opens a store of the back end named in `location` ("sqlite:<path>" or "postgres:<conninfo>").
