@@ -18,7 +18,8 @@ using namespace date::literals;
 namespace {
 
 std::shared_ptr<const Catalog> catalog() {
-  static auto c = std::make_shared<const Catalog>(*load_catalog(R"({"name": "bench", "currencies": ["USD"],
+  static auto c =
+      std::make_shared<const Catalog>(*load_catalog(R"({"name": "bench", "currencies": ["USD"],
     "products": [{"name": "P", "category": "BASE"}],
     "plans": [{"name": "p", "product": "P", "phases": [{"type": "EVERGREEN",
       "recurring": {"billing_period": "MONTHLY", "price": {"USD": "49.99"}}}]}]})"));
@@ -32,7 +33,8 @@ void BM_InvoiceMonths(benchmark::State& state) {
     std::vector<BillingEngine> engines;
     engines.reserve(static_cast<std::size_t>(accounts));
     for (int i = 0; i < accounts; ++i) {
-      engines.push_back(*BillingEngine::open(catalog(), {}, {"a" + std::to_string(i), "USD", "UTC", 1}));
+      engines.push_back(
+          *BillingEngine::open(catalog(), {}, {"a" + std::to_string(i), "USD", "UTC", 1}));
       (void)engines.back().create_subscription("s", "p", 2024_y / 1 / 1);
     }
     state.ResumeTiming();
@@ -49,9 +51,11 @@ void BM_InvoiceMonthsOneAccount(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     auto engine = *BillingEngine::open(catalog(), {}, {"a", "USD", "UTC", 1});
-    for (int i = 0; i < subscriptions; ++i) (void)engine.create_subscription("s" + std::to_string(i), "p", 2024_y / 1 / 1);
+    for (int i = 0; i < subscriptions; ++i)
+      (void)engine.create_subscription("s" + std::to_string(i), "p", 2024_y / 1 / 1);
     state.ResumeTiming();
-    for (int month = 1; month <= 12; ++month) benchmark::DoNotOptimize(engine.invoice(2024_y / month / 1));
+    for (int month = 1; month <= 12; ++month)
+      benchmark::DoNotOptimize(engine.invoice(2024_y / month / 1));
   }
   state.SetItemsProcessed(state.iterations() * subscriptions * 12);
 }
@@ -68,7 +72,11 @@ void BM_InvoiceMonths_Baseline(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(accounts) * 12);
 }
-BENCHMARK(BM_InvoiceMonths_Baseline)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InvoiceMonths_Baseline)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

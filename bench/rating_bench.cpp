@@ -17,7 +17,9 @@ using namespace tollgate;
 
 namespace {
 
-Decimal d(const char* s) { return *Decimal::parse(s); }
+Decimal d(const char* s) {
+  return *Decimal::parse(s);
+}
 
 // Five tiers with sub-cent prices and a flat fee, as an API manager would sell calls.
 UsagePrice five_tiers() {
@@ -91,7 +93,10 @@ void BM_RateGraduated5_OneShot(benchmark::State& state) {
 BENCHMARK(BM_RateGraduated5_OneShot);
 
 void BM_RateGraduated5_Double(benchmark::State& state) {
-  std::vector<DoubleTier> tiers{{1000, 0, 0}, {10000, 0.0125, 5}, {100000, 0.0085, 0}, {1000000, 0.0045, 0},
+  std::vector<DoubleTier> tiers{{1000, 0, 0},
+                                {10000, 0.0125, 5},
+                                {100000, 0.0085, 0},
+                                {1000000, 0.0045, 0},
                                 {1e300, 0.0015, 0}};
   std::vector<double> qs;
   for (auto q : quantities(4096)) qs.push_back(static_cast<double>(q));
@@ -134,13 +139,20 @@ void BM_AggregateAndRate(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
 }
-BENCHMARK(BM_AggregateAndRate)->Arg(100'000)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AggregateAndRate)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_AggregateAndRate_Double(benchmark::State& state) {
   auto n = static_cast<std::size_t>(state.range(0));
   auto subs = static_cast<std::uint32_t>(n / 100);
   auto evs = events(n, subs);
-  std::vector<DoubleTier> tiers{{1000, 0, 0}, {10000, 0.0125, 5}, {100000, 0.0085, 0}, {1000000, 0.0045, 0},
+  std::vector<DoubleTier> tiers{{1000, 0, 0},
+                                {10000, 0.0125, 5},
+                                {100000, 0.0085, 0},
+                                {1000000, 0.0045, 0},
                                 {1e300, 0.0015, 0}};
   for (auto _ : state) {
     std::vector<std::int64_t> totals(subs);
@@ -151,7 +163,11 @@ void BM_AggregateAndRate_Double(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
 }
-BENCHMARK(BM_AggregateAndRate_Double)->Arg(100'000)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AggregateAndRate_Double)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "due_accounts.hpp"
 #include "tollgate/billing_run.hpp"
 #include "tollgate/manual_provider.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
@@ -100,35 +101,12 @@ void BM_IngestRaw(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
-const char* kCatalog =
-    R"({"name": "bench", "currencies": ["USD"], "products": [{"name": "Api", "category": "BASE"}],
-  "plans": [{"name": "api-monthly", "product": "Api", "phases": [{"type": "EVERGREEN",
-    "recurring": {"billing_period": "MONTHLY", "price": {"USD": "29.00"}}}]}]})";
-
 // N accounts, each with one monthly subscription created Mar 1 and due that day.
 std::unique_ptr<sqlite::SqliteStore> accounts(std::int64_t n, sqlite::Synchronous sync) {
   sqlite::SqliteOptions options;
   options.synchronous = sync;
   auto store = std::move(sqlite::SqliteStore::open(fresh_file("run.db"), options)).value();
-  (void)store->put_catalog("v1", kCatalog);
-  (void)store->atomically([&]() -> Result<Ok> {
-    for (std::int64_t i = 0; i < n; ++i) {
-      std::string id = "acct-" + std::to_string(i);
-      StoredAccount a;
-      a.account = {id, "USD", "UTC", 1};
-      a.catalog = "v1";
-      a.customer_id = "cus_" + std::to_string(i);
-      a.next_run = 2024_y / 3 / 1;
-      if (auto r = store->create_account(a); !r) return r;
-      Operation create;
-      create.date = 2024_y / 3 / 1;
-      create.subscription = "sub-" + std::to_string(i);
-      create.plan = "api-monthly";
-      if (auto r = store->append(id, {0, create.date, create, Instant{}}); !r)
-        return unexpected(r.error());
-    }
-    return Ok{};
-  });
+  (void)tollgate::bench::add_due_accounts(*store, n);
   return store;
 }
 

@@ -13,7 +13,8 @@
 namespace {
 
 std::string payload(std::size_t size) {
-  std::string p = R"({"id":"evt_1","object":"event","type":"checkout.session.completed","data":{"object":{"padding":")";
+  std::string p =
+      R"({"id":"evt_1","object":"event","type":"checkout.session.completed","data":{"object":{"padding":")";
   p.append(size, 'x');
   return p + R"("}}})";
 }
@@ -37,7 +38,8 @@ void BM_RawHmac(benchmark::State& state) {
   unsigned int length = 0;
   for (auto _ : state) {
     HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(signed_payload.data()), signed_payload.size(), digest, &length);
+         reinterpret_cast<const unsigned char*>(signed_payload.data()), signed_payload.size(),
+         digest, &length);
     benchmark::DoNotOptimize(digest);
   }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));

@@ -15,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "due_accounts.hpp"
 #include "tollgate/billing_run.hpp"
 #include "tollgate/manual_provider.hpp"
 #include "tollgate/postgres/postgres_store.hpp"
@@ -25,11 +26,6 @@ using namespace date::literals;
 namespace {
 
 constexpr int kAccounts = 2000;
-
-const char* kCatalog =
-    R"({"name": "bench", "currencies": ["USD"], "products": [{"name": "Api", "category": "BASE"}],
-  "plans": [{"name": "api-monthly", "product": "Api", "phases": [{"type": "EVERGREEN",
-    "recurring": {"billing_period": "MONTHLY", "price": {"USD": "29.00"}}}]}]})";
 
 // A server for the whole benchmark, stopped at exit.
 const std::string& server() {
@@ -91,25 +87,7 @@ std::string populate() {
   std::string make_schema = "psql -q '" + server() + "' -c 'CREATE SCHEMA " + name + "' >/dev/null";
   if (std::system(make_schema.c_str()) != 0) return "";
   auto store = std::move(postgres::PostgresStore::open(conninfo)).value();
-  (void)store->put_catalog("v1", kCatalog);
-  (void)store->atomically([&]() -> Result<Ok> {
-    for (int i = 0; i < kAccounts; ++i) {
-      std::string id = "acct-" + std::to_string(i);
-      StoredAccount a;
-      a.account = {id, "USD", "UTC", 1};
-      a.catalog = "v1";
-      a.customer_id = "cus_" + std::to_string(i);
-      a.next_run = 2024_y / 3 / 1;
-      if (auto r = store->create_account(a); !r) return r;
-      Operation create;
-      create.date = 2024_y / 3 / 1;
-      create.subscription = "sub-" + std::to_string(i);
-      create.plan = "api-monthly";
-      if (auto r = store->append(id, {0, create.date, create, Instant{}}); !r)
-        return unexpected(r.error());
-    }
-    return Ok{};
-  });
+  if (!tollgate::bench::add_due_accounts(*store, kAccounts)) return "";
   return conninfo;
 }
 
@@ -122,6 +100,10 @@ void BM_BillingRunWorkers(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     std::string conninfo = populate();
+    if (conninfo.empty()) {
+      state.SkipWithError("could not set up the accounts");
+      break;
+    }
     state.ResumeTiming();
     std::vector<pid_t> pids;
     for (int w = 0; w < workers; ++w) {

@@ -37,11 +37,15 @@ long months_between(date::year_month from, date::year_month to) {
   return (to - from).count();
 }
 
-long floor_div(long a, long b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+long floor_div(long a, long b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 }  // namespace
 
-std::string_view to_string(BillingPeriod p) noexcept { return kPeriods[static_cast<std::size_t>(p)].name; }
+std::string_view to_string(BillingPeriod p) noexcept {
+  return kPeriods[static_cast<std::size_t>(p)].name;
+}
 
 std::optional<BillingPeriod> billing_period_from_string(std::string_view name) noexcept {
   for (const auto& info : kPeriods)
@@ -49,7 +53,9 @@ std::optional<BillingPeriod> billing_period_from_string(std::string_view name) n
   return std::nullopt;
 }
 
-PeriodLength length_of(BillingPeriod p) noexcept { return kPeriods[static_cast<std::size_t>(p)].length; }
+PeriodLength length_of(BillingPeriod p) noexcept {
+  return kPeriods[static_cast<std::size_t>(p)].length;
+}
 
 BillingCycle::BillingCycle(const Date& billing_start, BillingPeriod period, int bcd) noexcept
     : period_(period), length_(length_of(period)), bcd_(bcd), anchor_(billing_start) {
@@ -61,8 +67,8 @@ BillingCycle::BillingCycle(const Date& billing_start, BillingPeriod period, int 
 
 Date BillingCycle::billing_date(long k) const noexcept {
   if (length_.months == 0) return add_days(anchor_, k * length_.days);
-  date::year_month ym = date::year_month(anchor_.year(), anchor_.month()) +
-                        date::months(k * length_.months);
+  date::year_month ym =
+      date::year_month(anchor_.year(), anchor_.month()) + date::months(k * length_.months);
   return day_of_month_clamped(ym, bcd_);
 }
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "random_id.hpp"
+#include "store_support.hpp"
 
 namespace tollgate {
 
@@ -323,12 +323,17 @@ void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lea
   outcomes.reserve(sends.size());
   for (const auto& c : sends) outcomes.push_back(send(ctx, c.account, c.invoice, c.attempt));
   auto recorded = ctx.store.atomically([&]() -> Result<Ok> {
+    const std::string* renewed = nullptr;  // an account's sends are adjacent: renew once each
+    Result<bool> ours = false;
     for (std::size_t i = 0; i < sends.size(); ++i) {
       std::size_t raised = ctx.raised.size();
       const auto& c = sends[i];
       // A worker that lost its lease leaves the outcome to the new holder, who
       // re-sends under the same key and gets the same answer.
-      auto ours = ctx.store.renew(c.account.account.id, lease);
+      if (!renewed || *renewed != c.account.account.id) {
+        renewed = &c.account.account.id;
+        ours = ctx.store.renew(*renewed, lease);
+      }
       if (ours && !*ours) continue;
       auto r = ours ? record_outcome(ctx, c.account, c.invoice, c.attempt, outcomes[i], c.on)
                     : Result<Ok>(unexpected(ours.error()));
@@ -347,7 +352,6 @@ void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lea
   }
   deliver(ctx);
 }
-
 
 }  // namespace
 
@@ -381,8 +385,13 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
   deliver(ctx);
 
   Lease lease{options_.worker.name, detail::random_uuid(), options_.worker.lease};
-  auto due = store_.accounts_due(through);  // for progress reports only
-  if (!due) return unexpected(due.error());
+  // The total for progress reports: read only for a host that asked for them.
+  std::size_t total = 0;
+  if (options_.progress) {
+    auto due = store_.accounts_due(through);
+    if (!due) return unexpected(due.error());
+    total = due->size();
+  }
   std::size_t batch_size = std::max<std::size_t>(1, options_.batch_size);
   std::size_t done = 0;
   for (;;) {
@@ -399,7 +408,7 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
       run_batch(ctx, *batch, lease, through, local_date, now);
       if (auto r = store_.release(lease); !r) ctx.report.errors.push_back(r.error());
       done += batch->size();
-      if (options_.progress) options_.progress(std::min(done, due->size()), due->size());
+      if (options_.progress) options_.progress(std::min(done, total), total);
     }
     if (!options_.worker.wait_for_others) break;
     auto held = store_.held_elsewhere(through, lease);

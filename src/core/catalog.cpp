@@ -15,23 +15,34 @@ using detail::path_index;
 using detail::path_join;
 namespace json = detail::json;
 
-std::string_view to_string(ProductCategory c) noexcept { return detail::name_of(detail::kProductCategories, c); }
-std::string_view to_string(PhaseType t) noexcept { return detail::name_of(detail::kPhaseTypes, t); }
-std::string_view to_string(BillingMode m) noexcept { return detail::name_of(detail::kBillingModes, m); }
+std::string_view to_string(ProductCategory c) noexcept {
+  return detail::name_of(detail::kProductCategories, c);
+}
+std::string_view to_string(PhaseType t) noexcept {
+  return detail::name_of(detail::kPhaseTypes, t);
+}
+std::string_view to_string(BillingMode m) noexcept {
+  return detail::name_of(detail::kBillingModes, m);
+}
 
 Date add_duration(const Date& from, const Duration& d) {
   switch (d.unit) {
-    case TimeUnit::days: return add_days(from, d.length);
-    case TimeUnit::weeks: return add_days(from, 7L * d.length);
-    case TimeUnit::months: return add_months(from, d.length);
-    case TimeUnit::years: return add_months(from, 12 * d.length);
+    case TimeUnit::days:
+      return add_days(from, d.length);
+    case TimeUnit::weeks:
+      return add_days(from, 7L * d.length);
+    case TimeUnit::months:
+      return add_months(from, d.length);
+    case TimeUnit::years:
+      return add_months(from, 12 * d.length);
   }
   return from;
 }
 
 bool Product::available_for_base(std::string_view base_product) const {
   if (!available_for) return true;
-  return std::find(available_for->begin(), available_for->end(), base_product) != available_for->end();
+  return std::find(available_for->begin(), available_for->end(), base_product) !=
+         available_for->end();
 }
 
 namespace {
@@ -44,10 +55,13 @@ const T* find_named(const std::vector<T>& items, std::string_view name) {
 
 constexpr EnumName<RoundingMode> kRoundingModes[] = {{"HALF_UP", RoundingMode::half_up},
                                                      {"HALF_EVEN", RoundingMode::half_even}};
-constexpr EnumName<TimeUnit> kTimeUnits[] = {
-    {"DAYS", TimeUnit::days}, {"WEEKS", TimeUnit::weeks}, {"MONTHS", TimeUnit::months}, {"YEARS", TimeUnit::years}};
-constexpr EnumName<AfterTrial> kAfterTrial[] = {{"CONTINUE", AfterTrial::continue_billing},
-                                                {"REQUIRE_PAYMENT_METHOD", AfterTrial::require_payment_method}};
+constexpr EnumName<TimeUnit> kTimeUnits[] = {{"DAYS", TimeUnit::days},
+                                             {"WEEKS", TimeUnit::weeks},
+                                             {"MONTHS", TimeUnit::months},
+                                             {"YEARS", TimeUnit::years}};
+constexpr EnumName<AfterTrial> kAfterTrial[] = {
+    {"CONTINUE", AfterTrial::continue_billing},
+    {"REQUIRE_PAYMENT_METHOD", AfterTrial::require_payment_method}};
 constexpr EnumName<UsageModel> kUsageModels[] = {{"PER_UNIT", UsageModel::per_unit},
                                                  {"GRADUATED", UsageModel::graduated},
                                                  {"VOLUME", UsageModel::volume},
@@ -69,7 +83,8 @@ class UniqueNames {
     if (name.empty()) return;  // a missing name is reported by the reader
     auto [it, inserted] = first_path_.emplace(name, path);
     if (!inserted)
-      problems.push_back({path, "duplicate " + what_ + " name \"" + name + "\" (first at " + it->second + ")"});
+      problems.push_back(
+          {path, "duplicate " + what_ + " name \"" + name + "\" (first at " + it->second + ")"});
   }
 
  private:
@@ -89,7 +104,8 @@ class CatalogLoader {
     catalog_.effective_date = root.date("effective_date");
     read_currencies(root);
     if (auto mode = root.enumeration("rounding", kRoundingModes)) catalog_.rounding = *mode;
-    if (root.field("credit_unit_price")) catalog_.credit_unit_price = read_price(root, "credit_unit_price");
+    if (root.field("credit_unit_price"))
+      catalog_.credit_unit_price = read_price(root, "credit_unit_price");
     read_list(root, "products", true, [&](ObjectReader& r) { read_product(r); });
     check_available_for();
     read_list(root, "plans", true, [&](ObjectReader& r) { read_plan(r); });
@@ -149,11 +165,14 @@ class CatalogLoader {
     for (const auto& entry : v->get_object()) {
       std::string code(entry.key());
       std::string entry_path = path_join(path, code);
-      if (std::find(catalog_.currencies.begin(), catalog_.currencies.end(), code) == catalog_.currencies.end()) {
-        problems_.push_back({entry_path, "currency " + code + " is not in the catalog's currencies"});
+      if (std::find(catalog_.currencies.begin(), catalog_.currencies.end(), code) ==
+          catalog_.currencies.end()) {
+        problems_.push_back(
+            {entry_path, "currency " + code + " is not in the catalog's currencies"});
         continue;
       }
-      if (auto amount = detail::read_decimal(entry.value(), entry_path, problems_)) price.emplace(code, *amount);
+      if (auto amount = detail::read_decimal(entry.value(), entry_path, problems_))
+        price.emplace(code, *amount);
     }
     for (const auto& code : catalog_.currencies)
       if (!v->get_object().contains(code))
@@ -173,18 +192,21 @@ class CatalogLoader {
     Product p;
     p.name = r.string("name", true).value_or("");
     product_names_.check(p.name, r.path_of("name"), problems_);
-    p.category = r.enumeration("category", detail::kProductCategories, true).value_or(ProductCategory::base);
+    p.category =
+        r.enumeration("category", detail::kProductCategories, true).value_or(ProductCategory::base);
     if (const json::array* bases = r.array("available_for")) {
       if (p.category != ProductCategory::add_on)
         r.problem("available_for", "only an ADD_ON product may list available_for");
       std::vector<std::string> names;
       for (std::size_t i = 0; i < bases->size(); ++i) {
         if (!(*bases)[i].is_string()) {
-          problems_.push_back({path_index(r.path_of("available_for"), i), "must be a product name string"});
+          problems_.push_back(
+              {path_index(r.path_of("available_for"), i), "must be a product name string"});
           continue;
         }
         names.emplace_back((*bases)[i].get_string());
-        available_for_paths_.push_back({catalog_.products.size(), i, path_index(r.path_of("available_for"), i)});
+        available_for_paths_.push_back(
+            {catalog_.products.size(), i, path_index(r.path_of("available_for"), i)});
       }
       p.available_for = std::move(names);
     }
@@ -198,7 +220,8 @@ class CatalogLoader {
       if (!target)
         problems_.push_back({ref.path, "unknown product \"" + base + "\""});
       else if (target->category != ProductCategory::base)
-        problems_.push_back({ref.path, "product \"" + base + "\" is " + std::string(to_string(target->category)) +
+        problems_.push_back({ref.path, "product \"" + base + "\" is " +
+                                           std::string(to_string(target->category)) +
                                            ", not BASE: an add-on can only join a BASE product"});
     }
   }
@@ -209,7 +232,8 @@ class CatalogLoader {
     plan_names_.check(plan.name, r.path_of("name"), problems_);
     if (auto product = r.string("product", true)) {
       plan.product = *product;
-      if (!catalog_.find_product(*product)) r.problem("product", "unknown product \"" + *product + "\"");
+      if (!catalog_.find_product(*product))
+        r.problem("product", "unknown product \"" + *product + "\"");
     }
     if (auto after = r.enumeration("after_trial", kAfterTrial)) plan.after_trial = *after;
     const json::array* phases = r.array("phases", true);
@@ -236,7 +260,9 @@ class CatalogLoader {
       dr.reject_unknown_fields();
       phase.duration = duration;
       if (last && phase.type != PhaseType::fixedterm)
-        r.problem("duration", "the last phase lasts until cancelled and has no duration, unless it is FIXEDTERM");
+        r.problem(
+            "duration",
+            "the last phase lasts until cancelled and has no duration, unless it is FIXEDTERM");
     } else if (!last) {
       r.problem("duration", "required: a phase that is not the last must have a duration");
     } else if (phase.type == PhaseType::fixedterm) {
@@ -247,11 +273,13 @@ class CatalogLoader {
       ObjectReader rr(*rec, r.path_of("recurring"), problems_);
       if (rr.is_object()) {
         RecurringPrice price;
-        price.billing_period =
-            rr.enumeration("billing_period", detail::kBillingPeriods, true).value_or(BillingPeriod::monthly);
+        price.billing_period = rr.enumeration("billing_period", detail::kBillingPeriods, true)
+                                   .value_or(BillingPeriod::monthly);
         if (price.billing_period == BillingPeriod::no_billing_period)
-          rr.problem("billing_period", "NO_BILLING_PERIOD has no recurring charge: leave out \"recurring\"");
-        price.billing_mode = rr.enumeration("billing_mode", detail::kBillingModes).value_or(BillingMode::in_advance);
+          rr.problem("billing_period",
+                     "NO_BILLING_PERIOD has no recurring charge: leave out \"recurring\"");
+        price.billing_mode =
+            rr.enumeration("billing_mode", detail::kBillingModes).value_or(BillingMode::in_advance);
         price.price = required_price(rr, "price");
         rr.reject_unknown_fields();
         phase.recurring = std::move(price);
@@ -269,9 +297,11 @@ class CatalogLoader {
     UsagePrice u;
     u.name = r.string("name", true).value_or("");
     u.metric = r.string("metric", true).value_or("");
-    u.billing_period = r.enumeration("billing_period", detail::kBillingPeriods, true).value_or(BillingPeriod::monthly);
+    u.billing_period = r.enumeration("billing_period", detail::kBillingPeriods, true)
+                           .value_or(BillingPeriod::monthly);
     if (u.billing_period == BillingPeriod::no_billing_period)
-      r.problem("billing_period", "usage is billed per period: NO_BILLING_PERIOD is not allowed here");
+      r.problem("billing_period",
+                "usage is billed per period: NO_BILLING_PERIOD is not allowed here");
     u.aggregation = r.enumeration("aggregation", kAggregations).value_or(Aggregation::sum);
     auto model = r.enumeration("model", kUsageModels, true);
     u.model = model.value_or(UsageModel::per_unit);
@@ -282,20 +312,25 @@ class CatalogLoader {
     // Which fields each model takes; any other model field is a mistake.
     auto uses = [&](std::string_view field) {
       switch (u.model) {
-        case UsageModel::per_unit: return field == "unit_price";
+        case UsageModel::per_unit:
+          return field == "unit_price";
         case UsageModel::graduated:
-        case UsageModel::volume: return field == "tiers";
-        case UsageModel::package: return field == "package_size" || field == "package_price" || field == "round";
+        case UsageModel::volume:
+          return field == "tiers";
+        case UsageModel::package:
+          return field == "package_size" || field == "package_price" || field == "round";
         case UsageModel::overage:
           return field == "included" || field == "unit_price" || field == "prorate_included";
       }
       return false;
     };
-    for (std::string_view field :
-         {"unit_price", "tiers", "package_size", "package_price", "round", "included", "prorate_included"}) {
+    for (std::string_view field : {"unit_price", "tiers", "package_size", "package_price", "round",
+                                   "included", "prorate_included"}) {
       if (!r.has(field) || (model && uses(field))) continue;
       r.field(field);  // with an unknown model, its fields are not reported again
-      if (model) r.problem(field, "not used by model " + std::string(detail::name_of(kUsageModels, u.model)));
+      if (model)
+        r.problem(field,
+                  "not used by model " + std::string(detail::name_of(kUsageModels, u.model)));
     }
     if (!model) return u;
     if (uses("unit_price")) u.unit_price = required_price(r, "unit_price");
@@ -332,7 +367,10 @@ class CatalogLoader {
           tr.problem("up_to", "tiers must be strictly increasing: " + tier.up_to->to_string() +
                                   " is not above " + previous->to_string());
         if (tier.up_to) previous = tier.up_to;
-        if (last) tr.problem("up_to", "the last tier must be unbounded (null), or quantities above it have no price");
+        if (last)
+          tr.problem(
+              "up_to",
+              "the last tier must be unbounded (null), or quantities above it have no price");
       }
       if (!tr.has("unit_price") && !tr.has("flat_price"))
         tr.problem("unit_price", "a tier needs a unit_price, a flat_price or both");
@@ -367,11 +405,21 @@ class CatalogLoader {
 
 }  // namespace
 
-const Product* Catalog::find_product(std::string_view n) const { return find_named(products, n); }
-const Plan* Catalog::find_plan(std::string_view n) const { return find_named(plans, n); }
-const CreditPackage* Catalog::find_credit_package(std::string_view n) const { return find_named(credit_packages, n); }
-const Product& Catalog::product_of(const Plan& plan) const { return *find_product(plan.product); }
+const Product* Catalog::find_product(std::string_view n) const {
+  return find_named(products, n);
+}
+const Plan* Catalog::find_plan(std::string_view n) const {
+  return find_named(plans, n);
+}
+const CreditPackage* Catalog::find_credit_package(std::string_view n) const {
+  return find_named(credit_packages, n);
+}
+const Product& Catalog::product_of(const Plan& plan) const {
+  return *find_product(plan.product);
+}
 
-Result<Catalog, Problems> load_catalog(std::string_view json) { return CatalogLoader().load(json); }
+Result<Catalog, Problems> load_catalog(std::string_view json) {
+  return CatalogLoader().load(json);
+}
 
 }  // namespace tollgate

@@ -6,15 +6,20 @@ namespace tollgate {
 
 std::string_view to_string(CreditEntryKind k) noexcept {
   switch (k) {
-    case CreditEntryKind::purchase: return "purchase";
-    case CreditEntryKind::grant: return "grant";
-    case CreditEntryKind::consumption: return "consumption";
-    case CreditEntryKind::expiry: return "expiry";
+    case CreditEntryKind::purchase:
+      return "purchase";
+    case CreditEntryKind::grant:
+      return "grant";
+    case CreditEntryKind::consumption:
+      return "consumption";
+    case CreditEntryKind::expiry:
+      return "expiry";
   }
   return "?";
 }
 
-bool CreditLedger::purchase(const CreditPackage& package, const std::string& session_id, const Date& on) {
+bool CreditLedger::purchase(const CreditPackage& package, const std::string& session_id,
+                            const Date& on) {
   if (!references_.insert("purchase:" + session_id).second) return false;
   lots_.push_back({session_id, package.credits, std::nullopt});
   entries_.push_back({on, CreditEntryKind::purchase, package.credits, session_id});
@@ -46,7 +51,8 @@ Decimal CreditLedger::consume(const Decimal& wanted, const Date& on, const std::
     lot->remaining -= take;
     consumed += take;
   }
-  if (consumed.sign() > 0) entries_.push_back({on, CreditEntryKind::consumption, -consumed, reason});
+  if (consumed.sign() > 0)
+    entries_.push_back({on, CreditEntryKind::consumption, -consumed, reason});
   return consumed;
 }
 

@@ -6,7 +6,9 @@
 namespace tollgate {
 namespace {
 
-int128_t abs128(int128_t v) { return v < 0 ? -v : v; }
+int128_t abs128(int128_t v) {
+  return v < 0 ? -v : v;
+}
 
 constexpr int128_t kMax64 = static_cast<int128_t>(UINT64_MAX);
 
@@ -38,8 +40,12 @@ int128_t gcd128(int128_t a, int128_t b) {
   return static_cast<int128_t>(gcd64(static_cast<std::uint64_t>(a), static_cast<std::uint64_t>(b)));
 }
 
-bool checked_mul(int128_t a, int128_t b, int128_t& out) { return !__builtin_mul_overflow(a, b, &out); }
-bool checked_add(int128_t a, int128_t b, int128_t& out) { return !__builtin_add_overflow(a, b, &out); }
+bool checked_mul(int128_t a, int128_t b, int128_t& out) {
+  return !__builtin_mul_overflow(a, b, &out);
+}
+bool checked_add(int128_t a, int128_t b, int128_t& out) {
+  return !__builtin_add_overflow(a, b, &out);
+}
 
 int128_t pow10(int k) {
   int128_t p = 1;
@@ -114,13 +120,15 @@ Decimal Decimal::make(int128_t n, int128_t d) noexcept {
   return Decimal(n, d, 0);
 }
 
-Decimal Decimal::fraction(std::int64_t n, std::int64_t d) noexcept { return make(n, d); }
+Decimal Decimal::fraction(std::int64_t n, std::int64_t d) noexcept {
+  return make(n, d);
+}
 
 Result<Decimal> Decimal::parse(std::string_view text) {
   auto syntax = [&] {
-    return make_error("decimal.syntax",
-                      "\"" + std::string(text) + "\" is not a decimal number (digits, optionally "
-                      "'-' first and one '.' between digits)");
+    return make_error("decimal.syntax", "\"" + std::string(text) +
+                                            "\" is not a decimal number (digits, optionally "
+                                            "'-' first and one '.' between digits)");
   };
   std::size_t i = 0;
   bool negative = false;
@@ -145,7 +153,8 @@ Result<Decimal> Decimal::parse(std::string_view text) {
   while (first_significant + 1 < int_end && text[first_significant] == '0') ++first_significant;
   if (int_end - first_significant > static_cast<std::size_t>(max_integral_digits))
     return make_error("decimal.range", "\"" + std::string(text) + "\" has more than " +
-                                           std::to_string(max_integral_digits) + " integral digits");
+                                           std::to_string(max_integral_digits) +
+                                           " integral digits");
   if (frac_end - frac_begin > static_cast<std::size_t>(max_fractional_digits))
     return make_error("decimal.precision", "\"" + std::string(text) + "\" has more than " +
                                                std::to_string(max_fractional_digits) +
@@ -165,7 +174,9 @@ bool Decimal::is_terminating() const noexcept {
   return d == 1;
 }
 
-Decimal Decimal::operator-() const noexcept { return is_valid() ? Decimal(-num_, den_, 0) : invalid(); }
+Decimal Decimal::operator-() const noexcept {
+  return is_valid() ? Decimal(-num_, den_, 0) : invalid();
+}
 
 Decimal operator+(const Decimal& a, const Decimal& b) noexcept {
   if (!a.is_valid() || !b.is_valid()) return Decimal::invalid();
@@ -184,7 +195,9 @@ Decimal operator+(const Decimal& a, const Decimal& b) noexcept {
   return Decimal::make(n, d);
 }
 
-Decimal operator-(const Decimal& a, const Decimal& b) noexcept { return a + (-b); }
+Decimal operator-(const Decimal& a, const Decimal& b) noexcept {
+  return a + (-b);
+}
 
 Decimal operator*(const Decimal& a, const Decimal& b) noexcept {
   if (!a.is_valid() || !b.is_valid()) return Decimal::invalid();
@@ -212,7 +225,8 @@ std::partial_ordering operator<=>(const Decimal& a, const Decimal& b) noexcept {
   if (!a.is_valid() || !b.is_valid()) return std::partial_ordering::unordered;
   if (a.den_ == b.den_) return a.num_ <=> b.num_;
   int128_t left, right;  // a/b < c/d  <=>  a*d < c*b, when neither product overflows
-  if (checked_mul(a.num_, b.den_, left) && checked_mul(b.num_, a.den_, right)) return left <=> right;
+  if (checked_mul(a.num_, b.den_, left) && checked_mul(b.num_, a.den_, right))
+    return left <=> right;
   return compare_fractions(a.num_, a.den_, b.num_, b.den_);
 }
 

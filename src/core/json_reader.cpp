@@ -29,27 +29,35 @@ Result<json::value, Problems> parse_json(std::string_view text) {
         ++column;
       }
     }
-    return unexpected(Problems{{"$", "malformed JSON at line " + std::to_string(line) + ", column " +
-                                         std::to_string(column) + ": " + ec.message()}});
+    return unexpected(
+        Problems{{"$", "malformed JSON at line " + std::to_string(line) + ", column " +
+                           std::to_string(column) + ": " + ec.message()}});
   }
   return parser.release();
 }
 
 std::string_view kind_of(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
   }
   return "a value";
 }
 
-std::optional<std::size_t> find_enum_name(std::string_view text, std::span<const std::string_view> names,
+std::optional<std::size_t> find_enum_name(std::string_view text,
+                                          std::span<const std::string_view> names,
                                           const std::string& path, Problems& problems) {
   for (std::size_t i = 0; i < names.size(); ++i)
     if (names[i] == text) return i;
@@ -57,18 +65,20 @@ std::optional<std::size_t> find_enum_name(std::string_view text, std::span<const
   for (std::size_t i = 0; i < names.size(); ++i) reason += (i ? ", " : "") + std::string(names[i]);
   reason += ")";
   std::string upper(text);
-  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
   if (upper != text && std::find(names.begin(), names.end(), upper) != names.end())
     reason += "; did you mean \"" + upper + "\"?";
   problems.push_back({path, std::move(reason)});
   return std::nullopt;
 }
 
-std::optional<Decimal> read_decimal(const json::value& v, const std::string& path, Problems& problems,
-                                    bool allow_negative) {
+std::optional<Decimal> read_decimal(const json::value& v, const std::string& path,
+                                    Problems& problems, bool allow_negative) {
   if (!v.is_string()) {
-    problems.push_back({path, v.is_number() ? "must be a decimal string such as \"2.25\", not a JSON number"
-                                            : "must be a decimal string, not " + std::string(kind_of(v))});
+    problems.push_back({path, v.is_number()
+                                  ? "must be a decimal string such as \"2.25\", not a JSON number"
+                                  : "must be a decimal string, not " + std::string(kind_of(v))});
     return std::nullopt;
   }
   auto parsed = Decimal::parse(v.get_string());
@@ -114,7 +124,8 @@ std::optional<std::string> ObjectReader::string(std::string_view key, bool requi
   return std::string(v->get_string());
 }
 
-std::optional<Decimal> ObjectReader::decimal(std::string_view key, bool required, bool allow_negative) {
+std::optional<Decimal> ObjectReader::decimal(std::string_view key, bool required,
+                                             bool allow_negative) {
   const json::value* v = field(key, required);
   if (!v) return std::nullopt;
   return read_decimal(*v, path_of(key), problems_, allow_negative);
@@ -130,8 +141,8 @@ std::optional<bool> ObjectReader::boolean(std::string_view key) {
   return v->get_bool();
 }
 
-std::optional<std::int64_t> ObjectReader::integer(std::string_view key, bool required, std::int64_t min,
-                                                  std::int64_t max) {
+std::optional<std::int64_t> ObjectReader::integer(std::string_view key, bool required,
+                                                  std::int64_t min, std::int64_t max) {
   const json::value* v = field(key, required);
   if (!v) return std::nullopt;
   std::optional<std::int64_t> n;
@@ -139,7 +150,8 @@ std::optional<std::int64_t> ObjectReader::integer(std::string_view key, bool req
   if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
     n = static_cast<std::int64_t>(v->get_uint64());
   if (!n || *n < min || *n > max) {
-    problem(key, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    problem(key,
+            "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
     return std::nullopt;
   }
   return n;

@@ -4,7 +4,8 @@ namespace tollgate {
 namespace {
 
 Unexpected<ProviderError> not_found(const std::string& what, const std::string& id) {
-  return {ProviderError{404, "invalid_request_error", "resource_missing", "", "no such " + what + ": " + id, "", false}};
+  return {ProviderError{404, "invalid_request_error", "resource_missing", "",
+                        "no such " + what + ": " + id, "", false}};
 }
 
 }  // namespace
@@ -23,27 +24,31 @@ ProviderResult<ProviderCustomer> ManualProvider::update_customer(const std::stri
   return it->second;
 }
 
-ProviderResult<SetupSession> ManualProvider::start_payment_method_setup(const SetupRequest& request) {
+ProviderResult<SetupSession> ManualProvider::start_payment_method_setup(
+    const SetupRequest& request) {
   if (!customers_.contains(request.customer_id)) return not_found("customer", request.customer_id);
   SetupSession s{next_id("man_setup_"), ""};
   setups_[s.id] = SetupOutcome{};
   return s;
 }
 
-ProviderResult<SetupOutcome> ManualProvider::payment_method_setup_result(const std::string& session_id) {
+ProviderResult<SetupOutcome> ManualProvider::payment_method_setup_result(
+    const std::string& session_id) {
   auto it = setups_.find(session_id);
   if (it == setups_.end()) return not_found("set-up", session_id);
   return it->second;
 }
 
-ProviderResult<Ok> ManualProvider::complete_setup(const std::string& session_id, const std::string& payment_method_id) {
+ProviderResult<Ok> ManualProvider::complete_setup(const std::string& session_id,
+                                                  const std::string& payment_method_id) {
   auto it = setups_.find(session_id);
   if (it == setups_.end()) return not_found("set-up", session_id);
   it->second = SetupOutcome{SetupStatus::succeeded, payment_method_id};
   return Ok{};
 }
 
-ProviderResult<CheckoutSession> ManualProvider::start_credit_purchase(const CreditPurchaseRequest&) {
+ProviderResult<CheckoutSession> ManualProvider::start_credit_purchase(
+    const CreditPurchaseRequest&) {
   return CheckoutSession{next_id("man_checkout_"), ""};
 }
 
@@ -62,7 +67,8 @@ ProviderResult<RefundOutcome> ManualProvider::refund(const RefundRequest& reques
   return RefundOutcome{next_id("man_refund_"), "pending"};
 }
 
-ProviderResult<CatalogMapping> ManualProvider::publish_catalog(const Catalog& catalog, std::string_view) {
+ProviderResult<CatalogMapping> ManualProvider::publish_catalog(const Catalog& catalog,
+                                                               std::string_view) {
   CatalogMapping m;
   for (const auto& p : catalog.products) m.products[p.name] = "manual:" + p.name;
   return m;

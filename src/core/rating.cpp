@@ -20,14 +20,19 @@ std::optional<int128_t> scaled(const Decimal& v) {
   return s.numerator();
 }
 
-bool mul(int128_t a, int128_t b, int128_t& out) { return !__builtin_mul_overflow(a, b, &out); }
-bool add(int128_t a, int128_t b, int128_t& out) { return !__builtin_add_overflow(a, b, &out); }
+bool mul(int128_t a, int128_t b, int128_t& out) {
+  return !__builtin_mul_overflow(a, b, &out);
+}
+bool add(int128_t a, int128_t b, int128_t& out) {
+  return !__builtin_add_overflow(a, b, &out);
+}
 
 }  // namespace
 
 Result<Rater> Rater::compile(const UsagePrice& price, std::string_view currency) {
   auto missing = [&] {
-    return make_error("rating.currency", "usage price \"" + price.name + "\" has no price in " + std::string(currency));
+    return make_error("rating.currency", "usage price \"" + price.name + "\" has no price in " +
+                                             std::string(currency));
   };
   Rater r;
   r.model_ = price.model;
@@ -89,7 +94,8 @@ std::optional<Decimal> Rater::rate_whole(int128_t q) const {
   } else if (model_ == UsageModel::volume) {
     for (const auto& s : steps_) {
       if (s.up_to_whole >= 0 && q > s.up_to_whole) continue;
-      if (!mul(q, s.unit_scaled, amount) || !add(amount, s.flat_scaled, amount)) return std::nullopt;
+      if (!mul(q, s.unit_scaled, amount) || !add(amount, s.flat_scaled, amount))
+        return std::nullopt;
       break;
     }
   } else {  // graduated
@@ -112,7 +118,8 @@ std::optional<Decimal> Rater::rate_whole(int128_t q) const {
 
 Decimal Rater::rate_fractions(const Decimal& q, const Decimal& included_fraction) const {
   switch (model_) {
-    case UsageModel::per_unit: return q * steps_[0].unit;
+    case UsageModel::per_unit:
+      return q * steps_[0].unit;
     case UsageModel::graduated: {
       Decimal amount, lower;
       for (std::size_t i = 0; i < steps_.size(); ++i) {
@@ -159,7 +166,8 @@ Decimal aggregate(Aggregation aggregation, std::span<const UsageSample> samples)
       for (const auto& s : samples) total += s.quantity;
       return total;
     }
-    case Aggregation::count: return Decimal(static_cast<std::int64_t>(samples.size()));
+    case Aggregation::count:
+      return Decimal(static_cast<std::int64_t>(samples.size()));
     case Aggregation::max: {
       if (samples.empty()) return Decimal(0);
       Decimal m = samples.front().quantity;
@@ -171,7 +179,8 @@ Decimal aggregate(Aggregation aggregation, std::span<const UsageSample> samples)
       for (const auto& s : samples) keys.insert(s.value_key);
       return Decimal(static_cast<std::int64_t>(keys.size()));
     }
-    case Aggregation::latest: return samples.empty() ? Decimal(0) : samples.back().quantity;
+    case Aggregation::latest:
+      return samples.empty() ? Decimal(0) : samples.back().quantity;
   }
   return Decimal(0);
 }

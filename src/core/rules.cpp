@@ -15,19 +15,22 @@ namespace json = detail::json;
 
 namespace {
 
-constexpr EnumName<BillingAlignment> kBillingAlignments[] = {{"ACCOUNT", BillingAlignment::account},
-                                                             {"BUNDLE", BillingAlignment::bundle},
-                                                             {"SUBSCRIPTION", BillingAlignment::subscription}};
+constexpr EnumName<BillingAlignment> kBillingAlignments[] = {
+    {"ACCOUNT", BillingAlignment::account},
+    {"BUNDLE", BillingAlignment::bundle},
+    {"SUBSCRIPTION", BillingAlignment::subscription}};
 constexpr EnumName<PlanAlignmentCreate> kCreateAlignments[] = {
     {"START_OF_BUNDLE", PlanAlignmentCreate::start_of_bundle},
     {"START_OF_SUBSCRIPTION", PlanAlignmentCreate::start_of_subscription}};
-constexpr EnumName<BillingActionPolicy> kPolicies[] = {{"START_OF_TERM", BillingActionPolicy::start_of_term},
-                                                       {"END_OF_TERM", BillingActionPolicy::end_of_term},
-                                                       {"IMMEDIATE", BillingActionPolicy::immediate},
-                                                       {"ILLEGAL", BillingActionPolicy::illegal}};
-constexpr EnumName<BillingActionPolicy> kCancelPolicies[] = {{"START_OF_TERM", BillingActionPolicy::start_of_term},
-                                                             {"END_OF_TERM", BillingActionPolicy::end_of_term},
-                                                             {"IMMEDIATE", BillingActionPolicy::immediate}};
+constexpr EnumName<BillingActionPolicy> kPolicies[] = {
+    {"START_OF_TERM", BillingActionPolicy::start_of_term},
+    {"END_OF_TERM", BillingActionPolicy::end_of_term},
+    {"IMMEDIATE", BillingActionPolicy::immediate},
+    {"ILLEGAL", BillingActionPolicy::illegal}};
+constexpr EnumName<BillingActionPolicy> kCancelPolicies[] = {
+    {"START_OF_TERM", BillingActionPolicy::start_of_term},
+    {"END_OF_TERM", BillingActionPolicy::end_of_term},
+    {"IMMEDIATE", BillingActionPolicy::immediate}};
 constexpr EnumName<PlanAlignmentChange> kChangeAlignments[] = {
     {"START_OF_BUNDLE", PlanAlignmentChange::start_of_bundle},
     {"START_OF_SUBSCRIPTION", PlanAlignmentChange::start_of_subscription},
@@ -40,16 +43,23 @@ bool matches(const std::optional<T>& condition, const T& actual) {
 
 // The first rule of `rules` whose conditions match, as a Decision.
 template <class Rule, class Case, class Value>
-Decision<Value> first_match(const std::vector<Rule>& rules, const Case& c, std::string_view list, Value fallback,
-                            Value Rule::*action) {
+Decision<Value> first_match(const std::vector<Rule>& rules, const Case& c, std::string_view list,
+                            Value fallback, Value Rule::*action) {
   for (std::size_t i = 0; i < rules.size(); ++i)
-    if (rules[i].when.matches(c)) return {rules[i].*action, std::string(list) + "[" + std::to_string(i) + "]"};
+    if (rules[i].when.matches(c))
+      return {rules[i].*action, std::string(list) + "[" + std::to_string(i) + "]"};
   return {fallback, "default"};
 }
 
 // --- Loading -------------------------------------------------------------
 
-enum class ListKind { billing_alignment, create_alignment, cancel_policy, change_policy, change_alignment };
+enum class ListKind {
+  billing_alignment,
+  create_alignment,
+  cancel_policy,
+  change_policy,
+  change_alignment
+};
 
 struct ListInfo {
   std::string_view name;
@@ -60,13 +70,25 @@ struct ListInfo {
 
 const std::array<ListInfo, 5>& lists() {
   static const std::array<ListInfo, 5> kLists{{
-      {"billingAlignment", ListKind::billing_alignment, "billingAlignment", {"productCategory", "billingPeriod", "phaseType"}},
+      {"billingAlignment",
+       ListKind::billing_alignment,
+       "billingAlignment",
+       {"productCategory", "billingPeriod", "phaseType"}},
       {"createAlignment", ListKind::create_alignment, "planAlignmentCreate", {}},
-      {"cancelPolicy", ListKind::cancel_policy, "billingActionPolicy", {"productCategory", "billingPeriod", "phaseType"}},
-      {"changePolicy", ListKind::change_policy, "billingActionPolicy",
-       {"phaseType", "fromProductCategory", "fromBillingPeriod", "toProductCategory", "toBillingPeriod"}},
-      {"changeAlignment", ListKind::change_alignment, "planAlignmentChange",
-       {"phaseType", "fromProductCategory", "fromBillingPeriod", "toProductCategory", "toBillingPeriod"}},
+      {"cancelPolicy",
+       ListKind::cancel_policy,
+       "billingActionPolicy",
+       {"productCategory", "billingPeriod", "phaseType"}},
+      {"changePolicy",
+       ListKind::change_policy,
+       "billingActionPolicy",
+       {"phaseType", "fromProductCategory", "fromBillingPeriod", "toProductCategory",
+        "toBillingPeriod"}},
+      {"changeAlignment",
+       ListKind::change_alignment,
+       "planAlignmentChange",
+       {"phaseType", "fromProductCategory", "fromBillingPeriod", "toProductCategory",
+        "toBillingPeriod"}},
   }};
   return kLists;
 }
@@ -78,7 +100,8 @@ bool is_condition_anywhere(std::string_view key) {
 }
 
 bool is_action_anywhere(std::string_view key) {
-  return std::any_of(lists().begin(), lists().end(), [&](const ListInfo& l) { return l.action == key; });
+  return std::any_of(lists().begin(), lists().end(),
+                     [&](const ListInfo& l) { return l.action == key; });
 }
 
 class RulesLoader {
@@ -98,8 +121,10 @@ class RulesLoader {
     }
     root.reject_unknown_fields();
     for (auto& p : problems_)
-      if (p.reason == "unknown field") p.reason = "unknown rule list (expected billingAlignment, createAlignment, "
-                                                  "cancelPolicy, changePolicy or changeAlignment)";
+      if (p.reason == "unknown field")
+        p.reason =
+            "unknown rule list (expected billingAlignment, createAlignment, "
+            "cancelPolicy, changePolicy or changeAlignment)";
     if (!problems_.empty()) return unexpected(std::move(problems_));
     return std::move(rules_);
   }
@@ -112,22 +137,28 @@ class RulesLoader {
         auto when = subscription_conditions(r);
         if (auto a = action(r, list, kBillingAlignments)) {
           if (*a == BillingAlignment::bundle && when.product_category != ProductCategory::add_on)
-            r.problem(list.action, "BUNDLE alignment is only for add-ons: the rule must have productCategory ADD_ON");
+            r.problem(
+                list.action,
+                "BUNDLE alignment is only for add-ons: the rule must have productCategory ADD_ON");
           rules_.billing_alignment_rules.push_back({when, *a});
         }
         break;
       }
       case ListKind::create_alignment:
-        if (auto a = action(r, list, kCreateAlignments)) rules_.create_alignment_rules.push_back({*a});
+        if (auto a = action(r, list, kCreateAlignments))
+          rules_.create_alignment_rules.push_back({*a});
         break;
       case ListKind::cancel_policy: {
         auto when = subscription_conditions(r);
         if (r.has(list.action) && r.field(list.action)->is_string() &&
             r.field(list.action)->get_string() == "ILLEGAL") {
-          r.problem(list.action, "a cancel can never be ILLEGAL (expected START_OF_TERM, END_OF_TERM or IMMEDIATE)");
+          r.problem(
+              list.action,
+              "a cancel can never be ILLEGAL (expected START_OF_TERM, END_OF_TERM or IMMEDIATE)");
           break;
         }
-        if (auto p = action(r, list, kCancelPolicies)) rules_.cancel_policy_rules.push_back({when, *p});
+        if (auto p = action(r, list, kCancelPolicies))
+          rules_.cancel_policy_rules.push_back({when, *p});
         break;
       }
       case ListKind::change_policy: {
@@ -139,10 +170,12 @@ class RulesLoader {
         auto when = change_conditions(r);
         if (r.has(list.action) && r.field(list.action)->is_string() &&
             r.field(list.action)->get_string() == "CHANGE_OF_PRICELIST") {
-          r.problem(list.action, "CHANGE_OF_PRICELIST is not supported: Tollgate has no price lists");
+          r.problem(list.action,
+                    "CHANGE_OF_PRICELIST is not supported: Tollgate has no price lists");
           break;
         }
-        if (auto a = action(r, list, kChangeAlignments)) rules_.change_alignment_rules.push_back({when, *a});
+        if (auto a = action(r, list, kChangeAlignments))
+          rules_.change_alignment_rules.push_back({when, *a});
         break;
       }
     }
@@ -152,7 +185,8 @@ class RulesLoader {
   void check_properties(const ListInfo& list, ObjectReader& r) {
     for (const auto& entry : *r.raw()) {
       std::string_view key = entry.key();
-      bool own_condition = std::find(list.conditions.begin(), list.conditions.end(), key) != list.conditions.end();
+      bool own_condition =
+          std::find(list.conditions.begin(), list.conditions.end(), key) != list.conditions.end();
       if (own_condition || key == list.action) continue;
       r.field(key);  // reported here, not again as unknown
       if (key == "priceList" || key == "fromPriceList" || key == "toPriceList")
@@ -170,7 +204,8 @@ class RulesLoader {
   static std::string allowed(const ListInfo& list) {
     if (list.conditions.empty()) return " (" + std::string(list.name) + " takes no conditions)";
     std::string s = " (allowed conditions: ";
-    for (std::size_t i = 0; i < list.conditions.size(); ++i) s += (i ? ", " : "") + std::string(list.conditions[i]);
+    for (std::size_t i = 0; i < list.conditions.size(); ++i)
+      s += (i ? ", " : "") + std::string(list.conditions[i]);
     return s + ")";
   }
 
@@ -185,7 +220,8 @@ class RulesLoader {
 
   SubscriptionConditions subscription_conditions(ObjectReader& r) {
     return {r.enumeration("productCategory", detail::kProductCategories),
-            r.enumeration("billingPeriod", detail::kBillingPeriods), r.enumeration("phaseType", detail::kPhaseTypes)};
+            r.enumeration("billingPeriod", detail::kBillingPeriods),
+            r.enumeration("phaseType", detail::kPhaseTypes)};
   }
 
   ChangeConditions change_conditions(ObjectReader& r) {
@@ -202,19 +238,29 @@ class RulesLoader {
 
 }  // namespace
 
-std::string_view to_string(BillingAlignment a) noexcept { return detail::name_of(kBillingAlignments, a); }
-std::string_view to_string(PlanAlignmentCreate a) noexcept { return detail::name_of(kCreateAlignments, a); }
-std::string_view to_string(BillingActionPolicy p) noexcept { return detail::name_of(kPolicies, p); }
-std::string_view to_string(PlanAlignmentChange a) noexcept { return detail::name_of(kChangeAlignments, a); }
+std::string_view to_string(BillingAlignment a) noexcept {
+  return detail::name_of(kBillingAlignments, a);
+}
+std::string_view to_string(PlanAlignmentCreate a) noexcept {
+  return detail::name_of(kCreateAlignments, a);
+}
+std::string_view to_string(BillingActionPolicy p) noexcept {
+  return detail::name_of(kPolicies, p);
+}
+std::string_view to_string(PlanAlignmentChange a) noexcept {
+  return detail::name_of(kChangeAlignments, a);
+}
 
-std::optional<BillingActionPolicy> billing_action_policy_from_string(std::string_view name) noexcept {
+std::optional<BillingActionPolicy> billing_action_policy_from_string(
+    std::string_view name) noexcept {
   for (const auto& p : kPolicies)
     if (p.name == name) return p.value;
   return std::nullopt;
 }
 
 bool SubscriptionConditions::matches(const SubscriptionCase& c) const {
-  return tollgate::matches(product_category, c.product_category) && tollgate::matches(billing_period, c.billing_period) &&
+  return tollgate::matches(product_category, c.product_category) &&
+         tollgate::matches(billing_period, c.billing_period) &&
          tollgate::matches(phase_type, c.phase_type);
 }
 
@@ -236,15 +282,15 @@ Decision<PlanAlignmentCreate> RuleSet::create_alignment() const {
   return {create_alignment_rules.front().alignment, "createAlignment[0]"};
 }
 
-Decision<BillingActionPolicy> RuleSet::cancel_policy(const SubscriptionCase& c,
-                                                     std::optional<BillingActionPolicy> override) const {
+Decision<BillingActionPolicy> RuleSet::cancel_policy(
+    const SubscriptionCase& c, std::optional<BillingActionPolicy> override) const {
   if (override && *override != BillingActionPolicy::illegal) return {*override, "override"};
   return first_match(cancel_policy_rules, c, "cancelPolicy", BillingActionPolicy::end_of_term,
                      &CancelPolicyRule::policy);
 }
 
-Decision<BillingActionPolicy> RuleSet::change_policy(const ChangeCase& c,
-                                                     std::optional<BillingActionPolicy> override) const {
+Decision<BillingActionPolicy> RuleSet::change_policy(
+    const ChangeCase& c, std::optional<BillingActionPolicy> override) const {
   auto ruled = first_match(change_policy_rules, c, "changePolicy", BillingActionPolicy::end_of_term,
                            &ChangePolicyRule::policy);
   if (ruled.value == BillingActionPolicy::illegal || !override) return ruled;
@@ -252,10 +298,12 @@ Decision<BillingActionPolicy> RuleSet::change_policy(const ChangeCase& c,
 }
 
 Decision<PlanAlignmentChange> RuleSet::change_alignment(const ChangeCase& c) const {
-  return first_match(change_alignment_rules, c, "changeAlignment", PlanAlignmentChange::start_of_bundle,
-                     &ChangeAlignmentRule::alignment);
+  return first_match(change_alignment_rules, c, "changeAlignment",
+                     PlanAlignmentChange::start_of_bundle, &ChangeAlignmentRule::alignment);
 }
 
-Result<RuleSet, Problems> load_rules(std::string_view json) { return RulesLoader().load(json); }
+Result<RuleSet, Problems> load_rules(std::string_view json) {
+  return RulesLoader().load(json);
+}
 
 }  // namespace tollgate

@@ -5,7 +5,9 @@
 namespace tollgate {
 namespace {
 
-const date::time_zone* zone_of(const void* p) { return static_cast<const date::time_zone*>(p); }
+const date::time_zone* zone_of(const void* p) {
+  return static_cast<const date::time_zone*>(p);
+}
 
 }  // namespace
 
@@ -16,7 +18,8 @@ Result<TimeZone> TimeZone::locate(std::string_view name) {
   } catch (const std::exception&) {
     // date::locate_zone throws for an unknown name or a missing database; no
     // exception leaves the library.
-    return make_error("time_zone.unknown", "\"" + std::string(name) + "\" is not a known IANA time zone");
+    return make_error("time_zone.unknown",
+                      "\"" + std::string(name) + "\" is not a known IANA time zone");
   }
 }
 

@@ -3,16 +3,14 @@
 
 #include <algorithm>
 
+#include "../core/store_support.hpp"
 #include "store_impl.hpp"
 
 namespace tollgate::postgres {
 
 Result<Ok> PostgresStore::put_catalog(const std::string& version, std::string_view document) {
-  if (auto catalog = load_catalog(document); !catalog) {
-    std::string message = "catalog " + version + " is invalid:";
-    for (const auto& p : catalog.error()) message += " " + to_string(p) + ";";
-    return make_error("store.catalog", message);
-  }
+  if (auto catalog = load_catalog(document); !catalog)
+    return detail::invalid_document("store.catalog", "catalog " + version, catalog.error());
   return in_transaction(impl_->db, [&]() -> Result<Ok> {
     auto inserted = impl_->db.query(
         "INSERT INTO catalog_version (version, document) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -136,9 +134,9 @@ Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through
           "OR a.lease_until <= " TOLLGATE_NOW " OR a.lease_worker = $4) AND " TOLLGATE_HAS_WORK
           " ORDER BY a.id COLLATE \"C\" LIMIT $3 FOR UPDATE SKIP LOCKED) "
           "UPDATE account a SET lease_worker = $4, lease_run = $5, lease_until = " TOLLGATE_NOW
-          " + $6 FROM picked WHERE a.id = picked.id RETURNING a.id, EXISTS (SELECT 1 FROM invoice "
-          "i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = a.id AND p.status "
-          "IN ('STARTED', 'SCHEDULED'))",
+          " + $6 FROM picked WHERE a.id = picked.id RETURNING a.id, a.id IN (SELECT i.account_id "
+          "FROM payment_attempt p JOIN invoice i ON i.id = p.invoice_id WHERE p.status IN "
+          "('STARTED', 'SCHEDULED'))",
           {text(through), after, std::to_string(limit), lease.worker, lease.run,
            std::to_string(lease.duration.count())}),
       [](const Rows& r, int i) -> Result<ClaimedAccount> {
@@ -168,10 +166,11 @@ Result<Ok> PostgresStore::release(const Lease& lease) {
 }
 
 Result<std::size_t> PostgresStore::held_elsewhere(const Date& through, const Lease& lease) {
-  auto r =
-      impl_->db.query("SELECT count(*) FROM account a WHERE a.lease_until > " TOLLGATE_NOW
-                      " AND NOT (a.lease_worker = $2 AND a.lease_run = $3) AND " TOLLGATE_HAS_WORK,
-                      {text(through), lease.worker, lease.run});
+  auto r = impl_->db.query(
+      "SELECT count(*) FROM account a WHERE a.lease_worker IS NOT NULL AND a.lease_until "
+      "> " TOLLGATE_NOW
+      " AND NOT (a.lease_worker = $2 AND a.lease_run = $3) AND " TOLLGATE_HAS_WORK,
+      {text(through), lease.worker, lease.run});
   if (!r) return unexpected(r.error());
   return static_cast<std::size_t>(r->integer(0, 0));
 }

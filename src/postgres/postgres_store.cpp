@@ -1,6 +1,6 @@
 #include <array>
 
-#include "../core/random_id.hpp"
+#include "../core/store_support.hpp"
 #include "store_impl.hpp"
 
 namespace tollgate::postgres {
@@ -132,9 +132,11 @@ constexpr std::array<Migration, 4> kMigrations{{
       ALTER TABLE account ADD COLUMN lease_worker TEXT;
       ALTER TABLE account ADD COLUMN lease_run TEXT;
       ALTER TABLE account ADD COLUMN lease_until BIGINT;  -- Unix seconds, the server's clock
+      -- Only the accounts claimed right now: releasing a run's claims reads a handful of rows.
+      CREATE INDEX account_by_lease ON account (lease_worker, lease_run)
+        WHERE lease_worker IS NOT NULL;
     )sql"},
 }};
-
 
 // Every worker that starts at once wants to migrate: this lock (held to the end
 // of each migration's transaction) lets one do it while the others wait.
@@ -259,11 +261,7 @@ Result<std::string> PostgresStore::register_rules(const OrganizationKey& org,
                                                   std::string_view rule_json,
                                                   Instant registered_at) {
   auto rules = load_rules(rule_json);
-  if (!rules) {
-    std::string message = "the rule set is invalid:";
-    for (const auto& p : rules.error()) message += " " + to_string(p) + ";";
-    return make_error("store.rules", message);
-  }
+  if (!rules) return detail::invalid_document("store.rules", "the rule set", rules.error());
   std::string id = detail::random_uuid();
   auto r = impl_->db.query(
       "INSERT INTO organization_billing_rule (id, organization_id, tenant_id, rule, reg_dt) VALUES "

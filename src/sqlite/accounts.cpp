@@ -1,15 +1,13 @@
 // SqliteStore: catalog versions, accounts, and each account's journal.
 
+#include "../core/store_support.hpp"
 #include "store_impl.hpp"
 
 namespace tollgate::sqlite {
 
 Result<Ok> SqliteStore::put_catalog(const std::string& version, std::string_view document) {
-  if (auto catalog = load_catalog(document); !catalog) {
-    std::string message = "catalog " + version + " is invalid:";
-    for (const auto& p : catalog.error()) message += " " + to_string(p) + ";";
-    return make_error("store.catalog", message);
-  }
+  if (auto catalog = load_catalog(document); !catalog)
+    return detail::invalid_document("store.catalog", "catalog " + version, catalog.error());
   return in_transaction(impl_->db, [&]() -> Result<Ok> {
     auto existing = catalog_json(version);
     if (existing) {
@@ -207,8 +205,9 @@ Result<std::vector<ClaimedAccount>> SqliteStore::claim_due(const Date& through,
   // BEGIN IMMEDIATE holds the write lock from the first read: two workers never pick the same row.
   return in_transaction(impl_->db, [&]() -> Result<std::vector<ClaimedAccount>> {
     auto pick = impl_->db.cached(
-        "SELECT a.id, EXISTS (SELECT 1 FROM invoice i JOIN payment_attempt p ON p.invoice_id = "
-        "i.id WHERE i.account_id = a.id AND p.status IN ('STARTED', 'SCHEDULED')) FROM account a "
+        // The flag's subquery runs once per claim, not once per account.
+        "SELECT a.id, a.id IN (SELECT i.account_id FROM payment_attempt p JOIN invoice i ON i.id = "
+        "p.invoice_id WHERE p.status IN ('STARTED', 'SCHEDULED')) FROM account a "
         "WHERE a.id > ?2 AND (a.lease_until IS NULL OR a.lease_until <= " TOLLGATE_NOW
         " OR a.lease_worker = ?4) AND " TOLLGATE_HAS_WORK " ORDER BY a.id LIMIT ?3");
     if (!pick) return unexpected(pick.error());
@@ -252,7 +251,8 @@ Result<Ok> SqliteStore::release(const Lease& lease) {
 
 Result<std::size_t> SqliteStore::held_elsewhere(const Date& through, const Lease& lease) {
   auto st = impl_->db.cached(
-      "SELECT count(*) FROM account a WHERE a.lease_until > " TOLLGATE_NOW
+      "SELECT count(*) FROM account a WHERE a.lease_worker IS NOT NULL AND a.lease_until "
+      "> " TOLLGATE_NOW
       " AND NOT (a.lease_worker = ?2 AND a.lease_run = ?3) AND " TOLLGATE_HAS_WORK);
   if (!st) return unexpected(st.error());
   (*st)->bind(1, to_string(through)).bind(2, lease.worker).bind(3, lease.run);
