@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with the loopback Stripe fake (tests/peers/stripe_fake.js) on
-# 127.0.0.1: STRIPE_API_BASE and STRIPE_SECRET_KEY point at it, and it is
+# 127.0.0.1: STRIPE_API_BASE and STRIPE_SECRET_KEY point at it,
+# STRIPE_WEBHOOK_SECRET is the secret it signs webhooks with, and it is
 # stopped when the command ends. Nothing reaches the internet.
 #   scripts/with_stripe_fake.sh COMMAND [ARGS...]
 set -euo pipefail
@@ -18,4 +19,4 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ -n "${port:-}" ] || { echo "with_stripe_fake: the fake did not start:" >&2; cat "$log" >&2; exit 1; }
-STRIPE_API_BASE="http://127.0.0.1:$port" STRIPE_SECRET_KEY="sk_test_fake_key" "$@"
+STRIPE_API_BASE="http://127.0.0.1:$port" STRIPE_SECRET_KEY="sk_test_fake_key" STRIPE_WEBHOOK_SECRET="whsec_example" "$@"

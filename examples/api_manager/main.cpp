@@ -12,17 +12,12 @@
 // With STRIPE_API_BASE and STRIPE_SECRET_KEY set (scripts/with_stripe_fake.sh
 // sets them for the loopback fake) it uses Stripe; --manual uses ManualProvider.
 
-#include <cstdlib>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 
+#include "../common/example_support.hpp"
 #include "tollgate/billing_run.hpp"
-#include "tollgate/manual_provider.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
-#include "tollgate/stripe/beast_transport.hpp"
-#include "tollgate/stripe/stripe_provider.hpp"
 
 using namespace tollgate;
 using namespace date::literals;
@@ -56,16 +51,8 @@ const Calls kCalls[] = {
     {2024_y / 3 / 22, "app-dev-7", "x1", 300},
 };
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-int fail(const std::string& what, const Error& e) {
-  std::cerr << "api_manager: " << what << ": " << e.code << ": " << e.message << "\n";
-  return 1;
+int fail(std::string_view what, const Error& e) {
+  return example::fail("api_manager", what, e);
 }
 
 }  // namespace
@@ -82,9 +69,7 @@ int main(int argc, char** argv) {
     else if (arg == "--manual")
       manual = true;
   }
-  const char* api_base = std::getenv("STRIPE_API_BASE");
-  const char* key = std::getenv("STRIPE_SECRET_KEY");
-  if (db.empty() || (!manual && (!api_base || !key))) {
+  if (db.empty()) {
     std::cerr << "usage: api_manager --db FILE [--catalog FILE] [--manual]\n"
                  "  (Stripe: set STRIPE_API_BASE and STRIPE_SECRET_KEY, e.g. with "
                  "scripts/with_stripe_fake.sh)\n";
@@ -92,25 +77,19 @@ int main(int argc, char** argv) {
   }
 
   // --- the payment provider: Stripe, or ManualProvider in one line -------------------------
+  // (make_provider in ../common/example_support.hpp: `std::make_unique<ManualProvider>()`
+  // or StripeProvider::create(config, transport).)
   stripe::BeastTransport transport(
       stripe::BeastTransportOptions{"", true, {}});  // plain HTTP to loopback only
-  std::unique_ptr<PaymentProvider> provider;
-  if (manual) {
-    provider = std::make_unique<ManualProvider>();
-  } else {
-    stripe::StripeConfig config;
-    config.secret_key = key;
-    config.api_base = api_base;
-    auto stripe = stripe::StripeProvider::create(config, transport);
-    if (!stripe) return fail("stripe", stripe.error());
-    provider = std::move(stripe).value();
-  }
+  auto made = example::make_provider(manual, transport);
+  if (!made) return fail("provider", made.error());
+  std::unique_ptr<PaymentProvider> provider = std::move(made).value();
 
   // --- storage and the catalog ------------------------------------------------------------
   auto opened = sqlite::SqliteStore::open(db);
   if (!opened) return fail("store", opened.error());
   sqlite::SqliteStore& store = **opened;
-  std::string catalog_text = read(catalog_path);
+  std::string catalog_text = example::read_file(catalog_path);
   if (auto r = store.put_catalog("api-tiers-v1", catalog_text); !r)
     return fail("catalog", r.error());
   BillingService billing(store);
