@@ -6,6 +6,9 @@
 // it was requested) and journaled only when accepted, in one transaction: a
 // refused operation leaves no trace. Usage is stored in batches and placed
 // between journal entries, so a replay sees it exactly where it arrived.
+// The rule book is reloaded whenever the store's rules_revision() moved, so a
+// registration made through another handle is in force for the next request
+// and every replay judges with the rules the request was judged by.
 // Entitlement combines the subscription's state, blocks, pauses, the account's
 // dunning state and its prepaid credits.
 
@@ -71,6 +74,7 @@ class BillingService {
   OverdueAccess overdue_;
   std::map<std::string, std::shared_ptr<const Catalog>> catalogs_;
   std::optional<RuleBook> rules_;
+  std::int64_t rules_revision_ = -1;  ///< of the store when rules_ was loaded
 };
 
 }  // namespace tollgate

@@ -59,6 +59,11 @@ class RuleStore {
   /// A RuleBook holding every registration (built from rule_sets()).
   /// Errors: "store.rules" when a stored rule set no longer validates.
   virtual Result<RuleBook> rule_book();
+  /// A number that grows with every registration (they are never changed or
+  /// removed), cheap to read: a holder of a RuleBook compares it to know that
+  /// another handle or process registered a newer rule set. The default counts
+  /// rule_sets(); the stores answer from an index.
+  virtual Result<std::int64_t> rules_revision();
 };
 
 // --- accounts, their journals, invoices, payments and notices ------------------

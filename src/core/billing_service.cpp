@@ -22,10 +22,15 @@ Result<std::shared_ptr<const Catalog>> BillingService::catalog(const std::string
 }
 
 Result<const RuleBook*> BillingService::rule_book() {
-  if (!rules_) {
+  // A stale book would judge a request by rules already replaced, and a later
+  // replay with the fresh book would then bill a different outcome.
+  auto revision = store_.rules_revision();
+  if (!revision) return unexpected(revision.error());
+  if (!rules_ || *revision != rules_revision_) {
     auto book = store_.rule_book();
     if (!book) return unexpected(book.error());
     rules_ = std::move(book).value();
+    rules_revision_ = *revision;
   }
   return &*rules_;
 }

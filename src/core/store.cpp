@@ -63,6 +63,12 @@ std::string_view to_string(NotificationKind k) noexcept {
   return "?";
 }
 
+Result<std::int64_t> RuleStore::rules_revision() {
+  auto sets = rule_sets();
+  if (!sets) return unexpected(sets.error());
+  return static_cast<std::int64_t>(sets->size());
+}
+
 Result<RuleBook> RuleStore::rule_book() {
   auto sets = rule_sets();
   if (!sets) return unexpected(sets.error());

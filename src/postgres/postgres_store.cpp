@@ -284,6 +284,13 @@ Result<std::vector<StoredRuleSet>> PostgresStore::rule_sets() {
       });
 }
 
+Result<std::int64_t> PostgresStore::rules_revision() {
+  // Rows are only ever inserted, so the largest record_id moves with every registration.
+  auto r = impl_->db.query("SELECT coalesce(max(record_id), 0) FROM organization_billing_rule");
+  if (!r) return unexpected(r.error());
+  return r->integer(0, 0);
+}
+
 Result<Ok> PostgresStore::atomically(const std::function<Result<Ok>()>& f) {
   return in_transaction(impl_->db, f);
 }

@@ -356,6 +356,15 @@ Result<std::vector<StoredRuleSet>> SqliteStore::rule_sets() {
   return out;
 }
 
+Result<std::int64_t> SqliteStore::rules_revision() {
+  // Rows are only ever inserted, so the largest rowid moves with every registration.
+  auto st = impl_->db.prepare("SELECT coalesce(max(rowid), 0) FROM organization_billing_rule");
+  if (!st) return unexpected(st.error());
+  auto row = st->step();
+  if (!row) return unexpected(row.error());
+  return st->integer(0);
+}
+
 Result<Ok> SqliteStore::atomically(const std::function<Result<Ok>()>& f) {
   return in_transaction(impl_->db, f);
 }

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support/store_backends.hpp"
+#include "tollgate/billing_service.hpp"
 
 using namespace tollgate;
 using namespace date::literals;
@@ -61,6 +62,41 @@ TEMPLATE_TEST_CASE("rules per organization and tenant, versioned by reg_dt", "[s
   CHECK(cancel_at(at(2024_y / 3 / 1, 12h)) == BillingActionPolicy::start_of_term);
   CHECK(book->in_force({"org-7", "tenant-b"}, at(2024_y / 3 / 2)).cancel_policy({}).value ==
         BillingActionPolicy::end_of_term);
+}
+
+TEMPLATE_TEST_CASE("a rule set registered through another handle judges the next request",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  std::string location;
+  auto store = TestType::fresh(&location);
+  auto admin = test::open_location(location);  // another process, say
+  REQUIRE(store->put_catalog("v1", kCatalog));
+  BillingService service(*store);
+  REQUIRE(service.open_account(account("acct-1", std::nullopt)));
+  Operation create;
+  create.date = 2024_y / 3 / 15;
+  create.subscription = "s1";
+  create.plan = "p";
+  REQUIRE(service.apply("acct-1", create, at(create.date)));  // judged by the defaults
+  auto before = store->rules_revision();
+  REQUIRE(before.has_value());
+
+  // org-1/t-1 had no rules (cancel END_OF_TERM): from Mar 18 its cancels are IMMEDIATE.
+  REQUIRE(admin->register_rules({"org-1", "t-1"},
+                                R"({"cancelPolicy": [{"billingActionPolicy": "IMMEDIATE"}]})",
+                                at(2024_y / 3 / 18)));
+  CHECK(*store->rules_revision() > *before);
+  Operation cancel;
+  cancel.date = 2024_y / 3 / 20;
+  cancel.type = OperationType::cancel;
+  cancel.subscription = "s1";
+  REQUIRE(service.apply("acct-1", cancel, at(cancel.date)));
+  // IMMEDIATE: cancelled on Mar 20 itself (END_OF_TERM would have kept it to Apr 15).
+  auto engine = service.engine("acct-1");
+  REQUIRE(engine.has_value());
+  auto status = engine->statuses(2024_y / 3 / 20).at(0);
+  CHECK(status.state == SubscriptionState::cancelled);
+  CHECK_FALSE(status.pending_cancel.has_value());
 }
 
 TEMPLATE_TEST_CASE("batch ingestion stores each (subscription, id) once and counts the duplicates",

@@ -42,6 +42,7 @@ class PostgresStore final : public BillingStore {
   Result<std::string> register_rules(const OrganizationKey& organization,
                                      std::string_view rule_json, Instant registered_at) override;
   Result<std::vector<StoredRuleSet>> rule_sets() override;
+  Result<std::int64_t> rules_revision() override;
 
   Result<Delivery> apply_once(std::string_view event_id,
                               const std::function<Result<Ok>()>& effect) override;

@@ -59,6 +59,7 @@ class SqliteStore final : public BillingStore {
   Result<std::string> register_rules(const OrganizationKey& organization,
                                      std::string_view rule_json, Instant registered_at) override;
   Result<std::vector<StoredRuleSet>> rule_sets() override;
+  Result<std::int64_t> rules_revision() override;
 
   /// Records the event id and runs `effect` in one transaction; store calls the
   /// effect makes on this store join that transaction.
