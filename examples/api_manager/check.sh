@@ -20,4 +20,6 @@ expect "notice to the publisher: app-dev-42's period ends on 2024-04-10"
 expect '^access app-dev-42 +allowed$'
 expect '^access app-dev-7 +refused$'
 expect 'product GoldAPI -> prod_'
+expect '^charge inv-app-dev-42-[0-9]+ +#1 2024-03-11 SUCCEEDED pi_'
+expect '^charge inv-app-dev-7-[0-9]+ +#4 2024-03-22 FAILED +- +card_declined'
 echo "check: the api_manager example billed what the spec says"

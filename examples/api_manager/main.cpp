@@ -178,6 +178,20 @@ int main(int argc, char** argv) {
                 << "\n";
     }
   }
+  std::cout << "\n== Charges (each attempt, with the provider's charge id)\n";
+  for (const auto& dev : kDevelopers) {
+    auto invoices = store.invoices_of(dev.account);
+    if (!invoices) return fail("invoices", invoices.error());
+    for (const auto& inv : *invoices) {
+      auto attempts = store.attempts_of(inv.id);
+      if (!attempts) return fail("attempts", attempts.error());
+      for (const auto& a : *attempts)
+        std::cout << "charge " << std::left << std::setw(22) << inv.id << " #" << a.attempt << " "
+                  << to_string(a.scheduled_on) << " " << std::setw(10) << to_string(a.status)
+                  << std::setw(16) << (a.charge_id.empty() ? "-" : a.charge_id) << a.failure
+                  << "\n";
+    }
+  }
   std::cout << "\n== The gateway asks before each call (2024-04-10)\n";
   for (const auto& dev : kDevelopers) {
     auto entitled = billing.is_entitled(dev.account, "GoldAPI", 2024_y / 4 / 10);
