@@ -17,25 +17,10 @@ struct Proposal {
   bool in_advance = false;
 };
 
-// What should be billed for one subscription up to a date: new charges in
-// full, and for charges the ledger already holds only what a repair needs (an
-// in-advance period's proposed end), which keeps re-proposing the past cheap.
-struct Proposals {
-  std::vector<Proposal>
-      fresh;  ///< not in the ledger (and every usage period: late usage re-rates it)
-  std::vector<std::pair<const BilledItem*, Date>>
-      covered;  ///< billed in advance: entry, proposed end
-
-  /// The proposed end of a billed in-advance entry, if it is still proposed.
-  std::optional<Date> end_of(const ItemKey& key, const BilledItem& billed) const {
-    auto it = std::lower_bound(covered.begin(), covered.end(), &billed,
-                               [](const auto& c, const BilledItem* b) { return c.first < b; });
-    if (it != covered.end() && it->first == &billed) return it->second;
-    for (const auto& p : fresh)
-      if (p.key == key) return p.item.end;
-    return std::nullopt;
-  }
-};
+// What should be billed for one subscription up to a date and is not billed
+// yet: recurring periods after the last one billed, and every usage period
+// (late usage re-rates it).
+using Proposals = std::vector<Proposal>;
 
 // A piece of a billing period inside a segment, measured against the whole
 // BCD-aligned period that contains it.
@@ -48,12 +33,13 @@ struct Piece {
   Decimal fraction() const { return Decimal(days_between(start, end)) / Decimal(whole_days); }
 };
 
-// Walks the pieces of `seg` under a billing period; calls `each` until it returns false.
+// Walks the pieces of `seg` under a billing period from `from` (the segment's
+// start, or a period boundary in it); calls `each` until it returns false.
 template <class F>
 void for_each_piece(const Segment& seg, BillingPeriod period, int bcd, const Date& horizon,
-                    F each) {
+                    const Date& from, F each) {
   BillingCycle cycle(seg.start, period, bcd);
-  Date s = seg.start;
+  Date s = from;
   while (!seg.end || s < *seg.end) {
     ServicePeriod whole = cycle.period_containing(s);
     Date e = whole.end;
@@ -69,9 +55,24 @@ Decimal price_in(const PriceByCurrency& p, const std::string& currency) {
   return it == p.end() ? Decimal(0) : it->second;
 }
 
+// Where the recurring walk of a segment resumes: the end of its last billed
+// period (periods are billed in order, so those before it are all billed).
+// Re-walking the billed past made a year of invoices cost O(months^2).
+Date first_unbilled(const EngineState& s, const ItemKey& recurring, const Segment& seg) {
+  ItemKey after = recurring;
+  after.start = Date(date::year::max() / 12 / 31);
+  auto it = s.ledger.lower_bound(after);
+  if (it == s.ledger.begin()) return seg.start;
+  --it;
+  const ItemKey& k = it->first;
+  bool same = k.subscription == recurring.subscription && k.span == recurring.span &&
+              k.phase == recurring.phase && k.type == InvoiceItemType::recurring;
+  if (!same || k.start < seg.start) return seg.start;
+  return std::max(seg.start, it->second.end);
+}
+
 void propose_segment(const EngineState& s, const Subscription& sub, const Segment& seg,
-                     const Date& horizon, Proposals& proposals) {
-  std::vector<Proposal>& out = proposals.fresh;
+                     const Date& horizon, Proposals& out) {
   const Phase& phase = *seg.phase;
   const std::string& currency = s.account.currency;
   const std::string& plan = seg.span->plan->name;
@@ -88,32 +89,32 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
   Decimal price = recurring_price(s, phase);
   if (price.sign() > 0) {
     bool advance = phase.recurring->billing_mode == BillingMode::in_advance;
-    for_each_piece(seg, phase.recurring->billing_period, bcd, horizon, [&](const Piece& p) {
-      Date due = advance ? p.start : p.end;
-      if (horizon < due) return false;
-      ItemKey key = base;
-      key.type = InvoiceItemType::recurring;
-      key.start = p.start;
-      if (auto billed = s.ledger.find(key); billed != s.ledger.end()) {
-        if (advance) proposals.covered.emplace_back(&billed->second, p.end);
-        return true;  // billed already: only a repair can follow, and only in advance
-      }
-      InvoiceItem item{InvoiceItemType::recurring,
-                       sub.id,
-                       plan,
-                       phase.type,
-                       "",
-                       p.start,
-                       p.end,
-                       std::nullopt,
-                       {}};
-      out.push_back({key, item, due, price * p.fraction(), nullptr, advance});
-      return true;
-    });
+    ItemKey recurring = base;
+    recurring.type = InvoiceItemType::recurring;
+    Date from = first_unbilled(s, recurring, seg);
+    if (!seg.end || from < *seg.end)  // else billed to its end (or cut short since)
+      for_each_piece(seg, phase.recurring->billing_period, bcd, horizon, from, [&](const Piece& p) {
+        Date due = advance ? p.start : p.end;
+        if (horizon < due) return false;
+        ItemKey key = recurring;
+        key.start = p.start;
+        if (s.ledger.contains(key)) return true;  // billed already: repair_cut_items looks at it
+        InvoiceItem item{InvoiceItemType::recurring,
+                         sub.id,
+                         plan,
+                         phase.type,
+                         "",
+                         p.start,
+                         p.end,
+                         std::nullopt,
+                         {}};
+        out.push_back({key, item, due, price * p.fraction(), nullptr, advance});
+        return true;
+      });
   }
 
   for (const auto& usage : phase.usages) {
-    for_each_piece(seg, usage.billing_period, bcd, horizon, [&](const Piece& p) {
+    for_each_piece(seg, usage.billing_period, bcd, horizon, seg.start, [&](const Piece& p) {
       if (horizon < p.end) return false;  // usage is always billed in arrear
       std::vector<UsageSample> samples;
       for (const auto& u : sub.usage)
@@ -140,13 +141,25 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
   }
 }
 
-Proposals propose(const EngineState& s, const Subscription& sub, const Date& horizon) {
+Proposals propose(const EngineState& s, const Subscription& sub,
+                  const std::vector<Segment>& segments, const Date& horizon) {
   Proposals out;
-  for (const auto& seg : segments_of(s, sub))
+  for (const auto& seg : segments)
     if (seg.kind == SegmentKind::billable && !(horizon < seg.start))
       propose_segment(s, sub, seg, horizon, out);
-  std::sort(out.covered.begin(), out.covered.end());
   return out;
+}
+
+// How far a billed in-advance period is still proposed: to its own end, or to
+// the end of the billable segment (same span and phase) holding its start if
+// that now ends sooner; not at all when no such segment holds it any more.
+Date proposed_end(const std::vector<Segment>& segments, const ItemKey& key,
+                  const BilledItem& billed) {
+  for (const auto& seg : segments)
+    if (seg.kind == SegmentKind::billable && seg.span->id == key.span &&
+        seg.phase_index == key.phase && seg.contains(key.start))
+      return seg.end && *seg.end < billed.end ? *seg.end : billed.end;
+  return key.start;
 }
 
 // Pays a usage item with prepaid credits, as far as they go.
@@ -206,12 +219,13 @@ void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, co
 }
 
 // Repairs: in-advance items whose service was cut short since they were billed.
-void repair_cut_items(EngineState& s, const Subscription& sub, const Proposals& proposals,
+void repair_cut_items(EngineState& s, const Subscription& sub, const std::vector<Segment>& segments,
                       Invoice& invoice) {
   for_each_billed(s.ledger, sub.id, [&](const ItemKey& key, BilledItem& billed) {
     if (key.type != InvoiceItemType::recurring || !billed.in_advance) return;
-    if (billed.amount.sign() <= 0) return;  // zero items are never repaired
-    Date covered_end = proposals.end_of(key, billed).value_or(key.start);
+    if (billed.amount.sign() <= 0) return;         // zero items are never repaired
+    if (billed.repaired == billed.amount) return;  // nothing left to give back
+    Date covered_end = proposed_end(segments, key, billed);
     if (!(covered_end < billed.effective_end)) return;
     Decimal unused = billed.amount * Decimal(days_between(covered_end, billed.effective_end)) /
                      Decimal(days_between(key.start, billed.end));
@@ -241,9 +255,9 @@ Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
   s.credits.expire_through(on);
   Invoice invoice{on, s.account.currency, {}};
   for (const auto& sub : s.subscriptions) {
-    auto proposals = propose(s, sub, on);
-    bill_new_charges(s, proposals.fresh, on, invoice);
-    repair_cut_items(s, sub, proposals, invoice);
+    auto segments = segments_of(s, sub);
+    bill_new_charges(s, propose(s, sub, segments, on), on, invoice);
+    repair_cut_items(s, sub, segments, invoice);
   }
   for (const auto& item : invoice.items)
     if (!item.amount.is_valid())
