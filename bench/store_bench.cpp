@@ -131,6 +131,7 @@ void BM_BillingRun(benchmark::State& state) {
 BENCHMARK(BM_IngestStore)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_IngestRaw)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BillingRun)
+    ->Args({1'000, 0})
     ->Args({10'000, 0})
     ->Args({100'000, 0})
     ->Args({1'000, 1})
