@@ -7,12 +7,7 @@
 #   1,000 free, 9,000 x 0.0125 = 112.50, 2,000 x 0.0045 = 9.00: 221.50.
 # - app-dev-7's card is declined: attempts on 03-11, 03-12, 03-15 and 03-22,
 #   then FAILED and overdue: the gateway refuses its calls.
-set -euo pipefail
-example="$1" db="$2"
-rm -f "$db" "$db-wal" "$db-shm"
-out="$("$(dirname "$0")/../../scripts/with_stripe_fake.sh" "$example" --db "$db")"
-echo "$out"
-expect() { grep -Eq "$1" <<<"$out" || { echo "check: missing: $1" >&2; exit 1; }; }
+. "$(dirname "$0")/../common/check_support.sh" "$@"
 expect '^invoice app-dev-42 +2024-03-11 +100\.00 PAID +attempts 1$'
 expect '^invoice app-dev-42 +2024-04-10 +221\.50 PAID +attempts 1$'
 expect '^invoice app-dev-7 +2024-03-11 +100\.00 FAILED +attempts 4$'

@@ -8,12 +8,7 @@
 #   100 x 12/31 = 38.709..., overage (80 - 38.709...) x 2.25 = 92.90; 112.25;
 # - 03-01: 50.00 + (150 - 100) x 2.25 = 112.50 (u-2 counted once): 162.50;
 # - 04-01: no usage: 50.00. Every invoice charged once, and paid.
-set -euo pipefail
-example="$1" db="$2"
-rm -f "$db" "$db-wal" "$db-shm"
-out="$("$(dirname "$0")/../../scripts/with_stripe_fake.sh" "$example" --db "$db")"
-echo "$out"
-expect() { grep -Eq "$1" <<<"$out" || { echo "check: missing: $1" >&2; exit 1; }; }
+. "$(dirname "$0")/../common/check_support.sh" "$@"
 expect '2024-01-10 access allowed$'
 expect '2024-01-16 access refused$'
 expect '2024-01-21 access allowed$'
@@ -28,5 +23,5 @@ expect '^  USAGE +2024-01-20 \.\. 2024-02-01 +92\.90$'
 expect '^invoice 2024-03-01 +162\.50 PAID +attempts 1$'
 expect '^  USAGE +2024-02-01 \.\. 2024-03-01 +112\.50$'
 expect '^invoice 2024-04-01 +50\.00 PAID +attempts 1$'
-[ "$(grep -c '^invoice ' <<<"$out")" -eq 3 ] || { echo "check: expected exactly 3 invoices" >&2; exit 1; }
+expect_count 3 '^invoice '
 echo "check: the saas_trial example billed what the spec says"
