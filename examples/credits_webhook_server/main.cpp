@@ -78,16 +78,17 @@ class CreditsShop {
     std::string target(request.target());
     std::string path = target.substr(0, target.find('?'));
     std::string query = target.size() > path.size() ? target.substr(path.size() + 1) : "";
+    // Compiled once: matching runs on every request.
+    static const std::regex account_path("/accounts/([^/]+)"),
+        checkout_path("/accounts/([^/]+)/checkout"), credits_path("/accounts/([^/]+)/credits");
     std::smatch m;
     bool get = request.method() == http::verb::get, post = request.method() == http::verb::post;
     if (get && path == "/packages") return packages();
     if (post && path == "/webhooks/stripe") return webhook(request);
-    if (post && std::regex_match(path, m, std::regex("/accounts/([^/]+)")))
-      return open_account(m[1]);
-    if (post && std::regex_match(path, m, std::regex("/accounts/([^/]+)/checkout")))
+    if (post && std::regex_match(path, m, account_path)) return open_account(m[1]);
+    if (post && std::regex_match(path, m, checkout_path))
       return checkout(m[1], query.starts_with("package=") ? query.substr(8) : "");
-    if (get && std::regex_match(path, m, std::regex("/accounts/([^/]+)/credits")))
-      return credits(m[1]);
+    if (get && std::regex_match(path, m, credits_path)) return credits(m[1]);
     return problem(http::status::not_found, "path",
                    "no route for " + std::string(request.method_string()) + " " + path);
   }
@@ -107,7 +108,8 @@ class CreditsShop {
   }
 
   Reply open_account(const std::string& id) {
-    if (!std::regex_match(id, std::regex("[A-Za-z0-9_-]{1,64}")))
+    static const std::regex valid_id("[A-Za-z0-9_-]{1,64}");
+    if (!std::regex_match(id, valid_id))
       return problem(http::status::bad_request, "id", "1 to 64 letters, digits, '-' or '_'");
     if (store_.account(id))
       return problem(http::status::conflict, "id", "account " + id + " exists");

@@ -69,6 +69,7 @@ class BillingService {
 
  private:
   Result<const RuleBook*> rule_book();
+  Result<BillingEngine> replay(const StoredAccount& account, const RuleBook& book);
 
   BillingStore& store_;
   OverdueAccess overdue_;

@@ -50,10 +50,14 @@ Result<BillingEngine> BillingService::engine(const std::string& account_id) {
 }
 
 Result<BillingEngine> BillingService::engine(const StoredAccount& account) {
-  auto c = catalog(account.catalog);
-  if (!c) return unexpected(c.error());
   auto book = rule_book();
   if (!book) return unexpected(book.error());
+  return replay(account, **book);
+}
+
+Result<BillingEngine> BillingService::replay(const StoredAccount& account, const RuleBook& book) {
+  auto c = catalog(account.catalog);
+  if (!c) return unexpected(c.error());
   auto opened = BillingEngine::open(*c, RuleSet{}, account.account);
   if (!opened) return unexpected(opened.error());
   BillingEngine engine = std::move(opened).value();
@@ -74,7 +78,7 @@ Result<BillingEngine> BillingService::engine(const StoredAccount& account) {
       if (auto r = engine.invoice(entry.date); !r) return unexpected(r.error());
       continue;
     }
-    engine.use_rules((*book)->in_force(account.organization, entry.requested_at));
+    engine.use_rules(book.in_force(account.organization, entry.requested_at));
     if (auto r = tollgate::apply(engine, *entry.operation); !r)
       return make_error("store.replay", "journal entry " + std::to_string(entry.seq) +
                                             " of account " + account.account.id +
@@ -90,10 +94,10 @@ Result<Recorded> BillingService::apply(const std::string& account_id, const Oper
   auto r = store_.atomically([&]() -> Result<Ok> {
     auto account = store_.account(account_id);
     if (!account) return unexpected(account.error());
-    auto e = engine(*account);
-    if (!e) return unexpected(e.error());
-    auto book = rule_book();
+    auto book = rule_book();  // one read of the rules: the replay and the judgement share it
     if (!book) return unexpected(book.error());
+    auto e = replay(*account, **book);
+    if (!e) return unexpected(e.error());
     e->use_rules((*book)->in_force(account->organization, requested_at));
     auto applied = tollgate::apply(*e, op);
     if (!applied) return unexpected(applied.error());
