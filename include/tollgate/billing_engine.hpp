@@ -60,6 +60,10 @@ class BillingEngine {
                     std::optional<BillingActionPolicy> policy = std::nullopt);
   /// Undoes a pending END_OF_TERM cancel.
   Result<Ok> uncancel(const std::string& id, const Date& on);
+  /// Undoes a plan change not yet in effect (an END_OF_TERM or START_OF_TERM
+  /// change dated after `on`): the plan in force stays, and add-ons the change
+  /// would have ended stay too.
+  Result<Ok> undo_change(const std::string& id, const Date& on);
   Result<Ok> pause(const std::string& id, const Date& on);
   Result<Ok> resume(const std::string& id, const Date& on);
   /// Changes the bill cycle day of one subscription, or of the account when `id`

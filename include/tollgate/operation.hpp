@@ -24,6 +24,7 @@ enum class OperationType {
   change,
   cancel,
   uncancel,
+  undo_change,
   pause,
   resume,
   bill_cycle_day,

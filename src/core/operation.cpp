@@ -13,6 +13,7 @@ constexpr EnumName<OperationType> kTypes[] = {
     {"change", OperationType::change},
     {"cancel", OperationType::cancel},
     {"uncancel", OperationType::uncancel},
+    {"undo_change", OperationType::undo_change},
     {"pause", OperationType::pause},
     {"resume", OperationType::resume},
     {"bill_cycle_day", OperationType::bill_cycle_day},
@@ -56,6 +57,8 @@ Result<Recorded> apply(BillingEngine& engine, const Operation& op) {
       return applied(engine.cancel(op.subscription, op.date, op.policy));
     case OperationType::uncancel:
       return applied(engine.uncancel(op.subscription, op.date));
+    case OperationType::undo_change:
+      return applied(engine.undo_change(op.subscription, op.date));
     case OperationType::pause:
       return applied(engine.pause(op.subscription, op.date));
     case OperationType::resume:
@@ -153,6 +156,7 @@ bool read_operation(ObjectReader& r, Operation& op, bool* date_read) {
       op.policy = r.enumeration("policy", kPolicies);
       break;
     case OperationType::uncancel:
+    case OperationType::undo_change:
     case OperationType::pause:
     case OperationType::resume:
       op.subscription = required("subscription");

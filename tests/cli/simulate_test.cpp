@@ -154,7 +154,7 @@ TEST_CASE("bad scenarios exit 2 with every problem by path") {
         "events[1].date: 2024-01-01 is before the previous event's date 2024-01-03 (events must not go backwards)\n"
         "events[2].subscription: unknown subscription \"s9\" (no earlier create event)\n"
         "events[3].quantity: \"1e3\" is not a decimal number (digits, optionally '-' first and one '.' between digits)\n"
-        "events[4].type: unknown value \"upgrade\" (expected one of create, change, cancel, uncancel, pause, resume, "
+        "events[4].type: unknown value \"upgrade\" (expected one of create, change, cancel, uncancel, undo_change, pause, resume, "
         "bill_cycle_day, payment_method, usage, credit_purchase, credit_grant)\n"
         "events[5].colour: unknown field\n");
   Run missing_catalog = tollgate_cli({"simulate", data("invalid/scenario-missing-catalog.json")});

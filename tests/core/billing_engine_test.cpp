@@ -161,6 +161,22 @@ TEST_CASE("an end-of-term change starts the new plan at the charged-through date
   CHECK(h.status("s", 2024_y / 5 / 1).plan == "pro");
 }
 
+TEST_CASE("undoing a pending end-of-term change keeps the plan in force") {
+  Harness h = harness(1);
+  ON(h, 2024_y / 4 / 1, create_subscription("s", "std", 2024_y / 4 / 1));
+  ON(h, 2024_y / 4 / 16, change_plan("s", "pro", 2024_y / 4 / 16));  // pending until May 1
+  ON(h, 2024_y / 4 / 20, undo_change("s", 2024_y / 4 / 20));
+  h.bill_through(2024_y / 5 / 1);
+  // May is billed at std's 10.00, not pro's 20.00.
+  CHECK(h.lines() == Lines{"2024-04-01 RECURRING s 2024-04-01..2024-05-01 10.00",
+                           "2024-05-01 RECURRING s 2024-05-01..2024-06-01 10.00"});
+  CHECK(h.status("s", 2024_y / 5 / 1).plan == "std");
+  // Nothing left to undo; an immediate change is in effect and cannot be undone either.
+  CHECK(h.engine().undo_change("s", 2024_y / 5 / 2).error().code == "refused.no_pending_change");
+  ON(h, 2024_y / 5 / 10, change_plan("s", "pro", 2024_y / 5 / 10, BillingActionPolicy::immediate));
+  CHECK(h.engine().undo_change("s", 2024_y / 5 / 11).error().code == "refused.no_pending_change");
+}
+
 TEST_CASE("an immediate upgrade from 10 to 20 halfway through April nets +5.00") {
   // Apr 16: repair -10.00 x 15/30 = -5.00; new plan [Apr 16, May 1): 20.00 x 15/30 = 10.00.
   Harness h = harness(1);

@@ -241,7 +241,33 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
       if (!addon->cancel_effective && !addon->product->available_for_base(to_product.name)) {
         end_service(*addon, effective);
         addon->cancel_effective = effective;
+        addon->ended_by_change = true;
       }
+  done(s, on);
+  return Ok{};
+}
+
+Result<Ok> BillingEngine::undo_change(const std::string& id, const Date& on) {
+  EngineState& s = *state_;
+  if (auto ok = check_date(s, on); !ok) return ok;
+  Subscription* sub = s.find(id);
+  if (!sub) return unknown_subscription(id);
+  // Only a span opened by a change (not by a resume or a BCD change) and not yet begun.
+  const Span& last = sub->last_span();
+  if (sub->spans.size() < 2 || !(on < last.start) || last.restarted || sub->cancel_effective ||
+      sub->paused_since)
+    return refused("no_pending_change",
+                   "subscription \"" + id + "\" has no pending plan change to undo");
+  Date effective = last.start;
+  sub->spans.pop_back();
+  sub->last_span().end.reset();
+  sub->product = &s.catalog->product_of(*sub->last_span().plan);
+  for (Subscription* addon : addons_of(s, id))
+    if (addon->ended_by_change && addon->cancel_effective == effective) {
+      addon->ended_by_change = false;
+      addon->cancel_effective.reset();
+      addon->last_span().end.reset();
+    }
   done(s, on);
   return Ok{};
 }

@@ -53,6 +53,7 @@ struct Subscription {
   std::optional<Date> paused_since;
   std::optional<Date> cancel_effective;  ///< set by a cancel (also pending END_OF_TERM ones)
   bool cancelled_with_base = false;
+  bool ended_by_change = false;  ///< an add-on its base's change of product does not accept
   bool paused_with_base = false;
   std::vector<UsageRecord> usage;
   std::set<std::string> usage_ids;
