@@ -41,7 +41,7 @@ struct SqliteOptions {
 
 class SqliteStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 4;
+  static constexpr int latest_schema_version = 5;
 
   /// Opens or creates a store and brings its schema up to date.
   /// Errors: "store.unavailable" (cannot open), "store.corrupt" (not a database),

@@ -1,0 +1,187 @@
+#pragma once
+// TenantStore: what the REST server (tollgate::server) keeps beside the
+// billing store: tenants and API users, which tenant owns each account, bundle
+// and subscription (with Kill Bill's external keys), tags, custom fields,
+// blocking states, usage tracking ids and the audit log.
+//
+// The billing core never reads it. A store that implements both BillingStore
+// and TenantStore on one database (tollgate::sqlite::SqliteTenantStore shares
+// the SqliteStore's connection) lets BillingStore::atomically() cover both, so
+// a request changes the billing journal and the server's tables together or
+// not at all. Errors are values whose code starts with "store.".
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tollgate/calendar.hpp"
+#include "tollgate/result.hpp"
+#include "tollgate/time_zone.hpp"
+
+namespace tollgate {
+
+/// Kill Bill's tenant: its api key is public, its secret is kept only as a salted hash.
+struct Tenant {
+  std::string id;
+  std::string external_key;
+  std::string api_key;
+  std::string secret_salt;      ///< hex
+  std::string secret_hash;      ///< hex, PBKDF2-HMAC-SHA256 of the secret
+  std::string catalog_version;  ///< the billing store's catalog version new accounts get ("" before
+                                ///< an upload)
+};
+
+/// A user of the API (HTTP basic auth); the password kept as a salted hash.
+struct ApiUser {
+  std::string name;
+  std::string salt;
+  std::string hash;
+};
+
+enum class ObjectType { account, bundle, subscription };
+/// Kill Bill's names: "ACCOUNT", "BUNDLE", "SUBSCRIPTION".
+std::string_view to_string(ObjectType t) noexcept;
+
+/// An object a tenant owns. Its id is the billing store's id (account id,
+/// subscription id) or the server's own (bundle id).
+struct OwnedObject {
+  std::string id;
+  std::string tenant_id;
+  ObjectType type = ObjectType::account;
+  std::string account_id;    ///< the owning account (itself for an account)
+  std::string bundle_id;     ///< subscriptions: their bundle
+  std::string external_key;  ///< Kill Bill's external key (unique per tenant and type when set)
+  std::string name;   ///< accounts: name; bundles: their BASE subscription; subscriptions: unused
+  std::string email;  ///< accounts
+  Instant created_at{};
+};
+
+/// A tag (by tag definition id) or a custom field on an object.
+struct Tag {
+  std::string id;
+  std::string object_id;
+  ObjectType object_type = ObjectType::account;
+  std::string definition_id;
+};
+struct CustomField {
+  std::string id;
+  std::string object_id;
+  ObjectType object_type = ObjectType::account;
+  std::string name;
+  std::string value;
+};
+
+/// Kill Bill's blocking state on an account, bundle or subscription.
+struct BlockingState {
+  std::string object_id;
+  ObjectType object_type = ObjectType::subscription;
+  std::string state_name;
+  std::string service;
+  bool block_change = false;
+  bool block_entitlement = false;
+  bool block_billing = false;
+  Date effective;
+};
+
+/// One change made through the API: who (X-Killbill-CreatedBy), why, and when.
+struct AuditEntry {
+  std::string object_id;
+  ObjectType object_type = ObjectType::account;
+  std::string change_type;  ///< "INSERT", "UPDATE", "DELETE"
+  std::string created_by;
+  std::string reason;
+  std::string comment;
+  Instant at{};
+};
+
+class TenantStore {
+ public:
+  virtual ~TenantStore() = default;
+
+  /// Errors: "store.conflict" (the api key or external key is taken).
+  virtual Result<Ok> create_tenant(const Tenant& tenant) = 0;
+  /// Errors: "store.not_found".
+  virtual Result<Tenant> tenant_by_api_key(const std::string& api_key) = 0;
+  /// Makes `version` (a catalog stored in the billing store) the one new accounts get.
+  virtual Result<Ok> set_catalog_version(const std::string& tenant_id,
+                                         const std::string& version) = 0;
+  /// Creates or replaces a user.
+  virtual Result<Ok> put_user(const ApiUser& user) = 0;
+  /// Errors: "store.not_found".
+  virtual Result<ApiUser> user(const std::string& name) = 0;
+  virtual Result<std::size_t> user_count() = 0;
+
+  /// Inserts or replaces an object. Errors: "store.conflict" when another
+  /// object of the tenant and type has the same external key.
+  virtual Result<Ok> put_object(const OwnedObject& object) = 0;
+  /// The tenant's object of that type. Errors: "store.not_found" (also when
+  /// another tenant owns it: a tenant never learns of another's objects).
+  virtual Result<OwnedObject> object(const std::string& tenant_id, ObjectType type,
+                                     const std::string& id) = 0;
+  /// Errors: "store.not_found".
+  virtual Result<OwnedObject> object_by_key(const std::string& tenant_id, ObjectType type,
+                                            const std::string& external_key) = 0;
+  /// The tenant's objects of a type, by creation, optionally only those of an
+  /// account, a bundle, or whose id or external key contains `search`.
+  struct Query {
+    std::string account_id;
+    std::string bundle_id;
+    std::string search;
+    std::int64_t offset = 0;
+    std::int64_t limit = -1;  ///< -1: all
+
+    static Query of_account(std::string id) {
+      Query q;
+      q.account_id = std::move(id);
+      return q;
+    }
+    static Query of_bundle(std::string id) {
+      Query q;
+      q.bundle_id = std::move(id);
+      return q;
+    }
+    static Query matching(std::string text) {
+      Query q;
+      q.search = std::move(text);
+      return q;
+    }
+  };
+  virtual Result<std::vector<OwnedObject>> objects(const std::string& tenant_id, ObjectType type,
+                                                   const Query& query) = 0;
+
+  virtual Result<Ok> add_tag(const std::string& tenant_id, const Tag& tag) = 0;
+  virtual Result<std::vector<Tag>> tags_of(const std::string& tenant_id,
+                                           const std::string& object_id) = 0;
+  /// Removes the object's tags of these definitions.
+  virtual Result<Ok> remove_tags(const std::string& tenant_id, const std::string& object_id,
+                                 const std::vector<std::string>& definition_ids) = 0;
+
+  virtual Result<Ok> add_custom_field(const std::string& tenant_id, const CustomField& field) = 0;
+  virtual Result<std::vector<CustomField>> custom_fields_of(const std::string& tenant_id,
+                                                            const std::string& object_id) = 0;
+  /// Changes the value of the object's field `id`. Errors: "store.not_found".
+  virtual Result<Ok> set_custom_field_value(const std::string& tenant_id,
+                                            const std::string& object_id, const std::string& id,
+                                            const std::string& value) = 0;
+  /// Removes the object's fields with these ids (all of them when empty).
+  virtual Result<Ok> remove_custom_fields(const std::string& tenant_id,
+                                          const std::string& object_id,
+                                          const std::vector<std::string>& ids) = 0;
+
+  virtual Result<Ok> add_blocking_state(const std::string& tenant_id, const BlockingState& s) = 0;
+  virtual Result<std::vector<BlockingState>> blocking_states_of(const std::string& tenant_id,
+                                                                const std::string& object_id) = 0;
+
+  /// Records that a usage tracking id was used; false (nothing stored) when
+  /// the tenant already used it.
+  virtual Result<bool> record_tracking_id(const std::string& tenant_id,
+                                          const std::string& tracking_id,
+                                          const std::string& subscription_id) = 0;
+
+  virtual Result<Ok> append_audit(const std::string& tenant_id, const AuditEntry& entry) = 0;
+  virtual Result<std::vector<AuditEntry>> audit_of(const std::string& tenant_id,
+                                                   const std::string& object_id) = 0;
+};
+
+}  // namespace tollgate

@@ -1,0 +1,345 @@
+// SqliteTenantStore: the REST server's tables, on the SqliteStore's connection.
+
+#include "tollgate/sqlite/sqlite_tenant_store.hpp"
+
+#include "store_impl.hpp"
+
+namespace tollgate::sqlite {
+
+struct StoreAccess {
+  static Connection& db(SqliteStore& store) { return store.impl_->db; }
+};
+
+namespace {
+
+std::optional<ObjectType> parse_object_type(std::string_view text) {
+  for (auto t : {ObjectType::account, ObjectType::bundle, ObjectType::subscription})
+    if (to_string(t) == text) return t;
+  return std::nullopt;
+}
+
+Result<ObjectType> object_type_column(const Statement& st, int column, const std::string& table) {
+  auto t = parse_object_type(st.text(column));
+  if (!t) return corrupt(table, st.text(0), "object type");
+  return *t;
+}
+
+std::int64_t seconds(Instant at) {
+  return at.time_since_epoch().count();
+}
+Instant instant(std::int64_t s) {
+  return Instant{std::chrono::seconds(s)};
+}
+
+/// A unique-constraint failure read as the conflict it means.
+template <class T>
+Result<T> conflict_as(Result<T> r, const std::string& what) {
+  if (!r && r.error().code == "store.constraint") return make_error("store.conflict", what);
+  return r;
+}
+
+Result<OwnedObject> read_object(const Statement& st) {
+  auto type = object_type_column(st, 2, "owned_object");
+  if (!type) return unexpected(type.error());
+  return OwnedObject{st.text(0), st.text(1), *type,
+                     st.text(3), st.text(4), st.text(5),
+                     st.text(6), st.text(7), instant(st.integer(8))};
+}
+
+#define TOLLGATE_OBJECT_COLUMNS \
+  "id, tenant_id, type, account_id, bundle_id, external_key, name, email, created_at"
+
+}  // namespace
+
+Result<Ok> SqliteTenantStore::create_tenant(const Tenant& t) {
+  auto st = StoreAccess::db(store_).cached(
+      "INSERT INTO tenant (id, external_key, api_key, secret_salt, secret_hash) VALUES (?, ?, ?, "
+      "?, ?)");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, t.id).bind(2, t.external_key).bind(3, t.api_key).bind(4, t.secret_salt);
+  (*st)->bind(5, t.secret_hash);
+  return conflict_as((*st)->run(), "a tenant with api key " + t.api_key + " or external key " +
+                                       t.external_key + " exists");
+}
+
+Result<Tenant> SqliteTenantStore::tenant_by_api_key(const std::string& api_key) {
+  auto st = StoreAccess::db(store_).cached(
+      "SELECT id, external_key, api_key, secret_salt, secret_hash, catalog_version FROM tenant "
+      "WHERE api_key = ?");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, api_key);
+  auto row = s.step();
+  if (!row) return unexpected(row.error());
+  if (!*row) return make_error("store.not_found", "no tenant with that api key");
+  Tenant t{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)};
+  s.reset();
+  return t;
+}
+
+Result<Ok> SqliteTenantStore::set_catalog_version(const std::string& tenant_id,
+                                                  const std::string& version) {
+  auto st = StoreAccess::db(store_).cached("UPDATE tenant SET catalog_version = ? WHERE id = ?");
+  if (!st) return unexpected(st.error());
+  return (*st)->bind(1, version).bind(2, tenant_id).run();
+}
+
+Result<Ok> SqliteTenantStore::put_user(const ApiUser& u) {
+  auto st = StoreAccess::db(store_).cached(
+      "INSERT OR REPLACE INTO api_user (name, salt, hash) VALUES (?, ?, ?)");
+  if (!st) return unexpected(st.error());
+  return (*st)->bind(1, u.name).bind(2, u.salt).bind(3, u.hash).run();
+}
+
+Result<ApiUser> SqliteTenantStore::user(const std::string& name) {
+  auto st = StoreAccess::db(store_).cached("SELECT name, salt, hash FROM api_user WHERE name = ?");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, name);
+  auto row = s.step();
+  if (!row) return unexpected(row.error());
+  if (!*row) return make_error("store.not_found", "no such user");
+  ApiUser u{s.text(0), s.text(1), s.text(2)};
+  s.reset();
+  return u;
+}
+
+Result<std::size_t> SqliteTenantStore::user_count() {
+  auto st = StoreAccess::db(store_).cached("SELECT count(*) FROM api_user");
+  if (!st) return unexpected(st.error());
+  auto row = (*st)->step();
+  if (!row) return unexpected(row.error());
+  auto n = static_cast<std::size_t>((*st)->integer(0));
+  (*st)->reset();
+  return n;
+}
+
+Result<Ok> SqliteTenantStore::put_object(const OwnedObject& o) {
+  auto st = StoreAccess::db(store_).cached(
+      "INSERT INTO owned_object (" TOLLGATE_OBJECT_COLUMNS
+      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, bundle_id = "
+      "excluded.bundle_id, external_key = excluded.external_key, name = excluded.name, email = "
+      "excluded.email WHERE tenant_id = excluded.tenant_id");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, o.id).bind(2, o.tenant_id).bind(3, to_string(o.type)).bind(4, o.account_id);
+  s.bind(5, o.bundle_id).bind(6, o.external_key).bind(7, o.name).bind(8, o.email);
+  s.bind(9, seconds(o.created_at));
+  return conflict_as(s.run(), "a " + std::string(to_string(o.type)) + " with external key " +
+                                  o.external_key + " exists");
+}
+
+Result<OwnedObject> SqliteTenantStore::object(const std::string& tenant_id, ObjectType type,
+                                              const std::string& id) {
+  auto st = StoreAccess::db(store_).cached("SELECT " TOLLGATE_OBJECT_COLUMNS
+                                           " FROM owned_object WHERE tenant_id = ? AND type = ? "
+                                           "AND id = ?");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, tenant_id).bind(2, to_string(type)).bind(3, id);
+  auto found = collect<OwnedObject>(**st, read_object);
+  if (!found) return unexpected(found.error());
+  if (found->empty())
+    return make_error("store.not_found", "no " + std::string(to_string(type)) + " " + id);
+  return found->front();
+}
+
+Result<OwnedObject> SqliteTenantStore::object_by_key(const std::string& tenant_id, ObjectType type,
+                                                     const std::string& external_key) {
+  auto st = StoreAccess::db(store_).cached(
+      "SELECT " TOLLGATE_OBJECT_COLUMNS
+      " FROM owned_object WHERE tenant_id = ? AND type = ? AND external_key = ? "
+      "AND external_key <> ''");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, tenant_id).bind(2, to_string(type)).bind(3, external_key);
+  auto found = collect<OwnedObject>(**st, read_object);
+  if (!found) return unexpected(found.error());
+  if (found->empty())
+    return make_error("store.not_found",
+                      "no " + std::string(to_string(type)) + " with external key " + external_key);
+  return found->front();
+}
+
+Result<std::vector<OwnedObject>> SqliteTenantStore::objects(const std::string& tenant_id,
+                                                            ObjectType type, const Query& q) {
+  // Empty filters match everything; the search is a substring of the id or the external key.
+  auto st = StoreAccess::db(store_).cached(
+      "SELECT " TOLLGATE_OBJECT_COLUMNS
+      " FROM owned_object WHERE tenant_id = ?1 AND type = ?2 "
+      "AND (?3 = '' OR account_id = ?3) AND (?4 = '' OR bundle_id = ?4) "
+      "AND (?5 = '' OR instr(id, ?5) > 0 OR instr(external_key, ?5) > 0) "
+      "ORDER BY seq LIMIT ?6 OFFSET ?7");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, tenant_id).bind(2, to_string(type)).bind(3, q.account_id).bind(4, q.bundle_id);
+  (*st)->bind(5, q.search).bind(6, q.limit).bind(7, q.offset);
+  return collect<OwnedObject>(**st, read_object);
+}
+
+Result<Ok> SqliteTenantStore::add_tag(const std::string& tenant_id, const Tag& t) {
+  // A tag the object already has stays as it is (Kill Bill answers success too).
+  auto st = StoreAccess::db(store_).cached(
+      "INSERT INTO object_tag (id, tenant_id, object_id, object_type, definition_id) "
+      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, object_id, definition_id) DO NOTHING");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, t.id).bind(2, tenant_id).bind(3, t.object_id).bind(4, to_string(t.object_type));
+  return (*st)->bind(5, t.definition_id).run();
+}
+
+Result<std::vector<Tag>> SqliteTenantStore::tags_of(const std::string& tenant_id,
+                                                    const std::string& object_id) {
+  auto st = StoreAccess::db(store_).cached(
+      "SELECT id, object_id, object_type, definition_id FROM object_tag WHERE tenant_id = ? AND "
+      "object_id = ? ORDER BY rowid");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, tenant_id).bind(2, object_id);
+  return collect<Tag>(**st, [](const Statement& s) -> Result<Tag> {
+    auto type = object_type_column(s, 2, "object_tag");
+    if (!type) return unexpected(type.error());
+    return Tag{s.text(0), s.text(1), *type, s.text(3)};
+  });
+}
+
+Result<Ok> SqliteTenantStore::remove_tags(const std::string& tenant_id,
+                                          const std::string& object_id,
+                                          const std::vector<std::string>& definition_ids) {
+  return in_transaction(StoreAccess::db(store_), [&]() -> Result<Ok> {
+    for (const auto& definition : definition_ids) {
+      auto st = StoreAccess::db(store_).cached(
+          "DELETE FROM object_tag WHERE tenant_id = ? AND object_id = ? AND definition_id = ?");
+      if (!st) return unexpected(st.error());
+      if (auto r = (*st)->bind(1, tenant_id).bind(2, object_id).bind(3, definition).run(); !r)
+        return r;
+    }
+    return Ok{};
+  });
+}
+
+Result<Ok> SqliteTenantStore::add_custom_field(const std::string& tenant_id, const CustomField& f) {
+  auto st = StoreAccess::db(store_).cached(
+      "INSERT INTO custom_field (id, tenant_id, object_id, object_type, name, value) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, f.id).bind(2, tenant_id).bind(3, f.object_id).bind(4, to_string(f.object_type));
+  return (*st)->bind(5, f.name).bind(6, f.value).run();
+}
+
+Result<std::vector<CustomField>> SqliteTenantStore::custom_fields_of(const std::string& tenant_id,
+                                                                     const std::string& object_id) {
+  auto st = StoreAccess::db(store_).cached(
+      "SELECT id, object_id, object_type, name, value FROM custom_field WHERE tenant_id = ? AND "
+      "object_id = ? ORDER BY seq");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, tenant_id).bind(2, object_id);
+  return collect<CustomField>(**st, [](const Statement& s) -> Result<CustomField> {
+    auto type = object_type_column(s, 2, "custom_field");
+    if (!type) return unexpected(type.error());
+    return CustomField{s.text(0), s.text(1), *type, s.text(3), s.text(4)};
+  });
+}
+
+Result<Ok> SqliteTenantStore::set_custom_field_value(const std::string& tenant_id,
+                                                     const std::string& object_id,
+                                                     const std::string& id,
+                                                     const std::string& value) {
+  Connection& db = StoreAccess::db(store_);
+  auto st = db.cached(
+      "UPDATE custom_field SET value = ? WHERE tenant_id = ? AND object_id = ? AND id = ?");
+  if (!st) return unexpected(st.error());
+  if (auto r = (*st)->bind(1, value).bind(2, tenant_id).bind(3, object_id).bind(4, id).run(); !r)
+    return r;
+  if (db.changes() == 0) return make_error("store.not_found", "no custom field " + id);
+  return Ok{};
+}
+
+Result<Ok> SqliteTenantStore::remove_custom_fields(const std::string& tenant_id,
+                                                   const std::string& object_id,
+                                                   const std::vector<std::string>& ids) {
+  Connection& db = StoreAccess::db(store_);
+  if (ids.empty()) {
+    auto st = db.cached("DELETE FROM custom_field WHERE tenant_id = ? AND object_id = ?");
+    if (!st) return unexpected(st.error());
+    return (*st)->bind(1, tenant_id).bind(2, object_id).run();
+  }
+  return in_transaction(db, [&]() -> Result<Ok> {
+    for (const auto& id : ids) {
+      auto st =
+          db.cached("DELETE FROM custom_field WHERE tenant_id = ? AND object_id = ? AND id = ?");
+      if (!st) return unexpected(st.error());
+      if (auto r = (*st)->bind(1, tenant_id).bind(2, object_id).bind(3, id).run(); !r) return r;
+    }
+    return Ok{};
+  });
+}
+
+Result<Ok> SqliteTenantStore::add_blocking_state(const std::string& tenant_id,
+                                                 const BlockingState& b) {
+  auto st = StoreAccess::db(store_).cached(
+      "INSERT INTO blocking_state (tenant_id, object_id, object_type, state_name, service, "
+      "block_change, block_entitlement, block_billing, effective_date) VALUES (?, ?, ?, ?, ?, ?, "
+      "?, ?, ?)");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, tenant_id).bind(2, b.object_id).bind(3, to_string(b.object_type));
+  s.bind(4, b.state_name).bind(5, b.service).bind(6, std::int64_t{b.block_change});
+  s.bind(7, std::int64_t{b.block_entitlement}).bind(8, std::int64_t{b.block_billing});
+  return s.bind(9, to_string(b.effective)).run();
+}
+
+Result<std::vector<BlockingState>> SqliteTenantStore::blocking_states_of(
+    const std::string& tenant_id, const std::string& object_id) {
+  auto st = StoreAccess::db(store_).cached(
+      "SELECT object_id, object_id, object_type, state_name, service, block_change, "
+      "block_entitlement, block_billing, effective_date FROM blocking_state WHERE tenant_id = ? "
+      "AND object_id = ? ORDER BY seq");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, tenant_id).bind(2, object_id);
+  return collect<BlockingState>(**st, [](const Statement& s) -> Result<BlockingState> {
+    auto type = object_type_column(s, 2, "blocking_state");
+    auto effective = parse_date(s.text(8));
+    if (!type || !effective) return corrupt("blocking_state", s.text(0), "row");
+    return BlockingState{
+        s.text(1),         *type,     s.text(3), s.text(4), s.integer(5) != 0, s.integer(6) != 0,
+        s.integer(7) != 0, *effective};
+  });
+}
+
+Result<bool> SqliteTenantStore::record_tracking_id(const std::string& tenant_id,
+                                                   const std::string& tracking_id,
+                                                   const std::string& subscription_id) {
+  Connection& db = StoreAccess::db(store_);
+  auto st = db.cached(
+      "INSERT INTO usage_tracking (tenant_id, tracking_id, subscription_id) VALUES (?, ?, ?) "
+      "ON CONFLICT DO NOTHING");
+  if (!st) return unexpected(st.error());
+  if (auto r = (*st)->bind(1, tenant_id).bind(2, tracking_id).bind(3, subscription_id).run(); !r)
+    return unexpected(r.error());
+  return db.changes() == 1;
+}
+
+Result<Ok> SqliteTenantStore::append_audit(const std::string& tenant_id, const AuditEntry& e) {
+  auto st = StoreAccess::db(store_).cached(
+      "INSERT INTO audit_log (tenant_id, object_id, object_type, change_type, created_by, reason, "
+      "comment, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, tenant_id).bind(2, e.object_id).bind(3, to_string(e.object_type));
+  s.bind(4, e.change_type).bind(5, e.created_by).bind(6, e.reason).bind(7, e.comment);
+  return s.bind(8, seconds(e.at)).run();
+}
+
+Result<std::vector<AuditEntry>> SqliteTenantStore::audit_of(const std::string& tenant_id,
+                                                            const std::string& object_id) {
+  auto st = StoreAccess::db(store_).cached(
+      "SELECT object_id, object_type, change_type, created_by, reason, comment, at FROM audit_log "
+      "WHERE tenant_id = ? AND object_id = ? ORDER BY seq");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, tenant_id).bind(2, object_id);
+  return collect<AuditEntry>(**st, [](const Statement& s) -> Result<AuditEntry> {
+    auto type = parse_object_type(s.text(1));
+    if (!type) return corrupt("audit_log", s.text(0), "object type");
+    return AuditEntry{
+        s.text(0), *type, s.text(2), s.text(3), s.text(4), s.text(5), instant(s.integer(6))};
+  });
+}
+
+}  // namespace tollgate::sqlite
