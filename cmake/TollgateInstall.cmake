@@ -13,6 +13,9 @@ endif()
 if(TOLLGATE_WITH_STRIPE)
   list(APPEND TOLLGATE_INSTALLED_TARGETS tollgate_stripe tollgate_stripe_beast)
 endif()
+if(TOLLGATE_WITH_SERVER)
+  list(APPEND TOLLGATE_INSTALLED_TARGETS tollgate_server)
+endif()
 install(TARGETS ${TOLLGATE_INSTALLED_TARGETS}
   EXPORT tollgateTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
@@ -37,6 +40,9 @@ install(FILES "${PROJECT_BINARY_DIR}/tollgateConfig.cmake" "${PROJECT_BINARY_DIR
 # pkg-config: the libraries this build has, most dependent first.
 set(TOLLGATE_PC_LIBS "")
 set(TOLLGATE_PC_REQUIRES "")
+if(TOLLGATE_WITH_SERVER)
+  string(APPEND TOLLGATE_PC_LIBS " -ltollgate_server")
+endif()
 if(TOLLGATE_WITH_STRIPE)
   string(APPEND TOLLGATE_PC_LIBS " -ltollgate_stripe_beast -ltollgate_stripe")
   string(APPEND TOLLGATE_PC_REQUIRES " openssl")

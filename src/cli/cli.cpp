@@ -22,6 +22,8 @@ constexpr std::string_view kUsage =
     "                  [--registered-at DATE] | --scenario FILE [--customer CUS])\n"
     "  tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT)\n"
     "  tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe]\n"
+    "  tollgate serve --db FILE [--listen 127.0.0.1:8080] [--body-limit BYTES] [--now INSTANT]\n"
+    "  tollgate tenant create --db FILE --external-key K [--api-key K] [--user NAME]\n"
     "  tollgate --version\n";
 
 }  // namespace
@@ -58,6 +60,8 @@ int run(std::span<const std::string_view> args, Streams io) {
   if (command == "import") return import_command(rest, io);
   if (command == "export") return export_command(rest, io);
   if (command == "run") return run_command(rest, io);
+  if (command == "serve") return serve_command(rest, io);
+  if (command == "tenant") return tenant_command(rest, io);
   io.err << "tollgate: unknown command \"" << command << "\"\n" << kUsage;
   return exit_usage;
 }

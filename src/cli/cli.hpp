@@ -35,6 +35,8 @@ int webhook_verify(std::span<const std::string_view> args, Streams io);
 int import_command(std::span<const std::string_view> args, Streams io);
 int export_command(std::span<const std::string_view> args, Streams io);
 int run_command(std::span<const std::string_view> args, Streams io);
+int serve_command(std::span<const std::string_view> args, Streams io);
+int tenant_command(std::span<const std::string_view> args, Streams io);
 
 /// Reads a whole file. Errors: "file.unreadable" with the OS reason.
 Result<std::string> read_file(const std::string& path);

@@ -1,0 +1,89 @@
+#pragma once
+// RestApi: Kill Bill's REST API (the parts docs/rest-server.md lists) over a
+// BillingStore and a TenantStore, as a function from request to response.
+//
+// No HTTP library appears here: tollgate::server's http_server.hpp puts it on
+// Boost.Beast, and a host may put it on its own HTTP stack. Every request runs
+// to completion on the calling thread; one RestApi must not be called from
+// two threads at once (the stores are not shared across threads).
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tollgate/result.hpp"
+#include "tollgate/store.hpp"
+#include "tollgate/tenant_store.hpp"
+#include "tollgate/time_zone.hpp"
+
+namespace tollgate::server {
+
+struct Request {
+  std::string method;  ///< "GET", "POST", ...
+  std::string target;  ///< path and query, as received ("/1.0/kb/accounts?externalKey=a%20b")
+  /// Header names in lower case ("x-killbill-apikey").
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  /// The header's value, or "" when absent.
+  std::string header(std::string_view lower_case_name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  ///< JSON, or empty
+};
+
+struct ApiOptions {
+  /// Larger bodies are refused with 413 and change nothing.
+  std::size_t body_limit = std::size_t{1024} * 1024;
+  /// "Now": the date of a request without a requested date (in the account's
+  /// time zone), and the instant that picks the organization's rule set.
+  std::function<Instant()> clock = [] {
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  };
+};
+
+class RestApi {
+ public:
+  /// `billing` and `tenants` must outlive the RestApi; when they are one
+  /// database (SqliteStore and SqliteTenantStore), a request's changes are one transaction.
+  RestApi(BillingStore& billing, TenantStore& tenants, ApiOptions options = {});
+  ~RestApi();
+  RestApi(const RestApi&) = delete;
+  RestApi& operator=(const RestApi&) = delete;
+
+  /// Answers one request. Never throws: a failure is an error response
+  /// (Kill Bill's status codes, a JSON body with a message).
+  Response handle(const Request& request) noexcept;
+
+  const ApiOptions& options() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A tenant's credentials as created: the secret is shown once and stored only as a hash.
+struct TenantCredentials {
+  std::string tenant_id;
+  std::string api_key;
+  std::string api_secret;
+};
+
+/// Creates a tenant. Empty `api_key` or `api_secret` are generated (random, 128 bits).
+/// Errors: "server.argument" (an empty external key), "store.conflict" (key taken), store errors.
+Result<TenantCredentials> create_tenant(TenantStore& store, const std::string& external_key,
+                                        std::string api_key = {}, std::string api_secret = {});
+
+/// Creates or replaces an API user (HTTP basic auth); an empty password is
+/// generated. Returns the password. Errors: "server.argument", store errors.
+Result<std::string> put_user(TenantStore& store, const std::string& name,
+                             std::string password = {});
+
+}  // namespace tollgate::server

@@ -1,0 +1,28 @@
+#pragma once
+// Private: the store commands' "--flag value" options and their --db store.
+
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "cli.hpp"
+#include "tollgate/sqlite/sqlite_store.hpp"
+
+namespace tollgate::cli {
+
+using Flags = std::map<std::string_view, std::string_view>;
+
+/// Reads "--flag value" pairs (and the value-less `switches`); only the flags in
+/// `allowed`. Reports the first bad option on io.err and returns nullopt.
+std::optional<Flags> parse_flags(std::string_view command, std::span<const std::string_view> args,
+                                 std::initializer_list<std::string_view> allowed, Streams io,
+                                 std::initializer_list<std::string_view> switches = {});
+
+/// Opens the --db store; reports why on io.err and returns null when it cannot.
+std::unique_ptr<sqlite::SqliteStore> open_db(std::string_view command, const Flags& flags,
+                                             Streams io);
+
+}  // namespace tollgate::cli

@@ -1,0 +1,130 @@
+// tollgate serve: the Kill Bill-compatible REST server on a SQLite store.
+// tollgate tenant create: its first-run command (a tenant, and an API user if none exists).
+//
+//   tollgate serve --db FILE [--listen 127.0.0.1:8080] [--body-limit BYTES] [--now INSTANT]
+//   tollgate tenant create --db FILE --external-key K [--api-key K] [--user NAME]
+
+#include <charconv>
+#include <chrono>
+#include <iostream>
+#include <sstream>
+
+#include <date/date.h>
+
+#include "cli.hpp"
+#include "flags.hpp"
+#include "tollgate/server/http_server.hpp"
+#include "tollgate/server/rest_api.hpp"
+#include "tollgate/sqlite/sqlite_tenant_store.hpp"
+
+namespace tollgate::cli {
+namespace {
+
+std::optional<server::ListenOptions> parse_listen(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  server::ListenOptions l;
+  l.address = std::string(text.substr(0, colon));
+  auto port = text.substr(colon + 1);
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), l.port);
+  if (ec != std::errc() || end != port.data() + port.size()) return std::nullopt;
+  return l;
+}
+
+std::optional<Instant> parse_instant(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  date::sys_seconds at;
+  in >> date::parse("%FT%TZ", at);
+  if (in.fail()) return std::nullopt;
+  return at;
+}
+
+}  // namespace
+
+int serve_command(std::span<const std::string_view> args, Streams io) {
+  auto flags = parse_flags("serve", args, {"--db", "--listen", "--body-limit", "--now"}, io);
+  if (!flags) return exit_usage;
+  auto listen =
+      parse_listen(flags->contains("--listen") ? flags->at("--listen") : "127.0.0.1:8080");
+  if (!listen) {
+    io.err << "tollgate serve: --listen wants ADDRESS:PORT (127.0.0.1:8080)\n";
+    return exit_usage;
+  }
+  server::ApiOptions options;
+  if (auto limit = flags->find("--body-limit"); limit != flags->end()) {
+    auto [end, ec] = std::from_chars(
+        limit->second.data(), limit->second.data() + limit->second.size(), options.body_limit);
+    if (ec != std::errc() || end != limit->second.data() + limit->second.size() ||
+        options.body_limit == 0) {
+      io.err << "tollgate serve: --body-limit wants a number of bytes\n";
+      return exit_usage;
+    }
+  }
+  if (auto now = flags->find("--now"); now != flags->end()) {
+    // A clock that starts at --now and runs at real speed: for demos and tests
+    // replaying dates of the past (Kill Bill's test mode clock, in the same spirit).
+    auto start = parse_instant(now->second);
+    if (!start) {
+      io.err << "tollgate serve: --now wants an instant (2024-01-03T00:00:00Z)\n";
+      return exit_usage;
+    }
+    auto origin = std::chrono::steady_clock::now();
+    options.clock = [start = *start, origin] {
+      return start + std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::steady_clock::now() - origin);
+    };
+  }
+  auto store = open_db("serve", *flags, io);
+  if (!store) return exit_usage;
+  sqlite::SqliteTenantStore tenants(*store);
+  server::RestApi api(*store, tenants, options);
+  auto served = server::serve(api, *listen, [&](std::uint16_t port) {
+    io.out << "LISTENING " << port << std::endl;  // flushed: scripts wait for it
+  });
+  if (!served) {
+    io.err << "tollgate serve: " << served.error().message << "\n";
+    return exit_usage;
+  }
+  return exit_ok;
+}
+
+int tenant_command(std::span<const std::string_view> args, Streams io) {
+  if (args.empty() || args[0] != "create") {
+    io.err
+        << "usage: tollgate tenant create --db FILE --external-key K [--api-key K] [--user NAME]\n";
+    return exit_usage;
+  }
+  auto flags = parse_flags("tenant create", args.subspan(1),
+                           {"--db", "--external-key", "--api-key", "--user"}, io);
+  if (!flags) return exit_usage;
+  if (!flags->contains("--external-key")) {
+    io.err << "tollgate tenant create: --external-key K is required\n";
+    return exit_usage;
+  }
+  auto store = open_db("tenant create", *flags, io);
+  if (!store) return exit_usage;
+  sqlite::SqliteTenantStore tenants(*store);
+  std::string api_key = flags->contains("--api-key") ? std::string(flags->at("--api-key")) : "";
+  auto made = server::create_tenant(tenants, std::string(flags->at("--external-key")), api_key);
+  if (!made) {
+    io.err << "tollgate tenant create: " << made.error().code << ": " << made.error().message
+           << "\n";
+    return made.error().code == "store.conflict" ? exit_refused : exit_usage;
+  }
+  io.out << "tenantId " << made->tenant_id << "\napiKey " << made->api_key << "\napiSecret "
+         << made->api_secret << "\n";
+  // The first run also makes the API's first user; --user makes (or resets) a named one.
+  auto users = tenants.user_count();
+  if (flags->contains("--user") || (users && *users == 0)) {
+    std::string name = flags->contains("--user") ? std::string(flags->at("--user")) : "admin";
+    auto password = server::put_user(tenants, name);
+    if (!password) {
+      io.err << "tollgate tenant create: " << password.error().message << "\n";
+      return exit_usage;
+    }
+    io.out << "user " << name << "\npassword " << *password << "\n";
+  }
+  return exit_ok;
+}
+
+}  // namespace tollgate::cli

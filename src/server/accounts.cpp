@@ -1,0 +1,431 @@
+// Accounts, their invoices, and dry runs.
+
+#include <cctype>
+
+#include <date/date.h>
+
+#include "api.hpp"
+#include "credentials.hpp"
+
+namespace tollgate::server::detail {
+namespace {
+
+json::value amount(const Decimal& d) {
+  return std::stod(d.to_string());
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string iso_instant(Instant at) {
+  return date::format("%FT%T.000Z", at);
+}
+
+// Kill Bill's fields of Account that Tollgate keeps no value for: accepted, not stored.
+constexpr std::string_view kIgnoredAccountFields[] = {"accountId",
+                                                      "firstNameLength",
+                                                      "parentAccountId",
+                                                      "isPaymentDelegatedToParent",
+                                                      "paymentMethodId",
+                                                      "referenceTime",
+                                                      "address1",
+                                                      "address2",
+                                                      "postalCode",
+                                                      "company",
+                                                      "city",
+                                                      "state",
+                                                      "country",
+                                                      "locale",
+                                                      "phone",
+                                                      "notes",
+                                                      "isMigrated",
+                                                      "accountBalance",
+                                                      "accountCBA",
+                                                      "auditLogs"};
+
+struct AccountFields {
+  std::optional<std::string> name, external_key, email, currency, time_zone;
+  std::optional<std::int64_t> bill_cycle_day;
+};
+
+Result<AccountFields, Response> read_account(const Ctx& ctx) {
+  auto body = parse_body(ctx);
+  if (!body) return unexpected(std::move(body).error());
+  Problems problems;
+  ObjectReader r(*body, "$", problems);
+  AccountFields f;
+  f.name = r.string("name");
+  f.external_key = r.string("externalKey");
+  f.email = r.string("email");
+  f.currency = r.string("currency");
+  f.time_zone = r.string("timeZone");
+  f.bill_cycle_day = r.integer("billCycleDayLocal", false, 0, 31);
+  for (auto name : kIgnoredAccountFields) r.field(name);
+  r.reject_unknown_fields();
+  if (f.time_zone && !TimeZone::locate(*f.time_zone))
+    problems.push_back({"timeZone", "unknown time zone \"" + *f.time_zone + "\""});
+  if (auto bad = problems_response(problems)) return unexpected(*bad);
+  return f;
+}
+
+Response account_response(Server& s, const Ctx& ctx, const OwnedObject& owner) {
+  auto view = account_view(s, ctx, owner.id);
+  if (!view) return std::move(view).error();
+  StoredAccount shown = view->stored;
+  shown.account.bill_cycle_day =
+      view->engine.account().bill_cycle_day;  // set by a first subscription
+  return json_response(200, account_json(shown, owner));
+}
+
+}  // namespace
+
+json::object account_json(const StoredAccount& stored, const OwnedObject& owner) {
+  return json::object{
+      {"accountId", owner.id},
+      {"name", owner.name.empty() ? json::value(nullptr) : json::value(owner.name)},
+      {"externalKey", owner.external_key},
+      {"email", owner.email.empty() ? json::value(nullptr) : json::value(owner.email)},
+      {"billCycleDayLocal", stored.account.bill_cycle_day.value_or(0)},
+      {"currency", stored.account.currency},
+      {"parentAccountId", nullptr},
+      {"isPaymentDelegatedToParent", false},
+      {"paymentMethodId", nullptr},
+      {"referenceTime", iso_instant(owner.created_at)},
+      {"timeZone", stored.account.time_zone},
+      {"isMigrated", false},
+      {"auditLogs", json::array{}}};
+}
+
+Response create_account(Server& s, Ctx& ctx) {
+  auto fields = read_account(ctx);
+  if (!fields) return std::move(fields).error();
+  if (ctx.tenant.catalog_version.empty())
+    return bad_request("this tenant has no catalog yet: upload one (POST /1.0/tollgate/catalog)");
+  auto catalog = s.service.catalog(ctx.tenant.catalog_version);
+  if (!catalog) return failure(catalog.error());
+  if (fields->bill_cycle_day == 0) fields->bill_cycle_day.reset();
+
+  StoredAccount a;
+  a.account.id = uuid4();
+  a.account.currency = fields->currency.value_or((*catalog)->currencies.front());
+  a.account.time_zone = fields->time_zone.value_or("UTC");
+  if (fields->bill_cycle_day) a.account.bill_cycle_day = static_cast<int>(*fields->bill_cycle_day);
+  a.catalog = ctx.tenant.catalog_version;
+  // Whose billing rules judge this account: Tollgate's header (Kill Bill has no such notion).
+  std::string organization = ctx.request.header("x-tollgate-organization");
+  a.organization = {organization.empty() ? "default" : organization, ctx.tenant.id};
+
+  OwnedObject owner{a.account.id,
+                    ctx.tenant.id,
+                    ObjectType::account,
+                    a.account.id,
+                    "",
+                    fields->external_key.value_or(""),
+                    fields->name.value_or(""),
+                    fields->email.value_or(""),
+                    ctx.now};
+  if (auto k = s.tenants.object_by_key(ctx.tenant.id, ObjectType::account, owner.external_key);
+      k && !owner.external_key.empty())
+    return failure(409, "store.conflict", "Account already exists for key " + owner.external_key);
+  if (auto opened = s.service.open_account(a); !opened) {
+    if (opened.error().code == "engine.currency")
+      return bad_request("currency: " + opened.error().message,
+                         {{"currency", opened.error().message}});
+    return failure(opened.error());
+  }
+  if (auto put = s.tenants.put_object(owner); !put) return failure(put.error());
+  if (auto au =
+          s.tenants.append_audit(ctx.tenant.id, ctx.audit(ObjectType::account, owner.id, "INSERT"));
+      !au)
+    return failure(au.error());
+  return created(ctx, "/1.0/kb/accounts/" + owner.id);
+}
+
+Response get_account(Server& s, Ctx& ctx) {
+  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  if (!owner) return std::move(owner).error();
+  return account_response(s, ctx, *owner);
+}
+
+Response get_account_by_key(Server& s, Ctx& ctx) {
+  auto key = ctx.query.get("externalKey");
+  if (!key || key->empty()) return bad_request("externalKey: required query parameter is missing");
+  auto owner = s.tenants.object_by_key(ctx.tenant.id, ObjectType::account, *key);
+  if (!owner)
+    return owner.error().code == "store.not_found"
+               ? not_found("Account does not exist for key " + *key)
+               : failure(owner.error());
+  return account_response(s, ctx, *owner);
+}
+
+Response update_account(Server& s, Ctx& ctx) {
+  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  if (!owner) return std::move(owner).error();
+  auto fields = read_account(ctx);
+  if (!fields) return std::move(fields).error();
+  auto view = account_view(s, ctx, owner->id);
+  if (!view) return std::move(view).error();
+  StoredAccount stored = view->stored;
+  bool has_history = !view->journal.empty();
+
+  // The journal is replayed in the account's currency and zone: once it holds
+  // anything, changing them would rewrite history.
+  Problems problems;
+  if (fields->currency && *fields->currency != stored.account.currency) {
+    if (has_history)
+      problems.push_back({"currency", "cannot change once the account has subscriptions"});
+    stored.account.currency = *fields->currency;
+  }
+  if (fields->time_zone && *fields->time_zone != stored.account.time_zone) {
+    if (has_history)
+      problems.push_back({"timeZone", "cannot change once the account has subscriptions"});
+    stored.account.time_zone = *fields->time_zone;
+  }
+  if (auto bad = problems_response(problems)) return *bad;
+
+  std::optional<int> bcd;
+  if (fields->bill_cycle_day && *fields->bill_cycle_day > 0 &&
+      *fields->bill_cycle_day != view->engine.account().bill_cycle_day.value_or(0))
+    bcd = static_cast<int>(*fields->bill_cycle_day);
+  if (bcd && !has_history) stored.account.bill_cycle_day = bcd;
+  if (auto u = s.billing.update_account(stored); !u) return failure(u.error());
+  if (bcd && has_history) {
+    // A running account moves its bill cycle day from the end of the period already billed.
+    Operation op;
+    op.date = view->today;
+    op.type = OperationType::bill_cycle_day;
+    op.day = *bcd;
+    if (auto a = apply(s, ctx, owner->id, op, ObjectType::account, owner->id, "UPDATE"); !a)
+      return std::move(a).error();
+  }
+  OwnedObject updated = *owner;
+  if (fields->name) updated.name = *fields->name;
+  if (fields->email) updated.email = *fields->email;
+  if (fields->external_key && *fields->external_key != owner->external_key)
+    return bad_request("externalKey: an account's external key cannot change",
+                       {{"externalKey", "cannot change"}});
+  if (auto p = s.tenants.put_object(updated); !p) return failure(p.error());
+  if (auto au = s.tenants.append_audit(ctx.tenant.id,
+                                       ctx.audit(ObjectType::account, owner->id, "UPDATE"));
+      !au)
+    return failure(au.error());
+  return no_content();
+}
+
+Response account_bundles(Server& s, Ctx& ctx) {
+  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  if (!owner) return std::move(owner).error();
+  auto bundles = s.tenants.objects(ctx.tenant.id, ObjectType::bundle,
+                                   TenantStore::Query::of_account(owner->id));
+  if (!bundles) return failure(bundles.error());
+  auto key = ctx.query.get("externalKey");
+  auto filter = ctx.query.all("bundlesFilter");
+  json::array out;
+  for (const auto& b : *bundles) {
+    if (key && b.external_key != *key) continue;
+    if (!filter.empty() && std::find(filter.begin(), filter.end(), b.id) == filter.end()) continue;
+    auto j = bundle_json(s, ctx, b);
+    if (!j) return std::move(j).error();
+    out.push_back(std::move(j).value());
+  }
+  return json_response(200, out);
+}
+
+json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
+                          const std::string& account_id, const std::string& invoice_id,
+                          std::string_view status) {
+  auto account = s.billing.account(account_id);
+  std::shared_ptr<const Catalog> catalog;
+  if (account)
+    if (auto c = s.service.catalog(account->catalog)) catalog = *c;
+  json::array items;
+  std::size_t position = 0;
+  for (const auto& item : invoice.items) {
+    ++position;
+    std::string bundle_id, product;
+    if (!item.subscription.empty())
+      if (auto sub = s.tenants.object(ctx.tenant.id, ObjectType::subscription, item.subscription))
+        bundle_id = sub->bundle_id;
+    if (catalog)
+      if (const Plan* plan = catalog->find_plan(item.plan))
+        product = catalog->product_of(*plan).name;
+    auto text_or_null = [](const std::string& t) {
+      return t.empty() ? json::value(nullptr) : json::value(t);
+    };
+    std::string type =
+        item.type == InvoiceItemType::credit ? "CREDIT_ADJ" : std::string(to_string(item.type));
+    items.push_back(json::object{
+        {"invoiceItemId",
+         invoice_id.empty() ? uuid4() : invoice_id + "-" + std::to_string(position)},
+        {"invoiceId", text_or_null(invoice_id)},
+        {"linkedInvoiceItemId", nullptr},
+        {"accountId", account_id},
+        {"bundleId", text_or_null(bundle_id)},
+        {"subscriptionId", text_or_null(item.subscription)},
+        {"productName", text_or_null(product)},
+        {"planName", text_or_null(item.plan)},
+        {"phaseName", item.phase ? json::value(item.plan + "-" + lower(to_string(*item.phase)))
+                                 : json::value(nullptr)},
+        {"usageName", text_or_null(item.usage)},
+        {"itemType", type},
+        {"description", item.usage.empty() ? item.plan : item.usage},
+        {"startDate", to_string(item.start)},
+        {"endDate", item.end ? json::value(to_string(*item.end)) : json::value(nullptr)},
+        {"amount", amount(item.amount)},
+        {"rate", nullptr},
+        {"currency", invoice.currency},
+        {"quantity", item.quantity ? amount(*item.quantity) : json::value(nullptr)},
+        {"itemDetails", nullptr},
+        {"childItems", json::array{}},
+        {"auditLogs", json::array{}}});
+  }
+  Decimal total = invoice.total();
+  return json::object{
+      {"amount", amount(total)},
+      {"currency", invoice.currency},
+      {"status", status},
+      {"creditAdj", 0},
+      {"refundAdj", 0},
+      {"invoiceId", invoice_id.empty() ? json::value(nullptr) : json::value(invoice_id)},
+      {"invoiceDate", to_string(invoice.date)},
+      {"targetDate", to_string(invoice.date)},
+      {"invoiceNumber", nullptr},
+      {"balance", amount(total.sign() > 0 ? total : Decimal())},
+      {"accountId", account_id},
+      {"credits", json::array{}},
+      {"items", std::move(items)},
+      {"trackingIds", json::array{}},
+      {"isParentInvoice", false},
+      {"auditLogs", json::array{}}};
+}
+
+Response account_invoices(Server& s, Ctx& ctx) {
+  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  if (!owner) return std::move(owner).error();
+  auto invoices = s.billing.invoices_of(owner->id);
+  if (!invoices) return failure(invoices.error());
+  json::array out;
+  for (const auto& inv : *invoices) {
+    json::object j = invoice_json(s, ctx, inv.invoice, owner->id, inv.id, "COMMITTED");
+    if (inv.status == InvoiceStatus::paid) j["balance"] = 0;
+    out.push_back(std::move(j));
+  }
+  return json_response(200, out);
+}
+
+Response get_invoice(Server& s, Ctx& ctx) {
+  auto inv = s.billing.invoice(ctx.at(3));
+  // An invoice of another tenant's account is as unknown as a missing one.
+  if (!inv || !s.tenants.object(ctx.tenant.id, ObjectType::account, inv->account_id))
+    return not_found("Invoice does not exist for id " + ctx.at(3));
+  json::object j = invoice_json(s, ctx, inv->invoice, inv->account_id, inv->id, "COMMITTED");
+  if (inv->status == InvoiceStatus::paid) j["balance"] = 0;
+  return json_response(200, j);
+}
+
+Response create_invoice(Server& s, Ctx& ctx) {
+  auto account_id = ctx.query.get("accountId");
+  if (!account_id) return bad_request("accountId: required query parameter is missing");
+  auto owner = owned(s, ctx, ObjectType::account, *account_id);
+  if (!owner) return std::move(owner).error();
+  auto view = account_view(s, ctx, owner->id);
+  if (!view) return std::move(view).error();
+  auto on = date_param(ctx, "targetDate", view->zone);
+  if (!on) return std::move(on).error();
+  auto invoice = view->engine.invoice(*on);
+  if (!invoice) return failure(invoice.error());
+  if (invoice->empty()) return not_found("No invoice to generate for account " + owner->id);
+  // As the billing run does: an invoicing entry in the journal, the invoice, and
+  // its first payment attempt scheduled for the run's provider to collect.
+  auto seq = s.billing.append(owner->id, {0, *on, std::nullopt, ctx.now});
+  if (!seq) return failure(seq.error());
+  StoredInvoice stored{
+      "inv-" + owner->id + "-" + std::to_string(*seq), owner->id, *invoice,
+      invoice->total().sign() > 0 ? InvoiceStatus::unpaid : InvoiceStatus::settled};
+  if (auto r = s.billing.save_invoice(stored); !r) return failure(r.error());
+  if (stored.status == InvoiceStatus::unpaid)
+    if (auto r = s.billing.save_attempt({stored.id, 1, AttemptStatus::scheduled, *on, "", ""}); !r)
+      return failure(r.error());
+  StoredAccount account = view->stored;
+  account.next_run = view->engine.next_billing_date(*on);
+  if (auto r = s.billing.update_account(account); !r) return failure(r.error());
+  return created(ctx, "/1.0/kb/invoices/" + stored.id);
+}
+
+Response dry_run(Server& s, Ctx& ctx) {
+  auto account_id = ctx.query.get("accountId");
+  if (!account_id) return bad_request("accountId: required query parameter is missing");
+  auto owner = owned(s, ctx, ObjectType::account, *account_id);
+  if (!owner) return std::move(owner).error();
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  Problems problems;
+  ObjectReader r(*body, "$", problems);
+  auto type = r.string("dryRunType");
+  accept_fields(r, {"dryRunAction", "phaseType", "productName", "productCategory", "billingPeriod",
+                    "priceListName", "subscriptionId", "bundleId", "effectiveDate", "billingPolicy",
+                    "priceOverrides", "planName"});
+  r.reject_unknown_fields();
+  if (type && *type != "TARGET_DATE" && *type != "UPCOMING_INVOICE") {
+    if (*type == "SUBSCRIPTION_ACTION")
+      problems.push_back({"dryRunType",
+                          "SUBSCRIPTION_ACTION is not supported: apply the action "
+                          "to a test account and dry-run TARGET_DATE"});
+    else
+      problems.push_back({"dryRunType", "unknown value \"" + *type +
+                                            "\" (expected TARGET_DATE or UPCOMING_INVOICE)"});
+  }
+  if (auto bad = problems_response(problems)) return *bad;
+  auto view = account_view(s, ctx, owner->id);
+  if (!view) return std::move(view).error();
+
+  Date on = view->today;
+  if (type == "UPCOMING_INVOICE") {
+    auto next = view->engine.next_billing_date(add_days(view->today, -1));
+    if (!next) return no_content();
+    on = *next;
+  } else {
+    auto target = date_param(ctx, "targetDate", view->zone);
+    if (!target) return std::move(target).error();
+    on = *target;
+  }
+  auto invoice = view->engine.preview(on);
+  if (!invoice) return failure(invoice.error());
+  if (invoice->empty()) return no_content();
+  return json_response(200, invoice_json(s, ctx, *invoice, owner->id, "", "DRAFT"));
+}
+
+Response account_blocking_states(Server& s, Ctx& ctx) {
+  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  if (!owner) return std::move(owner).error();
+  std::vector<std::pair<std::string, ObjectType>> ids{{owner->id, ObjectType::account}};
+  for (auto type : {ObjectType::bundle, ObjectType::subscription}) {
+    auto objects =
+        s.tenants.objects(ctx.tenant.id, type, TenantStore::Query::of_account(owner->id));
+    if (!objects) return failure(objects.error());
+    for (const auto& o : *objects) ids.emplace_back(o.id, type);
+  }
+  json::array out;
+  for (const auto& [id, type] : ids) {
+    auto states = s.tenants.blocking_states_of(ctx.tenant.id, id);
+    if (!states) return failure(states.error());
+    for (const auto& b : *states)
+      out.push_back(
+          json::object{{"blockedId", b.object_id},
+                       {"stateName", b.state_name},
+                       {"service", b.service},
+                       {"isBlockChange", b.block_change},
+                       {"isBlockEntitlement", b.block_entitlement},
+                       {"isBlockBilling", b.block_billing},
+                       {"effectiveDate", to_string(b.effective) + "T00:00:00.000Z"},
+                       {"type", type == ObjectType::bundle ? "SUBSCRIPTION_BUNDLE"
+                                                           : std::string(to_string(type))},
+                       {"auditLogs", json::array{}}});
+  }
+  return json_response(200, out);
+}
+
+}  // namespace tollgate::server::detail

@@ -1,0 +1,199 @@
+#pragma once
+// Private: what the REST resources share: the server's state, the request
+// context, Kill Bill's JSON shapes, errors as Kill Bill answers them.
+//
+// rest_api.cpp: routing, authentication, transactions, tenants, catalog and rules;
+// accounts.cpp: accounts, invoices and dry runs; subscriptions.cpp: bundles and
+// subscriptions; usage.cpp: usage; metadata.cpp: tags, custom fields, blocking states.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "../core/json_reader.hpp"
+#include "tollgate/billing_service.hpp"
+#include "tollgate/server/rest_api.hpp"
+#include "tollgate/tenant_store.hpp"
+#include "tollgate/time_zone.hpp"
+
+namespace tollgate::server::detail {
+
+namespace json = boost::json;
+using tollgate::detail::ObjectReader;
+
+/// The query string, decoded; a name may repeat (tagDef=a&tagDef=b).
+class Query {
+ public:
+  explicit Query(std::string_view query);
+  /// The first value, or nullopt.
+  std::optional<std::string> get(std::string_view name) const;
+  std::vector<std::string> all(std::string_view name) const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> pairs_;
+};
+
+/// One request, authenticated.
+struct Ctx {
+  const Request& request;
+  std::vector<std::string> path;  ///< decoded segments
+  Query query;
+  Tenant tenant;
+  std::string created_by;
+  Instant now{};
+  std::string base_url;  ///< "http://host:port", from the Host header
+
+  /// Path segment `i`.
+  const std::string& at(std::size_t i) const { return path.at(i); }
+  AuditEntry audit(ObjectType type, const std::string& id, std::string change) const;
+};
+
+class Server {
+ public:
+  Server(BillingStore& billing, TenantStore& tenants, ApiOptions options);
+
+  Response handle(const Request& request);
+
+  BillingStore& billing;
+  TenantStore& tenants;
+  ApiOptions options;
+  BillingService service;
+
+ private:
+  std::optional<Response> authenticate_user(const Request& request);
+  Result<Tenant, Response> authenticate_tenant(const Request& request);
+  Response dispatch(Ctx& ctx);
+
+  std::map<std::string, std::string> verified_users_;  ///< name -> sha256(name:password)
+  /// api key -> the tenant and sha256(secret): PBKDF2 runs once per credential, not per request.
+  std::map<std::string, std::pair<Tenant, std::string>> verified_tenants_;
+};
+
+// --- responses ----------------------------------------------------------------
+
+Response json_response(int status, const json::value& body);
+Response no_content();
+/// 201 with Location: base_url + path (Kill Bill's client follows it).
+Response created(const Ctx& ctx, const std::string& path);
+/// Kill Bill's error body: {"className", "code", "message", ...} and our "problems".
+Response failure(int status, const std::string& code, const std::string& message,
+                 const Problems& problems = {});
+/// An Error's status: store.not_found 404, store.conflict 409, refusals and bad
+/// input 400, store.busy 503, anything else 500.
+Response failure(const Error& e);
+Response bad_request(const std::string& message, const Problems& problems = {});
+Response not_found(const std::string& message);
+
+/// Serializes with numbers as written: a decimal amount appears as 41.38, not 4.138E1.
+std::string to_text(const json::value& v);
+
+// --- reading requests ---------------------------------------------------------
+
+/// The body as JSON, nulls removed (Kill Bill's clients send them for unset fields).
+/// Fails with 400 naming where the syntax breaks.
+Result<json::value, Response> parse_body(const Ctx& ctx);
+/// Marks fields of the Kill Bill model that are accepted and ignored.
+void accept_fields(ObjectReader& reader, std::initializer_list<std::string_view> names);
+/// 400 listing every problem, or nothing.
+std::optional<Response> problems_response(const Problems& problems);
+/// A JSON number or numeric string as a Decimal. A number arrives as a double
+/// (JavaScript's only kind); its shortest round-trip text is what the client wrote.
+std::optional<Decimal> read_amount(const json::value& v, const std::string& path,
+                                   Problems& problems);
+/// A Kill Bill date parameter: "2024-01-03", or a date-time ("2024-01-03T10:00:00Z",
+/// "...+09:00") read as the local date in `zone`. Absent: today in `zone`.
+Result<Date, Response> date_param(const Ctx& ctx, std::string_view name, const TimeZone& zone);
+Result<Date, Response> parse_kb_date(std::string_view text, const std::string& what,
+                                     const TimeZone& zone);
+/// An optional enum query parameter; 400 naming the allowed values when unknown.
+Result<std::optional<BillingActionPolicy>, Response> policy_param(const Ctx& ctx,
+                                                                  std::string_view name);
+
+// --- what resources look up ---------------------------------------------------
+
+/// The tenant's object, or 404 (also when another tenant owns it).
+Result<OwnedObject, Response> owned(Server& s, const Ctx& ctx, ObjectType type,
+                                    const std::string& id);
+
+/// An account's state as of the request: stored account, engine, journal, zone.
+struct AccountView {
+  StoredAccount stored;
+  BillingEngine engine;
+  std::vector<JournalEntry> journal;
+  TimeZone zone;
+  Date today;
+  std::shared_ptr<const Catalog> catalog;
+};
+Result<AccountView, Response> account_view(Server& s, const Ctx& ctx,
+                                           const std::string& account_id);
+Result<TimeZone, Response> zone_of(const StoredAccount& account);
+
+/// Kill Bill's JSON for a subscription, a bundle (with its subscriptions), an account, an invoice.
+json::object subscription_json(Server& s, const Ctx& ctx, const AccountView& view,
+                               const OwnedObject& sub);
+Result<json::object, Response> bundle_json(Server& s, const Ctx& ctx, const OwnedObject& bundle);
+json::object account_json(const StoredAccount& stored, const OwnedObject& owned);
+json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
+                          const std::string& account_id, const std::string& invoice_id,
+                          std::string_view status);
+
+/// Applies an operation through the billing service and records the audit entry.
+Result<Ok, Response> apply(Server& s, const Ctx& ctx, const std::string& account_id,
+                           const Operation& op, ObjectType type, const std::string& object_id,
+                           const std::string& change);
+
+// --- resources (one a route) ----------------------------------------------------
+
+Response create_account(Server&, Ctx&);
+Response get_account(Server&, Ctx&);
+Response get_account_by_key(Server&, Ctx&);
+Response update_account(Server&, Ctx&);
+Response account_bundles(Server&, Ctx&);
+Response account_invoices(Server&, Ctx&);
+Response account_blocking_states(Server&, Ctx&);
+Response get_invoice(Server&, Ctx&);
+Response create_invoice(Server&, Ctx&);
+Response dry_run(Server&, Ctx&);
+
+Response create_subscription(Server&, Ctx&);
+Response create_subscription_with_addons(Server&, Ctx&);
+Response create_subscriptions_with_addons(Server&, Ctx&);
+Response get_subscription(Server&, Ctx&);
+Response get_subscription_by_key(Server&, Ctx&);
+Response change_plan(Server&, Ctx&);
+Response cancel_subscription(Server&, Ctx&);
+Response uncancel_subscription(Server&, Ctx&);
+Response undo_change_plan(Server&, Ctx&);
+Response subscription_bcd(Server&, Ctx&);
+Response block_subscription(Server&, Ctx&);
+
+Response get_bundle(Server&, Ctx&);
+Response get_bundle_by_key(Server&, Ctx&);
+Response bundles_page(Server&, Ctx&);
+Response search_bundles(Server&, Ctx&);
+Response transfer_bundle(Server&, Ctx&);
+Response pause_bundle(Server&, Ctx&);
+Response resume_bundle(Server&, Ctx&);
+Response block_bundle(Server&, Ctx&);
+Response rename_bundle_key(Server&, Ctx&);
+
+Response record_usage(Server&, Ctx&);
+Response get_usage(Server&, Ctx&);
+
+Response get_tags(Server&, Ctx&);
+Response add_tags(Server&, Ctx&);
+Response delete_tags(Server&, Ctx&);
+Response get_custom_fields(Server&, Ctx&);
+Response add_custom_fields(Server&, Ctx&);
+Response modify_custom_fields(Server&, Ctx&);
+Response delete_custom_fields(Server&, Ctx&);
+Response get_audit_logs(Server&, Ctx&);
+
+/// The object type a collection segment names ("accounts", "bundles", "subscriptions").
+std::optional<ObjectType> object_type_of_collection(std::string_view segment);
+
+}  // namespace tollgate::server::detail

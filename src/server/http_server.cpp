@@ -1,0 +1,149 @@
+// serve(): RestApi on Boost.Beast. The only translation unit of tollgate::server
+// that includes Beast. One thread runs every connection (asynchronous reads
+// and writes, keep-alive, a timeout a request); RestApi::handle runs on it, so
+// the stores are never used from two threads.
+
+#include "tollgate/server/http_server.hpp"
+
+#include <array>
+#include <memory>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace tollgate::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr auto kTimeout = std::chrono::seconds(30);
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, RestApi& api) : stream_(std::move(socket)), api_(api) {}
+
+  void start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(api_.options().body_limit);
+    stream_.expires_after(kTimeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      Request too_big;
+      too_big.method = "POST";
+      too_big.body.assign(api_.options().body_limit + 1, ' ');  // answered 413 before anything else
+      return write(api_.handle(too_big), 11, false, true);
+    }
+    if (ec) return close();  // the client closed, timed out, or did not speak HTTP
+    auto message = parser_->release();
+    Request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    request.body = std::move(message.body());
+    write(api_.handle(request), message.version(), message.keep_alive(), false);
+  }
+
+  void write(const Response& r, unsigned version, bool keep_alive, bool drain) {
+    response_ = {};
+    response_.version(version);
+    response_.result(static_cast<unsigned>(r.status));
+    response_.set(http::field::server, "tollgate");
+    for (const auto& [k, v] : r.headers) response_.set(k, v);
+    response_.body() = r.body;
+    response_.keep_alive(keep_alive);
+    response_.prepare_payload();
+    http::async_write(
+        stream_, response_,
+        [self = shared_from_this(), keep_alive, drain](beast::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          if (drain) return self->drain();
+          if (keep_alive) return self->read();
+          self->close();
+        });
+  }
+
+  // After a 413 the client may still be sending: closing with its body unread
+  // would reset the connection and could lose the answer. Read (a bounded
+  // amount) until the client closes.
+  void drain() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(5));
+    stream_.async_read_some(asio::buffer(sink_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > 4 * self->api_.options().body_limit)
+                                return self->close();
+                              self->drain();
+                            });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  RestApi& api_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  std::array<char, std::size_t{16} * 1024> sink_{};
+  std::size_t drained_ = 0;
+};
+
+void accept(tcp::acceptor& acceptor, RestApi& api) {
+  acceptor.async_accept([&acceptor, &api](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) std::make_shared<Session>(std::move(socket), api)->start();
+    accept(acceptor, api);
+  });
+}
+
+}  // namespace
+
+Result<Ok> serve(RestApi& api, const ListenOptions& listen,
+                 const std::function<void(std::uint16_t)>& on_listening) {
+  asio::io_context ioc{1};
+  beast::error_code ec;
+  auto address = asio::ip::make_address(listen.address, ec);
+  if (ec) return make_error("server.listen", "bad address " + listen.address + ": " + ec.message());
+  tcp::acceptor acceptor(ioc);
+  tcp::endpoint endpoint(address, listen.port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return make_error("server.listen", "cannot listen on " + listen.address + ":" +
+                                           std::to_string(listen.port) + ": " + ec.message());
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](beast::error_code, int) { ioc.stop(); });
+  accept(acceptor, api);
+  if (on_listening) on_listening(acceptor.local_endpoint().port());
+  ioc.run();
+  return Ok{};
+}
+
+}  // namespace tollgate::server

@@ -1,0 +1,205 @@
+// Tags, custom fields and audit logs of accounts, bundles and subscriptions.
+
+#include "api.hpp"
+#include "credentials.hpp"
+
+namespace tollgate::server::detail {
+namespace {
+
+// Kill Bill's system tag definitions (its ControlTagType ids and names).
+std::string tag_name(const std::string& definition) {
+  static const std::pair<const char*, const char*> known[] = {
+      {"00000000-0000-0000-0000-000000000001", "AUTO_PAY_OFF"},
+      {"00000000-0000-0000-0000-000000000002", "AUTO_INVOICING_OFF"},
+      {"00000000-0000-0000-0000-000000000003", "OVERDUE_ENFORCEMENT_OFF"},
+      {"00000000-0000-0000-0000-000000000004", "WRITTEN_OFF"},
+      {"00000000-0000-0000-0000-000000000005", "MANUAL_PAY"},
+      {"00000000-0000-0000-0000-000000000006", "TEST"},
+      {"00000000-0000-0000-0000-000000000007", "PARTNER"},
+  };
+  for (const auto& [id, name] : known)
+    if (definition == id) return name;
+  return definition;
+}
+
+bool is_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+/// The object the path names (/1.0/kb/{collection}/{id}/...), owned by the tenant.
+Result<OwnedObject, Response> target(Server& s, const Ctx& ctx) {
+  auto type = object_type_of_collection(ctx.at(2));
+  if (!type) return unexpected(not_found("no such resource"));
+  return owned(s, ctx, *type, ctx.at(3));
+}
+
+std::string collection_path(const Ctx& ctx, std::string_view tail) {
+  return "/1.0/kb/" + ctx.at(2) + "/" + ctx.at(3) + "/" + std::string(tail);
+}
+
+Response audit_and(Server& s, const Ctx& ctx, const OwnedObject& o, Response r) {
+  if (auto a = s.tenants.append_audit(ctx.tenant.id, ctx.audit(o.type, o.id, "UPDATE")); !a)
+    return failure(a.error());
+  return r;
+}
+
+}  // namespace
+
+Response get_tags(Server& s, Ctx& ctx) {
+  auto o = target(s, ctx);
+  if (!o) return std::move(o).error();
+  auto tags = s.tenants.tags_of(ctx.tenant.id, o->id);
+  if (!tags) return failure(tags.error());
+  json::array out;
+  for (const auto& t : *tags)
+    out.push_back(json::object{{"tagId", t.id},
+                               {"objectType", to_string(t.object_type)},
+                               {"objectId", t.object_id},
+                               {"tagDefinitionId", t.definition_id},
+                               {"tagDefinitionName", tag_name(t.definition_id)},
+                               {"auditLogs", json::array{}}});
+  return json_response(200, out);
+}
+
+Response add_tags(Server& s, Ctx& ctx) {
+  auto o = target(s, ctx);
+  if (!o) return std::move(o).error();
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  Problems problems;
+  if (!body->is_array()) problems.push_back({"$", "must be an array of tag definition ids"});
+  std::vector<std::string> ids;
+  if (body->is_array())
+    for (std::size_t i = 0; i < body->get_array().size(); ++i) {
+      const auto& v = body->get_array()[i];
+      if (!v.is_string() || !is_uuid(v.get_string()))
+        problems.push_back(
+            {tollgate::detail::path_index("$", i), "must be a tag definition id (a UUID)"});
+      else
+        ids.emplace_back(v.get_string());
+    }
+  if (auto bad = problems_response(problems)) return *bad;
+  for (const auto& id : ids)
+    if (auto a = s.tenants.add_tag(ctx.tenant.id, Tag{uuid4(), o->id, o->type, id}); !a)
+      return failure(a.error());
+  return audit_and(s, ctx, *o, created(ctx, collection_path(ctx, "tags")));
+}
+
+Response delete_tags(Server& s, Ctx& ctx) {
+  auto o = target(s, ctx);
+  if (!o) return std::move(o).error();
+  auto defs = ctx.query.all("tagDef");
+  for (const auto& d : defs)
+    if (!is_uuid(d)) return bad_request("tagDef: \"" + d + "\" is not a tag definition id");
+  if (auto r = s.tenants.remove_tags(ctx.tenant.id, o->id, defs); !r) return failure(r.error());
+  return audit_and(s, ctx, *o, no_content());
+}
+
+Response get_custom_fields(Server& s, Ctx& ctx) {
+  auto o = target(s, ctx);
+  if (!o) return std::move(o).error();
+  auto fields = s.tenants.custom_fields_of(ctx.tenant.id, o->id);
+  if (!fields) return failure(fields.error());
+  json::array out;
+  for (const auto& f : *fields)
+    out.push_back(json::object{{"customFieldId", f.id},
+                               {"objectId", f.object_id},
+                               {"objectType", to_string(f.object_type)},
+                               {"name", f.name},
+                               {"value", f.value},
+                               {"auditLogs", json::array{}}});
+  return json_response(200, out);
+}
+
+namespace {
+
+struct FieldIn {
+  std::optional<std::string> id, name, value;
+};
+
+Result<std::vector<FieldIn>, Response> read_fields(const Ctx& ctx, bool modify) {
+  auto body = parse_body(ctx);
+  if (!body) return unexpected(std::move(body).error());
+  Problems problems;
+  std::vector<FieldIn> out;
+  if (!body->is_array()) problems.push_back({"$", "must be an array of custom fields"});
+  if (body->is_array())
+    for (std::size_t i = 0; i < body->get_array().size(); ++i) {
+      ObjectReader r(body->get_array()[i], tollgate::detail::path_index("$", i), problems);
+      FieldIn f;
+      f.id = r.string("customFieldId", modify);
+      f.name = r.string("name", !modify);
+      f.value = r.string("value", true);
+      accept_fields(r, {"objectId", "objectType", "auditLogs"});
+      r.reject_unknown_fields();
+      out.push_back(std::move(f));
+    }
+  if (auto bad = problems_response(problems)) return unexpected(*bad);
+  return out;
+}
+
+}  // namespace
+
+Response add_custom_fields(Server& s, Ctx& ctx) {
+  auto o = target(s, ctx);
+  if (!o) return std::move(o).error();
+  auto fields = read_fields(ctx, false);
+  if (!fields) return std::move(fields).error();
+  for (const auto& f : *fields)
+    if (auto a = s.tenants.add_custom_field(
+            ctx.tenant.id, CustomField{uuid4(), o->id, o->type, *f.name, *f.value});
+        !a)
+      return failure(a.error());
+  return audit_and(s, ctx, *o, created(ctx, collection_path(ctx, "customFields")));
+}
+
+Response modify_custom_fields(Server& s, Ctx& ctx) {
+  auto o = target(s, ctx);
+  if (!o) return std::move(o).error();
+  auto fields = read_fields(ctx, true);
+  if (!fields) return std::move(fields).error();
+  for (const auto& f : *fields)
+    if (auto a = s.tenants.set_custom_field_value(ctx.tenant.id, o->id, *f.id, *f.value); !a)
+      return a.error().code == "store.not_found"
+                 ? bad_request("customFieldId: no custom field " + *f.id + " on this object")
+                 : failure(a.error());
+  return audit_and(s, ctx, *o, no_content());
+}
+
+Response delete_custom_fields(Server& s, Ctx& ctx) {
+  auto o = target(s, ctx);
+  if (!o) return std::move(o).error();
+  if (auto r = s.tenants.remove_custom_fields(ctx.tenant.id, o->id, ctx.query.all("customField"));
+      !r)
+    return failure(r.error());
+  return audit_and(s, ctx, *o, no_content());
+}
+
+Response get_audit_logs(Server& s, Ctx& ctx) {
+  auto o = target(s, ctx);
+  if (!o) return std::move(o).error();
+  auto entries = s.tenants.audit_of(ctx.tenant.id, o->id);
+  if (!entries) return failure(entries.error());
+  json::array out;
+  auto text_or_null = [](const std::string& t) {
+    return t.empty() ? json::value(nullptr) : json::value(t);
+  };
+  for (const auto& e : *entries)
+    out.push_back(json::object{{"changeType", e.change_type},
+                               {"changeDate", date::format("%FT%T.000Z", e.at)},
+                               {"objectType", to_string(e.object_type)},
+                               {"objectId", e.object_id},
+                               {"changedBy", e.created_by},
+                               {"reasonCode", text_or_null(e.reason)},
+                               {"comments", text_or_null(e.comment)},
+                               {"userToken", nullptr},
+                               {"history", nullptr}});
+  return json_response(200, out);
+}
+
+}  // namespace tollgate::server::detail

@@ -1,0 +1,821 @@
+// Bundles and subscriptions: Kill Bill's entitlement API on the billing engine.
+//
+// A bundle is a BASE subscription with its add-ons (or one STANDALONE
+// subscription); the engine knows the add-ons by their base, the server keeps
+// the bundle's id and external key.
+
+#include <algorithm>
+
+#include "api.hpp"
+#include "credentials.hpp"
+
+namespace tollgate::server::detail {
+namespace {
+
+struct SubscriptionFields {
+  std::string path;
+  std::optional<std::string> account_id, bundle_id, bundle_external_key, external_key;
+  std::optional<std::string> plan_name, product_name, billing_period, price_list;
+  std::optional<std::int64_t> bill_cycle_day;
+};
+
+// Kill Bill's Subscription fields that describe state: accepted in a body (a
+// client may send back what it read) and ignored.
+constexpr std::string_view kStateFields[] = {"subscriptionId",
+                                             "startDate",
+                                             "productCategory",
+                                             "phaseType",
+                                             "state",
+                                             "sourceType",
+                                             "cancelledDate",
+                                             "chargedThroughDate",
+                                             "billingStartDate",
+                                             "billingEndDate",
+                                             "quantity",
+                                             "events",
+                                             "prices",
+                                             "auditLogs"};
+
+SubscriptionFields read_subscription(const json::value& v, const std::string& path,
+                                     Problems& problems) {
+  ObjectReader r(v, path, problems);
+  SubscriptionFields f;
+  f.path = path;
+  f.account_id = r.string("accountId");
+  f.bundle_id = r.string("bundleId");
+  f.bundle_external_key = r.string("bundleExternalKey");
+  f.external_key = r.string("externalKey");
+  f.plan_name = r.string("planName");
+  f.product_name = r.string("productName");
+  f.billing_period = r.string("billingPeriod");
+  f.price_list = r.string("priceList");
+  f.bill_cycle_day = r.integer("billCycleDayLocal", false, 0, 31);
+  if (const auto* overrides = r.field("priceOverrides");
+      overrides && !(overrides->is_array() && overrides->get_array().empty()))
+    r.problem("priceOverrides", "price overrides are not supported: put the price in the catalog");
+  for (auto name : kStateFields) r.field(name);
+  r.reject_unknown_fields();
+  if (f.price_list && *f.price_list != "DEFAULT")
+    problems.push_back({r.path_of("priceList"), "unknown price list \"" + *f.price_list +
+                                                    "\" (Tollgate has only DEFAULT)"});
+  return f;
+}
+
+BillingPeriod billing_period_of(const Plan& plan) {
+  for (const auto& phase : plan.phases)
+    if (phase.recurring) return phase.recurring->billing_period;
+  return BillingPeriod::no_billing_period;
+}
+
+/// The plan a body names: planName, or productName and billingPeriod.
+const Plan* resolve_plan(const Catalog& catalog, const SubscriptionFields& f, Problems& problems) {
+  auto at = [&](std::string_view key) { return tollgate::detail::path_join(f.path, key); };
+  if (f.plan_name) {
+    if (const Plan* p = catalog.find_plan(*f.plan_name)) return p;
+    problems.push_back({at("planName"), "unknown plan \"" + *f.plan_name + "\""});
+    return nullptr;
+  }
+  if (!f.product_name || !f.billing_period) {
+    problems.push_back({at("planName"), "name a plan, or a productName and a billingPeriod"});
+    return nullptr;
+  }
+  auto period = billing_period_from_string(*f.billing_period);
+  if (!period) {
+    problems.push_back({at("billingPeriod"), "unknown value \"" + *f.billing_period + "\""});
+    return nullptr;
+  }
+  for (const auto& plan : catalog.plans)
+    if (plan.product == *f.product_name && billing_period_of(plan) == *period) return &plan;
+  problems.push_back({at("productName"),
+                      "no plan of product \"" + *f.product_name + "\" bills " + *f.billing_period});
+  return nullptr;
+}
+
+const char* state_name(SubscriptionState s) {
+  switch (s) {
+    case SubscriptionState::pending:
+      return "PENDING";
+    case SubscriptionState::active:
+      return "ACTIVE";
+    case SubscriptionState::blocked:
+    case SubscriptionState::paused:
+      return "BLOCKED";
+    case SubscriptionState::cancelled:
+      return "CANCELLED";
+  }
+  return "ACTIVE";
+}
+
+/// Today, but never before the account's last operation: the engine's dates
+/// only move forward, and a request without a date happens after the last one.
+Date today_for(const AccountView& view) {
+  Date d = view.today;
+  for (const auto& e : view.journal)
+    if (d < e.date) d = e.date;
+  return d;
+}
+
+/// The requested date of a change: the parameter, or today_for(view).
+Result<Date, Response> requested(const Ctx& ctx, std::string_view name, const AccountView& view) {
+  auto text = ctx.query.get(name);
+  if (!text || text->empty()) return today_for(view);
+  return parse_kb_date(*text, std::string(name), view.zone);
+}
+
+Result<std::optional<Date>, Response> entitlement_date(const Ctx& ctx, const TimeZone& zone) {
+  auto ent = ctx.query.get("entitlementDate");
+  auto bill = ctx.query.get("billingDate");
+  if (ent && bill && *ent != *bill)
+    return unexpected(bad_request(
+        "billingDate: must equal entitlementDate (Tollgate starts entitlement and billing "
+        "together)"));
+  auto text = ent ? ent : bill;
+  if (!text || text->empty()) return std::optional<Date>{};
+  auto d = parse_kb_date(*text, ent ? "entitlementDate" : "billingDate", zone);
+  if (!d) return unexpected(std::move(d).error());
+  return std::optional(*d);
+}
+
+std::optional<Date> creation_date(const AccountView& view, const std::string& sub) {
+  for (const auto& e : view.journal)
+    if (e.operation && e.operation->type == OperationType::create &&
+        e.operation->subscription == sub)
+      return e.date;
+  return std::nullopt;
+}
+
+/// When a cancelled (or cancelling) subscription ends: its pending cancel, or
+/// the effective date of its own cancel or its base's.
+std::optional<Date> cancelled_date(const AccountView& view, const SubscriptionStatus& st,
+                                   const std::string& base) {
+  if (st.pending_cancel) return st.pending_cancel;
+  if (st.state != SubscriptionState::cancelled) return std::nullopt;
+  for (auto it = view.journal.rbegin(); it != view.journal.rend(); ++it) {
+    const auto& op = it->operation;
+    if (!op || op->type != OperationType::cancel) continue;
+    if (op->subscription != st.id && op->subscription != base) continue;
+    for (const auto& then : view.engine.statuses(it->date))
+      if (then.id == st.id) return then.pending_cancel.value_or(it->date);
+    return it->date;
+  }
+  return std::nullopt;
+}
+
+std::string midnight(const Date& d) {
+  return to_string(d) + "T00:00:00.000Z";
+}
+
+Result<OwnedObject, Response> owned_bundle_for(Server& s, const Ctx& ctx,
+                                               const SubscriptionFields& f) {
+  if (f.bundle_id) return owned(s, ctx, ObjectType::bundle, *f.bundle_id);
+  auto b = s.tenants.object_by_key(ctx.tenant.id, ObjectType::bundle, *f.bundle_external_key);
+  if (!b) return unexpected(not_found("Bundle does not exist for key " + *f.bundle_external_key));
+  return std::move(b).value();
+}
+
+/// Creates one subscription of a request (in its transaction). `bundle` is
+/// the bundle to join (an add-on) or empty (a new bundle is made).
+Result<OwnedObject, Response> create_one(Server& s, Ctx& ctx, const SubscriptionFields& f,
+                                         const OwnedObject& account,
+                                         std::optional<OwnedObject> bundle, const Date& on) {
+  auto view = account_view(s, ctx, account.id);
+  if (!view) return unexpected(std::move(view).error());
+  Problems problems;
+  const Plan* plan = resolve_plan(*view->catalog, f, problems);
+  if (auto bad = problems_response(problems)) return unexpected(*bad);
+  ProductCategory category = view->catalog->product_of(*plan).category;
+
+  Operation op;
+  op.date = on;
+  op.type = OperationType::create;
+  op.subscription = uuid4();
+  op.plan = plan->name;
+  if (category == ProductCategory::add_on) {
+    if (!bundle)
+      return unexpected(bad_request(f.path + ": an ADD_ON subscription names its bundle "
+                                             "(bundleId or bundleExternalKey)"));
+    if (bundle->name.empty())
+      return unexpected(
+          bad_request(f.path + ": bundle " + bundle->id + " has no BASE subscription"));
+    op.base = bundle->name;
+  } else {
+    if (bundle)
+      return unexpected(bad_request(f.path + ": a " + std::string(to_string(category)) +
+                                    " subscription starts its own bundle; bundle " + bundle->id +
+                                    " already has one"));
+    std::string key = f.bundle_external_key.value_or(f.external_key.value_or(""));
+    bundle = OwnedObject{uuid4(),
+                         ctx.tenant.id,
+                         ObjectType::bundle,
+                         account.id,
+                         "",
+                         key,
+                         category == ProductCategory::base ? op.subscription : "",
+                         "",
+                         ctx.now};
+    if (!key.empty() && s.tenants.object_by_key(ctx.tenant.id, ObjectType::bundle, key))
+      return unexpected(
+          failure(409, "store.conflict", "a bundle with external key " + key + " exists"));
+    if (auto p = s.tenants.put_object(*bundle); !p) return unexpected(failure(p.error()));
+    if (auto a = s.tenants.append_audit(ctx.tenant.id,
+                                        ctx.audit(ObjectType::bundle, bundle->id, "INSERT"));
+        !a)
+      return unexpected(failure(a.error()));
+  }
+  if (auto a = apply(s, ctx, account.id, op, ObjectType::subscription, op.subscription, "INSERT");
+      !a)
+    return unexpected(std::move(a).error());
+  OwnedObject sub{op.subscription,
+                  ctx.tenant.id,
+                  ObjectType::subscription,
+                  account.id,
+                  bundle->id,
+                  f.external_key.value_or(""),
+                  "",
+                  "",
+                  ctx.now};
+  if (!sub.external_key.empty() &&
+      s.tenants.object_by_key(ctx.tenant.id, ObjectType::subscription, sub.external_key))
+    return unexpected(failure(409, "store.conflict",
+                              "a subscription with external key " + sub.external_key + " exists"));
+  if (auto p = s.tenants.put_object(sub); !p) return unexpected(failure(p.error()));
+  return sub;
+}
+
+/// The account a subscription body is for: its bundle's, or accountId's.
+Result<OwnedObject, Response> account_for(Server& s, Ctx& ctx, const SubscriptionFields& f,
+                                          std::optional<OwnedObject>& bundle) {
+  if (f.bundle_id || f.bundle_external_key) {
+    auto b = owned_bundle_for(s, ctx, f);
+    // A new bundle's external key: only an ADD_ON must find an existing bundle.
+    if (b)
+      bundle = std::move(b).value();
+    else if (f.bundle_id)
+      return unexpected(std::move(b).error());
+  }
+  std::string account_id = bundle ? bundle->account_id : f.account_id.value_or("");
+  if (account_id.empty())
+    return unexpected(bad_request(
+        f.path + ": accountId is required",
+        {{tollgate::detail::path_join(f.path, "accountId"), "required field is missing"}}));
+  return owned(s, ctx, ObjectType::account, account_id);
+}
+
+Result<OwnedObject, Response> owned_subscription(Server& s, const Ctx& ctx) {
+  return owned(s, ctx, ObjectType::subscription, ctx.at(3));
+}
+
+/// Whether a blocking state in force on the subscription or its bundle blocks changes.
+Result<bool, Response> change_blocked(Server& s, const Ctx& ctx, const OwnedObject& sub) {
+  for (const auto& id : {sub.id, sub.bundle_id}) {
+    auto states = s.tenants.blocking_states_of(ctx.tenant.id, id);
+    if (!states) return unexpected(failure(states.error()));
+    if (!states->empty() && states->back().block_change) return true;
+  }
+  return false;
+}
+
+/// One operation on an existing subscription, dated by `date_name` (or today).
+Response operate(
+    Server& s, Ctx& ctx, OperationType type, std::string_view date_name,
+    const std::function<std::optional<Response>(Operation&, const AccountView&)>& fill) {
+  auto sub = owned_subscription(s, ctx);
+  if (!sub) return std::move(sub).error();
+  auto view = account_view(s, ctx, sub->account_id);
+  if (!view) return std::move(view).error();
+  auto on = requested(ctx, date_name, *view);
+  if (!on) return std::move(on).error();
+  Operation op;
+  op.date = *on;
+  op.type = type;
+  op.subscription = sub->id;
+  if (auto bad = fill(op, *view)) return *bad;
+  if (auto a = apply(s, ctx, sub->account_id, op, ObjectType::subscription, sub->id, "UPDATE"); !a)
+    return std::move(a).error();
+  return no_content();
+}
+
+/// Pauses or resumes a bundle: its BASE subscription (the add-ons follow) or its STANDALONE one.
+Result<Ok, Response> pause_or_resume(Server& s, Ctx& ctx, const OwnedObject& bundle,
+                                     OperationType type, const Date& on) {
+  auto subs = s.tenants.objects(ctx.tenant.id, ObjectType::subscription,
+                                TenantStore::Query::of_bundle(bundle.id));
+  if (!subs) return unexpected(failure(subs.error()));
+  if (subs->empty()) return unexpected(bad_request("bundle " + bundle.id + " has no subscription"));
+  Operation op;
+  op.date = on;
+  op.type = type;
+  op.subscription = bundle.name.empty() ? subs->front().id : bundle.name;
+  return apply(s, ctx, bundle.account_id, op, ObjectType::bundle, bundle.id, "UPDATE");
+}
+
+Response bundle_response(Server& s, Ctx& ctx, const OwnedObject& b) {
+  auto j = bundle_json(s, ctx, b);
+  if (!j) return std::move(j).error();
+  return json_response(200, *j);
+}
+
+Response bundle_list(Server& s, Ctx& ctx, const std::string& search) {
+  auto offset =
+      std::max<std::int64_t>(0, std::atoll(ctx.query.get("offset").value_or("0").c_str()));
+  auto limit =
+      std::max<std::int64_t>(0, std::atoll(ctx.query.get("limit").value_or("100").c_str()));
+  auto all =
+      s.tenants.objects(ctx.tenant.id, ObjectType::bundle, TenantStore::Query::matching(search));
+  if (!all) return failure(all.error());
+  json::array out;
+  for (std::int64_t i = offset; i < offset + limit && i < static_cast<std::int64_t>(all->size());
+       ++i) {
+    auto j = bundle_json(s, ctx, (*all)[static_cast<std::size_t>(i)]);
+    if (!j) return std::move(j).error();
+    out.push_back(std::move(j).value());
+  }
+  Response r = json_response(200, out);
+  auto total = static_cast<std::int64_t>(all->size());
+  r.headers.emplace_back("X-Killbill-Pagination-CurrentOffset", std::to_string(offset));
+  if (offset + limit < total)
+    r.headers.emplace_back("X-Killbill-Pagination-NextOffset", std::to_string(offset + limit));
+  r.headers.emplace_back("X-Killbill-Pagination-TotalNbRecords", std::to_string(total));
+  r.headers.emplace_back("X-Killbill-Pagination-MaxNbRecords", std::to_string(total));
+  return r;
+}
+
+/// Blocks or unblocks a bundle or a subscription: a state that blocks
+/// entitlement or billing pauses it, one that blocks neither resumes it.
+Response block(Server& s, Ctx& ctx, const OwnedObject& target, const OwnedObject& bundle) {
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  Problems problems;
+  ObjectReader r(*body, "$", problems);
+  BlockingState b;
+  b.object_id = target.id;
+  b.object_type = target.type;
+  b.state_name = r.string("stateName", true).value_or("");
+  b.service = r.string("service").value_or("tollgate");
+  b.block_change = r.boolean("isBlockChange").value_or(false);
+  b.block_entitlement = r.boolean("isBlockEntitlement").value_or(false);
+  b.block_billing = r.boolean("isBlockBilling").value_or(false);
+  accept_fields(r, {"blockedId", "effectiveDate", "type", "auditLogs"});
+  r.reject_unknown_fields();
+  if (auto bad = problems_response(problems)) return *bad;
+  auto view = account_view(s, ctx, target.account_id);
+  if (!view) return std::move(view).error();
+  auto on = requested(ctx, "requestedDate", *view);
+  if (!on) return std::move(on).error();
+  b.effective = *on;
+
+  std::string subject = target.type == ObjectType::bundle
+                            ? (bundle.name.empty() ? std::string() : bundle.name)
+                            : target.id;
+  if (subject.empty()) {
+    auto subs = s.tenants.objects(ctx.tenant.id, ObjectType::subscription,
+                                  TenantStore::Query::of_bundle(bundle.id));
+    if (!subs || subs->empty()) return bad_request("bundle " + bundle.id + " has no subscription");
+    subject = subs->front().id;
+  }
+  bool paused = false;
+  for (const auto& st : view->engine.statuses(*on))
+    if (st.id == subject) paused = st.state == SubscriptionState::paused;
+  bool block_service = b.block_entitlement || b.block_billing;
+  if (block_service != paused) {
+    Operation op;
+    op.date = *on;
+    op.type = block_service ? OperationType::pause : OperationType::resume;
+    op.subscription = subject;
+    if (auto a = apply(s, ctx, target.account_id, op, target.type, target.id, "UPDATE"); !a)
+      return std::move(a).error();
+  }
+  if (auto a = s.tenants.add_blocking_state(ctx.tenant.id, b); !a) return failure(a.error());
+  return created(ctx, "/1.0/kb/accounts/" + target.account_id + "/block");
+}
+
+}  // namespace
+
+json::object subscription_json(Server&, const Ctx&, const AccountView& view,
+                               const OwnedObject& sub) {
+  json::object j{{"accountId", sub.account_id},
+                 {"bundleId", sub.bundle_id},
+                 {"subscriptionId", sub.id},
+                 {"externalKey",
+                  sub.external_key.empty() ? json::value(nullptr) : json::value(sub.external_key)},
+                 {"priceList", "DEFAULT"},
+                 {"sourceType", "NATIVE"},
+                 {"quantity", 1},
+                 {"events", json::array{}},
+                 {"priceOverrides", nullptr},
+                 {"prices", json::array{}},
+                 {"auditLogs", json::array{}}};
+  for (const auto& st : view.engine.statuses(view.today)) {
+    if (st.id != sub.id) continue;
+    const Plan* plan = view.catalog->find_plan(st.plan);
+    if (plan) {
+      const Product& product = view.catalog->product_of(*plan);
+      j["productName"] = product.name;
+      j["productCategory"] = to_string(product.category);
+      j["billingPeriod"] = to_string(billing_period_of(*plan));
+    }
+    j["planName"] = st.plan;
+    j["phaseType"] = st.phase ? json::value(to_string(*st.phase)) : json::value(nullptr);
+    j["state"] = state_name(st.state);
+    auto start = creation_date(view, sub.id);
+    j["startDate"] = start ? json::value(midnight(*start)) : json::value(nullptr);
+    j["billingStartDate"] = j["startDate"];
+    std::string base;
+    if (auto b = std::find_if(view.journal.begin(), view.journal.end(),
+                              [&](const JournalEntry& e) {
+                                return e.operation && e.operation->type == OperationType::create &&
+                                       e.operation->subscription == sub.id && e.operation->base;
+                              });
+        b != view.journal.end())
+      base = *b->operation->base;
+    auto cancelled = cancelled_date(view, st, base);
+    j["cancelledDate"] = cancelled ? json::value(midnight(*cancelled)) : json::value(nullptr);
+    j["billingEndDate"] = j["cancelledDate"];
+    j["chargedThroughDate"] =
+        st.charged_through ? json::value(to_string(*st.charged_through)) : json::value(nullptr);
+    j["billCycleDayLocal"] = view.engine.account().bill_cycle_day.value_or(0);
+  }
+  return j;
+}
+
+Result<json::object, Response> bundle_json(Server& s, const Ctx& ctx, const OwnedObject& bundle) {
+  auto subs = s.tenants.objects(ctx.tenant.id, ObjectType::subscription,
+                                TenantStore::Query::of_bundle(bundle.id));
+  if (!subs) return unexpected(failure(subs.error()));
+  auto view = account_view(s, ctx, bundle.account_id);
+  if (!view) return unexpected(std::move(view).error());
+  json::array list;
+  for (const auto& sub : *subs) list.push_back(subscription_json(s, ctx, *view, sub));
+  return json::object{{"accountId", bundle.account_id},
+                      {"bundleId", bundle.id},
+                      {"externalKey", bundle.external_key},
+                      {"subscriptions", std::move(list)},
+                      {"timeline", nullptr},
+                      {"auditLogs", json::array{}}};
+}
+
+// --- subscriptions --------------------------------------------------------------------
+
+Response create_subscription(Server& s, Ctx& ctx) {
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  Problems problems;
+  auto f = read_subscription(*body, "$", problems);
+  if (auto bad = problems_response(problems)) return *bad;
+  std::optional<OwnedObject> bundle;
+  auto account = account_for(s, ctx, f, bundle);
+  if (!account) return std::move(account).error();
+  auto stored = s.billing.account(account->id);
+  if (!stored) return failure(stored.error());
+  auto zone = zone_of(*stored);
+  if (!zone) return std::move(zone).error();
+  auto on = entitlement_date(ctx, *zone);
+  if (!on) return std::move(on).error();
+  // Add-ons join their bundle; a BASE subscription with a bundle key that exists is refused.
+  auto view = account_view(s, ctx, account->id);
+  if (!view) return std::move(view).error();
+  Problems plan_problems;
+  const Plan* plan = resolve_plan(*view->catalog, f, plan_problems);
+  if (auto bad = problems_response(plan_problems)) return *bad;
+  bool add_on = view->catalog->product_of(*plan).category == ProductCategory::add_on;
+  if (!add_on && bundle && !f.bundle_id) bundle.reset();  // create_one reports the taken key
+  auto sub = create_one(s, ctx, f, *account, add_on ? bundle : std::nullopt,
+                        on->value_or(today_for(*view)));
+  if (!sub) return std::move(sub).error();
+  return created(ctx, "/1.0/kb/subscriptions/" + sub->id);
+}
+
+namespace {
+
+/// Creates one bundle's subscriptions (the BASE first); returns the bundle id.
+Result<std::string, Response> create_bundle(Server& s, Ctx& ctx, const json::array& entries,
+                                            const std::string& path,
+                                            const std::optional<Date>& on) {
+  if (entries.empty()) return unexpected(bad_request(path + ": at least one subscription"));
+  Problems problems;
+  std::vector<SubscriptionFields> fields;
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    fields.push_back(
+        read_subscription(entries[i], tollgate::detail::path_index(path, i), problems));
+  if (auto bad = problems_response(problems)) return unexpected(*bad);
+  std::optional<OwnedObject> existing;
+  auto account = account_for(s, ctx, fields.front(), existing);
+  if (!account) return unexpected(std::move(account).error());
+  auto view = account_view(s, ctx, account->id);
+  if (!view) return unexpected(std::move(view).error());
+  Date date = on.value_or(today_for(*view));
+  if (auto o = ctx.query.get("entitlementDate"); o && !on) {
+    auto d = parse_kb_date(*o, "entitlementDate", view->zone);
+    if (!d) return unexpected(std::move(d).error());
+    date = *d;
+  }
+  // The BASE (or STANDALONE) entry starts the bundle, wherever it is in the list.
+  std::vector<std::size_t> order(fields.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    auto is_base = [&](std::size_t i) {
+      Problems ignored;
+      const Plan* p = resolve_plan(*view->catalog, fields[i], ignored);
+      return p && view->catalog->product_of(*p).category != ProductCategory::add_on;
+    };
+    return is_base(a) && !is_base(b);
+  });
+  std::optional<OwnedObject> bundle;
+  for (std::size_t i : order) {
+    auto sub = create_one(s, ctx, fields[i], *account, bundle, date);
+    if (!sub) return unexpected(std::move(sub).error());
+    if (!bundle) {
+      auto b = s.tenants.object(ctx.tenant.id, ObjectType::bundle, sub->bundle_id);
+      if (!b) return unexpected(failure(b.error()));
+      bundle = std::move(b).value();
+    }
+  }
+  return bundle->id;
+}
+
+}  // namespace
+
+Response create_subscription_with_addons(Server& s, Ctx& ctx) {
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  if (!body->is_array()) return bad_request("$: must be an array of subscriptions");
+  auto bundle = create_bundle(s, ctx, body->get_array(), "$", std::nullopt);
+  if (!bundle) return std::move(bundle).error();
+  return created(ctx, "/1.0/kb/bundles/" + *bundle);
+}
+
+Response create_subscriptions_with_addons(Server& s, Ctx& ctx) {
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  if (!body->is_array() || body->get_array().empty())
+    return bad_request("$: must be a non-empty array of BulkSubscriptionsBundle");
+  std::vector<std::string> ids;
+  std::string account_id;
+  Problems problems;
+  for (std::size_t i = 0; i < body->get_array().size(); ++i) {
+    std::string path = tollgate::detail::path_index("$", i);
+    ObjectReader r(body->get_array()[i], path, problems);
+    const json::array* entries = r.array("baseEntitlementAndAddOns", true);
+    r.reject_unknown_fields();
+    if (!entries) continue;
+    auto bundle =
+        create_bundle(s, ctx, *entries, r.path_of("baseEntitlementAndAddOns"), std::nullopt);
+    if (!bundle) return std::move(bundle).error();
+    ids.push_back(*bundle);
+    if (auto b = s.tenants.object(ctx.tenant.id, ObjectType::bundle, *bundle))
+      account_id = b->account_id;
+  }
+  if (auto bad = problems_response(problems)) return *bad;
+  std::string filter;
+  for (const auto& id : ids) filter += (filter.empty() ? "" : ",") + id;
+  return created(ctx, "/1.0/kb/accounts/" + account_id + "/bundles?bundlesFilter=" + filter);
+}
+
+Response get_subscription(Server& s, Ctx& ctx) {
+  auto sub = owned_subscription(s, ctx);
+  if (!sub) return std::move(sub).error();
+  auto view = account_view(s, ctx, sub->account_id);
+  if (!view) return std::move(view).error();
+  return json_response(200, subscription_json(s, ctx, *view, *sub));
+}
+
+Response get_subscription_by_key(Server& s, Ctx& ctx) {
+  auto key = ctx.query.get("externalKey");
+  if (!key || key->empty()) return bad_request("externalKey: required query parameter is missing");
+  auto sub = s.tenants.object_by_key(ctx.tenant.id, ObjectType::subscription, *key);
+  if (!sub) return not_found("Subscription does not exist for key " + *key);
+  auto view = account_view(s, ctx, sub->account_id);
+  if (!view) return std::move(view).error();
+  return json_response(200, subscription_json(s, ctx, *view, *sub));
+}
+
+Response change_plan(Server& s, Ctx& ctx) {
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  Problems problems;
+  auto f = read_subscription(*body, "$", problems);
+  if (auto bad = problems_response(problems)) return *bad;
+  auto policy = policy_param(ctx, "billingPolicy");
+  if (!policy) return std::move(policy).error();
+  auto sub = owned_subscription(s, ctx);
+  if (!sub) return std::move(sub).error();
+  auto blocked = change_blocked(s, ctx, *sub);
+  if (!blocked) return std::move(blocked).error();
+  if (*blocked) return bad_request("subscription " + sub->id + " is blocked from changes");
+  return operate(s, ctx, OperationType::change, "requestedDate",
+                 [&](Operation& op, const AccountView& view) -> std::optional<Response> {
+                   Problems p;
+                   const Plan* plan = resolve_plan(*view.catalog, f, p);
+                   if (auto bad = problems_response(p)) return *bad;
+                   op.plan = plan->name;
+                   op.policy = *policy;
+                   return std::nullopt;
+                 });
+}
+
+Response cancel_subscription(Server& s, Ctx& ctx) {
+  auto billing = policy_param(ctx, "billingPolicy");
+  if (!billing) return std::move(billing).error();
+  std::optional<BillingActionPolicy> policy = *billing;
+  if (!policy) {
+    // Kill Bill's entitlementPolicy names when service ends; billing follows it.
+    auto ent = ctx.query.get("entitlementPolicy");
+    if (ent && *ent == "IMMEDIATE")
+      policy = BillingActionPolicy::immediate;
+    else if (ent && *ent == "END_OF_TERM")
+      policy = BillingActionPolicy::end_of_term;
+    else if (ent && !ent->empty())
+      return bad_request("entitlementPolicy: unknown value \"" + *ent +
+                         "\" (expected IMMEDIATE or END_OF_TERM)");
+  }
+  return operate(s, ctx, OperationType::cancel, "requestedDate",
+                 [&](Operation& op, const AccountView&) -> std::optional<Response> {
+                   op.policy = policy;
+                   return std::nullopt;
+                 });
+}
+
+Response uncancel_subscription(Server& s, Ctx& ctx) {
+  return operate(
+      s, ctx, OperationType::uncancel, "",
+      [](Operation&, const AccountView&) -> std::optional<Response> { return std::nullopt; });
+}
+
+Response undo_change_plan(Server& s, Ctx& ctx) {
+  return operate(
+      s, ctx, OperationType::undo_change, "",
+      [](Operation&, const AccountView&) -> std::optional<Response> { return std::nullopt; });
+}
+
+Response subscription_bcd(Server& s, Ctx& ctx) {
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  Problems problems;
+  auto f = read_subscription(*body, "$", problems);
+  if (!f.bill_cycle_day || *f.bill_cycle_day < 1)
+    problems.push_back({"billCycleDayLocal", "required: a day from 1 to 31"});
+  if (auto bad = problems_response(problems)) return *bad;
+  return operate(s, ctx, OperationType::bill_cycle_day, "effectiveFromDate",
+                 [&](Operation& op, const AccountView&) -> std::optional<Response> {
+                   op.day = static_cast<int>(*f.bill_cycle_day);
+                   return std::nullopt;
+                 });
+}
+
+Response block_subscription(Server& s, Ctx& ctx) {
+  auto sub = owned_subscription(s, ctx);
+  if (!sub) return std::move(sub).error();
+  auto bundle = owned(s, ctx, ObjectType::bundle, sub->bundle_id);
+  if (!bundle) return std::move(bundle).error();
+  return block(s, ctx, *sub, *bundle);
+}
+
+// --- bundles ------------------------------------------------------------------------------
+
+Response get_bundle(Server& s, Ctx& ctx) {
+  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
+  if (!b) return std::move(b).error();
+  return bundle_response(s, ctx, *b);
+}
+
+Response get_bundle_by_key(Server& s, Ctx& ctx) {
+  auto key = ctx.query.get("externalKey");
+  if (!key || key->empty()) return bad_request("externalKey: required query parameter is missing");
+  auto b = s.tenants.object_by_key(ctx.tenant.id, ObjectType::bundle, *key);
+  if (!b) return not_found("Bundle does not exist for key " + *key);
+  return bundle_response(s, ctx, *b);
+}
+
+Response bundles_page(Server& s, Ctx& ctx) {
+  return bundle_list(s, ctx, "");
+}
+
+Response search_bundles(Server& s, Ctx& ctx) {
+  return bundle_list(s, ctx, ctx.at(4));
+}
+
+Response pause_bundle(Server& s, Ctx& ctx) {
+  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
+  if (!b) return std::move(b).error();
+  auto view = account_view(s, ctx, b->account_id);
+  if (!view) return std::move(view).error();
+  auto on = requested(ctx, "requestedDate", *view);
+  if (!on) return std::move(on).error();
+  if (auto r = pause_or_resume(s, ctx, *b, OperationType::pause, *on); !r)
+    return std::move(r).error();
+  return no_content();
+}
+
+Response resume_bundle(Server& s, Ctx& ctx) {
+  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
+  if (!b) return std::move(b).error();
+  auto view = account_view(s, ctx, b->account_id);
+  if (!view) return std::move(view).error();
+  auto on = requested(ctx, "requestedDate", *view);
+  if (!on) return std::move(on).error();
+  if (auto r = pause_or_resume(s, ctx, *b, OperationType::resume, *on); !r)
+    return std::move(r).error();
+  return no_content();
+}
+
+Response block_bundle(Server& s, Ctx& ctx) {
+  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
+  if (!b) return std::move(b).error();
+  return block(s, ctx, *b, *b);
+}
+
+Response rename_bundle_key(Server& s, Ctx& ctx) {
+  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
+  if (!b) return std::move(b).error();
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  Problems problems;
+  ObjectReader r(*body, "$", problems);
+  auto key = r.string("externalKey", true);
+  accept_fields(r, {"accountId", "bundleId", "subscriptions", "timeline", "auditLogs"});
+  r.reject_unknown_fields();
+  if (auto bad = problems_response(problems)) return *bad;
+  OwnedObject renamed = *b;
+  renamed.external_key = *key;
+  if (auto p = s.tenants.put_object(renamed); !p) return failure(p.error());
+  if (auto a =
+          s.tenants.append_audit(ctx.tenant.id, ctx.audit(ObjectType::bundle, b->id, "UPDATE"));
+      !a)
+    return failure(a.error());
+  return no_content();
+}
+
+Response transfer_bundle(Server& s, Ctx& ctx) {
+  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
+  if (!b) return std::move(b).error();
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  Problems problems;
+  ObjectReader r(*body, "$", problems);
+  auto target_id = r.string("accountId", true);
+  auto new_key = r.string("externalKey");
+  accept_fields(r, {"bundleId", "subscriptions", "timeline", "auditLogs"});
+  r.reject_unknown_fields();
+  if (auto bad = problems_response(problems)) return *bad;
+  auto target = owned(s, ctx, ObjectType::account, *target_id);
+  if (!target) return std::move(target).error();
+  if (target->id == b->account_id) return bad_request("accountId: the bundle is already there");
+  auto policy = policy_param(ctx, "billingPolicy");
+  if (!policy) return std::move(policy).error();
+  auto source = account_view(s, ctx, b->account_id);
+  if (!source) return std::move(source).error();
+  auto on = requested(ctx, "requestedDate", *source);
+  if (!on) return std::move(on).error();
+
+  auto subs = s.tenants.objects(ctx.tenant.id, ObjectType::subscription,
+                                TenantStore::Query::of_bundle(b->id));
+  if (!subs) return failure(subs.error());
+  // What moves: the subscriptions still in service on the transfer date, BASE first.
+  std::vector<SubscriptionStatus> moving;
+  for (const auto& st : source->engine.statuses(*on))
+    if (st.state != SubscriptionState::cancelled && !st.pending_cancel &&
+        std::any_of(subs->begin(), subs->end(),
+                    [&](const OwnedObject& o) { return o.id == st.id; }))
+      moving.push_back(st);
+  std::stable_partition(moving.begin(), moving.end(),
+                        [&](const SubscriptionStatus& st) { return st.id == b->name; });
+  if (moving.empty()) return bad_request("bundle " + b->id + " has nothing in service to transfer");
+
+  // The source stops on the transfer date (billing repaired by the policy, IMMEDIATE
+  // unless told otherwise); cancelling the BASE ends its add-ons with it.
+  Operation stop;
+  stop.date = *on;
+  stop.type = OperationType::cancel;
+  stop.subscription = moving.front().id;
+  stop.policy = policy->value_or(BillingActionPolicy::immediate);
+  if (auto a = apply(s, ctx, b->account_id, stop, ObjectType::bundle, b->id, "UPDATE"); !a)
+    return std::move(a).error();
+  for (std::size_t i = 1; i < moving.size() && b->name.empty(); ++i) {
+    stop.subscription = moving[i].id;
+    if (auto a = apply(s, ctx, b->account_id, stop, ObjectType::bundle, b->id, "UPDATE"); !a)
+      return std::move(a).error();
+  }
+  // Kill Bill keeps the key for the new bundle and renames the old one's.
+  std::string key = new_key.value_or(b->external_key);
+  OwnedObject old = *b;
+  old.external_key = "kbtsf-" + b->id.substr(0, 8) + ":" + b->external_key;
+  if (auto p = s.tenants.put_object(old); !p) return failure(p.error());
+
+  std::optional<OwnedObject> bundle;
+  for (const auto& st : moving) {
+    SubscriptionFields f;
+    f.path = "$";
+    f.plan_name = st.plan;
+    if (!bundle) f.bundle_external_key = key;
+    auto sub = create_one(s, ctx, f, *target, bundle, *on);
+    if (!sub) return std::move(sub).error();
+    if (!bundle) {
+      auto nb = s.tenants.object(ctx.tenant.id, ObjectType::bundle, sub->bundle_id);
+      if (!nb) return failure(nb.error());
+      bundle = std::move(nb).value();
+    }
+  }
+  return created(ctx, "/1.0/kb/bundles/" + bundle->id);
+}
+
+}  // namespace tollgate::server::detail

@@ -1,0 +1,122 @@
+// Usage: Kill Bill's usage records, with the tracking id as the idempotency key.
+
+#include <map>
+
+#include "api.hpp"
+#include "credentials.hpp"
+
+namespace tollgate::server::detail {
+namespace {
+
+bool metered(const Catalog& catalog, const std::string& metric) {
+  for (const auto& plan : catalog.plans)
+    for (const auto& phase : plan.phases)
+      for (const auto& usage : phase.usages)
+        if (usage.metric == metric) return true;
+  return false;
+}
+
+json::value number(const Decimal& d) {
+  return std::stod(d.to_string());
+}
+
+}  // namespace
+
+Response record_usage(Server& s, Ctx& ctx) {
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  Problems problems;
+  ObjectReader r(*body, "$", problems);
+  auto subscription_id = r.string("subscriptionId", true);
+  auto tracking_id = r.string("trackingId");
+  const json::array* units = r.array("unitUsageRecords", true);
+  r.reject_unknown_fields();
+  if (auto bad = problems_response(problems)) return *bad;
+  auto sub = owned(s, ctx, ObjectType::subscription, *subscription_id);
+  if (!sub) return std::move(sub).error();
+  auto account = s.billing.account(sub->account_id);
+  if (!account) return failure(account.error());
+  auto zone = zone_of(*account);
+  if (!zone) return std::move(zone).error();
+  auto catalog = s.service.catalog(account->catalog);
+  if (!catalog) return failure(catalog.error());
+
+  // Without a tracking id every call counts; with one, a retry counts nothing.
+  std::string tracking = tracking_id.value_or(uuid4());
+  std::vector<UsageEvent> events;
+  for (std::size_t i = 0; i < units->size(); ++i) {
+    ObjectReader unit((*units)[i], tollgate::detail::path_index("unitUsageRecords", i), problems);
+    auto type = unit.string("unitType", true);
+    const json::array* records = unit.array("usageRecords", true);
+    unit.reject_unknown_fields();
+    if (type && !metered(**catalog, *type))
+      unit.problem("unitType", "no usage price of the catalog meters \"" + *type + "\"");
+    if (!type || !records) continue;
+    for (std::size_t j = 0; j < records->size(); ++j) {
+      ObjectReader rec((*records)[j], tollgate::detail::path_index(unit.path_of("usageRecords"), j),
+                       problems);
+      auto when = rec.string("recordDate", true);
+      const json::value* amount = rec.field("amount", true);
+      rec.reject_unknown_fields();
+      std::optional<Decimal> quantity;
+      if (amount) quantity = read_amount(*amount, rec.path_of("amount"), problems);
+      if (quantity && quantity->sign() < 0) rec.problem("amount", "must not be negative");
+      if (!when || !quantity) continue;
+      auto on = parse_kb_date(*when, rec.path_of("recordDate"), *zone);
+      if (!on) {
+        rec.problem("recordDate", "\"" + *when + "\" is neither a date nor a date-time");
+        continue;
+      }
+      events.push_back(UsageEvent{sub->id, *type, *quantity, *on,
+                                  tracking + "/" + std::to_string(i) + "/" + std::to_string(j),
+                                  ""});
+    }
+  }
+  if (auto bad = problems_response(problems)) return *bad;
+
+  auto fresh = s.tenants.record_tracking_id(ctx.tenant.id, tracking, sub->id);
+  if (!fresh) return failure(fresh.error());
+  if (!*fresh) return Response{200, {}, {}};  // a retry: already counted
+  auto stored = s.service.record_usage(events);
+  if (!stored) return failure(stored.error());
+  return Response{201, {}, {}};
+}
+
+Response get_usage(Server& s, Ctx& ctx) {
+  auto sub = owned(s, ctx, ObjectType::subscription, ctx.at(3));
+  if (!sub) return std::move(sub).error();
+  auto account = s.billing.account(sub->account_id);
+  if (!account) return failure(account.error());
+  auto zone = zone_of(*account);
+  if (!zone) return std::move(zone).error();
+  std::optional<Date> start, end;
+  for (auto [name, out] : {std::pair{"startDate", &start}, std::pair{"endDate", &end}}) {
+    auto text = ctx.query.get(name);
+    if (!text || text->empty()) continue;
+    auto d = parse_kb_date(*text, name, *zone);
+    if (!d) return std::move(d).error();
+    *out = *d;
+  }
+  auto usage = s.billing.usage_of(sub->id);
+  if (!usage) return failure(usage.error());
+  std::optional<std::string> only = ctx.path.size() > 4 ? std::optional(ctx.at(4)) : std::nullopt;
+  std::map<std::string, Decimal> totals;  // by unit type
+  if (only) totals[*only] = Decimal();
+  for (const auto& e : *usage) {
+    if (only && e.metric != *only) continue;
+    if ((start && e.occurred_on < *start) || (end && !(e.occurred_on < *end))) continue;
+    totals[e.metric] += e.quantity;
+  }
+  json::array units;
+  for (const auto& [type, amount] : totals)
+    units.push_back(json::object{{"unitType", type}, {"amount", number(amount)}});
+  auto date_or_null = [](const std::optional<Date>& d) {
+    return d ? json::value(to_string(*d)) : json::value(nullptr);
+  };
+  return json_response(200, json::object{{"subscriptionId", sub->id},
+                                         {"startDate", date_or_null(start)},
+                                         {"endDate", date_or_null(end)},
+                                         {"rolledUpUnits", std::move(units)}});
+}
+
+}  // namespace tollgate::server::detail

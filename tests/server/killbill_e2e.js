@@ -1,0 +1,377 @@
+// End-to-end: `tollgate serve` driven by Kill Bill's own JavaScript client
+// (npm killbill 0.24.0), on 127.0.0.1.
+//
+//   node killbill_e2e.js TOLLGATE_BINARY WORK_DIR EXAMPLES_DIR
+//
+// Starts two tenants' worth of server on a fresh database, with the server's
+// clock at 2024-03-15 (every requested date below is in its past, as Kill
+// Bill's backdated requests are). Every amount is worked out by hand from
+// ../shared/spec (the addon-rules example's values are those of its expected.json).
+'use strict';
+
+const assert = require('node:assert/strict');
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const killbill = require('killbill');
+const globalAxios = require('axios');
+
+const [binary, work, examples] = process.argv.slice(2);
+const db = path.join(work, 'e2e.db');
+for (const suffix of ['', '-wal', '-shm']) fs.rmSync(db + suffix, { force: true });
+
+function tenant(externalKey) {
+  const out = execFileSync(binary, ['tenant', 'create', '--db', db, '--external-key', externalKey]).toString();
+  const field = (name) => out.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1];
+  return { apiKey: field('apiKey'), apiSecret: field('apiSecret'), user: field('user'), password: field('password') };
+}
+
+const acme = tenant('acme');      // the first run also makes the user "admin"
+const globex = tenant('globex');
+assert.equal(acme.user, 'admin');
+assert.equal(globex.user, undefined, 'only the first run makes a user');
+
+let server;
+let base;
+async function start() {
+  server = spawn(binary, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--now', '2024-03-15T00:00:00Z',
+    '--body-limit', '65536'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    let seen = '';
+    server.stdout.on('data', (d) => {
+      seen += d;
+      const m = seen.match(/LISTENING (\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  base = `http://127.0.0.1:${port}`;
+}
+
+function apis(t) {
+  const axios = globalAxios.create();
+  axios.interceptors.response.use(killbill.followLocationHeaderInterceptor);
+  const config = new killbill.Configuration({
+    username: 'admin', password: acme.password,
+    apiKey: killbill.apiKey(t.apiKey, t.apiSecret), basePath: base,
+  });
+  return {
+    account: new killbill.AccountApi(config, null, axios),
+    bundle: new killbill.BundleApi(config, null, axios),
+    subscription: new killbill.SubscriptionApi(config, null, axios),
+    invoice: new killbill.InvoiceApi(config, null, axios),
+    usage: new killbill.UsageApi(config, null, axios),
+    headers: {
+      'X-Killbill-ApiKey': t.apiKey, 'X-Killbill-ApiSecret': t.apiSecret,
+      'X-Killbill-CreatedBy': 'e2e', 'Content-Type': 'application/json',
+    },
+  };
+}
+
+/** The HTTP status a failing call answered (the call must fail). */
+async function status(promise) {
+  try {
+    const r = await promise;
+    return r.status;
+  } catch (e) {
+    if (!e.response) throw e;
+    return e.response.status;
+  }
+}
+
+/** A raw request, for what the client cannot send (malformed JSON, unknown fields). */
+async function raw(method, url, body, headers) {
+  return globalAxios.request({ method, url: base + url, data: body, headers, auth: { username: 'admin', password: acme.password },
+    validateStatus: () => true, transformRequest: [(d) => d] });
+}
+
+let passed = 0;
+async function check(name, body) {
+  await body();
+  passed += 1;
+  console.log(`ok ${passed} - ${name}`);
+}
+
+const CREATED_BY = 'e2e';
+const AUTO_INVOICING_OFF = '00000000-0000-0000-0000-000000000002';
+
+function items(invoice) {
+  return invoice.items.map((i) => [i.itemType, i.startDate, i.endDate, i.amount]);
+}
+
+async function main() {
+  await start();
+  const A = apis(acme);
+  const G = apis(globex);
+  const exampleCatalog = fs.readFileSync(path.join(examples, 'addon-rules', 'catalog.json'), 'utf8');
+  const rules = fs.readFileSync(path.join(examples, 'addon-rules', 'rules.json'), 'utf8');
+
+  // --- catalog and rules (Tollgate's own paths) ---------------------------------------
+  await check('catalog and rules are uploaded per tenant and organization', async () => {
+    assert.equal((await raw('post', '/1.0/tollgate/catalog', exampleCatalog, A.headers)).status, 201);
+    assert.equal((await raw('put', '/1.0/tollgate/rules/acme', rules, A.headers)).status, 201);
+    const read = await raw('get', '/1.0/tollgate/rules/acme', undefined, A.headers);
+    assert.deepEqual(read.data, JSON.parse(rules));
+    // globex has uploaded nothing: its account cannot be opened yet.
+    assert.equal(await status(G.account.createAccount({ name: 'x', externalKey: 'gx' }, CREATED_BY)), 400);
+    const broken = await raw('put', '/1.0/tollgate/rules/acme', '{"cancelPolicy":[{"billingActionPolicy":"SOMETIMES"}]}', A.headers);
+    assert.equal(broken.status, 400);
+    assert.match(broken.data.message, /cancelPolicy\[0\]\.billingActionPolicy/);
+  });
+
+  // --- accounts --------------------------------------------------------------------------
+  let org7;
+  await check('an account is created, read by id and by key, and updated', async () => {
+    const created = await A.account.createAccount(
+      { name: 'Org 7', externalKey: 'org-7', currency: 'USD', timeZone: 'Asia/Seoul', billCycleDayLocal: 1 },
+      CREATED_BY, undefined, undefined, { headers: { 'X-Tollgate-Organization': 'acme' } });
+    assert.equal(created.status, 201);
+    org7 = created.data;
+    assert.equal(org7.externalKey, 'org-7');
+    assert.equal(org7.timeZone, 'Asia/Seoul');
+    assert.equal(org7.billCycleDayLocal, 1);
+    assert.equal((await A.account.getAccount(org7.accountId)).data.name, 'Org 7');
+    assert.equal((await A.account.getAccountByKey('org-7')).data.accountId, org7.accountId);
+    const update = await A.account.updateAccount({ ...org7, name: 'Org Seven', email: 'billing@org7.example' },
+      org7.accountId, CREATED_BY);
+    assert.equal(update.status, 204);
+    const read = (await A.account.getAccount(org7.accountId)).data;
+    assert.equal(read.name, 'Org Seven');
+    assert.equal(read.email, 'billing@org7.example');
+    const audit = (await A.account.getAccountAuditLogs(org7.accountId)).data;
+    assert.deepEqual(audit.map((a) => [a.changeType, a.changedBy]), [['INSERT', 'e2e'], ['UPDATE', 'e2e']]);
+  });
+
+  // --- the addon-rules example, through Kill Bill's API ------------------------------------
+  let base7, seats7;
+  await check('addon-rules: the base bills 21.29 on 01-10 (22 of 31 days of 30.00)', async () => {
+    base7 = (await A.subscription.createSubscription(
+      { accountId: org7.accountId, planName: 'pro-monthly', externalKey: 'org7-base', bundleExternalKey: 'org7' },
+      CREATED_BY, '2024-01-03')).data;
+    assert.equal(base7.productCategory, 'BASE');
+    assert.equal(base7.startDate.slice(0, 10), '2024-01-03');
+    const dry = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, org7.accountId, CREATED_BY, '2024-01-10')).data;
+    assert.equal(dry.amount, 21.29);
+    assert.deepEqual(items(dry), [['RECURRING', '2024-01-10', '2024-02-01', 21.29]]);
+    const invoice = (await A.invoice.createFutureInvoice(org7.accountId, CREATED_BY, '2024-01-10')).data;
+    assert.equal(invoice.amount, 21.29);
+    assert.equal(invoice.status, 'COMMITTED');
+  });
+
+  await check('addon-rules: the add-on joins the bundle on 01-20 and bills 3.87 (12/31 of 10.00)', async () => {
+    seats7 = (await A.subscription.createSubscription(
+      { bundleId: base7.bundleId, planName: 'seats-monthly' }, CREATED_BY, '2024-01-20')).data;
+    assert.equal(seats7.bundleId, base7.bundleId);
+    assert.equal(seats7.productCategory, 'ADD_ON');
+    const dry = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, org7.accountId, CREATED_BY, '2024-01-20')).data;
+    assert.deepEqual(items(dry), [['RECURRING', '2024-01-20', '2024-02-01', 3.87]]);
+    await A.invoice.createFutureInvoice(org7.accountId, CREATED_BY, '2024-01-20');
+    const feb = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, org7.accountId, CREATED_BY, '2024-02-01')).data;
+    assert.equal(feb.amount, 40);
+    await A.invoice.createFutureInvoice(org7.accountId, CREATED_BY, '2024-02-01');
+    const all = (await A.account.getInvoicesForAccount(org7.accountId)).data;
+    assert.deepEqual(all.map((i) => [i.invoiceDate, i.amount]), [['2024-01-10', 21.29], ['2024-01-20', 3.87], ['2024-02-01', 40]]);
+  });
+
+  await check('addon-rules: a BASE to ADD_ON change is ILLEGAL under the rules and changes nothing', async () => {
+    const r = await status(A.subscription.changeSubscriptionPlan(
+      { planName: 'seats-monthly', productName: 'Seats', billingPeriod: 'MONTHLY', priceList: 'DEFAULT' },
+      base7.subscriptionId, CREATED_BY, '2024-02-05'));
+    assert.equal(r, 400);
+    assert.equal((await A.subscription.getSubscription(base7.subscriptionId)).data.planName, 'pro-monthly');
+  });
+
+  await check('addon-rules: the add-on cancel is IMMEDIATE (-5.17), the base cancel END_OF_TERM (03-01)', async () => {
+    assert.equal((await A.subscription.cancelSubscriptionPlan(seats7.subscriptionId, CREATED_BY, '2024-02-15')).status, 204);
+    const dry = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, org7.accountId, CREATED_BY, '2024-02-15')).data;
+    assert.deepEqual(items(dry), [['REPAIR_ADJ', '2024-02-15', '2024-03-01', -5.17]]);
+    await A.subscription.cancelSubscriptionPlan(base7.subscriptionId, CREATED_BY, '2024-02-20');
+    const base = (await A.subscription.getSubscription(base7.subscriptionId)).data;
+    assert.equal(base.cancelledDate.slice(0, 10), '2024-03-01');
+    assert.equal(base.state, 'CANCELLED');  // the clock reads 2024-03-15
+    // Nothing more is billed for March: the dry run of 03-01 holds only the repair of 02-15.
+    const mar = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, org7.accountId, CREATED_BY, '2024-03-01')).data;
+    assert.deepEqual(items(mar), [['REPAIR_ADJ', '2024-02-15', '2024-03-01', -5.17]]);
+  });
+
+  // --- a second catalog version: new accounts get it --------------------------------------
+  const extended = JSON.parse(exampleCatalog);
+  extended.products.push({ name: 'Max', category: 'BASE' });
+  extended.plans.push({
+    name: 'max-monthly', product: 'Max',
+    phases: [{ type: 'EVERGREEN',
+      recurring: { billing_period: 'MONTHLY', billing_mode: 'IN_ADVANCE', price: { USD: '50.00' } },
+      usages: [{ name: 'calls', metric: 'api_calls', billing_period: 'MONTHLY', model: 'PER_UNIT', unit_price: { USD: '0.01' } }] }],
+  });
+  assert.equal((await raw('post', '/1.0/tollgate/catalog', JSON.stringify(extended), A.headers)).status, 201);
+
+  let bravo, bravoBase;
+  await check('change under the rules: in TRIAL it is IMMEDIATE (changePolicy[0]); 4/29 of 50.00 = 6.90', async () => {
+    bravo = (await A.account.createAccount({ name: 'Bravo', externalKey: 'bravo', currency: 'USD' }, CREATED_BY,
+      undefined, undefined, { headers: { 'X-Tollgate-Organization': 'acme' } })).data;
+    bravoBase = (await A.subscription.createSubscription({ accountId: bravo.accountId, planName: 'pro-monthly' },
+      CREATED_BY, '2024-03-01')).data;
+    // Trial 03-01..03-08; ACCOUNT alignment sets the bill cycle day to 8.
+    assert.equal((await A.account.getAccount(bravo.accountId)).data.billCycleDayLocal, 8);
+    await A.subscription.changeSubscriptionPlan({ planName: 'max-monthly' }, bravoBase.subscriptionId, CREATED_BY, '2024-03-04');
+    const now = (await A.subscription.getSubscription(bravoBase.subscriptionId)).data;
+    assert.equal(now.planName, 'max-monthly');
+    assert.equal(now.productName, 'Max');
+    // Max from 03-04; the leading piece [03-04, 03-08) of the period [02-08, 03-08) (29 days).
+    const dry = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, bravo.accountId, CREATED_BY, '2024-03-08')).data;
+    assert.deepEqual(items(dry), [['RECURRING', '2024-03-04', '2024-03-08', 6.9], ['RECURRING', '2024-03-08', '2024-04-08', 50]]);
+  });
+
+  await check('usage: a repeated trackingId is counted once', async () => {
+    const record = { subscriptionId: bravoBase.subscriptionId, trackingId: 'batch-1',
+      unitUsageRecords: [{ unitType: 'api_calls', usageRecords: [
+        { recordDate: '2024-03-10', amount: 100 }, { recordDate: '2024-03-11T12:00:00Z', amount: 50.5 }] }] };
+    assert.equal((await A.usage.recordUsage(record, CREATED_BY)).status, 201);
+    assert.equal((await A.usage.recordUsage(record, CREATED_BY)).status, 200);
+    const rolled = (await A.usage.getUsage(bravoBase.subscriptionId, 'api_calls', '2024-03-08', '2024-04-08')).data;
+    assert.deepEqual(rolled.rolledUpUnits, [{ unitType: 'api_calls', amount: 150.5 }]);
+    // 150.5 calls at 0.01 bill 1.505 -> 1.51 (HALF_UP) at the end of the usage period, on 04-08.
+    const dry = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, bravo.accountId, CREATED_BY, '2024-04-08')).data;
+    const usage = dry.items.filter((i) => i.itemType === 'USAGE');
+    assert.deepEqual(usage.map((i) => [i.startDate, i.endDate, i.quantity, i.amount]), [['2024-03-08', '2024-04-08', 150.5, 1.51]]);
+    const unknown = await status(A.usage.recordUsage({ ...record, trackingId: 'batch-2',
+      unitUsageRecords: [{ unitType: 'sms', usageRecords: [{ recordDate: '2024-03-12', amount: 1 }] }] }, CREATED_BY));
+    assert.equal(unknown, 400);
+    // Refused whole: batch-2 was not taken, so a corrected retry under it counts.
+    assert.equal((await A.usage.recordUsage({ ...record, trackingId: 'batch-2' }, CREATED_BY)).status, 201);
+  });
+
+  await check('cancel END_OF_TERM then uncancel: the subscription goes on', async () => {
+    await A.subscription.cancelSubscriptionPlan(bravoBase.subscriptionId, CREATED_BY, '2024-03-12');
+    let sub = (await A.subscription.getSubscription(bravoBase.subscriptionId)).data;
+    assert.equal(sub.cancelledDate.slice(0, 10), '2024-04-08');
+    assert.equal(sub.state, 'ACTIVE');
+    assert.equal((await A.subscription.uncancelSubscriptionPlan(bravoBase.subscriptionId, CREATED_BY)).status, 204);
+    sub = (await A.subscription.getSubscription(bravoBase.subscriptionId)).data;
+    assert.equal(sub.cancelledDate, null);
+  });
+
+  await check('a BASE to BASE change out of trial waits for the term (default END_OF_TERM); undoChangePlan keeps Max', async () => {
+    await A.subscription.changeSubscriptionPlan({ planName: 'pro-monthly' }, bravoBase.subscriptionId, CREATED_BY);
+    // Pending until 04-08: April's period is still Max's 50.00.
+    assert.equal((await A.subscription.getSubscription(bravoBase.subscriptionId)).data.planName, 'max-monthly');
+    assert.equal((await A.subscription.undoChangeSubscriptionPlan(bravoBase.subscriptionId, CREATED_BY)).status, 204);
+    assert.equal(await status(A.subscription.undoChangeSubscriptionPlan(bravoBase.subscriptionId, CREATED_BY)), 400);
+    const may = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, bravo.accountId, CREATED_BY, '2024-05-08')).data;
+    const recurring = may.items.filter((i) => i.itemType === 'RECURRING' && i.startDate === '2024-05-08');
+    assert.deepEqual(recurring.map((i) => [i.planName, i.amount]), [['max-monthly', 50]]);
+  });
+
+  // --- a bundle with add-ons, pause and resume, tags and custom fields ----------------------
+  let charlie, bundleC;
+  await check('createSubscriptionWithAddOns: base and add-on on one bill cycle day, 30.00 + 10.00 on 01-10', async () => {
+    charlie = (await A.account.createAccount({ name: 'Charlie', externalKey: 'charlie', currency: 'USD' }, CREATED_BY,
+      undefined, undefined, { headers: { 'X-Tollgate-Organization': 'acme' } })).data;
+    bundleC = (await A.subscription.createSubscriptionWithAddOns([
+      { accountId: charlie.accountId, planName: 'seats-monthly' },
+      { accountId: charlie.accountId, planName: 'pro-monthly', bundleExternalKey: 'charlie-main' },
+    ], CREATED_BY, '2024-01-03')).data;
+    assert.equal(bundleC.externalKey, 'charlie-main');
+    assert.deepEqual(bundleC.subscriptions.map((s) => s.productCategory).sort(), ['ADD_ON', 'BASE']);
+    // Both trials end 01-10; ACCOUNT alignment makes 10 the day, BUNDLE alignment gives it to the add-on.
+    const dry = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, charlie.accountId, CREATED_BY, '2024-01-10')).data;
+    assert.equal(dry.amount, 40);
+    assert.deepEqual(items(dry).sort(), [['RECURRING', '2024-01-10', '2024-02-10', 10], ['RECURRING', '2024-01-10', '2024-02-10', 30]]);
+    assert.equal((await A.bundle.getBundleByKey('charlie-main')).data.bundleId, bundleC.bundleId);
+  });
+
+  await check('pause and resume a bundle: its subscriptions are BLOCKED, then ACTIVE', async () => {
+    assert.equal((await A.bundle.pauseBundle(bundleC.bundleId, CREATED_BY, '2024-01-20')).status, 204);
+    let b = (await A.bundle.getBundle(bundleC.bundleId)).data;
+    assert.deepEqual(b.subscriptions.map((s) => s.state), ['BLOCKED', 'BLOCKED']);
+    assert.equal((await A.bundle.resumeBundle(bundleC.bundleId, CREATED_BY, '2024-02-01')).status, 204);
+    b = (await A.bundle.getBundle(bundleC.bundleId)).data;
+    assert.deepEqual(b.subscriptions.map((s) => s.state), ['ACTIVE', 'ACTIVE']);
+  });
+
+  await check('tags and custom fields round-trip on a bundle and a subscription', async () => {
+    const tags = (await A.bundle.createBundleTags([AUTO_INVOICING_OFF], bundleC.bundleId, CREATED_BY)).data;
+    assert.deepEqual(tags.map((t) => [t.tagDefinitionId, t.tagDefinitionName, t.objectType]),
+      [[AUTO_INVOICING_OFF, 'AUTO_INVOICING_OFF', 'BUNDLE']]);
+    await A.bundle.deleteBundleTags(bundleC.bundleId, CREATED_BY, [AUTO_INVOICING_OFF]);
+    assert.deepEqual((await A.bundle.getBundleTags(bundleC.bundleId)).data, []);
+    const fields = (await A.bundle.createBundleCustomFields([{ name: 'tier', value: 'gold' }], bundleC.bundleId, CREATED_BY)).data;
+    assert.deepEqual(fields.map((f) => [f.name, f.value]), [['tier', 'gold']]);
+    await A.bundle.modifyBundleCustomFields([{ customFieldId: fields[0].customFieldId, name: 'tier', value: 'platinum' }], bundleC.bundleId, CREATED_BY);
+    assert.equal((await A.bundle.getBundleCustomFields(bundleC.bundleId)).data[0].value, 'platinum');
+    await A.bundle.deleteBundleCustomFields(bundleC.bundleId, CREATED_BY, [fields[0].customFieldId]);
+    assert.deepEqual((await A.bundle.getBundleCustomFields(bundleC.bundleId)).data, []);
+    const subTags = (await A.subscription.createSubscriptionTags([AUTO_INVOICING_OFF], bundleC.subscriptions[0].subscriptionId, CREATED_BY)).data;
+    assert.equal(subTags[0].objectType, 'SUBSCRIPTION');
+  });
+
+  await check('bundles: pagination, search and renaming the key', async () => {
+    const page = await A.bundle.getBundles(0, 1);
+    assert.equal(page.data.length, 1);
+    assert.equal(page.headers['x-killbill-pagination-totalnbrecords'], '3');  // org7, bravo, charlie
+    assert.equal(page.headers['x-killbill-pagination-nextoffset'], '1');
+    assert.deepEqual((await A.bundle.searchBundles('charlie')).data.map((b) => b.bundleId), [bundleC.bundleId]);
+    assert.equal((await A.bundle.renameExternalKey({ accountId: charlie.accountId, externalKey: 'charlie-renamed' }, bundleC.bundleId, CREATED_BY)).status, 204);
+    assert.equal((await A.bundle.getBundleByKey('charlie-renamed')).data.bundleId, bundleC.bundleId);
+  });
+
+  await check('transfer a bundle: the source ends, the target starts both subscriptions', async () => {
+    const delta = (await A.account.createAccount({ name: 'Delta', externalKey: 'delta', currency: 'USD', billCycleDayLocal: 10 },
+      CREATED_BY, undefined, undefined, { headers: { 'X-Tollgate-Organization': 'acme' } })).data;
+    const moved = (await A.bundle.transferBundle({ accountId: delta.accountId }, bundleC.bundleId, CREATED_BY, '2024-03-01')).data;
+    assert.equal(moved.accountId, delta.accountId);
+    assert.equal(moved.externalKey, 'charlie-renamed');
+    assert.equal(moved.subscriptions.length, 2);
+    const old = (await A.bundle.getBundle(bundleC.bundleId)).data;
+    assert.deepEqual(old.subscriptions.map((s) => s.state), ['CANCELLED', 'CANCELLED']);
+  });
+
+  // --- tenants see only their own objects ----------------------------------------------------
+  await check('another tenant gets 404 for every id of this one, and changes nothing', async () => {
+    assert.equal(await status(G.account.getAccount(org7.accountId)), 404);
+    assert.equal(await status(G.account.getAccountByKey('org-7')), 404);
+    assert.equal(await status(G.bundle.getBundle(base7.bundleId)), 404);
+    assert.equal(await status(G.subscription.getSubscription(base7.subscriptionId)), 404);
+    assert.equal(await status(G.bundle.createBundleTags([AUTO_INVOICING_OFF], base7.bundleId, CREATED_BY)), 404);
+    assert.equal(await status(G.subscription.cancelSubscriptionPlan(bravoBase.subscriptionId, CREATED_BY)), 404);
+    assert.equal(await status(G.usage.getUsage(bravoBase.subscriptionId, 'api_calls')), 404);
+    assert.deepEqual((await A.bundle.getBundleTags(base7.bundleId)).data, []);
+    assert.equal((await A.subscription.getSubscription(bravoBase.subscriptionId)).data.cancelledDate, null);
+    const wrongSecret = apis({ apiKey: acme.apiKey, apiSecret: 'not-the-secret' });
+    assert.equal(await status(wrongSecret.account.getAccount(org7.accountId)), 401);
+  });
+
+  // --- bad input: 400 (or 413) and nothing changes ---------------------------------------------
+  await check('malformed JSON, unknown fields and unknown enums are refused with 400, oversized bodies 413', async () => {
+    const malformed = await raw('post', '/1.0/kb/accounts', '{"name": "x", "externalKey": "half"', A.headers);
+    assert.equal(malformed.status, 400);
+    const unknown = await raw('post', '/1.0/kb/accounts', '{"name": "x", "externalKey": "half", "colour": "red"}', A.headers);
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.data.problems[0].path, 'colour');
+    assert.equal(await status(A.account.getAccountByKey('half')), 404);
+    const policy = await status(A.subscription.cancelSubscriptionPlan(bravoBase.subscriptionId, CREATED_BY, undefined,
+      undefined, undefined, undefined, 'SOMETIMES'));
+    assert.equal(policy, 400);
+    assert.equal((await A.subscription.getSubscription(bravoBase.subscriptionId)).data.cancelledDate, null);
+    const big = await raw('post', '/1.0/kb/accounts', JSON.stringify({ name: 'x'.repeat(70000) }), A.headers);
+    assert.equal(big.status, 413);
+    const noAuth = await globalAxios.get(`${base}/1.0/kb/accounts/${org7.accountId}`, { validateStatus: () => true });
+    assert.equal(noAuth.status, 401);
+    // A failure half-way through a bundle rolls back what was already created.
+    const half = await status(A.subscription.createSubscriptionWithAddOns([
+      { accountId: charlie.accountId, planName: 'pro-monthly', bundleExternalKey: 'half-bundle' },
+      { accountId: charlie.accountId, planName: 'no-such-plan' }], CREATED_BY, '2024-03-01'));
+    assert.equal(half, 400);
+    assert.equal(await status(A.bundle.getBundleByKey('half-bundle')), 404);
+  });
+
+  console.log(`${passed} checks passed`);
+}
+
+main().then(() => {
+  server.kill('SIGTERM');
+}, (e) => {
+  console.error(e.response ? `${e.message}: ${JSON.stringify(e.response.data)}` : e);
+  if (server) server.kill('SIGTERM');
+  process.exit(1);
+});
