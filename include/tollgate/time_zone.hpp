@@ -17,6 +17,11 @@ namespace tollgate {
 
 using Instant = std::chrono::sys_seconds;
 
+/// Parses an ISO 8601 instant: "2024-01-03T10:00:00Z", with optional
+/// fractional seconds (dropped) and a "+09:00" offset instead of "Z"; no
+/// offset reads as UTC. Errors: "date.syntax", "date.invalid".
+Result<Instant> parse_instant(std::string_view text);
+
 class TimeZone {
  public:
   /// Looks up an IANA name ("Europe/Paris", "UTC").

@@ -7,9 +7,6 @@
 #include <charconv>
 #include <chrono>
 #include <iostream>
-#include <sstream>
-
-#include <date/date.h>
 
 #include "cli.hpp"
 #include "flags.hpp"
@@ -29,14 +26,6 @@ std::optional<server::ListenOptions> parse_listen(std::string_view text) {
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), l.port);
   if (ec != std::errc() || end != port.data() + port.size()) return std::nullopt;
   return l;
-}
-
-std::optional<Instant> parse_instant(std::string_view text) {
-  std::istringstream in{std::string(text)};
-  date::sys_seconds at;
-  in >> date::parse("%FT%TZ", at);
-  if (in.fail()) return std::nullopt;
-  return at;
 }
 
 }  // namespace
@@ -63,7 +52,7 @@ int serve_command(std::span<const std::string_view> args, Streams io) {
   if (auto now = flags->find("--now"); now != flags->end()) {
     // A clock that starts at --now and runs at real speed: for demos and tests
     // replaying dates of the past (Kill Bill's test mode clock, in the same spirit).
-    auto start = parse_instant(now->second);
+    auto start = tollgate::parse_instant(now->second);
     if (!start) {
       io.err << "tollgate serve: --now wants an instant (2024-01-03T00:00:00Z)\n";
       return exit_usage;

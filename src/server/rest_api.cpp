@@ -465,15 +465,7 @@ Result<Date, Response> parse_kb_date(std::string_view text, const std::string& w
     return *d;
   }
   // A date-time: an instant, whose date in the account's zone is the one that counts.
-  std::string s(text);
-  if (!s.empty() && (s.back() == 'Z' || s.back() == 'z')) s.replace(s.size() - 1, 1, "+00:00");
-  for (const char* format : {"%FT%T%Ez", "%FT%T"}) {
-    std::istringstream in(s);
-    date::sys_time<std::chrono::milliseconds> tp;
-    in >> date::parse(format, tp);
-    if (!in.fail() && in.peek() == std::char_traits<char>::eof())
-      return zone.local_date(std::chrono::time_point_cast<std::chrono::seconds>(tp));
-  }
+  if (auto at = parse_instant(text)) return zone.local_date(*at);
   return unexpected(bad_request(what + ": \"" + std::string(text) +
                                 "\" is neither a date (2024-01-03) nor a date-time "
                                 "(2024-01-03T10:00:00Z)"));

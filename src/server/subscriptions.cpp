@@ -694,28 +694,27 @@ Response search_bundles(Server& s, Ctx& ctx) {
   return bundle_list(s, ctx, ctx.at(4));
 }
 
-Response pause_bundle(Server& s, Ctx& ctx) {
+namespace {
+
+Response pause_or_resume_bundle(Server& s, Ctx& ctx, OperationType type) {
   auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
   if (!b) return std::move(b).error();
   auto view = account_view(s, ctx, b->account_id);
   if (!view) return std::move(view).error();
   auto on = requested(ctx, "requestedDate", *view);
   if (!on) return std::move(on).error();
-  if (auto r = pause_or_resume(s, ctx, *b, OperationType::pause, *on); !r)
-    return std::move(r).error();
+  if (auto r = pause_or_resume(s, ctx, *b, type, *on); !r) return std::move(r).error();
   return no_content();
 }
 
+}  // namespace
+
+Response pause_bundle(Server& s, Ctx& ctx) {
+  return pause_or_resume_bundle(s, ctx, OperationType::pause);
+}
+
 Response resume_bundle(Server& s, Ctx& ctx) {
-  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
-  if (!b) return std::move(b).error();
-  auto view = account_view(s, ctx, b->account_id);
-  if (!view) return std::move(view).error();
-  auto on = requested(ctx, "requestedDate", *view);
-  if (!on) return std::move(on).error();
-  if (auto r = pause_or_resume(s, ctx, *b, OperationType::resume, *on); !r)
-    return std::move(r).error();
-  return no_content();
+  return pause_or_resume_bundle(s, ctx, OperationType::resume);
 }
 
 Response block_bundle(Server& s, Ctx& ctx) {

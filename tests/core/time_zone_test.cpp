@@ -7,7 +7,9 @@ using namespace date::literals;
 using namespace std::chrono_literals;
 
 namespace {
-Instant utc(Date d, std::chrono::seconds time_of_day) { return Instant{date::sys_days(d)} + time_of_day; }
+Instant utc(Date d, std::chrono::seconds time_of_day) {
+  return Instant{date::sys_days(d)} + time_of_day;
+}
 }  // namespace
 
 TEST_CASE("local dates follow the account's zone") {
@@ -47,4 +49,18 @@ TEST_CASE("unknown zones are an error value, not an exception") {
   auto z = TimeZone::locate("Mars/Olympus_Mons");
   REQUIRE_FALSE(z.has_value());
   CHECK(z.error().code == "time_zone.unknown");
+}
+
+TEST_CASE("parse_instant reads ISO 8601 instants, with Z, an offset or fractional seconds") {
+  using namespace std::chrono;
+  Instant ten_utc = Instant{date::sys_days(Date(2024_y / 1 / 3))} + hours(10);
+  CHECK(*parse_instant("2024-01-03T10:00:00Z") == ten_utc);
+  CHECK(*parse_instant("2024-01-03T10:00:00.250Z") == ten_utc);
+  CHECK(*parse_instant("2024-01-03T19:00:00+09:00") == ten_utc);  // Seoul
+  CHECK(*parse_instant("2024-01-03T05:00:00-05:00") == ten_utc);
+  CHECK(*parse_instant("2024-01-03T10:00:00") == ten_utc);  // no offset: UTC
+  CHECK(parse_instant("2024-01-03").error().code == "date.syntax");
+  CHECK(parse_instant("2024-01-03T25:00:00Z").error().code == "date.syntax");
+  CHECK(parse_instant("2024-01-03T10:00:00+0900").error().code == "date.syntax");
+  CHECK(parse_instant("2023-02-29T10:00:00Z").error().code == "date.invalid");
 }
