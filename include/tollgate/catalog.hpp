@@ -119,6 +119,10 @@ struct Catalog {
   const Product& product_of(const Plan& plan) const;
 };
 
+/// The billing period a plan is known by (in the rules, in Kill Bill's API):
+/// its first recurring price's; NO_BILLING_PERIOD when it has none.
+BillingPeriod billing_period_of(const Plan& plan);
+
 /// Loads and validates a catalog from JSON text.
 /// Errors: every problem found, by JSON path ("$: malformed JSON ..." when the
 /// text is not JSON at all).

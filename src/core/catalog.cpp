@@ -418,6 +418,12 @@ const Product& Catalog::product_of(const Plan& plan) const {
   return *find_product(plan.product);
 }
 
+BillingPeriod billing_period_of(const Plan& plan) {
+  for (const auto& phase : plan.phases)
+    if (phase.recurring) return phase.recurring->billing_period;
+  return BillingPeriod::no_billing_period;
+}
+
 Result<Catalog, Problems> load_catalog(std::string_view json) {
   return CatalogLoader().load(json);
 }

@@ -1,8 +1,7 @@
 // Accounts, their invoices, and dry runs.
 
 #include <cctype>
-
-#include <date/date.h>
+#include <map>
 
 #include "api.hpp"
 #include "credentials.hpp"
@@ -10,18 +9,10 @@
 namespace tollgate::server::detail {
 namespace {
 
-json::value amount(const Decimal& d) {
-  return std::stod(d.to_string());
-}
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string iso_instant(Instant at) {
-  return date::format("%FT%T.000Z", at);
 }
 
 // Kill Bill's fields of Account that Tollgate keeps no value for: accepted, not stored.
@@ -83,20 +74,19 @@ Response account_response(Server& s, const Ctx& ctx, const OwnedObject& owner) {
 }  // namespace
 
 json::object account_json(const StoredAccount& stored, const OwnedObject& owner) {
-  return json::object{
-      {"accountId", owner.id},
-      {"name", owner.name.empty() ? json::value(nullptr) : json::value(owner.name)},
-      {"externalKey", owner.external_key},
-      {"email", owner.email.empty() ? json::value(nullptr) : json::value(owner.email)},
-      {"billCycleDayLocal", stored.account.bill_cycle_day.value_or(0)},
-      {"currency", stored.account.currency},
-      {"parentAccountId", nullptr},
-      {"isPaymentDelegatedToParent", false},
-      {"paymentMethodId", nullptr},
-      {"referenceTime", iso_instant(owner.created_at)},
-      {"timeZone", stored.account.time_zone},
-      {"isMigrated", false},
-      {"auditLogs", json::array{}}};
+  return json::object{{"accountId", owner.id},
+                      {"name", text_or_null(owner.name)},
+                      {"externalKey", owner.external_key},
+                      {"email", text_or_null(owner.email)},
+                      {"billCycleDayLocal", stored.account.bill_cycle_day.value_or(0)},
+                      {"currency", stored.account.currency},
+                      {"parentAccountId", nullptr},
+                      {"isPaymentDelegatedToParent", false},
+                      {"paymentMethodId", nullptr},
+                      {"referenceTime", iso_instant(owner.created_at)},
+                      {"timeZone", stored.account.time_zone},
+                      {"isMigrated", false},
+                      {"auditLogs", json::array{}}};
 }
 
 Response create_account(Server& s, Ctx& ctx) {
@@ -127,9 +117,6 @@ Response create_account(Server& s, Ctx& ctx) {
                     fields->name.value_or(""),
                     fields->email.value_or(""),
                     ctx.now};
-  if (auto k = s.tenants.object_by_key(ctx.tenant.id, ObjectType::account, owner.external_key);
-      k && !owner.external_key.empty())
-    return failure(409, "store.conflict", "Account already exists for key " + owner.external_key);
   if (auto opened = s.service.open_account(a); !opened) {
     if (opened.error().code == "engine.currency")
       return bad_request("currency: " + opened.error().message,
@@ -224,10 +211,11 @@ Response account_bundles(Server& s, Ctx& ctx) {
   auto key = ctx.query.get("externalKey");
   auto filter = ctx.query.all("bundlesFilter");
   json::array out;
+  AccountViews views;  // the account is replayed once, not once a bundle
   for (const auto& b : *bundles) {
     if (key && b.external_key != *key) continue;
     if (!filter.empty() && std::find(filter.begin(), filter.end(), b.id) == filter.end()) continue;
-    auto j = bundle_json(s, ctx, b);
+    auto j = bundle_json(s, ctx, b, &views);
     if (!j) return std::move(j).error();
     out.push_back(std::move(j).value());
   }
@@ -241,20 +229,23 @@ json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
   std::shared_ptr<const Catalog> catalog;
   if (account)
     if (auto c = s.service.catalog(account->catalog)) catalog = *c;
+  std::map<std::string, std::string> bundle_of;  // an invoice names few subscriptions, often
+  auto bundle_id_of = [&](const std::string& subscription) -> const std::string& {
+    auto [it, fresh] = bundle_of.try_emplace(subscription);
+    if (fresh && !subscription.empty())
+      if (auto sub = s.tenants.object(ctx.tenant.id, ObjectType::subscription, subscription))
+        it->second = sub->bundle_id;
+    return it->second;
+  };
   json::array items;
   std::size_t position = 0;
   for (const auto& item : invoice.items) {
     ++position;
-    std::string bundle_id, product;
-    if (!item.subscription.empty())
-      if (auto sub = s.tenants.object(ctx.tenant.id, ObjectType::subscription, item.subscription))
-        bundle_id = sub->bundle_id;
+    const std::string& bundle_id = bundle_id_of(item.subscription);
+    std::string product;
     if (catalog)
       if (const Plan* plan = catalog->find_plan(item.plan))
         product = catalog->product_of(*plan).name;
-    auto text_or_null = [](const std::string& t) {
-      return t.empty() ? json::value(nullptr) : json::value(t);
-    };
     std::string type =
         item.type == InvoiceItemType::credit ? "CREDIT_ADJ" : std::string(to_string(item.type));
     items.push_back(json::object{
@@ -273,34 +264,44 @@ json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
         {"itemType", type},
         {"description", item.usage.empty() ? item.plan : item.usage},
         {"startDate", to_string(item.start)},
-        {"endDate", item.end ? json::value(to_string(*item.end)) : json::value(nullptr)},
-        {"amount", amount(item.amount)},
+        {"endDate", date_or_null(item.end)},
+        {"amount", amount_json(item.amount)},
         {"rate", nullptr},
         {"currency", invoice.currency},
-        {"quantity", item.quantity ? amount(*item.quantity) : json::value(nullptr)},
+        {"quantity", item.quantity ? amount_json(*item.quantity) : json::value(nullptr)},
         {"itemDetails", nullptr},
         {"childItems", json::array{}},
         {"auditLogs", json::array{}}});
   }
   Decimal total = invoice.total();
-  return json::object{
-      {"amount", amount(total)},
-      {"currency", invoice.currency},
-      {"status", status},
-      {"creditAdj", 0},
-      {"refundAdj", 0},
-      {"invoiceId", invoice_id.empty() ? json::value(nullptr) : json::value(invoice_id)},
-      {"invoiceDate", to_string(invoice.date)},
-      {"targetDate", to_string(invoice.date)},
-      {"invoiceNumber", nullptr},
-      {"balance", amount(total.sign() > 0 ? total : Decimal())},
-      {"accountId", account_id},
-      {"credits", json::array{}},
-      {"items", std::move(items)},
-      {"trackingIds", json::array{}},
-      {"isParentInvoice", false},
-      {"auditLogs", json::array{}}};
+  return json::object{{"amount", amount_json(total)},
+                      {"currency", invoice.currency},
+                      {"status", status},
+                      {"creditAdj", 0},
+                      {"refundAdj", 0},
+                      {"invoiceId", text_or_null(invoice_id)},
+                      {"invoiceDate", to_string(invoice.date)},
+                      {"targetDate", to_string(invoice.date)},
+                      {"invoiceNumber", nullptr},
+                      {"balance", amount_json(total.sign() > 0 ? total : Decimal())},
+                      {"accountId", account_id},
+                      {"credits", json::array{}},
+                      {"items", std::move(items)},
+                      {"trackingIds", json::array{}},
+                      {"isParentInvoice", false},
+                      {"auditLogs", json::array{}}};
 }
+
+namespace {
+
+/// A recorded invoice: COMMITTED, with nothing left to pay once paid.
+json::object stored_invoice_json(Server& s, const Ctx& ctx, const StoredInvoice& inv) {
+  json::object j = invoice_json(s, ctx, inv.invoice, inv.account_id, inv.id, "COMMITTED");
+  if (inv.status == InvoiceStatus::paid) j["balance"] = 0;
+  return j;
+}
+
+}  // namespace
 
 Response account_invoices(Server& s, Ctx& ctx) {
   auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
@@ -309,9 +310,7 @@ Response account_invoices(Server& s, Ctx& ctx) {
   if (!invoices) return failure(invoices.error());
   json::array out;
   for (const auto& inv : *invoices) {
-    json::object j = invoice_json(s, ctx, inv.invoice, owner->id, inv.id, "COMMITTED");
-    if (inv.status == InvoiceStatus::paid) j["balance"] = 0;
-    out.push_back(std::move(j));
+    out.push_back(stored_invoice_json(s, ctx, inv));
   }
   return json_response(200, out);
 }
@@ -321,9 +320,7 @@ Response get_invoice(Server& s, Ctx& ctx) {
   // An invoice of another tenant's account is as unknown as a missing one.
   if (!inv || !s.tenants.object(ctx.tenant.id, ObjectType::account, inv->account_id))
     return not_found("Invoice does not exist for id " + ctx.at(3));
-  json::object j = invoice_json(s, ctx, inv->invoice, inv->account_id, inv->id, "COMMITTED");
-  if (inv->status == InvoiceStatus::paid) j["balance"] = 0;
-  return json_response(200, j);
+  return json_response(200, stored_invoice_json(s, ctx, *inv));
 }
 
 Response create_invoice(Server& s, Ctx& ctx) {
@@ -333,7 +330,7 @@ Response create_invoice(Server& s, Ctx& ctx) {
   if (!owner) return std::move(owner).error();
   auto view = account_view(s, ctx, owner->id);
   if (!view) return std::move(view).error();
-  auto on = date_param(ctx, "targetDate", view->zone);
+  auto on = requested(ctx, "targetDate", *view);
   if (!on) return std::move(on).error();
   auto invoice = view->engine.invoice(*on);
   if (!invoice) return failure(invoice.error());

@@ -68,9 +68,13 @@ class Server {
   Result<Tenant, Response> authenticate_tenant(const Request& request);
   Response dispatch(Ctx& ctx);
 
-  std::map<std::string, std::string> verified_users_;  ///< name -> sha256(name:password)
-  /// api key -> the tenant and sha256(secret): PBKDF2 runs once per credential, not per request.
-  std::map<std::string, std::pair<Tenant, std::string>> verified_tenants_;
+  /// Whether `presented` is the secret whose salted PBKDF2 hash is `stored_hash`.
+  /// PBKDF2 runs once a credential, not once a request: the fingerprint of a
+  /// secret that matched is remembered under the stored hash it matched, so a
+  /// reset password (a new hash) is never answered from the cache.
+  bool verify(std::string_view presented, const std::string& salt, const std::string& stored_hash);
+
+  std::map<std::string, std::string> verified_;  ///< stored hash -> sha256(secret that matched)
 };
 
 // --- responses ----------------------------------------------------------------
@@ -86,7 +90,16 @@ Response failure(int status, const std::string& code, const std::string& message
 /// input 400, store.busy 503, anything else 500.
 Response failure(const Error& e);
 Response bad_request(const std::string& message, const Problems& problems = {});
+Response body_too_large(std::size_t limit);
 Response not_found(const std::string& message);
+
+/// A decimal as a JSON number (Kill Bill's amounts are numbers); to_text prints it as written.
+json::value amount_json(const Decimal& d);
+/// The text, or null when empty (Kill Bill sends null for unset fields).
+json::value text_or_null(const std::string& text);
+json::value date_or_null(const std::optional<Date>& d);
+/// Kill Bill's date-time: "2024-01-03T00:00:00.000Z".
+std::string iso_instant(Instant at);
 
 /// Serializes with numbers as written: a decimal amount appears as 41.38, not 4.138E1.
 std::string to_text(const json::value& v);
@@ -131,11 +144,18 @@ struct AccountView {
 Result<AccountView, Response> account_view(Server& s, const Ctx& ctx,
                                            const std::string& account_id);
 Result<TimeZone, Response> zone_of(const StoredAccount& account);
+/// Today in the account's zone, but never before its last operation: the
+/// engine's dates only move forward, and a request without a date comes after the last one.
+Date today_for(const AccountView& view);
+/// The date a change is requested for: the parameter `name`, or today_for(view).
+Result<Date, Response> requested(const Ctx& ctx, std::string_view name, const AccountView& view);
 
 /// Kill Bill's JSON for a subscription, a bundle (with its subscriptions), an account, an invoice.
-json::object subscription_json(Server& s, const Ctx& ctx, const AccountView& view,
-                               const OwnedObject& sub);
-Result<json::object, Response> bundle_json(Server& s, const Ctx& ctx, const OwnedObject& bundle);
+json::object subscription_json(const AccountView& view, const OwnedObject& sub);
+/// Views already loaded in this request, by account id (read-only requests).
+using AccountViews = std::map<std::string, AccountView>;
+Result<json::object, Response> bundle_json(Server& s, const Ctx& ctx, const OwnedObject& bundle,
+                                           AccountViews* views = nullptr);
 json::object account_json(const StoredAccount& stored, const OwnedObject& owned);
 json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
                           const std::string& account_id, const std::string& invoice_id,

@@ -43,12 +43,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == http::error::body_limit) {
-      Request too_big;
-      too_big.method = "POST";
-      too_big.body.assign(api_.options().body_limit + 1, ' ');  // answered 413 before anything else
-      return write(api_.handle(too_big), 11, false, true);
-    }
+    if (ec == http::error::body_limit) return write(api_.body_too_large(), 11, false, true);
     if (ec) return close();  // the client closed, timed out, or did not speak HTTP
     auto message = parser_->release();
     Request request;

@@ -1,5 +1,7 @@
 // Tags, custom fields and audit logs of accounts, bundles and subscriptions.
 
+#include <cctype>
+
 #include "api.hpp"
 #include "credentials.hpp"
 
@@ -186,12 +188,9 @@ Response get_audit_logs(Server& s, Ctx& ctx) {
   auto entries = s.tenants.audit_of(ctx.tenant.id, o->id);
   if (!entries) return failure(entries.error());
   json::array out;
-  auto text_or_null = [](const std::string& t) {
-    return t.empty() ? json::value(nullptr) : json::value(t);
-  };
   for (const auto& e : *entries)
     out.push_back(json::object{{"changeType", e.change_type},
-                               {"changeDate", date::format("%FT%T.000Z", e.at)},
+                               {"changeDate", iso_instant(e.at)},
                                {"objectType", to_string(e.object_type)},
                                {"objectId", e.object_id},
                                {"changedBy", e.created_by},

@@ -31,7 +31,7 @@ std::string url_decode(std::string_view in, bool plus_is_space) {
     char c = in[i];
     if (c == '+' && plus_is_space) {
       out.push_back(' ');
-    } else if (c == '%' && i + 2 < in.size() + 0 && i + 2 <= in.size() - 1) {
+    } else if (c == '%' && i + 2 < in.size()) {
       int value = 0;
       auto [end, ec] = std::from_chars(in.data() + i + 1, in.data() + i + 3, value, 16);
       if (ec == std::errc() && end == in.data() + i + 3) {
@@ -132,12 +132,16 @@ struct Route {
   Response (*handler)(Server&, Ctx&);
 };
 
+// Walks the pattern's segments in place: every request tries every route.
 bool matches(std::string_view pattern, const std::vector<std::string>& path) {
-  auto parts = split_path(pattern);
-  if (parts.size() != path.size()) return false;
-  for (std::size_t i = 0; i < parts.size(); ++i)
-    if (parts[i] != "{}" && parts[i] != path[i]) return false;
-  return true;
+  std::size_t i = 0;
+  for (std::size_t start = 1; start <= pattern.size(); ++i) {
+    std::size_t end = std::min(pattern.find('/', start), pattern.size());
+    std::string_view part = pattern.substr(start, end - start);
+    if (i >= path.size() || (part != "{}" && part != path[i])) return false;
+    start = end + 1;
+  }
+  return i == path.size();
 }
 
 // --- tenants, catalog, rules ---------------------------------------------------
@@ -352,6 +356,22 @@ std::string to_text(const json::value& v) {
   return out.str();
 }
 
+json::value amount_json(const Decimal& d) {
+  return std::stod(d.to_string());
+}
+
+json::value text_or_null(const std::string& text) {
+  return text.empty() ? json::value(nullptr) : json::value(text);
+}
+
+json::value date_or_null(const std::optional<Date>& d) {
+  return d ? json::value(to_string(*d)) : json::value(nullptr);
+}
+
+std::string iso_instant(Instant at) {
+  return date::format("%FT%T.000Z", at);
+}
+
 Response json_response(int status, const json::value& body) {
   return Response{status, {{"Content-Type", "application/json"}}, to_text(body)};
 }
@@ -397,6 +417,11 @@ Response failure(const Error& e) {
   // A store failure's message names tables, not secrets; it is still kept
   // generic for a 500 so that nothing internal reaches a client.
   return failure(status, c, status == 500 ? "internal error (" + c + ")" : e.message);
+}
+
+Response body_too_large(std::size_t limit) {
+  return failure(413, "server.too_large",
+                 "the body is larger than the limit of " + std::to_string(limit) + " bytes");
 }
 
 Response bad_request(const std::string& message, const Problems& problems) {
@@ -526,6 +551,22 @@ Result<AccountView, Response> account_view(Server& s, const Ctx& ctx,
                      *catalog};
 }
 
+// Today, but never before the account's last operation: the engine's dates
+/// only move forward, and a request without a date happens after the last one.
+Date today_for(const AccountView& view) {
+  Date d = view.today;
+  for (const auto& e : view.journal)
+    if (d < e.date) d = e.date;
+  return d;
+}
+
+// The requested date of a change: the parameter, or today_for(view).
+Result<Date, Response> requested(const Ctx& ctx, std::string_view name, const AccountView& view) {
+  auto text = ctx.query.get(name);
+  if (!text || text->empty()) return today_for(view);
+  return parse_kb_date(*text, std::string(name), view.zone);
+}
+
 Result<Ok, Response> apply(Server& s, const Ctx& ctx, const std::string& account_id,
                            const Operation& op, ObjectType type, const std::string& object_id,
                            const std::string& change) {
@@ -548,25 +589,30 @@ std::optional<ObjectType> object_type_of_collection(std::string_view segment) {
 Server::Server(BillingStore& b, TenantStore& t, ApiOptions o)
     : billing(b), tenants(t), options(std::move(o)), service(b) {}
 
+bool Server::verify(std::string_view presented, const std::string& salt,
+                    const std::string& stored_hash) {
+  std::string fingerprint = sha256_hex(presented);
+  if (auto it = verified_.find(stored_hash);
+      it != verified_.end() && equal_constant_time(it->second, fingerprint))
+    return true;
+  if (!equal_constant_time(hash_secret(presented, salt), stored_hash)) return false;
+  verified_[stored_hash] = std::move(fingerprint);
+  return true;
+}
+
 std::optional<Response> Server::authenticate_user(const Request& request) {
   std::string auth = request.header("authorization");
   if (auth.rfind("Basic ", 0) != 0) return unauthorized("basic authentication is required");
   auto decoded = base64_decode(std::string_view(auth).substr(6));
   auto colon = decoded ? decoded->find(':') : std::string::npos;
   if (colon == std::string::npos) return unauthorized("malformed basic authentication");
-  std::string name = decoded->substr(0, colon);
-  std::string fingerprint = sha256_hex(*decoded);
-  if (auto it = verified_users_.find(name);
-      it != verified_users_.end() && equal_constant_time(it->second, fingerprint))
-    return std::nullopt;
-  auto user = tenants.user(name);
+  auto user = tenants.user(decoded->substr(0, colon));
   if (!user) {
     if (user.error().code != "store.not_found") return failure(user.error());
     return unauthorized("wrong user name or password");
   }
-  if (!equal_constant_time(hash_secret(decoded->substr(colon + 1), user->salt), user->hash))
+  if (!verify(std::string_view(*decoded).substr(colon + 1), user->salt, user->hash))
     return unauthorized("wrong user name or password");
-  verified_users_[name] = fingerprint;
   return std::nullopt;
 }
 
@@ -575,29 +621,18 @@ Result<Tenant, Response> Server::authenticate_tenant(const Request& request) {
   std::string secret = request.header("x-killbill-apisecret");
   if (key.empty() || secret.empty())
     return unexpected(unauthorized("X-Killbill-ApiKey and X-Killbill-ApiSecret are required"));
-  std::string fingerprint = sha256_hex(key + ":" + secret);
-  if (auto it = verified_tenants_.find(key);
-      it != verified_tenants_.end() && equal_constant_time(it->second.second, fingerprint)) {
-    // Re-read: the tenant's catalog may have moved on through another request.
-    auto fresh = tenants.tenant_by_api_key(key);
-    if (fresh) return std::move(fresh).value();
-  }
   auto tenant = tenants.tenant_by_api_key(key);
   if (!tenant) {
     if (tenant.error().code != "store.not_found") return unexpected(failure(tenant.error()));
     return unexpected(unauthorized("wrong api key or secret"));
   }
-  if (!equal_constant_time(hash_secret(secret, tenant->secret_salt), tenant->secret_hash))
+  if (!verify(secret, tenant->secret_salt, tenant->secret_hash))
     return unexpected(unauthorized("wrong api key or secret"));
-  verified_tenants_[key] = {*tenant, fingerprint};
   return std::move(tenant).value();
 }
 
 Response Server::handle(const Request& request) {
-  if (request.body.size() > options.body_limit)
-    return failure(
-        413, "server.too_large",
-        "the body is larger than the limit of " + std::to_string(options.body_limit) + " bytes");
+  if (request.body.size() > options.body_limit) return body_too_large(options.body_limit);
   std::string_view target = request.target;
   auto qpos = target.find('?');
   Ctx ctx{request,
@@ -671,6 +706,10 @@ Response RestApi::handle(const Request& request) noexcept {
     // Nothing may cross the API; the transaction (if any) was rolled back by its destructor.
     return detail::failure(500, "server.internal", "internal error");
   }
+}
+
+Response RestApi::body_too_large() const {
+  return detail::body_too_large(impl_->server.options.body_limit);
 }
 
 const ApiOptions& RestApi::options() const noexcept {

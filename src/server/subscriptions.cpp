@@ -61,12 +61,6 @@ SubscriptionFields read_subscription(const json::value& v, const std::string& pa
   return f;
 }
 
-BillingPeriod billing_period_of(const Plan& plan) {
-  for (const auto& phase : plan.phases)
-    if (phase.recurring) return phase.recurring->billing_period;
-  return BillingPeriod::no_billing_period;
-}
-
 /// The plan a body names: planName, or productName and billingPeriod.
 const Plan* resolve_plan(const Catalog& catalog, const SubscriptionFields& f, Problems& problems) {
   auto at = [&](std::string_view key) { return tollgate::detail::path_join(f.path, key); };
@@ -104,22 +98,6 @@ const char* state_name(SubscriptionState s) {
       return "CANCELLED";
   }
   return "ACTIVE";
-}
-
-/// Today, but never before the account's last operation: the engine's dates
-/// only move forward, and a request without a date happens after the last one.
-Date today_for(const AccountView& view) {
-  Date d = view.today;
-  for (const auto& e : view.journal)
-    if (d < e.date) d = e.date;
-  return d;
-}
-
-/// The requested date of a change: the parameter, or today_for(view).
-Result<Date, Response> requested(const Ctx& ctx, std::string_view name, const AccountView& view) {
-  auto text = ctx.query.get(name);
-  if (!text || text->empty()) return today_for(view);
-  return parse_kb_date(*text, std::string(name), view.zone);
 }
 
 Result<std::optional<Date>, Response> entitlement_date(const Ctx& ctx, const TimeZone& zone) {
@@ -173,17 +151,17 @@ Result<OwnedObject, Response> owned_bundle_for(Server& s, const Ctx& ctx,
   return std::move(b).value();
 }
 
-/// Creates one subscription of a request (in its transaction). `bundle` is
-/// the bundle to join (an add-on) or empty (a new bundle is made).
+/// Creates one subscription of a request (in its transaction), under the
+/// account's catalog. `bundle` is the bundle an add-on joins; when empty, a
+/// BASE or STANDALONE subscription makes a new one and leaves it there. A
+/// taken external key is the store's conflict (409), which rolls the request back.
 Result<OwnedObject, Response> create_one(Server& s, Ctx& ctx, const SubscriptionFields& f,
-                                         const OwnedObject& account,
-                                         std::optional<OwnedObject> bundle, const Date& on) {
-  auto view = account_view(s, ctx, account.id);
-  if (!view) return unexpected(std::move(view).error());
+                                         const OwnedObject& account, const Catalog& catalog,
+                                         std::optional<OwnedObject>& bundle, const Date& on) {
   Problems problems;
-  const Plan* plan = resolve_plan(*view->catalog, f, problems);
+  const Plan* plan = resolve_plan(catalog, f, problems);
   if (auto bad = problems_response(problems)) return unexpected(*bad);
-  ProductCategory category = view->catalog->product_of(*plan).category;
+  ProductCategory category = catalog.product_of(*plan).category;
 
   Operation op;
   op.date = on;
@@ -213,9 +191,6 @@ Result<OwnedObject, Response> create_one(Server& s, Ctx& ctx, const Subscription
                          category == ProductCategory::base ? op.subscription : "",
                          "",
                          ctx.now};
-    if (!key.empty() && s.tenants.object_by_key(ctx.tenant.id, ObjectType::bundle, key))
-      return unexpected(
-          failure(409, "store.conflict", "a bundle with external key " + key + " exists"));
     if (auto p = s.tenants.put_object(*bundle); !p) return unexpected(failure(p.error()));
     if (auto a = s.tenants.append_audit(ctx.tenant.id,
                                         ctx.audit(ObjectType::bundle, bundle->id, "INSERT"));
@@ -234,10 +209,6 @@ Result<OwnedObject, Response> create_one(Server& s, Ctx& ctx, const Subscription
                   "",
                   "",
                   ctx.now};
-  if (!sub.external_key.empty() &&
-      s.tenants.object_by_key(ctx.tenant.id, ObjectType::subscription, sub.external_key))
-    return unexpected(failure(409, "store.conflict",
-                              "a subscription with external key " + sub.external_key + " exists"));
   if (auto p = s.tenants.put_object(sub); !p) return unexpected(failure(p.error()));
   return sub;
 }
@@ -296,16 +267,42 @@ Response operate(
 }
 
 /// Pauses or resumes a bundle: its BASE subscription (the add-ons follow) or its STANDALONE one.
-Result<Ok, Response> pause_or_resume(Server& s, Ctx& ctx, const OwnedObject& bundle,
-                                     OperationType type, const Date& on) {
+struct BundleFields {
+  std::optional<std::string> account_id, external_key;
+};
+
+/// A Bundle body: the fields a transfer or a rename reads (the rest is state, ignored).
+Result<BundleFields, Response> read_bundle(const Ctx& ctx, bool need_account, bool need_key) {
+  auto body = parse_body(ctx);
+  if (!body) return unexpected(std::move(body).error());
+  Problems problems;
+  ObjectReader r(*body, "$", problems);
+  BundleFields f{r.string("accountId", need_account), r.string("externalKey", need_key)};
+  accept_fields(r, {"bundleId", "subscriptions", "timeline", "auditLogs"});
+  r.reject_unknown_fields();
+  if (auto bad = problems_response(problems)) return unexpected(*bad);
+  return f;
+}
+
+/// What acts for a bundle in the engine: its BASE subscription (the add-ons
+/// follow it), or the STANDALONE one.
+Result<std::string, Response> bundle_subject(Server& s, const Ctx& ctx, const OwnedObject& bundle) {
+  if (!bundle.name.empty()) return bundle.name;
   auto subs = s.tenants.objects(ctx.tenant.id, ObjectType::subscription,
                                 TenantStore::Query::of_bundle(bundle.id));
   if (!subs) return unexpected(failure(subs.error()));
   if (subs->empty()) return unexpected(bad_request("bundle " + bundle.id + " has no subscription"));
+  return subs->front().id;
+}
+
+Result<Ok, Response> pause_or_resume(Server& s, Ctx& ctx, const OwnedObject& bundle,
+                                     OperationType type, const Date& on) {
+  auto subject = bundle_subject(s, ctx, bundle);
+  if (!subject) return unexpected(std::move(subject).error());
   Operation op;
   op.date = on;
   op.type = type;
-  op.subscription = bundle.name.empty() ? subs->front().id : bundle.name;
+  op.subscription = *subject;
   return apply(s, ctx, bundle.account_id, op, ObjectType::bundle, bundle.id, "UPDATE");
 }
 
@@ -324,9 +321,10 @@ Response bundle_list(Server& s, Ctx& ctx, const std::string& search) {
       s.tenants.objects(ctx.tenant.id, ObjectType::bundle, TenantStore::Query::matching(search));
   if (!all) return failure(all.error());
   json::array out;
+  AccountViews views;  // one replay per account, however many of its bundles are listed
   for (std::int64_t i = offset; i < offset + limit && i < static_cast<std::int64_t>(all->size());
        ++i) {
-    auto j = bundle_json(s, ctx, (*all)[static_cast<std::size_t>(i)]);
+    auto j = bundle_json(s, ctx, (*all)[static_cast<std::size_t>(i)], &views);
     if (!j) return std::move(j).error();
     out.push_back(std::move(j).value());
   }
@@ -364,14 +362,11 @@ Response block(Server& s, Ctx& ctx, const OwnedObject& target, const OwnedObject
   if (!on) return std::move(on).error();
   b.effective = *on;
 
-  std::string subject = target.type == ObjectType::bundle
-                            ? (bundle.name.empty() ? std::string() : bundle.name)
-                            : target.id;
-  if (subject.empty()) {
-    auto subs = s.tenants.objects(ctx.tenant.id, ObjectType::subscription,
-                                  TenantStore::Query::of_bundle(bundle.id));
-    if (!subs || subs->empty()) return bad_request("bundle " + bundle.id + " has no subscription");
-    subject = subs->front().id;
+  std::string subject = target.id;
+  if (target.type == ObjectType::bundle) {
+    auto chosen = bundle_subject(s, ctx, bundle);
+    if (!chosen) return std::move(chosen).error();
+    subject = *chosen;
   }
   bool paused = false;
   for (const auto& st : view->engine.statuses(*on))
@@ -391,13 +386,11 @@ Response block(Server& s, Ctx& ctx, const OwnedObject& target, const OwnedObject
 
 }  // namespace
 
-json::object subscription_json(Server&, const Ctx&, const AccountView& view,
-                               const OwnedObject& sub) {
+json::object subscription_json(const AccountView& view, const OwnedObject& sub) {
   json::object j{{"accountId", sub.account_id},
                  {"bundleId", sub.bundle_id},
                  {"subscriptionId", sub.id},
-                 {"externalKey",
-                  sub.external_key.empty() ? json::value(nullptr) : json::value(sub.external_key)},
+                 {"externalKey", text_or_null(sub.external_key)},
                  {"priceList", "DEFAULT"},
                  {"sourceType", "NATIVE"},
                  {"quantity", 1},
@@ -431,21 +424,27 @@ json::object subscription_json(Server&, const Ctx&, const AccountView& view,
     auto cancelled = cancelled_date(view, st, base);
     j["cancelledDate"] = cancelled ? json::value(midnight(*cancelled)) : json::value(nullptr);
     j["billingEndDate"] = j["cancelledDate"];
-    j["chargedThroughDate"] =
-        st.charged_through ? json::value(to_string(*st.charged_through)) : json::value(nullptr);
+    j["chargedThroughDate"] = date_or_null(st.charged_through);
     j["billCycleDayLocal"] = view.engine.account().bill_cycle_day.value_or(0);
   }
   return j;
 }
 
-Result<json::object, Response> bundle_json(Server& s, const Ctx& ctx, const OwnedObject& bundle) {
+Result<json::object, Response> bundle_json(Server& s, const Ctx& ctx, const OwnedObject& bundle,
+                                           AccountViews* views) {
   auto subs = s.tenants.objects(ctx.tenant.id, ObjectType::subscription,
                                 TenantStore::Query::of_bundle(bundle.id));
   if (!subs) return unexpected(failure(subs.error()));
-  auto view = account_view(s, ctx, bundle.account_id);
-  if (!view) return unexpected(std::move(view).error());
+  AccountViews own;
+  if (!views) views = &own;
+  auto it = views->find(bundle.account_id);
+  if (it == views->end()) {
+    auto view = account_view(s, ctx, bundle.account_id);
+    if (!view) return unexpected(std::move(view).error());
+    it = views->emplace(bundle.account_id, std::move(view).value()).first;
+  }
   json::array list;
-  for (const auto& sub : *subs) list.push_back(subscription_json(s, ctx, *view, sub));
+  for (const auto& sub : *subs) list.push_back(subscription_json(it->second, sub));
   return json::object{{"accountId", bundle.account_id},
                       {"bundleId", bundle.id},
                       {"externalKey", bundle.external_key},
@@ -465,22 +464,18 @@ Response create_subscription(Server& s, Ctx& ctx) {
   std::optional<OwnedObject> bundle;
   auto account = account_for(s, ctx, f, bundle);
   if (!account) return std::move(account).error();
-  auto stored = s.billing.account(account->id);
-  if (!stored) return failure(stored.error());
-  auto zone = zone_of(*stored);
-  if (!zone) return std::move(zone).error();
-  auto on = entitlement_date(ctx, *zone);
-  if (!on) return std::move(on).error();
-  // Add-ons join their bundle; a BASE subscription with a bundle key that exists is refused.
   auto view = account_view(s, ctx, account->id);
   if (!view) return std::move(view).error();
+  auto on = entitlement_date(ctx, view->zone);
+  if (!on) return std::move(on).error();
+  // Add-ons join their bundle; a BASE subscription with a bundle key that exists is refused.
   Problems plan_problems;
   const Plan* plan = resolve_plan(*view->catalog, f, plan_problems);
   if (auto bad = problems_response(plan_problems)) return *bad;
   bool add_on = view->catalog->product_of(*plan).category == ProductCategory::add_on;
-  if (!add_on && bundle && !f.bundle_id) bundle.reset();  // create_one reports the taken key
-  auto sub = create_one(s, ctx, f, *account, add_on ? bundle : std::nullopt,
-                        on->value_or(today_for(*view)));
+  if (!add_on && !f.bundle_id) bundle.reset();  // a taken key is the store's conflict
+  auto sub =
+      create_one(s, ctx, f, *account, *view->catalog, bundle, on->value_or(today_for(*view)));
   if (!sub) return std::move(sub).error();
   return created(ctx, "/1.0/kb/subscriptions/" + sub->id);
 }
@@ -489,8 +484,7 @@ namespace {
 
 /// Creates one bundle's subscriptions (the BASE first); returns the bundle id.
 Result<std::string, Response> create_bundle(Server& s, Ctx& ctx, const json::array& entries,
-                                            const std::string& path,
-                                            const std::optional<Date>& on) {
+                                            const std::string& path) {
   if (entries.empty()) return unexpected(bad_request(path + ": at least one subscription"));
   Problems problems;
   std::vector<SubscriptionFields> fields;
@@ -503,33 +497,23 @@ Result<std::string, Response> create_bundle(Server& s, Ctx& ctx, const json::arr
   if (!account) return unexpected(std::move(account).error());
   auto view = account_view(s, ctx, account->id);
   if (!view) return unexpected(std::move(view).error());
-  Date date = on.value_or(today_for(*view));
-  if (auto o = ctx.query.get("entitlementDate"); o && !on) {
-    auto d = parse_kb_date(*o, "entitlementDate", view->zone);
-    if (!d) return unexpected(std::move(d).error());
-    date = *d;
-  }
+  auto on = entitlement_date(ctx, view->zone);
+  if (!on) return unexpected(std::move(on).error());
+  Date date = on->value_or(today_for(*view));
   // The BASE (or STANDALONE) entry starts the bundle, wherever it is in the list.
-  std::vector<std::size_t> order(fields.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    auto is_base = [&](std::size_t i) {
-      Problems ignored;
-      const Plan* p = resolve_plan(*view->catalog, fields[i], ignored);
-      return p && view->catalog->product_of(*p).category != ProductCategory::add_on;
-    };
-    return is_base(a) && !is_base(b);
-  });
-  std::optional<OwnedObject> bundle;
-  for (std::size_t i : order) {
-    auto sub = create_one(s, ctx, fields[i], *account, bundle, date);
-    if (!sub) return unexpected(std::move(sub).error());
-    if (!bundle) {
-      auto b = s.tenants.object(ctx.tenant.id, ObjectType::bundle, sub->bundle_id);
-      if (!b) return unexpected(failure(b.error()));
-      bundle = std::move(b).value();
+  const Catalog& catalog = *view->catalog;
+  std::vector<std::size_t> order;
+  for (int pass = 0; pass < 2; ++pass)
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      Problems ignored;  // create_one reports them
+      const Plan* p = resolve_plan(catalog, fields[i], ignored);
+      bool add_on = p && catalog.product_of(*p).category == ProductCategory::add_on;
+      if (add_on == (pass == 1)) order.push_back(i);
     }
-  }
+  std::optional<OwnedObject> bundle;
+  for (std::size_t i : order)
+    if (auto sub = create_one(s, ctx, fields[i], *account, catalog, bundle, date); !sub)
+      return unexpected(std::move(sub).error());
   return bundle->id;
 }
 
@@ -539,7 +523,7 @@ Response create_subscription_with_addons(Server& s, Ctx& ctx) {
   auto body = parse_body(ctx);
   if (!body) return std::move(body).error();
   if (!body->is_array()) return bad_request("$: must be an array of subscriptions");
-  auto bundle = create_bundle(s, ctx, body->get_array(), "$", std::nullopt);
+  auto bundle = create_bundle(s, ctx, body->get_array(), "$");
   if (!bundle) return std::move(bundle).error();
   return created(ctx, "/1.0/kb/bundles/" + *bundle);
 }
@@ -558,8 +542,7 @@ Response create_subscriptions_with_addons(Server& s, Ctx& ctx) {
     const json::array* entries = r.array("baseEntitlementAndAddOns", true);
     r.reject_unknown_fields();
     if (!entries) continue;
-    auto bundle =
-        create_bundle(s, ctx, *entries, r.path_of("baseEntitlementAndAddOns"), std::nullopt);
+    auto bundle = create_bundle(s, ctx, *entries, r.path_of("baseEntitlementAndAddOns"));
     if (!bundle) return std::move(bundle).error();
     ids.push_back(*bundle);
     if (auto b = s.tenants.object(ctx.tenant.id, ObjectType::bundle, *bundle))
@@ -576,7 +559,7 @@ Response get_subscription(Server& s, Ctx& ctx) {
   if (!sub) return std::move(sub).error();
   auto view = account_view(s, ctx, sub->account_id);
   if (!view) return std::move(view).error();
-  return json_response(200, subscription_json(s, ctx, *view, *sub));
+  return json_response(200, subscription_json(*view, *sub));
 }
 
 Response get_subscription_by_key(Server& s, Ctx& ctx) {
@@ -586,7 +569,7 @@ Response get_subscription_by_key(Server& s, Ctx& ctx) {
   if (!sub) return not_found("Subscription does not exist for key " + *key);
   auto view = account_view(s, ctx, sub->account_id);
   if (!view) return std::move(view).error();
-  return json_response(200, subscription_json(s, ctx, *view, *sub));
+  return json_response(200, subscription_json(*view, *sub));
 }
 
 Response change_plan(Server& s, Ctx& ctx) {
@@ -726,16 +709,10 @@ Response block_bundle(Server& s, Ctx& ctx) {
 Response rename_bundle_key(Server& s, Ctx& ctx) {
   auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
   if (!b) return std::move(b).error();
-  auto body = parse_body(ctx);
-  if (!body) return std::move(body).error();
-  Problems problems;
-  ObjectReader r(*body, "$", problems);
-  auto key = r.string("externalKey", true);
-  accept_fields(r, {"accountId", "bundleId", "subscriptions", "timeline", "auditLogs"});
-  r.reject_unknown_fields();
-  if (auto bad = problems_response(problems)) return *bad;
+  auto fields = read_bundle(ctx, false, true);
+  if (!fields) return std::move(fields).error();
   OwnedObject renamed = *b;
-  renamed.external_key = *key;
+  renamed.external_key = *fields->external_key;
   if (auto p = s.tenants.put_object(renamed); !p) return failure(p.error());
   if (auto a =
           s.tenants.append_audit(ctx.tenant.id, ctx.audit(ObjectType::bundle, b->id, "UPDATE"));
@@ -747,16 +724,10 @@ Response rename_bundle_key(Server& s, Ctx& ctx) {
 Response transfer_bundle(Server& s, Ctx& ctx) {
   auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
   if (!b) return std::move(b).error();
-  auto body = parse_body(ctx);
-  if (!body) return std::move(body).error();
-  Problems problems;
-  ObjectReader r(*body, "$", problems);
-  auto target_id = r.string("accountId", true);
-  auto new_key = r.string("externalKey");
-  accept_fields(r, {"bundleId", "subscriptions", "timeline", "auditLogs"});
-  r.reject_unknown_fields();
-  if (auto bad = problems_response(problems)) return *bad;
-  auto target = owned(s, ctx, ObjectType::account, *target_id);
+  auto fields = read_bundle(ctx, true, false);
+  if (!fields) return std::move(fields).error();
+  const auto& new_key = fields->external_key;
+  auto target = owned(s, ctx, ObjectType::account, *fields->account_id);
   if (!target) return std::move(target).error();
   if (target->id == b->account_id) return bad_request("accountId: the bundle is already there");
   auto policy = policy_param(ctx, "billingPolicy");
@@ -800,19 +771,18 @@ Response transfer_bundle(Server& s, Ctx& ctx) {
   old.external_key = "kbtsf-" + b->id.substr(0, 8) + ":" + b->external_key;
   if (auto p = s.tenants.put_object(old); !p) return failure(p.error());
 
+  auto target_account = s.billing.account(target->id);
+  if (!target_account) return failure(target_account.error());
+  auto catalog = s.service.catalog(target_account->catalog);
+  if (!catalog) return failure(catalog.error());
   std::optional<OwnedObject> bundle;
   for (const auto& st : moving) {
     SubscriptionFields f;
     f.path = "$";
     f.plan_name = st.plan;
     if (!bundle) f.bundle_external_key = key;
-    auto sub = create_one(s, ctx, f, *target, bundle, *on);
-    if (!sub) return std::move(sub).error();
-    if (!bundle) {
-      auto nb = s.tenants.object(ctx.tenant.id, ObjectType::bundle, sub->bundle_id);
-      if (!nb) return failure(nb.error());
-      bundle = std::move(nb).value();
-    }
+    if (auto sub = create_one(s, ctx, f, *target, **catalog, bundle, *on); !sub)
+      return std::move(sub).error();
   }
   return created(ctx, "/1.0/kb/bundles/" + bundle->id);
 }

@@ -16,10 +16,6 @@ bool metered(const Catalog& catalog, const std::string& metric) {
   return false;
 }
 
-json::value number(const Decimal& d) {
-  return std::stod(d.to_string());
-}
-
 }  // namespace
 
 Response record_usage(Server& s, Ctx& ctx) {
@@ -109,10 +105,7 @@ Response get_usage(Server& s, Ctx& ctx) {
   }
   json::array units;
   for (const auto& [type, amount] : totals)
-    units.push_back(json::object{{"unitType", type}, {"amount", number(amount)}});
-  auto date_or_null = [](const std::optional<Date>& d) {
-    return d ? json::value(to_string(*d)) : json::value(nullptr);
-  };
+    units.push_back(json::object{{"unitType", type}, {"amount", amount_json(amount)}});
   return json_response(200, json::object{{"subscriptionId", sub->id},
                                          {"startDate", date_or_null(start)},
                                          {"endDate", date_or_null(end)},

@@ -126,8 +126,8 @@ Result<Ok> SqliteTenantStore::put_object(const OwnedObject& o) {
   s.bind(1, o.id).bind(2, o.tenant_id).bind(3, to_string(o.type)).bind(4, o.account_id);
   s.bind(5, o.bundle_id).bind(6, o.external_key).bind(7, o.name).bind(8, o.email);
   s.bind(9, seconds(o.created_at));
-  return conflict_as(s.run(), "a " + std::string(to_string(o.type)) + " with external key " +
-                                  o.external_key + " exists");
+  return conflict_as(
+      s.run(), std::string(to_string(o.type)) + " external key " + o.external_key + " is taken");
 }
 
 Result<OwnedObject> SqliteTenantStore::object(const std::string& tenant_id, ObjectType type,

@@ -62,6 +62,10 @@ class RestApi {
   /// (Kill Bill's status codes, a JSON body with a message).
   Response handle(const Request& request) noexcept;
 
+  /// The answer to a body over options().body_limit (413), for a transport
+  /// that stops reading such a body instead of passing it to handle().
+  Response body_too_large() const;
+
   const ApiOptions& options() const noexcept;
 
  private:

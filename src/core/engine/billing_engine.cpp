@@ -30,13 +30,6 @@ Unexpected<Error> unknown_plan(const std::string& name) {
   return make_error("unknown.plan", "unknown plan \"" + name + "\"");
 }
 
-// The billing period a plan is known by in the rules: its first recurring price's.
-BillingPeriod plan_billing_period(const Plan& plan) {
-  for (const auto& phase : plan.phases)
-    if (phase.recurring) return phase.recurring->billing_period;
-  return BillingPeriod::no_billing_period;
-}
-
 bool is_ended(const EngineState& s, const Subscription& sub, const Date& on) {
   auto state = detail::state_at(s, sub, on);
   return state == SubscriptionState::cancelled || (sub.cancel_effective.has_value());
@@ -195,7 +188,7 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
   const Product& to_product = s.catalog->product_of(*plan);
   ChangeCase c{seg->phase->type, sub->product->category,
                detail::case_of(*sub, *seg->phase).billing_period, to_product.category,
-               plan_billing_period(*plan)};
+               billing_period_of(*plan)};
   auto decided = s.rules.change_policy(c, policy);
   if (decided.value == BillingActionPolicy::illegal)
     return refused("illegal", "change from " + std::string(to_string(c.from_product_category)) +
