@@ -131,6 +131,65 @@ void done(EngineState& s, const Date& on) {
   detail::settle_account_bill_cycle_day(s);
 }
 
+// Keeps what an operation that cuts service (a cancel, a change, a pause, an
+// undone change) changes, so that it can be undone when it would leave usage
+// already accepted with no period to bill it in: such usage would be lost.
+// Usage itself is not copied; operations never touch it.
+class UsageGuard {
+ public:
+  explicit UsageGuard(EngineState& s) : s_(s), account_(s.account), next_span_id_(s.next_span_id) {
+    saved_.reserve(s.subscriptions.size());
+    for (const auto& sub : s.subscriptions)
+      saved_.push_back({sub.spans, sub.product, sub.paused_since, sub.cancel_effective,
+                        sub.cancelled_with_base, sub.ended_by_change, sub.paused_with_base});
+  }
+
+  /// Ok, or the operation undone and refused ("refused.usage_unbillable").
+  Result<Ok> check() {
+    for (const auto& sub : s_.subscriptions) {
+      if (sub.usage.empty()) continue;
+      auto segments = detail::segments_of(s_, sub);
+      for (const auto& u : sub.usage) {
+        if (detail::usage_home(segments, u.on, u.metric, detail::UsageHome::accepted)) continue;
+        undo();
+        return refused("usage_unbillable", "usage of \"" + u.metric + "\" recorded for " +
+                                               to_string(u.on) + " on \"" + sub.id +
+                                               "\" would be left with no period to bill it in");
+      }
+    }
+    return Ok{};
+  }
+
+ private:
+  struct Saved {
+    std::vector<Span> spans;
+    const Product* product;
+    std::optional<Date> paused_since, cancel_effective;
+    bool cancelled_with_base, ended_by_change, paused_with_base;
+  };
+
+  void undo() {
+    for (std::size_t i = 0; i < saved_.size(); ++i) {
+      Subscription& sub = s_.subscriptions[i];
+      Saved& was = saved_[i];
+      sub.spans = std::move(was.spans);
+      sub.product = was.product;
+      sub.paused_since = was.paused_since;
+      sub.cancel_effective = was.cancel_effective;
+      sub.cancelled_with_base = was.cancelled_with_base;
+      sub.ended_by_change = was.ended_by_change;
+      sub.paused_with_base = was.paused_with_base;
+    }
+    s_.account = account_;
+    s_.next_span_id = next_span_id_;
+  }
+
+  EngineState& s_;
+  Account account_;
+  int next_span_id_;
+  std::vector<Saved> saved_;
+};
+
 }  // namespace
 
 Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::string& plan_name,
@@ -224,6 +283,7 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
       anchor = effective;
       break;
   }
+  UsageGuard guard(s);
   end_service(*sub, effective);
   sub->spans.push_back(Span{s.next_span_id++, plan, effective, std::nullopt, anchor, false,
                             std::nullopt, std::nullopt});
@@ -236,6 +296,7 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
         addon->cancel_effective = effective;
         addon->ended_by_change = true;
       }
+  if (auto ok = guard.check(); !ok) return ok;
   done(s, on);
   return Ok{};
 }
@@ -252,6 +313,7 @@ Result<Ok> BillingEngine::undo_change(const std::string& id, const Date& on) {
     return refused("no_pending_change",
                    "subscription \"" + id + "\" has no pending plan change to undo");
   Date effective = last.start;
+  UsageGuard guard(s);
   sub->spans.pop_back();
   sub->last_span().end.reset();
   sub->product = &s.catalog->product_of(*sub->last_span().plan);
@@ -261,6 +323,7 @@ Result<Ok> BillingEngine::undo_change(const std::string& id, const Date& on) {
       addon->cancel_effective.reset();
       addon->last_span().end.reset();
     }
+  if (auto ok = guard.check(); !ok) return ok;
   done(s, on);
   return Ok{};
 }
@@ -286,6 +349,7 @@ Result<Ok> BillingEngine::cancel(const std::string& id, const Date& on,
   } else if (detail::state_at(s, *sub, on) == SubscriptionState::cancelled) {
     return refused("cancelled", "subscription \"" + id + "\" has ended");
   }
+  UsageGuard guard(s);
   end_service(*sub, effective);
   sub->cancel_effective = effective;
   if (sub->product->category == ProductCategory::base)
@@ -295,6 +359,7 @@ Result<Ok> BillingEngine::cancel(const std::string& id, const Date& on,
         addon->cancel_effective = effective;
         addon->cancelled_with_base = true;
       }
+  if (auto ok = guard.check(); !ok) return ok;
   done(s, on);
   return Ok{};
 }
@@ -331,10 +396,12 @@ Result<Ok> BillingEngine::pause(const std::string& id, const Date& on) {
     x.paused_since = on;
     x.paused_with_base = with_base;
   };
+  UsageGuard guard(s);
   pause_one(*sub, false);
   for (Subscription* addon : addons_of(s, id))
     if (detail::state_at(s, *addon, on) == SubscriptionState::active && !addon->cancel_effective)
       pause_one(*addon, true);
+  if (auto ok = guard.check(); !ok) return ok;
   done(s, on);
   return Ok{};
 }
@@ -424,19 +491,20 @@ Result<Recorded> BillingEngine::record_usage(const UsageEvent& e) {
   if (e.id.empty()) return refused("usage_id", "a usage event needs an id (its idempotency key)");
   if (!e.quantity.is_valid() || e.quantity.sign() < 0)
     return refused("quantity", "a usage quantity cannot be negative");
-  auto seg = detail::segment_at(s, *sub, e.occurred_on);
-  if (!seg || seg->kind != detail::SegmentKind::billable)
-    return refused("not_entitled",
-                   "subscription \"" + e.subscription + "\" is " +
-                       std::string(to_string(detail::state_at(s, *sub, e.occurred_on))) + " on " +
-                       to_string(e.occurred_on) + ": usage is not accepted");
-  const Plan& plan = *seg->span->plan;
-  bool priced = std::any_of(plan.phases.begin(), plan.phases.end(), [&](const Phase& ph) {
-    return std::any_of(ph.usages.begin(), ph.usages.end(),
-                       [&](const UsagePrice& u) { return u.metric == e.metric; });
-  });
-  if (!priced)
-    return refused("metric", "metric \"" + e.metric + "\" is not priced by plan " + plan.name);
+  auto segments = detail::segments_of(s, *sub);
+  if (!detail::usage_home(segments, e.occurred_on, e.metric, detail::UsageHome::on_record)) {
+    // Said as precisely as the timeline allows: the state that day, or the
+    // phase that does not price the metric.
+    auto seg = detail::segment_at(s, *sub, e.occurred_on);
+    if (!seg || seg->kind != detail::SegmentKind::billable)
+      return refused("not_entitled",
+                     "subscription \"" + e.subscription + "\" is " +
+                         std::string(to_string(detail::state_at(s, *sub, e.occurred_on))) + " on " +
+                         to_string(e.occurred_on) + ": usage is not accepted");
+    return refused("metric", "metric \"" + e.metric + "\" is not priced by the " +
+                                 std::string(to_string(seg->phase->type)) + " phase of plan " +
+                                 seg->span->plan->name + " on " + to_string(e.occurred_on));
+  }
   sub->usage_ids.insert(e.id);
   sub->usage.push_back({e.occurred_on, e.metric, e.quantity, e.value_key});
   return Recorded::applied;

@@ -71,8 +71,12 @@ Date first_unbilled(const EngineState& s, const ItemKey& recurring, const Segmen
   return std::max(seg.start, it->second.end);
 }
 
+// The usage records a segment bills (usage_home): those dated in it, and on
+// or after its end when it is where they found their home.
+using HomedUsage = std::vector<const UsageRecord*>;
+
 void propose_segment(const EngineState& s, const Subscription& sub, const Segment& seg,
-                     const Date& horizon, Proposals& out) {
+                     const HomedUsage& usage_records, const Date& horizon, Proposals& out) {
   const Phase& phase = *seg.phase;
   const std::string& currency = s.account.currency;
   const std::string& plan = seg.span->plan->name;
@@ -116,10 +120,11 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
   for (const auto& usage : phase.usages) {
     for_each_piece(seg, usage.billing_period, bcd, horizon, seg.start, [&](const Piece& p) {
       if (horizon < p.end) return false;  // usage is always billed in arrear
+      bool last_piece = seg.end && p.end == *seg.end;
       std::vector<UsageSample> samples;
-      for (const auto& u : sub.usage)
-        if (u.metric == usage.metric && p.start <= u.on && u.on < p.end)
-          samples.push_back({u.quantity, u.value_key});
+      for (const UsageRecord* u : usage_records)
+        if (u->metric == usage.metric && p.start <= u->on && (u->on < p.end || last_piece))
+          samples.push_back({u->quantity, u->value_key});
       Decimal quantity = aggregate(usage.aggregation, samples);
       auto amount = rate(usage, currency, quantity, p.fraction());
       ItemKey key = base;
@@ -143,10 +148,14 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
 
 Proposals propose(const EngineState& s, const Subscription& sub,
                   const std::vector<Segment>& segments, const Date& horizon) {
+  std::vector<HomedUsage> homed(segments.size());
+  for (const auto& u : sub.usage)
+    if (auto home = usage_home(segments, u.on, u.metric, UsageHome::accepted))
+      homed[*home].push_back(&u);
   Proposals out;
-  for (const auto& seg : segments)
-    if (seg.kind == SegmentKind::billable && !(horizon < seg.start))
-      propose_segment(s, sub, seg, horizon, out);
+  for (std::size_t i = 0; i < segments.size(); ++i)
+    if (segments[i].kind == SegmentKind::billable && !(horizon < segments[i].start))
+      propose_segment(s, sub, segments[i], homed[i], horizon, out);
   return out;
 }
 

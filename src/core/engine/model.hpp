@@ -144,6 +144,25 @@ std::vector<Segment> segments_of(const EngineState& s, const Subscription& sub);
 /// The segment containing `d`, if any.
 std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub, const Date& d);
 SubscriptionState state_at(const EngineState& s, const Subscription& sub, const Date& d);
+/// Whether a phase has a usage price for `metric`.
+bool prices(const Phase& phase, const std::string& metric);
+
+/// How far a usage record may be from the segment that bills it.
+enum class UsageHome {
+  /// When usage is recorded: the segment holding its date, or one that stops
+  /// on its date (the stop day belongs to the last period, proration.md).
+  on_record,
+  /// Once accepted: as on_record, or else the last segment that ended before
+  /// its date (a later cancel, pause or START_OF_TERM change cut the period it
+  /// was recorded in: it is billed with the last period, never dropped).
+  accepted,
+};
+
+/// The index in `segments` of the billable segment whose usage price for
+/// `metric` bills usage dated `on`; nullopt when none may.
+std::optional<std::size_t> usage_home(const std::vector<Segment>& segments, const Date& on,
+                                      const std::string& metric, UsageHome rule);
+
 /// The rule case of a subscription in a segment's phase.
 SubscriptionCase case_of(const Subscription& sub, const Phase& phase);
 /// The bill cycle day a segment is billed on.

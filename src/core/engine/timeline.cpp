@@ -5,7 +5,8 @@
 namespace tollgate::detail {
 
 Subscription* EngineState::find(const std::string& id) {
-  auto it = std::find_if(subscriptions.begin(), subscriptions.end(), [&](const auto& s) { return s.id == id; });
+  auto it = std::find_if(subscriptions.begin(), subscriptions.end(),
+                         [&](const auto& s) { return s.id == id; });
   return it == subscriptions.end() ? nullptr : &*it;
 }
 
@@ -36,7 +37,8 @@ std::vector<PhaseWindow> phase_windows(const Plan& plan, const Date& anchor) {
 }
 
 // Shifts the phases after `index` so that the next one starts on `from`.
-void restart_after(const Plan& plan, std::vector<PhaseWindow>& windows, std::size_t index, const Date& from) {
+void restart_after(const Plan& plan, std::vector<PhaseWindow>& windows, std::size_t index,
+                   const Date& from) {
   Date t = from;
   for (std::size_t i = index + 1; i < windows.size(); ++i) {
     windows[i].start = t;
@@ -91,7 +93,8 @@ void expand_span(const EngineState& s, const Span& span, std::vector<Segment>& o
   };
   for (std::size_t i = 0; i < windows.size(); ++i) {
     add(windows[i], static_cast<int>(i), SegmentKind::billable);
-    if (blocked && plan.phases[i].type == PhaseType::trial) add(*blocked, static_cast<int>(i), SegmentKind::blocked);
+    if (blocked && plan.phases[i].type == PhaseType::trial)
+      add(*blocked, static_cast<int>(i), SegmentKind::blocked);
   }
 }
 
@@ -109,10 +112,29 @@ std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub,
   return std::nullopt;
 }
 
+bool prices(const Phase& phase, const std::string& metric) {
+  return std::any_of(phase.usages.begin(), phase.usages.end(),
+                     [&](const UsagePrice& u) { return u.metric == metric; });
+}
+
+std::optional<std::size_t> usage_home(const std::vector<Segment>& segments, const Date& on,
+                                      const std::string& metric, UsageHome rule) {
+  std::optional<std::size_t> ended;  // the latest pricing segment that ended on or before `on`
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const Segment& seg = segments[i];
+    if (seg.kind != SegmentKind::billable || !prices(*seg.phase, metric)) continue;
+    if (seg.contains(on)) return i;
+    if (seg.end && !(on < *seg.end) && (!ended || !(*seg.end < *segments[*ended].end))) ended = i;
+  }
+  if (ended && rule == UsageHome::on_record && *segments[*ended].end != on) return std::nullopt;
+  return ended;
+}
+
 SubscriptionState state_at(const EngineState& s, const Subscription& sub, const Date& d) {
   if (d < sub.spans.front().start) return SubscriptionState::pending;
   if (auto seg = segment_at(s, sub, d))
-    return seg->kind == SegmentKind::blocked ? SubscriptionState::blocked : SubscriptionState::active;
+    return seg->kind == SegmentKind::blocked ? SubscriptionState::blocked
+                                             : SubscriptionState::active;
   if (sub.cancel_effective && d >= *sub.cancel_effective) return SubscriptionState::cancelled;
   if (sub.paused_since && d >= *sub.paused_since) return SubscriptionState::paused;
   // Between spans (a pending change not yet started cannot leave a gap), or
@@ -127,19 +149,22 @@ Decimal recurring_price(const EngineState& s, const Phase& phase) {
 }
 
 SubscriptionCase case_of(const Subscription& sub, const Phase& phase) {
-  return {sub.product->category, phase.recurring ? phase.recurring->billing_period : BillingPeriod::no_billing_period,
+  return {sub.product->category,
+          phase.recurring ? phase.recurring->billing_period : BillingPeriod::no_billing_period,
           phase.type};
 }
 
 namespace {
 
 bool is_charged(const EngineState& s, const Segment& seg) {
-  return seg.kind == SegmentKind::billable && (recurring_price(s, *seg.phase).sign() > 0 || !seg.phase->usages.empty());
+  return seg.kind == SegmentKind::billable &&
+         (recurring_price(s, *seg.phase).sign() > 0 || !seg.phase->usages.empty());
 }
 
 // The first billable date of a subscription: its first segment with a non-zero
 // recurring price, or failing that (usage-only plans) with usage prices.
-std::optional<Date> first_billable_date(const EngineState& s, const Subscription& sub, bool account_aligned_only) {
+std::optional<Date> first_billable_date(const EngineState& s, const Subscription& sub,
+                                        bool account_aligned_only) {
   std::optional<Date> with_usage;
   for (const auto& seg : segments_of(s, sub)) {
     if (!is_charged(s, seg)) continue;
@@ -152,7 +177,9 @@ std::optional<Date> first_billable_date(const EngineState& s, const Subscription
   return with_usage;
 }
 
-int day_of(const Date& d) { return static_cast<int>(static_cast<unsigned>(d.day())); }
+int day_of(const Date& d) {
+  return static_cast<int>(static_cast<unsigned>(d.day()));
+}
 
 }  // namespace
 
