@@ -44,8 +44,15 @@ class BillingService {
   Result<Recorded> apply(const std::string& account_id, const Operation& op, Instant requested_at);
 
   /// Stores a batch of usage in one transaction; repeated ids are counted as
-  /// duplicates. Errors: "usage.subscription" naming the first event of an
-  /// unknown subscription ("usage[3]"): nothing is stored then.
+  /// duplicates. Each event is judged by its account's engine first, so that
+  /// stored usage is always billed: usage on the day a subscription stops is
+  /// kept for its last period, and the account's next run is brought forward
+  /// to the date late usage falls due.
+  /// Errors, naming the first event refused ("usage[3]: ..."), with nothing
+  /// stored: "usage.subscription" (unknown subscription); the engine's
+  /// refusals ("refused.not_entitled": not active that day, or dated after the
+  /// subscription stopped; "refused.metric": the phase that day does not price
+  /// it; "refused.quantity"; "refused.usage_id"); store errors.
   Result<IngestResult> record_usage(std::span<const UsageEvent> events);
 
   /// The account's engine as of now, rebuilt from its journal and usage.

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <limits>
-#include <set>
+#include <map>
 
 namespace tollgate {
 
@@ -115,20 +115,57 @@ Result<Recorded> BillingService::apply(const std::string& account_id, const Oper
 }
 
 Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> events) {
-  std::set<std::string> known;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    const std::string& sub = events[i].subscription;
-    if (known.contains(sub)) continue;
-    auto owner = store_.account_of_subscription(sub);
-    if (!owner) {
-      if (owner.error().code != "store.not_found") return unexpected(owner.error());
-      return make_error(
-          "usage.subscription",
-          "usage[" + std::to_string(i) + "].subscription: unknown subscription \"" + sub + "\"");
+  IngestResult result;
+  auto r = store_.atomically([&]() -> Result<Ok> {
+    // Each account's engine judges its events, in batch order, before anything
+    // is stored: usage the engine would not bill is refused here, visibly,
+    // instead of being stored and then skipped by every replay.
+    std::map<std::string, std::string> account_of;  // subscription -> account
+    std::map<std::string, BillingEngine> engines;   // by account
+    std::map<std::string, Date> earliest;           // by account: the earliest usage applied
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const UsageEvent& e = events[i];
+      std::string where = "usage[" + std::to_string(i) + "]";
+      auto owner = account_of.find(e.subscription);
+      if (owner == account_of.end()) {
+        auto id = store_.account_of_subscription(e.subscription);
+        if (!id) {
+          if (id.error().code != "store.not_found") return unexpected(id.error());
+          return make_error("usage.subscription", where + ".subscription: unknown subscription \"" +
+                                                      e.subscription + "\"");
+        }
+        owner = account_of.emplace(e.subscription, *id).first;
+      }
+      auto engine = engines.find(owner->second);
+      if (engine == engines.end()) {
+        auto built = this->engine(owner->second);
+        if (!built) return unexpected(built.error());
+        engine = engines.emplace(owner->second, std::move(built).value()).first;
+      }
+      auto judged = engine->second.record_usage(e);
+      if (!judged) return make_error(judged.error().code, where + ": " + judged.error().message);
+      if (*judged == Recorded::applied) {
+        auto [at, fresh] = earliest.emplace(owner->second, e.occurred_on);
+        if (!fresh && e.occurred_on < at->second) at->second = e.occurred_on;
+      }
     }
-    known.insert(sub);
-  }
-  return store_.record_usage(events);
+    auto stored = store_.record_usage(events);
+    if (!stored) return unexpected(stored.error());
+    result = *stored;
+    // Usage for a period already due (late, or on a stop day) is billed by the
+    // next run: bring the account's next run forward to the date it falls due.
+    for (const auto& [account_id, first] : earliest) {
+      auto due = engines.at(account_id).next_billing_date(add_days(first, -1)).value_or(first);
+      auto account = store_.account(account_id);
+      if (!account) return unexpected(account.error());
+      if (account->next_run && !(due < *account->next_run)) continue;
+      account->next_run = due;
+      if (auto s = store_.update_account(*account); !s) return s;
+    }
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return result;
 }
 
 Result<bool> BillingService::is_entitled(const std::string& account_id, const std::string& subject,

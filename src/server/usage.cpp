@@ -1,5 +1,7 @@
 // Usage: Kill Bill's usage records, with the tracking id as the idempotency key.
 
+#include <algorithm>
+#include <charconv>
 #include <map>
 
 #include "api.hpp"
@@ -14,6 +16,22 @@ bool metered(const Catalog& catalog, const std::string& metric) {
       for (const auto& usage : phase.usages)
         if (usage.metric == metric) return true;
   return false;
+}
+
+// The service names a refused event "usage[i]: reason"; the client is told
+// the path of its own record ("unitUsageRecords[0].usageRecords[2]").
+Response usage_refused(const Error& e, const std::vector<std::string>& paths) {
+  std::size_t i = 0;
+  auto parsed = std::from_chars(e.message.data() + std::min<std::size_t>(6, e.message.size()),
+                                e.message.data() + e.message.size(), i);
+  auto colon = e.message.find(": ");
+  if (e.message.rfind("usage[", 0) != 0 || parsed.ec != std::errc{} || i >= paths.size() ||
+      colon == std::string::npos)
+    return failure(e);
+  Response r = failure(e);
+  if (r.status != 400) return r;
+  std::string reason = e.message.substr(colon + 2);
+  return failure(400, e.code, paths[i] + ": " + reason, Problems{{paths[i], reason}});
 }
 
 }  // namespace
@@ -40,6 +58,7 @@ Response record_usage(Server& s, Ctx& ctx) {
   // Without a tracking id every call counts; with one, a retry counts nothing.
   std::string tracking = tracking_id.value_or(uuid4());
   std::vector<UsageEvent> events;
+  std::vector<std::string> paths;  // of each event's record, for a refusal
   for (std::size_t i = 0; i < units->size(); ++i) {
     ObjectReader unit((*units)[i], tollgate::detail::path_index("unitUsageRecords", i), problems);
     auto type = unit.string("unitType", true);
@@ -66,6 +85,7 @@ Response record_usage(Server& s, Ctx& ctx) {
       events.push_back(UsageEvent{sub->id, *type, *quantity, *on,
                                   tracking + "/" + std::to_string(i) + "/" + std::to_string(j),
                                   ""});
+      paths.push_back(tollgate::detail::path_index(unit.path_of("usageRecords"), j));
     }
   }
   if (auto bad = problems_response(problems)) return *bad;
@@ -74,7 +94,7 @@ Response record_usage(Server& s, Ctx& ctx) {
   if (!fresh) return failure(fresh.error());
   if (!*fresh) return Response{200, {}, {}};  // a retry: already counted
   auto stored = s.service.record_usage(events);
-  if (!stored) return failure(stored.error());
+  if (!stored) return usage_refused(stored.error(), paths);
   return Response{201, {}, {}};
 }
 

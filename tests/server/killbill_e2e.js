@@ -237,6 +237,17 @@ async function main() {
     const unknown = await status(A.usage.recordUsage({ ...record, trackingId: 'batch-2',
       unitUsageRecords: [{ unitType: 'sms', usageRecords: [{ recordDate: '2024-03-12', amount: 1 }] }] }, CREATED_BY));
     assert.equal(unknown, 400);
+    // Usage the subscription cannot bill (dated before it started) is refused, naming the record.
+    let refused;
+    try {
+      await A.usage.recordUsage({ ...record, trackingId: 'batch-2', unitUsageRecords: [{ unitType: 'api_calls',
+        usageRecords: [{ recordDate: '2024-03-12', amount: 1 }, { recordDate: '2024-02-20', amount: 1 }] }] }, CREATED_BY);
+    } catch (e) {
+      refused = e.response;
+    }
+    assert.equal(refused.status, 400);
+    assert.equal(refused.data.tollgateCode, 'refused.not_entitled');
+    assert.equal(refused.data.problems[0].path, 'unitUsageRecords[0].usageRecords[1]');
     // Refused whole: batch-2 was not taken, so a corrected retry under it counts.
     assert.equal((await A.usage.recordUsage({ ...record, trackingId: 'batch-2' }, CREATED_BY)).status, 201);
   });

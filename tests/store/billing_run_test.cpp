@@ -36,6 +36,8 @@ const char* kCatalog = R"({"name": "run-tests", "currencies": ["USD"],
   "plans": [
     {"name": "std", "product": "Std", "phases": [{"type": "EVERGREEN",
       "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00"}}}]},
+    {"name": "calls", "product": "Std", "phases": [{"type": "EVERGREEN", "usages": [{"name": "calls",
+      "metric": "api_calls", "billing_period": "MONTHLY", "model": "PER_UNIT", "unit_price": {"USD": "0.10"}}]}]},
     {"name": "trial14", "product": "Std", "phases": [{"type": "TRIAL", "duration": {"unit": "DAYS", "length": 14}},
       {"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "price": {"USD": "31.00"}}}]},
     {"name": "card", "product": "Std", "after_trial": "REQUIRE_PAYMENT_METHOD",
@@ -238,11 +240,60 @@ TEMPLATE_TEST_CASE("a refused operation leaves no trace in the journal", "[store
   // Usage for an unknown subscription is refused whole, naming the event.
   std::vector<UsageEvent> batch{{"s5", "calls", Decimal(1), 2024_y / 3 / 2, "u1", ""},
                                 {"nope", "calls", Decimal(1), 2024_y / 3 / 2, "u2", ""}};
-  auto u = f.service.record_usage(batch);
+  auto u = f.service.record_usage(std::span(batch).subspan(1));
   REQUIRE_FALSE(u.has_value());
   CHECK(u.error().code == "usage.subscription");
-  CHECK(u.error().message.find("usage[1].subscription") != std::string::npos);
+  CHECK(u.error().message.find("usage[0].subscription") != std::string::npos);
+  // Usage the engine would never bill ("std" prices no usage) was once stored and
+  // then skipped by every replay; it is refused, and the whole batch with it.
+  u = f.service.record_usage(batch);
+  REQUIRE_FALSE(u.has_value());
+  CHECK(u.error().code == "refused.metric");
+  CHECK(u.error().message.rfind("usage[0]: ", 0) == 0);
   CHECK(f.store->usage_of("s5")->empty());
+}
+
+TEMPLATE_TEST_CASE("usage dated on the day a subscription stops is billed by the run, even late",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  add_account(f.service, "m1", "cus_m1", "c", "calls", 2024_y / 3 / 1, 1);
+  std::vector<UsageEvent> early{{"c", "api_calls", Decimal(100), 2024_y / 3 / 10, "u1", ""}};
+  REQUIRE(f.service.record_usage(early));
+  Operation cancel;
+  cancel.date = 2024_y / 3 / 20;
+  cancel.type = OperationType::cancel;
+  cancel.subscription = "c";
+  cancel.policy = BillingActionPolicy::immediate;
+  REQUIRE(f.service.apply("m1", cancel, at(2024_y / 3 / 20)));
+  f.run_through(2024_y / 3 / 1, 2024_y / 3 / 21);
+  // Mar 20: [03-01, 03-20) 100 calls x 0.10 = 10.00.
+  auto invoices = f.store->invoices_of("m1");
+  REQUIRE(invoices->size() == 1);
+  CHECK(invoices->front().invoice.total() == Decimal(10));
+
+  // On Mar 22, 30 calls dated on the stop day arrive: accepted; a call dated Mar 21 is refused.
+  std::vector<UsageEvent> after{{"c", "api_calls", Decimal(1), 2024_y / 3 / 21, "u3", ""}};
+  auto refused = f.service.record_usage(after);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == "refused.not_entitled");
+  CHECK(refused.error().message.rfind("usage[0]: ", 0) == 0);
+  std::vector<UsageEvent> stop_day{{"c", "api_calls", Decimal(30), 2024_y / 3 / 20, "u2", ""}};
+  REQUIRE(f.service.record_usage(stop_day)->inserted == 1);
+  CHECK(f.store->account("m1")->next_run == 2024_y / 3 / 20);
+
+  // The next run bills them for their period: 30 x 0.10 = 3.00 on Mar 22, and nothing after.
+  f.run_through(2024_y / 3 / 22, 2024_y / 5 / 1);
+  invoices = f.store->invoices_of("m1");
+  REQUIRE(invoices->size() == 2);
+  const Invoice& late = invoices->back().invoice;
+  CHECK(late.date == 2024_y / 3 / 22);
+  REQUIRE(late.items.size() == 1);
+  CHECK(late.items[0].start == 2024_y / 3 / 1);
+  CHECK(late.items[0].end == 2024_y / 3 / 20);
+  CHECK(*late.items[0].quantity == Decimal(30));
+  CHECK(late.total() == Decimal(3));
+  CHECK(f.store->usage_of("c")->size() == 2);
 }
 
 // Each round starts from a copy of the same database (300 accounts due Mar 1),
