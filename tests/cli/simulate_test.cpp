@@ -181,3 +181,30 @@ TEST_CASE("refused events are listed and the scenario goes on") {
   REQUIRE(invoices.size() == 2);
   CHECK(invoices[1].at("total") == "-12.00");
 }
+
+TEST_CASE("simulate bills usage dated on the stop day and lists usage it cannot bill") {
+  // Trial 02-16..03-01 prices no calls: the 7 calls of 02-20 are refused (event 1).
+  // Cancel IMMEDIATE on 03-20: the last period [03-01, 03-20) bills the 100 calls of 03-10
+  // and the 30 of the stop day, 130 x 0.10 = 13.00; the 5 calls of 03-21 are refused (event 5).
+  Run r = tollgate_cli({"simulate", data("scenarios/stop-day-usage.json")});
+  REQUIRE(r.code == 0);
+  auto out = json::parse(r.out).as_object();
+  const auto& rejected = out.at("rejected").as_array();
+  REQUIRE(rejected.size() == 2);
+  CHECK(rejected[0].at("event") == 1);
+  CHECK(rejected[0].at("reason") ==
+        "metric \"calls\" is not priced by the TRIAL phase of plan calls on 2024-02-20");
+  CHECK(rejected[1].at("event") == 5);
+  CHECK(rejected[1].at("reason") == "subscription \"s1\" is CANCELLED on 2024-03-21: usage is not accepted");
+  const auto& invoices = out.at("invoices").as_array();
+  std::vector<json::object> billed;
+  for (const auto& inv : invoices)
+    if (dec(inv.at("total")) != tollgate::Decimal(0)) billed.push_back(inv.as_object());
+  REQUIRE(billed.size() == 1);
+  CHECK(billed[0].at("date") == "2024-03-20");
+  CHECK(billed[0].at("total") == "13.00");
+  const auto& item = billed[0].at("items").at(0).as_object();
+  CHECK(item.at("start") == "2024-03-01");
+  CHECK(item.at("end") == "2024-03-20");
+  CHECK(dec(item.at("quantity")) == tollgate::Decimal(130));
+}
