@@ -252,6 +252,26 @@ async function main() {
     assert.equal((await A.usage.recordUsage({ ...record, trackingId: 'batch-2' }, CREATED_BY)).status, 201);
   });
 
+  await check('usage dated on the day of an IMMEDIATE cancel is billed with the last period; the next day is refused', async () => {
+    const stopper = (await A.account.createAccount({ name: 'Stopper', externalKey: 'stop-day', currency: 'USD', billCycleDayLocal: 1 },
+      CREATED_BY, undefined, undefined, { headers: { 'X-Tollgate-Organization': 'acme' } })).data;
+    const sub = (await A.subscription.createSubscription({ accountId: stopper.accountId, planName: 'max-monthly' },
+      CREATED_BY, '2024-05-01')).data;
+    const calls = (trackingId, recordDate, amount) => ({ subscriptionId: sub.subscriptionId, trackingId,
+      unitUsageRecords: [{ unitType: 'api_calls', usageRecords: [{ recordDate, amount }] }] });
+    assert.equal((await A.usage.recordUsage(calls('c-1', '2024-05-10', 100), CREATED_BY)).status, 201);
+    assert.equal((await A.usage.recordUsage(calls('c-2', '2024-05-20', 30), CREATED_BY)).status, 201);
+    await A.subscription.cancelSubscriptionPlan(sub.subscriptionId, CREATED_BY, '2024-05-20', undefined, undefined,
+      undefined, 'IMMEDIATE');
+    // Known after the cancel, still dated on its day: it belongs to the last period too.
+    assert.equal((await A.usage.recordUsage(calls('c-3', '2024-05-20', 20), CREATED_BY)).status, 201);
+    assert.equal(await status(A.usage.recordUsage(calls('c-4', '2024-05-21', 1), CREATED_BY)), 400);
+    // [05-01, 05-20): 150 calls x 0.01 = 1.50.
+    const dry = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, stopper.accountId, CREATED_BY, '2024-05-20')).data;
+    const usage = dry.items.filter((i) => i.itemType === 'USAGE');
+    assert.deepEqual(usage.map((i) => [i.startDate, i.endDate, i.quantity, i.amount]), [['2024-05-01', '2024-05-20', 150, 1.5]]);
+  });
+
   await check('cancel END_OF_TERM then uncancel: the subscription goes on', async () => {
     await A.subscription.cancelSubscriptionPlan(bravoBase.subscriptionId, CREATED_BY, '2024-03-12');
     let sub = (await A.subscription.getSubscription(bravoBase.subscriptionId)).data;
@@ -319,7 +339,7 @@ async function main() {
   await check('bundles: pagination, search and renaming the key', async () => {
     const page = await A.bundle.getBundles(0, 1);
     assert.equal(page.data.length, 1);
-    assert.equal(page.headers['x-killbill-pagination-totalnbrecords'], '3');  // org7, bravo, charlie
+    assert.equal(page.headers['x-killbill-pagination-totalnbrecords'], '4');  // org7, bravo, stop-day, charlie
     assert.equal(page.headers['x-killbill-pagination-nextoffset'], '1');
     assert.deepEqual((await A.bundle.searchBundles('charlie')).data.map((b) => b.bundleId), [bundleC.bundleId]);
     assert.equal((await A.bundle.renameExternalKey({ accountId: charlie.accountId, externalKey: 'charlie-renamed' }, bundleC.bundleId, CREATED_BY)).status, 204);
