@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tollgate/account.hpp"
+#include "tollgate/account_credit.hpp"
 #include "tollgate/catalog.hpp"
 #include "tollgate/credits.hpp"
 #include "tollgate/invoice.hpp"
@@ -82,7 +83,16 @@ class BillingEngine {
   Result<Recorded> grant_credits(const Decimal& credits, const std::string& grant_id,
                                  const Date& on, const std::optional<Date>& expires = std::nullopt);
 
+  /// Gives the account `amount` of credit (goodwill, an SLA refund), once per
+  /// `credit_id`: a CREDIT_ADJ item of -amount on the next invoice (that
+  /// date's), which then adds to the account credit (account_credit.hpp).
+  /// Refused: "refused.amount" (not > 0, or finer than the currency's minor
+  /// unit), "refused.credit_id" (empty).
+  Result<Recorded> credit_account(const Decimal& amount, const std::string& credit_id,
+                                  const Date& on);
+
   /// Bills everything due on or before `on` not billed before, and records it.
+  /// The invoice is settled against the account credit (its credit_adj).
   /// Errors: "engine.amount" if an amount overflows (never in practice).
   Result<Invoice> invoice(const Date& on);
   /// The invoice invoice(on) would produce, without recording anything.
@@ -108,6 +118,8 @@ class BillingEngine {
   void use_rules(RuleSet rules);
 
   const CreditLedger& credits() const noexcept;
+  /// The account credit (CBA) after the invoices recorded so far.
+  const AccountCredit& account_credit() const noexcept;
   const Account& account() const noexcept;
   /// Every invoice recorded so far, in date order.
   const std::vector<Invoice>& invoices() const noexcept;

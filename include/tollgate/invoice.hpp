@@ -18,14 +18,15 @@ enum class InvoiceItemType {
   usage,       ///< rated usage for a usage period
   repair_adj,  ///< negative: service paid in advance and not used (immediate or start-of-term change)
   credit,      ///< negative: prepaid credits applied
+  credit_adj,  ///< negative: credit given to the account by an operator (no subscription)
 };
-/// "FIXED", "RECURRING", "USAGE", "REPAIR_ADJ", "CREDIT".
+/// "FIXED", "RECURRING", "USAGE", "REPAIR_ADJ", "CREDIT", "CREDIT_ADJ".
 std::string_view to_string(InvoiceItemType t) noexcept;
 
 struct InvoiceItem {
   InvoiceItemType type = InvoiceItemType::recurring;
-  std::string subscription;         ///< empty for CREDIT items
-  std::string plan;                 ///< empty for CREDIT items
+  std::string subscription;         ///< empty for CREDIT and CREDIT_ADJ items
+  std::string plan;                 ///< empty for CREDIT and CREDIT_ADJ items
   std::optional<PhaseType> phase;   ///< FIXED and RECURRING
   std::string usage;                ///< USAGE: the usage price name
   Date start;                       ///< service period start (FIXED: the day it is charged)
@@ -38,13 +39,18 @@ struct Invoice {
   Date date;
   std::string currency;
   std::vector<InvoiceItem> items;
+  /// Account credit this invoice moved (account_credit.hpp): positive when it
+  /// added credit (a negative total), negative when it used credit, else 0.
+  Decimal credit_adj;
 
-  /// The sum of the (already rounded) items.
+  /// The sum of the (already rounded) items; may be negative.
   Decimal total() const {
     Decimal sum;
     for (const auto& item : items) sum += item.amount;
     return sum;
   }
+  /// What the invoice asks to be paid before any payment: total + credit_adj, never negative.
+  Decimal amount_due() const { return total() + credit_adj; }
   bool empty() const noexcept { return items.empty(); }
 };
 

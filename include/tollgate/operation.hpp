@@ -31,7 +31,8 @@ enum class OperationType {
   payment_method,
   usage,
   credit_purchase,
-  credit_grant
+  credit_grant,
+  account_credit
 };
 /// The scenario file's names: "create", "bill_cycle_day", "credit_purchase"...
 std::string_view to_string(OperationType t) noexcept;
@@ -44,13 +45,15 @@ struct Operation {
   std::optional<std::string> base;  ///< create: the BASE subscription of an add-on
   std::optional<BillingActionPolicy> policy;
   int day = 0;     ///< bill_cycle_day
-  std::string id;  ///< payment method, usage, credit purchase (checkout session) or grant id
+  std::string id;  ///< payment method, usage, credit purchase (checkout session), grant or account credit id
   std::string metric;
   Decimal quantity;
   std::string value_key;
   std::string package;
   Decimal credits;
   std::optional<Date> expires;
+  Decimal amount;      ///< account_credit: money credited to the account (> 0)
+  std::string reason;  ///< account_credit: why, for the record
 };
 
 /// Applies an operation to an engine. Errors: the engine's ("refused.*",

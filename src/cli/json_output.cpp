@@ -14,7 +14,8 @@ json::object item_json(const InvoiceItem& item, const Currency& currency) {
   if (!item.plan.empty()) o["plan"] = item.plan;
   if (item.phase && item.type != InvoiceItemType::usage) o["phase"] = to_string(*item.phase);
   if (!item.usage.empty()) o["usage"] = item.usage;
-  if (item.type != InvoiceItemType::credit) o["start"] = to_string(item.start);
+  if (item.type != InvoiceItemType::credit && item.type != InvoiceItemType::credit_adj)
+    o["start"] = to_string(item.start);
   if (item.end) o["end"] = to_string(*item.end);
   if (item.quantity) o["quantity"] = item.quantity->to_string();
   o["amount"] = currency.format(item.amount);
@@ -29,6 +30,8 @@ json::object invoice_json(const Invoice& invoice, const Currency& currency) {
   for (const auto& item : invoice.items) items.push_back(item_json(item, currency));
   o["items"] = std::move(items);
   o["total"] = currency.format(invoice.total());
+  o["credit_adj"] = currency.format(invoice.credit_adj);
+  o["balance"] = currency.format(invoice.amount_due());
   return o;
 }
 

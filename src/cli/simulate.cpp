@@ -1,6 +1,6 @@
 // `tollgate simulate SCENARIO.json`: applies a scenario's events day by day and
-// prints every invoice up to `until`, the refused events and the subscription
-// states, as JSON on stdout.
+// prints every invoice up to `until` with its account credit and balance, the
+// credit left, the refused events and the subscription states, as JSON on stdout.
 
 #include <ostream>
 
@@ -60,13 +60,18 @@ int simulate(std::span<const std::string_view> args, Streams io) {
   Currency currency = *Currency::of(scenario->account.currency);
 
   json::array invoices, rejected;
+  // One invoice a date (the engine may issue two: before and after the day's
+  // events), settled against the account credit as one (balance.md).
+  AccountCredit credit;
   const auto& events = scenario->events;
   std::size_t next = 0;
   Date day = events.empty() ? scenario->until : events.front().date;
   for (; day <= scenario->until; day = add_days(day, 1)) {
     // The day's billing runs first (as a nightly run would), then the day's
     // events, then billing again for what they made due today; one invoice a date.
-    Invoice today{day, scenario->account.currency, {}};
+    Invoice today;
+    today.date = day;
+    today.currency = scenario->account.currency;
     auto bill = [&]() -> bool {
       auto invoice = engine.invoice(day);
       if (!invoice) {
@@ -81,11 +86,14 @@ int simulate(std::span<const std::string_view> args, Streams io) {
       if (auto applied = apply(engine, events[next]); !applied)
         rejected.push_back({{"event", events[next].index}, {"reason", applied.error().message}});
     if (!bill()) return exit_usage;
-    if (!today.empty()) invoices.push_back(invoice_json(today, currency));
+    if (today.empty()) continue;
+    today.credit_adj = credit.settle(today.total());
+    invoices.push_back(invoice_json(today, currency));
   }
 
   json::object out;
   out["invoices"] = std::move(invoices);
+  out["account"] = {{"credit", currency.format(credit.balance())}};
   out["credits"] = {{"balance", engine.credits().balance(scenario->until).to_string()}};
   out["rejected"] = std::move(rejected);
   json::array subs;

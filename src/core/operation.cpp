@@ -21,6 +21,7 @@ constexpr EnumName<OperationType> kTypes[] = {
     {"usage", OperationType::usage},
     {"credit_purchase", OperationType::credit_purchase},
     {"credit_grant", OperationType::credit_grant},
+    {"account_credit", OperationType::account_credit},
 };
 
 constexpr EnumName<BillingActionPolicy> kPolicies[] = {
@@ -76,6 +77,8 @@ Result<Recorded> apply(BillingEngine& engine, const Operation& op) {
       return engine.purchase_credits(op.package, op.id, op.date);
     case OperationType::credit_grant:
       return engine.grant_credits(op.credits, op.id, op.date, op.expires);
+    case OperationType::account_credit:
+      return engine.credit_account(op.amount, op.id, op.date);
   }
   return make_error("operation.type", "unknown operation type");
 }
@@ -110,6 +113,10 @@ std::string to_json(const Operation& op) {
     case OperationType::credit_grant:
       o["credits"] = op.credits.to_string();
       if (op.expires) o["expires"] = to_string(*op.expires);
+      break;
+    case OperationType::account_credit:
+      o["amount"] = op.amount.to_string();
+      if (!op.reason.empty()) o["reason"] = op.reason;
       break;
     default:
       break;
@@ -184,6 +191,12 @@ bool read_operation(ObjectReader& r, Operation& op, bool* date_read) {
       if (r.has("credits") && op.credits.is_zero()) r.problem("credits", "must be greater than 0");
       op.expires = r.date("expires");
       op.id = required("id");
+      break;
+    case OperationType::account_credit:
+      op.amount = r.decimal("amount", true).value_or(Decimal(0));
+      if (r.has("amount") && op.amount.sign() <= 0) r.problem("amount", "must be greater than 0");
+      op.id = required("id");
+      op.reason = r.string("reason").value_or("");
       break;
   }
   return true;

@@ -92,6 +92,8 @@ std::string_view to_string(InvoiceItemType t) noexcept {
       return "REPAIR_ADJ";
     case InvoiceItemType::credit:
       return "CREDIT";
+    case InvoiceItemType::credit_adj:
+      return "CREDIT_ADJ";
   }
   return "?";
 }
@@ -531,6 +533,25 @@ Result<Recorded> BillingEngine::grant_credits(const Decimal& credits, const std:
   return s.credits.grant(credits, grant_id, on, expires) ? Recorded::applied : Recorded::duplicate;
 }
 
+Result<Recorded> BillingEngine::credit_account(const Decimal& amount, const std::string& credit_id,
+                                               const Date& on) {
+  EngineState& s = *state_;
+  if (!amount.is_valid() || amount.sign() <= 0)
+    return refused("amount", "an account credit must be greater than 0");
+  if (credit_id.empty()) return refused("credit_id", "an account credit needs an id");
+  if (s.currency.round(amount, RoundingMode::half_up) != amount)
+    return refused("amount", "an account credit of " + amount.to_string() + " " +
+                                 s.account.currency + " has more decimals than the currency has");
+  if (s.account_credit_ids.contains(credit_id)) return Recorded::duplicate;
+  InvoiceItem item;
+  item.type = InvoiceItemType::credit_adj;
+  item.start = on;
+  item.amount = -amount;
+  s.account_credit_ids.insert(credit_id);
+  s.pending_credit_adjs.push_back(item);
+  return Recorded::applied;
+}
+
 Result<Invoice> BillingEngine::invoice(const Date& on) {
   return detail::generate_invoice(*state_, on);
 }
@@ -608,6 +629,9 @@ Result<bool> BillingEngine::can_consume(const std::string& id, const std::string
 
 const CreditLedger& BillingEngine::credits() const noexcept {
   return state_->credits;
+}
+const AccountCredit& BillingEngine::account_credit() const noexcept {
+  return state_->account_credit;
 }
 const Account& BillingEngine::account() const noexcept {
   return state_->account;

@@ -262,17 +262,26 @@ void repair_cut_items(EngineState& s, const Subscription& sub, const std::vector
 Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
   settle_account_bill_cycle_day(s);
   s.credits.expire_through(on);
-  Invoice invoice{on, s.account.currency, {}};
+  Invoice invoice;
+  invoice.date = on;
+  invoice.currency = s.account.currency;
   for (const auto& sub : s.subscriptions) {
     auto segments = segments_of(s, sub);
     bill_new_charges(s, propose(s, sub, segments, on), on, invoice);
     repair_cut_items(s, sub, segments, invoice);
   }
+  // Operator credits given on or before `on` go on this invoice.
+  auto due = std::stable_partition(s.pending_credit_adjs.begin(), s.pending_credit_adjs.end(),
+                                   [&](const InvoiceItem& c) { return on < c.start; });
+  invoice.items.insert(invoice.items.end(), due, s.pending_credit_adjs.end());
+  s.pending_credit_adjs.erase(due, s.pending_credit_adjs.end());
   for (const auto& item : invoice.items)
     if (!item.amount.is_valid())
       return make_error("engine.amount", "an amount of subscription " + item.subscription +
                                              " cannot be represented");
-  if (!invoice.empty()) s.invoices.push_back(invoice);
+  if (invoice.empty()) return invoice;
+  invoice.credit_adj = s.account_credit.settle(invoice.total());
+  s.invoices.push_back(invoice);
   return invoice;
 }
 

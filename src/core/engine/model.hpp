@@ -130,6 +130,9 @@ struct EngineState {
   std::vector<Subscription> subscriptions;  ///< in creation order
   std::map<ItemKey, BilledItem> ledger;
   CreditLedger credits;
+  AccountCredit account_credit;
+  std::vector<InvoiceItem> pending_credit_adjs;  ///< operator credits not yet on an invoice
+  std::set<std::string> account_credit_ids;
   std::vector<Invoice> invoices;
   int next_span_id = 1;
 
