@@ -10,12 +10,18 @@
 // Not to be confused with prepaid credits (credits.hpp), which pay for usage
 // inside an invoice.
 
+#include <utility>
+
 #include "tollgate/decimal.hpp"
 
 namespace tollgate {
 
 class AccountCredit {
  public:
+  AccountCredit() = default;
+  /// Credit already held (a stored account's: the sum of its invoices' credit_adj).
+  explicit AccountCredit(Decimal held) : credit_(std::move(held)) {}
+
   /// Settles an invoice just issued with `total` (the sum of its items) and
   /// returns its `credit_adj`: `-total` for a negative invoice (the credit it
   /// adds), minus what it uses of the credit held for a positive one, else 0.

@@ -55,6 +55,22 @@ class BillingService {
   /// it; "refused.quantity"; "refused.usage_id"); store errors.
   Result<IngestResult> record_usage(std::span<const UsageEvent> events);
 
+  /// Issues an invoice the account's engine made on `on`, in one transaction:
+  /// an invoicing entry in the journal (so a replay bills the same), and,
+  /// unless it is empty, the invoice settled against the account credit its
+  /// stored invoices left (balance.md), saved with the next invoice number,
+  /// UNPAID with a first payment attempt for what it asks (`first`: STARTED
+  /// when the caller sends it now, SCHEDULED for the next run) or SETTLED
+  /// when nothing is due. Returns the stored invoice (nullopt when empty) and
+  /// its attempt. Errors: store errors; nothing is stored then.
+  struct Issued {
+    StoredInvoice invoice;
+    std::optional<PaymentAttempt> attempt;
+  };
+  Result<std::optional<Issued>> issue(const std::string& account_id, Invoice invoice,
+                                      const Date& on, Instant now,
+                                      AttemptStatus first = AttemptStatus::scheduled);
+
   /// The account's engine as of now, rebuilt from its journal and usage.
   /// Errors: "store.not_found", "store.replay" (a journaled operation no longer
   /// applies: the journal was edited by hand), store errors.

@@ -16,7 +16,8 @@ enum class InvoiceItemType {
   fixed,       ///< a phase's one-time price
   recurring,   ///< a recurring price for a service period
   usage,       ///< rated usage for a usage period
-  repair_adj,  ///< negative: service paid in advance and not used (immediate or start-of-term change)
+  repair_adj,  ///< negative: service paid in advance and not used (immediate or start-of-term
+               ///< change)
   credit,      ///< negative: prepaid credits applied
   credit_adj,  ///< negative: credit given to the account by an operator (no subscription)
 };

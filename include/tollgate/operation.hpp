@@ -45,7 +45,8 @@ struct Operation {
   std::optional<std::string> base;  ///< create: the BASE subscription of an add-on
   std::optional<BillingActionPolicy> policy;
   int day = 0;     ///< bill_cycle_day
-  std::string id;  ///< payment method, usage, credit purchase (checkout session), grant or account credit id
+  std::string id;  ///< payment method, usage, credit purchase (checkout session), grant or account
+                   ///< credit id
   std::string metric;
   Decimal quantity;
   std::string value_key;

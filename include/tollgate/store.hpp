@@ -17,6 +17,7 @@
 #include "tollgate/billing_engine.hpp"
 #include "tollgate/event_inbox.hpp"
 #include "tollgate/operation.hpp"
+#include "tollgate/payments.hpp"
 #include "tollgate/result.hpp"
 #include "tollgate/rule_book.hpp"
 #include "tollgate/time_zone.hpp"
@@ -98,8 +99,12 @@ struct SequencedUsage {
   UsageEvent event;
 };
 
+/// balance.md: PAID once its balance is zero and something was due; SETTLED
+/// when nothing was ever due (a zero or negative total, or one covered by
+/// account credit); UNPAID while a balance remains; FAILED once dunning gave up
+/// (a later payment still makes it PAID).
 enum class InvoiceStatus { unpaid, paid, failed, settled };
-/// "UNPAID", "PAID", "FAILED", "SETTLED" (nothing to collect: zero or negative).
+/// "UNPAID", "PAID", "FAILED", "SETTLED".
 std::string_view to_string(InvoiceStatus s) noexcept;
 /// The status named `text` (as to_string writes it); nullopt for any other text.
 std::optional<InvoiceStatus> parse_invoice_status(std::string_view text) noexcept;
@@ -112,12 +117,16 @@ std::optional<PhaseType> parse_phase_type(std::string_view text) noexcept;
 struct StoredInvoice {
   std::string id;
   std::string account_id;
-  Invoice invoice;
+  Invoice invoice;  ///< with its credit_adj, as settled when it was issued
   InvoiceStatus status = InvoiceStatus::unpaid;
+  /// Kill Bill's invoiceNumber: 1, 2, 3... per store, in the order invoices
+  /// were saved, without gaps and never reused. Assigned by save_invoice.
+  std::int64_t number = 0;
 };
 
-enum class AttemptStatus { scheduled, started, succeeded, pending, failed };
-/// "SCHEDULED", "STARTED" (sent, outcome not recorded), "SUCCEEDED", "PENDING", "FAILED".
+enum class AttemptStatus { scheduled, started, succeeded, pending, failed, cancelled };
+/// "SCHEDULED", "STARTED" (sent, outcome not recorded), "SUCCEEDED", "PENDING", "FAILED",
+/// "CANCELLED" (never sent: the invoice was paid another way first).
 std::string_view to_string(AttemptStatus s) noexcept;
 std::optional<AttemptStatus> parse_attempt_status(std::string_view text) noexcept;
 
@@ -128,6 +137,7 @@ struct PaymentAttempt {
   int attempt = 1;
   AttemptStatus status = AttemptStatus::scheduled;
   Date scheduled_on;      ///< the local date it is due
+  Decimal amount;         ///< what it asks the provider for: the invoice's balance when sent
   std::string charge_id;  ///< the provider's id once known
   std::string failure;    ///< why it failed ("card_declined: insufficient_funds")
 };
@@ -225,6 +235,7 @@ class JournalStore {
 class InvoiceStore {
  public:
   virtual ~InvoiceStore() = default;
+  /// Saves a new invoice with its items, giving it the next invoice number.
   virtual Result<Ok> save_invoice(const StoredInvoice& invoice) = 0;
   virtual Result<Ok> set_invoice_status(const std::string& invoice_id, InvoiceStatus status) = 0;
   /// Errors: "store.not_found".
@@ -238,7 +249,28 @@ class InvoiceStore {
       AttemptStatus status, const std::optional<Date>& through = std::nullopt) = 0;
   /// The STARTED and SCHEDULED attempts of an account's invoices, by invoice and attempt.
   virtual Result<std::vector<PaymentAttempt>> open_attempts(const std::string& account_id) = 0;
+
+  /// The account credit an account's invoices left (balance.md): the sum of
+  /// their credit_adj. Reads no items.
+  virtual Result<Decimal> account_credit(const std::string& account_id) = 0;
+
+  /// Records a payment, refund, chargeback or reversal once: false (nothing
+  /// stored) when the invoice already has a movement of that kind, method and
+  /// non-empty reference (a webhook delivered twice, a command run twice).
+  /// The caller checks amounts (payments.hpp); the store only keeps them.
+  virtual Result<bool> record_payment(const Payment& payment) = 0;
+  /// Errors: "store.not_found".
+  virtual Result<Payment> payment(const std::string& payment_id) = 0;
+  /// An invoice's movements, in the order they were recorded.
+  virtual Result<std::vector<Payment>> payments_of(const std::string& invoice_id) = 0;
+  /// All movements of an account's invoices, in the order they were recorded.
+  virtual Result<std::vector<Payment>> account_payments(const std::string& account_id) = 0;
 };
+
+/// A stored invoice's balance now: what it asks (amount_due) less its
+/// payments, plus refunds and chargebacks (payments.hpp).
+/// Errors: "store.not_found", store errors.
+Result<Decimal> balance_of(InvoiceStore& store, const std::string& invoice_id);
 
 class NotificationStore {
  public:

@@ -133,7 +133,21 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
     if (outcome) attempt.charge_id = outcome->id;
     if (outcome && outcome->status == ChargeStatus::succeeded) {
       attempt.status = AttemptStatus::succeeded;
-      if (auto s = ctx.store.set_invoice_status(invoice.id, InvoiceStatus::paid); !s) return s;
+      // The money is in: a payment of what the attempt asked for, once (its reference is the
+      // charge).
+      Payment paid;
+      paid.id = "pay-" + invoice.id + "-" + std::to_string(attempt.attempt);
+      paid.invoice_id = invoice.id;
+      paid.account_id = id;
+      paid.amount = attempt.amount;
+      paid.method = std::string(ctx.provider.name());
+      paid.reference = outcome->id;
+      paid.on = on;
+      if (auto s = ctx.store.record_payment(paid); !s) return unexpected(s.error());
+      auto balance = balance_of(ctx.store, invoice.id);
+      if (!balance) return unexpected(balance.error());
+      if (balance->sign() <= 0)
+        if (auto s = ctx.store.set_invoice_status(invoice.id, InvoiceStatus::paid); !s) return s;
       Notification n =
           notice(NotificationKind::payment_succeeded, "PAYMENT_SUCCEEDED:" + invoice.id, id, on);
       n.invoice_id = invoice.id;
@@ -152,12 +166,11 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
       if (auto s = raise(ctx, std::move(n)); !s) return s;
       const auto& retries = ctx.options.dunning.retry_after_days;
       if (static_cast<std::size_t>(attempt.attempt) <= retries.size()) {
-        PaymentAttempt next{invoice.id,
-                            attempt.attempt + 1,
-                            AttemptStatus::scheduled,
-                            add_days(on, retries[static_cast<std::size_t>(attempt.attempt) - 1]),
-                            "",
-                            ""};
+        PaymentAttempt next;
+        next.invoice_id = invoice.id;
+        next.attempt = attempt.attempt + 1;
+        next.status = AttemptStatus::scheduled;
+        next.scheduled_on = add_days(on, retries[static_cast<std::size_t>(attempt.attempt) - 1]);
         if (auto s = ctx.store.save_attempt(next); !s) return s;
       } else {
         if (auto s = ctx.store.set_invoice_status(invoice.id, InvoiceStatus::failed); !s) return s;
@@ -183,7 +196,7 @@ ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
     return unexpected(ProviderError{0, "invalid_request_error", "currency", "",
                                     currency.error().message, "", false});
   ChargeRequest request{
-      invoice.id,          attempt.attempt,           Money(invoice.invoice.total(), *currency),
+      invoice.id,          attempt.attempt,           Money(attempt.amount, *currency),
       account.customer_id, account.payment_method_id, "Invoice " + invoice.id};
   return ctx.provider.charge(request);
 }
@@ -201,19 +214,11 @@ Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(
     if (!engine) return unexpected(engine.error());
     auto invoice = engine->invoice(on);
     if (!invoice) return unexpected(invoice.error());
-    auto seq = ctx.store.append(id, {0, on, std::nullopt, now});
-    if (!seq) return unexpected(seq.error());
-    if (!invoice->empty()) {
-      StoredInvoice stored{"inv-" + id + "-" + std::to_string(*seq), id, *invoice,
-                           InvoiceStatus::unpaid};
-      if (invoice->total().sign() <= 0)
-        stored.status = InvoiceStatus::settled;  // nothing to collect
-      if (auto s = ctx.store.save_invoice(stored); !s) return s;
-      if (stored.status == InvoiceStatus::unpaid) {
-        PaymentAttempt first{stored.id, 1, AttemptStatus::started, on, "", ""};
-        if (auto s = ctx.store.save_attempt(first); !s) return s;
-        to_charge.emplace(std::move(stored), first);
-      }
+    auto issued =
+        ctx.service.issue(id, std::move(invoice).value(), on, now, AttemptStatus::started);
+    if (!issued) return unexpected(issued.error());
+    if (*issued) {
+      if ((*issued)->attempt) to_charge.emplace((*issued)->invoice, *(*issued)->attempt);
       ++ctx.report.invoices;
     }
     auto notice_date = raise_notices(ctx, *account, *engine, on);
@@ -250,8 +255,14 @@ Result<std::vector<ToSend>> open_attempts(Context& ctx, const StoredAccount& acc
     auto invoice = ctx.store.invoice(attempt.invoice_id);
     if (!invoice) return unexpected(invoice.error());
     if (!resent) {
-      attempt.status = AttemptStatus::started;
+      // A retry asks for what is owed now: a payment made another way since
+      // (an external payment) lowers it, and one that paid it all cancels it.
+      auto balance = balance_of(ctx.store, attempt.invoice_id);
+      if (!balance) return unexpected(balance.error());
+      attempt.status = balance->sign() > 0 ? AttemptStatus::started : AttemptStatus::cancelled;
+      attempt.amount = *balance;
       if (auto s = ctx.store.save_attempt(attempt); !s) return unexpected(s.error());
+      if (attempt.status == AttemptStatus::cancelled) continue;
     }
     out.push_back({account, std::move(invoice).value(), attempt, on, resent});
   }

@@ -168,6 +168,47 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
   return result;
 }
 
+Result<std::optional<BillingService::Issued>> BillingService::issue(const std::string& account_id,
+                                                                    Invoice invoice, const Date& on,
+                                                                    Instant now,
+                                                                    AttemptStatus first) {
+  std::optional<Issued> issued;
+  auto r = store_.atomically([&]() -> Result<Ok> {
+    issued.reset();
+    auto seq = store_.append(account_id, {0, on, std::nullopt, now});
+    if (!seq) return unexpected(seq.error());
+    if (invoice.empty()) return Ok{};
+    // The store's invoices are the record of what was issued and what credit
+    // each moved: the new one is settled against what they left.
+    auto held = store_.account_credit(account_id);
+    if (!held) return unexpected(held.error());
+    AccountCredit credit(*held);
+    invoice.credit_adj = credit.settle(invoice.total());
+    Issued out;
+    out.invoice.id = "inv-" + account_id + "-" + std::to_string(*seq);
+    out.invoice.account_id = account_id;
+    out.invoice.invoice = std::move(invoice);
+    // Nothing to collect: a zero or negative total, or one the credit covered.
+    bool due = out.invoice.invoice.amount_due().sign() > 0;
+    out.invoice.status = due ? InvoiceStatus::unpaid : InvoiceStatus::settled;
+    if (auto s = store_.save_invoice(out.invoice); !s) return s;
+    if (due) {
+      PaymentAttempt attempt;
+      attempt.invoice_id = out.invoice.id;
+      attempt.attempt = 1;
+      attempt.status = first;
+      attempt.scheduled_on = on;
+      attempt.amount = out.invoice.invoice.amount_due();
+      if (auto s = store_.save_attempt(attempt); !s) return s;
+      out.attempt = attempt;
+    }
+    issued = std::move(out);
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return issued;
+}
+
 Result<bool> BillingService::is_entitled(const std::string& account_id, const std::string& subject,
                                          const Date& at) {
   auto account = store_.account(account_id);

@@ -54,6 +54,8 @@ std::string_view to_string(AttemptStatus s) noexcept {
       return "PENDING";
     case AttemptStatus::failed:
       return "FAILED";
+    case AttemptStatus::cancelled:
+      return "CANCELLED";
   }
   return "?";
 }
@@ -74,6 +76,14 @@ std::string_view to_string(NotificationKind k) noexcept {
       return "BLOCKED";
   }
   return "?";
+}
+
+Result<Decimal> balance_of(InvoiceStore& store, const std::string& invoice_id) {
+  auto invoice = store.invoice(invoice_id);
+  if (!invoice) return unexpected(invoice.error());
+  auto movements = store.payments_of(invoice_id);
+  if (!movements) return unexpected(movements.error());
+  return invoice_balance(invoice_id, invoice->invoice, *movements);
 }
 
 Result<std::int64_t> RuleStore::rules_revision() {
@@ -102,7 +112,7 @@ std::optional<InvoiceStatus> parse_invoice_status(std::string_view text) noexcep
 
 std::optional<AttemptStatus> parse_attempt_status(std::string_view text) noexcept {
   return named(text, {AttemptStatus::scheduled, AttemptStatus::started, AttemptStatus::succeeded,
-                      AttemptStatus::pending, AttemptStatus::failed});
+                      AttemptStatus::pending, AttemptStatus::failed, AttemptStatus::cancelled});
 }
 
 std::optional<NotificationKind> parse_notification_kind(std::string_view text) noexcept {
@@ -112,8 +122,9 @@ std::optional<NotificationKind> parse_notification_kind(std::string_view text) n
 }
 
 std::optional<InvoiceItemType> parse_invoice_item_type(std::string_view text) noexcept {
-  return named(text, {InvoiceItemType::fixed, InvoiceItemType::recurring, InvoiceItemType::usage,
-                      InvoiceItemType::repair_adj, InvoiceItemType::credit});
+  return named(text,
+               {InvoiceItemType::fixed, InvoiceItemType::recurring, InvoiceItemType::usage,
+                InvoiceItemType::repair_adj, InvoiceItemType::credit, InvoiceItemType::credit_adj});
 }
 
 std::optional<PhaseType> parse_phase_type(std::string_view text) noexcept {

@@ -4,14 +4,31 @@
 
 namespace tollgate::postgres {
 
+// Connection::query() keys prepared statements by the address of a string
+// literal: the column lists are spliced in as literals.
+#define INVOICE_SELECT                                                                      \
+  "SELECT id, account_id, invoice_date, currency, status, credit_adj, invoice_number FROM " \
+  "invoice "
+#define ATTEMPT_SELECT                                                                 \
+  "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure, amount FROM " \
+  "payment_attempt "
+#define PAYMENT_SELECT                                                                            \
+  "SELECT id, invoice_id, account_id, kind, amount, method, reference, payment_id, paid_on FROM " \
+  "payment "
+
 Result<Ok> PostgresStore::save_invoice(const StoredInvoice& inv) {
   Connection& db = impl_->db;
   return in_transaction(db, [&]() -> Result<Ok> {
+    // The sequence row is locked until commit: numbers are gapless and in
+    // commit order even with several workers.
+    auto next = db.query("UPDATE invoice_sequence SET last = last + 1 RETURNING last");
+    if (!next) return unexpected(next.error());
     auto r = db.query(
-        "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status) VALUES ($1, "
-        "$2, $3, $4, $5, $6)",
+        "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status, credit_adj, "
+        "invoice_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         {inv.id, inv.account_id, text(inv.invoice.date), inv.invoice.currency,
-         inv.invoice.total().to_string(), std::string(to_string(inv.status))});
+         inv.invoice.total().to_string(), std::string(to_string(inv.status)),
+         inv.invoice.credit_adj.to_string(), next->text(0, 0)});
     if (!r) return unexpected(r.error());
     std::int64_t position = 0;
     for (const auto& item : inv.invoice.items) {
@@ -69,8 +86,7 @@ Result<Ok> load_items(Connection& db, const std::string& invoice_id, Invoice& in
   return Ok{};
 }
 
-// Reads the invoices a query selects (id, account_id, invoice_date, currency, status), then their
-// items.
+// Reads the invoices a query selects (INVOICE_SELECT), then their items.
 Result<std::vector<StoredInvoice>> read_invoices(Connection& db, const Result<Rows>& rows) {
   auto out = collect<StoredInvoice>(rows, [](const Rows& r, int i) -> Result<StoredInvoice> {
     StoredInvoice inv;
@@ -79,9 +95,13 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, const Result<Ro
     auto on = parse_date(r.text(i, 2));
     auto status = parse_invoice_status(r.text(i, 4));
     if (!on || !status) return corrupt("invoice", inv.id, "date or status");
+    auto credit_adj = Decimal::parse(r.text(i, 5));
+    if (!credit_adj) return corrupt("invoice", inv.id, "credit_adj");
     inv.invoice.date = *on;
     inv.invoice.currency = r.text(i, 3);
     inv.status = *status;
+    inv.invoice.credit_adj = *credit_adj;
+    inv.number = r.integer(i, 6);
     return inv;
   });
   if (!out) return out;
@@ -93,32 +113,29 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, const Result<Ro
 }  // namespace
 
 Result<StoredInvoice> PostgresStore::invoice(const std::string& invoice_id) {
-  auto found = read_invoices(
-      impl_->db,
-      impl_->db.query(
-          "SELECT id, account_id, invoice_date, currency, status FROM invoice WHERE id = $1",
-          {invoice_id}));
+  auto found =
+      read_invoices(impl_->db, impl_->db.query(INVOICE_SELECT "WHERE id = $1", {invoice_id}));
   if (!found) return unexpected(found.error());
   if (found->empty()) return make_error("store.not_found", "no invoice " + invoice_id);
   return std::move(found->front());
 }
 
 Result<std::vector<StoredInvoice>> PostgresStore::invoices_of(const std::string& account_id) {
-  return read_invoices(impl_->db,
-                       impl_->db.query("SELECT id, account_id, invoice_date, currency, status FROM "
-                                       "invoice WHERE account_id = $1 ORDER BY invoice_date, "
-                                       "record_id",
-                                       {account_id}));
+  return read_invoices(
+      impl_->db,
+      impl_->db.query(INVOICE_SELECT "WHERE account_id = $1 ORDER BY invoice_date, record_id",
+                      {account_id}));
 }
 
 Result<Ok> PostgresStore::save_attempt(const PaymentAttempt& a) {
   return done(impl_->db.query(
-      "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure) "
-      "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (invoice_id, attempt) DO UPDATE SET status = "
-      "excluded.status, scheduled_on = excluded.scheduled_on, charge_id = excluded.charge_id, "
-      "failure = excluded.failure, updated_at = CURRENT_TIMESTAMP",
+      "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure, "
+      "amount) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (invoice_id, attempt) DO UPDATE "
+      "SET status = excluded.status, scheduled_on = excluded.scheduled_on, charge_id = "
+      "excluded.charge_id, failure = excluded.failure, amount = excluded.amount, updated_at = "
+      "CURRENT_TIMESTAMP",
       {a.invoice_id, text(std::int64_t{a.attempt}), std::string(to_string(a.status)),
-       text(a.scheduled_on), a.charge_id, a.failure}));
+       text(a.scheduled_on), a.charge_id, a.failure, a.amount.to_string()}));
 }
 
 namespace {
@@ -133,8 +150,11 @@ Result<std::vector<PaymentAttempt>> read_attempts(const Result<Rows>& rows) {
     if (!status || !on) return corrupt("payment_attempt", a.invoice_id, "status or date");
     a.status = *status;
     a.scheduled_on = *on;
+    auto amount = Decimal::parse(r.text(i, 6));
+    if (!amount) return corrupt("payment_attempt", a.invoice_id, "amount");
     a.charge_id = r.text(i, 4);
     a.failure = r.text(i, 5);
+    a.amount = *amount;
     return a;
   });
 }
@@ -142,27 +162,89 @@ Result<std::vector<PaymentAttempt>> read_attempts(const Result<Rows>& rows) {
 }  // namespace
 
 Result<std::vector<PaymentAttempt>> PostgresStore::attempts_of(const std::string& invoice_id) {
-  return read_attempts(impl_->db.query(
-      "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure FROM payment_attempt "
-      "WHERE invoice_id = $1 ORDER BY attempt",
-      {invoice_id}));
+  return read_attempts(
+      impl_->db.query(ATTEMPT_SELECT "WHERE invoice_id = $1 ORDER BY attempt", {invoice_id}));
 }
 
 Result<std::vector<PaymentAttempt>> PostgresStore::attempts_in(AttemptStatus status,
                                                                const std::optional<Date>& through) {
   return read_attempts(impl_->db.query(
-      "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure FROM payment_attempt "
-      "WHERE status = $1 AND scheduled_on <= $2 ORDER BY scheduled_on, invoice_id COLLATE \"C\", "
-      "attempt",
+      ATTEMPT_SELECT
+      "WHERE status = $1 AND scheduled_on <= $2 ORDER BY scheduled_on, invoice_id COLLATE "
+      "\"C\", attempt",
       {std::string(to_string(status)), through ? to_string(*through) : "9999-12-31"}));
 }
 
 Result<std::vector<PaymentAttempt>> PostgresStore::open_attempts(const std::string& account_id) {
   return read_attempts(impl_->db.query(
-      "SELECT p.invoice_id, p.attempt, p.status, p.scheduled_on, p.charge_id, p.failure FROM "
-      "invoice i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = $1 AND "
+      "SELECT p.invoice_id, p.attempt, p.status, p.scheduled_on, p.charge_id, p.failure, p.amount "
+      "FROM invoice i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = $1 AND "
       "p.status IN ('STARTED', 'SCHEDULED') ORDER BY p.invoice_id COLLATE \"C\", p.attempt",
       {account_id}));
+}
+
+Result<Decimal> PostgresStore::account_credit(const std::string& account_id) {
+  auto rows =
+      impl_->db.query("SELECT id, credit_adj FROM invoice WHERE account_id = $1", {account_id});
+  if (!rows) return unexpected(rows.error());
+  Decimal credit;
+  for (int i = 0; i < rows->size(); ++i) {
+    auto adj = Decimal::parse(rows->text(i, 1));
+    if (!adj) return corrupt("invoice", rows->text(i, 0), "credit_adj");
+    credit += *adj;
+  }
+  return credit;
+}
+
+Result<bool> PostgresStore::record_payment(const Payment& p) {
+  auto r = impl_->db.query(
+      "INSERT INTO payment (id, invoice_id, account_id, kind, amount, method, reference, "
+      "payment_id, paid_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+      {p.id, p.invoice_id, p.account_id, std::string(to_string(p.kind)), p.amount.to_string(),
+       p.method, p.reference, p.payment_id, text(p.on)});
+  if (!r) return unexpected(r.error());
+  return r->affected() == 1;
+}
+
+namespace {
+
+Result<std::vector<Payment>> read_payments(const Result<Rows>& rows) {
+  return collect<Payment>(rows, [](const Rows& r, int i) -> Result<Payment> {
+    Payment p;
+    p.id = r.text(i, 0);
+    auto kind = parse_payment_kind(r.text(i, 3));
+    auto amount = Decimal::parse(r.text(i, 4));
+    auto on = parse_date(r.text(i, 8));
+    if (!kind || !amount || !on) return corrupt("payment", p.id, "kind, amount or date");
+    p.invoice_id = r.text(i, 1);
+    p.account_id = r.text(i, 2);
+    p.kind = *kind;
+    p.amount = *amount;
+    p.method = r.text(i, 5);
+    p.reference = r.text(i, 6);
+    p.payment_id = r.text(i, 7);
+    p.on = *on;
+    return p;
+  });
+}
+
+}  // namespace
+
+Result<Payment> PostgresStore::payment(const std::string& payment_id) {
+  auto found = read_payments(impl_->db.query(PAYMENT_SELECT "WHERE id = $1", {payment_id}));
+  if (!found) return unexpected(found.error());
+  if (found->empty()) return make_error("store.not_found", "no payment " + payment_id);
+  return std::move(found->front());
+}
+
+Result<std::vector<Payment>> PostgresStore::payments_of(const std::string& invoice_id) {
+  return read_payments(
+      impl_->db.query(PAYMENT_SELECT "WHERE invoice_id = $1 ORDER BY record_id", {invoice_id}));
+}
+
+Result<std::vector<Payment>> PostgresStore::account_payments(const std::string& account_id) {
+  return read_payments(
+      impl_->db.query(PAYMENT_SELECT "WHERE account_id = $1 ORDER BY record_id", {account_id}));
 }
 
 Result<bool> PostgresStore::record_notification(const Notification& n) {
@@ -215,3 +297,7 @@ Result<std::vector<Notification>> PostgresStore::notifications_of(const std::str
 }
 
 }  // namespace tollgate::postgres
+
+#undef INVOICE_SELECT
+#undef ATTEMPT_SELECT
+#undef PAYMENT_SELECT

@@ -14,8 +14,9 @@ struct Migration {
 
 // The same versions as SqliteStore's migrations, in PostgreSQL's dialect:
 // dates are DATE, instants Unix seconds, amounts and quantities their exact
-// decimal text. Append only.
-constexpr std::array<Migration, 4> kMigrations{{
+// decimal text. Append only. Version 5 (the REST server's tables) exists on
+// SQLite only.
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         record_id       BIGSERIAL PRIMARY KEY,
@@ -135,6 +136,44 @@ constexpr std::array<Migration, 4> kMigrations{{
       -- Only the accounts claimed right now: releasing a run's claims reads a handful of rows.
       CREATE INDEX account_by_lease ON account (lease_worker, lease_run)
         WHERE lease_worker IS NOT NULL;
+    )sql"},
+    {6, "the money side: account credit per invoice, invoice numbers, payments", R"sql(
+      ALTER TABLE invoice ADD COLUMN credit_adj TEXT NOT NULL DEFAULT '0';
+      UPDATE invoice SET credit_adj = substr(total, 2) WHERE total LIKE '-%';
+      ALTER TABLE invoice ADD COLUMN invoice_number BIGINT;
+      UPDATE invoice SET invoice_number = numbering.n
+        FROM (SELECT record_id, row_number() OVER (ORDER BY record_id) AS n FROM invoice) AS numbering
+        WHERE numbering.record_id = invoice.record_id;
+      CREATE UNIQUE INDEX invoice_by_number ON invoice (invoice_number);
+      CREATE TABLE invoice_sequence (
+        id   INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        last BIGINT NOT NULL
+      );
+      INSERT INTO invoice_sequence (id, last) SELECT 1, coalesce(max(invoice_number), 0) FROM invoice;
+      ALTER TABLE payment_attempt ADD COLUMN amount TEXT NOT NULL DEFAULT '0';
+      UPDATE payment_attempt SET amount = invoice.total FROM invoice
+        WHERE invoice.id = payment_attempt.invoice_id;
+      CREATE TABLE payment (
+        record_id  BIGSERIAL,
+        id         TEXT NOT NULL PRIMARY KEY,
+        invoice_id TEXT NOT NULL REFERENCES invoice (id),
+        account_id TEXT NOT NULL REFERENCES account (id),
+        kind       TEXT NOT NULL,
+        amount     TEXT NOT NULL,
+        method     TEXT NOT NULL,
+        reference  TEXT NOT NULL,
+        payment_id TEXT NOT NULL DEFAULT '',
+        paid_on    DATE NOT NULL
+      );
+      CREATE UNIQUE INDEX payment_once ON payment (invoice_id, kind, method, reference)
+        WHERE reference <> '';
+      CREATE INDEX payment_by_invoice ON payment (invoice_id);
+      CREATE INDEX payment_by_account ON payment (account_id);
+      INSERT INTO payment (id, invoice_id, account_id, kind, amount, method, reference, paid_on)
+        SELECT 'pay-' || a.invoice_id || '-' || a.attempt, a.invoice_id, i.account_id, 'PAYMENT',
+               i.total, 'provider', a.charge_id, a.scheduled_on
+        FROM payment_attempt a JOIN invoice i ON i.id = a.invoice_id
+        WHERE a.status = 'SUCCEEDED';
     )sql"},
 }};
 

@@ -335,21 +335,14 @@ Response create_invoice(Server& s, Ctx& ctx) {
   auto invoice = view->engine.invoice(*on);
   if (!invoice) return failure(invoice.error());
   if (invoice->empty()) return not_found("No invoice to generate for account " + owner->id);
-  // As the billing run does: an invoicing entry in the journal, the invoice, and
-  // its first payment attempt scheduled for the run's provider to collect.
-  auto seq = s.billing.append(owner->id, {0, *on, std::nullopt, ctx.now});
-  if (!seq) return failure(seq.error());
-  StoredInvoice stored{
-      "inv-" + owner->id + "-" + std::to_string(*seq), owner->id, *invoice,
-      invoice->total().sign() > 0 ? InvoiceStatus::unpaid : InvoiceStatus::settled};
-  if (auto r = s.billing.save_invoice(stored); !r) return failure(r.error());
-  if (stored.status == InvoiceStatus::unpaid)
-    if (auto r = s.billing.save_attempt({stored.id, 1, AttemptStatus::scheduled, *on, "", ""}); !r)
-      return failure(r.error());
+  // As the billing run does, with the first payment attempt scheduled for the
+  // run's provider to collect.
+  auto issued = s.service.issue(owner->id, std::move(invoice).value(), *on, ctx.now);
+  if (!issued) return failure(issued.error());
   StoredAccount account = view->stored;
   account.next_run = view->engine.next_billing_date(*on);
   if (auto r = s.billing.update_account(account); !r) return failure(r.error());
-  return created(ctx, "/1.0/kb/invoices/" + stored.id);
+  return created(ctx, "/1.0/kb/invoices/" + (*issued)->invoice.id);
 }
 
 Response dry_run(Server& s, Ctx& ctx) {

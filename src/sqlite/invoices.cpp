@@ -5,6 +5,14 @@
 namespace tollgate::sqlite {
 namespace {
 
+// Connection::cached() keys statements by the address of a string literal:
+// the column lists are spliced in as literals.
+#define INVOICE_COLUMNS "id, account_id, invoice_date, currency, status, credit_adj, invoice_number"
+#define ATTEMPT_COLUMNS "invoice_id, attempt, status, scheduled_on, charge_id, failure, amount"
+#define PAYMENT_SELECT                                                                       \
+  "SELECT id, invoice_id, account_id, kind, amount, method, reference, payment_id, paid_on " \
+  "FROM payment "
+
 Result<Ok> save_items(Connection& db, const std::string& invoice_id, const Invoice& invoice) {
   auto st = db.cached(
       "INSERT INTO invoice_item (invoice_id, position, type, subscription_id, plan, phase, "
@@ -63,9 +71,21 @@ Result<Ok> load_items(Connection& db, const std::string& invoice_id, Invoice& in
 
 Result<Ok> SqliteStore::save_invoice(const StoredInvoice& inv) {
   return in_transaction(impl_->db, [&]() -> Result<Ok> {
+    // The next number, in the same transaction: a rollback gives it back, so
+    // numbers have no gaps.
+    auto next = impl_->db.cached("UPDATE invoice_sequence SET last = last + 1 RETURNING last");
+    if (!next) return unexpected(next.error());
+    std::int64_t number = 0;
+    if (auto r = for_each_row(**next,
+                              [&](Statement& row) -> Result<Ok> {
+                                number = row.integer(0);
+                                return Ok{};
+                              });
+        !r)
+      return r;
     auto st = impl_->db.cached(
-        "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status) VALUES (?, ?, "
-        "?, ?, ?, ?)");
+        "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status, credit_adj, "
+        "invoice_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return unexpected(st.error());
     Statement& s = **st;
     s.bind(1, inv.id)
@@ -73,6 +93,7 @@ Result<Ok> SqliteStore::save_invoice(const StoredInvoice& inv) {
         .bind(3, to_string(inv.invoice.date))
         .bind(4, inv.invoice.currency);
     s.bind(5, inv.invoice.total().to_string()).bind(6, to_string(inv.status));
+    s.bind(7, inv.invoice.credit_adj.to_string()).bind(8, number);
     if (auto r = s.run(); !r) return r;
     return save_items(impl_->db, inv.id, inv.invoice);
   });
@@ -88,8 +109,7 @@ Result<Ok> SqliteStore::set_invoice_status(const std::string& invoice_id, Invoic
 
 namespace {
 
-// Reads the invoices a statement selects (id, account_id, invoice_date, currency, status), then
-// their items.
+// Reads the invoices a statement selects (INVOICE_COLUMNS), then their items.
 Result<std::vector<StoredInvoice>> read_invoices(Connection& db, Statement& s) {
   auto out = collect<StoredInvoice>(s, [](Statement& row) -> Result<StoredInvoice> {
     StoredInvoice inv;
@@ -98,9 +118,13 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, Statement& s) {
     auto on = parse_date(row.text(2));
     auto status = parse_invoice_status(row.text(4));
     if (!on || !status) return corrupt("invoice", inv.id, "date or status");
+    auto credit_adj = Decimal::parse(row.text(5));
+    if (!credit_adj) return corrupt("invoice", inv.id, "credit_adj");
     inv.invoice.date = *on;
     inv.invoice.currency = row.text(3);
     inv.status = *status;
+    inv.invoice.credit_adj = *credit_adj;
+    inv.number = row.integer(6);
     return inv;
   });
   if (!out) return out;
@@ -112,8 +136,7 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, Statement& s) {
 }  // namespace
 
 Result<StoredInvoice> SqliteStore::invoice(const std::string& invoice_id) {
-  auto st = impl_->db.cached(
-      "SELECT id, account_id, invoice_date, currency, status FROM invoice WHERE id = ?");
+  auto st = impl_->db.cached("SELECT " INVOICE_COLUMNS " FROM invoice WHERE id = ?");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, invoice_id);
   auto found = read_invoices(impl_->db, **st);
@@ -123,9 +146,8 @@ Result<StoredInvoice> SqliteStore::invoice(const std::string& invoice_id) {
 }
 
 Result<std::vector<StoredInvoice>> SqliteStore::invoices_of(const std::string& account_id) {
-  auto st = impl_->db.cached(
-      "SELECT id, account_id, invoice_date, currency, status FROM invoice WHERE account_id = ? "
-      "ORDER BY invoice_date, rowid");
+  auto st = impl_->db.cached("SELECT " INVOICE_COLUMNS
+                             " FROM invoice WHERE account_id = ? ORDER BY invoice_date, rowid");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, account_id);
   return read_invoices(impl_->db, **st);
@@ -133,16 +155,17 @@ Result<std::vector<StoredInvoice>> SqliteStore::invoices_of(const std::string& a
 
 Result<Ok> SqliteStore::save_attempt(const PaymentAttempt& a) {
   auto st = impl_->db.cached(
-      "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure) "
-      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (invoice_id, attempt) DO UPDATE SET status = "
-      "excluded.status, "
+      "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure, "
+      "amount) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (invoice_id, attempt) DO UPDATE SET "
+      "status = excluded.status, "
       "scheduled_on = excluded.scheduled_on, charge_id = excluded.charge_id, failure = "
-      "excluded.failure, "
+      "excluded.failure, amount = excluded.amount, "
       "updated_at = CURRENT_TIMESTAMP");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, a.invoice_id).bind(2, std::int64_t{a.attempt}).bind(3, to_string(a.status));
   s.bind(4, to_string(a.scheduled_on)).bind(5, a.charge_id).bind(6, a.failure);
+  s.bind(7, a.amount.to_string());
   return s.run();
 }
 
@@ -158,8 +181,11 @@ Result<std::vector<PaymentAttempt>> read_attempts(Statement& s) {
     if (!status || !on) return corrupt("payment_attempt", a.invoice_id, "status or date");
     a.status = *status;
     a.scheduled_on = *on;
+    auto amount = Decimal::parse(row.text(6));
+    if (!amount) return corrupt("payment_attempt", a.invoice_id, "amount");
     a.charge_id = row.text(4);
     a.failure = row.text(5);
+    a.amount = *amount;
     return a;
   });
 }
@@ -167,9 +193,8 @@ Result<std::vector<PaymentAttempt>> read_attempts(Statement& s) {
 }  // namespace
 
 Result<std::vector<PaymentAttempt>> SqliteStore::attempts_of(const std::string& invoice_id) {
-  auto st = impl_->db.cached(
-      "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure FROM payment_attempt "
-      "WHERE invoice_id = ? ORDER BY attempt");
+  auto st = impl_->db.cached("SELECT " ATTEMPT_COLUMNS
+                             " FROM payment_attempt WHERE invoice_id = ? ORDER BY attempt");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, invoice_id);
   return read_attempts(**st);
@@ -178,8 +203,9 @@ Result<std::vector<PaymentAttempt>> SqliteStore::attempts_of(const std::string& 
 Result<std::vector<PaymentAttempt>> SqliteStore::attempts_in(AttemptStatus status,
                                                              const std::optional<Date>& through) {
   auto st = impl_->db.cached(
-      "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure FROM payment_attempt "
-      "WHERE status = ? AND scheduled_on <= ? ORDER BY scheduled_on, invoice_id, attempt");
+      "SELECT " ATTEMPT_COLUMNS
+      " FROM payment_attempt WHERE status = ? AND scheduled_on <= ? ORDER BY scheduled_on, "
+      "invoice_id, attempt");
   if (!st) return unexpected(st.error());
   (*st)
       ->bind(1, to_string(status))
@@ -189,12 +215,88 @@ Result<std::vector<PaymentAttempt>> SqliteStore::attempts_in(AttemptStatus statu
 
 Result<std::vector<PaymentAttempt>> SqliteStore::open_attempts(const std::string& account_id) {
   auto st = impl_->db.cached(
-      "SELECT p.invoice_id, p.attempt, p.status, p.scheduled_on, p.charge_id, p.failure FROM "
-      "invoice i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = ? AND "
+      "SELECT p.invoice_id, p.attempt, p.status, p.scheduled_on, p.charge_id, p.failure, p.amount "
+      "FROM invoice i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = ? AND "
       "p.status IN ('STARTED', 'SCHEDULED') ORDER BY p.invoice_id, p.attempt");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, account_id);
   return read_attempts(**st);
+}
+
+Result<Decimal> SqliteStore::account_credit(const std::string& account_id) {
+  auto st = impl_->db.cached("SELECT id, credit_adj FROM invoice WHERE account_id = ?");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, account_id);
+  Decimal credit;
+  auto r = for_each_row(**st, [&](Statement& row) -> Result<Ok> {
+    auto adj = Decimal::parse(row.text(1));
+    if (!adj) return corrupt("invoice", row.text(0), "credit_adj");
+    credit += *adj;
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return credit;
+}
+
+Result<bool> SqliteStore::record_payment(const Payment& p) {
+  auto st = impl_->db.cached(
+      "INSERT OR IGNORE INTO payment (id, invoice_id, account_id, kind, amount, method, reference, "
+      "payment_id, paid_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, p.id).bind(2, p.invoice_id).bind(3, p.account_id).bind(4, to_string(p.kind));
+  s.bind(5, p.amount.to_string()).bind(6, p.method).bind(7, p.reference).bind(8, p.payment_id);
+  s.bind(9, to_string(p.on));
+  if (auto r = s.run(); !r) return unexpected(r.error());
+  return impl_->db.changes() == 1;
+}
+
+namespace {
+
+Result<std::vector<Payment>> read_payments(Statement& s) {
+  return collect<Payment>(s, [](Statement& row) -> Result<Payment> {
+    Payment p;
+    p.id = row.text(0);
+    auto kind = parse_payment_kind(row.text(3));
+    auto amount = Decimal::parse(row.text(4));
+    auto on = parse_date(row.text(8));
+    if (!kind || !amount || !on) return corrupt("payment", p.id, "kind, amount or date");
+    p.invoice_id = row.text(1);
+    p.account_id = row.text(2);
+    p.kind = *kind;
+    p.amount = *amount;
+    p.method = row.text(5);
+    p.reference = row.text(6);
+    p.payment_id = row.text(7);
+    p.on = *on;
+    return p;
+  });
+}
+
+}  // namespace
+
+Result<Payment> SqliteStore::payment(const std::string& payment_id) {
+  auto st = impl_->db.cached(PAYMENT_SELECT "WHERE id = ?");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, payment_id);
+  auto found = read_payments(**st);
+  if (!found) return unexpected(found.error());
+  if (found->empty()) return make_error("store.not_found", "no payment " + payment_id);
+  return std::move(found->front());
+}
+
+Result<std::vector<Payment>> SqliteStore::payments_of(const std::string& invoice_id) {
+  auto st = impl_->db.cached(PAYMENT_SELECT "WHERE invoice_id = ? ORDER BY rowid");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, invoice_id);
+  return read_payments(**st);
+}
+
+Result<std::vector<Payment>> SqliteStore::account_payments(const std::string& account_id) {
+  auto st = impl_->db.cached(PAYMENT_SELECT "WHERE account_id = ? ORDER BY rowid");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, account_id);
+  return read_payments(**st);
 }
 
 Result<bool> SqliteStore::record_notification(const Notification& n) {
@@ -263,3 +365,7 @@ Result<std::vector<Notification>> SqliteStore::notifications_of(const std::strin
 }
 
 }  // namespace tollgate::sqlite
+
+#undef INVOICE_COLUMNS
+#undef ATTEMPT_COLUMNS
+#undef PAYMENT_SELECT

@@ -18,7 +18,7 @@ struct Migration {
 
 // Append only: a released migration never changes, so every older database
 // upgrades the same way.
-constexpr std::array<Migration, 5> kMigrations{{
+constexpr std::array<Migration, 6> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         id              VARCHAR(36) NOT NULL PRIMARY KEY,
@@ -217,6 +217,48 @@ constexpr std::array<Migration, 5> kMigrations{{
         at          INTEGER NOT NULL
       );
       CREATE INDEX audit_log_by_object ON audit_log (tenant_id, object_id);
+    )sql"},
+    {6, "the money side: account credit per invoice, invoice numbers, payments", R"sql(
+      -- What each invoice moved of the account credit (balance.md). Invoices
+      -- issued before this version used no credit; a negative one became credit.
+      ALTER TABLE invoice ADD COLUMN credit_adj TEXT NOT NULL DEFAULT '0';
+      UPDATE invoice SET credit_adj = substr(total, 2) WHERE total LIKE '-%';
+      -- Kill Bill's invoiceNumber: gapless, in the order invoices were saved.
+      ALTER TABLE invoice ADD COLUMN invoice_number INTEGER;
+      UPDATE invoice SET invoice_number = numbering.n
+        FROM (SELECT rowid AS r, row_number() OVER (ORDER BY rowid) AS n FROM invoice) AS numbering
+        WHERE numbering.r = invoice.rowid;
+      CREATE UNIQUE INDEX invoice_by_number ON invoice (invoice_number);
+      CREATE TABLE invoice_sequence (
+        id   INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        last INTEGER NOT NULL
+      );
+      INSERT INTO invoice_sequence (id, last) SELECT 1, coalesce(max(invoice_number), 0) FROM invoice;
+      -- What an attempt asked for: attempts made before this version asked for the total.
+      ALTER TABLE payment_attempt ADD COLUMN amount TEXT NOT NULL DEFAULT '0';
+      UPDATE payment_attempt SET amount =
+        (SELECT total FROM invoice WHERE invoice.id = payment_attempt.invoice_id);
+      CREATE TABLE payment (
+        id         TEXT NOT NULL PRIMARY KEY,
+        invoice_id TEXT NOT NULL REFERENCES invoice (id),
+        account_id TEXT NOT NULL REFERENCES account (id),
+        kind       TEXT NOT NULL,
+        amount     TEXT NOT NULL,
+        method     TEXT NOT NULL,
+        reference  TEXT NOT NULL,
+        payment_id TEXT NOT NULL DEFAULT '',
+        paid_on    TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX payment_once ON payment (invoice_id, kind, method, reference)
+        WHERE reference <> '';
+      CREATE INDEX payment_by_invoice ON payment (invoice_id);
+      CREATE INDEX payment_by_account ON payment (account_id);
+      -- Invoices a provider collected before payments were recorded: one payment each.
+      INSERT INTO payment (id, invoice_id, account_id, kind, amount, method, reference, paid_on)
+        SELECT 'pay-' || a.invoice_id || '-' || a.attempt, a.invoice_id, i.account_id, 'PAYMENT',
+               i.total, 'provider', a.charge_id, a.scheduled_on
+        FROM payment_attempt a JOIN invoice i ON i.id = a.invoice_id
+        WHERE a.status = 'SUCCEEDED';
     )sql"},
 }};
 

@@ -48,12 +48,27 @@ Result<Ok> invoice_outcome(BillingService& service, const Event& event,
   auto attempts = store.attempts_of(invoice_id);
   if (!attempts) return unexpected(attempts.error());
   if (paid) {
-    if (auto r = store.set_invoice_status(invoice_id, InvoiceStatus::paid); !r) return r;
+    auto balance = balance_of(store, invoice_id);
+    if (!balance) return unexpected(balance.error());
     for (auto a : *attempts)
       if (a.charge_id == charge_id || a.status == AttemptStatus::pending) {
         a.status = AttemptStatus::succeeded;
         if (auto r = store.save_attempt(a); !r) return r;
+        // The money is in: what the attempt asked for, recorded once per charge.
+        Payment p;
+        p.id = "pay-" + invoice_id + "-" + std::to_string(a.attempt);
+        p.invoice_id = invoice_id;
+        p.account_id = invoice->account_id;
+        p.amount = a.amount.sign() > 0 ? a.amount : *balance;
+        p.method = "stripe";
+        p.reference = a.charge_id.empty() ? event.id : a.charge_id;
+        p.on = invoice->invoice.date;
+        if (auto r = store.record_payment(p); !r) return unexpected(r.error());
       }
+    balance = balance_of(store, invoice_id);
+    if (!balance) return unexpected(balance.error());
+    if (balance->sign() <= 0)
+      if (auto r = store.set_invoice_status(invoice_id, InvoiceStatus::paid); !r) return r;
     return Ok{};
   }
   for (auto a : *attempts)
@@ -62,8 +77,11 @@ Result<Ok> invoice_outcome(BillingService& service, const Event& event,
       a.failure = failure;
       if (auto r = store.save_attempt(a); !r) return r;
       // The next run retries it, under a new attempt number (a new idempotency key).
-      PaymentAttempt retry{invoice_id, a.attempt + 1, AttemptStatus::scheduled, a.scheduled_on, "",
-                           ""};
+      PaymentAttempt retry;
+      retry.invoice_id = invoice_id;
+      retry.attempt = a.attempt + 1;
+      retry.status = AttemptStatus::scheduled;
+      retry.scheduled_on = a.scheduled_on;
       if (auto r = store.save_attempt(retry); !r) return r;
     }
   return Ok{};

@@ -23,7 +23,9 @@ Harness harness(const char* currency) {
   return Harness(catalog_from(kCatalog), {}, Account{"a", currency, "UTC", 1});
 }
 
-Decimal d(const char* s) { return *Decimal::parse(s); }
+Decimal d(const char* s) {
+  return *Decimal::parse(s);
+}
 
 struct Row {
   Date date;
@@ -46,7 +48,8 @@ void check_invoices(const BillingEngine& e, const std::vector<Row>& rows) {
 
 // balance.md's worked example: billed in advance on the 1st, paused 04-11, resumed 04-21.
 void pause_and_resume(Harness& h) {
-  REQUIRE(h.on(2024_y / 4 / 1, [](BillingEngine& e) { return e.create_subscription("s", "m", 2024_y / 4 / 1); }));
+  REQUIRE(h.on(2024_y / 4 / 1,
+               [](BillingEngine& e) { return e.create_subscription("s", "m", 2024_y / 4 / 1); }));
   REQUIRE(h.on(2024_y / 4 / 11, [](BillingEngine& e) { return e.pause("s", 2024_y / 4 / 11); }));
   REQUIRE(h.on(2024_y / 4 / 21, [](BillingEngine& e) { return e.resume("s", 2024_y / 4 / 21); }));
   h.bill_through(2024_y / 5 / 1);
@@ -79,7 +82,8 @@ TEST_CASE("balance.md's worked example: a pause's credit pays the resume and par
 }
 
 TEST_CASE("account credit in a currency without a minor unit (JPY)") {
-  // 3000 a month: 04-11 -round(3000 x 20/30) = -2000; 04-21: 3000 x 10/30 = 1000; 05-01: 3000 - 1000.
+  // 3000 a month: 04-11 -round(3000 x 20/30) = -2000; 04-21: 3000 x 10/30 = 1000; 05-01: 3000 -
+  // 1000.
   Harness h = harness("JPY");
   pause_and_resume(h);
   check_invoices(h.engine(), {{2024_y / 4 / 1, "3000", "0", "3000"},
@@ -89,8 +93,8 @@ TEST_CASE("account credit in a currency without a minor unit (JPY)") {
 }
 
 TEST_CASE("account credit in a currency with three decimals (BHD)") {
-  // 31.000 a month: 04-11 -round(31 x 20/30 = 20.6666...) = -20.667; 04-21: 31 x 10/30 = 10.3333... -> 10.333,
-  // paid from the credit, 10.334 left; 05-01: 31.000 - 10.334 = 20.666 due.
+  // 31.000 a month: 04-11 -round(31 x 20/30 = 20.6666...) = -20.667; 04-21: 31 x 10/30 = 10.3333...
+  // -> 10.333, paid from the credit, 10.334 left; 05-01: 31.000 - 10.334 = 20.666 due.
   Harness h = harness("BHD");
   pause_and_resume(h);
   check_invoices(h.engine(), {{2024_y / 4 / 1, "31.000", "0", "31.000"},
@@ -103,7 +107,8 @@ TEST_CASE("an operator's credit is a CREDIT_ADJ on that date's invoice, counted 
   // 01-01: 30.00. 01-10: credit 15.00 -> CREDIT_ADJ -15.00, total -15.00, credit 15.00.
   // 02-01: 30.00 uses it: 15.00 due. 03-01: 30.00 due.
   Harness h = harness("USD");
-  REQUIRE(h.on(2024_y / 1 / 1, [](BillingEngine& e) { return e.create_subscription("s", "m", 2024_y / 1 / 1); }));
+  REQUIRE(h.on(2024_y / 1 / 1,
+               [](BillingEngine& e) { return e.create_subscription("s", "m", 2024_y / 1 / 1); }));
   REQUIRE(h.on(2024_y / 1 / 10, [](BillingEngine& e) -> Result<Ok> {
     auto r = e.credit_account(d("15.00"), "sla-1", 2024_y / 1 / 10);
     if (!r) return unexpected(r.error());
@@ -126,11 +131,13 @@ TEST_CASE("an operator's credit is a CREDIT_ADJ on that date's invoice, counted 
 TEST_CASE("an operator's credit smaller than the day's charges lowers that invoice only") {
   // 02-01: RECURRING 30.00 and CREDIT_ADJ -12.50 on one invoice: total 17.50, no credit carried.
   Harness h = harness("USD");
-  REQUIRE(h.on(2024_y / 1 / 1, [](BillingEngine& e) { return e.create_subscription("s", "m", 2024_y / 1 / 1); }));
+  REQUIRE(h.on(2024_y / 1 / 1,
+               [](BillingEngine& e) { return e.create_subscription("s", "m", 2024_y / 1 / 1); }));
   h.bill_through(2024_y / 1 / 31);
   REQUIRE(h.engine().credit_account(d("12.50"), "goodwill", 2024_y / 2 / 1));
   h.bill_through(2024_y / 2 / 1);
-  check_invoices(h.engine(), {{2024_y / 1 / 1, "30.00", "0", "30.00"}, {2024_y / 2 / 1, "17.50", "0", "17.50"}});
+  check_invoices(h.engine(), {{2024_y / 1 / 1, "30.00", "0", "30.00"},
+                              {2024_y / 2 / 1, "17.50", "0", "17.50"}});
 }
 
 TEST_CASE("an operator's credit must be positive and fit the currency's minor unit") {
@@ -143,9 +150,11 @@ TEST_CASE("an operator's credit must be positive and fit the currency's minor un
   // Refused ids stay free.
   CHECK(*e.credit_account(d("10.00"), "f", 2024_y / 1 / 1) == Recorded::applied);
   Harness jpy = harness("JPY");
-  CHECK(jpy.engine().credit_account(d("500.5"), "y", 2024_y / 1 / 1).error().code == "refused.amount");
+  CHECK(jpy.engine().credit_account(d("500.5"), "y", 2024_y / 1 / 1).error().code ==
+        "refused.amount");
   CHECK(*jpy.engine().credit_account(d("500"), "y", 2024_y / 1 / 1) == Recorded::applied);
   Harness bhd = harness("BHD");
-  CHECK(bhd.engine().credit_account(d("1.0005"), "b", 2024_y / 1 / 1).error().code == "refused.amount");
+  CHECK(bhd.engine().credit_account(d("1.0005"), "b", 2024_y / 1 / 1).error().code ==
+        "refused.amount");
   CHECK(*bhd.engine().credit_account(d("1.005"), "b", 2024_y / 1 / 1) == Recorded::applied);
 }

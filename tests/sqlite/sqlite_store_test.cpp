@@ -65,7 +65,8 @@ TEST_CASE("a new file gets the whole schema, in WAL mode, with its migrations re
   std::string path = fresh_path();
   auto store = open_store(path);
   CHECK(store->schema_version() == SqliteStore::latest_schema_version);
-  CHECK(raw(path, "SELECT version FROM tollgate_migration ORDER BY version") == "1\n2\n3\n4\n5\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_migration ORDER BY version") ==
+        "1\n2\n3\n4\n5\n6\n");
   CHECK(raw(path, "PRAGMA journal_mode") == "wal\n");
   CHECK(raw(path,
             "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -91,7 +92,59 @@ TEST_CASE("a database made by an earlier schema version upgrades, keeping its da
   CHECK(upgraded->record_usage(events)->inserted == 1);
   // Opening again migrates nothing.
   CHECK(open_store(path)->schema_version() == SqliteStore::latest_schema_version);
-  CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "5\n");
+  CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "6\n");
+}
+
+TEST_CASE(
+    "a version 5 database with invoices upgrades: a negative invoice becomes account credit, "
+    "invoices are numbered, a collected one gets its payment") {
+  std::string path = fresh_path();
+  {
+    auto v5 = open_store(path, {.migrate_to = 5});
+    REQUIRE(v5->put_catalog("v1", R"({"name": "c", "currencies": ["USD"],
+      "products": [{"name": "P", "category": "BASE"}], "plans": [{"name": "p", "product": "P",
+      "phases": [{"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "price": {"USD": "31.00"}}}]}]})"));
+  }
+  // Three invoices as version 5 wrote them: paid 31.00, a -21.00 repair (SETTLED), 31.00 unpaid.
+  raw(path,
+      "INSERT INTO account (id, currency, time_zone, catalog_version, organization_id, tenant_id) "
+      "VALUES ('a', 'USD', 'UTC', 'v1', 'o', 't');"
+      "INSERT INTO invoice VALUES ('i1', 'a', '2024-01-01', 'USD', '31.00', 'PAID');"
+      "INSERT INTO invoice VALUES ('i2', 'a', '2024-01-11', 'USD', '-21.00', 'SETTLED');"
+      "INSERT INTO invoice VALUES ('i3', 'a', '2024-02-01', 'USD', '31.00', 'UNPAID');"
+      "INSERT INTO invoice_item VALUES ('i1', 0, 'RECURRING', 's', 'p', 'EVERGREEN', '', "
+      "'2024-01-01', '2024-02-01', NULL, '31.00'), ('i2', 0, 'REPAIR_ADJ', 's', 'p', 'EVERGREEN', "
+      "'', '2024-01-11', '2024-02-01', NULL, '-21.00'), ('i3', 0, 'RECURRING', 's', 'p', "
+      "'EVERGREEN', '', '2024-02-01', '2024-03-01', NULL, '31.00');"
+      "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id) VALUES "
+      "('i1', 1, 'SUCCEEDED', '2024-01-01', 'pi_1'), ('i3', 1, 'PENDING', '2024-02-01', 'pi_3');");
+  auto store = open_store(path);
+  CHECK(store->schema_version() == 6);
+  // Kept, numbered in the order they were saved; the repair's 21.00 is account credit.
+  auto invoices = store->invoices_of("a");
+  REQUIRE(invoices->size() == 3);
+  CHECK((*invoices)[0].number == 1);
+  CHECK((*invoices)[1].number == 2);
+  CHECK((*invoices)[2].number == 3);
+  CHECK((*invoices)[1].invoice.credit_adj == Decimal(21));
+  CHECK((*invoices)[2].invoice.credit_adj == Decimal(0));
+  CHECK(*store->account_credit("a") == Decimal(21));
+  // The collected invoice has its payment, so its balance is zero; the unpaid one still asks 31.00.
+  auto paid = store->payments_of("i1");
+  REQUIRE(paid->size() == 1);
+  CHECK(paid->front().amount == Decimal(31));
+  CHECK(paid->front().reference == "pi_1");
+  CHECK(*balance_of(*store, "i1") == Decimal(0));
+  CHECK(*balance_of(*store, "i3") == Decimal(31));
+  CHECK((*store->attempts_of("i3"))[0].amount == Decimal(31));
+  // The next invoice saved gets number 4.
+  StoredInvoice next;
+  next.id = "i4";
+  next.account_id = "a";
+  next.invoice.date = 2024_y / 3 / 1;
+  next.invoice.currency = "USD";
+  REQUIRE(store->save_invoice(next));
+  CHECK(store->invoice("i4")->number == 4);
 }
 
 TEST_CASE(
@@ -160,7 +213,7 @@ TEST_CASE("a read-only store refuses writes and changes nothing") {
 
 TEST_CASE("a full disk fails the whole batch and keeps the database consistent") {
   std::string path = fresh_path();
-  auto store = open_store(path, {.max_page_count = 60});
+  auto store = open_store(path, {.max_page_count = 80});
   std::vector<UsageEvent> small{usage("first", "1")};
   REQUIRE(store->record_usage(small));
   std::vector<UsageEvent> big;

@@ -36,6 +36,8 @@ const char* kCatalog = R"({"name": "run-tests", "currencies": ["USD"],
   "plans": [
     {"name": "std", "product": "Std", "phases": [{"type": "EVERGREEN",
       "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00"}}}]},
+    {"name": "half", "product": "Std", "phases": [{"type": "EVERGREEN",
+      "recurring": {"billing_period": "MONTHLY", "price": {"USD": "5.00"}}}]},
     {"name": "calls", "product": "Std", "phases": [{"type": "EVERGREEN", "usages": [{"name": "calls",
       "metric": "api_calls", "billing_period": "MONTHLY", "model": "PER_UNIT", "unit_price": {"USD": "0.10"}}]}]},
     {"name": "trial14", "product": "Std", "phases": [{"type": "TRIAL", "duration": {"unit": "DAYS", "length": 14}},
@@ -294,6 +296,50 @@ TEMPLATE_TEST_CASE("usage dated on the day a subscription stops is billed by the
   CHECK(*late.items[0].quantity == Decimal(30));
   CHECK(late.total() == Decimal(3));
   CHECK(f.store->usage_of("c")->size() == 2);
+}
+
+TEMPLATE_TEST_CASE(
+    "a downgrade's negative invoice becomes credit: the next invoice uses it and only the balance "
+    "is charged",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  add_account(f.service, "c1", "cus_c1", "s", "std", 2024_y / 3 / 1, 1);
+  f.run_through(2024_y / 3 / 1, 2024_y / 3 / 15);
+  Operation change;
+  change.date = 2024_y / 3 / 16;
+  change.type = OperationType::change;
+  change.subscription = "s";
+  change.plan = "half";
+  change.policy = BillingActionPolicy::immediate;
+  REQUIRE(f.service.apply("c1", change, at(2024_y / 3 / 16)));
+  f.run_through(2024_y / 3 / 16, 2024_y / 4 / 1);
+  // 03-01: 10.00 charged. 03-16: repair -round(10.00 x 16/31) = -5.16, half [03-16, 04-01)
+  // 5.00 x 16/31 = 2.58: total -2.58, all of it credit, SETTLED, nothing charged.
+  // 04-01: 5.00 uses the 2.58: 2.42 charged, and the invoice is PAID.
+  auto invoices = f.store->invoices_of("c1");
+  REQUIRE(invoices->size() == 3);
+  const auto& [march, repair, april] = std::tie((*invoices)[0], (*invoices)[1], (*invoices)[2]);
+  CHECK(repair.invoice.total() == *Decimal::parse("-2.58"));
+  CHECK(repair.invoice.credit_adj == *Decimal::parse("2.58"));
+  CHECK(repair.status == InvoiceStatus::settled);
+  CHECK(f.provider.amounts(repair.id).empty());
+  CHECK(april.invoice.total() == Decimal(5));
+  CHECK(april.invoice.credit_adj == *Decimal::parse("-2.58"));
+  CHECK(april.status == InvoiceStatus::paid);
+  CHECK(f.provider.amounts(march.id) == std::vector<Decimal>{Decimal(10)});
+  CHECK(f.provider.amounts(april.id) == std::vector<Decimal>{*Decimal::parse("2.42")});
+  CHECK(*balance_of(*f.store, april.id) == Decimal(0));
+  CHECK(*f.store->account_credit("c1") == Decimal(0));
+  // Gapless numbers, in the order the invoices were issued.
+  CHECK(march.number + 1 == repair.number);
+  CHECK(repair.number + 1 == april.number);
+  // The provider's payment is on the ledger with the charge's id.
+  auto paid = f.store->payments_of(april.id);
+  REQUIRE(paid->size() == 1);
+  CHECK(paid->front().amount == *Decimal::parse("2.42"));
+  CHECK(paid->front().method == "fake");
+  CHECK(paid->front().reference.rfind("pi_", 0) == 0);
 }
 
 // Each round starts from a copy of the same database (300 accounts due Mar 1),

@@ -16,6 +16,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
+PaymentAttempt attempt(const std::string& invoice, int n, AttemptStatus status, Date on,
+                       const std::string& failure = "") {
+  PaymentAttempt a;
+  a.invoice_id = invoice;
+  a.attempt = n;
+  a.status = status;
+  a.scheduled_on = on;
+  a.failure = failure;
+  a.amount = Decimal(10);
+  return a;
+}
+
 UsageEvent usage(const char* id, const char* quantity, Date on = 2024_y / 3 / 15) {
   return {"s1", "api_calls", *Decimal::parse(quantity), on, id, ""};
 }
@@ -228,9 +240,9 @@ TEMPLATE_TEST_CASE("accounts, journals and invoices round-trip exactly", "[store
   CHECK(store->invoice("inv-9").error().code == "store.not_found");
 
   REQUIRE(
-      store->save_attempt({"inv-1", 1, AttemptStatus::failed, 2024_y / 3 / 15, "", "declined"}));
-  REQUIRE(store->save_attempt({"inv-1", 2, AttemptStatus::scheduled, 2024_y / 3 / 16, "", ""}));
-  REQUIRE(store->save_attempt({"inv-1", 2, AttemptStatus::started, 2024_y / 3 / 16, "", ""}));
+      store->save_attempt(attempt("inv-1", 1, AttemptStatus::failed, 2024_y / 3 / 15, "declined")));
+  REQUIRE(store->save_attempt(attempt("inv-1", 2, AttemptStatus::scheduled, 2024_y / 3 / 16, "")));
+  REQUIRE(store->save_attempt(attempt("inv-1", 2, AttemptStatus::started, 2024_y / 3 / 16, "")));
   auto attempts = store->attempts_of("inv-1");
   REQUIRE(attempts->size() == 2);  // attempt 2 replaced, not added
   CHECK((*attempts)[1].status == AttemptStatus::started);
@@ -304,7 +316,7 @@ TEMPLATE_TEST_CASE("claims: a batch at a time, never the same account to two liv
   inv.date = 2024_y / 2 / 1;
   inv.currency = "USD";
   REQUIRE(store->save_invoice({"inv-a7", "a7", inv, InvoiceStatus::unpaid}));
-  REQUIRE(store->save_attempt({"inv-a7", 1, AttemptStatus::started, 2024_y / 2 / 1, "", ""}));
+  REQUIRE(store->save_attempt(attempt("inv-a7", 1, AttemptStatus::started, 2024_y / 2 / 1, "")));
   auto with_attempt = store->claim_due(2024_y / 3 / 1, "a6", 10, two);
   REQUIRE(with_attempt->size() == 1);
   CHECK(with_attempt->front().id == "a7");

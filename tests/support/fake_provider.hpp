@@ -41,6 +41,20 @@ class FakeProvider final : public PaymentProvider {
     return count("SELECT count(*) FROM charge WHERE invoice_id = ?1 AND status = ?2", invoice_id,
                  status);
   }
+  /// The amounts of an invoice's succeeded charges, as the provider was asked for them.
+  std::vector<Decimal> amounts(const std::string& invoice_id) {
+    std::vector<Decimal> out;
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db_,
+                       "SELECT amount FROM charge WHERE invoice_id = ?1 AND status = 'succeeded' "
+                       "ORDER BY rowid",
+                       -1, &st, nullptr);
+    sqlite3_bind_text(st, 1, invoice_id.c_str(), -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW)
+      out.push_back(*Decimal::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))));
+    sqlite3_finalize(st);
+    return out;
+  }
   int all_charges(const std::string& status = "succeeded") {
     return count("SELECT count(*) FROM charge WHERE status = ?1", status, "");
   }

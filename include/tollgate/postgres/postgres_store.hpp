@@ -23,7 +23,7 @@ struct PostgresOptions {
 
 class PostgresStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 4;
+  static constexpr int latest_schema_version = 6;
 
   /// Connects with a libpq connection string ("host=127.0.0.1 port=5432
   /// dbname=billing user=tollgate", or a postgresql:// URI; a password is best
@@ -74,6 +74,11 @@ class PostgresStore final : public BillingStore {
   Result<std::vector<PaymentAttempt>> attempts_in(AttemptStatus status,
                                                   const std::optional<Date>& through) override;
   Result<std::vector<PaymentAttempt>> open_attempts(const std::string& account_id) override;
+  Result<Decimal> account_credit(const std::string& account_id) override;
+  Result<bool> record_payment(const Payment& payment) override;
+  Result<Payment> payment(const std::string& payment_id) override;
+  Result<std::vector<Payment>> payments_of(const std::string& invoice_id) override;
+  Result<std::vector<Payment>> account_payments(const std::string& account_id) override;
 
   Result<bool> record_notification(const Notification& n) override;
   Result<Ok> mark_delivered(const std::string& key) override;

@@ -41,7 +41,7 @@ struct SqliteOptions {
 
 class SqliteStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 5;
+  static constexpr int latest_schema_version = 6;
 
   /// Opens or creates a store and brings its schema up to date.
   /// Errors: "store.unavailable" (cannot open), "store.corrupt" (not a database),
@@ -93,6 +93,11 @@ class SqliteStore final : public BillingStore {
   Result<std::vector<PaymentAttempt>> attempts_in(AttemptStatus status,
                                                   const std::optional<Date>& through) override;
   Result<std::vector<PaymentAttempt>> open_attempts(const std::string& account_id) override;
+  Result<Decimal> account_credit(const std::string& account_id) override;
+  Result<bool> record_payment(const Payment& payment) override;
+  Result<Payment> payment(const std::string& payment_id) override;
+  Result<std::vector<Payment>> payments_of(const std::string& invoice_id) override;
+  Result<std::vector<Payment>> account_payments(const std::string& account_id) override;
 
   Result<bool> record_notification(const Notification& n) override;
   Result<Ok> mark_delivered(const std::string& key) override;
