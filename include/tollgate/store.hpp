@@ -148,10 +148,11 @@ enum class NotificationKind {
   payment_failed,
   payment_succeeded,
   credits_low,
-  blocked
+  blocked,
+  refunded
 };
 /// "TRIAL_ENDING", "PERIOD_ENDING", "PAYMENT_FAILED", "PAYMENT_SUCCEEDED", "CREDITS_LOW",
-/// "BLOCKED".
+/// "BLOCKED", "REFUNDED".
 std::string_view to_string(NotificationKind k) noexcept;
 std::optional<NotificationKind> parse_notification_kind(std::string_view text) noexcept;
 

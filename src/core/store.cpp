@@ -74,6 +74,8 @@ std::string_view to_string(NotificationKind k) noexcept {
       return "CREDITS_LOW";
     case NotificationKind::blocked:
       return "BLOCKED";
+    case NotificationKind::refunded:
+      return "REFUNDED";
   }
   return "?";
 }
@@ -118,7 +120,8 @@ std::optional<AttemptStatus> parse_attempt_status(std::string_view text) noexcep
 std::optional<NotificationKind> parse_notification_kind(std::string_view text) noexcept {
   return named(text, {NotificationKind::trial_ending, NotificationKind::period_ending,
                       NotificationKind::payment_failed, NotificationKind::payment_succeeded,
-                      NotificationKind::credits_low, NotificationKind::blocked});
+                      NotificationKind::credits_low, NotificationKind::blocked,
+                      NotificationKind::refunded});
 }
 
 std::optional<InvoiceItemType> parse_invoice_item_type(std::string_view text) noexcept {

@@ -27,6 +27,7 @@ class FakeProvider final : public PaymentProvider {
         "CREATE TABLE IF NOT EXISTS charge (key TEXT PRIMARY KEY, invoice_id TEXT, customer TEXT, "
         "amount TEXT, "
         "status TEXT)");
+    exec("CREATE TABLE IF NOT EXISTS refund (key TEXT PRIMARY KEY, charge_id TEXT, amount TEXT)");
   }
   ~FakeProvider() override { sqlite3_close(db_); }
   FakeProvider(const FakeProvider&) = delete;
@@ -103,7 +104,26 @@ class FakeProvider final : public PaymentProvider {
   ProviderResult<CheckoutSession> start_credit_purchase(const CreditPurchaseRequest&) override {
     return unsupported();
   }
-  ProviderResult<RefundOutcome> refund(const RefundRequest&) override { return unsupported(); }
+  /// Refunds once per idempotency key, as Stripe does: the same key returns the same refund.
+  ProviderResult<RefundOutcome> refund(const RefundRequest& r) override {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db_,
+                       "INSERT INTO refund VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET key "
+                       "= key RETURNING rowid",
+                       -1, &st, nullptr);
+    sqlite3_bind_text(st, 1, r.idempotency_key.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, r.charge_id.c_str(), -1, SQLITE_TRANSIENT);
+    std::string amount = r.amount ? r.amount->amount().to_string() : "all";
+    sqlite3_bind_text(st, 3, amount.c_str(), -1, SQLITE_TRANSIENT);
+    bool answered = sqlite3_step(st) == SQLITE_ROW;
+    std::string id = answered ? "re_" + std::to_string(sqlite3_column_int64(st, 0)) : "";
+    sqlite3_finalize(st);
+    if (!answered)
+      return unexpected(ProviderError{0, "api_connection_error", "", "", "busy", "", true});
+    return RefundOutcome{id, "succeeded"};
+  }
+  /// How many refunds (distinct keys) the provider made.
+  int refunds() { return count("SELECT count(*) FROM refund WHERE ?1 = ?1", "x", ""); }
   ProviderResult<CatalogMapping> publish_catalog(const Catalog&, std::string_view) override {
     return unsupported();
   }

@@ -1,0 +1,253 @@
+#include "tollgate/collections.hpp"
+
+#include <algorithm>
+
+#include "store_support.hpp"
+
+namespace tollgate {
+namespace {
+
+// Money amounts an operator gives: positive, and a whole number of the minor unit.
+Result<Ok> check_amount(const Decimal& amount, const std::string& currency_code) {
+  auto currency = Currency::of(currency_code);
+  if (!currency) return unexpected(currency.error());
+  if (!amount.is_valid() || amount.sign() <= 0)
+    return make_error("refused.amount", "an amount must be greater than 0");
+  if (currency->round(amount, RoundingMode::half_up) != amount)
+    return make_error("refused.amount",
+                      amount.to_string() + " has more decimals than " + currency_code + " has");
+  return Ok{};
+}
+
+Decimal sum_of(const std::vector<Payment>& movements, const std::string& invoice_id,
+               std::initializer_list<PaymentKind> kinds) {
+  Decimal total;
+  for (const auto& m : movements)
+    if (m.invoice_id == invoice_id && std::find(kinds.begin(), kinds.end(), m.kind) != kinds.end())
+      total += m.amount;
+  return total;
+}
+
+Notification invoice_notice(NotificationKind kind, std::string key, const StoredInvoice& invoice,
+                            const Date& on) {
+  Notification n;
+  n.kind = kind;
+  n.key = std::move(key);
+  n.account_id = invoice.account_id;
+  n.invoice_id = invoice.id;
+  n.on = on;
+  return n;
+}
+
+}  // namespace
+
+Result<AccountStatement> Collections::statement(const std::string& account_id) {
+  BillingStore& store = billing_.store();
+  auto account = store.account(account_id);
+  if (!account) return unexpected(account.error());
+  auto invoices = store.invoices_of(account_id);
+  if (!invoices) return unexpected(invoices.error());
+  auto payments = store.account_payments(account_id);
+  if (!payments) return unexpected(payments.error());
+  AccountStatement out;
+  out.account_id = account_id;
+  out.currency = account->account.currency;
+  Decimal owed;
+  for (auto& inv : *invoices) {
+    InvoiceStanding standing;
+    standing.balance = invoice_balance(inv.id, inv.invoice, *payments);
+    standing.paid =
+        sum_of(*payments, inv.id, {PaymentKind::payment, PaymentKind::chargeback_reversal});
+    standing.refunded = sum_of(*payments, inv.id, {PaymentKind::refund, PaymentKind::chargeback});
+    out.credit += inv.invoice.credit_adj;
+    owed += standing.balance;
+    standing.invoice = std::move(inv);
+    out.invoices.push_back(std::move(standing));
+  }
+  out.balance = owed - out.credit;
+  out.payments = std::move(payments).value();
+  return out;
+}
+
+// An invoice's status after its movements changed, with what follows from it.
+Result<Ok> Collections::settle_status(const StoredInvoice& invoice, const Date& on) {
+  BillingStore& store = billing_.store();
+  auto balance = balance_of(store, invoice.id);
+  if (!balance) return unexpected(balance.error());
+  InvoiceStatus status = invoice.status;
+  if (balance->sign() <= 0)
+    status = invoice.invoice.amount_due().sign() > 0 ? InvoiceStatus::paid : InvoiceStatus::settled;
+  else if (status == InvoiceStatus::paid || status == InvoiceStatus::settled)
+    status = InvoiceStatus::unpaid;  // a refund or a chargeback: owed again
+  if (status == invoice.status) return Ok{};
+  if (auto r = store.set_invoice_status(invoice.id, status); !r) return r;
+  if (status != InvoiceStatus::paid) return Ok{};
+  auto fresh = store.record_notification(invoice_notice(
+      NotificationKind::payment_succeeded, "PAYMENT_SUCCEEDED:" + invoice.id, invoice, on));
+  if (!fresh) return unexpected(fresh.error());
+  // Dunning ran out on some invoice: the account stays overdue while one is still owed.
+  auto account = store.account(invoice.account_id);
+  if (!account) return unexpected(account.error());
+  if (!account->overdue) return Ok{};
+  auto invoices = store.invoices_of(invoice.account_id);
+  if (!invoices) return unexpected(invoices.error());
+  for (const auto& other : *invoices)
+    if (other.id != invoice.id && other.status == InvoiceStatus::failed) return Ok{};
+  account->overdue = false;
+  return store.update_account(*account);
+}
+
+Result<Payment> Collections::pay(const ExternalPayment& order) {
+  BillingStore& store = billing_.store();
+  std::optional<Payment> recorded;
+  auto r = store.atomically([&]() -> Result<Ok> {
+    recorded.reset();
+    auto invoice = store.invoice(order.invoice_id);
+    if (!invoice) return unexpected(invoice.error());
+    if (auto ok = check_amount(order.amount, invoice->invoice.currency); !ok) return ok;
+    if (order.reference.empty())
+      return make_error("refused.reference", "an external payment needs a reference");
+    auto movements = store.payments_of(invoice->id);
+    if (!movements) return unexpected(movements.error());
+    for (const auto& m : *movements)
+      if (m.kind == PaymentKind::payment && m.method == kExternalPayment &&
+          m.reference == order.reference) {
+        recorded = m;  // recorded before: the same payment, not a second one
+        return Ok{};
+      }
+    Decimal balance = invoice_balance(invoice->id, invoice->invoice, *movements);
+    if (balance < order.amount)
+      return make_error("refused.overpayment",
+                        "a payment of " + order.amount.to_string() + " is more than the balance " +
+                            balance.to_string() + " of invoice " + invoice->id);
+    Payment p;
+    p.id = "pay-" + invoice->id + "-x" + std::to_string(movements->size() + 1);
+    p.invoice_id = invoice->id;
+    p.account_id = invoice->account_id;
+    p.amount = order.amount;
+    p.method = std::string(kExternalPayment);
+    p.reference = order.reference;
+    p.on = order.on;
+    if (auto fresh = store.record_payment(p); !fresh) return unexpected(fresh.error());
+    if (auto s = settle_status(*invoice, order.on); !s) return s;
+    recorded = std::move(p);
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return *recorded;
+}
+
+Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* provider) {
+  BillingStore& store = billing_.store();
+  auto payment = store.payment(order.payment_id);
+  if (!payment) return unexpected(payment.error());
+  if (payment->kind != PaymentKind::payment)
+    return make_error("refused.refund", order.payment_id + " is a " +
+                                            std::string(to_string(payment->kind)) +
+                                            ", not a payment: only a payment is refunded");
+  auto invoice = store.invoice(payment->invoice_id);
+  if (!invoice) return unexpected(invoice.error());
+  if (auto ok = check_amount(order.amount, invoice->invoice.currency); !ok)
+    return unexpected(ok.error());
+  // Checked before the provider is asked, and again when the refund is recorded.
+  auto within = [&](const std::vector<Payment>& movements) -> Result<std::size_t> {
+    Decimal held = refundable(*payment, movements);
+    if (held < order.amount)
+      return make_error("refused.refund", "a refund of " + order.amount.to_string() +
+                                              " is more than payment " + payment->id +
+                                              " still holds: " + held.to_string());
+    return static_cast<std::size_t>(
+        std::count_if(movements.begin(), movements.end(), [&](const Payment& m) {
+          return m.kind == PaymentKind::refund && m.payment_id == payment->id;
+        }));
+  };
+  auto movements = store.payments_of(invoice->id);
+  if (!movements) return unexpected(movements.error());
+  auto earlier = within(*movements);
+  if (!earlier) return unexpected(earlier.error());
+  std::size_t n = *earlier + 1;
+
+  std::string reference = order.reference.empty() ? "refund-" + std::to_string(n) : order.reference;
+  if (payment->method != kExternalPayment) {
+    if (!provider || provider->name() != payment->method)
+      return make_error("refused.provider", "payment " + payment->id + " was made through " +
+                                                payment->method +
+                                                ": refund it through that provider");
+    auto currency = Currency::of(invoice->invoice.currency);
+    if (!currency) return unexpected(currency.error());
+    RefundRequest request{payment->reference, Money(order.amount, *currency),
+                          "tollgate-refund-" + payment->id + "-" + std::to_string(n)};
+    auto done = provider->refund(request);
+    if (!done)
+      return make_error(
+          "provider." + (done.error().code.empty() ? done.error().type : done.error().code),
+          done.error().message);
+    reference = done->id;
+  }
+
+  std::optional<Payment> recorded;
+  auto r = store.atomically([&]() -> Result<Ok> {
+    recorded.reset();
+    auto now = store.payments_of(invoice->id);
+    if (!now) return unexpected(now.error());
+    for (const auto& m : *now)
+      if (m.kind == PaymentKind::refund && m.method == payment->method &&
+          m.reference == reference) {
+        recorded = m;  // the same provider refund, already recorded
+        return Ok{};
+      }
+    if (auto ok = within(*now); !ok) return unexpected(ok.error());
+    Payment back;
+    back.id = "ref-" + payment->id + "-" + std::to_string(n);
+    back.invoice_id = invoice->id;
+    back.account_id = invoice->account_id;
+    back.kind = PaymentKind::refund;
+    back.amount = order.amount;
+    back.method = payment->method;
+    back.reference = reference;
+    back.payment_id = payment->id;
+    back.on = order.on;
+    if (auto fresh = store.record_payment(back); !fresh) return unexpected(fresh.error());
+    auto current = store.invoice(invoice->id);
+    if (!current) return unexpected(current.error());
+    if (auto s = settle_status(*current, order.on); !s) return s;
+    auto fresh = store.record_notification(
+        invoice_notice(NotificationKind::refunded, "REFUNDED:" + back.id, *current, order.on));
+    if (!fresh) return unexpected(fresh.error());
+    recorded = std::move(back);
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return *recorded;
+}
+
+Result<StoredInvoice> Collections::credit(const std::string& account_id, const Decimal& amount,
+                                          const std::string& reason, const Date& on, Instant now,
+                                          std::string credit_id) {
+  std::optional<StoredInvoice> issued;
+  auto r = billing_.store().atomically([&]() -> Result<Ok> {
+    Operation op;
+    op.date = on;
+    op.type = OperationType::account_credit;
+    op.amount = amount;
+    op.id = credit_id.empty() ? "credit-" + detail::random_uuid() : credit_id;
+    op.reason = reason;
+    auto applied = billing_.apply(account_id, op, now);
+    if (!applied) return unexpected(applied.error());
+    if (*applied == Recorded::duplicate)
+      return make_error("refused.duplicate", "credit " + op.id + " was already given");
+    auto engine = billing_.engine(account_id);
+    if (!engine) return unexpected(engine.error());
+    auto invoice = engine->invoice(on);
+    if (!invoice) return unexpected(invoice.error());
+    auto done = billing_.issue(account_id, std::move(invoice).value(), on, now);
+    if (!done) return unexpected(done.error());
+    if (!*done) return make_error("engine.credit", "the credit made no invoice");
+    issued = (*done)->invoice;
+    return Ok{};
+  });
+  if (!r) return unexpected(r.error());
+  return *issued;
+}
+
+}  // namespace tollgate
