@@ -20,8 +20,12 @@ constexpr std::string_view kUsage =
     "  tollgate import --db FILE (--catalog FILE [--version V] | --rules FILE --organization O "
     "--tenant T\n"
     "                  [--registered-at DATE] | --scenario FILE [--customer CUS])\n"
-    "  tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT)\n"
+    "  tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT | --balance ACCOUNT)\n"
     "  tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe]\n"
+    "  tollgate pay --db FILE --invoice ID --amount A --reference R [--date D]\n"
+    "  tollgate refund --db FILE --payment ID --amount A [--reference R] [--date D]\n"
+    "                  [--provider stripe]\n"
+    "  tollgate credit --db FILE --account ID --amount A --reason R [--id ID] [--date D]\n"
     "  tollgate serve --db FILE [--listen 127.0.0.1:8080] [--body-limit BYTES] [--now INSTANT]\n"
     "  tollgate tenant create --db FILE --external-key K [--api-key K] [--user NAME]\n"
     "  tollgate --version\n";
@@ -62,6 +66,9 @@ int run(std::span<const std::string_view> args, Streams io) {
   if (command == "run") return run_command(rest, io);
   if (command == "serve") return serve_command(rest, io);
   if (command == "tenant") return tenant_command(rest, io);
+  if (command == "pay") return pay_command(rest, io);
+  if (command == "refund") return refund_command(rest, io);
+  if (command == "credit") return credit_command(rest, io);
   io.err << "tollgate: unknown command \"" << command << "\"\n" << kUsage;
   return exit_usage;
 }

@@ -37,6 +37,9 @@ int export_command(std::span<const std::string_view> args, Streams io);
 int run_command(std::span<const std::string_view> args, Streams io);
 int serve_command(std::span<const std::string_view> args, Streams io);
 int tenant_command(std::span<const std::string_view> args, Streams io);
+int pay_command(std::span<const std::string_view> args, Streams io);
+int refund_command(std::span<const std::string_view> args, Streams io);
+int credit_command(std::span<const std::string_view> args, Streams io);
 
 /// Reads a whole file. Errors: "file.unreadable" with the OS reason.
 Result<std::string> read_file(const std::string& path);

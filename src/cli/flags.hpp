@@ -9,6 +9,8 @@
 #include <string_view>
 
 #include "cli.hpp"
+#include "tollgate/http_transport.hpp"
+#include "tollgate/payment_provider.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
 
 namespace tollgate::cli {
@@ -20,6 +22,15 @@ using Flags = std::map<std::string_view, std::string_view>;
 std::optional<Flags> parse_flags(std::string_view command, std::span<const std::string_view> args,
                                  std::initializer_list<std::string_view> allowed, Streams io,
                                  std::initializer_list<std::string_view> switches = {});
+
+/// The payment provider `name` ("manual", or "stripe" with STRIPE_SECRET_KEY and
+/// optional STRIPE_API_BASE); reports why on io.err and returns null when it cannot.
+std::unique_ptr<PaymentProvider> make_provider(std::string_view command, std::string_view name,
+                                               std::unique_ptr<HttpTransport>& transport,
+                                               Streams io);
+
+/// `tollgate export --balance ACCOUNT`: credit, balance, invoices with their balances, payments.
+int export_balance(sqlite::SqliteStore& store, const std::string& account_id, Streams io);
 
 /// Opens the --db store; reports why on io.err and returns null when it cannot.
 std::unique_ptr<sqlite::SqliteStore> open_db(std::string_view command, const Flags& flags,

@@ -2,7 +2,7 @@
 //   tollgate import --db FILE --catalog FILE [--version V]
 //   tollgate import --db FILE --rules FILE --organization O --tenant T [--registered-at DATE]
 //   tollgate import --db FILE --scenario FILE [--customer CUS]
-//   tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT)
+//   tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT | --balance ACCOUNT)
 //   tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe]
 // Exit 0 done, 1 refused by the store or the engine (the reason on stderr), 2 usage error.
 
@@ -103,17 +103,20 @@ json::array rule_sets_json(const std::vector<StoredRuleSet>& sets) {
   return out;
 }
 
-std::unique_ptr<PaymentProvider> make_provider(std::string_view name,
+}  // namespace
+
+std::unique_ptr<PaymentProvider> make_provider(std::string_view command, std::string_view name,
                                                std::unique_ptr<HttpTransport>& transport,
                                                Streams io) {
   if (name == "manual") return std::make_unique<ManualProvider>();
   if (name != "stripe") {
-    io.err << "tollgate run: --provider is manual or stripe\n";
+    io.err << "tollgate " << command << ": --provider is manual or stripe\n";
     return nullptr;
   }
   const char* key = std::getenv("STRIPE_SECRET_KEY");
   if (!key) {
-    io.err << "tollgate run: --provider stripe reads the secret key from STRIPE_SECRET_KEY\n";
+    io.err << "tollgate " << command
+           << ": --provider stripe reads the secret key from STRIPE_SECRET_KEY\n";
     return nullptr;
   }
   stripe::StripeConfig config;
@@ -122,13 +125,11 @@ std::unique_ptr<PaymentProvider> make_provider(std::string_view name,
   transport = std::make_unique<stripe::BeastTransport>();
   auto provider = stripe::StripeProvider::create(config, *transport);
   if (!provider) {
-    io.err << "tollgate run: " << provider.error().message << "\n";
+    io.err << "tollgate " << command << ": " << provider.error().message << "\n";
     return nullptr;
   }
   return std::move(provider).value();
 }
-
-}  // namespace
 
 int import_command(std::span<const std::string_view> args, Streams io) {
   auto flags = parse_flags("import", args,
@@ -183,7 +184,8 @@ int import_command(std::span<const std::string_view> args, Streams io) {
 }
 
 int export_command(std::span<const std::string_view> args, Streams io) {
-  auto flags = parse_flags("export", args, {"--db", "--catalog", "--invoices"}, io, {"--rules"});
+  auto flags = parse_flags("export", args, {"--db", "--catalog", "--invoices", "--balance"}, io,
+                           {"--rules"});
   if (!flags) return exit_usage;
   auto store = open_db("export", *flags, io);
   if (!store) return exit_usage;
@@ -216,7 +218,10 @@ int export_command(std::span<const std::string_view> args, Streams io) {
     io.out << "\n";
     return exit_ok;
   }
-  io.err << "tollgate export: say what to export: --catalog V, --rules or --invoices ACCOUNT\n";
+  if (auto a = flags->find("--balance"); a != flags->end())
+    return export_balance(*store, std::string(a->second), io);
+  io.err << "tollgate export: say what to export: --catalog V, --rules, --invoices ACCOUNT or "
+            "--balance ACCOUNT\n";
   return exit_usage;
 }
 
@@ -236,7 +241,7 @@ int run_command(std::span<const std::string_view> args, Streams io) {
   }
   std::unique_ptr<HttpTransport> transport;
   auto provider = make_provider(
-      flags->contains("--provider") ? flags->at("--provider") : std::string_view("manual"),
+      "run", flags->contains("--provider") ? flags->at("--provider") : std::string_view("manual"),
       transport, io);
   if (!provider) return exit_usage;
   auto store = open_db("run", *flags, io);

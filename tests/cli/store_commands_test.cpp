@@ -71,3 +71,81 @@ TEST_CASE(
   CHECK(tollgate_cli({"run", "--db", db, "--as-of", "2024-02-30"}).code == 2);
   CHECK(tollgate_cli({"export", "--db", db, "--catalog", "v8"}).code == 1);  // not stored
 }
+
+TEST_CASE(
+    "pay, refund, credit and export --balance: external payments, refusals that change nothing, "
+    "the account's balance and credit") {
+  std::string db = tollgate::test::temp_dir() + "/money.db";
+  REQUIRE(tollgate_cli({"import", "--db", db, "--scenario", data("scenarios/money.json")}).code ==
+          0);
+  REQUIRE(
+      tollgate_cli({"run", "--db", db, "--as-of", "2024-01-01", "--through", "2024-03-01"}).code ==
+      0);
+  // 01-01 31.00, 02-01 31.00, 02-20 CREDIT_ADJ -10.00 (credit 10.00), 03-01 31.00 - 10.00 = 21.00.
+  auto listed =
+      json::parse(tollgate_cli({"export", "--db", db, "--invoices", "acme"}).out).as_array();
+  REQUIRE(listed.size() == 4);
+  std::string jan(listed[0].at("id").as_string()), feb(listed[1].at("id").as_string());
+  CHECK(listed[2].at("total") == "-10.00");
+  CHECK(listed[2].at("credit_adj") == "10.00");
+  CHECK(listed[3].at("credit_adj") == "-10.00");
+  CHECK(listed[3].at("balance") == "21.00");
+
+  auto paid = tollgate_cli({"pay", "--db", db, "--invoice", jan, "--amount", "31.00", "--reference",
+                            "bank-1", "--date", "2024-03-02"});
+  INFO(paid.err);
+  REQUIRE(paid.code == 0);
+  auto payment = json::parse(paid.out);
+  CHECK(payment.at("invoice_status") == "PAID");
+  CHECK(payment.at("invoice_balance") == "0.00");
+  std::string payment_id(payment.at("id").as_string());
+
+  // Refused (exit 1), nothing written: an overpayment, an unknown invoice.
+  auto over =
+      tollgate_cli({"pay", "--db", db, "--invoice", feb, "--amount", "40.00", "--reference", "x"});
+  CHECK(over.code == 1);
+  CHECK(over.err.find("refused.overpayment") != std::string::npos);
+  CHECK(tollgate_cli({"pay", "--db", db, "--invoice", "nope", "--amount", "1", "--reference", "x"})
+            .code == 1);
+  // Bad input (exit 2), naming the flag.
+  auto bad =
+      tollgate_cli({"pay", "--db", db, "--invoice", feb, "--amount", "abc", "--reference", "x"});
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("--amount") != std::string::npos);
+  auto fine =
+      tollgate_cli({"pay", "--db", db, "--invoice", feb, "--amount", "1.001", "--reference", "x"});
+  CHECK(fine.code == 2);
+  CHECK(fine.err.find("--amount") != std::string::npos);
+  CHECK(tollgate_cli({"pay", "--db", db, "--invoice", feb, "--amount", "1"}).code ==
+        2);  // --reference
+
+  // A partial refund raises January's balance again; more than the payment holds is refused.
+  auto refund = tollgate_cli({"refund", "--db", db, "--payment", payment_id, "--amount", "11.00"});
+  INFO(refund.err);
+  REQUIRE(refund.code == 0);
+  CHECK(json::parse(refund.out).at("invoice_balance") == "11.00");
+  CHECK(json::parse(refund.out).at("invoice_status") == "UNPAID");
+  CHECK(tollgate_cli({"refund", "--db", db, "--payment", payment_id, "--amount", "25.00"}).code ==
+        1);
+
+  auto credit = tollgate_cli({"credit", "--db", db, "--account", "acme", "--amount", "5.00",
+                              "--reason", "goodwill", "--date", "2024-03-05"});
+  INFO(credit.err);
+  REQUIRE(credit.code == 0);
+  CHECK(json::parse(credit.out).at("account_credit") == "5.00");
+
+  // Owed: January 11.00 + February 31.00 + March 21.00, less 5.00 of credit = 58.00.
+  auto balance = tollgate_cli({"export", "--db", db, "--balance", "acme"});
+  REQUIRE(balance.code == 0);
+  auto statement = json::parse(balance.out);
+  CHECK(statement.at("credit") == "5.00");
+  CHECK(statement.at("balance") == "58.00");
+  CHECK(statement.at("invoices").as_array().size() == 5);
+  CHECK(statement.at("invoices").at(0).at("number").as_int64() + 1 ==
+        statement.at("invoices").at(1).at("number").as_int64());
+  const auto& moves = statement.at("payments").as_array();
+  REQUIRE(moves.size() == 2);
+  CHECK(moves[0].at("kind") == "PAYMENT");
+  CHECK(moves[1].at("kind") == "REFUND");
+  CHECK(moves[1].at("amount") == "11.00");
+}
