@@ -25,17 +25,12 @@
 #include <vector>
 
 #include "tollgate/billing_service.hpp"
+#include "tollgate/collections.hpp"
 #include "tollgate/payment_provider.hpp"
 #include "tollgate/store.hpp"
 #include "tollgate/time_zone.hpp"
 
 namespace tollgate {
-
-struct DunningPolicy {
-  /// Days after a failed attempt before the next one; when they run out the
-  /// invoice is FAILED and the account overdue.
-  std::vector<int> retry_after_days{1, 3, 7};
-};
 
 struct NoticePolicy {
   int trial_ending_days = 3;   ///< notify this many days before a trial ends

@@ -4,9 +4,16 @@
 // recorded once and in the same transaction as its effect on the invoice's
 // status and the account's notices.
 //
+// It is also the one place a charge's outcome is recorded, whoever reports it:
+// the daily run with the provider's answer, or a provider's webhook. The
+// dunning policy, the notices, the overdue state and so entitlement follow
+// from record_charge() the same way either way; a provider adapter only maps
+// its events to a ChargeReport.
+//
 // Amounts are in the invoice's currency and must be a whole number of its
 // minor unit. Every refusal changes nothing.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,9 +58,69 @@ struct RefundOrder {
   std::string reference;  ///< external payments: the operator's reference (optional)
 };
 
+struct DunningPolicy {
+  /// Days after a failed attempt before the next one; when they run out the
+  /// invoice is FAILED and the account overdue.
+  std::vector<int> retry_after_days{1, 3, 7};
+};
+
+enum class ChargeResult {
+  succeeded,        ///< the money is in
+  declined,         ///< the customer's payment failed: dunning goes on
+  requires_action,  ///< the customer must confirm it (3-D Secure)
+  pending,          ///< the provider has not settled it yet
+};
+
+/// What a provider reported about one charge of an invoice.
+struct ChargeReport {
+  std::string invoice_id;
+  int attempt = 0;        ///< the attempt, when the reporter knows it (0: found by charge_id)
+  std::string charge_id;  ///< the provider's id ("pi_...")
+  std::string provider;   ///< the provider's name(): the method of the payment recorded
+  ChargeResult result = ChargeResult::pending;
+  std::string failure;  ///< declined: why ("card_declined: insufficient_funds")
+  Date on;              ///< the account's local date of the report
+};
+
+/// Money a provider reports moving on its own: a refund made in its
+/// dashboard, a chargeback when a customer disputes a charge, its reversal
+/// when the merchant wins the dispute.
+struct ProviderMovement {
+  std::string provider;           ///< the provider's name(): the payment's method
+  std::string payment_reference;  ///< the provider's id of the charge it applies to ("pi_...")
+  PaymentKind kind = PaymentKind::refund;  ///< refund, chargeback or chargeback_reversal
+  std::string reference;  ///< the provider's id of the movement ("re_...", "du_...")
+  Decimal amount;
+  Date on;
+};
+
 class Collections {
  public:
-  explicit Collections(BillingService& billing) : billing_(billing) {}
+  /// `recorded` is told of each notice recorded, after the store took it (the
+  /// daily run hands them to the host once its transaction commits).
+  explicit Collections(BillingService& billing,
+                       std::function<void(const Notification&)> recorded = {})
+      : billing_(billing), recorded_(std::move(recorded)) {}
+
+  /// Records a charge's outcome against the invoice's attempt, once: a report
+  /// repeated, or arriving after a later one settled the attempt, changes
+  /// nothing. Succeeded: the attempt SUCCEEDED, a payment of what it asked
+  /// for (reference: the charge id), the invoice PAID once its balance is zero
+  /// (PAYMENT_SUCCEEDED). Declined: the attempt FAILED, PAYMENT_FAILED, and the
+  /// next attempt scheduled after `dunning`'s delay, or, when the delays ran
+  /// out, the invoice FAILED and the account overdue; a PAID invoice stays
+  /// PAID. Requires action: the attempt PENDING and PAYMENT_ACTION_REQUIRED.
+  /// Pending: the attempt PENDING.
+  /// Errors: "store.not_found" (invoice), store errors.
+  Result<Ok> record_charge(const ChargeReport& report, const DunningPolicy& dunning = {});
+
+  /// Records a movement the provider reports, once by its reference, whatever
+  /// the order reports arrive in: a reversal whose chargeback was not reported
+  /// yet records the chargeback too, so the balance ends the same. The
+  /// invoice's status follows (a REFUNDED notice for money given back).
+  /// Errors: "store.not_found" (no payment of ours has that reference yet: a
+  /// webhook is retried later), store errors.
+  Result<Ok> record_movement(const ProviderMovement& movement);
 
   /// Errors: "store.not_found" (account), store errors.
   Result<AccountStatement> statement(const std::string& account_id);
@@ -90,8 +157,12 @@ class Collections {
 
  private:
   Result<Ok> settle_status(const StoredInvoice& invoice, const Date& on);
+  Result<Ok> notify(const Notification& n);
+  Result<Ok> declined(const StoredInvoice& invoice, PaymentAttempt attempt,
+                      const ChargeReport& report, const DunningPolicy& dunning);
 
   BillingService& billing_;
+  std::function<void(const Notification&)> recorded_;
 };
 
 }  // namespace tollgate

@@ -149,10 +149,11 @@ enum class NotificationKind {
   payment_succeeded,
   credits_low,
   blocked,
-  refunded
+  refunded,
+  payment_action_required
 };
 /// "TRIAL_ENDING", "PERIOD_ENDING", "PAYMENT_FAILED", "PAYMENT_SUCCEEDED", "CREDITS_LOW",
-/// "BLOCKED", "REFUNDED".
+/// "BLOCKED", "REFUNDED", "PAYMENT_ACTION_REQUIRED".
 std::string_view to_string(NotificationKind k) noexcept;
 std::optional<NotificationKind> parse_notification_kind(std::string_view text) noexcept;
 
@@ -262,6 +263,10 @@ class InvoiceStore {
   virtual Result<bool> record_payment(const Payment& payment) = 0;
   /// Errors: "store.not_found".
   virtual Result<Payment> payment(const std::string& payment_id) = 0;
+  /// The first movement of `kind` a provider's id names ("pi_..." for a payment).
+  virtual Result<std::optional<Payment>> payment_by_reference(PaymentKind kind,
+                                                              const std::string& method,
+                                                              const std::string& reference) = 0;
   /// An invoice's movements, in the order they were recorded.
   virtual Result<std::vector<Payment>> payments_of(const std::string& invoice_id) = 0;
   /// All movements of an account's invoices, in the order they were recorded.

@@ -111,81 +111,54 @@ Result<std::optional<Date>> raise_notices(Context& ctx, const StoredAccount& acc
   return next;
 }
 
-// Records what the provider answered for one attempt, in one transaction.
+// A failure that says nothing about the customer's payment: the provider
+// could not be reached or refused our request (transport, TLS, a plain-HTTP
+// policy, a bad key, rate limits, its own outage). Not a decline: no dunning,
+// no notice; the attempt stays STARTED and is sent again under the same key.
+bool not_a_decline(const ProviderError& e) {
+  return e.http_status == 0 || e.type == "transport" || e.type == "authentication_error" ||
+         e.type == "permission_error" || e.type == "api_connection_error" ||
+         e.type == "api_error" || e.type == "rate_limit_error" || e.http_status == 401 ||
+         e.http_status == 403 || e.http_status == 429 || e.http_status >= 500;
+}
+
+// Records what the provider answered for one attempt, through the one path
+// every report of a charge takes (Collections::record_charge).
 Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const StoredInvoice& invoice,
-                          PaymentAttempt attempt, const ProviderResult<ChargeOutcome>& outcome,
-                          const Date& on) {
+                          const PaymentAttempt& attempt,
+                          const ProviderResult<ChargeOutcome>& outcome, const Date& on) {
   RunReport& report = ctx.report;
-  const std::string& id = account.account.id;
-  if (!outcome && outcome.error().retryable) {
+  if (!outcome && (outcome.error().retryable || not_a_decline(outcome.error()))) {
     ++report.charges_unknown;  // stays STARTED: the next run asks again with the same key
-    return Ok{};
+    if (outcome.error().retryable) return Ok{};
+    return make_error("run.provider", "invoice " + invoice.id + " of account " +
+                                          account.account.id +
+                                          " was not charged: " + failure_reason(outcome.error()) +
+                                          " (" + outcome.error().message + ")");
   }
-  // The account is read again only to change it: the batch may have changed it since `account`.
-  auto set_overdue = [&](bool overdue) -> Result<Ok> {
-    auto a = ctx.store.account(id);
-    if (!a) return unexpected(a.error());
-    if (a->overdue == overdue) return Ok{};
-    a->overdue = overdue;
-    return ctx.store.update_account(*a);
-  };
-  auto r = ctx.store.atomically([&]() -> Result<Ok> {
-    if (outcome) attempt.charge_id = outcome->id;
-    if (outcome && outcome->status == ChargeStatus::succeeded) {
-      attempt.status = AttemptStatus::succeeded;
-      // The money is in: a payment of what the attempt asked for, once (its reference is the
-      // charge).
-      Payment paid;
-      paid.id = "pay-" + invoice.id + "-" + std::to_string(attempt.attempt);
-      paid.invoice_id = invoice.id;
-      paid.account_id = id;
-      paid.amount = attempt.amount;
-      paid.method = std::string(ctx.provider.name());
-      paid.reference = outcome->id;
-      paid.on = on;
-      if (auto s = ctx.store.record_payment(paid); !s) return unexpected(s.error());
-      auto balance = balance_of(ctx.store, invoice.id);
-      if (!balance) return unexpected(balance.error());
-      if (balance->sign() <= 0)
-        if (auto s = ctx.store.set_invoice_status(invoice.id, InvoiceStatus::paid); !s) return s;
-      Notification n =
-          notice(NotificationKind::payment_succeeded, "PAYMENT_SUCCEEDED:" + invoice.id, id, on);
-      n.invoice_id = invoice.id;
-      if (auto s = raise(ctx, std::move(n)); !s) return s;
-      if (account.overdue)
-        if (auto s = set_overdue(false); !s) return s;
-    } else if (outcome) {
-      attempt.status = AttemptStatus::pending;  // settled later by a webhook or by the host
-    } else {
-      attempt.status = AttemptStatus::failed;
-      attempt.failure = failure_reason(outcome.error());
-      Notification n =
-          notice(NotificationKind::payment_failed,
-                 "PAYMENT_FAILED:" + invoice.id + ":" + std::to_string(attempt.attempt), id, on);
-      n.invoice_id = invoice.id;
-      if (auto s = raise(ctx, std::move(n)); !s) return s;
-      const auto& retries = ctx.options.dunning.retry_after_days;
-      if (static_cast<std::size_t>(attempt.attempt) <= retries.size()) {
-        PaymentAttempt next;
-        next.invoice_id = invoice.id;
-        next.attempt = attempt.attempt + 1;
-        next.status = AttemptStatus::scheduled;
-        next.scheduled_on = add_days(on, retries[static_cast<std::size_t>(attempt.attempt) - 1]);
-        if (auto s = ctx.store.save_attempt(next); !s) return s;
-      } else {
-        if (auto s = ctx.store.set_invoice_status(invoice.id, InvoiceStatus::failed); !s) return s;
-        if (auto s = set_overdue(true); !s) return s;
-      }
-    }
-    return ctx.store.save_attempt(attempt);
-  });
-  if (!r) return r;
-  if (attempt.status == AttemptStatus::succeeded)
+  ChargeReport r;
+  r.invoice_id = invoice.id;
+  r.attempt = attempt.attempt;
+  r.provider = std::string(ctx.provider.name());
+  r.on = on;
+  if (!outcome) {
+    r.result = ChargeResult::declined;
+    r.failure = failure_reason(outcome.error());
+  } else {
+    r.charge_id = outcome->id;
+    r.result = outcome->status == ChargeStatus::succeeded         ? ChargeResult::succeeded
+               : outcome->status == ChargeStatus::requires_action ? ChargeResult::requires_action
+               : outcome->status == ChargeStatus::failed          ? ChargeResult::declined
+                                                                  : ChargeResult::pending;
+  }
+  Collections money(ctx.service, [&ctx](const Notification& n) { ctx.raised.push_back(n); });
+  if (auto done = money.record_charge(r, ctx.options.dunning); !done) return done;
+  if (r.result == ChargeResult::succeeded)
     ++report.charges_succeeded;
-  else if (attempt.status == AttemptStatus::pending)
-    ++report.charges_pending;
-  else
+  else if (r.result == ChargeResult::declined)
     ++report.charges_failed;
+  else
+    ++report.charges_pending;
   return Ok{};
 }
 

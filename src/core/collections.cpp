@@ -41,6 +41,150 @@ Notification invoice_notice(NotificationKind kind, std::string key, const Stored
 
 }  // namespace
 
+Result<Ok> Collections::notify(const Notification& n) {
+  auto fresh = billing_.store().record_notification(n);
+  if (!fresh) return unexpected(fresh.error());
+  if (*fresh && recorded_) recorded_(n);
+  return Ok{};
+}
+
+Result<Ok> Collections::record_charge(const ChargeReport& report, const DunningPolicy& dunning) {
+  BillingStore& store = billing_.store();
+  return store.atomically([&]() -> Result<Ok> {
+    auto invoice = store.invoice(report.invoice_id);
+    if (!invoice) return unexpected(invoice.error());
+    auto attempts = store.attempts_of(invoice->id);
+    if (!attempts) return unexpected(attempts.error());
+    // The attempt reported on: by number, else by the provider's charge id,
+    // else the one waiting for an answer.
+    std::optional<PaymentAttempt> attempt;
+    for (const auto& a : *attempts)
+      if (report.attempt > 0 ? a.attempt == report.attempt
+                             : !report.charge_id.empty() && a.charge_id == report.charge_id)
+        attempt = a;
+    if (!attempt && report.attempt == 0)
+      for (const auto& a : *attempts)
+        if (a.status == AttemptStatus::pending || a.status == AttemptStatus::started) attempt = a;
+    if (!attempt) {
+      // Money taken for this invoice outside any attempt of ours is still a payment.
+      if (report.result != ChargeResult::succeeded) return Ok{};
+      attempt.emplace();
+      attempt->invoice_id = invoice->id;
+    }
+    if (attempt->status == AttemptStatus::succeeded) return Ok{};  // settled already
+    if (!report.charge_id.empty()) attempt->charge_id = report.charge_id;
+    switch (report.result) {
+      case ChargeResult::succeeded: {
+        auto balance = balance_of(store, invoice->id);
+        if (!balance) return unexpected(balance.error());
+        Payment paid;
+        paid.id = "pay-" + invoice->id + "-" + std::to_string(attempt->attempt);
+        paid.invoice_id = invoice->id;
+        paid.account_id = invoice->account_id;
+        paid.amount = attempt->amount.sign() > 0 ? attempt->amount : *balance;
+        paid.method = report.provider;
+        paid.reference = report.charge_id.empty() ? paid.id : report.charge_id;
+        paid.on = report.on;
+        if (paid.amount.sign() > 0)
+          if (auto fresh = store.record_payment(paid); !fresh) return unexpected(fresh.error());
+        if (attempt->attempt > 0) {
+          attempt->status = AttemptStatus::succeeded;
+          if (auto s = store.save_attempt(*attempt); !s) return s;
+        }
+        return settle_status(*invoice, report.on);
+      }
+      case ChargeResult::declined:
+        return declined(*invoice, *attempt, report, dunning);
+      case ChargeResult::requires_action:
+      case ChargeResult::pending: {
+        if (attempt->status == AttemptStatus::failed) return Ok{};  // a later answer came first
+        attempt->status = AttemptStatus::pending;
+        if (auto s = store.save_attempt(*attempt); !s) return s;
+        if (report.result == ChargeResult::pending) return Ok{};
+        return notify(invoice_notice(
+            NotificationKind::payment_action_required,
+            "PAYMENT_ACTION_REQUIRED:" + invoice->id + ":" + std::to_string(attempt->attempt),
+            *invoice, report.on));
+      }
+    }
+    return Ok{};
+  });
+}
+
+// A declined charge: the dunning policy decides what follows.
+Result<Ok> Collections::declined(const StoredInvoice& invoice, PaymentAttempt attempt,
+                                 const ChargeReport& report, const DunningPolicy& dunning) {
+  BillingStore& store = billing_.store();
+  // Paid since (a late failure), or failed already (the same report again).
+  if (invoice.status == InvoiceStatus::paid || attempt.status == AttemptStatus::failed) return Ok{};
+  attempt.status = AttemptStatus::failed;
+  attempt.failure = report.failure;
+  if (auto s = store.save_attempt(attempt); !s) return s;
+  if (auto s = notify(
+          invoice_notice(NotificationKind::payment_failed,
+                         "PAYMENT_FAILED:" + invoice.id + ":" + std::to_string(attempt.attempt),
+                         invoice, report.on));
+      !s)
+    return s;
+  const auto& retries = dunning.retry_after_days;
+  if (static_cast<std::size_t>(attempt.attempt) <= retries.size()) {
+    auto balance = balance_of(store, invoice.id);
+    if (!balance) return unexpected(balance.error());
+    PaymentAttempt next;
+    next.invoice_id = invoice.id;
+    next.attempt = attempt.attempt + 1;
+    next.status = AttemptStatus::scheduled;
+    next.scheduled_on = add_days(report.on, retries[static_cast<std::size_t>(attempt.attempt) - 1]);
+    next.amount = *balance;
+    return store.save_attempt(next);
+  }
+  if (auto s = store.set_invoice_status(invoice.id, InvoiceStatus::failed); !s) return s;
+  auto account = store.account(invoice.account_id);
+  if (!account) return unexpected(account.error());
+  if (account->overdue) return Ok{};
+  account->overdue = true;
+  return store.update_account(*account);
+}
+
+Result<Ok> Collections::record_movement(const ProviderMovement& m) {
+  BillingStore& store = billing_.store();
+  return store.atomically([&]() -> Result<Ok> {
+    auto payment =
+        store.payment_by_reference(PaymentKind::payment, m.provider, m.payment_reference);
+    if (!payment) return unexpected(payment.error());
+    if (!*payment)
+      return make_error("store.not_found", "no " + m.provider + " payment " + m.payment_reference);
+    auto record = [&](PaymentKind kind) -> Result<bool> {
+      Payment p;
+      p.id = std::string(kind == PaymentKind::refund       ? "ref-"
+                         : kind == PaymentKind::chargeback ? "cb-"
+                                                           : "cbr-") +
+             (*payment)->id + "-" + m.reference;
+      p.invoice_id = (*payment)->invoice_id;
+      p.account_id = (*payment)->account_id;
+      p.kind = kind;
+      p.amount = m.amount;
+      p.method = m.provider;
+      p.reference = m.reference;
+      p.payment_id = (*payment)->id;
+      p.on = m.on;
+      return store.record_payment(p);
+    };
+    // A dispute won before it was reported opened: the money went and came back.
+    if (m.kind == PaymentKind::chargeback_reversal)
+      if (auto r = record(PaymentKind::chargeback); !r) return unexpected(r.error());
+    auto fresh = record(m.kind);
+    if (!fresh) return unexpected(fresh.error());
+    if (!*fresh) return Ok{};
+    auto invoice = store.invoice((*payment)->invoice_id);
+    if (!invoice) return unexpected(invoice.error());
+    if (auto s = settle_status(*invoice, m.on); !s) return s;
+    if (m.kind == PaymentKind::chargeback_reversal) return Ok{};
+    return notify(invoice_notice(NotificationKind::refunded,
+                                 "REFUNDED:" + (*payment)->id + ":" + m.reference, *invoice, m.on));
+  });
+}
+
 Result<AccountStatement> Collections::statement(const std::string& account_id) {
   BillingStore& store = billing_.store();
   auto account = store.account(account_id);
@@ -82,9 +226,10 @@ Result<Ok> Collections::settle_status(const StoredInvoice& invoice, const Date& 
   if (status == invoice.status) return Ok{};
   if (auto r = store.set_invoice_status(invoice.id, status); !r) return r;
   if (status != InvoiceStatus::paid) return Ok{};
-  auto fresh = store.record_notification(invoice_notice(
-      NotificationKind::payment_succeeded, "PAYMENT_SUCCEEDED:" + invoice.id, invoice, on));
-  if (!fresh) return unexpected(fresh.error());
+  if (auto r = notify(invoice_notice(NotificationKind::payment_succeeded,
+                                     "PAYMENT_SUCCEEDED:" + invoice.id, invoice, on));
+      !r)
+    return r;
   // Dunning ran out on some invoice: the account stays overdue while one is still owed.
   auto account = store.account(invoice.account_id);
   if (!account) return unexpected(account.error());
@@ -211,9 +356,10 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
     auto current = store.invoice(invoice->id);
     if (!current) return unexpected(current.error());
     if (auto s = settle_status(*current, order.on); !s) return s;
-    auto fresh = store.record_notification(
-        invoice_notice(NotificationKind::refunded, "REFUNDED:" + back.id, *current, order.on));
-    if (!fresh) return unexpected(fresh.error());
+    if (auto s = notify(
+            invoice_notice(NotificationKind::refunded, "REFUNDED:" + back.id, *current, order.on));
+        !s)
+      return s;
     recorded = std::move(back);
     return Ok{};
   });

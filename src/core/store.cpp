@@ -76,6 +76,8 @@ std::string_view to_string(NotificationKind k) noexcept {
       return "BLOCKED";
     case NotificationKind::refunded:
       return "REFUNDED";
+    case NotificationKind::payment_action_required:
+      return "PAYMENT_ACTION_REQUIRED";
   }
   return "?";
 }
@@ -121,7 +123,7 @@ std::optional<NotificationKind> parse_notification_kind(std::string_view text) n
   return named(text, {NotificationKind::trial_ending, NotificationKind::period_ending,
                       NotificationKind::payment_failed, NotificationKind::payment_succeeded,
                       NotificationKind::credits_low, NotificationKind::blocked,
-                      NotificationKind::refunded});
+                      NotificationKind::refunded, NotificationKind::payment_action_required});
 }
 
 std::optional<InvoiceItemType> parse_invoice_item_type(std::string_view text) noexcept {

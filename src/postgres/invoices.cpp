@@ -237,6 +237,18 @@ Result<Payment> PostgresStore::payment(const std::string& payment_id) {
   return std::move(found->front());
 }
 
+Result<std::optional<Payment>> PostgresStore::payment_by_reference(PaymentKind kind,
+                                                                   const std::string& method,
+                                                                   const std::string& reference) {
+  auto found = read_payments(impl_->db.query(
+      PAYMENT_SELECT
+      "WHERE method = $1 AND reference = $2 AND kind = $3 ORDER BY record_id LIMIT 1",
+      {method, reference, std::string(to_string(kind))}));
+  if (!found) return unexpected(found.error());
+  if (found->empty()) return std::optional<Payment>();
+  return std::optional<Payment>(std::move(found->front()));
+}
+
 Result<std::vector<Payment>> PostgresStore::payments_of(const std::string& invoice_id) {
   return read_payments(
       impl_->db.query(PAYMENT_SELECT "WHERE invoice_id = $1 ORDER BY record_id", {invoice_id}));

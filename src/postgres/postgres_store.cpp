@@ -169,6 +169,7 @@ constexpr std::array<Migration, 5> kMigrations{{
         WHERE reference <> '';
       CREATE INDEX payment_by_invoice ON payment (invoice_id);
       CREATE INDEX payment_by_account ON payment (account_id);
+      CREATE INDEX payment_by_reference ON payment (method, reference);
       INSERT INTO payment (id, invoice_id, account_id, kind, amount, method, reference, paid_on)
         SELECT 'pay-' || a.invoice_id || '-' || a.attempt, a.invoice_id, i.account_id, 'PAYMENT',
                i.total, 'provider', a.charge_id, a.scheduled_on

@@ -285,6 +285,20 @@ Result<Payment> SqliteStore::payment(const std::string& payment_id) {
   return std::move(found->front());
 }
 
+Result<std::optional<Payment>> SqliteStore::payment_by_reference(PaymentKind kind,
+                                                                 const std::string& method,
+                                                                 const std::string& reference) {
+  auto st = impl_->db.cached(PAYMENT_SELECT
+                             "WHERE method = ? AND reference = ? AND kind = ? ORDER BY rowid "
+                             "LIMIT 1");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, method).bind(2, reference).bind(3, to_string(kind));
+  auto found = read_payments(**st);
+  if (!found) return unexpected(found.error());
+  if (found->empty()) return std::optional<Payment>();
+  return std::optional<Payment>(std::move(found->front()));
+}
+
 Result<std::vector<Payment>> SqliteStore::payments_of(const std::string& invoice_id) {
   auto st = impl_->db.cached(PAYMENT_SELECT "WHERE invoice_id = ? ORDER BY rowid");
   if (!st) return unexpected(st.error());

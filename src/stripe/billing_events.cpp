@@ -1,6 +1,11 @@
 #include "tollgate/stripe/billing_events.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <boost/json.hpp>
+
+#include "tollgate/collections.hpp"
 
 namespace tollgate::stripe {
 namespace {
@@ -37,80 +42,174 @@ Result<Ok> apply_operation(BillingService& service, const Event& event,
   return Ok{};
 }
 
-Result<Ok> invoice_outcome(BillingService& service, const Event& event,
-                           const std::string& invoice_id, bool paid, const std::string& charge_id,
-                           const std::string& failure) {
-  BillingStore& store = service.store();
+// The account's local date of an event, for an outcome recorded on an invoice.
+Result<Date> outcome_date(BillingStore& store, const std::string& invoice_id,
+                          std::int64_t created) {
   auto invoice = store.invoice(invoice_id);
-  if (!invoice)
-    return make_error("stripe.event_invoice", event.id + ": no invoice \"" + invoice_id + "\"");
-  if (invoice->status == InvoiceStatus::paid) return Ok{};  // a late failure never undoes a payment
-  auto attempts = store.attempts_of(invoice_id);
-  if (!attempts) return unexpected(attempts.error());
-  if (paid) {
-    auto balance = balance_of(store, invoice_id);
-    if (!balance) return unexpected(balance.error());
-    for (auto a : *attempts)
-      if (a.charge_id == charge_id || a.status == AttemptStatus::pending) {
-        a.status = AttemptStatus::succeeded;
-        if (auto r = store.save_attempt(a); !r) return r;
-        // The money is in: what the attempt asked for, recorded once per charge.
-        Payment p;
-        p.id = "pay-" + invoice_id + "-" + std::to_string(a.attempt);
-        p.invoice_id = invoice_id;
-        p.account_id = invoice->account_id;
-        p.amount = a.amount.sign() > 0 ? a.amount : *balance;
-        p.method = "stripe";
-        p.reference = a.charge_id.empty() ? event.id : a.charge_id;
-        p.on = invoice->invoice.date;
-        if (auto r = store.record_payment(p); !r) return unexpected(r.error());
-      }
-    balance = balance_of(store, invoice_id);
-    if (!balance) return unexpected(balance.error());
-    if (balance->sign() <= 0)
-      if (auto r = store.set_invoice_status(invoice_id, InvoiceStatus::paid); !r) return r;
-    return Ok{};
-  }
-  for (auto a : *attempts)
-    if (a.status == AttemptStatus::pending && (charge_id.empty() || a.charge_id == charge_id)) {
-      a.status = AttemptStatus::failed;
-      a.failure = failure;
-      if (auto r = store.save_attempt(a); !r) return r;
-      // The next run retries it, under a new attempt number (a new idempotency key).
-      PaymentAttempt retry;
-      retry.invoice_id = invoice_id;
-      retry.attempt = a.attempt + 1;
-      retry.status = AttemptStatus::scheduled;
-      retry.scheduled_on = a.scheduled_on;
-      if (auto r = store.save_attempt(retry); !r) return r;
-    }
-  return Ok{};
+  if (!invoice) return unexpected(invoice.error());
+  auto account = store.account(invoice->account_id);
+  if (!account) return unexpected(account.error());
+  auto zone = TimeZone::locate(account->account.time_zone);
+  if (!zone) return unexpected(zone.error());
+  return zone->local_date(Instant{std::chrono::seconds{created}});
 }
 
-// payment_intent.* events come untyped: read what they carry from the raw object.
-Result<Ok> payment_intent(BillingService& service, const Event& event, const UnknownEvent& raw) {
+// Every charge outcome goes through the core's one path: dunning, notices and
+// the overdue state follow as they do for the daily run's own answers.
+Result<Ok> charge_outcome(BillingService& service, const Event& event,
+                          const std::string& invoice_id, ChargeResult result,
+                          const std::string& charge_id, const std::string& failure,
+                          const DunningPolicy& dunning) {
+  auto on = outcome_date(service.store(), invoice_id, event.created);
+  if (!on) {
+    if (on.error().code == "store.not_found")
+      return make_error("stripe.event_invoice", event.id + ": no invoice \"" + invoice_id + "\"");
+    return unexpected(on.error());
+  }
+  ChargeReport report;
+  report.invoice_id = invoice_id;
+  report.charge_id = charge_id;
+  report.provider = "stripe";
+  report.result = result;
+  report.failure = failure;
+  report.on = *on;
+  return Collections(service).record_charge(report, dunning);
+}
+
+const json::object* object_of(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+std::string string_of(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::int64_t integer_of(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_int64() ? v->get_int64() : 0;
+}
+
+Result<json::object> raw_object(const Event& event, const UnknownEvent& raw) {
   std::error_code ec;
   json::value object = json::parse(raw.object_json, ec);
   if (ec || !object.is_object())
     return make_error("stripe.event", event.id + ": data.object is not an object");
-  const json::object& o = object.get_object();
-  std::string invoice_id, failure;
-  if (const auto* m = o.if_contains("metadata"); m && m->is_object())
-    if (const auto* i = m->get_object().if_contains("tollgate_invoice"); i && i->is_string())
-      invoice_id = std::string(i->get_string());
+  return std::move(object.get_object());
+}
+
+// payment_intent.* events come untyped: read what they carry from the raw object.
+Result<Ok> payment_intent(BillingService& service, const Event& event, const UnknownEvent& raw,
+                          const DunningPolicy& dunning) {
+  auto o = raw_object(event, raw);
+  if (!o) return unexpected(o.error());
+  std::string invoice_id;
+  if (const auto* m = object_of(*o, "metadata")) invoice_id = string_of(*m, "tollgate_invoice");
   if (invoice_id.empty()) return Ok{};  // not one of ours
-  std::string id =
-      o.contains("id") && o.at("id").is_string() ? std::string(o.at("id").get_string()) : "";
-  if (const auto* e = o.if_contains("last_payment_error"); e && e->is_object())
-    if (const auto* c = e->get_object().if_contains("code"); c && c->is_string())
-      failure = std::string(c->get_string());
-  return invoice_outcome(service, event, invoice_id, event.type == "payment_intent.succeeded", id,
-                         failure.empty() ? "payment_failed" : failure);
+  std::string failure;
+  if (const auto* e = object_of(*o, "last_payment_error")) {
+    failure = string_of(*e, "code");
+    if (std::string decline = string_of(*e, "decline_code"); !decline.empty())
+      failure += ": " + decline;
+  }
+  ChargeResult result = event.type == "payment_intent.succeeded" ? ChargeResult::succeeded
+                        : event.type == "payment_intent.requires_action"
+                            ? ChargeResult::requires_action
+                            : ChargeResult::declined;
+  return charge_outcome(service, event, invoice_id, result, string_of(*o, "id"),
+                        failure.empty() ? "payment_failed" : failure, dunning);
+}
+
+// Stripe amounts are integers in the currency's minor unit.
+Decimal from_minor(std::int64_t amount, const std::string& currency) {
+  std::string code = currency;
+  std::transform(code.begin(), code.end(), code.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  auto c = Currency::of(code);
+  Decimal scale(1);
+  for (int i = 0; i < (c ? c->minor_units() : 2); ++i) scale *= Decimal(10);
+  return Decimal(amount) / scale;
+}
+
+Date utc_date(std::int64_t created) {
+  return Date(date::floor<date::days>(Instant{std::chrono::seconds{created}}));
+}
+
+// A movement on a charge of ours; a charge Tollgate did not make is not ours.
+Result<Ok> movement(BillingService& service, ProviderMovement m) {
+  auto r = Collections(service).record_movement(m);
+  if (!r && r.error().code == "store.not_found") return Ok{};
+  return r;
+}
+
+// charge.refunded: each refund the charge lists, once by its id; a charge
+// without the list (Stripe leaves it out unless expanded) by its running total.
+Result<Ok> charge_refunded(BillingService& service, const Event& event, const UnknownEvent& raw) {
+  auto o = raw_object(event, raw);
+  if (!o) return unexpected(o.error());
+  std::string currency = string_of(*o, "currency");
+  ProviderMovement m;
+  m.provider = "stripe";
+  m.payment_reference = string_of(*o, "payment_intent");
+  if (m.payment_reference.empty()) m.payment_reference = string_of(*o, "id");
+  m.kind = PaymentKind::refund;
+  m.on = utc_date(event.created);
+  const json::object* refunds = object_of(*o, "refunds");
+  const json::value* data = refunds ? refunds->if_contains("data") : nullptr;
+  if (data && data->is_array() && !data->get_array().empty()) {
+    for (const auto& r : data->get_array()) {
+      if (!r.is_object() || string_of(r.get_object(), "status") == "failed") continue;
+      m.reference = string_of(r.get_object(), "id");
+      m.amount = from_minor(integer_of(r.get_object(), "amount"), currency);
+      if (auto done = movement(service, m); !done) return done;
+    }
+    return Ok{};
+  }
+  auto payment =
+      service.store().payment_by_reference(PaymentKind::payment, "stripe", m.payment_reference);
+  if (!payment) return unexpected(payment.error());
+  if (!*payment) return Ok{};
+  auto movements = service.store().payments_of((*payment)->invoice_id);
+  if (!movements) return unexpected(movements.error());
+  Decimal recorded;
+  for (const auto& x : *movements)
+    if (x.kind == PaymentKind::refund && x.payment_id == (*payment)->id) recorded += x.amount;
+  std::int64_t total = integer_of(*o, "amount_refunded");
+  Decimal refunded = from_minor(total, currency);
+  if (!(recorded < refunded)) return Ok{};
+  m.reference = string_of(*o, "id") + ":refunded:" + std::to_string(total);
+  m.amount = refunded - recorded;
+  return movement(service, m);
+}
+
+// charge.dispute.*: funds leave when a dispute opens (not for an inquiry,
+// status warning_*) and come back when it is won.
+Result<Ok> dispute(BillingService& service, const Event& event, const UnknownEvent& raw) {
+  auto o = raw_object(event, raw);
+  if (!o) return unexpected(o.error());
+  std::string status = string_of(*o, "status");
+  if (status.rfind("warning_", 0) == 0) return Ok{};
+  ProviderMovement m;
+  m.provider = "stripe";
+  m.payment_reference = string_of(*o, "payment_intent");
+  if (m.payment_reference.empty()) m.payment_reference = string_of(*o, "charge");
+  m.reference = string_of(*o, "id");
+  m.amount = from_minor(integer_of(*o, "amount"), string_of(*o, "currency"));
+  m.on = utc_date(event.created);
+  if (event.type == "charge.dispute.closed" && status == "won")
+    m.kind = PaymentKind::chargeback_reversal;
+  else if (event.type == "charge.dispute.created" || status == "lost")
+    m.kind = PaymentKind::chargeback;
+  else
+    return Ok{};
+  return movement(service, m);
 }
 
 }  // namespace
 
-Result<Ok> apply_billing_event(BillingService& service, const Event& event) {
+Result<Ok> apply_billing_event(BillingService& service, const Event& event,
+                               const DunningPolicy& dunning) {
   if (const auto* session = std::get_if<CheckoutSessionEvent>(&event.data)) {
     bool purchase = event.type == "checkout.session.completed" ||
                     event.type == "checkout.session.async_payment_succeeded";
@@ -144,12 +243,20 @@ Result<Ok> apply_billing_event(BillingService& service, const Event& event) {
   if (const auto* invoice = std::get_if<InvoiceEvent>(&event.data)) {
     std::string ours = meta(invoice->metadata, "tollgate_invoice");
     if (ours.empty()) return Ok{};
-    return invoice_outcome(service, event, ours, event.type == "invoice.paid", "",
-                           "invoice.payment_failed");
+    bool paid = event.type == "invoice.paid";
+    if (!paid && event.type != "invoice.payment_failed") return Ok{};
+    return charge_outcome(service, event, ours,
+                          paid ? ChargeResult::succeeded : ChargeResult::declined, "",
+                          "invoice.payment_failed", dunning);
   }
-  if (const auto* raw = std::get_if<UnknownEvent>(&event.data))
-    if (event.type == "payment_intent.succeeded" || event.type == "payment_intent.payment_failed")
-      return payment_intent(service, event, *raw);
+  if (const auto* raw = std::get_if<UnknownEvent>(&event.data)) {
+    if (event.type == "payment_intent.succeeded" || event.type == "payment_intent.payment_failed" ||
+        event.type == "payment_intent.requires_action")
+      return payment_intent(service, event, *raw, dunning);
+    if (event.type == "charge.refunded") return charge_refunded(service, event, *raw);
+    if (event.type == "charge.dispute.created" || event.type == "charge.dispute.closed")
+      return dispute(service, event, *raw);
+  }
   return Ok{};
 }
 

@@ -60,7 +60,10 @@ class FakeProvider final : public PaymentProvider {
     return count("SELECT count(*) FROM charge WHERE status = ?1", status, "");
   }
 
-  std::string_view name() const override { return "fake"; }
+  /// Its name(), the method of the payments recorded for its charges: a test
+  /// of Stripe's webhooks names it "stripe".
+  std::string provider_name = "fake";
+  std::string_view name() const override { return provider_name; }
   ProviderResult<ChargeOutcome> charge(const ChargeRequest& r) override {
     if (latency_.count() > 0) std::this_thread::sleep_for(latency_);
     std::string key = charge_idempotency_key(r);

@@ -77,6 +77,8 @@ class PostgresStore final : public BillingStore {
   Result<Decimal> account_credit(const std::string& account_id) override;
   Result<bool> record_payment(const Payment& payment) override;
   Result<Payment> payment(const std::string& payment_id) override;
+  Result<std::optional<Payment>> payment_by_reference(PaymentKind kind, const std::string& method,
+                                                      const std::string& reference) override;
   Result<std::vector<Payment>> payments_of(const std::string& invoice_id) override;
   Result<std::vector<Payment>> account_payments(const std::string& account_id) override;
 

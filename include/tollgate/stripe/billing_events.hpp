@@ -10,6 +10,7 @@
 // payment_failed arrives.
 
 #include "tollgate/billing_service.hpp"
+#include "tollgate/collections.hpp"
 #include "tollgate/result.hpp"
 #include "tollgate/stripe/events.hpp"
 
@@ -20,14 +21,24 @@ namespace tollgate::stripe {
 ///   paid: buys the credit package `tollgate_package` for `tollgate_account`;
 /// - setup_intent.succeeded: the payment method is on file for `tollgate_account`
 ///   (unless a card set up later is already there: events may come out of order);
-/// - payment_intent.succeeded / invoice.paid with `tollgate_invoice`: the invoice is PAID;
-/// - payment_intent.payment_failed / invoice.payment_failed: the attempt failed
-///   (the next run retries it), unless the invoice is already PAID;
+/// - payment_intent.succeeded / invoice.paid with `tollgate_invoice`, and
+///   payment_intent.payment_failed / invoice.payment_failed /
+///   payment_intent.requires_action: the charge's outcome, recorded through
+///   Collections::record_charge with `dunning`, as the daily run records its
+///   own (a payment and PAID; a failure, PAYMENT_FAILED and the next attempt or
+///   overdue; PAYMENT_ACTION_REQUIRED). A PAID invoice stays PAID;
+/// - charge.refunded: each refund of a charge of ours, once by its id (by the
+///   charge's refunded total when the list is not expanded);
+/// - charge.dispute.created (not an inquiry): a chargeback; charge.dispute.closed
+///   won: its reversal (and the chargeback, when that arrives later or never);
+///   lost: the chargeback. Refunds and disputes are dated on the event's UTC day;
+///   those of charges Tollgate did not make are ignored;
 /// - anything else: nothing.
 /// The operation is dated on the event's creation day in the account's time
 /// zone, or on the account's last operation day when the event is older.
 /// Errors: "stripe.event_account" (no such account), "stripe.event_invoice"
 /// (no such invoice), the engine's refusals, store errors.
-Result<Ok> apply_billing_event(BillingService& service, const Event& event);
+Result<Ok> apply_billing_event(BillingService& service, const Event& event,
+                               const DunningPolicy& dunning = {});
 
 }  // namespace tollgate::stripe

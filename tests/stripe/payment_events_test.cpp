@@ -1,0 +1,247 @@
+// Stripe's payment, refund and dispute events applied to stored billing
+// through the core's one path for charge outcomes (Collections): the same
+// dunning, notices and balances as the daily run's own answers, and a storm of
+// shuffled, repeated deliveries that ends where one in-order delivery does.
+
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+
+#include <catch2/catch.hpp>
+
+#include "../support/fake_provider.hpp"
+#include "../support/peer.hpp"
+#include "tollgate/billing_run.hpp"
+#include "tollgate/manual_provider.hpp"
+#include "tollgate/sqlite/sqlite_store.hpp"
+#include "tollgate/stripe/billing_events.hpp"
+#include "tollgate/stripe/webhook.hpp"
+
+using namespace tollgate;
+using namespace date::literals;
+
+namespace {
+
+const std::string kSecret = "whsec_payment_events";
+constexpr std::int64_t kJan2 = 1704196800;  // 2024-01-02T12:00:00Z
+
+struct Signed {
+  std::string payload;
+  std::string header;
+};
+
+Signed signed_event(const std::string& id, const std::string& type, const std::string& object,
+                    std::int64_t created = kJan2) {
+  std::string payload = R"({"id": ")" + id + R"(", "object": "event", "type": ")" + type +
+                        R"(", "created": )" + std::to_string(created) +
+                        R"(, "livemode": false, "data": {"object": )" + object + "}}";
+  std::string t = std::to_string(kJan2);
+  return {payload, "t=" + t + ",v1=" + stripe::hmac_sha256_hex(kSecret, t + "." + payload)};
+}
+
+std::string intent(const std::string& pi, const std::string& invoice,
+                   const std::string& error = "") {
+  return R"({"id": ")" + pi +
+         R"(", "object": "payment_intent", "metadata": {"tollgate_invoice": ")" + invoice +
+         R"("})" + (error.empty() ? "" : R"(, "last_payment_error": )" + error) + "}";
+}
+
+std::string charge_refunds(const std::string& pi, const std::string& refunds, int refunded) {
+  return R"({"id": "ch_1", "object": "charge", "payment_intent": ")" + pi +
+         R"(", "currency": "usd", "amount_refunded": )" +
+         std::to_string(refunds.empty() ? refunded : 0) +
+         (refunds.empty() ? "" : R"(, "refunds": {"object": "list", "data": [)" + refunds + "]}") +
+         "}";
+}
+
+std::string dispute(const std::string& id, const std::string& pi, int amount,
+                    const std::string& status) {
+  return R"({"id": ")" + id + R"(", "object": "dispute", "charge": "ch_1", "payment_intent": ")" +
+         pi + R"(", "currency": "usd", "amount": )" + std::to_string(amount) + R"(, "status": ")" +
+         status + R"("})";
+}
+
+struct Books {
+  std::unique_ptr<sqlite::SqliteStore> store;
+  std::unique_ptr<BillingService> service;
+  std::string invoice;
+
+  // Account A, 30.00 a month from Jan 1, invoiced on Jan 1 through `provider`.
+  explicit Books(PaymentProvider& provider) {
+    auto s = sqlite::SqliteStore::open(test::temp_dir() + "/payments.db");
+    REQUIRE(s.has_value());
+    store = std::move(s).value();
+    service = std::make_unique<BillingService>(*store);
+    REQUIRE(store->put_catalog("v1", R"({"name": "m", "currencies": ["USD"],
+      "products": [{"name": "P", "category": "BASE"}], "plans": [{"name": "m", "product": "P",
+      "phases": [{"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "price": {"USD": "30.00"}}}]}]})"));
+    StoredAccount a;
+    a.account = {"A", "USD", "UTC", 1};
+    a.catalog = "v1";
+    a.customer_id = "cus_A";
+    a.payment_method_id = "pm_A";
+    REQUIRE(service->open_account(a));
+    Operation create;
+    create.date = 2024_y / 1 / 1;
+    create.type = OperationType::create;
+    create.subscription = "s";
+    create.plan = "m";
+    REQUIRE(service->apply("A", create, Instant{date::sys_days(create.date)}));
+    BillingRun run(*store, provider);
+    REQUIRE(run.run(2024_y / 1 / 1).has_value());
+    invoice = store->invoices_of("A")->front().id;
+  }
+  int deliver(const Signed& d) {
+    stripe::WebhookVerification v{300, kJan2};
+    return stripe::handle_webhook(
+               d.payload, d.header, kSecret, v, *store,
+               [&](const stripe::Event& e) { return stripe::apply_billing_event(*service, e); })
+        .http_status;
+  }
+  std::vector<PaymentAttempt> attempts() { return *store->attempts_of(invoice); }
+  int notices(NotificationKind kind) {
+    int n = 0;
+    for (const auto& x : *store->notifications_of("A")) n += x.kind == kind;
+    return n;
+  }
+};
+
+Decimal d(const char* s) {
+  return *Decimal::parse(s);
+}
+
+}  // namespace
+
+TEST_CASE("a webhook's failed payment follows the dunning policy the daily run applies") {
+  ManualProvider manual;  // the run's charge is pending: the outcome comes by webhook
+  Books b(manual);
+  REQUIRE(b.attempts().size() == 1);
+  CHECK(b.attempts()[0].status == AttemptStatus::pending);
+  auto failed =
+      signed_event("evt_f1", "payment_intent.payment_failed",
+                   intent("pi_1", b.invoice,
+                          R"({"code": "card_declined", "decline_code": "insufficient_funds"})"));
+  CHECK(b.deliver(failed) == 200);
+  // Attempt 1 FAILED on Jan 2, a PAYMENT_FAILED notice, attempt 2 one day later for 30.00.
+  auto attempts = b.attempts();
+  REQUIRE(attempts.size() == 2);
+  CHECK(attempts[0].status == AttemptStatus::failed);
+  CHECK(attempts[0].failure == "card_declined: insufficient_funds");
+  CHECK(attempts[1].status == AttemptStatus::scheduled);
+  CHECK(attempts[1].scheduled_on == 2024_y / 1 / 3);
+  CHECK(attempts[1].amount == d("30.00"));
+  CHECK(b.notices(NotificationKind::payment_failed) == 1);
+  // Delivered again: nothing more.
+  CHECK(b.deliver(failed) == 200);
+  CHECK(b.attempts().size() == 2);
+
+  // The customer fixes the card and Stripe's retry succeeds: a payment, PAID.
+  CHECK(b.deliver(signed_event("evt_s1", "payment_intent.succeeded", intent("pi_1", b.invoice))) ==
+        200);
+  auto paid = *b.store->payments_of(b.invoice);
+  REQUIRE(paid.size() == 1);
+  CHECK(paid[0].amount == d("30.00"));
+  CHECK(paid[0].method == "stripe");
+  CHECK(paid[0].reference == "pi_1");
+  CHECK(b.store->invoice(b.invoice)->status == InvoiceStatus::paid);
+  CHECK(b.notices(NotificationKind::payment_succeeded) == 1);
+  // A late failure never undoes a payment.
+  CHECK(b.deliver(signed_event("evt_f2", "payment_intent.payment_failed",
+                               intent("pi_1", b.invoice, R"({"code": "card_declined"})"))) == 200);
+  CHECK(b.store->invoice(b.invoice)->status == InvoiceStatus::paid);
+}
+
+TEST_CASE("a payment that needs 3-D Secure is pending, and the customer is asked to confirm it") {
+  ManualProvider manual;
+  Books b(manual);
+  CHECK(b.deliver(signed_event("evt_a1", "payment_intent.requires_action",
+                               intent("pi_1", b.invoice))) == 200);
+  CHECK(b.attempts()[0].status == AttemptStatus::pending);
+  CHECK(b.attempts()[0].charge_id == "pi_1");
+  CHECK(b.notices(NotificationKind::payment_action_required) == 1);
+  CHECK(b.store->invoice(b.invoice)->status == InvoiceStatus::unpaid);
+}
+
+TEST_CASE(
+    "a refund made in Stripe's dashboard is recorded once, by its running total when unlisted") {
+  test::FakeProvider fake{":memory:"};
+  fake.provider_name = "stripe";  // the run charged through Stripe
+  Books b(fake);
+  std::string pi = b.store->payments_of(b.invoice)->front().reference;
+  // 5.00 refunded, the event delivered twice; then 8.00 in all.
+  auto first = signed_event("evt_r1", "charge.refunded", charge_refunds(pi, "", 500));
+  CHECK(b.deliver(first) == 200);
+  CHECK(b.deliver(first) == 200);
+  CHECK(*balance_of(*b.store, b.invoice) == d("5.00"));
+  CHECK(b.deliver(signed_event("evt_r2", "charge.refunded", charge_refunds(pi, "", 800))) == 200);
+  CHECK(*balance_of(*b.store, b.invoice) == d("8.00"));
+  // An older total arriving late changes nothing.
+  CHECK(b.deliver(signed_event("evt_r0", "charge.refunded", charge_refunds(pi, "", 300))) == 200);
+  CHECK(*balance_of(*b.store, b.invoice) == d("8.00"));
+  CHECK(b.store->invoice(b.invoice)->status == InvoiceStatus::unpaid);
+  CHECK(b.notices(NotificationKind::refunded) == 2);
+  // A charge Tollgate did not make is not ours: nothing recorded, no retry asked for.
+  CHECK(b.deliver(signed_event("evt_r9", "charge.refunded", charge_refunds("pi_other", "", 100))) ==
+        200);
+}
+
+TEST_CASE(
+    "payment, refund and dispute events delivered three times each in shuffled order end with the "
+    "balances of one in-order delivery") {
+  auto events = [](const std::string& pi, const std::string& invoice) {
+    return std::vector<Signed>{
+        signed_event("evt_1", "payment_intent.succeeded", intent(pi, invoice)),
+        signed_event(
+            "evt_2", "charge.refunded",
+            charge_refunds(pi, R"({"id": "re_1", "amount": 500, "status": "succeeded"})", 0)),
+        signed_event("evt_3", "charge.refunded",
+                     charge_refunds(pi,
+                                    R"({"id": "re_1", "amount": 500, "status": "succeeded"},
+                                       {"id": "re_2", "amount": 300, "status": "succeeded"})",
+                                    0)),
+        signed_event("evt_4", "charge.dispute.created",
+                     dispute("du_1", pi, 1000, "needs_response")),
+        signed_event("evt_5", "charge.dispute.closed", dispute("du_1", pi, 1000, "won")),
+        signed_event("evt_6", "charge.dispute.created", dispute("du_2", pi, 700, "needs_response")),
+        signed_event("evt_7", "charge.dispute.closed", dispute("du_2", pi, 700, "lost")),
+        signed_event("evt_8", "charge.dispute.created",
+                     dispute("du_3", pi, 900, "warning_needs_response")),
+    };
+  };
+  // Paid 30.00; refunds 5.00 + 3.00; du_1 taken and given back; du_2 taken (7.00); du_3 an
+  // inquiry that moves nothing: 30.00 - 30.00 + 8.00 + 7.00 = 15.00 owed again.
+  auto settle = [&](Books& b, std::vector<Signed> deliveries) {
+    for (const auto& e : deliveries) CHECK(b.deliver(e) == 200);
+    auto moves = *b.store->payments_of(b.invoice);
+    std::map<PaymentKind, Decimal> by_kind;
+    for (const auto& m : moves) by_kind[m.kind] += m.amount;
+    return std::tuple{*balance_of(*b.store, b.invoice), moves.size(), by_kind};
+  };
+  test::FakeProvider fake_in_order{":memory:"};
+  fake_in_order.provider_name = "stripe";
+  Books in_order(fake_in_order);
+  std::string pi = in_order.store->payments_of(in_order.invoice)->front().reference;
+  auto [balance, count, by_kind] = settle(in_order, events(pi, in_order.invoice));
+  CHECK(balance == d("15.00"));
+  CHECK(count == 6);  // the payment, 2 refunds, 2 chargebacks, 1 reversal
+  CHECK(by_kind[PaymentKind::refund] == d("8.00"));
+  CHECK(by_kind[PaymentKind::chargeback] == d("17.00"));
+  CHECK(by_kind[PaymentKind::chargeback_reversal] == d("10.00"));
+  CHECK(in_order.store->invoice(in_order.invoice)->status == InvoiceStatus::unpaid);
+
+  const char* seed = std::getenv("TOLLGATE_SEED");
+  std::mt19937 rng(seed ? static_cast<unsigned>(std::stoul(seed)) : 20260101u);
+  for (int round = 0; round < 5; ++round) {
+    test::FakeProvider fake{":memory:"};
+    fake.provider_name = "stripe";
+    Books stormed(fake);
+    std::string charge = stormed.store->payments_of(stormed.invoice)->front().reference;
+    std::vector<Signed> storm;
+    for (const auto& e : events(charge, stormed.invoice))
+      for (int i = 0; i < 3; ++i) storm.push_back(e);
+    std::shuffle(storm.begin(), storm.end(), rng);
+    INFO("round " << round);
+    CHECK(settle(stormed, storm) == std::tuple{balance, count, by_kind});
+    CHECK(stormed.store->invoice(stormed.invoice)->status == InvoiceStatus::unpaid);
+  }
+}
