@@ -42,10 +42,16 @@ struct NoticePolicy {
 /// against one store at once. Each claims accounts a batch at a time with a
 /// lease; no account is worked on by two of them at once, and the accounts of
 /// a worker that dies go to the others once its lease runs out.
+/// "<host>-<pid>": unique among the processes running now on any machine.
+std::string default_worker_name();
+
 struct WorkerOptions {
-  /// Unique among the workers running at the same time, and stable across a
-  /// restart: a restarted worker takes its own leases back at once.
-  std::string name = "local";
+  /// Unique among the workers running at the same time. The default is this
+  /// process's host and pid, so that two runs never share a name by accident;
+  /// when that process is gone (killed, crashed), the next run on the same
+  /// host takes its claims back at once. A stable name ("billing-1") does the
+  /// same for a worker restarted elsewhere; other claims are waited out.
+  std::string name = default_worker_name();
   /// How long a claim holds: longer than a batch takes (its provider calls
   /// included), short enough that a dead worker's accounts are soon taken over.
   std::chrono::seconds lease{300};

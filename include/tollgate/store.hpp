@@ -219,6 +219,10 @@ class AccountStore {
   virtual Result<bool> renew(const std::string& account_id, const Lease& lease) = 0;
   /// Gives up every claim of this run.
   virtual Result<Ok> release(const Lease& lease) = 0;
+  /// The workers holding claims now, whether or not their leases ran out.
+  virtual Result<std::vector<std::string>> lease_holders() = 0;
+  /// Gives up every claim of a worker known to be dead (its process is gone).
+  virtual Result<Ok> release_worker(const std::string& worker) = 0;
   /// How many accounts with work through `through` other workers' live leases hold.
   virtual Result<std::size_t> held_elsewhere(const Date& through, const Lease& lease) = 0;
 };

@@ -22,6 +22,7 @@ constexpr std::string_view kUsage =
     "                  [--registered-at DATE] | --scenario FILE [--customer CUS])\n"
     "  tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT | --balance ACCOUNT)\n"
     "  tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe]\n"
+    "               [--worker NAME]\n"
     "  tollgate pay --db FILE --invoice ID --amount A --reference R [--date D]\n"
     "  tollgate refund --db FILE --payment ID --amount A [--reference R] [--date D]\n"
     "                  [--provider stripe]\n"

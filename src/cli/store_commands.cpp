@@ -3,7 +3,7 @@
 //   tollgate import --db FILE --rules FILE --organization O --tenant T [--registered-at DATE]
 //   tollgate import --db FILE --scenario FILE [--customer CUS]
 //   tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT | --balance ACCOUNT)
-//   tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe]
+//   tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe] [--worker NAME]
 // Exit 0 done, 1 refused by the store or the engine (the reason on stderr), 2 usage error.
 
 #include <unistd.h>
@@ -122,7 +122,11 @@ std::unique_ptr<PaymentProvider> make_provider(std::string_view command, std::st
   stripe::StripeConfig config;
   config.secret_key = key;
   if (const char* base = std::getenv("STRIPE_API_BASE")) config.api_base = base;
-  transport = std::make_unique<stripe::BeastTransport>();
+  // A local Stripe mock may be plain HTTP on loopback (docs/cli.md); the
+  // transport still refuses any other plain-HTTP host, and any live key.
+  stripe::BeastTransportOptions transport_options;
+  transport_options.allow_plain_http_to_loopback = true;
+  transport = std::make_unique<stripe::BeastTransport>(transport_options);
   auto provider = stripe::StripeProvider::create(config, *transport);
   if (!provider) {
     io.err << "tollgate " << command << ": " << provider.error().message << "\n";
@@ -226,7 +230,8 @@ int export_command(std::span<const std::string_view> args, Streams io) {
 }
 
 int run_command(std::span<const std::string_view> args, Streams io) {
-  auto flags = parse_flags("run", args, {"--db", "--as-of", "--through", "--provider"}, io);
+  auto flags =
+      parse_flags("run", args, {"--db", "--as-of", "--through", "--provider", "--worker"}, io);
   if (!flags) return exit_usage;
   auto as_of = date_flag(*flags, "--as-of", io);
   if (!as_of) {
@@ -248,6 +253,8 @@ int run_command(std::span<const std::string_view> args, Streams io) {
   if (!store) return exit_usage;
 
   RunOptions options;
+  if (auto worker = flags->find("--worker"); worker != flags->end())
+    options.worker.name = std::string(worker->second);
   if (isatty(fileno(stderr)))  // a progress line for a person watching, never in a pipe or a log
     options.progress = [&io](std::size_t done, std::size_t total) {
       if (done == total || done % 100 == 0)

@@ -1,6 +1,10 @@
 #include "tollgate/billing_run.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <thread>
 
 #include "store_support.hpp"
@@ -339,6 +343,36 @@ void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lea
 
 }  // namespace
 
+namespace {
+
+std::string this_host() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "localhost";
+  return host;
+}
+
+// A worker named by default_worker_name() on this host whose process is gone:
+// its claims are nobody's, and a run started after a crash takes them at once
+// instead of waiting for its leases to run out. A pid taken by a new process
+// looks alive: then the lease is simply waited out.
+bool dead_local_worker(const std::string& worker, const std::string& host) {
+  if (worker.size() <= host.size() + 1 || worker.compare(0, host.size(), host) != 0 ||
+      worker[host.size()] != '-')
+    return false;
+  std::string digits = worker.substr(host.size() + 1);
+  if (digits.empty() || digits.size() > 9 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  pid_t pid = static_cast<pid_t>(std::stol(digits));
+  return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
+
+std::string default_worker_name() {
+  return this_host() + "-" + std::to_string(static_cast<long>(getpid()));
+}
+
 BillingRun::BillingRun(BillingStore& store, PaymentProvider& provider, RunOptions options)
     : store_(store), provider_(provider), options_(std::move(options)) {}
 
@@ -369,6 +403,12 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
   deliver(ctx);
 
   Lease lease{options_.worker.name, detail::random_uuid(), options_.worker.lease};
+  auto holders = store_.lease_holders();
+  if (!holders) return unexpected(holders.error());
+  std::string host = this_host();
+  for (const auto& worker : *holders)
+    if (worker != lease.worker && dead_local_worker(worker, host))
+      if (auto r = store_.release_worker(worker); !r) ctx.report.errors.push_back(r.error());
   // The total for progress reports: read only for a host that asked for them.
   std::size_t total = 0;
   if (options_.progress) {

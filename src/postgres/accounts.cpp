@@ -165,6 +165,19 @@ Result<Ok> PostgresStore::release(const Lease& lease) {
       {lease.worker, lease.run}));
 }
 
+Result<std::vector<std::string>> PostgresStore::lease_holders() {
+  return collect<std::string>(
+      impl_->db.query("SELECT DISTINCT lease_worker FROM account WHERE lease_worker IS NOT NULL"),
+      [](const Rows& r, int i) -> Result<std::string> { return r.text(i, 0); });
+}
+
+Result<Ok> PostgresStore::release_worker(const std::string& worker) {
+  return done(impl_->db.query(
+      "UPDATE account SET lease_worker = NULL, lease_run = NULL, lease_until = NULL WHERE "
+      "lease_worker = $1",
+      {worker}));
+}
+
 Result<std::size_t> PostgresStore::held_elsewhere(const Date& through, const Lease& lease) {
   auto r = impl_->db.query(
       "SELECT count(*) FROM account a WHERE a.lease_worker IS NOT NULL AND a.lease_until "

@@ -249,6 +249,22 @@ Result<Ok> SqliteStore::release(const Lease& lease) {
   return (*st)->bind(1, lease.worker).bind(2, lease.run).run();
 }
 
+Result<std::vector<std::string>> SqliteStore::lease_holders() {
+  auto st =
+      impl_->db.cached("SELECT DISTINCT lease_worker FROM account WHERE lease_worker IS NOT NULL");
+  if (!st) return unexpected(st.error());
+  return collect<std::string>(**st,
+                              [](Statement& row) -> Result<std::string> { return row.text(0); });
+}
+
+Result<Ok> SqliteStore::release_worker(const std::string& worker) {
+  auto st = impl_->db.cached(
+      "UPDATE account SET lease_worker = NULL, lease_run = NULL, lease_until = NULL WHERE "
+      "lease_worker = ?");
+  if (!st) return unexpected(st.error());
+  return (*st)->bind(1, worker).run();
+}
+
 Result<std::size_t> SqliteStore::held_elsewhere(const Date& through, const Lease& lease) {
   auto st = impl_->db.cached(
       "SELECT count(*) FROM account a WHERE a.lease_worker IS NOT NULL AND a.lease_until "

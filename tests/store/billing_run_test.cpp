@@ -342,6 +342,56 @@ TEMPLATE_TEST_CASE(
   CHECK(paid->front().reference.rfind("pi_", 0) == 0);
 }
 
+TEMPLATE_TEST_CASE(
+    "a provider that cannot be reached is not a declined card: no notice, no dunning, sent again "
+    "by the next run",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  add_account(f.service, "u1", "cus_u1", "s", "std", 2024_y / 3 / 1, 1);
+  for (auto [type, code] : {std::pair{"transport", "refused"}, std::pair{"transport", "tls"},
+                            std::pair{"authentication_error", ""}}) {
+    INFO(type << " " << code);
+    f.provider.outage = ProviderError{0, type, code, "", "cannot reach the provider", "", false};
+    BillingRun run(*f.store, f.provider, f.options());
+    auto report = run.run(2024_y / 3 / 1);
+    REQUIRE(report.has_value());
+    // Reported (tollgate run exits 1), counted as unknown, never as failed.
+    REQUIRE(report->errors.size() == 1);
+    CHECK(report->errors[0].code == "run.provider");
+    CHECK(report->charges_failed == 0);
+    CHECK(report->charges_unknown == 1);
+    auto invoices = f.store->invoices_of("u1");
+    REQUIRE(invoices->size() == 1);
+    CHECK(invoices->front().status == InvoiceStatus::unpaid);
+    auto attempts = f.store->attempts_of(invoices->front().id);
+    REQUIRE(attempts->size() == 1);
+    CHECK(attempts->front().status == AttemptStatus::started);
+    CHECK(f.of_kind(NotificationKind::payment_failed).empty());
+    CHECK_FALSE(f.store->account("u1")->overdue);
+  }
+  // Reachable again: the same attempt is sent under its key and succeeds.
+  f.provider.outage.reset();
+  BillingRun run(*f.store, f.provider, f.options());
+  auto report = run.run(2024_y / 3 / 1);
+  REQUIRE(report.has_value());
+  CHECK(report->errors.empty());
+  CHECK(report->charges_succeeded == 1);
+  auto invoice = f.store->invoices_of("u1")->front();
+  CHECK(invoice.status == InvoiceStatus::paid);
+  CHECK(f.provider.charges(invoice.id) == 1);
+  CHECK(f.store->attempts_of(invoice.id)->size() == 1);
+}
+
+TEST_CASE("a worker is named after its host and process unless the host names it") {
+  // Two runs in two processes never share a name, so neither takes back the other's claims.
+  std::string name = default_worker_name();
+  std::string pid = "-" + std::to_string(static_cast<long>(getpid()));
+  REQUIRE(name.size() > pid.size());
+  CHECK(name.compare(name.size() - pid.size(), pid.size(), pid) == 0);
+  CHECK(RunOptions{}.worker.name == name);
+}
+
 // Each round starts from a copy of the same database (300 accounts due Mar 1),
 // kills a run for Mar 1 and one for Apr 1 at a random point, restarts each to
 // completion, and counts invoices and charges. TOLLGATE_CRASH_ROUNDS sets the

@@ -64,7 +64,11 @@ class FakeProvider final : public PaymentProvider {
   /// of Stripe's webhooks names it "stripe".
   std::string provider_name = "fake";
   std::string_view name() const override { return provider_name; }
+  /// While set, every charge fails with it before reaching the provider (an outage, a TLS error).
+  std::optional<ProviderError> outage;
+
   ProviderResult<ChargeOutcome> charge(const ChargeRequest& r) override {
+    if (outage) return unexpected(*outage);
     if (latency_.count() > 0) std::this_thread::sleep_for(latency_);
     std::string key = charge_idempotency_key(r);
     std::string status = declined_.contains(r.customer_id) ? "failed" : "succeeded";

@@ -78,6 +78,8 @@ class SqliteStore final : public BillingStore {
                                                 std::size_t limit, const Lease& lease) override;
   Result<bool> renew(const std::string& account_id, const Lease& lease) override;
   Result<Ok> release(const Lease& lease) override;
+  Result<std::vector<std::string>> lease_holders() override;
+  Result<Ok> release_worker(const std::string& worker) override;
   Result<std::size_t> held_elsewhere(const Date& through, const Lease& lease) override;
 
   Result<std::int64_t> append(const std::string& account_id, const JournalEntry& entry) override;
