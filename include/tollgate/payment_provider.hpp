@@ -20,8 +20,9 @@
 namespace tollgate {
 
 struct ProviderError {
-  int http_status = 0;       ///< 0 when no response arrived (connection, timeout)
-  std::string type;          ///< Stripe's error type ("card_error", "invalid_request_error"), or "transport"
+  int http_status = 0;  ///< 0 when no response arrived (connection, timeout)
+  std::string
+      type;  ///< Stripe's error type ("card_error", "invalid_request_error"), or "transport"
   std::string code;          ///< "card_declined", "resource_missing", "timeout"...
   std::string decline_code;  ///< "insufficient_funds"...
   std::string message;       ///< safe to log: never carries keys or secrets
@@ -84,7 +85,8 @@ struct CheckoutSession {
 
 struct ChargeRequest {
   std::string invoice_id;
-  int attempt = 1;  ///< with invoice_id, names the idempotency key: a retried charge never charges twice
+  int attempt =
+      1;  ///< with invoice_id, names the idempotency key: a retried charge never charges twice
   Money amount;
   std::string customer_id;
   std::string payment_method_id;
@@ -96,6 +98,7 @@ enum class ChargeStatus { succeeded, pending, requires_action, failed };
 struct ChargeOutcome {
   std::string id;  ///< "pi_..."
   ChargeStatus status = ChargeStatus::pending;
+  std::string failure;  ///< failed: why ("card_declined: insufficient_funds"), when known
 };
 
 struct RefundRequest {
@@ -112,15 +115,16 @@ struct RefundOutcome {
 /// The provider's ids for what a catalog publishes.
 struct CatalogMapping {
   std::map<std::string, std::string> products;  ///< product name -> provider product id
-  std::map<std::string, std::string> prices;    ///< "plan/phase index/recurring" or "plan/phase/usage name" -> price id
-  std::map<std::string, std::string> meters;    ///< usage metric -> meter id
+  std::map<std::string, std::string>
+      prices;  ///< "plan/phase index/recurring" or "plan/phase/usage name" -> price id
+  std::map<std::string, std::string> meters;  ///< usage metric -> meter id
 };
 
 struct UsageReport {
   std::string metric;  ///< the meter's event name
   std::string customer_id;
   Decimal quantity;
-  std::string identifier;  ///< stable: the same report sent twice is counted once
+  std::string identifier;      ///< stable: the same report sent twice is counted once
   std::int64_t timestamp = 0;  ///< Unix seconds
 };
 
@@ -130,14 +134,27 @@ class PaymentProvider {
   virtual std::string_view name() const = 0;
 
   virtual ProviderResult<ProviderCustomer> create_customer(const CustomerInfo& info) = 0;
-  virtual ProviderResult<ProviderCustomer> update_customer(const std::string& customer_id, const CustomerInfo& info) = 0;
+  virtual ProviderResult<ProviderCustomer> update_customer(const std::string& customer_id,
+                                                           const CustomerInfo& info) = 0;
   virtual ProviderResult<SetupSession> start_payment_method_setup(const SetupRequest& request) = 0;
-  virtual ProviderResult<SetupOutcome> payment_method_setup_result(const std::string& session_id) = 0;
-  virtual ProviderResult<CheckoutSession> start_credit_purchase(const CreditPurchaseRequest& request) = 0;
+  virtual ProviderResult<SetupOutcome> payment_method_setup_result(
+      const std::string& session_id) = 0;
+  virtual ProviderResult<CheckoutSession> start_credit_purchase(
+      const CreditPurchaseRequest& request) = 0;
   /// Charges off-session. A decline is an error with type "card_error".
   virtual ProviderResult<ChargeOutcome> charge(const ChargeRequest& request) = 0;
+  /// The charge already made for `request`'s invoice and attempt, if any
+  /// (nullopt: none). A run re-sending an attempt a day or more after it was
+  /// first sent asks this first, because a provider may forget idempotency
+  /// keys (Stripe after 24 hours) and a blind re-send would charge twice. The
+  /// default answers nullopt: for providers whose keys never expire.
+  virtual ProviderResult<std::optional<ChargeOutcome>> find_charge(const ChargeRequest& request) {
+    (void)request;
+    return std::optional<ChargeOutcome>();
+  }
   virtual ProviderResult<RefundOutcome> refund(const RefundRequest& request) = 0;
-  virtual ProviderResult<CatalogMapping> publish_catalog(const Catalog& catalog, std::string_view currency) = 0;
+  virtual ProviderResult<CatalogMapping> publish_catalog(const Catalog& catalog,
+                                                         std::string_view currency) = 0;
   virtual ProviderResult<Ok> report_usage(const UsageReport& report) = 0;
 };
 

@@ -150,6 +150,7 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
     r.failure = failure_reason(outcome.error());
   } else {
     r.charge_id = outcome->id;
+    r.failure = outcome->failure.empty() ? "declined" : outcome->failure;
     r.result = outcome->status == ChargeStatus::succeeded         ? ChargeResult::succeeded
                : outcome->status == ChargeStatus::requires_action ? ChargeResult::requires_action
                : outcome->status == ChargeStatus::failed          ? ChargeResult::declined
@@ -166,8 +167,13 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
   return Ok{};
 }
 
+// Sends one attempt. An attempt an earlier day's run sent and never heard
+// back from is looked up at the provider first: its idempotency key may have
+// expired (Stripe forgets them after 24 hours), and sending it again would
+// then make a second charge.
 ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
-                                   const StoredInvoice& invoice, const PaymentAttempt& attempt) {
+                                   const StoredInvoice& invoice, const PaymentAttempt& attempt,
+                                   bool resent, const Date& on) {
   auto currency = Currency::of(invoice.invoice.currency);
   if (!currency)
     return unexpected(ProviderError{0, "invalid_request_error", "currency", "",
@@ -175,6 +181,15 @@ ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
   ChargeRequest request{
       invoice.id,          attempt.attempt,           Money(attempt.amount, *currency),
       account.customer_id, account.payment_method_id, "Invoice " + invoice.id};
+  if (resent && attempt.scheduled_on < on) {
+    auto found = ctx.provider.find_charge(request);
+    if (!found)  // not knowing is no reason to charge again: the attempt waits
+      return unexpected(
+          ProviderError{0, "transport", "lookup", "",
+                        "could not look the earlier charge up: " + found.error().message,
+                        found.error().request_id, found.error().retryable});
+    if (*found) return **found;
+  }
   return ctx.provider.charge(request);
 }
 
@@ -309,7 +324,8 @@ void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lea
   deliver(ctx);
   std::vector<ProviderResult<ChargeOutcome>> outcomes;
   outcomes.reserve(sends.size());
-  for (const auto& c : sends) outcomes.push_back(send(ctx, c.account, c.invoice, c.attempt));
+  for (const auto& c : sends)
+    outcomes.push_back(send(ctx, c.account, c.invoice, c.attempt, c.resent, c.on));
   auto recorded = ctx.store.atomically([&]() -> Result<Ok> {
     const std::string* renewed = nullptr;  // an account's sends are adjacent: renew once each
     Result<bool> ours = false;

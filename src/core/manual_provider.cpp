@@ -55,11 +55,11 @@ ProviderResult<CheckoutSession> ManualProvider::start_credit_purchase(
 ProviderResult<ChargeOutcome> ManualProvider::charge(const ChargeRequest& request) {
   std::string key = charge_idempotency_key(request);
   if (auto it = charge_by_key_.find(key); it != charge_by_key_.end())
-    return ChargeOutcome{it->second, charges_.at(it->second).status};
+    return ChargeOutcome{it->second, charges_.at(it->second).status, ""};
   std::string id = next_id("man_charge_");
   charges_.emplace(id, ChargeRecord{request, ChargeStatus::pending});
   charge_by_key_.emplace(key, id);
-  return ChargeOutcome{id, ChargeStatus::pending};
+  return ChargeOutcome{id, ChargeStatus::pending, ""};
 }
 
 ProviderResult<RefundOutcome> ManualProvider::refund(const RefundRequest& request) {

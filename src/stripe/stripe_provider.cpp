@@ -333,6 +333,56 @@ ProviderResult<CheckoutSession> StripeProvider::start_credit_purchase(
                      });
 }
 
+namespace {
+
+ChargeOutcome outcome_of(const json::object& o) {
+  std::string status = str(o, "status");
+  ChargeStatus s = status == "succeeded"         ? ChargeStatus::succeeded
+                   : status == "requires_action" ? ChargeStatus::requires_action
+                   : status == "canceled" || status == "requires_payment_method"
+                       ? ChargeStatus::failed
+                       : ChargeStatus::pending;
+  std::string failure;
+  if (const json::value* e = o.if_contains("last_payment_error"); e && e->is_object()) {
+    failure = str(e->get_object(), "code");
+    if (std::string decline = str(e->get_object(), "decline_code"); !decline.empty())
+      failure += ": " + decline;
+  }
+  return ChargeOutcome{str(o, "id"), s, failure};
+}
+
+}  // namespace
+
+ProviderResult<std::optional<ChargeOutcome>> StripeProvider::find_charge(const ChargeRequest& r) {
+  const std::string attempt = std::to_string(r.attempt);
+  std::string after;
+  // Attempts are recent: a few pages of the customer's newest intents hold them.
+  for (int page = 0; page < 10; ++page) {
+    Form f;
+    f.set("customer", r.customer_id).set("limit", 100);
+    if (!after.empty()) f.set("starting_after", after);
+    auto body = call("GET", "/v1/payment_intents", f);
+    if (!body) return unexpected(std::move(body).error());
+    auto list = parse_object(*body);
+    if (!list)
+      return unexpected(
+          ProviderError{200, "api_error", "invalid_json", "", list.error().message, "", true});
+    const json::value* data = list->if_contains("data");
+    if (!data || !data->is_array() || data->get_array().empty()) break;
+    for (const auto& pi : data->get_array()) {
+      if (!pi.is_object()) continue;
+      const json::value* m = pi.get_object().if_contains("metadata");
+      if (m && m->is_object() && str(m->get_object(), "tollgate_invoice") == r.invoice_id &&
+          str(m->get_object(), "tollgate_attempt") == attempt)
+        return std::optional(outcome_of(pi.get_object()));
+    }
+    const json::value* more = list->if_contains("has_more");
+    if (!more || !more->is_bool() || !more->get_bool()) break;
+    after = str(data->get_array().back().get_object(), "id");
+  }
+  return std::optional<ChargeOutcome>();
+}
+
 ProviderResult<ChargeOutcome> StripeProvider::charge(const ChargeRequest& r) {
   auto amount = to_minor_units(r.amount);
   if (!amount) return local_error("amount", amount.error().message);
@@ -343,17 +393,9 @@ ProviderResult<ChargeOutcome> StripeProvider::charge(const ChargeRequest& r) {
   if (!r.description.empty()) f.set("description", r.description);
   f.set("metadata",
         Form().set("tollgate_invoice", r.invoice_id).set("tollgate_attempt", r.attempt));
-  return with_object(call("POST", "/v1/payment_intents", f, charge_idempotency_key(r)),
-                     [](const json::object& o) -> ProviderResult<ChargeOutcome> {
-                       std::string status = str(o, "status");
-                       ChargeStatus s =
-                           status == "succeeded"         ? ChargeStatus::succeeded
-                           : status == "requires_action" ? ChargeStatus::requires_action
-                           : status == "canceled" || status == "requires_payment_method"
-                               ? ChargeStatus::failed
-                               : ChargeStatus::pending;
-                       return ChargeOutcome{str(o, "id"), s};
-                     });
+  return with_object(
+      call("POST", "/v1/payment_intents", f, charge_idempotency_key(r)),
+      [](const json::object& o) -> ProviderResult<ChargeOutcome> { return outcome_of(o); });
 }
 
 ProviderResult<RefundOutcome> StripeProvider::refund(const RefundRequest& r) {

@@ -392,6 +392,30 @@ TEST_CASE("a worker is named after its host and process unless the host names it
   CHECK(RunOptions{}.worker.name == name);
 }
 
+TEMPLATE_TEST_CASE(
+    "an attempt re-sent days after its answer was lost is looked up first: a provider that forgot "
+    "its key is not charged twice",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  add_account(f.service, "k1", "cus_k1", "s", "std", 2024_y / 3 / 1, 1);
+  // Mar 1: charged, but the answer is lost (a cut connection): the attempt stays STARTED.
+  f.provider.lose_answers = true;
+  f.run_through(2024_y / 3 / 1, 2024_y / 3 / 1);
+  auto invoice = f.store->invoices_of("k1")->front();
+  CHECK(f.store->attempts_of(invoice.id)->front().status == AttemptStatus::started);
+  CHECK(f.provider.charges(invoice.id) == 1);
+  // Three days later the provider has forgotten the key: a blind re-send would charge again.
+  f.provider.lose_answers = false;
+  f.provider.forget_keys();
+  f.run_through(2024_y / 3 / 4, 2024_y / 3 / 4);
+  CHECK(f.provider.lookups == 1);
+  CHECK(f.provider.charges(invoice.id) == 1);  // found, not made again
+  CHECK(f.store->invoice(invoice.id)->status == InvoiceStatus::paid);
+  CHECK(f.store->attempts_of(invoice.id)->front().status == AttemptStatus::succeeded);
+  REQUIRE(f.store->payments_of(invoice.id)->size() == 1);
+}
+
 // Each round starts from a copy of the same database (300 accounts due Mar 1),
 // kills a run for Mar 1 and one for Apr 1 at a random point, restarts each to
 // completion, and counts invoices and charges. TOLLGATE_CRASH_ROUNDS sets the

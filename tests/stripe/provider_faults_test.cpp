@@ -50,7 +50,9 @@ std::map<std::string, std::string> form(const std::string& body) {
   return out;
 }
 
-// Stripe's PaymentIntents endpoint with idempotency keys, behind a faulty network.
+// Stripe's PaymentIntents endpoint with idempotency keys, behind a faulty
+// network; listing a customer's intents too (the run looks an attempt up
+// before re-sending it on a later day, when Stripe may have forgotten its key).
 class FaultyStripe : public HttpTransport {
  public:
   explicit FaultyStripe(unsigned seed) : rng_(seed) {}
@@ -61,6 +63,7 @@ class FaultyStripe : public HttpTransport {
   int faults = 0;
 
   Result<HttpResponse, TransportError> send(const HttpRequest& request) override {
+    if (request.method == "GET") return list(request);
     auto fields = form(request.body);
     std::string key;
     for (const auto& h : request.headers)
@@ -87,12 +90,33 @@ class FaultyStripe : public HttpTransport {
   }
 
  private:
+  Result<HttpResponse, TransportError> list(const HttpRequest& request) {
+    auto query = form(request.url.substr(request.url.find('?') + 1));
+    int dice = std::uniform_int_distribution<int>(0, 99)(rng_);
+    if (dice < 10) return fault(TransportErrorKind::timeout);
+    if (dice < 15) return error(503, "api_error", "");
+    std::string data;
+    for (const auto& intent : intents_[query["customer"]])
+      data += (data.empty() ? "" : ",") + intent;
+    return HttpResponse{
+        200, {}, R"({"object": "list", "has_more": false, "data": [)" + data + "]}"};
+  }
+
   HttpResponse process(const std::string& key, const std::string& invoice,
                        std::map<std::string, std::string>& fields) {
     if (auto seen = answers_.find(key); seen != answers_.end()) return seen->second;
     ++created_by_key[key];
     HttpResponse r;
-    if (fields["customer"].rfind("cus_decline", 0) == 0) {
+    bool declines = fields["customer"].rfind("cus_decline", 0) == 0;
+    std::string status =
+        declines ? R"("requires_payment_method", "last_payment_error": {"code": "card_declined",
+                      "decline_code": "insufficient_funds"})"
+                 : R"("succeeded")";
+    intents_[fields["customer"]].push_back(R"({"id": "pi_)" + key + R"(", "status": )" + status +
+                                           R"(, "metadata": {"tollgate_invoice": ")" + invoice +
+                                           R"(", "tollgate_attempt": ")" +
+                                           fields["metadata[tollgate_attempt]"] + R"("}})");
+    if (declines) {
       r = {
           402,
           {},
@@ -119,6 +143,7 @@ class FaultyStripe : public HttpTransport {
 
   std::mt19937 rng_;
   std::map<std::string, HttpResponse> answers_;
+  std::map<std::string, std::vector<std::string>> intents_;  ///< by customer, as JSON
 };
 
 const char* kCatalog =

@@ -184,6 +184,30 @@ TEST_CASE("a declined card is an error value with Stripe's codes and request id"
   CHECK(r.error().message.find("sk_test") == std::string::npos);
 }
 
+TEST_CASE("an earlier charge is found by the invoice and attempt in its metadata, across pages") {
+  Fixture f;
+  f.transport.reply(200, R"({"object": "list", "has_more": true, "data": [
+    {"id": "pi_9", "status": "succeeded", "metadata": {"tollgate_invoice": "inv-42", "tollgate_attempt": "1"}},
+    {"id": "pi_8", "status": "succeeded", "metadata": {}}]})");
+  f.transport.reply(200, R"({"object": "list", "has_more": false, "data": [
+    {"id": "pi_7", "status": "requires_payment_method",
+     "metadata": {"tollgate_invoice": "inv-42", "tollgate_attempt": "2"}}]})");
+  auto found = f.stripe->find_charge({"inv-42", 2, usd("19.35"), "cus_1", "pm_card_visa", ""});
+  REQUIRE(found.has_value());
+  REQUIRE(found->has_value());
+  CHECK((*found)->id == "pi_7");
+  CHECK((*found)->status == ChargeStatus::failed);
+  CHECK(f.transport.sent[0].url ==
+        "http://127.0.0.1:12111/v1/payment_intents?customer=cus_1&limit=100");
+  CHECK(f.transport.sent[1].url ==
+        "http://127.0.0.1:12111/v1/payment_intents?customer=cus_1&limit=100&starting_after=pi_8");
+  // None made: nothing found, and the run may charge.
+  f.transport.reply(200, R"({"object": "list", "has_more": false, "data": []})");
+  auto none = f.stripe->find_charge({"inv-43", 1, usd("1.00"), "cus_1", "pm_card_visa", ""});
+  REQUIRE(none.has_value());
+  CHECK_FALSE(none->has_value());
+}
+
 TEST_CASE("pagination follows starting_after") {
   Fixture f;
   f.transport.reply(200, R"({"object": "list", "has_more": true, "data": [

@@ -66,6 +66,35 @@ class FakeProvider final : public PaymentProvider {
   std::string_view name() const override { return provider_name; }
   /// While set, every charge fails with it before reaching the provider (an outage, a TLS error).
   std::optional<ProviderError> outage;
+  /// While set, a charge is made and its answer lost (a crash, a cut connection).
+  bool lose_answers = false;
+
+  /// Forgets every idempotency key, as Stripe does after 24 hours: the same
+  /// key then makes a new charge. The charges themselves stay.
+  void forget_keys() { exec("UPDATE charge SET key = key || '-forgotten-' || rowid"); }
+
+  /// The charge made for the request's invoice and attempt, under its key
+  /// whether remembered or forgotten.
+  ProviderResult<std::optional<ChargeOutcome>> find_charge(const ChargeRequest& r) override {
+    ++lookups;
+    std::string key = charge_idempotency_key(r);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db_,
+                       "SELECT status FROM charge WHERE key = ?1 OR key LIKE ?1 || '-forgotten-%' "
+                       "ORDER BY rowid LIMIT 1",
+                       -1, &st, nullptr);
+    sqlite3_bind_text(st, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+    std::optional<ChargeOutcome> found;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      std::string status = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      bool paid = status == "succeeded";
+      found = ChargeOutcome{"pi_" + key, paid ? ChargeStatus::succeeded : ChargeStatus::failed,
+                            paid ? "" : "card_declined: insufficient_funds"};
+    }
+    sqlite3_finalize(st);
+    return found;
+  }
+  int lookups = 0;
 
   ProviderResult<ChargeOutcome> charge(const ChargeRequest& r) override {
     if (outage) return unexpected(*outage);
@@ -89,10 +118,12 @@ class FakeProvider final : public PaymentProvider {
     sqlite3_finalize(st);
     if (!answered)  // as a network timeout: the outcome is unknown, ask again with the same key
       return unexpected(ProviderError{0, "api_connection_error", "", "", "busy", "", true});
+    if (lose_answers)  // made, but the answer never arrives: ask again later
+      return unexpected(ProviderError{0, "transport", "timeout", "", "lost", "", true});
     if (status == "failed")
       return unexpected(ProviderError{402, "card_error", "card_declined", "insufficient_funds",
                                       "declined", "", false});
-    return ChargeOutcome{"pi_" + key, ChargeStatus::succeeded};
+    return ChargeOutcome{"pi_" + key, ChargeStatus::succeeded, ""};
   }
 
   ProviderResult<ProviderCustomer> create_customer(const CustomerInfo&) override {

@@ -44,17 +44,24 @@ class StripeProvider final : public PaymentProvider {
  public:
   /// Errors: "stripe.config" for a key that is not sk_/rk_, or a live key
   /// pointed at plain HTTP.
-  static Result<std::unique_ptr<StripeProvider>> create(StripeConfig config, HttpTransport& transport);
+  static Result<std::unique_ptr<StripeProvider>> create(StripeConfig config,
+                                                        HttpTransport& transport);
 
   std::string_view name() const override { return "stripe"; }
   ProviderResult<ProviderCustomer> create_customer(const CustomerInfo& info) override;
-  ProviderResult<ProviderCustomer> update_customer(const std::string& customer_id, const CustomerInfo& info) override;
+  ProviderResult<ProviderCustomer> update_customer(const std::string& customer_id,
+                                                   const CustomerInfo& info) override;
   ProviderResult<SetupSession> start_payment_method_setup(const SetupRequest& request) override;
   ProviderResult<SetupOutcome> payment_method_setup_result(const std::string& session_id) override;
-  ProviderResult<CheckoutSession> start_credit_purchase(const CreditPurchaseRequest& request) override;
+  ProviderResult<CheckoutSession> start_credit_purchase(
+      const CreditPurchaseRequest& request) override;
   ProviderResult<ChargeOutcome> charge(const ChargeRequest& request) override;
+  /// Lists the customer's PaymentIntents (newest first, strongly consistent,
+  /// unlike search) for one whose metadata names the invoice and attempt.
+  ProviderResult<std::optional<ChargeOutcome>> find_charge(const ChargeRequest& request) override;
   ProviderResult<RefundOutcome> refund(const RefundRequest& request) override;
-  ProviderResult<CatalogMapping> publish_catalog(const Catalog& catalog, std::string_view currency) override;
+  ProviderResult<CatalogMapping> publish_catalog(const Catalog& catalog,
+                                                 std::string_view currency) override;
   ProviderResult<Ok> report_usage(const UsageReport& report) override;
 
   /// Every customer, following `starting_after` across pages.
@@ -62,8 +69,8 @@ class StripeProvider final : public PaymentProvider {
 
   /// One API call with the provider's retries: the response body on a 2xx.
   /// `idempotency_key` is generated for a POST when empty.
-  ProviderResult<std::string> call(const std::string& method, const std::string& path, const Form& form,
-                                   std::string idempotency_key = {});
+  ProviderResult<std::string> call(const std::string& method, const std::string& path,
+                                   const Form& form, std::string idempotency_key = {});
 
  private:
   StripeProvider(StripeConfig config, HttpTransport& transport);
