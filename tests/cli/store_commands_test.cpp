@@ -35,8 +35,11 @@ TEST_CASE(
   CHECK(invoices[1].at("total") == "162.50");
   CHECK(invoices[2].at("date") == "2024-04-01");
   CHECK(invoices[2].at("total") == "50.00");
-  // The manual provider leaves charges pending: the host marks them paid.
-  CHECK(invoices[0].at("status") == "UNPAID");
+  // Manual collection: nothing is charged; reminders go out on Feb 1, 2, 5 and 12 (dunning
+  // after 1, 3 and 7 days), then February's invoice is FAILED. April's, just issued, is UNPAID
+  // until `tollgate pay` records a payment.
+  CHECK(invoices[0].at("status") == "FAILED");
+  CHECK(invoices[2].at("status") == "UNPAID");
   // Running the last day again (as a named worker) bills nothing new.
   auto again = tollgate_cli({"run", "--db", db, "--as-of", "2024-04-01", "--worker", "billing-1"});
   REQUIRE(again.code == 0);

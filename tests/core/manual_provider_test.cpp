@@ -4,34 +4,26 @@
 
 using namespace tollgate;
 
-TEST_CASE("manual charges stay pending until the host marks them") {
+TEST_CASE("manual collection never charges: every attempt awaits an external payment") {
   ManualProvider manual;
   PaymentProvider& provider = manual;  // usable wherever a provider is expected
   auto customer = provider.create_customer({"acme", "", "", {}});
   REQUIRE(customer.has_value());
+  CHECK(customer->id == "manual-acme");
   ChargeRequest request{"inv-1", 1, *Money::parse("50.00", "EUR"), customer->id, "", "January"};
   auto charge = provider.charge(request);
   REQUIRE(charge.has_value());
-  CHECK(charge->status == ChargeStatus::pending);
-  // The same invoice and attempt is the same charge, never a second one.
-  CHECK(provider.charge(request)->id == charge->id);
-  CHECK(manual.charges().size() == 1);
-  REQUIRE(manual.mark_paid(charge->id));
-  CHECK(provider.charge(request)->status == ChargeStatus::succeeded);
-  request.attempt = 2;
-  CHECK(provider.charge(request)->id != charge->id);
-  CHECK(manual.mark_failed("nope").error().code == "resource_missing");
+  CHECK(charge->status == ChargeStatus::failed);
+  CHECK(charge->failure == "awaiting_payment");
+  CHECK(charge->id == "manual-inv-1-1");
+  // It keeps nothing: the same request gives the same answer, from any instance.
+  CHECK(ManualProvider().charge(request)->id == charge->id);
+  CHECK(provider.refund({charge->id, std::nullopt, "k"}).error().code == "resource_missing");
 }
 
-TEST_CASE("a manual set-up completes when the host records it") {
+TEST_CASE("a manual set-up stays pending: the host records the method as an operation") {
   ManualProvider manual;
-  auto customer = manual.create_customer({"acme", "", "", {}});
-  auto setup = manual.start_payment_method_setup({"acme", customer->id, "EUR", "", ""});
+  auto setup = manual.start_payment_method_setup({"acme", "manual-acme", "EUR", "", ""});
   REQUIRE(setup.has_value());
   CHECK(manual.payment_method_setup_result(setup->id)->status == SetupStatus::pending);
-  REQUIRE(manual.complete_setup(setup->id, "mandate-7"));
-  auto done = manual.payment_method_setup_result(setup->id);
-  CHECK(done->status == SetupStatus::succeeded);
-  CHECK(done->payment_method_id == "mandate-7");
-  CHECK(manual.start_payment_method_setup({"x", "unknown", "EUR", "", ""}).error().http_status == 404);
 }

@@ -230,3 +230,47 @@ TEMPLATE_TEST_CASE("money in a currency without a minor unit (JPY)", "[store]", 
   CHECK(b.money.credit("a", d("99.5"), "", 2024_y / 1 / 3, at(2024_y / 1 / 3)).error().code ==
         "refused.amount");
 }
+
+TEMPLATE_TEST_CASE(
+    "manual collection: the invoice waits for an external payment; reminders follow the dunning "
+    "schedule until it arrives",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  {
+    // Never paid: reminders on Jan 1, 2, 5 and 12 (retries after 1, 3 and 7 days), then FAILED
+    // and the account overdue. A payment then settles it and the account is overdue no more.
+    Books<TestType> b;
+    ManualProvider manual;
+    b.run_through(manual, 2024_y / 1 / 20);
+    StoredInvoice jan = b.only_invoice();
+    CHECK(b.store->invoice(jan.id)->status == InvoiceStatus::failed);
+    auto attempts = *b.store->attempts_of(jan.id);
+    REQUIRE(attempts.size() == 4);
+    std::vector<Date> days;
+    for (const auto& a : attempts) {
+      days.push_back(a.scheduled_on);
+      CHECK(a.failure == "awaiting_payment");
+    }
+    CHECK(days ==
+          std::vector<Date>{2024_y / 1 / 1, 2024_y / 1 / 2, 2024_y / 1 / 5, 2024_y / 1 / 12});
+    CHECK(b.notices(NotificationKind::payment_failed) == 4);
+    CHECK(b.store->account("a")->overdue);
+    REQUIRE(b.money.pay({jan.id, d("30.00"), "cash-1", 2024_y / 1 / 21}));
+    CHECK(b.store->invoice(jan.id)->status == InvoiceStatus::paid);
+    CHECK_FALSE(b.store->account("a")->overdue);
+  }
+  {
+    // Paid by transfer on Jan 3: the reminder due Jan 5 is cancelled, never sent.
+    Books<TestType> b;
+    ManualProvider manual;
+    b.run_through(manual, 2024_y / 1 / 2);
+    StoredInvoice jan = b.only_invoice();
+    REQUIRE(b.money.pay({jan.id, d("30.00"), "transfer-1", 2024_y / 1 / 3}));
+    b.run_through(manual, 2024_y / 1 / 20);
+    auto attempts = *b.store->attempts_of(jan.id);
+    REQUIRE(attempts.size() == 3);
+    CHECK(attempts[2].status == AttemptStatus::cancelled);
+    CHECK(b.notices(NotificationKind::payment_failed) == 2);
+    CHECK(b.store->invoice(jan.id)->status == InvoiceStatus::paid);
+  }
+}

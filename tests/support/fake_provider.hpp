@@ -68,6 +68,8 @@ class FakeProvider final : public PaymentProvider {
   std::optional<ProviderError> outage;
   /// While set, a charge is made and its answer lost (a crash, a cut connection).
   bool lose_answers = false;
+  /// While set, a charge is made and stays processing: its outcome comes later (a webhook).
+  bool pending = false;
 
   /// Forgets every idempotency key, as Stripe does after 24 hours: the same
   /// key then makes a new charge. The charges themselves stay.
@@ -118,6 +120,7 @@ class FakeProvider final : public PaymentProvider {
     sqlite3_finalize(st);
     if (!answered)  // as a network timeout: the outcome is unknown, ask again with the same key
       return unexpected(ProviderError{0, "api_connection_error", "", "", "busy", "", true});
+    if (pending && status != "failed") return ChargeOutcome{"pi_" + key, ChargeStatus::pending, ""};
     if (lose_answers)  // made, but the answer never arrives: ask again later
       return unexpected(ProviderError{0, "transport", "timeout", "", "lost", "", true});
     if (status == "failed")
