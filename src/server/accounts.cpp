@@ -5,6 +5,7 @@
 
 #include "api.hpp"
 #include "credentials.hpp"
+#include "tollgate/collections.hpp"
 
 namespace tollgate::server::detail {
 namespace {
@@ -68,7 +69,15 @@ Response account_response(Server& s, const Ctx& ctx, const OwnedObject& owner) {
   StoredAccount shown = view->stored;
   shown.account.bill_cycle_day =
       view->engine.account().bill_cycle_day;  // set by a first subscription
-  return json_response(200, account_json(shown, owner));
+  json::object j = account_json(shown, owner);
+  bool with_cba = ctx.query.get("accountWithBalanceAndCBA") == "true";
+  if (with_cba || ctx.query.get("accountWithBalance") == "true") {
+    auto statement = Collections(s.service).statement(owner.id);
+    if (!statement) return failure(statement.error());
+    j["accountBalance"] = amount_json(statement->balance);
+    if (with_cba) j["accountCBA"] = amount_json(statement->credit);
+  }
+  return json_response(200, j);
 }
 
 }  // namespace
@@ -273,17 +282,45 @@ json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
         {"childItems", json::array{}},
         {"auditLogs", json::array{}}});
   }
-  Decimal total = invoice.total();
+  // Account credit the invoice moved, as Kill Bill shows it: a CBA_ADJ item
+  // (positive when it added credit, negative when it used some).
+  if (!invoice.credit_adj.is_zero())
+    items.push_back(json::object{
+        {"invoiceItemId", invoice_id.empty() ? uuid4() : invoice_id + "-cba"},
+        {"invoiceId", text_or_null(invoice_id)},
+        {"linkedInvoiceItemId", nullptr},
+        {"accountId", account_id},
+        {"bundleId", nullptr},
+        {"subscriptionId", nullptr},
+        {"productName", nullptr},
+        {"planName", nullptr},
+        {"phaseName", nullptr},
+        {"usageName", nullptr},
+        {"itemType", "CBA_ADJ"},
+        {"description", invoice.credit_adj.sign() > 0 ? "Adjustment (account credit)"
+                                                      : "Adjustment (use of account credit)"},
+        {"startDate", to_string(invoice.date)},
+        {"endDate", to_string(invoice.date)},
+        {"amount", amount_json(invoice.credit_adj)},
+        {"rate", nullptr},
+        {"currency", invoice.currency},
+        {"quantity", nullptr},
+        {"itemDetails", nullptr},
+        {"childItems", json::array{}},
+        {"auditLogs", json::array{}}});
+  Decimal total = invoice.total(), credited;
+  for (const auto& item : invoice.items)
+    if (item.type == InvoiceItemType::credit_adj) credited += item.amount;
   return json::object{{"amount", amount_json(total)},
                       {"currency", invoice.currency},
                       {"status", status},
-                      {"creditAdj", 0},
+                      {"creditAdj", amount_json(credited)},
                       {"refundAdj", 0},
                       {"invoiceId", text_or_null(invoice_id)},
                       {"invoiceDate", to_string(invoice.date)},
                       {"targetDate", to_string(invoice.date)},
                       {"invoiceNumber", nullptr},
-                      {"balance", amount_json(total.sign() > 0 ? total : Decimal())},
+                      {"balance", amount_json(invoice.amount_due())},
                       {"accountId", account_id},
                       {"credits", json::array{}},
                       {"items", std::move(items)},
@@ -294,10 +331,18 @@ json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
 
 namespace {
 
-/// A recorded invoice: COMMITTED, with nothing left to pay once paid.
-json::object stored_invoice_json(Server& s, const Ctx& ctx, const StoredInvoice& inv) {
+/// A recorded invoice: COMMITTED, with its number, what it still asks, and its refunds.
+json::object stored_invoice_json(Server& s, const Ctx& ctx, const StoredInvoice& inv,
+                                 const std::vector<Payment>& movements) {
   json::object j = invoice_json(s, ctx, inv.invoice, inv.account_id, inv.id, "COMMITTED");
-  if (inv.status == InvoiceStatus::paid) j["balance"] = 0;
+  Decimal refunded;
+  for (const auto& m : movements)
+    if (m.invoice_id == inv.id &&
+        (m.kind == PaymentKind::refund || m.kind == PaymentKind::chargeback))
+      refunded -= m.amount;
+  j["balance"] = amount_json(invoice_balance(inv.id, inv.invoice, movements));
+  j["refundAdj"] = amount_json(refunded);
+  j["invoiceNumber"] = std::to_string(inv.number);
   return j;
 }
 
@@ -308,10 +353,10 @@ Response account_invoices(Server& s, Ctx& ctx) {
   if (!owner) return std::move(owner).error();
   auto invoices = s.billing.invoices_of(owner->id);
   if (!invoices) return failure(invoices.error());
+  auto movements = s.billing.account_payments(owner->id);
+  if (!movements) return failure(movements.error());
   json::array out;
-  for (const auto& inv : *invoices) {
-    out.push_back(stored_invoice_json(s, ctx, inv));
-  }
+  for (const auto& inv : *invoices) out.push_back(stored_invoice_json(s, ctx, inv, *movements));
   return json_response(200, out);
 }
 
@@ -320,7 +365,9 @@ Response get_invoice(Server& s, Ctx& ctx) {
   // An invoice of another tenant's account is as unknown as a missing one.
   if (!inv || !s.tenants.object(ctx.tenant.id, ObjectType::account, inv->account_id))
     return not_found("Invoice does not exist for id " + ctx.at(3));
-  return json_response(200, stored_invoice_json(s, ctx, *inv));
+  auto movements = s.billing.payments_of(inv->id);
+  if (!movements) return failure(movements.error());
+  return json_response(200, stored_invoice_json(s, ctx, *inv, *movements));
 }
 
 Response create_invoice(Server& s, Ctx& ctx) {

@@ -4,7 +4,8 @@
 //
 // rest_api.cpp: routing, authentication, transactions, tenants, catalog and rules;
 // accounts.cpp: accounts, invoices and dry runs; subscriptions.cpp: bundles and
-// subscriptions; usage.cpp: usage; metadata.cpp: tags, custom fields, blocking states.
+// subscriptions; usage.cpp: usage; metadata.cpp: tags, custom fields, blocking states;
+// payments.cpp: invoice payments, refunds and credits.
 
 #include <map>
 #include <optional>
@@ -176,6 +177,13 @@ Response account_bundles(Server&, Ctx&);
 Response account_invoices(Server&, Ctx&);
 Response account_blocking_states(Server&, Ctx&);
 Response get_invoice(Server&, Ctx&);
+Response create_instant_payment(Server&, Ctx&);
+Response invoice_payments(Server&, Ctx&);
+Response account_payments(Server&, Ctx&);
+Response get_payment(Server&, Ctx&);
+Response refund_payment(Server&, Ctx&);
+Response create_credits(Server&, Ctx&);
+Response get_credit(Server&, Ctx&);
 Response create_invoice(Server&, Ctx&);
 Response dry_run(Server&, Ctx&);
 

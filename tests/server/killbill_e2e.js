@@ -61,6 +61,8 @@ function apis(t) {
     subscription: new killbill.SubscriptionApi(config, null, axios),
     invoice: new killbill.InvoiceApi(config, null, axios),
     usage: new killbill.UsageApi(config, null, axios),
+    invoicePayment: new killbill.InvoicePaymentApi(config, null, axios),
+    credit: new killbill.CreditApi(config, null, axios),
     headers: {
       'X-Killbill-ApiKey': t.apiKey, 'X-Killbill-ApiSecret': t.apiSecret,
       'X-Killbill-CreatedBy': 'e2e', 'Content-Type': 'application/json',
@@ -184,14 +186,15 @@ async function main() {
   await check('addon-rules: the add-on cancel is IMMEDIATE (-5.17), the base cancel END_OF_TERM (03-01)', async () => {
     assert.equal((await A.subscription.cancelSubscriptionPlan(seats7.subscriptionId, CREATED_BY, '2024-02-15')).status, 204);
     const dry = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, org7.accountId, CREATED_BY, '2024-02-15')).data;
-    assert.deepEqual(items(dry), [['REPAIR_ADJ', '2024-02-15', '2024-03-01', -5.17]]);
+    // The repair makes a negative invoice: its 5.17 become account credit (Kill Bill's CBA_ADJ).
+    assert.deepEqual(items(dry), [['REPAIR_ADJ', '2024-02-15', '2024-03-01', -5.17], ['CBA_ADJ', '2024-02-15', '2024-02-15', 5.17]]);
     await A.subscription.cancelSubscriptionPlan(base7.subscriptionId, CREATED_BY, '2024-02-20');
     const base = (await A.subscription.getSubscription(base7.subscriptionId)).data;
     assert.equal(base.cancelledDate.slice(0, 10), '2024-03-01');
     assert.equal(base.state, 'CANCELLED');  // the clock reads 2024-03-15
     // Nothing more is billed for March: the dry run of 03-01 holds only the repair of 02-15.
     const mar = (await A.invoice.generateDryRunInvoice({ dryRunType: 'TARGET_DATE' }, org7.accountId, CREATED_BY, '2024-03-01')).data;
-    assert.deepEqual(items(mar), [['REPAIR_ADJ', '2024-02-15', '2024-03-01', -5.17]]);
+    assert.deepEqual(items(mar), [['REPAIR_ADJ', '2024-02-15', '2024-03-01', -5.17], ['CBA_ADJ', '2024-03-01', '2024-03-01', 5.17]]);
   });
 
   // --- a second catalog version: new accounts get it --------------------------------------
@@ -272,6 +275,58 @@ async function main() {
     assert.deepEqual(usage.map((i) => [i.startDate, i.endDate, i.quantity, i.amount]), [['2024-05-01', '2024-05-20', 150, 1.5]]);
   });
 
+  await check('money: a pause\'s credit is used by later invoices (accountCBA); external payments, a refund, a credit; an overpayment changes nothing', async () => {
+    const money = (await A.account.createAccount({ name: 'Money', externalKey: 'money', currency: 'USD', billCycleDayLocal: 1 },
+      CREATED_BY, undefined, undefined, { headers: { 'X-Tollgate-Organization': 'acme' } })).data;
+    const sub = (await A.subscription.createSubscription({ accountId: money.accountId, planName: 'max-monthly' },
+      CREATED_BY, '2024-04-01')).data;
+    const balance = async () => {
+      const a = (await A.account.getAccount(money.accountId, undefined, true)).data;
+      return [a.accountBalance, a.accountCBA];
+    };
+    // 04-01: 50.00 in advance. Paused 04-11: -round(50.00 x 20/30) = -33.33, all of it credit.
+    await A.invoice.createFutureInvoice(money.accountId, CREATED_BY, '2024-04-01');
+    await A.bundle.pauseBundle(sub.bundleId, CREATED_BY, '2024-04-11');
+    await A.invoice.createFutureInvoice(money.accountId, CREATED_BY, '2024-04-11');
+    assert.deepEqual(await balance(), [16.67, 33.33]);  // 50.00 owed less 33.33 held
+    // Resumed 04-21: [04-21, 05-01) 50.00 x 10/30 = 16.67, paid from the credit; 05-01: 50.00 uses the last 16.66.
+    await A.bundle.resumeBundle(sub.bundleId, CREATED_BY, '2024-04-21');
+    await A.invoice.createFutureInvoice(money.accountId, CREATED_BY, '2024-04-21');
+    assert.deepEqual(await balance(), [33.34, 16.66]);
+    await A.invoice.createFutureInvoice(money.accountId, CREATED_BY, '2024-05-01');
+    assert.deepEqual(await balance(), [83.34, 0]);
+    const invoices = (await A.account.getInvoicesForAccount(money.accountId)).data;
+    assert.deepEqual(invoices.map((i) => [i.invoiceDate, i.amount, i.balance]),
+      [['2024-04-01', 50, 50], ['2024-04-11', -33.33, 0], ['2024-04-21', 16.67, 0], ['2024-05-01', 50, 33.34]]);
+    assert.deepEqual(invoices[3].items.filter((i) => i.itemType === 'CBA_ADJ').map((i) => i.amount), [-16.66]);
+    assert.ok(Number(invoices[1].invoiceNumber) + 1 === Number(invoices[2].invoiceNumber));
+
+    // An external payment: April's first invoice PAID, balance 0.
+    const paid = await A.invoice.createInstantPayment({ accountId: money.accountId, purchasedAmount: 50 },
+      invoices[0].invoiceId, CREATED_BY, true);
+    assert.equal(paid.status, 201);
+    assert.equal((await A.invoice.getInvoice(invoices[0].invoiceId)).data.balance, 0);
+    assert.deepEqual(await balance(), [33.34, 0]);
+    // An overpayment (40.00 against 33.34) is refused and changes nothing.
+    assert.equal(await status(A.invoice.createInstantPayment({ accountId: money.accountId, purchasedAmount: 40 },
+      invoices[3].invoiceId, CREATED_BY, true)), 400);
+    assert.deepEqual(await balance(), [33.34, 0]);
+    // A partial refund of 20.00 raises the balance again.
+    const payments = (await A.invoice.getPaymentsForInvoice(invoices[0].invoiceId)).data;
+    assert.equal(payments.length, 1);
+    assert.equal(payments[0].purchasedAmount, 50);
+    assert.equal((await A.invoicePayment.createRefundWithAdjustments({ amount: 20 }, payments[0].paymentId, CREATED_BY)).status, 201);
+    assert.equal((await A.invoice.getInvoice(invoices[0].invoiceId)).data.refundAdj, -20);
+    assert.deepEqual(await balance(), [53.34, 0]);
+    const account = (await A.account.getInvoicePayments(money.accountId)).data;
+    assert.deepEqual(account[0].transactions.map((t) => [t.transactionType, t.amount]), [['PURCHASE', 50], ['REFUND', 20]]);
+    // A credit of 10.00: a CREDIT_ADJ item, held as account credit.
+    const credits = (await A.credit.createCredits([{ accountId: money.accountId, amount: 10, description: 'goodwill' }], CREATED_BY, true)).data;
+    assert.deepEqual(credits.map((c) => [c.itemType, c.amount]), [['CREDIT_ADJ', -10]]);
+    assert.equal((await A.credit.getCredit(credits[0].invoiceItemId)).data.amount, -10);
+    assert.deepEqual(await balance(), [43.34, 10]);
+  });
+
   await check('cancel END_OF_TERM then uncancel: the subscription goes on', async () => {
     await A.subscription.cancelSubscriptionPlan(bravoBase.subscriptionId, CREATED_BY, '2024-03-12');
     let sub = (await A.subscription.getSubscription(bravoBase.subscriptionId)).data;
@@ -339,7 +394,7 @@ async function main() {
   await check('bundles: pagination, search and renaming the key', async () => {
     const page = await A.bundle.getBundles(0, 1);
     assert.equal(page.data.length, 1);
-    assert.equal(page.headers['x-killbill-pagination-totalnbrecords'], '4');  // org7, bravo, stop-day, charlie
+    assert.equal(page.headers['x-killbill-pagination-totalnbrecords'], '5');  // org7, bravo, stop-day, money, charlie
     assert.equal(page.headers['x-killbill-pagination-nextoffset'], '1');
     assert.deepEqual((await A.bundle.searchBundles('charlie')).data.map((b) => b.bundleId), [bundleC.bundleId]);
     assert.equal((await A.bundle.renameExternalKey({ accountId: charlie.accountId, externalKey: 'charlie-renamed' }, bundleC.bundleId, CREATED_BY)).status, 204);
