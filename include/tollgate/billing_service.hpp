@@ -71,6 +71,20 @@ class BillingService {
                                       const Date& on, Instant now,
                                       AttemptStatus first = AttemptStatus::scheduled);
 
+  /// Adds a payment method to an account on `on`, and makes it the default
+  /// when `make_default` or when the account has none. The default is what the
+  /// daily run charges: the account's customer_id and payment_method_id take
+  /// its provider ids, and a payment_method operation is journaled (it lifts
+  /// a REQUIRE_PAYMENT_METHOD block).
+  /// Errors: "store.not_found" (account), "store.conflict" (the id exists),
+  /// the engine's refusals, store errors; nothing is stored then.
+  Result<Ok> add_payment_method(const PaymentMethod& method, bool make_default, const Date& on,
+                                Instant now);
+  /// Makes an account's payment method its default, as above.
+  /// Errors: "store.not_found" (not a method of the account), store errors.
+  Result<Ok> set_default_payment_method(const std::string& account_id, const std::string& id,
+                                        const Date& on, Instant now);
+
   /// The account's engine as of now, rebuilt from its journal and usage.
   /// Errors: "store.not_found", "store.replay" (a journaled operation no longer
   /// applies: the journal was edited by hand), store errors.

@@ -168,6 +168,17 @@ struct Notification {
   bool delivered = false;
 };
 
+/// A payment method on file for an account: the provider's ids only, never card data.
+struct PaymentMethod {
+  std::string id;  ///< Tollgate's id (Kill Bill's paymentMethodId)
+  std::string account_id;
+  std::string plugin;  ///< Kill Bill's pluginName: "__EXTERNAL_PAYMENT__", "killbill-stripe"...
+  std::string external_key;
+  std::string customer_id;  ///< the provider's customer ("cus_..."), when it has one
+  std::string method_id;    ///< the provider's payment method ("pm_..."), when it has one
+  bool is_default = false;
+};
+
 /// A billing-run worker's claim on the accounts it works on. A claim lasts
 /// `duration` unless renewed, so the accounts of a worker that died go to the
 /// others once it runs out; a worker of the same name takes its own claims back
@@ -203,6 +214,18 @@ class AccountStore {
   virtual Result<std::vector<std::string>> accounts_due(const Date& through) = 0;
   /// The account a subscription belongs to. Errors: "store.not_found".
   virtual Result<std::string> account_of_subscription(const std::string& subscription) = 0;
+
+  /// Adds a payment method (not default: see set_default_payment_method).
+  /// Errors: "store.conflict" (the id exists).
+  virtual Result<Ok> add_payment_method(const PaymentMethod& method) = 0;
+  /// An account's payment methods, in the order they were added.
+  virtual Result<std::vector<PaymentMethod>> payment_methods(const std::string& account_id) = 0;
+  /// Errors: "store.not_found".
+  virtual Result<PaymentMethod> payment_method(const std::string& id) = 0;
+  /// Makes one of the account's methods its default, and no other.
+  /// Errors: "store.not_found" (not a method of that account).
+  virtual Result<Ok> set_default_payment_method(const std::string& account_id,
+                                                const std::string& id) = 0;
 
   // Claims, for billing runs shared by several workers. Lease times are the
   // database's clock, so workers on machines whose clocks differ agree.

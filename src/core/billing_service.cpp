@@ -209,6 +209,39 @@ Result<std::optional<BillingService::Issued>> BillingService::issue(const std::s
   return issued;
 }
 
+Result<Ok> BillingService::add_payment_method(const PaymentMethod& method, bool make_default,
+                                              const Date& on, Instant now) {
+  return store_.atomically([&]() -> Result<Ok> {
+    auto existing = store_.payment_methods(method.account_id);
+    if (!existing) return unexpected(existing.error());
+    bool has_default = std::any_of(existing->begin(), existing->end(),
+                                   [](const PaymentMethod& m) { return m.is_default; });
+    if (auto r = store_.add_payment_method(method); !r) return r;
+    if (!make_default && has_default) return Ok{};
+    return set_default_payment_method(method.account_id, method.id, on, now);
+  });
+}
+
+Result<Ok> BillingService::set_default_payment_method(const std::string& account_id,
+                                                      const std::string& id, const Date& on,
+                                                      Instant now) {
+  return store_.atomically([&]() -> Result<Ok> {
+    if (auto r = store_.set_default_payment_method(account_id, id); !r) return r;
+    auto method = store_.payment_method(id);
+    if (!method) return unexpected(method.error());
+    Operation op;
+    op.date = on;
+    op.type = OperationType::payment_method;
+    op.id = method->method_id.empty() ? method->id : method->method_id;
+    if (auto r = apply(account_id, op, now); !r) return unexpected(r.error());
+    auto account = store_.account(account_id);
+    if (!account) return unexpected(account.error());
+    if (!method->customer_id.empty()) account->customer_id = method->customer_id;
+    account->payment_method_id = op.id;
+    return store_.update_account(*account);
+  });
+}
+
 Result<bool> BillingService::is_entitled(const std::string& account_id, const std::string& subject,
                                          const Date& at) {
   auto account = store_.account(account_id);

@@ -113,6 +113,62 @@ Result<std::string> PostgresStore::account_of_subscription(const std::string& su
       "no subscription " + subscription);
 }
 
+Result<Ok> PostgresStore::add_payment_method(const PaymentMethod& m) {
+  auto r = impl_->db.query(
+      "INSERT INTO payment_method (id, account_id, plugin, external_key, customer_id, method_id) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      {m.id, m.account_id, m.plugin, m.external_key, m.customer_id, m.method_id});
+  if (!r)
+    return make_error(r.error().code == "store.constraint" ? "store.conflict" : r.error().code,
+                      r.error().message);
+  return Ok{};
+}
+
+namespace {
+
+#define TOLLGATE_METHOD_SELECT                                                            \
+  "SELECT id, account_id, plugin, external_key, customer_id, method_id, is_default FROM " \
+  "payment_method "
+
+Result<std::vector<PaymentMethod>> read_methods(const Result<Rows>& rows) {
+  return collect<PaymentMethod>(rows, [](const Rows& r, int i) -> Result<PaymentMethod> {
+    return PaymentMethod{r.text(i, 0), r.text(i, 1), r.text(i, 2),       r.text(i, 3),
+                         r.text(i, 4), r.text(i, 5), r.text(i, 6) == "t"};
+  });
+}
+
+}  // namespace
+
+Result<std::vector<PaymentMethod>> PostgresStore::payment_methods(const std::string& account_id) {
+  return read_methods(impl_->db.query(
+      TOLLGATE_METHOD_SELECT "WHERE account_id = $1 ORDER BY record_id", {account_id}));
+}
+
+Result<PaymentMethod> PostgresStore::payment_method(const std::string& id) {
+  auto found = read_methods(impl_->db.query(TOLLGATE_METHOD_SELECT "WHERE id = $1", {id}));
+  if (!found) return unexpected(found.error());
+  if (found->empty()) return make_error("store.not_found", "no payment method " + id);
+  return std::move(found->front());
+}
+
+#undef TOLLGATE_METHOD_SELECT
+
+Result<Ok> PostgresStore::set_default_payment_method(const std::string& account_id,
+                                                     const std::string& id) {
+  Connection& db = impl_->db;
+  return in_transaction(db, [&]() -> Result<Ok> {
+    auto r = db.query("UPDATE payment_method SET is_default = (id = $1) WHERE account_id = $2",
+                      {id, account_id});
+    if (!r) return unexpected(r.error());
+    auto n = db.query("SELECT count(*) FROM payment_method WHERE account_id = $1 AND is_default",
+                      {account_id});
+    if (!n) return unexpected(n.error());
+    if (n->integer(0, 0) != 1)
+      return make_error("store.not_found", "no payment method " + id + " of " + account_id);
+    return Ok{};
+  });
+}
+
 // The server's clock, in Unix seconds: every worker judges leases by the same clock.
 #define TOLLGATE_NOW "extract(epoch FROM clock_timestamp())::bigint"
 // An account with work through $1: an invoicing date come, or an attempt to send or re-send.

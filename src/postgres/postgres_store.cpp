@@ -175,6 +175,17 @@ constexpr std::array<Migration, 5> kMigrations{{
                i.total, 'provider', a.charge_id, a.scheduled_on
         FROM payment_attempt a JOIN invoice i ON i.id = a.invoice_id
         WHERE a.status = 'SUCCEEDED';
+      CREATE TABLE payment_method (
+        record_id    BIGSERIAL,
+        id           TEXT NOT NULL PRIMARY KEY,
+        account_id   TEXT NOT NULL REFERENCES account (id),
+        plugin       TEXT NOT NULL,
+        external_key TEXT NOT NULL DEFAULT '',
+        customer_id  TEXT NOT NULL DEFAULT '',
+        method_id    TEXT NOT NULL DEFAULT '',
+        is_default   BOOLEAN NOT NULL DEFAULT FALSE
+      );
+      CREATE INDEX payment_method_by_account ON payment_method (account_id);
     )sql"},
 }};
 

@@ -70,6 +70,10 @@ Response account_response(Server& s, const Ctx& ctx, const OwnedObject& owner) {
   shown.account.bill_cycle_day =
       view->engine.account().bill_cycle_day;  // set by a first subscription
   json::object j = account_json(shown, owner);
+  auto methods = s.billing.payment_methods(owner.id);
+  if (!methods) return failure(methods.error());
+  for (const auto& m : *methods)
+    if (m.is_default) j["paymentMethodId"] = m.id;
   bool with_cba = ctx.query.get("accountWithBalanceAndCBA") == "true";
   if (with_cba || ctx.query.get("accountWithBalance") == "true") {
     auto statement = Collections(s.service).statement(owner.id);

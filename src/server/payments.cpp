@@ -255,4 +255,136 @@ Response get_credit(Server& s, Ctx& ctx) {
   return not_found("Credit does not exist for id " + id);
 }
 
+namespace {
+
+constexpr std::string_view kExternalPlugin = "__EXTERNAL_PAYMENT__";
+constexpr std::string_view kStripePlugin = "killbill-stripe";
+
+json::object method_json(const PaymentMethod& m) {
+  json::array properties;
+  if (!m.customer_id.empty())
+    properties.push_back(
+        json::object{{"key", "customerId"}, {"value", m.customer_id}, {"isUpdatable", false}});
+  if (!m.method_id.empty())
+    properties.push_back(
+        json::object{{"key", "paymentMethodId"}, {"value", m.method_id}, {"isUpdatable", false}});
+  return json::object{
+      {"paymentMethodId", m.id},
+      {"externalKey", text_or_null(m.external_key)},
+      {"accountId", m.account_id},
+      {"isDefault", m.is_default},
+      {"pluginName", m.plugin},
+      {"pluginInfo", json::object{{"externalPaymentMethodId", text_or_null(m.method_id)},
+                                  {"isDefaultPaymentMethod", m.is_default},
+                                  {"properties", std::move(properties)}}},
+      {"auditLogs", json::array{}}};
+}
+
+Result<PaymentMethod, Response> owned_method(Server& s, const Ctx& ctx, const std::string& id) {
+  auto m = s.billing.payment_method(id);
+  if (!m || !s.tenants.object(ctx.tenant.id, ObjectType::account, m->account_id))
+    return unexpected(not_found("PaymentMethod does not exist for id " + id));
+  return std::move(m).value();
+}
+
+}  // namespace
+
+Response add_payment_method(Server& s, Ctx& ctx) {
+  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  if (!owner) return std::move(owner).error();
+  auto body = parse_body(ctx);
+  if (!body) return std::move(body).error();
+  Problems problems;
+  ObjectReader r(*body, "$", problems);
+  auto plugin = r.string("pluginName", true);
+  auto external_key = r.string("externalKey");
+  auto account_id = r.string("accountId");
+  auto is_default = r.boolean("isDefault");
+  PaymentMethod m;
+  m.id = uuid4();
+  m.account_id = owner->id;
+  m.external_key = external_key.value_or("");
+  if (const json::value* info = r.field("pluginInfo")) {
+    ObjectReader i(*info, r.path_of("pluginInfo"), problems);
+    if (auto pm = i.string("externalPaymentMethodId")) m.method_id = *pm;
+    accept_fields(i, {"isDefaultPaymentMethod"});
+    if (const json::array* props = i.array("properties")) {
+      for (std::size_t k = 0; k < props->size(); ++k) {
+        ObjectReader p((*props)[k], tollgate::detail::path_index(i.path_of("properties"), k),
+                       problems);
+        auto key = p.string("key", true);
+        auto value = p.string("value", true);
+        accept_fields(p, {"isUpdatable"});
+        p.reject_unknown_fields();
+        if (!key || !value) continue;
+        // The Stripe plugin's names for the customer and the payment method (a token).
+        if (*key == "customerId" || *key == "stripeCustomerId" || *key == "customer")
+          m.customer_id = *value;
+        else if (*key == "paymentMethodId" || *key == "token" || *key == "sourceId")
+          m.method_id = *value;
+      }
+    }
+    i.reject_unknown_fields();
+  }
+  accept_fields(r, {"paymentMethodId", "auditLogs"});
+  r.reject_unknown_fields();
+  if (plugin && *plugin != kExternalPlugin && *plugin != kStripePlugin)
+    r.problem("pluginName", "\"" + *plugin + "\" is not a payment plugin here (" +
+                                std::string(kExternalPlugin) + " or " + std::string(kStripePlugin) +
+                                ")");
+  if (account_id && *account_id != owner->id)
+    r.problem("accountId", "is not the account of the path");
+  if (plugin && *plugin == kStripePlugin) {
+    if (m.method_id.rfind("pm_", 0) != 0)
+      r.problem("pluginInfo.properties",
+                "a Stripe payment method needs its paymentMethodId (\"pm_...\")");
+    auto stored = s.billing.account(owner->id);
+    if (m.customer_id.empty() && (!stored || stored->customer_id.empty()))
+      r.problem("pluginInfo.properties",
+                "a Stripe payment method needs its customerId (\"cus_...\")");
+  }
+  if (auto bad = problems_response(problems)) return *bad;
+  m.plugin = *plugin;
+  auto on = money_date(s, ctx, owner->id);
+  if (!on) return std::move(on).error();
+  bool make_default = is_default.value_or(false) || ctx.query.get("isDefault") == "true";
+  if (auto added = s.service.add_payment_method(m, make_default, *on, ctx.now); !added)
+    return failure(added.error());
+  if (auto au = s.tenants.append_audit(ctx.tenant.id,
+                                       ctx.audit(ObjectType::account, owner->id, "UPDATE"));
+      !au)
+    return failure(au.error());
+  return created(ctx, "/1.0/kb/paymentMethods/" + m.id);
+}
+
+Response account_payment_methods(Server& s, Ctx& ctx) {
+  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  if (!owner) return std::move(owner).error();
+  auto methods = s.billing.payment_methods(owner->id);
+  if (!methods) return failure(methods.error());
+  json::array out;
+  for (const auto& m : *methods) out.push_back(method_json(m));
+  return json_response(200, out);
+}
+
+Response get_payment_method(Server& s, Ctx& ctx) {
+  auto m = owned_method(s, ctx, ctx.at(3));
+  if (!m) return std::move(m).error();
+  return json_response(200, method_json(*m));
+}
+
+Response set_default_payment_method(Server& s, Ctx& ctx) {
+  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  if (!owner) return std::move(owner).error();
+  auto m = owned_method(s, ctx, ctx.at(5));
+  if (!m) return std::move(m).error();
+  if (m->account_id != owner->id)
+    return not_found("PaymentMethod does not exist for id " + ctx.at(5));
+  auto on = money_date(s, ctx, owner->id);
+  if (!on) return std::move(on).error();
+  if (auto r = s.service.set_default_payment_method(owner->id, m->id, *on, ctx.now); !r)
+    return failure(r.error());
+  return no_content();
+}
+
 }  // namespace tollgate::server::detail

@@ -120,6 +120,79 @@ Result<std::string> SqliteStore::account_of_subscription(const std::string& subs
   return single_text(**st, "no subscription " + subscription);
 }
 
+Result<Ok> SqliteStore::add_payment_method(const PaymentMethod& m) {
+  auto st = impl_->db.cached(
+      "INSERT INTO payment_method (id, account_id, plugin, external_key, customer_id, method_id, "
+      "is_default) VALUES (?, ?, ?, ?, ?, ?, 0)");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, m.id).bind(2, m.account_id).bind(3, m.plugin).bind(4, m.external_key);
+  s.bind(5, m.customer_id).bind(6, m.method_id);
+  if (auto r = s.run(); !r)
+    return make_error(r.error().code == "store.constraint" ? "store.conflict" : r.error().code,
+                      r.error().message);
+  return Ok{};
+}
+
+namespace {
+
+#define TOLLGATE_METHOD_SELECT                                                            \
+  "SELECT id, account_id, plugin, external_key, customer_id, method_id, is_default FROM " \
+  "payment_method "
+
+Result<std::vector<PaymentMethod>> read_methods(Statement& s) {
+  return collect<PaymentMethod>(s, [](Statement& row) -> Result<PaymentMethod> {
+    return PaymentMethod{row.text(0), row.text(1), row.text(2),        row.text(3),
+                         row.text(4), row.text(5), row.integer(6) != 0};
+  });
+}
+
+}  // namespace
+
+Result<std::vector<PaymentMethod>> SqliteStore::payment_methods(const std::string& account_id) {
+  auto st = impl_->db.cached(TOLLGATE_METHOD_SELECT "WHERE account_id = ? ORDER BY rowid");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, account_id);
+  return read_methods(**st);
+}
+
+Result<PaymentMethod> SqliteStore::payment_method(const std::string& id) {
+  auto st = impl_->db.cached(TOLLGATE_METHOD_SELECT "WHERE id = ?");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, id);
+  auto found = read_methods(**st);
+  if (!found) return unexpected(found.error());
+  if (found->empty()) return make_error("store.not_found", "no payment method " + id);
+  return std::move(found->front());
+}
+
+#undef TOLLGATE_METHOD_SELECT
+
+Result<Ok> SqliteStore::set_default_payment_method(const std::string& account_id,
+                                                   const std::string& id) {
+  return in_transaction(impl_->db, [&]() -> Result<Ok> {
+    auto st =
+        impl_->db.cached("UPDATE payment_method SET is_default = (id = ?) WHERE account_id = ?");
+    if (!st) return unexpected(st.error());
+    if (auto r = (*st)->bind(1, id).bind(2, account_id).run(); !r) return r;
+    auto check = impl_->db.cached(
+        "SELECT count(*) FROM payment_method WHERE account_id = ? AND is_default = 1");
+    if (!check) return unexpected(check.error());
+    (*check)->bind(1, account_id);
+    std::int64_t n = 0;
+    if (auto r = for_each_row(**check,
+                              [&](Statement& row) -> Result<Ok> {
+                                n = row.integer(0);
+                                return Ok{};
+                              });
+        !r)
+      return r;
+    if (n != 1)
+      return make_error("store.not_found", "no payment method " + id + " of " + account_id);
+    return Ok{};
+  });
+}
+
 Result<std::int64_t> SqliteStore::append(const std::string& account_id, const JournalEntry& entry) {
   return in_transaction(impl_->db, [&]() -> Result<std::int64_t> {
     if (entry.operation && entry.operation->type == OperationType::create) {

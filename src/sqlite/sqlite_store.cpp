@@ -260,6 +260,17 @@ constexpr std::array<Migration, 6> kMigrations{{
                i.total, 'provider', a.charge_id, a.scheduled_on
         FROM payment_attempt a JOIN invoice i ON i.id = a.invoice_id
         WHERE a.status = 'SUCCEEDED';
+      -- Payment methods on file: the provider's ids only, never card data.
+      CREATE TABLE payment_method (
+        id           TEXT NOT NULL PRIMARY KEY,
+        account_id   TEXT NOT NULL REFERENCES account (id),
+        plugin       TEXT NOT NULL,
+        external_key TEXT NOT NULL DEFAULT '',
+        customer_id  TEXT NOT NULL DEFAULT '',
+        method_id    TEXT NOT NULL DEFAULT '',
+        is_default   INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX payment_method_by_account ON payment_method (account_id);
     )sql"},
 }};
 

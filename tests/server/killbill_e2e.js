@@ -10,7 +10,7 @@
 'use strict';
 
 const assert = require('node:assert/strict');
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const killbill = require('killbill');
@@ -449,6 +449,48 @@ async function main() {
       { accountId: charlie.accountId, planName: 'no-such-plan' }], CREATED_BY, '2024-03-01'));
     assert.equal(half, 400);
     assert.equal(await status(A.bundle.getBundleByKey('half-bundle')), 404);
+  });
+
+  // Last: the run below bills every account of the database.
+  await check('a Stripe payment method added over REST is the default, and the daily run charges it through Stripe', async () => {
+    const fake = spawn(process.execPath, [path.join(__dirname, '..', 'peers', 'stripe_fake.js')],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise((resolve, reject) => {
+        let seen = '';
+        fake.stdout.on('data', (d) => {
+          seen += d;
+          const m = seen.match(/PORT=(\d+)/);
+          if (m) resolve(Number(m[1]));
+        });
+        fake.on('exit', (code) => reject(new Error(`the Stripe fake exited with ${code}`)));
+      });
+      const card = (await A.account.createAccount({ name: 'Card', externalKey: 'card', currency: 'USD', billCycleDayLocal: 1 },
+        CREATED_BY, undefined, undefined, { headers: { 'X-Tollgate-Organization': 'acme' } })).data;
+      // A Stripe method needs its payment method id: refused, nothing added.
+      assert.equal(await status(A.account.createPaymentMethod({ pluginName: 'killbill-stripe',
+        pluginInfo: { properties: [{ key: 'customerId', value: 'cus_card' }] } }, card.accountId, CREATED_BY, true)), 400);
+      const added = await A.account.createPaymentMethod({ pluginName: 'killbill-stripe', pluginInfo: { properties: [
+        { key: 'customerId', value: 'cus_card' }, { key: 'paymentMethodId', value: 'pm_card_visa' }] } },
+        card.accountId, CREATED_BY, true);
+      assert.equal(added.status, 201);
+      const methods = (await A.account.getPaymentMethodsForAccount(card.accountId)).data;
+      assert.deepEqual(methods.map((m) => [m.pluginName, m.isDefault]), [['killbill-stripe', true]]);
+      assert.equal((await A.account.getAccount(card.accountId)).data.paymentMethodId, methods[0].paymentMethodId);
+      await A.subscription.createSubscription({ accountId: card.accountId, planName: 'max-monthly' }, CREATED_BY, '2024-04-01');
+      // The daily job, as cron runs it, against the loopback Stripe fake.
+      spawnSync(binary, ['run', '--db', db, '--as-of', '2024-04-01', '--provider', 'stripe'], {
+        env: { ...process.env, STRIPE_SECRET_KEY: 'sk_test_fake_key', STRIPE_API_BASE: `http://127.0.0.1:${port}` },
+        stdio: 'ignore' });
+      // April: 50.00 in advance, charged through Stripe: PAID, balance 0.
+      const invoices = (await A.account.getInvoicesForAccount(card.accountId)).data;
+      assert.deepEqual(invoices.map((i) => [i.invoiceDate, i.amount, i.balance]), [['2024-04-01', 50, 0]]);
+      const paid = (await A.account.getInvoicePayments(card.accountId)).data;
+      assert.deepEqual(paid.map((p) => [p.paymentMethodId, p.purchasedAmount]), [['stripe', 50]]);
+      assert.match(paid[0].transactions[0].firstPaymentReferenceId, /^pi_/);
+    } finally {
+      fake.kill('SIGTERM');
+    }
   });
 
   console.log(`${passed} checks passed`);

@@ -55,6 +55,11 @@ class PostgresStore final : public BillingStore {
   Result<Ok> update_account(const StoredAccount& account) override;
   Result<std::vector<std::string>> accounts_due(const Date& through) override;
   Result<std::string> account_of_subscription(const std::string& subscription) override;
+  Result<Ok> add_payment_method(const PaymentMethod& method) override;
+  Result<std::vector<PaymentMethod>> payment_methods(const std::string& account_id) override;
+  Result<PaymentMethod> payment_method(const std::string& id) override;
+  Result<Ok> set_default_payment_method(const std::string& account_id,
+                                        const std::string& id) override;
   Result<std::vector<ClaimedAccount>> claim_due(const Date& through, const std::string& after,
                                                 std::size_t limit, const Lease& lease) override;
   Result<bool> renew(const std::string& account_id, const Lease& lease) override;
