@@ -311,20 +311,24 @@ async function main() {
     assert.equal(await status(A.invoice.createInstantPayment({ accountId: money.accountId, purchasedAmount: 40 },
       invoices[3].invoiceId, CREATED_BY, true)), 400);
     assert.deepEqual(await balance(), [33.34, 0]);
+    // May's 33.34 paid too: the account owes nothing.
+    assert.equal((await A.invoice.createInstantPayment({ accountId: money.accountId, purchasedAmount: 33.34 },
+      invoices[3].invoiceId, CREATED_BY, true)).status, 201);
+    assert.deepEqual(await balance(), [0, 0]);
     // A partial refund of 20.00 raises the balance again.
     const payments = (await A.invoice.getPaymentsForInvoice(invoices[0].invoiceId)).data;
     assert.equal(payments.length, 1);
     assert.equal(payments[0].purchasedAmount, 50);
     assert.equal((await A.invoicePayment.createRefundWithAdjustments({ amount: 20 }, payments[0].paymentId, CREATED_BY)).status, 201);
     assert.equal((await A.invoice.getInvoice(invoices[0].invoiceId)).data.refundAdj, -20);
-    assert.deepEqual(await balance(), [53.34, 0]);
+    assert.deepEqual(await balance(), [20, 0]);
     const account = (await A.account.getInvoicePayments(money.accountId)).data;
     assert.deepEqual(account[0].transactions.map((t) => [t.transactionType, t.amount]), [['PURCHASE', 50], ['REFUND', 20]]);
     // A credit of 10.00: a CREDIT_ADJ item, held as account credit.
     const credits = (await A.credit.createCredits([{ accountId: money.accountId, amount: 10, description: 'goodwill' }], CREATED_BY, true)).data;
     assert.deepEqual(credits.map((c) => [c.itemType, c.amount]), [['CREDIT_ADJ', -10]]);
     assert.equal((await A.credit.getCredit(credits[0].invoiceItemId)).data.amount, -10);
-    assert.deepEqual(await balance(), [43.34, 10]);
+    assert.deepEqual(await balance(), [10, 10]);
   });
 
   await check('cancel END_OF_TERM then uncancel: the subscription goes on', async () => {
