@@ -418,6 +418,23 @@ TEMPLATE_TEST_CASE(
   REQUIRE(f.store->payments_of(invoice.id)->size() == 1);
 }
 
+// Rounds of a crash test: 2 under ctest, TOLLGATE_CRASH_ROUNDS under tests/soak/crash_restart.sh.
+int crash_rounds() {
+  const char* r = std::getenv("TOLLGATE_CRASH_ROUNDS");
+  return r ? std::atoi(r) : 2;
+}
+
+// A database of `accounts` accounts ("acct-N", customer "cus_N"), each on "std" from Mar 1.
+void seed_accounts(const std::string& path, int accounts) {
+  auto store = open_store(path);
+  REQUIRE(store->put_catalog("v1", kCatalog));
+  BillingService service(*store);
+  for (int i = 0; i < accounts; ++i) {
+    std::string n = std::to_string(i);
+    add_account(service, "acct-" + n, "cus_" + n, "sub-" + n, "std", 2024_y / 3 / 1, 1);
+  }
+}  // closed: the last connection folds the WAL into the file
+
 // Each round starts from a copy of the same database (300 accounts due Mar 1),
 // kills a run for Mar 1 and one for Apr 1 at a random point, restarts each to
 // completion, and counts invoices and charges. TOLLGATE_CRASH_ROUNDS sets the
@@ -426,19 +443,10 @@ TEST_CASE(
     "a billing run killed at random points and restarted invoices each period once and charges "
     "each invoice once") {
   const int accounts = 300;
-  int rounds = 2;
-  if (const char* r = std::getenv("TOLLGATE_CRASH_ROUNDS")) rounds = std::atoi(r);
+  int rounds = crash_rounds();
   std::string dir = test::temp_dir();
   std::string seed = dir + "/seed.db";
-  {
-    auto store = open_store(seed);
-    REQUIRE(store->put_catalog("v1", kCatalog));
-    BillingService service(*store);
-    for (int i = 0; i < accounts; ++i) {
-      std::string n = std::to_string(i);
-      add_account(service, "acct-" + n, "cus_" + n, "sub-" + n, "std", 2024_y / 3 / 1, 1);
-    }
-  }  // closed: the last connection folds the WAL into the file
+  seed_accounts(seed, accounts);
   std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> delay_ms(0, 300);
   int killed = 0, mid_run = 0;
@@ -617,18 +625,12 @@ TEMPLATE_TEST_CASE(
 TEST_CASE(
     "external payments and refunds killed at random points and retried are recorded once each") {
   const int accounts = 200;
-  int rounds = 2;
-  if (const char* r = std::getenv("TOLLGATE_CRASH_ROUNDS")) rounds = std::atoi(r);
+  int rounds = crash_rounds();
   std::string dir = test::temp_dir();
   std::string seed = dir + "/money-seed.db";
+  seed_accounts(seed, accounts);
   {
     auto store = open_store(seed);
-    REQUIRE(store->put_catalog("v1", kCatalog));
-    BillingService service(*store);
-    for (int i = 0; i < accounts; ++i) {
-      std::string n = std::to_string(i);
-      add_account(service, "acct-" + n, "cus_" + n, "sub-" + n, "std", 2024_y / 3 / 1, 1);
-    }
     ManualProvider manual;  // nothing is charged: every invoice waits for a payment
     BillingRun run(*store, manual);
     REQUIRE(run.run(2024_y / 3 / 1).has_value());

@@ -12,6 +12,7 @@
 
 #include "../support/peer.hpp"
 #include "../support/problems.hpp"
+#include "../support/stripe_events.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
 #include "tollgate/stripe/webhook.hpp"
 
@@ -23,18 +24,11 @@ namespace {
 const std::string kSecret = "whsec_storm_test";
 constexpr std::int64_t kNow = 1719835200;  // 2024-07-01T12:00:00Z
 
-struct Delivery_ {
-  std::string payload;
-  std::string header;
-};
+using Delivery_ = test::SignedEvent;
 
 Delivery_ signed_event(const std::string& id, const std::string& type, const std::string& object,
                        std::int64_t created) {
-  std::string payload = R"({"id": ")" + id + R"(", "object": "event", "type": ")" + type +
-                        R"(", "created": )" + std::to_string(created) +
-                        R"(, "livemode": false, "data": {"object": )" + object + "}}";
-  std::string t = std::to_string(kNow);
-  return {payload, "t=" + t + ",v1=" + stripe::hmac_sha256_hex(kSecret, t + "." + payload)};
+  return test::signed_event(kSecret, kNow, id, type, object, created);
 }
 
 std::string session(const std::string& id, const std::string& account, const std::string& package) {

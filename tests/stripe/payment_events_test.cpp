@@ -11,6 +11,7 @@
 
 #include "../support/fake_provider.hpp"
 #include "../support/peer.hpp"
+#include "../support/stripe_events.hpp"
 #include "tollgate/billing_run.hpp"
 #include "tollgate/manual_provider.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
@@ -25,18 +26,11 @@ namespace {
 const std::string kSecret = "whsec_payment_events";
 constexpr std::int64_t kJan2 = 1704196800;  // 2024-01-02T12:00:00Z
 
-struct Signed {
-  std::string payload;
-  std::string header;
-};
+using Signed = test::SignedEvent;
 
 Signed signed_event(const std::string& id, const std::string& type, const std::string& object,
                     std::int64_t created = kJan2) {
-  std::string payload = R"({"id": ")" + id + R"(", "object": "event", "type": ")" + type +
-                        R"(", "created": )" + std::to_string(created) +
-                        R"(, "livemode": false, "data": {"object": )" + object + "}}";
-  std::string t = std::to_string(kJan2);
-  return {payload, "t=" + t + ",v1=" + stripe::hmac_sha256_hex(kSecret, t + "." + payload)};
+  return test::signed_event(kSecret, kJan2, id, type, object, created);
 }
 
 std::string intent(const std::string& pi, const std::string& invoice,
