@@ -10,7 +10,6 @@
 // Not to be confused with prepaid credits (credits.hpp), which pay for usage
 // inside an invoice.
 
-#include <utility>
 
 #include "tollgate/decimal.hpp"
 
@@ -20,7 +19,7 @@ class AccountCredit {
  public:
   AccountCredit() = default;
   /// Credit already held (a stored account's: the sum of its invoices' credit_adj).
-  explicit AccountCredit(Decimal held) : credit_(std::move(held)) {}
+  explicit AccountCredit(const Decimal& held) : credit_(held) {}
 
   /// Settles an invoice just issued with `total` (the sum of its items) and
   /// returns its `credit_adj`: `-total` for a negative invoice (the credit it

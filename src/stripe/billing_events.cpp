@@ -137,7 +137,7 @@ Date utc_date(std::int64_t created) {
 }
 
 // A movement on a charge of ours; a charge Tollgate did not make is not ours.
-Result<Ok> movement(BillingService& service, ProviderMovement m) {
+Result<Ok> movement(BillingService& service, const ProviderMovement& m) {
   auto r = Collections(service).record_movement(m);
   if (!r && r.error().code == "store.not_found") return Ok{};
   return r;
