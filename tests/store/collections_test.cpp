@@ -68,7 +68,8 @@ struct Books {
   }
   int notices(NotificationKind kind) {
     int n = 0;
-    for (const auto& x : *store->notifications_of("a")) n += x.kind == kind;
+    auto all = store->notifications_of("a");  // kept alive: the loop reads through it
+    for (const auto& x : *all) n += x.kind == kind;
     return n;
   }
 };

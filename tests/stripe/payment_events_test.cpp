@@ -95,7 +95,8 @@ struct Books {
   std::vector<PaymentAttempt> attempts() { return *store->attempts_of(invoice); }
   int notices(NotificationKind kind) {
     int n = 0;
-    for (const auto& x : *store->notifications_of("A")) n += x.kind == kind;
+    auto all = store->notifications_of("A");  // kept alive: the loop reads through it
+    for (const auto& x : *all) n += x.kind == kind;
     return n;
   }
 };
