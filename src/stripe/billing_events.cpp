@@ -1,11 +1,9 @@
 #include "tollgate/stripe/billing_events.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 #include <boost/json.hpp>
 
 #include "tollgate/collections.hpp"
+#include "tollgate/stripe/stripe_provider.hpp"
 
 namespace tollgate::stripe {
 namespace {
@@ -121,17 +119,6 @@ Result<Ok> payment_intent(BillingService& service, const Event& event, const Unk
                         failure.empty() ? "payment_failed" : failure, dunning);
 }
 
-// Stripe amounts are integers in the currency's minor unit.
-Decimal from_minor(std::int64_t amount, const std::string& currency) {
-  std::string code = currency;
-  std::transform(code.begin(), code.end(), code.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  auto c = Currency::of(code);
-  Decimal scale(1);
-  for (int i = 0; i < (c ? c->minor_units() : 2); ++i) scale *= Decimal(10);
-  return Decimal(amount) / scale;
-}
-
 Date utc_date(std::int64_t created) {
   return Date(date::floor<date::days>(Instant{std::chrono::seconds{created}}));
 }
@@ -161,7 +148,7 @@ Result<Ok> charge_refunded(BillingService& service, const Event& event, const Un
     for (const auto& r : data->get_array()) {
       if (!r.is_object() || string_of(r.get_object(), "status") == "failed") continue;
       m.reference = string_of(r.get_object(), "id");
-      m.amount = from_minor(integer_of(r.get_object(), "amount"), currency);
+      m.amount = from_minor_units(integer_of(r.get_object(), "amount"), currency);
       if (auto done = movement(service, m); !done) return done;
     }
     return Ok{};
@@ -176,7 +163,7 @@ Result<Ok> charge_refunded(BillingService& service, const Event& event, const Un
   for (const auto& x : *movements)
     if (x.kind == PaymentKind::refund && x.payment_id == (*payment)->id) recorded += x.amount;
   std::int64_t total = integer_of(*o, "amount_refunded");
-  Decimal refunded = from_minor(total, currency);
+  Decimal refunded = from_minor_units(total, currency);
   if (!(recorded < refunded)) return Ok{};
   m.reference = string_of(*o, "id") + ":refunded:" + std::to_string(total);
   m.amount = refunded - recorded;
@@ -195,7 +182,7 @@ Result<Ok> dispute(BillingService& service, const Event& event, const UnknownEve
   m.payment_reference = string_of(*o, "payment_intent");
   if (m.payment_reference.empty()) m.payment_reference = string_of(*o, "charge");
   m.reference = string_of(*o, "id");
-  m.amount = from_minor(integer_of(*o, "amount"), string_of(*o, "currency"));
+  m.amount = from_minor_units(integer_of(*o, "amount"), string_of(*o, "currency"));
   m.on = utc_date(event.created);
   if (event.type == "charge.dispute.closed" && status == "won")
     m.kind = PaymentKind::chargeback_reversal;

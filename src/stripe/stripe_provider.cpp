@@ -168,6 +168,10 @@ Result<std::int64_t> to_minor_units(const Money& money) {
   return *whole;
 }
 
+Decimal from_minor_units(std::int64_t amount, std::string_view currency) {
+  return Decimal(amount) / pow10(stripe_digits(currency));
+}
+
 std::string minor_unit_decimal(const Decimal& price, std::string_view currency) {
   return (price * pow10(stripe_digits(currency))).to_string();
 }

@@ -235,6 +235,10 @@ TEST_CASE("amounts in Stripe's minor units") {
   CHECK(minor_unit_decimal(*Decimal::parse("0.5"), "JPY") == "0.5");
   CHECK(is_zero_decimal("jpy"));
   CHECK_FALSE(is_zero_decimal("usd"));
+  // What Stripe sends back (refunds, disputes): 1935 cents is 19.35 USD, 387 yen is 387 JPY.
+  CHECK(from_minor_units(1935, "usd") == *Decimal::parse("19.35"));
+  CHECK(from_minor_units(387, "jpy") == Decimal(387));
+  CHECK(from_minor_units(3871, "bhd") == *Decimal::parse("3.871"));
 }
 
 TEST_CASE("a live key is never sent over plain HTTP; only secret keys are accepted") {

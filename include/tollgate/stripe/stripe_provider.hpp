@@ -37,6 +37,9 @@ bool is_zero_decimal(std::string_view currency);
 /// An amount in the currency's smallest unit as Stripe counts it (cents; yen).
 /// Errors: "stripe.amount" when the amount is not a whole number of them.
 Result<std::int64_t> to_minor_units(const Money& money);
+/// The inverse: an amount Stripe sends (an integer in `currency`'s smallest unit, as Stripe counts
+/// it).
+Decimal from_minor_units(std::int64_t amount, std::string_view currency);
 /// A unit price in minor units with up to 12 decimals ("0.45" for 0.0045 USD).
 std::string minor_unit_decimal(const Decimal& price, std::string_view currency);
 
