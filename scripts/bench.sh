@@ -15,7 +15,7 @@ if ! dpkg-query -W -f='${Status}' libbenchmark-dev 2>/dev/null | grep -q "instal
   fi
 fi
 cmake --preset release >/dev/null
-benches=(rating_bench engine_bench webhook_bench store_bench workers_bench)
+benches=(rating_bench engine_bench webhook_bench store_bench age_bench workers_bench)
 cmake --build --preset release -j "$(nproc)" --target "${benches[@]}"
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT

@@ -121,6 +121,7 @@ namespace {
 
 // Operations must come in date order: the engine bills the past as it was known.
 Result<Ok> check_date(EngineState& s, const Date& on) {
+  s.reach(on);  // a snapshot's engine may lack the billed periods it looks at
   if (s.last_operation && on < *s.last_operation)
     return make_error("engine.date", "date " + to_string(on) +
                                          " is before the last operation's date " +
@@ -285,6 +286,7 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
       anchor = effective;
       break;
   }
+  s.reach(effective);
   UsageGuard guard(s);
   end_service(*sub, effective);
   sub->spans.push_back(Span{s.next_span_id++, plan, effective, std::nullopt, anchor, false,
@@ -351,6 +353,7 @@ Result<Ok> BillingEngine::cancel(const std::string& id, const Date& on,
   } else if (detail::state_at(s, *sub, on) == SubscriptionState::cancelled) {
     return refused("cancelled", "subscription \"" + id + "\" has ended");
   }
+  s.reach(effective);
   UsageGuard guard(s);
   end_service(*sub, effective);
   sub->cancel_effective = effective;
@@ -509,6 +512,11 @@ Result<Recorded> BillingEngine::record_usage(const UsageEvent& e) {
   }
   sub->usage_ids.insert(e.id);
   sub->usage.push_back({e.occurred_on, e.metric, e.quantity, e.value_key});
+  auto at = std::upper_bound(sub->by_date.begin(), sub->by_date.end(), e.occurred_on,
+                             [&](const Date& d, std::size_t i) { return d < sub->usage[i].on; });
+  sub->by_date.insert(at, sub->usage.size() - 1);
+  // Late usage re-rates the period it falls in at the next invoice.
+  if (!sub->rerate_from || e.occurred_on < *sub->rerate_from) sub->rerate_from = e.occurred_on;
   return Recorded::applied;
 }
 
@@ -618,10 +626,19 @@ Result<bool> BillingEngine::can_consume(const std::string& id, const std::string
   ServicePeriod period =
       BillingCycle(seg->start, priced->billing_period, detail::bill_cycle_day_of(s, *sub, *seg))
           .period_containing(on);
+  Date from = std::max(period.start, seg->start);
+  s.reach(from);
+  std::vector<std::size_t> in_period;
+  for (auto it =
+           std::lower_bound(sub->by_date.begin(), sub->by_date.end(), from,
+                            [&](std::size_t i, const Date&d) { return sub->usage[i].on < d; });
+       it != sub->by_date.end() && sub->usage[*it].on < period.end; ++it)
+    in_period.push_back(*it);
+  std::sort(in_period.begin(), in_period.end());  // recording order, as invoicing rates it
   std::vector<UsageSample> samples;
-  for (const auto& u : sub->usage)
-    if (u.metric == metric && std::max(period.start, seg->start) <= u.on && u.on < period.end)
-      samples.push_back({u.quantity, u.value_key});
+  for (std::size_t i : in_period)
+    if (sub->usage[i].metric == metric)
+      samples.push_back({sub->usage[i].quantity, sub->usage[i].value_key});
   Decimal so_far = aggregate(priced->aggregation, samples);
   Decimal cost = rater->rate(so_far + units);
   return !(s.credits.balance(on) * unit->second < cost);

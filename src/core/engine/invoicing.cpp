@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <map>
+#include <string_view>
 
 #include "model.hpp"
 #include "tollgate/billing_period.hpp"
@@ -55,20 +57,38 @@ Decimal price_in(const PriceByCurrency& p, const std::string& currency) {
   return it == p.end() ? Decimal(0) : it->second;
 }
 
-// Where the recurring walk of a segment resumes: the end of its last billed
-// period (periods are billed in order, so those before it are all billed).
-// Re-walking the billed past made a year of invoices cost O(months^2).
-Date first_unbilled(const EngineState& s, const ItemKey& recurring, const Segment& seg) {
-  ItemKey after = recurring;
+// Where the walk of a segment's periods for one charge (`prefix`: its
+// subscription, span, phase, type and usage) resumes: the end of the last
+// period billed, since periods are billed in order and those before it are all
+// billed. Re-walking the billed past made a year of invoices cost O(months^2).
+Date first_unbilled(const EngineState& s, const ItemKey& prefix, const Segment& seg) {
+  ItemKey after = prefix;
   after.start = Date(date::year::max() / 12 / 31);
   auto it = s.ledger.lower_bound(after);
   if (it == s.ledger.begin()) return seg.start;
   --it;
   const ItemKey& k = it->first;
-  bool same = k.subscription == recurring.subscription && k.span == recurring.span &&
-              k.phase == recurring.phase && k.type == InvoiceItemType::recurring;
+  bool same = k.subscription == prefix.subscription && k.span == prefix.span &&
+              k.phase == prefix.phase && k.type == prefix.type && k.usage == prefix.usage;
   if (!same || k.start < seg.start) return seg.start;
   return std::max(seg.start, it->second.end);
+}
+
+// Where the usage walk of a segment starts: at its first unbilled period, or
+// earlier when usage or the timeline changed since the last invoice
+// (rerate_from): the period holding the day before that date is the first
+// whose usage may differ (a period ending on a stop day bills that day's usage).
+Date usage_walk_start(const EngineState& s, const Subscription& sub, const Segment& seg,
+                      const UsagePrice& usage, int bcd) {
+  ItemKey key{sub.id, seg.span->id, seg.phase_index, InvoiceItemType::usage, usage.name, seg.start};
+  Date from = first_unbilled(s, key, seg);
+  if (!sub.rerate_from) return from;
+  Date before = add_days(*sub.rerate_from, -1);
+  if (before < seg.start) return seg.start;
+  if ((seg.end && !(before < *seg.end)) || !(before < from)) return from;
+  ServicePeriod holding =
+      BillingCycle(seg.start, usage.billing_period, bcd).period_containing(before);
+  return std::max(seg.start, holding.start);
 }
 
 // The usage records a segment bills (usage_home): those dated in it, and on
@@ -76,7 +96,8 @@ Date first_unbilled(const EngineState& s, const ItemKey& recurring, const Segmen
 using HomedUsage = std::vector<const UsageRecord*>;
 
 void propose_segment(const EngineState& s, const Subscription& sub, const Segment& seg,
-                     const HomedUsage& usage_records, const Date& horizon, Proposals& out) {
+                     const HomedUsage& usage_records, const std::vector<Date>& usage_from,
+                     const Date& horizon, Proposals& out) {
   const Phase& phase = *seg.phase;
   const std::string& currency = s.account.currency;
   const std::string& plan = seg.span->plan->name;
@@ -100,6 +121,7 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
       for_each_piece(seg, phase.recurring->billing_period, bcd, horizon, from, [&](const Piece& p) {
         Date due = advance ? p.start : p.end;
         if (horizon < due) return false;
+        s.reach(p.start);
         ItemKey key = recurring;
         key.start = p.start;
         if (s.ledger.contains(key)) return true;  // billed already: repair_cut_items looks at it
@@ -117,9 +139,11 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
       });
   }
 
-  for (const auto& usage : phase.usages) {
-    for_each_piece(seg, usage.billing_period, bcd, horizon, seg.start, [&](const Piece& p) {
+  for (std::size_t i = 0; i < phase.usages.size(); ++i) {
+    const UsagePrice& usage = phase.usages[i];
+    for_each_piece(seg, usage.billing_period, bcd, horizon, usage_from[i], [&](const Piece& p) {
       if (horizon < p.end) return false;  // usage is always billed in arrear
+      s.reach(p.start);
       bool last_piece = seg.end && p.end == *seg.end;
       std::vector<UsageSample> samples;
       for (const UsageRecord* u : usage_records)
@@ -148,14 +172,38 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
 
 Proposals propose(const EngineState& s, const Subscription& sub,
                   const std::vector<Segment>& segments, const Date& horizon) {
+  auto billed = [&](const Segment& seg) {
+    return seg.kind == SegmentKind::billable && !(horizon < seg.start);
+  };
+  // Where each usage walk starts; usage dated before the earliest of them is
+  // in no period walked, so it is not even homed.
+  std::vector<std::vector<Date>> usage_from(segments.size());
+  std::optional<Date> earliest;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (!billed(segments[i])) continue;
+    int bcd = bill_cycle_day_of(s, sub, segments[i]);
+    for (const auto& usage : segments[i].phase->usages) {
+      usage_from[i].push_back(usage_walk_start(s, sub, segments[i], usage, bcd));
+      if (!earliest || usage_from[i].back() < *earliest) earliest = usage_from[i].back();
+    }
+  }
   std::vector<HomedUsage> homed(segments.size());
-  for (const auto& u : sub.usage)
-    if (auto home = usage_home(segments, u.on, u.metric, UsageHome::accepted))
-      homed[*home].push_back(&u);
+  if (earliest) {
+    auto first =
+        std::lower_bound(sub.by_date.begin(), sub.by_date.end(), *earliest,
+                         [&](std::size_t i, const Date& d) { return sub.usage[i].on < d; });
+    std::vector<std::size_t> recent(first, sub.by_date.end());
+    std::sort(recent.begin(), recent.end());  // back in recording order (LATEST aggregates by it)
+    for (std::size_t i : recent) {
+      const UsageRecord& u = sub.usage[i];
+      if (auto home = usage_home(segments, u.on, u.metric, UsageHome::accepted))
+        homed[*home].push_back(&u);
+    }
+  }
   Proposals out;
   for (std::size_t i = 0; i < segments.size(); ++i)
-    if (segments[i].kind == SegmentKind::billable && !(horizon < segments[i].start))
-      propose_segment(s, sub, segments[i], homed[i], horizon, out);
+    if (billed(segments[i]))
+      propose_segment(s, sub, segments[i], homed[i], usage_from[i], horizon, out);
   return out;
 }
 
@@ -257,6 +305,61 @@ void repair_cut_items(EngineState& s, const Subscription& sub, const std::vector
   });
 }
 
+// The segments as invoicing sees them, by value.
+std::vector<SegmentMark> marks_of(const EngineState& s, const Subscription& sub,
+                                  const std::vector<Segment>& segments) {
+  std::vector<SegmentMark> marks;
+  marks.reserve(segments.size());
+  for (const auto& seg : segments) {
+    SegmentMark m;
+    m.span = seg.span->id;
+    m.phase = seg.phase_index;
+    m.start = seg.start;
+    m.end = seg.end;
+    m.kind = seg.kind;
+    if (seg.kind == SegmentKind::billable) m.bill_cycle_day = bill_cycle_day_of(s, sub, seg);
+    marks.push_back(m);
+  }
+  return marks;
+}
+
+// Usage dated on or after a change at `changed` may find its home (usage_home,
+// accepted) in the last segment pricing its metric that ends by then, however
+// long ago: re-rating starts at the earliest such end. (Segments ending by
+// `changed` are the same before and after the change.)
+Date rehoming_start(const std::vector<Segment>& segments, const Date& changed) {
+  std::map<std::string_view, Date> last_end;  // by metric
+  for (const auto& seg : segments) {
+    if (seg.kind != SegmentKind::billable || !seg.end || changed < *seg.end) continue;
+    for (const auto& usage : seg.phase->usages) {
+      auto [at, fresh] = last_end.emplace(usage.metric, *seg.end);
+      if (!fresh && at->second < *seg.end) at->second = *seg.end;
+    }
+  }
+  Date from = changed;
+  for (const auto& [metric, end] : last_end) from = std::min(from, end);
+  return from;
+}
+
+// The first date from which two timelines differ; nullopt when they are the same.
+std::optional<Date> first_difference(const std::vector<SegmentMark>& was,
+                                     const std::vector<SegmentMark>& now) {
+  for (std::size_t i = 0;; ++i) {
+    if (i == was.size() && i == now.size()) return std::nullopt;
+    if (i == was.size()) return now[i].start;
+    if (i == now.size()) return was[i].start;
+    if (was[i] == now[i]) continue;
+    if (was[i].start != now[i].start) return std::min(was[i].start, now[i].start);
+    SegmentMark same_end = was[i];
+    same_end.end = now[i].end;
+    if (!(same_end == now[i])) return was[i].start;
+    // Only the end moved: nothing before the earlier end changed.
+    if (!was[i].end) return *now[i].end;
+    if (!now[i].end) return *was[i].end;
+    return std::min(*was[i].end, *now[i].end);
+  }
+}
+
 }  // namespace
 
 Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
@@ -265,10 +368,21 @@ Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
   Invoice invoice;
   invoice.date = on;
   invoice.currency = s.account.currency;
-  for (const auto& sub : s.subscriptions) {
+  for (auto& sub : s.subscriptions) {
     auto segments = segments_of(s, sub);
+    auto marks = marks_of(s, sub, segments);
+    // Billed items change only when their segments did: repairs and re-rating
+    // look at the past only then, from the first date that changed.
+    auto changed = first_difference(sub.invoiced_timeline, marks);
+    if (changed) {
+      s.reach(*changed);
+      Date from = rehoming_start(segments, *changed);
+      if (!sub.rerate_from || from < *sub.rerate_from) sub.rerate_from = from;
+    }
     bill_new_charges(s, propose(s, sub, segments, on), on, invoice);
-    repair_cut_items(s, sub, segments, invoice);
+    if (changed) repair_cut_items(s, sub, segments, invoice);
+    sub.invoiced_timeline = std::move(marks);
+    sub.rerate_from.reset();
   }
   // Operator credits given on or before `on` go on this invoice.
   auto due = std::stable_partition(s.pending_credit_adjs.begin(), s.pending_credit_adjs.end(),
@@ -331,7 +445,7 @@ Date start_of_term(const EngineState& s, const Subscription& sub, const Date& on
 }
 
 std::optional<Date> charged_through(const EngineState& s, const Subscription& sub) {
-  std::optional<Date> through;
+  std::optional<Date> through = sub.charged_through_floor;
   for_each_billed(s.ledger, sub.id, [&](const ItemKey& key, const BilledItem& billed) {
     if (key.type == InvoiceItemType::recurring && billed.amount.sign() > 0 &&
         (!through || *through < billed.effective_end))

@@ -45,6 +45,20 @@ struct UsageRecord {
   std::string value_key;
 };
 
+enum class SegmentKind { billable, blocked };
+
+/// A segment as invoicing saw it: what its billing depends on, by value.
+struct SegmentMark {
+  int span = 0;
+  int phase = 0;
+  Date start;
+  std::optional<Date> end;
+  SegmentKind kind = SegmentKind::billable;
+  int bill_cycle_day = 0;
+
+  friend bool operator==(const SegmentMark&, const SegmentMark&) = default;
+};
+
 struct Subscription {
   std::string id;
   const Product* product = nullptr;
@@ -55,14 +69,25 @@ struct Subscription {
   bool cancelled_with_base = false;
   bool ended_by_change = false;  ///< an add-on its base's change of product does not accept
   bool paused_with_base = false;
-  std::vector<UsageRecord> usage;
+  std::vector<UsageRecord> usage;    ///< in the order it was recorded
+  std::vector<std::size_t> by_date;  ///< indexes into `usage`, by date (stable)
   std::set<std::string> usage_ids;
+
+  // What changed since the last invoice, so that invoicing looks at that and
+  // at what is newly due, never at the whole billed past (issue #18).
+  /// The earliest date whose billed usage must be rated again: late usage, or
+  /// the timeline changed from that date on.
+  std::optional<Date> rerate_from;
+  /// The segments as the last invoice saw them: a difference since is a
+  /// change of the timeline (rerate_from, and repairs of cut items).
+  std::vector<SegmentMark> invoiced_timeline;
+  /// Restored from a snapshot: the latest end of the billed recurring items it
+  /// left out (charged_through still sees them).
+  std::optional<Date> charged_through_floor;
 
   const Span& last_span() const { return spans.back(); }
   Span& last_span() { return spans.back(); }
 };
-
-enum class SegmentKind { billable, blocked };
 
 struct Segment {
   const Span* span = nullptr;
@@ -133,8 +158,19 @@ struct EngineState {
   AccountCredit account_credit;
   std::vector<InvoiceItem> pending_credit_adjs;  ///< operator credits not yet on an invoice
   std::set<std::string> account_credit_ids;
-  std::vector<Invoice> invoices;
+  std::vector<Invoice> invoices;  ///< recorded by this engine (since its snapshot, if restored)
   int next_span_id = 1;
+  /// Restored from a snapshot that left out billed periods and usage before
+  /// this date (snapshot.cpp).
+  std::optional<Date> kept_from;
+  /// Something reached back before kept_from: the answers since are not to be
+  /// trusted, and the caller rebuilds the engine from the whole journal.
+  mutable bool needs_history = false;
+
+  /// Notes a read of `d`: before kept_from, the engine lacks the history.
+  void reach(const Date& d) const {
+    if (kept_from && d < *kept_from) needs_history = true;
+  }
 
   Subscription* find(const std::string& id);
   const Subscription* find(const std::string& id) const;
