@@ -10,7 +10,6 @@
 // Not to be confused with prepaid credits (credits.hpp), which pay for usage
 // inside an invoice.
 
-
 #include "tollgate/decimal.hpp"
 
 namespace tollgate {

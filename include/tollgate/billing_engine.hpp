@@ -121,8 +121,33 @@ class BillingEngine {
   /// The account credit (CBA) after the invoices recorded so far.
   const AccountCredit& account_credit() const noexcept;
   const Account& account() const noexcept;
-  /// Every invoice recorded so far, in date order.
+  /// Every invoice this engine recorded, in date order (of an engine made by
+  /// restore(): those recorded since).
   const std::vector<Invoice>& invoices() const noexcept;
+
+  // Snapshots: an account's engine restored from its state at its last
+  // invoice, plus what happened since, instead of a replay of its whole
+  // history, so that what billing costs follows recent activity, not age.
+
+  /// The engine's state as text. Billed periods and usage that end before
+  /// `keep_from` are left out, so its size follows recent activity too; an
+  /// engine restored from it reports needs_history() as soon as a call reaches
+  /// back before `keep_from` (an operation dated before it, usage that late, a
+  /// change that re-opens an older period). Also left out: invoices(), and the
+  /// ids of usage recorded before it (stores keep usage idempotent themselves).
+  std::string snapshot(const Date& keep_from) const;
+  /// An engine from snapshot() text, for `account` (as stored) under `catalog`,
+  /// judged by `rules` until use_rules().
+  /// Errors: "engine.snapshot" when the text is not a snapshot of this format
+  /// version (one written by another version of Tollgate is refused, never
+  /// misread), is of another account or currency, or names a plan or product
+  /// the catalog lacks. Nothing is partly restored: the caller replays instead.
+  static Result<BillingEngine> restore(std::shared_ptr<const Catalog> catalog, RuleSet rules,
+                                       Account account, std::string_view snapshot);
+  /// Whether a call since restore() reached back before what the snapshot
+  /// kept: what it answered since is not to be trusted, and the caller
+  /// rebuilds the engine from the whole journal. False for an engine not restored.
+  bool needs_history() const noexcept;
 
  private:
   struct State;

@@ -12,6 +12,7 @@
 // Entitlement combines the subscription's state, blocks, pauses, the account's
 // dunning state and its prepaid credits.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,9 +30,16 @@ namespace tollgate {
 /// What an overdue account (dunning ran out) may still use.
 enum class OverdueAccess { keep, block };
 
+/// How an account's engine is rebuilt: from its snapshot at its last invoice
+/// and the journal since (the store's snapshots, kept by issue()), or always
+/// from the whole journal (slower as accounts age; the reference to check
+/// snapshots against).
+enum class Replay { from_snapshot, whole_journal };
+
 class BillingService {
  public:
-  explicit BillingService(BillingStore& store, OverdueAccess overdue = OverdueAccess::block);
+  explicit BillingService(BillingStore& store, OverdueAccess overdue = OverdueAccess::block,
+                          Replay replay = Replay::from_snapshot);
 
   /// Creates an account under a stored catalog version.
   /// Errors: "store.conflict" (the id exists), "store.not_found" (catalog),
@@ -62,14 +70,17 @@ class BillingService {
   /// UNPAID with a first payment attempt for what it asks (`first`: STARTED
   /// when the caller sends it now, SCHEDULED for the next run) or SETTLED
   /// when nothing is due. Returns the stored invoice (nullopt when empty) and
-  /// its attempt. Errors: store errors; nothing is stored then.
+  /// its attempt. Given `engine` (this service's, after its invoice(on)), its
+  /// snapshot is kept, so the next rebuild of the account starts there.
+  /// Errors: store errors; nothing is stored then.
   struct Issued {
     StoredInvoice invoice;
     std::optional<PaymentAttempt> attempt;
   };
   Result<std::optional<Issued>> issue(const std::string& account_id, Invoice invoice,
                                       const Date& on, Instant now,
-                                      AttemptStatus first = AttemptStatus::scheduled);
+                                      AttemptStatus first = AttemptStatus::scheduled,
+                                      const BillingEngine* engine = nullptr);
 
   /// Adds a payment method to an account on `on`, and makes it the default
   /// when `make_default` or when the account has none. The default is what the
@@ -90,6 +101,13 @@ class BillingService {
   /// applies: the journal was edited by hand), store errors.
   Result<BillingEngine> engine(const std::string& account_id);
   Result<BillingEngine> engine(const StoredAccount& account);
+  /// The account's engine after `then` ran on it. An engine restored from a
+  /// snapshot that `then` found lacking history (it reached back before what
+  /// the snapshot kept: BillingEngine::needs_history) is rebuilt from the whole
+  /// journal and `then` runs again on that one, so `then` must only call the
+  /// engine. Errors: as engine(), and what `then` returns.
+  Result<BillingEngine> engine(const StoredAccount& account,
+                               const std::function<Result<Ok>(BillingEngine&)>& then);
 
   /// Whether the account may use `subject` (a subscription id, or a product
   /// name: any of its subscriptions) on `at`: the subscription is active (not
@@ -107,9 +125,17 @@ class BillingService {
  private:
   Result<const RuleBook*> rule_book();
   Result<BillingEngine> replay(const StoredAccount& account, const RuleBook& book);
+  Result<BillingEngine> replay_whole(const StoredAccount& account, const RuleBook& book);
+  Result<std::optional<BillingEngine>> restore(const StoredAccount& account, const RuleBook& book);
+  Result<BillingEngine> with_engine(const StoredAccount& account, const RuleBook& book,
+                                    const std::function<Result<Ok>(BillingEngine&)>& then);
 
   BillingStore& store_;
   OverdueAccess overdue_;
+  Replay replay_;
+  /// Per account, when the operation its last built engine replayed last was
+  /// requested: the rule set a snapshot of that engine is restored with.
+  std::map<std::string, std::optional<Instant>> rules_at_;
   std::map<std::string, std::shared_ptr<const Catalog>> catalogs_;
   std::optional<RuleBook> rules_;
   std::int64_t rules_revision_ = -1;  ///< of the store when rules_ was loaded

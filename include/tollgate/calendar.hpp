@@ -29,7 +29,9 @@ inline long days_between(const Date& from, const Date& to) {
   return (date::sys_days(to) - date::sys_days(from)).count();
 }
 
-inline Date add_days(const Date& d, long days) { return Date(date::sys_days(d) + date::days(days)); }
+inline Date add_days(const Date& d, long days) {
+  return Date(date::sys_days(d) + date::days(days));
+}
 
 /// Day `day` of the month `months` after `ym`, clamped to that month's last
 /// day: day 31 of February 2024 is Feb 29.

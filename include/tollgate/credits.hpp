@@ -18,6 +18,10 @@
 
 namespace tollgate {
 
+namespace detail {
+struct CreditLedgerAccess;  // engine snapshots (src/core/engine/snapshot.cpp)
+}
+
 enum class CreditEntryKind { purchase, grant, consumption, expiry };
 std::string_view to_string(CreditEntryKind k) noexcept;  ///< "purchase", "grant", ...
 
@@ -50,6 +54,7 @@ class CreditLedger {
   const std::vector<CreditEntry>& entries() const noexcept { return entries_; }
 
  private:
+  friend struct detail::CreditLedgerAccess;
   struct Lot {
     std::string reference;
     Decimal remaining;

@@ -109,7 +109,11 @@ class Decimal {
   int128_t den_ = 1;  // 0 marks an invalid value
 };
 
-inline Decimal min(const Decimal& a, const Decimal& b) { return b < a ? b : a; }
-inline Decimal max(const Decimal& a, const Decimal& b) { return a < b ? b : a; }
+inline Decimal min(const Decimal& a, const Decimal& b) {
+  return b < a ? b : a;
+}
+inline Decimal max(const Decimal& a, const Decimal& b) {
+  return a < b ? b : a;
+}
 
 }  // namespace tollgate

@@ -24,12 +24,14 @@ class EventInbox {
   /// Runs `effect` and records `event_id`, atomically. An id already recorded
   /// returns Delivery::duplicate without running `effect`. When `effect` fails,
   /// nothing is recorded (a later delivery tries again) and its error is returned.
-  virtual Result<Delivery> apply_once(std::string_view event_id, const std::function<Result<Ok>()>& effect) = 0;
+  virtual Result<Delivery> apply_once(std::string_view event_id,
+                                      const std::function<Result<Ok>()>& effect) = 0;
 };
 
 class MemoryEventInbox final : public EventInbox {
  public:
-  Result<Delivery> apply_once(std::string_view event_id, const std::function<Result<Ok>()>& effect) override {
+  Result<Delivery> apply_once(std::string_view event_id,
+                              const std::function<Result<Ok>()>& effect) override {
     if (seen_.contains(std::string(event_id))) return Delivery::duplicate;
     if (auto r = effect(); !r) return unexpected(r.error());
     seen_.emplace(event_id);

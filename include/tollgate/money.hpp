@@ -31,7 +31,9 @@ class Money {
   /// Exact product (a price times a quantity or a day fraction).
   Money times(const Decimal& factor) const noexcept { return {amount_ * factor, currency_}; }
   /// Rounded once to the currency's minor unit.
-  Money rounded(RoundingMode mode) const noexcept { return {currency_.round(amount_, mode), currency_}; }
+  Money rounded(RoundingMode mode) const noexcept {
+    return {currency_.round(amount_, mode), currency_};
+  }
 
   /// "19.35 USD".
   std::string to_string(RoundingMode mode = RoundingMode::half_up) const {

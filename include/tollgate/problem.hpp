@@ -10,7 +10,7 @@
 namespace tollgate {
 
 struct Problem {
-  std::string path;    ///< e.g. "plans[0].phases[1].recurring.price.EUR"; "$" is the document itself
+  std::string path;  ///< e.g. "plans[0].phases[1].recurring.price.EUR"; "$" is the document itself
   std::string reason;  ///< e.g. "missing price for currency EUR"
 
   friend bool operator==(const Problem&, const Problem&) = default;
@@ -19,6 +19,8 @@ struct Problem {
 using Problems = std::vector<Problem>;
 
 /// "path: reason", the form the command-line tool prints, one a line.
-inline std::string to_string(const Problem& p) { return p.path + ": " + p.reason; }
+inline std::string to_string(const Problem& p) {
+  return p.path + ": " + p.reason;
+}
 
 }  // namespace tollgate

@@ -37,7 +37,7 @@ class Rater {
   struct Step {
     std::optional<Decimal> up_to;  // nullopt: unbounded
     Decimal unit, flat;
-    int128_t up_to_whole = -1;  // up_to when whole (-1: unbounded)
+    int128_t up_to_whole = -1;                  // up_to when whole (-1: unbounded)
     int128_t unit_scaled = 0, flat_scaled = 0;  // x 10^12
   };
   Rater() = default;

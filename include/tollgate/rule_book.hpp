@@ -20,7 +20,8 @@ struct OrganizationKey {
   std::string organization_id;
   std::string tenant_id;
   // clang-tidy 14 sees a literal 0 inside the defaulted comparison it synthesizes.
-  friend auto operator<=>(const OrganizationKey&, const OrganizationKey&) = default;  // NOLINT(modernize-use-nullptr)
+  friend auto operator<=>(const OrganizationKey&,
+                          const OrganizationKey&) = default;  // NOLINT(modernize-use-nullptr)
 };
 
 class RuleBook {

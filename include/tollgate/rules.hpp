@@ -24,12 +24,13 @@ enum class PlanAlignmentCreate { start_of_bundle, start_of_subscription };
 enum class BillingActionPolicy { start_of_term, end_of_term, immediate, illegal };
 enum class PlanAlignmentChange { start_of_bundle, start_of_subscription, change_of_plan };
 
-std::string_view to_string(BillingAlignment a) noexcept;     ///< "ACCOUNT", "BUNDLE", "SUBSCRIPTION"
+std::string_view to_string(BillingAlignment a) noexcept;  ///< "ACCOUNT", "BUNDLE", "SUBSCRIPTION"
 std::string_view to_string(PlanAlignmentCreate a) noexcept;  ///< "START_OF_BUNDLE", ...
 std::string_view to_string(BillingActionPolicy p) noexcept;  ///< "IMMEDIATE", "END_OF_TERM", ...
 std::string_view to_string(PlanAlignmentChange a) noexcept;  ///< "CHANGE_OF_PLAN", ...
 /// "START_OF_TERM", "END_OF_TERM", "IMMEDIATE" or "ILLEGAL"; nullopt otherwise.
-std::optional<BillingActionPolicy> billing_action_policy_from_string(std::string_view name) noexcept;
+std::optional<BillingActionPolicy> billing_action_policy_from_string(
+    std::string_view name) noexcept;
 
 /// A subscription as the billingAlignment and cancelPolicy rules see it.
 struct SubscriptionCase {
@@ -103,11 +104,11 @@ struct RuleSet {
   /// For add-ons. Default: START_OF_BUNDLE.
   Decision<PlanAlignmentCreate> create_alignment() const;
   /// Default: END_OF_TERM. An explicit `override` wins (a cancel is never ILLEGAL).
-  Decision<BillingActionPolicy> cancel_policy(const SubscriptionCase& c,
-                                              std::optional<BillingActionPolicy> override = {}) const;
+  Decision<BillingActionPolicy> cancel_policy(
+      const SubscriptionCase& c, std::optional<BillingActionPolicy> override = {}) const;
   /// Default: END_OF_TERM. An explicit `override` wins, except over ILLEGAL.
-  Decision<BillingActionPolicy> change_policy(const ChangeCase& c,
-                                              std::optional<BillingActionPolicy> override = {}) const;
+  Decision<BillingActionPolicy> change_policy(
+      const ChangeCase& c, std::optional<BillingActionPolicy> override = {}) const;
   /// Default: START_OF_BUNDLE.
   Decision<PlanAlignmentChange> change_alignment(const ChangeCase& c) const;
 };

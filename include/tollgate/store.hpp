@@ -250,6 +250,15 @@ class AccountStore {
   virtual Result<std::size_t> held_elsewhere(const Date& through, const Lease& lease) = 0;
 };
 
+/// An account's engine as it stood after journal entry `seq` (an invoicing
+/// run): BillingEngine::snapshot() text, and when the operation journaled last
+/// before it was requested (which picks the rule set its engine judges by).
+struct EngineSnapshot {
+  std::int64_t seq = 0;
+  std::optional<Instant> rules_at;
+  std::string body;
+};
+
 /// Each account's journal; usage events are placed between its entries.
 class JournalStore {
  public:
@@ -259,6 +268,22 @@ class JournalStore {
   virtual Result<std::vector<JournalEntry>> journal(const std::string& account_id) = 0;
   /// The usage of the account's subscriptions, in the order it was recorded.
   virtual Result<std::vector<SequencedUsage>> account_usage(const std::string& account_id) = 0;
+
+  // Snapshots let BillingService rebuild an account from its last invoice on,
+  // at a cost that follows recent activity. A store that keeps none (these
+  // defaults) is correct, only slower as accounts age.
+
+  /// Keeps an account's latest snapshot (replacing the one before).
+  virtual Result<Ok> save_snapshot(const std::string& account_id, const EngineSnapshot& snapshot);
+  /// The account's latest snapshot, if any.
+  virtual Result<std::optional<EngineSnapshot>> snapshot(const std::string& account_id);
+  /// The journal entries after `seq`, in order (the default filters journal()).
+  virtual Result<std::vector<JournalEntry>> journal_after(const std::string& account_id,
+                                                          std::int64_t seq);
+  /// The usage recorded after journal entry `seq` (after_seq >= seq), in the
+  /// order it was recorded (the default filters account_usage()).
+  virtual Result<std::vector<SequencedUsage>> account_usage_after(const std::string& account_id,
+                                                                  std::int64_t seq);
 };
 
 class InvoiceStore {

@@ -202,12 +202,15 @@ Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(
     to_charge.reset();
     StoredAccount* account = &current;
     if (!account->next_run || on < *account->next_run) return Ok{};  // done by an earlier run
-    auto engine = ctx.service.engine(*account);
+    Result<Invoice> invoice = Invoice{};
+    auto engine = ctx.service.engine(*account, [&](BillingEngine& e) -> Result<Ok> {
+      invoice = e.invoice(on);
+      return Ok{};
+    });
     if (!engine) return unexpected(engine.error());
-    auto invoice = engine->invoice(on);
     if (!invoice) return unexpected(invoice.error());
-    auto issued =
-        ctx.service.issue(id, std::move(invoice).value(), on, now, AttemptStatus::started);
+    auto issued = ctx.service.issue(id, std::move(invoice).value(), on, now, AttemptStatus::started,
+                                    &*engine);
     if (!issued) return unexpected(issued.error());
     if (*issued) {
       if ((*issued)->attempt) to_charge.emplace((*issued)->invoice, *(*issued)->attempt);

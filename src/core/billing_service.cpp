@@ -6,8 +6,68 @@
 
 namespace tollgate {
 
-BillingService::BillingService(BillingStore& store, OverdueAccess overdue)
-    : store_(store), overdue_(overdue) {}
+namespace {
+
+// How far back a snapshot keeps billed periods and usage: late usage and
+// backdated operations within it cost what happened since; older ones
+// rebuild the account from its whole journal (BillingEngine::needs_history).
+constexpr int kSnapshotKeepsDays = 92;
+
+// Whether any subscription `subject` names (its id, or its plan's product) is
+// entitled on `at`, with credits left for usage paid with credits.
+bool entitled_to(const BillingEngine& engine, const Catalog& catalog, const std::string& subject,
+                 const Date& at) {
+  for (const auto& status : engine.statuses(at)) {
+    const Plan* plan = catalog.find_plan(status.plan);
+    bool matches = status.id == subject || (plan && plan->product == subject);
+    if (!matches || !status.entitled) continue;
+    // Usage paid with credits stops when the credits are spent.
+    bool credits_left = true;
+    for (const auto& phase : plan->phases)
+      for (const auto& usage : phase.usages) {
+        auto more = engine.can_consume(status.id, usage.metric, Decimal(1), at);
+        if (more && !*more) credits_left = false;
+      }
+    if (credits_left) return true;
+  }
+  return false;
+}
+
+// Replays journal entries, with the usage recorded between them, into an
+// engine: usage recorded after entry `after_seq` comes after it and before
+// the next. Returns when the last operation replayed was requested (or
+// `rules_at` when none was).
+Result<std::optional<Instant>> replay_into(BillingEngine& engine, const StoredAccount& account,
+                                           const RuleBook& book,
+                                           const std::vector<JournalEntry>& journal,
+                                           const std::vector<SequencedUsage>& usage,
+                                           std::optional<Instant> rules_at) {
+  std::size_t next_usage = 0;
+  auto usage_before = [&](std::int64_t seq) {
+    for (; next_usage < usage.size() && usage[next_usage].after_seq < seq; ++next_usage)
+      (void)engine.record_usage(usage[next_usage].event);  // refused usage was never billable
+  };
+  for (const auto& entry : journal) {
+    usage_before(entry.seq);
+    if (!entry.operation) {
+      if (auto r = engine.invoice(entry.date); !r) return unexpected(r.error());
+      continue;
+    }
+    engine.use_rules(book.in_force(account.organization, entry.requested_at));
+    rules_at = entry.requested_at;
+    if (auto r = tollgate::apply(engine, *entry.operation); !r)
+      return make_error("store.replay", "journal entry " + std::to_string(entry.seq) +
+                                            " of account " + account.account.id +
+                                            " no longer applies: " + r.error().message);
+  }
+  usage_before(std::numeric_limits<std::int64_t>::max());
+  return rules_at;
+}
+
+}  // namespace
+
+BillingService::BillingService(BillingStore& store, OverdueAccess overdue, Replay replay)
+    : store_(store), overdue_(overdue), replay_(replay) {}
 
 Result<std::shared_ptr<const Catalog>> BillingService::catalog(const std::string& version) {
   if (auto it = catalogs_.find(version); it != catalogs_.end()) return it->second;
@@ -55,37 +115,76 @@ Result<BillingEngine> BillingService::engine(const StoredAccount& account) {
   return replay(account, **book);
 }
 
+Result<BillingEngine> BillingService::engine(
+    const StoredAccount& account, const std::function<Result<Ok>(BillingEngine&)>& then) {
+  auto book = rule_book();
+  if (!book) return unexpected(book.error());
+  return with_engine(account, **book, then);
+}
+
+Result<BillingEngine> BillingService::with_engine(
+    const StoredAccount& account, const RuleBook& book,
+    const std::function<Result<Ok>(BillingEngine&)>& then) {
+  auto e = replay(account, book);
+  if (!e) return e;
+  auto done = then(*e);
+  if (e->needs_history()) {  // what `then` read was not all there: again, on the whole history
+    e = replay_whole(account, book);
+    if (!e) return e;
+    done = then(*e);
+  }
+  if (!done) return unexpected(done.error());
+  return e;
+}
+
 Result<BillingEngine> BillingService::replay(const StoredAccount& account, const RuleBook& book) {
+  if (replay_ == Replay::from_snapshot) {
+    auto restored = restore(account, book);
+    if (!restored) return unexpected(restored.error());
+    if (*restored) return std::move(**restored);
+  }
+  return replay_whole(account, book);
+}
+
+Result<BillingEngine> BillingService::replay_whole(const StoredAccount& account,
+                                                   const RuleBook& book) {
   auto c = catalog(account.catalog);
   if (!c) return unexpected(c.error());
   auto opened = BillingEngine::open(*c, RuleSet{}, account.account);
   if (!opened) return unexpected(opened.error());
-  BillingEngine engine = std::move(opened).value();
   auto journal = store_.journal(account.account.id);
   if (!journal) return unexpected(journal.error());
   auto usage = store_.account_usage(account.account.id);
   if (!usage) return unexpected(usage.error());
+  auto rules_at = replay_into(*opened, account, book, *journal, *usage, std::nullopt);
+  if (!rules_at) return unexpected(rules_at.error());
+  rules_at_[account.account.id] = *rules_at;
+  return opened;
+}
 
-  // Usage recorded after entry `after_seq` is replayed after it and before the next.
-  std::size_t next_usage = 0;
-  auto usage_before = [&](std::int64_t seq) {
-    for (; next_usage < usage->size() && (*usage)[next_usage].after_seq < seq; ++next_usage)
-      (void)engine.record_usage((*usage)[next_usage].event);  // refused usage was never billable
-  };
-  for (const auto& entry : *journal) {
-    usage_before(entry.seq);
-    if (!entry.operation) {
-      if (auto r = engine.invoice(entry.date); !r) return unexpected(r.error());
-      continue;
-    }
-    engine.use_rules(book.in_force(account.organization, entry.requested_at));
-    if (auto r = tollgate::apply(engine, *entry.operation); !r)
-      return make_error("store.replay", "journal entry " + std::to_string(entry.seq) +
-                                            " of account " + account.account.id +
-                                            " no longer applies: " + r.error().message);
-  }
-  usage_before(std::numeric_limits<std::int64_t>::max());
-  return engine;
+// The engine from the account's snapshot and what was journaled since; nullopt
+// when there is none to use (none kept, another version's, one that no longer
+// fits the catalog, or what happened since reaches back before it).
+Result<std::optional<BillingEngine>> BillingService::restore(const StoredAccount& account,
+                                                             const RuleBook& book) {
+  const std::string& id = account.account.id;
+  auto snapshot = store_.snapshot(id);
+  if (!snapshot) return unexpected(snapshot.error());
+  if (!*snapshot) return std::optional<BillingEngine>();
+  auto c = catalog(account.catalog);
+  if (!c) return unexpected(c.error());
+  const EngineSnapshot& snap = **snapshot;
+  RuleSet rules = snap.rules_at ? book.in_force(account.organization, *snap.rules_at) : RuleSet{};
+  auto restored = BillingEngine::restore(*c, std::move(rules), account.account, snap.body);
+  if (!restored) return std::optional<BillingEngine>();
+  auto journal = store_.journal_after(id, snap.seq);
+  if (!journal) return unexpected(journal.error());
+  auto usage = store_.account_usage_after(id, snap.seq);
+  if (!usage) return unexpected(usage.error());
+  auto rules_at = replay_into(*restored, account, book, *journal, *usage, snap.rules_at);
+  if (!rules_at || restored->needs_history()) return std::optional<BillingEngine>();
+  rules_at_[id] = *rules_at;
+  return std::optional<BillingEngine>(std::move(restored).value());
 }
 
 Result<Recorded> BillingService::apply(const std::string& account_id, const Operation& op,
@@ -96,12 +195,14 @@ Result<Recorded> BillingService::apply(const std::string& account_id, const Oper
     if (!account) return unexpected(account.error());
     auto book = rule_book();  // one read of the rules: the replay and the judgement share it
     if (!book) return unexpected(book.error());
-    auto e = replay(*account, **book);
+    auto e = with_engine(*account, **book, [&](BillingEngine& engine) -> Result<Ok> {
+      engine.use_rules((*book)->in_force(account->organization, requested_at));
+      auto applied = tollgate::apply(engine, op);
+      if (!applied) return unexpected(applied.error());
+      recorded = *applied;
+      return Ok{};
+    });
     if (!e) return unexpected(e.error());
-    e->use_rules((*book)->in_force(account->organization, requested_at));
-    auto applied = tollgate::apply(*e, op);
-    if (!applied) return unexpected(applied.error());
-    recorded = *applied;
     if (recorded == Recorded::duplicate) return Ok{};
     if (auto seq = store_.append(account_id, {0, op.date, op, requested_at}); !seq)
       return unexpected(seq.error());
@@ -171,12 +272,22 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
 Result<std::optional<BillingService::Issued>> BillingService::issue(const std::string& account_id,
                                                                     Invoice invoice, const Date& on,
                                                                     Instant now,
-                                                                    AttemptStatus first) {
+                                                                    AttemptStatus first,
+                                                                    const BillingEngine* engine) {
   std::optional<Issued> issued;
   auto r = store_.atomically([&]() -> Result<Ok> {
     issued.reset();
     auto seq = store_.append(account_id, {0, on, std::nullopt, now});
     if (!seq) return unexpected(seq.error());
+    // The engine now stands where a replay through this entry would: keep it.
+    auto replayed = rules_at_.find(account_id);
+    if (engine && replay_ == Replay::from_snapshot && !engine->needs_history() &&
+        replayed != rules_at_.end())
+      if (auto kept = store_.save_snapshot(
+              account_id,
+              {*seq, replayed->second, engine->snapshot(add_days(on, -kSnapshotKeepsDays))});
+          !kept)
+        return kept;
     if (invoice.empty()) return Ok{};
     // The store's invoices are the record of what was issued and what credit
     // each moved: the new one is settled against what they left.
@@ -247,24 +358,15 @@ Result<bool> BillingService::is_entitled(const std::string& account_id, const st
   auto account = store_.account(account_id);
   if (!account) return unexpected(account.error());
   if (account->overdue && overdue_ == OverdueAccess::block) return false;
-  auto e = engine(*account);
-  if (!e) return unexpected(e.error());
   auto c = catalog(account->catalog);
   if (!c) return unexpected(c.error());
-  for (const auto& status : e->statuses(at)) {
-    const Plan* plan = (*c)->find_plan(status.plan);
-    bool matches = status.id == subject || (plan && plan->product == subject);
-    if (!matches || !status.entitled) continue;
-    // Usage paid with credits stops when the credits are spent.
-    bool credits_left = true;
-    for (const auto& phase : plan->phases)
-      for (const auto& usage : phase.usages) {
-        auto more = e->can_consume(status.id, usage.metric, Decimal(1), at);
-        if (more && !*more) credits_left = false;
-      }
-    if (credits_left) return true;
-  }
-  return false;
+  bool entitled = false;
+  auto e = engine(*account, [&](BillingEngine& engine) -> Result<Ok> {
+    entitled = entitled_to(engine, **c, subject, at);
+    return Ok{};
+  });
+  if (!e) return unexpected(e.error());
+  return entitled;
 }
 
 }  // namespace tollgate

@@ -382,11 +382,17 @@ Result<StoredInvoice> Collections::credit(const std::string& account_id, const D
     if (!applied) return unexpected(applied.error());
     if (*applied == Recorded::duplicate)
       return make_error("refused.duplicate", "credit " + op.id + " was already given");
-    auto engine = billing_.engine(account_id);
+    auto account = billing_.store().account(account_id);
+    if (!account) return unexpected(account.error());
+    Result<Invoice> invoice = Invoice{};
+    auto engine = billing_.engine(*account, [&](BillingEngine& e) -> Result<Ok> {
+      invoice = e.invoice(on);
+      return Ok{};
+    });
     if (!engine) return unexpected(engine.error());
-    auto invoice = engine->invoice(on);
     if (!invoice) return unexpected(invoice.error());
-    auto done = billing_.issue(account_id, std::move(invoice).value(), on, now);
+    auto done = billing_.issue(account_id, std::move(invoice).value(), on, now,
+                               AttemptStatus::scheduled, &*engine);
     if (!done) return unexpected(done.error());
     if (!*done) return make_error("engine.credit", "the credit made no invoice");
     issued = (*done)->invoice;

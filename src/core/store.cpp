@@ -137,4 +137,28 @@ std::optional<PhaseType> parse_phase_type(std::string_view text) noexcept {
                {PhaseType::trial, PhaseType::discount, PhaseType::fixedterm, PhaseType::evergreen});
 }
 
+Result<Ok> JournalStore::save_snapshot(const std::string&, const EngineSnapshot&) {
+  return Ok{};
+}
+
+Result<std::optional<EngineSnapshot>> JournalStore::snapshot(const std::string&) {
+  return std::optional<EngineSnapshot>();
+}
+
+Result<std::vector<JournalEntry>> JournalStore::journal_after(const std::string& account_id,
+                                                              std::int64_t seq) {
+  auto all = journal(account_id);
+  if (!all) return unexpected(all.error());
+  std::erase_if(*all, [&](const JournalEntry& e) { return e.seq <= seq; });
+  return all;
+}
+
+Result<std::vector<SequencedUsage>> JournalStore::account_usage_after(const std::string& account_id,
+                                                                      std::int64_t seq) {
+  auto all = account_usage(account_id);
+  if (!all) return unexpected(all.error());
+  std::erase_if(*all, [&](const SequencedUsage& u) { return u.after_seq < seq; });
+  return all;
+}
+
 }  // namespace tollgate

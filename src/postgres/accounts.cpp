@@ -274,41 +274,100 @@ Result<std::int64_t> PostgresStore::append(const std::string& account_id,
   });
 }
 
+namespace {
+
+Result<JournalEntry> journal_row(const Rows& r, int i) {
+  JournalEntry e;
+  e.seq = r.integer(i, 0);
+  auto on = parse_date(r.text(i, 1));
+  if (!on) return corrupt("journal", std::to_string(e.seq), "entry_date");
+  e.date = *on;
+  if (!r.is_null(i, 2)) {
+    auto op = parse_operation(r.text(i, 2));
+    if (!op) return corrupt("journal", std::to_string(e.seq), "operation");
+    e.operation = std::move(op).value();
+  }
+  e.requested_at = Instant{std::chrono::seconds{r.integer(i, 3)}};
+  return e;
+}
+
+Result<SequencedUsage> usage_row(const Rows& r, int i) {
+  auto quantity = Decimal::parse(r.text(i, 3));
+  auto on = parse_date(r.text(i, 4));
+  if (!quantity || !on)
+    return corrupt("usage_event", r.text(i, 1) + "/" + r.text(i, 5), "quantity or date");
+  return SequencedUsage{r.integer(i, 0), UsageEvent{r.text(i, 1), r.text(i, 2), *quantity, *on,
+                                                    r.text(i, 5), r.text(i, 6)}};
+}
+
+#define TOLLGATE_JOURNAL "SELECT seq, entry_date, operation, requested_at FROM journal "
+#define TOLLGATE_USAGE                                                                   \
+  "SELECT u.after_seq, u.subscription_id, u.metric, u.quantity, u.occurred_on, "         \
+  "u.event_id, u.value_key FROM subscription s JOIN usage_event u ON u.subscription_id " \
+  "= s.id "
+
+}  // namespace
+
 Result<std::vector<JournalEntry>> PostgresStore::journal(const std::string& account_id) {
   return collect<JournalEntry>(
-      impl_->db.query("SELECT seq, entry_date, operation, requested_at FROM journal WHERE "
-                      "account_id = $1 ORDER BY seq",
-                      {account_id}),
-      [](const Rows& r, int i) -> Result<JournalEntry> {
-        JournalEntry e;
-        e.seq = r.integer(i, 0);
-        auto on = parse_date(r.text(i, 1));
-        if (!on) return corrupt("journal", std::to_string(e.seq), "entry_date");
-        e.date = *on;
-        if (!r.is_null(i, 2)) {
-          auto op = parse_operation(r.text(i, 2));
-          if (!op) return corrupt("journal", std::to_string(e.seq), "operation");
-          e.operation = std::move(op).value();
-        }
-        e.requested_at = Instant{std::chrono::seconds{r.integer(i, 3)}};
-        return e;
-      });
+      impl_->db.query(TOLLGATE_JOURNAL "WHERE account_id = $1 ORDER BY seq", {account_id}),
+      journal_row);
+}
+
+Result<std::vector<JournalEntry>> PostgresStore::journal_after(const std::string& account_id,
+                                                               std::int64_t seq) {
+  return collect<JournalEntry>(
+      impl_->db.query(TOLLGATE_JOURNAL "WHERE account_id = $1 AND seq > $2 ORDER BY seq",
+                      {account_id, std::to_string(seq)}),
+      journal_row);
 }
 
 Result<std::vector<SequencedUsage>> PostgresStore::account_usage(const std::string& account_id) {
   return collect<SequencedUsage>(
-      impl_->db.query("SELECT u.after_seq, u.subscription_id, u.metric, u.quantity, u.occurred_on, "
-                      "u.event_id, u.value_key FROM subscription s JOIN usage_event u ON "
-                      "u.subscription_id = s.id WHERE s.account_id = $1 ORDER BY u.seq",
-                      {account_id}),
-      [](const Rows& r, int i) -> Result<SequencedUsage> {
-        auto quantity = Decimal::parse(r.text(i, 3));
-        auto on = parse_date(r.text(i, 4));
-        if (!quantity || !on)
-          return corrupt("usage_event", r.text(i, 1) + "/" + r.text(i, 5), "quantity or date");
-        return SequencedUsage{r.integer(i, 0), UsageEvent{r.text(i, 1), r.text(i, 2), *quantity,
-                                                          *on, r.text(i, 5), r.text(i, 6)}};
+      impl_->db.query(TOLLGATE_USAGE "WHERE s.account_id = $1 ORDER BY u.seq", {account_id}),
+      usage_row);
+}
+
+Result<std::vector<SequencedUsage>> PostgresStore::account_usage_after(
+    const std::string& account_id, std::int64_t seq) {
+  return collect<SequencedUsage>(
+      impl_->db.query(TOLLGATE_USAGE "WHERE s.account_id = $1 AND u.after_seq >= $2 ORDER BY u.seq",
+                      {account_id, std::to_string(seq)}),
+      usage_row);
+}
+
+#undef TOLLGATE_JOURNAL
+#undef TOLLGATE_USAGE
+
+Result<Ok> PostgresStore::save_snapshot(const std::string& account_id,
+                                        const EngineSnapshot& snapshot) {
+  auto r = impl_->db.query(
+      "INSERT INTO engine_snapshot (account_id, journal_seq, rules_at, body) VALUES ($1, $2, $3, "
+      "$4) ON CONFLICT (account_id) DO UPDATE SET journal_seq = excluded.journal_seq, rules_at = "
+      "excluded.rules_at, body = excluded.body",
+      {account_id, std::to_string(snapshot.seq),
+       snapshot.rules_at ? Param(std::to_string(snapshot.rules_at->time_since_epoch().count()))
+                         : std::nullopt,
+       snapshot.body});
+  if (!r) return unexpected(r.error());
+  return Ok{};
+}
+
+Result<std::optional<EngineSnapshot>> PostgresStore::snapshot(const std::string& account_id) {
+  auto rows = collect<EngineSnapshot>(
+      impl_->db.query(
+          "SELECT journal_seq, rules_at, body FROM engine_snapshot WHERE account_id = $1",
+          {account_id}),
+      [](const Rows& r, int i) -> Result<EngineSnapshot> {
+        EngineSnapshot snap;
+        snap.seq = r.integer(i, 0);
+        if (!r.is_null(i, 1)) snap.rules_at = Instant{std::chrono::seconds{r.integer(i, 1)}};
+        snap.body = r.text(i, 2);
+        return snap;
       });
+  if (!rows) return unexpected(rows.error());
+  if (rows->empty()) return std::optional<EngineSnapshot>();
+  return std::optional<EngineSnapshot>(std::move(rows->front()));
 }
 
 }  // namespace tollgate::postgres

@@ -16,7 +16,7 @@ struct Migration {
 // dates are DATE, instants Unix seconds, amounts and quantities their exact
 // decimal text. Append only. Version 5 (the REST server's tables) exists on
 // SQLite only.
-constexpr std::array<Migration, 5> kMigrations{{
+constexpr std::array<Migration, 6> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         record_id       BIGSERIAL PRIMARY KEY,
@@ -186,6 +186,16 @@ constexpr std::array<Migration, 5> kMigrations{{
         is_default   BOOLEAN NOT NULL DEFAULT FALSE
       );
       CREATE INDEX payment_method_by_account ON payment_method (account_id);
+    )sql"},
+    {7, "engine snapshots, so that billing an account costs what happened since its last invoice",
+     R"sql(
+      CREATE TABLE engine_snapshot (
+        account_id  TEXT NOT NULL PRIMARY KEY REFERENCES account (id),
+        journal_seq BIGINT NOT NULL,
+        rules_at    BIGINT,
+        body        TEXT NOT NULL
+      );
+      CREATE INDEX usage_event_after ON usage_event (subscription_id, after_seq);
     )sql"},
 }};
 

@@ -383,15 +383,21 @@ Response create_invoice(Server& s, Ctx& ctx) {
   if (!view) return std::move(view).error();
   auto on = requested(ctx, "targetDate", *view);
   if (!on) return std::move(on).error();
-  auto invoice = view->engine.invoice(*on);
+  Result<Invoice> invoice = Invoice{};
+  auto engine = s.service.engine(view->stored, [&](BillingEngine& e) -> Result<Ok> {
+    invoice = e.invoice(*on);
+    return Ok{};
+  });
+  if (!engine) return failure(engine.error());
   if (!invoice) return failure(invoice.error());
   if (invoice->empty()) return not_found("No invoice to generate for account " + owner->id);
   // As the billing run does, with the first payment attempt scheduled for the
   // run's provider to collect.
-  auto issued = s.service.issue(owner->id, std::move(invoice).value(), *on, ctx.now);
+  auto issued = s.service.issue(owner->id, std::move(invoice).value(), *on, ctx.now,
+                                AttemptStatus::scheduled, &*engine);
   if (!issued) return failure(issued.error());
   StoredAccount account = view->stored;
-  account.next_run = view->engine.next_billing_date(*on);
+  account.next_run = engine->next_billing_date(*on);
   if (auto r = s.billing.update_account(account); !r) return failure(r.error());
   return created(ctx, "/1.0/kb/invoices/" + (*issued)->invoice.id);
 }
@@ -434,6 +440,13 @@ Response dry_run(Server& s, Ctx& ctx) {
     on = *target;
   }
   auto invoice = view->engine.preview(on);
+  if (view->engine.needs_history()) {  // a dry run reaching back before the snapshot
+    auto whole = s.service.engine(view->stored, [&](BillingEngine& e) -> Result<Ok> {
+      invoice = e.preview(on);
+      return Ok{};
+    });
+    if (!whole) return failure(whole.error());
+  }
   if (!invoice) return failure(invoice.error());
   if (invoice->empty()) return no_content();
   return json_response(200, invoice_json(s, ctx, *invoice, owner->id, "", "DRAFT"));

@@ -219,44 +219,107 @@ Result<std::int64_t> SqliteStore::append(const std::string& account_id, const Jo
   });
 }
 
+namespace {
+
+Result<JournalEntry> journal_row(Statement& s) {
+  JournalEntry e;
+  e.seq = s.integer(0);
+  auto on = parse_date(s.text(1));
+  if (!on) return corrupt("journal", std::to_string(e.seq), "entry_date");
+  e.date = *on;
+  if (!s.is_null(2)) {
+    auto op = parse_operation(s.text(2));
+    if (!op) return corrupt("journal", std::to_string(e.seq), "operation");
+    e.operation = std::move(op).value();
+  }
+  e.requested_at = Instant{std::chrono::seconds{s.integer(3)}};
+  return e;
+}
+
+Result<SequencedUsage> usage_row(Statement& s) {
+  auto quantity = Decimal::parse(s.text(3));
+  auto on = parse_date(s.text(4));
+  if (!quantity || !on)
+    return corrupt("usage_event", s.text(1) + "/" + s.text(5), "quantity or date");
+  return SequencedUsage{s.integer(0),
+                        UsageEvent{s.text(1), s.text(2), *quantity, *on, s.text(5), s.text(6)}};
+}
+
+#define TOLLGATE_JOURNAL "SELECT seq, entry_date, operation, requested_at FROM journal "
+#define TOLLGATE_USAGE                                                                   \
+  "SELECT u.after_seq, u.subscription_id, u.metric, u.quantity, u.occurred_on, "         \
+  "u.event_id, u.value_key FROM subscription s JOIN usage_event u ON u.subscription_id " \
+  "= s.id "
+
+}  // namespace
+
 Result<std::vector<JournalEntry>> SqliteStore::journal(const std::string& account_id) {
-  auto st = impl_->db.cached(
-      "SELECT seq, entry_date, operation, requested_at FROM journal WHERE account_id = ? ORDER BY "
-      "seq");
+  auto st = impl_->db.cached(TOLLGATE_JOURNAL "WHERE account_id = ? ORDER BY seq");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, account_id);
-  return collect<JournalEntry>(**st, [](Statement& s) -> Result<JournalEntry> {
-    JournalEntry e;
-    e.seq = s.integer(0);
-    auto on = parse_date(s.text(1));
-    if (!on) return corrupt("journal", std::to_string(e.seq), "entry_date");
-    e.date = *on;
-    if (!s.is_null(2)) {
-      auto op = parse_operation(s.text(2));
-      if (!op) return corrupt("journal", std::to_string(e.seq), "operation");
-      e.operation = std::move(op).value();
-    }
-    e.requested_at = Instant{std::chrono::seconds{s.integer(3)}};
-    return e;
-  });
+  return collect<JournalEntry>(**st, journal_row);
+}
+
+Result<std::vector<JournalEntry>> SqliteStore::journal_after(const std::string& account_id,
+                                                             std::int64_t seq) {
+  auto st = impl_->db.cached(TOLLGATE_JOURNAL "WHERE account_id = ? AND seq > ? ORDER BY seq");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, account_id).bind(2, seq);
+  return collect<JournalEntry>(**st, journal_row);
 }
 
 Result<std::vector<SequencedUsage>> SqliteStore::account_usage(const std::string& account_id) {
-  auto st = impl_->db.cached(
-      "SELECT u.after_seq, u.subscription_id, u.metric, u.quantity, u.occurred_on, u.event_id, "
-      "u.value_key "
-      "FROM subscription s JOIN usage_event u ON u.subscription_id = s.id WHERE s.account_id = ? "
-      "ORDER BY u.seq");
+  auto st = impl_->db.cached(TOLLGATE_USAGE "WHERE s.account_id = ? ORDER BY u.seq");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, account_id);
-  return collect<SequencedUsage>(**st, [](Statement& s) -> Result<SequencedUsage> {
-    auto quantity = Decimal::parse(s.text(3));
-    auto on = parse_date(s.text(4));
-    if (!quantity || !on)
-      return corrupt("usage_event", s.text(1) + "/" + s.text(5), "quantity or date");
-    return SequencedUsage{s.integer(0),
-                          UsageEvent{s.text(1), s.text(2), *quantity, *on, s.text(5), s.text(6)}};
+  return collect<SequencedUsage>(**st, usage_row);
+}
+
+Result<std::vector<SequencedUsage>> SqliteStore::account_usage_after(const std::string& account_id,
+                                                                     std::int64_t seq) {
+  auto st =
+      impl_->db.cached(TOLLGATE_USAGE "WHERE s.account_id = ? AND u.after_seq >= ? ORDER BY u.seq");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, account_id).bind(2, seq);
+  return collect<SequencedUsage>(**st, usage_row);
+}
+
+#undef TOLLGATE_JOURNAL
+#undef TOLLGATE_USAGE
+
+Result<Ok> SqliteStore::save_snapshot(const std::string& account_id,
+                                      const EngineSnapshot& snapshot) {
+  auto st = impl_->db.cached(
+      "INSERT INTO engine_snapshot (account_id, journal_seq, rules_at, body) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (account_id) DO UPDATE SET journal_seq = excluded.journal_seq, "
+      "rules_at = excluded.rules_at, body = excluded.body");
+  if (!st) return unexpected(st.error());
+  Statement& s = **st;
+  s.bind(1, account_id).bind(2, snapshot.seq);
+  if (snapshot.rules_at)
+    s.bind(3, std::int64_t{snapshot.rules_at->time_since_epoch().count()});
+  else
+    s.bind_null(3);
+  s.bind(4, snapshot.body);
+  if (auto r = s.run(); !r) return unexpected(r.error());
+  return Ok{};
+}
+
+Result<std::optional<EngineSnapshot>> SqliteStore::snapshot(const std::string& account_id) {
+  auto st = impl_->db.cached(
+      "SELECT journal_seq, rules_at, body FROM engine_snapshot WHERE account_id = ?");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, account_id);
+  auto rows = collect<EngineSnapshot>(**st, [](Statement& s) -> Result<EngineSnapshot> {
+    EngineSnapshot snap;
+    snap.seq = s.integer(0);
+    if (!s.is_null(1)) snap.rules_at = Instant{std::chrono::seconds{s.integer(1)}};
+    snap.body = s.text(2);
+    return snap;
   });
+  if (!rows) return unexpected(rows.error());
+  if (rows->empty()) return std::optional<EngineSnapshot>();
+  return std::optional<EngineSnapshot>(std::move(rows->front()));
 }
 
 }  // namespace tollgate::sqlite

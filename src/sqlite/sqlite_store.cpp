@@ -18,7 +18,7 @@ struct Migration {
 
 // Append only: a released migration never changes, so every older database
 // upgrades the same way.
-constexpr std::array<Migration, 6> kMigrations{{
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         id              VARCHAR(36) NOT NULL PRIMARY KEY,
@@ -271,6 +271,19 @@ constexpr std::array<Migration, 6> kMigrations{{
         is_default   INTEGER NOT NULL DEFAULT 0
       );
       CREATE INDEX payment_method_by_account ON payment_method (account_id);
+    )sql"},
+    {7, "engine snapshots, so that billing an account costs what happened since its last invoice",
+     R"sql(
+      -- Each account's engine at its last invoice (BillingEngine::snapshot);
+      -- the body carries its own format version and is ignored when it differs.
+      CREATE TABLE engine_snapshot (
+        account_id  TEXT NOT NULL PRIMARY KEY REFERENCES account (id),
+        journal_seq INTEGER NOT NULL,
+        rules_at    INTEGER,
+        body        TEXT NOT NULL
+      );
+      -- The usage recorded after a snapshot, without reading older usage.
+      CREATE INDEX usage_event_after ON usage_event (subscription_id, after_seq);
     )sql"},
 }};
 

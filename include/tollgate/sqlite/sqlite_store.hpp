@@ -41,7 +41,7 @@ struct SqliteOptions {
 
 class SqliteStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 6;
+  static constexpr int latest_schema_version = 7;
 
   /// Opens or creates a store and brings its schema up to date.
   /// Errors: "store.unavailable" (cannot open), "store.corrupt" (not a database),
@@ -90,6 +90,12 @@ class SqliteStore final : public BillingStore {
   Result<std::int64_t> append(const std::string& account_id, const JournalEntry& entry) override;
   Result<std::vector<JournalEntry>> journal(const std::string& account_id) override;
   Result<std::vector<SequencedUsage>> account_usage(const std::string& account_id) override;
+  Result<Ok> save_snapshot(const std::string& account_id, const EngineSnapshot& snapshot) override;
+  Result<std::optional<EngineSnapshot>> snapshot(const std::string& account_id) override;
+  Result<std::vector<JournalEntry>> journal_after(const std::string& account_id,
+                                                  std::int64_t seq) override;
+  Result<std::vector<SequencedUsage>> account_usage_after(const std::string& account_id,
+                                                          std::int64_t seq) override;
 
   Result<Ok> save_invoice(const StoredInvoice& invoice) override;
   Result<Ok> set_invoice_status(const std::string& invoice_id, InvoiceStatus status) override;

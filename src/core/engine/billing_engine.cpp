@@ -12,10 +12,6 @@ using detail::EngineState;
 using detail::Span;
 using detail::Subscription;
 
-struct BillingEngine::State : EngineState {
-  using EngineState::EngineState;
-};
-
 namespace {
 
 Unexpected<Error> refused(std::string what, std::string why) {
@@ -566,7 +562,9 @@ Result<Invoice> BillingEngine::invoice(const Date& on) {
 
 Result<Invoice> BillingEngine::preview(const Date& on) const {
   State copy = *state_;  // a dry run works on a copy: nothing is recorded
-  return detail::generate_invoice(copy, on);
+  auto invoice = detail::generate_invoice(copy, on);
+  state_->needs_history |= copy.needs_history;  // ...but what it lacked, the engine lacks
+  return invoice;
 }
 
 std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {

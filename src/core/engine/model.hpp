@@ -232,3 +232,9 @@ std::optional<Date> next_due_date(const EngineState& s, const Subscription& sub,
 std::optional<Date> trial_end(const EngineState& s, const Subscription& sub, const Date& on);
 
 }  // namespace tollgate::detail
+
+namespace tollgate {
+struct BillingEngine::State : detail::EngineState {
+  using EngineState::EngineState;
+};
+}  // namespace tollgate
