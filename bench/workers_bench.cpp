@@ -1,8 +1,13 @@
-// The billing run shared by 1, 2 and 4 worker processes on one PostgreSQL
-// database (a throwaway server on 127.0.0.1, durable settings), over 2,000
-// accounts due the same day, each charge taking 1 ms as a provider round trip
-// would. The baseline is one worker, in the same run. On 2 cores expect up to
-// 2x: the workers share the machine with the server.
+// PostgreSQL (a throwaway server on 127.0.0.1, durable settings):
+//   BM_BillingRunWorkers/W    the billing run shared by W = 1, 2 and 4 worker
+//                             processes over 2,000 accounts due the same day,
+//                             each charge taking 1 ms as a provider round trip
+//                             would. The baseline is one worker, in the same run.
+//                             On 2 cores expect up to 2x: the workers share the
+//                             machine with the server.
+//   BM_IngestPostgres/N       PostgresStore::record_usage: one batch of N usage events
+//   BM_IngestPostgresCopy/N   the floor: the same rows through a raw COPY into the
+//                             same table (same keys and indexes), in one transaction
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +24,8 @@
 #include "tollgate/billing_run.hpp"
 #include "tollgate/manual_provider.hpp"
 #include "tollgate/postgres/postgres_store.hpp"
+
+#include <libpq-fe.h>
 
 using namespace tollgate;
 using namespace date::literals;
@@ -136,8 +143,99 @@ void BM_BillingRunWorkers(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kAccounts);
 }
 
+std::vector<UsageEvent> usage_batch(std::int64_t n) {
+  std::vector<UsageEvent> events;
+  events.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i)
+    events.push_back({"sub-" + std::to_string(i % 1000), "api_calls", Decimal(i % 97 + 1),
+                      2024_y / 3 / 15, "evt-" + std::to_string(i), ""});
+  return events;
+}
+
+// A fresh schema holding the store's tables (migrated); its connection string.
+std::string empty_schema() {
+  static int schema = 0;
+  std::string name = "ingest" + std::to_string(++schema);
+  std::string conninfo = server() + " options='-c search_path=" + name + "'";
+  std::string make_schema = "psql -q '" + server() + "' -c 'CREATE SCHEMA " + name + "' >/dev/null";
+  if (std::system(make_schema.c_str()) != 0) return "";
+  if (!postgres::PostgresStore::open(conninfo)) return "";
+  return conninfo;
+}
+
+void BM_IngestPostgres(benchmark::State& state) {
+  if (server().empty()) {
+    state.SkipWithError("no PostgreSQL server (apt-get install postgresql)");
+    return;
+  }
+  auto events = usage_batch(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto store = postgres::PostgresStore::open(empty_schema());
+    if (!store) {
+      state.SkipWithError("no store");
+      break;
+    }
+    state.ResumeTiming();
+    auto r = (*store)->record_usage(events);
+    if (!r || r->inserted != events.size()) state.SkipWithError("ingestion failed");
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+void BM_IngestPostgresCopy(benchmark::State& state) {
+  if (server().empty()) {
+    state.SkipWithError("no PostgreSQL server (apt-get install postgresql)");
+    return;
+  }
+  auto events = usage_batch(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    PGconn* db = PQconnectdb(empty_schema().c_str());
+    state.ResumeTiming();
+    PQclear(PQexec(db, "BEGIN"));
+    PQclear(PQexec(db,
+                   "COPY usage_event (subscription_id, event_id, metric, quantity, occurred_on, "
+                   "value_key, after_seq) FROM STDIN"));
+    std::string chunk;
+    for (const auto& e : events) {
+      chunk += e.subscription + '\t' + e.id + '\t' + e.metric + '\t' + e.quantity.to_string() +
+               '\t' + to_string(e.occurred_on) + '\t' + e.value_key + "\t0\n";
+      if (chunk.size() > 65536) {
+        PQputCopyData(db, chunk.data(), static_cast<int>(chunk.size()));
+        chunk.clear();
+      }
+    }
+    PQputCopyData(db, chunk.data(), static_cast<int>(chunk.size()));
+    PQputCopyEnd(db, nullptr);
+    PGresult* copied = PQgetResult(db);
+    bool ok = PQresultStatus(copied) == PGRES_COMMAND_OK;
+    PQclear(copied);
+    PQclear(PQexec(db, "COMMIT"));
+    state.PauseTiming();
+    PQfinish(db);
+    if (!ok) state.SkipWithError("COPY failed");
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
 }  // namespace
 
+BENCHMARK(BM_IngestPostgres)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->UseRealTime();
+BENCHMARK(BM_IngestPostgresCopy)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->UseRealTime();
 BENCHMARK(BM_BillingRunWorkers)
     ->Arg(1)
     ->Arg(2)

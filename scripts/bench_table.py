@@ -66,6 +66,21 @@ for n in (1_000, 10_000, 100_000):
 for n in (1_000, 10_000):
     rows.append(("billing run on SQLite (synchronous FULL)", f"{n:,} accounts", f"BM_BillingRun/{n}/1",
                  None, "run", "", None))
+for n in (10_000, 100_000, 1_000_000):
+    rows.append(("usage ingestion into PostgreSQL (events/s)", f"{n:,} events", f"BM_IngestPostgres/{n}",
+                 f"BM_IngestPostgresCopy/{n}", "rate", "≥ 50 % of COPY",
+                 lambda b, base: rate(b) >= 0.5 * rate(base)))
+# Issue #18: the cost of an account follows recent activity, not its age.
+for m in (1, 12, 36):
+    rows.append(("daily run by account age, 20 accounts", f"{m} month{'s' if m > 1 else ''}",
+                 f"BM_RunByAge/{m}", "BM_RunByAge/1", "age", "36 months ≤ 1.2× 1 month" if m == 36 else "",
+                 (lambda b, base: seconds(b) <= 1.2 * seconds(base)) if m == 36 else None))
+for m in (1, 12, 36):
+    rows.append(("dry run by account age, 20 accounts", f"{m} month{'s' if m > 1 else ''}",
+                 f"BM_DryRunByAge/{m}", "BM_DryRunByAge/1", "age", "", None))
+for m in (1, 12, 36):
+    rows.append(("invoices read back by account age, 20 accounts", f"{m} month{'s' if m > 1 else ''}",
+                 f"BM_InvoicesByAge/{m}", "BM_InvoicesByAge/1", "age", "", None))
 for n in (1, 2, 4):
     rows.append(("billing run on PostgreSQL, 2,000 accounts", f"{n} worker{'s' if n > 1 else ''}",
                  f"BM_BillingRunWorkers/{n}", "BM_BillingRunWorkers/1", "run", "", None))
@@ -84,6 +99,9 @@ for what, size, name, base_name, how, target, check in rows:
     elif how == "time":
         mine, theirs = f"{seconds(b) * 1e6:.3g} µs", f"{seconds(base) * 1e6:.3g} µs" if base else ""
         ratio = f"{100 * seconds(base) / seconds(b):.0f} %" if base else ""
+    elif how == "age":  # the cost at this age against the cost at one month
+        mine, theirs = duration(seconds(b)), duration(seconds(base)) if base else ""
+        ratio = f"{seconds(b) / seconds(base):.2f}× the cost" if base else ""
     else:  # a run: its duration, and its cost per item to show how it grows
         mine = f"{duration(seconds(b))} ({si(rate(b), ' accounts/s').replace('  ', ' ')})"
         theirs = duration(seconds(base)) if base else ""

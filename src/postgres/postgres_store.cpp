@@ -1,4 +1,7 @@
 #include <array>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "../core/store_support.hpp"
 #include "store_impl.hpp"
@@ -243,6 +246,23 @@ Result<int> migrate(Connection& db, int target) {
   return version;
 }
 
+// A PostgreSQL array literal ({"a","b"}) of texts, quoted and escaped.
+template <class Range, class Projection = std::identity>
+std::string array_literal(const Range& values, Projection project = {}) {
+  std::string out = "{";
+  for (const auto& value : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : std::invoke(project, value)) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 }  // namespace
 
 PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -271,17 +291,7 @@ Result<IngestResult> PostgresStore::record_usage(std::span<const UsageEvent> eve
     // Lock the accounts the usage belongs to (in id order, as the billing run
     // does): no journal entry of theirs can commit between the read of the
     // last seq and these inserts, so a replay places the usage exactly.
-    std::string subscriptions = "{";
-    for (const auto& e : events) {
-      if (subscriptions.size() > 1) subscriptions += ',';
-      subscriptions += '"';
-      for (char c : e.subscription) {
-        if (c == '"' || c == '\\') subscriptions += '\\';
-        subscriptions += c;
-      }
-      subscriptions += '"';
-    }
-    subscriptions += '}';
+    std::string subscriptions = array_literal(events, &UsageEvent::subscription);
     if (auto r = db.query(
             "SELECT a.id FROM account a WHERE a.id IN (SELECT account_id FROM subscription WHERE "
             "id = ANY ($1::text[])) ORDER BY a.id FOR SHARE",
@@ -291,16 +301,27 @@ Result<IngestResult> PostgresStore::record_usage(std::span<const UsageEvent> eve
     auto last = db.query("SELECT coalesce(max(seq), 0) FROM journal");
     if (!last) return unexpected(last.error());
     Param after_seq = last->text(0, 0);
-    IngestResult result;
+    // One statement for the whole batch, in its order (seq is the order of
+    // recording): a round trip per event made ingestion 10x slower than COPY.
+    std::vector<std::string> quantities, dates;
+    quantities.reserve(events.size());
+    dates.reserve(events.size());
     for (const auto& e : events) {
-      auto r = db.query(
-          "INSERT INTO usage_event (subscription_id, event_id, metric, quantity, occurred_on, "
-          "value_key, after_seq) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-          {e.subscription, e.id, e.metric, e.quantity.to_string(), text(e.occurred_on), e.value_key,
-           after_seq});
-      if (!r) return unexpected(r.error());  // the whole batch rolls back
-      (r->affected() == 1 ? result.inserted : result.duplicates) += 1;
+      quantities.push_back(e.quantity.to_string());
+      dates.push_back(to_string(e.occurred_on));
     }
+    auto r = db.query(
+        "INSERT INTO usage_event (subscription_id, event_id, metric, quantity, occurred_on, "
+        "value_key, after_seq) SELECT s, e, m, q, o::date, v, $7::bigint FROM unnest($1::text[], "
+        "$2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS t(s, e, m, "
+        "q, o, v, n) ORDER BY n ON CONFLICT DO NOTHING",
+        {subscriptions, array_literal(events, &UsageEvent::id),
+         array_literal(events, &UsageEvent::metric), array_literal(quantities),
+         array_literal(dates), array_literal(events, &UsageEvent::value_key), after_seq});
+    if (!r) return unexpected(r.error());  // the whole batch rolls back
+    IngestResult result;
+    result.inserted = static_cast<std::size_t>(r->affected());
+    result.duplicates = events.size() - result.inserted;
     return result;
   });
 }

@@ -134,6 +134,18 @@ TEMPLATE_TEST_CASE("batch ingestion stores each (subscription, id) once and coun
   // The same id on another subscription is another event.
   std::vector<UsageEvent> other{{"s2", "api_calls", Decimal(1), 2024_y / 3 / 15, "u1", ""}};
   CHECK(store->record_usage(other)->inserted == 1);
+  // Ids and keys are kept byte for byte, whatever they hold (PostgreSQL sends
+  // a batch as arrays: quotes, backslashes, commas and braces must survive).
+  std::vector<UsageEvent> odd{
+      {"s2", "api_calls", Decimal(2), 2024_y / 3 / 16, R"(a"b\c,{d} NULL)", R"(k"\,})"},
+      {"s2", "api_calls", Decimal(3), 2024_y / 3 / 16, "", "NULL"}};
+  CHECK(store->record_usage(odd)->inserted == 2);
+  auto kept = store->usage_of("s2");
+  REQUIRE(kept->size() == 3);
+  CHECK((*kept)[1].id == R"(a"b\c,{d} NULL)");
+  CHECK((*kept)[1].value_key == R"(k"\,})");
+  CHECK((*kept)[2].id.empty());
+  CHECK((*kept)[2].value_key == "NULL");
 }
 
 TEMPLATE_TEST_CASE("the inbox applies an event and records its id in one transaction", "[store]",
