@@ -124,9 +124,16 @@ class BillingService {
 
  private:
   Result<const RuleBook*> rule_book();
-  Result<BillingEngine> replay(const StoredAccount& account, const RuleBook& book);
-  Result<BillingEngine> replay_whole(const StoredAccount& account, const RuleBook& book);
-  Result<std::optional<BillingEngine>> restore(const StoredAccount& account, const RuleBook& book);
+  /// What a rebuild replays: everything, or the timeline only (operations and
+  /// invoicing runs without usage: enough to judge new usage, at a cost that
+  /// does not grow with the usage of the period).
+  enum class Scope { everything, timeline };
+  Result<BillingEngine> replay(const StoredAccount& account, const RuleBook& book,
+                               Scope scope = Scope::everything);
+  Result<BillingEngine> replay_whole(const StoredAccount& account, const RuleBook& book,
+                                     Scope scope = Scope::everything);
+  Result<std::optional<BillingEngine>> restore(const StoredAccount& account, const RuleBook& book,
+                                               Scope scope);
   Result<BillingEngine> with_engine(const StoredAccount& account, const RuleBook& book,
                                     const std::function<Result<Ok>(BillingEngine&)>& then);
 

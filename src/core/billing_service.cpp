@@ -137,24 +137,26 @@ Result<BillingEngine> BillingService::with_engine(
   return e;
 }
 
-Result<BillingEngine> BillingService::replay(const StoredAccount& account, const RuleBook& book) {
+Result<BillingEngine> BillingService::replay(const StoredAccount& account, const RuleBook& book,
+                                             Scope scope) {
   if (replay_ == Replay::from_snapshot) {
-    auto restored = restore(account, book);
+    auto restored = restore(account, book, scope);
     if (!restored) return unexpected(restored.error());
     if (*restored) return std::move(**restored);
   }
-  return replay_whole(account, book);
+  return replay_whole(account, book, scope);
 }
 
 Result<BillingEngine> BillingService::replay_whole(const StoredAccount& account,
-                                                   const RuleBook& book) {
+                                                   const RuleBook& book, Scope scope) {
   auto c = catalog(account.catalog);
   if (!c) return unexpected(c.error());
   auto opened = BillingEngine::open(*c, RuleSet{}, account.account);
   if (!opened) return unexpected(opened.error());
   auto journal = store_.journal(account.account.id);
   if (!journal) return unexpected(journal.error());
-  auto usage = store_.account_usage(account.account.id);
+  auto usage = scope == Scope::everything ? store_.account_usage(account.account.id)
+                                          : std::vector<SequencedUsage>();
   if (!usage) return unexpected(usage.error());
   auto rules_at = replay_into(*opened, account, book, *journal, *usage, std::nullopt);
   if (!rules_at) return unexpected(rules_at.error());
@@ -166,7 +168,7 @@ Result<BillingEngine> BillingService::replay_whole(const StoredAccount& account,
 // when there is none to use (none kept, another version's, one that no longer
 // fits the catalog, or what happened since reaches back before it).
 Result<std::optional<BillingEngine>> BillingService::restore(const StoredAccount& account,
-                                                             const RuleBook& book) {
+                                                             const RuleBook& book, Scope scope) {
   const std::string& id = account.account.id;
   auto snapshot = store_.snapshot(id);
   if (!snapshot) return unexpected(snapshot.error());
@@ -179,7 +181,8 @@ Result<std::optional<BillingEngine>> BillingService::restore(const StoredAccount
   if (!restored) return std::optional<BillingEngine>();
   auto journal = store_.journal_after(id, snap.seq);
   if (!journal) return unexpected(journal.error());
-  auto usage = store_.account_usage_after(id, snap.seq);
+  auto usage = scope == Scope::everything ? store_.account_usage_after(id, snap.seq)
+                                          : std::vector<SequencedUsage>();
   if (!usage) return unexpected(usage.error());
   auto rules_at = replay_into(*restored, account, book, *journal, *usage, snap.rules_at);
   if (!rules_at || restored->needs_history()) return std::optional<BillingEngine>();
@@ -239,7 +242,13 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
       }
       auto engine = engines.find(owner->second);
       if (engine == engines.end()) {
-        auto built = this->engine(owner->second);
+        // Judging usage needs the account's timeline, not its usage: a rebuild
+        // without it costs the same on the last day of a busy period as on the first.
+        auto account = store_.account(owner->second);
+        if (!account) return unexpected(account.error());
+        auto book = rule_book();
+        if (!book) return unexpected(book.error());
+        auto built = replay(*account, **book, Scope::timeline);
         if (!built) return unexpected(built.error());
         engine = engines.emplace(owner->second, std::move(built).value()).first;
       }

@@ -721,6 +721,31 @@ Response RestApi::handle(const Request& request) noexcept {
   }
 }
 
+std::vector<Response> RestApi::handle_batch(std::span<const Request> requests) noexcept {
+  auto writes = [](const Request& r) { return r.method != "GET" && r.method != "HEAD"; };
+  std::vector<Response> out;
+  try {
+    out.resize(requests.size());
+    if (std::none_of(requests.begin(), requests.end(), writes)) {
+      for (std::size_t i = 0; i < requests.size(); ++i) out[i] = handle(requests[i]);
+      return out;
+    }
+    // Each request's own transaction becomes a savepoint of this one.
+    auto committed = impl_->server.billing.atomically([&]() -> Result<Ok> {
+      for (std::size_t i = 0; i < requests.size(); ++i) out[i] = handle(requests[i]);
+      return Ok{};
+    });
+    if (!committed)
+      for (std::size_t i = 0; i < requests.size(); ++i)
+        if (writes(requests[i]) && out[i].status < 400)
+          out[i] = detail::failure(500, committed.error().code, committed.error().message);
+    return out;
+  } catch (const std::exception&) {  // the transaction rolled back: nothing of the batch was kept
+    out.assign(requests.size(), detail::failure(500, "server.internal", "internal error"));
+    return out;
+  }
+}
+
 Response RestApi::body_too_large() const {
   return detail::body_too_large(impl_->server.options.body_limit);
 }

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,15 @@ class RestApi {
   /// Answers one request. Never throws: a failure is an error response
   /// (Kill Bill's status codes, a JSON body with a message).
   Response handle(const Request& request) noexcept;
+
+  /// Answers several requests in one transaction of the billing store (group
+  /// commit): each request's changes are a savepoint of their own, so one that
+  /// fails undoes only itself, and the batch commits once, so clients that
+  /// wrote at the same moment share one commit and its wait for the disk. The
+  /// answers are final only once this returns: if the commit fails, every
+  /// answer to a write becomes a 500 (nothing of the batch was kept).
+  /// Never throws. Requests that only read (GET, HEAD) open no transaction.
+  std::vector<Response> handle_batch(std::span<const Request> requests) noexcept;
 
   /// The answer to a body over options().body_limit (413), for a transport
   /// that stops reading such a body instead of passing it to handle().
