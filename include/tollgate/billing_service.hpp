@@ -140,9 +140,15 @@ class BillingService {
   BillingStore& store_;
   OverdueAccess overdue_;
   Replay replay_;
-  /// Per account, when the operation its last built engine replayed last was
-  /// requested: the rule set a snapshot of that engine is restored with.
-  std::map<std::string, std::optional<Instant>> rules_at_;
+  /// What the last rebuild of an account replayed: when its last operation
+  /// was requested (the rule set a snapshot of that engine is restored with),
+  /// and how many entries and usage events it replayed after a snapshot (or
+  /// in all): a snapshot is worth keeping only when that is many.
+  struct Replayed {
+    std::optional<Instant> rules_at;
+    std::size_t replayed = 0;
+  };
+  std::map<std::string, Replayed> replayed_;
   std::map<std::string, std::shared_ptr<const Catalog>> catalogs_;
   std::optional<RuleBook> rules_;
   std::int64_t rules_revision_ = -1;  ///< of the store when rules_ was loaded

@@ -13,6 +13,10 @@ namespace {
 // rebuild the account from its whole journal (BillingEngine::needs_history).
 constexpr int kSnapshotKeepsDays = 92;
 
+// A snapshot is kept when the rebuild before the invoice replayed at least
+// this many journal entries and usage events: fewer cost less than a restore.
+constexpr std::size_t kSnapshotAfter = 16;
+
 // Whether any subscription `subject` names (its id, or its plan's product) is
 // entitled on `at`, with credits left for usage paid with credits.
 bool entitled_to(const BillingEngine& engine, const Catalog& catalog, const std::string& subject,
@@ -160,7 +164,7 @@ Result<BillingEngine> BillingService::replay_whole(const StoredAccount& account,
   if (!usage) return unexpected(usage.error());
   auto rules_at = replay_into(*opened, account, book, *journal, *usage, std::nullopt);
   if (!rules_at) return unexpected(rules_at.error());
-  rules_at_[account.account.id] = *rules_at;
+  replayed_[account.account.id] = {*rules_at, journal->size() + usage->size()};
   return opened;
 }
 
@@ -186,7 +190,7 @@ Result<std::optional<BillingEngine>> BillingService::restore(const StoredAccount
   if (!usage) return unexpected(usage.error());
   auto rules_at = replay_into(*restored, account, book, *journal, *usage, snap.rules_at);
   if (!rules_at || restored->needs_history()) return std::optional<BillingEngine>();
-  rules_at_[id] = *rules_at;
+  replayed_[id] = {*rules_at, journal->size() + usage->size()};
   return std::optional<BillingEngine>(std::move(restored).value());
 }
 
@@ -289,12 +293,13 @@ Result<std::optional<BillingService::Issued>> BillingService::issue(const std::s
     auto seq = store_.append(account_id, {0, on, std::nullopt, now});
     if (!seq) return unexpected(seq.error());
     // The engine now stands where a replay through this entry would: keep it.
-    auto replayed = rules_at_.find(account_id);
+    // (Not after a short replay: restoring would cost about as much.)
+    auto replayed = replayed_.find(account_id);
     if (engine && replay_ == Replay::from_snapshot && !engine->needs_history() &&
-        replayed != rules_at_.end())
-      if (auto kept = store_.save_snapshot(
-              account_id,
-              {*seq, replayed->second, engine->snapshot(add_days(on, -kSnapshotKeepsDays))});
+        replayed != replayed_.end() && replayed->second.replayed >= kSnapshotAfter)
+      if (auto kept = store_.save_snapshot(account_id,
+                                           {*seq, replayed->second.rules_at,
+                                            engine->snapshot(add_days(on, -kSnapshotKeepsDays))});
           !kept)
         return kept;
     if (invoice.empty()) return Ok{};
