@@ -726,11 +726,12 @@ std::vector<Response> RestApi::handle_batch(std::span<const Request> requests) n
   std::vector<Response> out;
   try {
     out.resize(requests.size());
-    if (std::none_of(requests.begin(), requests.end(), writes)) {
-      for (std::size_t i = 0; i < requests.size(); ++i) out[i] = handle(requests[i]);
+    if (requests.size() == 1 && !writes(requests[0])) {
+      out[0] = handle(requests[0]);
       return out;
     }
-    // Each request's own transaction becomes a savepoint of this one.
+    // Each request's own transaction becomes a savepoint of this one (and
+    // reads share its snapshot of the database instead of opening their own).
     auto committed = impl_->server.billing.atomically([&]() -> Result<Ok> {
       for (std::size_t i = 0; i < requests.size(); ++i) out[i] = handle(requests[i]);
       return Ok{};

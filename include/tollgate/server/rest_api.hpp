@@ -69,7 +69,7 @@ class RestApi {
   /// wrote at the same moment share one commit and its wait for the disk. The
   /// answers are final only once this returns: if the commit fails, every
   /// answer to a write becomes a 500 (nothing of the batch was kept).
-  /// Never throws. Requests that only read (GET, HEAD) open no transaction.
+  /// Never throws. A lone request that only reads (GET, HEAD) opens no transaction.
   std::vector<Response> handle_batch(std::span<const Request> requests) noexcept;
 
   /// The answer to a body over options().body_limit (413), for a transport

@@ -176,19 +176,24 @@ Proposals propose(const EngineState& s, const Subscription& sub,
     return seg.kind == SegmentKind::billable && !(horizon < seg.start);
   };
   // Where each usage walk starts; usage dated before the earliest of them is
-  // in no period walked, so it is not even homed.
-  std::vector<std::vector<Date>> usage_from(segments.size());
+  // in no period walked, so it is not even homed. (Allocated only for plans
+  // with usage: invoicing a flat fee allocates as little as it can.)
+  static const std::vector<Date> kNoUsage;
+  static const HomedUsage kNoneHomed;
+  std::vector<std::vector<Date>> usage_from;
   std::optional<Date> earliest;
   for (std::size_t i = 0; i < segments.size(); ++i) {
-    if (!billed(segments[i])) continue;
+    if (!billed(segments[i]) || segments[i].phase->usages.empty()) continue;
+    usage_from.resize(segments.size());
     int bcd = bill_cycle_day_of(s, sub, segments[i]);
     for (const auto& usage : segments[i].phase->usages) {
       usage_from[i].push_back(usage_walk_start(s, sub, segments[i], usage, bcd));
       if (!earliest || usage_from[i].back() < *earliest) earliest = usage_from[i].back();
     }
   }
-  std::vector<HomedUsage> homed(segments.size());
+  std::vector<HomedUsage> homed;
   if (earliest) {
+    homed.resize(segments.size());
     auto first =
         std::lower_bound(sub.by_date.begin(), sub.by_date.end(), *earliest,
                          [&](std::size_t i, const Date& d) { return sub.usage[i].on < d; });
@@ -203,7 +208,8 @@ Proposals propose(const EngineState& s, const Subscription& sub,
   Proposals out;
   for (std::size_t i = 0; i < segments.size(); ++i)
     if (billed(segments[i]))
-      propose_segment(s, sub, segments[i], homed[i], usage_from[i], horizon, out);
+      propose_segment(s, sub, segments[i], i < homed.size() ? homed[i] : kNoneHomed,
+                      i < usage_from.size() ? usage_from[i] : kNoUsage, horizon, out);
   return out;
 }
 
@@ -341,6 +347,23 @@ Date rehoming_start(const std::vector<Segment>& segments, const Date& changed) {
   return from;
 }
 
+// Whether `segments` are the timeline the last invoice saw (most invoices: no
+// operation came between), compared without building it again.
+bool same_timeline(const EngineState& s, const Subscription& sub,
+                   const std::vector<Segment>& segments) {
+  if (segments.size() != sub.invoiced_timeline.size()) return false;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const Segment& seg = segments[i];
+    const SegmentMark& m = sub.invoiced_timeline[i];
+    if (m.span != seg.span->id || m.phase != seg.phase_index || m.start != seg.start ||
+        m.end != seg.end || m.kind != seg.kind)
+      return false;
+    if (seg.kind == SegmentKind::billable && m.bill_cycle_day != bill_cycle_day_of(s, sub, seg))
+      return false;
+  }
+  return true;
+}
+
 // The first date from which two timelines differ; nullopt when they are the same.
 std::optional<Date> first_difference(const std::vector<SegmentMark>& was,
                                      const std::vector<SegmentMark>& now) {
@@ -370,10 +393,14 @@ Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
   invoice.currency = s.account.currency;
   for (auto& sub : s.subscriptions) {
     auto segments = segments_of(s, sub);
-    auto marks = marks_of(s, sub, segments);
     // Billed items change only when their segments did: repairs and re-rating
     // look at the past only then, from the first date that changed.
-    auto changed = first_difference(sub.invoiced_timeline, marks);
+    std::optional<Date> changed;
+    if (!same_timeline(s, sub, segments)) {
+      auto marks = marks_of(s, sub, segments);
+      changed = first_difference(sub.invoiced_timeline, marks);
+      sub.invoiced_timeline = std::move(marks);
+    }
     if (changed) {
       s.reach(*changed);
       Date from = rehoming_start(segments, *changed);
@@ -381,7 +408,6 @@ Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
     }
     bill_new_charges(s, propose(s, sub, segments, on), on, invoice);
     if (changed) repair_cut_items(s, sub, segments, invoice);
-    sub.invoiced_timeline = std::move(marks);
     sub.rerate_from.reset();
   }
   // Operator credits given on or before `on` go on this invoice.
