@@ -426,7 +426,7 @@ Result<IngestResult> SqliteStore::record_usage(std::span<const UsageEvent> event
     after_seq = (*last)->integer(0);
     (*last)->reset();
   }
-  auto insert = db.prepare(
+  auto insert = db.cached(
       impl_->version >= 3
           ? "INSERT OR IGNORE INTO usage_event (subscription_id, event_id, metric, quantity, "
             "occurred_on, value_key, after_seq) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -435,11 +435,15 @@ Result<IngestResult> SqliteStore::record_usage(std::span<const UsageEvent> event
   if (!insert) return unexpected(insert.error());
   IngestResult result;
   for (const auto& e : events) {
-    insert->reset();
-    insert->bind(1, e.subscription).bind(2, e.id).bind(3, e.metric).bind(4, e.quantity.to_string());
-    insert->bind(5, to_string(e.occurred_on)).bind(6, e.value_key);
-    if (impl_->version >= 3) insert->bind(7, after_seq);
-    if (auto r = insert->run(); !r) return unexpected(r.error());  // the whole batch rolls back
+    (*insert)->reset();
+    (*insert)
+        ->bind(1, e.subscription)
+        .bind(2, e.id)
+        .bind(3, e.metric)
+        .bind(4, e.quantity.to_string());
+    (*insert)->bind(5, to_string(e.occurred_on)).bind(6, e.value_key);
+    if (impl_->version >= 3) (*insert)->bind(7, after_seq);
+    if (auto r = (*insert)->run(); !r) return unexpected(r.error());  // the whole batch rolls back
     (db.changes() == 1 ? result.inserted : result.duplicates) += 1;
   }
   if (auto r = tx->commit(); !r) return unexpected(r.error());
@@ -505,11 +509,13 @@ Result<std::vector<StoredRuleSet>> SqliteStore::rule_sets() {
 
 Result<std::int64_t> SqliteStore::rules_revision() {
   // Rows are only ever inserted, so the largest rowid moves with every registration.
-  auto st = impl_->db.prepare("SELECT coalesce(max(rowid), 0) FROM organization_billing_rule");
+  auto st = impl_->db.cached("SELECT coalesce(max(rowid), 0) FROM organization_billing_rule");
   if (!st) return unexpected(st.error());
-  auto row = st->step();
+  auto row = (*st)->step();
   if (!row) return unexpected(row.error());
-  return st->integer(0);
+  std::int64_t revision = (*st)->integer(0);
+  (*st)->reset();  // a cached statement left mid-read would hold its read open
+  return revision;
 }
 
 Result<Ok> SqliteStore::atomically(const std::function<Result<Ok>()>& f) {
