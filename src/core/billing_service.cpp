@@ -8,10 +8,12 @@ namespace tollgate {
 
 namespace {
 
-// How far back a snapshot keeps billed periods and usage: late usage and
-// backdated operations within it cost what happened since; older ones
-// rebuild the account from its whole journal (BillingEngine::needs_history).
-constexpr int kSnapshotKeepsDays = 92;
+// How far back a snapshot keeps billed periods and usage (beyond the usage of
+// periods not billed yet, which it always keeps): late usage for the monthly
+// period just billed and operations backdated into it cost what happened
+// since; older ones rebuild the account from its whole journal
+// (BillingEngine::needs_history).
+constexpr int kSnapshotKeepsDays = 35;
 
 // A snapshot is kept when the rebuild before the invoice replayed at least
 // this many journal entries and usage events: fewer cost less than a restore.

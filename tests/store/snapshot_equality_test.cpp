@@ -49,7 +49,7 @@ std::string dry_run(BillingService& service, const Date& on) {
 
 // An operation dated back to any day since the last one applied (the engine
 // takes none dated earlier): before the last invoice, so before the snapshot,
-// and, after a long quiet spell, before what the snapshot keeps (92 days).
+// and, after a long quiet spell, before what the snapshot keeps (35 days).
 Date backdated(const Date& last_operation, const Date& today, std::mt19937& rng) {
   int span = static_cast<int>(days_between(last_operation, today));
   return add_days(last_operation, std::uniform_int_distribution<int>(0, span)(rng));

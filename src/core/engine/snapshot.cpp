@@ -134,7 +134,32 @@ json::array write_ledger(const EngineState& s, const Date& keep_from,
   return ledger;
 }
 
-json::value write_state(const EngineState& s, const Date& keep_from) {
+// The earliest start of a usage period not billed yet: its usage is kept
+// whatever its age (an annual usage period is billed from all of its year),
+// and so is everything from there on.
+Date unbilled_usage_from(const EngineState& s, Date keep_from) {
+  for (const auto& sub : s.subscriptions)
+    for (const auto& seg : segments_of(s, sub)) {
+      if (seg.kind != SegmentKind::billable || seg.phase->usages.empty()) continue;
+      if (seg.end && !(keep_from < *seg.end)) continue;
+      for (const auto& usage : seg.phase->usages) {
+        // Where the walk of this usage charge resumes: after its last billed period.
+        ItemKey after{sub.id, seg.span->id, seg.phase_index, InvoiceItemType::usage, usage.name,
+                      Date(date::year::max() / 12 / 31)};
+        Date from = seg.start;
+        if (auto it = s.ledger.lower_bound(after); it != s.ledger.begin()) {
+          --it;
+          if (same_charge(it->first, after) && !(it->first.start < seg.start))
+            from = std::max(seg.start, it->second.end);
+        }
+        keep_from = std::min(keep_from, from);
+      }
+    }
+  return keep_from;
+}
+
+json::value write_state(const EngineState& s, Date keep_from) {
+  keep_from = unbilled_usage_from(s, keep_from);
   std::map<std::string, Date> floors;
   json::array ledger = write_ledger(s, keep_from, floors);
   json::array subscriptions;
