@@ -30,14 +30,20 @@ Result<Ok> raise(Context& ctx, Notification n) {
   return Ok{};
 }
 
-// Hands the notices of a committed transaction to the host, then marks them delivered.
+// Hands the notices of a committed transaction to the host, then marks them
+// delivered, all in one transaction (one commit, not one fsync a notice). If
+// that fails, the next run delivers them again under the same keys.
 void deliver(Context& ctx) {
+  if (ctx.raised.empty()) return;
   for (const auto& n : ctx.raised) {
     if (ctx.options.notify) ctx.options.notify(n);
     ++ctx.report.notices;
-    (void)ctx.store.mark_delivered(
-        n.key);  // if this fails the next run delivers it again, same key
   }
+  (void)ctx.store.atomically([&]() -> Result<Ok> {
+    for (const auto& n : ctx.raised)
+      if (auto r = ctx.store.mark_delivered(n.key); !r) return r;
+    return Ok{};
+  });
   ctx.raised.clear();
 }
 
