@@ -30,6 +30,13 @@ namespace tollgate {
 /// What an overdue account (dunning ran out) may still use.
 enum class OverdueAccess { keep, block };
 
+/// What a rebuild of an account's engine replays: everything, or its timeline
+/// only (operations and invoicing runs, without usage): enough for what
+/// depends on the timeline alone (statuses, bill cycle day, whether usage is
+/// accepted), at a cost that does not grow with the period's usage, but not
+/// for amounts.
+enum class Scope { everything, timeline };
+
 /// How an account's engine is rebuilt: from its snapshot at its last invoice
 /// and the journal since (the store's snapshots, kept by issue()), or always
 /// from the whole journal (slower as accounts age; the reference to check
@@ -96,11 +103,12 @@ class BillingService {
   Result<Ok> set_default_payment_method(const std::string& account_id, const std::string& id,
                                         const Date& on, Instant now);
 
-  /// The account's engine as of now, rebuilt from its journal and usage.
+  /// The account's engine as of now, rebuilt from its snapshot and journal
+  /// (with its usage unless `scope` is Scope::timeline).
   /// Errors: "store.not_found", "store.replay" (a journaled operation no longer
   /// applies: the journal was edited by hand), store errors.
   Result<BillingEngine> engine(const std::string& account_id);
-  Result<BillingEngine> engine(const StoredAccount& account);
+  Result<BillingEngine> engine(const StoredAccount& account, Scope scope = Scope::everything);
   /// The account's engine after `then` ran on it. An engine restored from a
   /// snapshot that `then` found lacking history (it reached back before what
   /// the snapshot kept: BillingEngine::needs_history) is rebuilt from the whole
@@ -124,10 +132,6 @@ class BillingService {
 
  private:
   Result<const RuleBook*> rule_book();
-  /// What a rebuild replays: everything, or the timeline only (operations and
-  /// invoicing runs without usage: enough to judge new usage, at a cost that
-  /// does not grow with the usage of the period).
-  enum class Scope { everything, timeline };
   Result<BillingEngine> replay(const StoredAccount& account, const RuleBook& book,
                                Scope scope = Scope::everything);
   Result<BillingEngine> replay_whole(const StoredAccount& account, const RuleBook& book,

@@ -115,10 +115,10 @@ Result<BillingEngine> BillingService::engine(const std::string& account_id) {
   return engine(*account);
 }
 
-Result<BillingEngine> BillingService::engine(const StoredAccount& account) {
+Result<BillingEngine> BillingService::engine(const StoredAccount& account, Scope scope) {
   auto book = rule_book();
   if (!book) return unexpected(book.error());
-  return replay(account, **book);
+  return replay(account, **book, scope);
 }
 
 Result<BillingEngine> BillingService::engine(

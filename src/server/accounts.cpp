@@ -64,11 +64,13 @@ Result<AccountFields, Response> read_account(const Ctx& ctx) {
 }
 
 Response account_response(Server& s, const Ctx& ctx, const OwnedObject& owner) {
-  auto view = account_view(s, ctx, owner.id);
-  if (!view) return std::move(view).error();
-  StoredAccount shown = view->stored;
-  shown.account.bill_cycle_day =
-      view->engine.account().bill_cycle_day;  // set by a first subscription
+  auto stored = s.billing.account(owner.id);
+  if (!stored) return failure(stored.error());
+  StoredAccount shown = std::move(stored).value();
+  // The engine's: a first subscription sets it, a BCD change moves it.
+  auto engine = s.service.engine(shown, Scope::timeline);
+  if (!engine) return failure(engine.error());
+  shown.account.bill_cycle_day = engine->account().bill_cycle_day;
   json::object j = account_json(shown, owner);
   auto methods = s.billing.payment_methods(owner.id);
   if (!methods) return failure(methods.error());
