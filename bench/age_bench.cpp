@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "providers.hpp"
 #include "tollgate/billing_run.hpp"
 #include "tollgate/billing_service.hpp"
 #include "tollgate/manual_provider.hpp"
@@ -33,40 +34,10 @@ constexpr int kAccounts = 20;
 constexpr int kEventsPerDay = 4;
 const Date kStart = 2022_y / 1 / 1;
 
-// Every charge succeeds, so that an old account has no more dunning to do
-// than a young one: the benchmark compares history, not unpaid invoices.
-class PaidProvider final : public PaymentProvider {
- public:
-  std::string_view name() const override { return "paid"; }
-  ProviderResult<ChargeOutcome> charge(const ChargeRequest& r) override {
-    return ChargeOutcome{"pi_" + r.invoice_id + "_" + std::to_string(r.attempt),
-                         ChargeStatus::succeeded, ""};
-  }
-  ProviderResult<ProviderCustomer> create_customer(const CustomerInfo& c) override {
-    return inner_.create_customer(c);
-  }
-  ProviderResult<ProviderCustomer> update_customer(const std::string& id,
-                                                   const CustomerInfo& c) override {
-    return inner_.update_customer(id, c);
-  }
-  ProviderResult<SetupSession> start_payment_method_setup(const SetupRequest& r) override {
-    return inner_.start_payment_method_setup(r);
-  }
-  ProviderResult<SetupOutcome> payment_method_setup_result(const std::string& id) override {
-    return inner_.payment_method_setup_result(id);
-  }
-  ProviderResult<CheckoutSession> start_credit_purchase(const CreditPurchaseRequest& r) override {
-    return inner_.start_credit_purchase(r);
-  }
-  ProviderResult<RefundOutcome> refund(const RefundRequest& r) override { return inner_.refund(r); }
-  ProviderResult<CatalogMapping> publish_catalog(const Catalog& c, std::string_view cur) override {
-    return inner_.publish_catalog(c, cur);
-  }
-  ProviderResult<Ok> report_usage(const UsageReport& r) override { return inner_.report_usage(r); }
-
- private:
-  ManualProvider inner_;
-};
+// Every charge succeeds (bench::PaidProvider), so that an old account has no
+// more dunning to do than a young one: the benchmark compares history, not
+// unpaid invoices.
+using bench::PaidProvider;
 
 std::filesystem::path bench_dir() {
   auto dir = std::filesystem::temp_directory_path() / "tollgate-bench";

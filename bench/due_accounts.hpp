@@ -1,11 +1,12 @@
 #pragma once
-// Shared by the billing-run benchmarks: n accounts acct-0 .. acct-<n-1>, each
+// Shared by the billing-run and ingestion benchmarks: n accounts acct-0 .. acct-<n-1>, each
 // with one monthly subscription (29.00) created Mar 1 and due that day, written
 // straight into a store in one transaction (not through BillingService: the
 // benchmarks measure the run, not the set-up).
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tollgate/store.hpp"
 
@@ -36,6 +37,18 @@ inline Result<Ok> add_due_accounts(BillingStore& store, std::int64_t n) {
     }
     return Ok{};
   });
+}
+
+/// n usage events of "api_calls" on Mar 15, over subscriptions sub-0 .. sub-999,
+/// ids evt-0 .. evt-<n-1>: the batch the ingestion benchmarks store.
+inline std::vector<UsageEvent> usage_batch(std::int64_t n) {
+  using namespace date::literals;
+  std::vector<UsageEvent> events;
+  events.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i)
+    events.push_back({"sub-" + std::to_string(i % 1000), "api_calls", Decimal(i % 97 + 1),
+                      2024_y / 3 / 15, "evt-" + std::to_string(i), ""});
+  return events;
 }
 
 }  // namespace tollgate::bench

@@ -32,17 +32,8 @@ std::string fresh_file(const char* name) {
   return path.string();
 }
 
-std::vector<UsageEvent> batch(std::int64_t n) {
-  std::vector<UsageEvent> events;
-  events.reserve(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i)
-    events.push_back({"sub-" + std::to_string(i % 1000), "api_calls", Decimal(i % 97 + 1),
-                      2024_y / 3 / 15, "evt-" + std::to_string(i), ""});
-  return events;
-}
-
 void BM_IngestStore(benchmark::State& state) {
-  auto events = batch(state.range(0));
+  auto events = tollgate::bench::usage_batch(state.range(0));
   for (auto _ : state) {
     state.PauseTiming();
     auto store = sqlite::SqliteStore::open(fresh_file("store.db"));
@@ -54,7 +45,7 @@ void BM_IngestStore(benchmark::State& state) {
 }
 
 void BM_IngestRaw(benchmark::State& state) {
-  auto events = batch(state.range(0));
+  auto events = tollgate::bench::usage_batch(state.range(0));
   for (auto _ : state) {
     state.PauseTiming();
     sqlite3* db = nullptr;

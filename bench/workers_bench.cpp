@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "due_accounts.hpp"
+#include "providers.hpp"
 #include "tollgate/billing_run.hpp"
 #include "tollgate/manual_provider.hpp"
 #include "tollgate/postgres/postgres_store.hpp"
@@ -51,48 +52,23 @@ const std::string& server() {
   return conninfo;
 }
 
-// A provider whose every charge takes 1 ms, as a network round trip does; the rest is
-// ManualProvider.
-class SlowProvider final : public PaymentProvider {
- public:
-  std::string_view name() const override { return "slow"; }
-  ProviderResult<ChargeOutcome> charge(const ChargeRequest& r) override {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    return inner_.charge(r);
-  }
-  ProviderResult<ProviderCustomer> create_customer(const CustomerInfo& c) override {
-    return inner_.create_customer(c);
-  }
-  ProviderResult<ProviderCustomer> update_customer(const std::string& id,
-                                                   const CustomerInfo& c) override {
-    return inner_.update_customer(id, c);
-  }
-  ProviderResult<SetupSession> start_payment_method_setup(const SetupRequest& r) override {
-    return inner_.start_payment_method_setup(r);
-  }
-  ProviderResult<SetupOutcome> payment_method_setup_result(const std::string& id) override {
-    return inner_.payment_method_setup_result(id);
-  }
-  ProviderResult<CheckoutSession> start_credit_purchase(const CreditPurchaseRequest& r) override {
-    return inner_.start_credit_purchase(r);
-  }
-  ProviderResult<RefundOutcome> refund(const RefundRequest& r) override { return inner_.refund(r); }
-  ProviderResult<CatalogMapping> publish_catalog(const Catalog& c, std::string_view cur) override {
-    return inner_.publish_catalog(c, cur);
-  }
-  ProviderResult<Ok> report_usage(const UsageReport& r) override { return inner_.report_usage(r); }
+using bench::SlowProvider;
 
- private:
-  ManualProvider inner_;
-};
-
-// A fresh schema with kAccounts accounts due Mar 1; its connection string.
-std::string populate() {
+// A fresh schema holding the store's tables (migrated); its connection string.
+std::string empty_schema() {
   static int schema = 0;
   std::string name = "bench" + std::to_string(++schema);
   std::string conninfo = server() + " options='-c search_path=" + name + "'";
   std::string make_schema = "psql -q '" + server() + "' -c 'CREATE SCHEMA " + name + "' >/dev/null";
   if (std::system(make_schema.c_str()) != 0) return "";
+  if (!postgres::PostgresStore::open(conninfo)) return "";
+  return conninfo;
+}
+
+// A fresh schema with kAccounts accounts due Mar 1; its connection string.
+std::string populate() {
+  std::string conninfo = empty_schema();
+  if (conninfo.empty()) return "";
   auto store = std::move(postgres::PostgresStore::open(conninfo)).value();
   if (!tollgate::bench::add_due_accounts(*store, kAccounts)) return "";
   return conninfo;
@@ -143,32 +119,12 @@ void BM_BillingRunWorkers(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kAccounts);
 }
 
-std::vector<UsageEvent> usage_batch(std::int64_t n) {
-  std::vector<UsageEvent> events;
-  events.reserve(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i)
-    events.push_back({"sub-" + std::to_string(i % 1000), "api_calls", Decimal(i % 97 + 1),
-                      2024_y / 3 / 15, "evt-" + std::to_string(i), ""});
-  return events;
-}
-
-// A fresh schema holding the store's tables (migrated); its connection string.
-std::string empty_schema() {
-  static int schema = 0;
-  std::string name = "ingest" + std::to_string(++schema);
-  std::string conninfo = server() + " options='-c search_path=" + name + "'";
-  std::string make_schema = "psql -q '" + server() + "' -c 'CREATE SCHEMA " + name + "' >/dev/null";
-  if (std::system(make_schema.c_str()) != 0) return "";
-  if (!postgres::PostgresStore::open(conninfo)) return "";
-  return conninfo;
-}
-
 void BM_IngestPostgres(benchmark::State& state) {
   if (server().empty()) {
     state.SkipWithError("no PostgreSQL server (apt-get install postgresql)");
     return;
   }
-  auto events = usage_batch(state.range(0));
+  auto events = tollgate::bench::usage_batch(state.range(0));
   for (auto _ : state) {
     state.PauseTiming();
     auto store = postgres::PostgresStore::open(empty_schema());
@@ -188,7 +144,7 @@ void BM_IngestPostgresCopy(benchmark::State& state) {
     state.SkipWithError("no PostgreSQL server (apt-get install postgresql)");
     return;
   }
-  auto events = usage_batch(state.range(0));
+  auto events = tollgate::bench::usage_batch(state.range(0));
   for (auto _ : state) {
     state.PauseTiming();
     PGconn* db = PQconnectdb(empty_schema().c_str());

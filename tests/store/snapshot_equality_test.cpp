@@ -65,15 +65,9 @@ TEMPLATE_TEST_CASE("billing through snapshots equals a full replay, backdated op
       snapshots_kept = 0;
   for (int n = 0; n < 6; ++n) {
     auto store = TestType::fresh();
-    REQUIRE(store->put_catalog("v1", test::kUsageHistoryCatalog));
     BillingService service(*store);
     BillingService whole(*store, OverdueAccess::block, Replay::whole_journal);
-    StoredAccount account;
-    account.account = {"a", "USD", "UTC", 1 + n * 5};
-    account.catalog = "v1";
-    account.customer_id = "cus_a";
-    account.payment_method_id = "pm_a";
-    REQUIRE(service.open_account(account));
+    REQUIRE(test::open_history_account(*store, service, 1 + n * 5));
     test::FakeProvider provider{":memory:"};
     BillingRun run(*store, provider);
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tollgate/billing_service.hpp"
 #include "tollgate/operation.hpp"
 
 namespace tollgate::test {
@@ -117,6 +118,19 @@ inline UsageHistory generate_usage_history(std::mt19937& rng, const Date& start)
   }
   h.until = add_days(d, 100);
   return h;
+}
+
+/// Account "a" (bill cycle day `bcd`, with a customer and a card on file)
+/// opened through `service` under catalog "v1" = kUsageHistoryCatalog.
+/// Errors: the store's.
+inline Result<Ok> open_history_account(BillingStore& store, BillingService& service, int bcd) {
+  if (auto r = store.put_catalog("v1", kUsageHistoryCatalog); !r) return r;
+  StoredAccount account;
+  account.account = {"a", "USD", "UTC", bcd};
+  account.catalog = "v1";
+  account.customer_id = "cus_a";
+  account.payment_method_id = "pm_a";
+  return service.open_account(account);
 }
 
 }  // namespace tollgate::test
