@@ -33,7 +33,7 @@ class MemoryEventInbox final : public EventInbox {
   Result<Delivery> apply_once(std::string_view event_id,
                               const std::function<Result<Ok>()>& effect) override {
     if (seen_.contains(std::string(event_id))) return Delivery::duplicate;
-    if (auto r = effect(); !r) return unexpected(r.error());
+    TOLLGATE_RETURN_IF_ERROR(effect());
     seen_.emplace(event_id);
     return Delivery::applied;
   }

@@ -74,7 +74,7 @@ int import_scenario(sqlite::SqliteStore& store, const std::string& path, const F
     for (const auto& e : scenario->events) {
       if (e.type == OperationType::usage) {
         UsageEvent u{e.subscription, e.metric, e.quantity, e.date, e.id, e.value_key};
-        if (auto s = service.record_usage(std::span(&u, 1)); !s) return unexpected(s.error());
+        TOLLGATE_RETURN_IF_ERROR(service.record_usage(std::span(&u, 1)));
         continue;
       }
       if (auto s = service.apply(account.account.id, e, midnight(e.date)); !s)

@@ -104,7 +104,7 @@ Result<std::optional<Date>> raise_notices(Context& ctx, const StoredAccount& acc
     if (st.state == SubscriptionState::blocked) {
       Notification n = notice(NotificationKind::blocked, "BLOCKED:" + st.id, id, on);
       n.subscription = st.id;
-      if (auto r = raise(ctx, std::move(n)); !r) return unexpected(r.error());
+      TOLLGATE_RETURN_IF_ERROR(raise(ctx, std::move(n)));
     }
   }
   if (policy.credits_below && engine.credits().balance(on) < *policy.credits_below) {
@@ -262,7 +262,7 @@ Result<std::vector<ToSend>> open_attempts(Context& ctx, const StoredAccount& acc
       if (!balance) return unexpected(balance.error());
       attempt.status = balance->sign() > 0 ? AttemptStatus::started : AttemptStatus::cancelled;
       attempt.amount = *balance;
-      if (auto s = ctx.store.save_attempt(attempt); !s) return unexpected(s.error());
+      TOLLGATE_RETURN_IF_ERROR(ctx.store.save_attempt(attempt));
       if (attempt.status == AttemptStatus::cancelled) continue;
     }
     out.push_back({account, std::move(invoice).value(), attempt, on, resent});

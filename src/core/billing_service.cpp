@@ -56,7 +56,7 @@ Result<std::optional<Instant>> replay_into(BillingEngine& engine, const StoredAc
   for (const auto& entry : journal) {
     usage_before(entry.seq);
     if (!entry.operation) {
-      if (auto r = engine.invoice(entry.date); !r) return unexpected(r.error());
+      TOLLGATE_RETURN_IF_ERROR(engine.invoice(entry.date));
       continue;
     }
     engine.use_rules(book.in_force(account.organization, entry.requested_at));
@@ -104,8 +104,7 @@ Result<const RuleBook*> BillingService::rule_book() {
 Result<Ok> BillingService::open_account(const StoredAccount& account) {
   auto c = catalog(account.catalog);
   if (!c) return unexpected(c.error());
-  if (auto e = BillingEngine::open(*c, RuleSet{}, account.account); !e)
-    return unexpected(e.error());
+  TOLLGATE_RETURN_IF_ERROR(BillingEngine::open(*c, RuleSet{}, account.account));
   return store_.create_account(account);
 }
 
@@ -213,8 +212,7 @@ Result<Recorded> BillingService::apply(const std::string& account_id, const Oper
     });
     if (!e) return unexpected(e.error());
     if (recorded == Recorded::duplicate) return Ok{};
-    if (auto seq = store_.append(account_id, {0, op.date, op, requested_at}); !seq)
-      return unexpected(seq.error());
+    TOLLGATE_RETURN_IF_ERROR(store_.append(account_id, {0, op.date, op, requested_at}));
     if (op.type == OperationType::payment_method) account->payment_method_id = op.id;
     // Whatever the operation made due (a first in-advance period, a repair) is billed on its date.
     if (!account->next_run || op.date < *account->next_run) account->next_run = op.date;
@@ -360,7 +358,7 @@ Result<Ok> BillingService::set_default_payment_method(const std::string& account
     op.date = on;
     op.type = OperationType::payment_method;
     op.id = method->method_id.empty() ? method->id : method->method_id;
-    if (auto r = apply(account_id, op, now); !r) return unexpected(r.error());
+    TOLLGATE_RETURN_IF_ERROR(apply(account_id, op, now));
     auto account = store_.account(account_id);
     if (!account) return unexpected(account.error());
     if (!method->customer_id.empty()) account->customer_id = method->customer_id;

@@ -85,8 +85,7 @@ Result<Ok> Collections::record_charge(const ChargeReport& report, const DunningP
         paid.method = report.provider;
         paid.reference = report.charge_id.empty() ? paid.id : report.charge_id;
         paid.on = report.on;
-        if (paid.amount.sign() > 0)
-          if (auto fresh = store.record_payment(paid); !fresh) return unexpected(fresh.error());
+        if (paid.amount.sign() > 0) TOLLGATE_RETURN_IF_ERROR(store.record_payment(paid));
         if (attempt->attempt > 0) {
           attempt->status = AttemptStatus::succeeded;
           if (auto s = store.save_attempt(*attempt); !s) return s;
@@ -172,7 +171,7 @@ Result<Ok> Collections::record_movement(const ProviderMovement& m) {
     };
     // A dispute won before it was reported opened: the money went and came back.
     if (m.kind == PaymentKind::chargeback_reversal)
-      if (auto r = record(PaymentKind::chargeback); !r) return unexpected(r.error());
+      TOLLGATE_RETURN_IF_ERROR(record(PaymentKind::chargeback));
     auto fresh = record(m.kind);
     if (!fresh) return unexpected(fresh.error());
     if (!*fresh) return Ok{};
@@ -273,7 +272,7 @@ Result<Payment> Collections::pay(const ExternalPayment& order) {
     p.method = std::string(kExternalPayment);
     p.reference = order.reference;
     p.on = order.on;
-    if (auto fresh = store.record_payment(p); !fresh) return unexpected(fresh.error());
+    TOLLGATE_RETURN_IF_ERROR(store.record_payment(p));
     if (auto s = settle_status(*invoice, order.on); !s) return s;
     recorded = std::move(p);
     return Ok{};
@@ -292,8 +291,7 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
                                             ", not a payment: only a payment is refunded");
   auto invoice = store.invoice(payment->invoice_id);
   if (!invoice) return unexpected(invoice.error());
-  if (auto ok = check_amount(order.amount, invoice->invoice.currency); !ok)
-    return unexpected(ok.error());
+  TOLLGATE_RETURN_IF_ERROR(check_amount(order.amount, invoice->invoice.currency));
   // Checked before the provider is asked, and again when the refund is recorded.
   auto within = [&](const std::vector<Payment>& movements) -> Result<std::size_t> {
     Decimal held = refundable(*payment, movements);
@@ -341,7 +339,7 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
         recorded = m;  // the same provider refund, already recorded
         return Ok{};
       }
-    if (auto ok = within(*now); !ok) return unexpected(ok.error());
+    TOLLGATE_RETURN_IF_ERROR(within(*now));
     Payment back;
     back.id = "ref-" + payment->id + "-" + std::to_string(n);
     back.invoice_id = invoice->id;
@@ -352,7 +350,7 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
     back.reference = reference;
     back.payment_id = payment->id;
     back.on = order.on;
-    if (auto fresh = store.record_payment(back); !fresh) return unexpected(fresh.error());
+    TOLLGATE_RETURN_IF_ERROR(store.record_payment(back));
     auto current = store.invoice(invoice->id);
     if (!current) return unexpected(current.error());
     if (auto s = settle_status(*current, order.on); !s) return s;

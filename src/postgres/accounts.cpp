@@ -52,7 +52,7 @@ std::vector<Param> account_params(const StoredAccount& a) {
 
 Result<Ok> PostgresStore::create_account(const StoredAccount& a) {
   return in_transaction(impl_->db, [&]() -> Result<Ok> {
-    if (auto known = catalog_json(a.catalog); !known) return unexpected(known.error());
+    TOLLGATE_RETURN_IF_ERROR(catalog_json(a.catalog));
     auto r = impl_->db.query(
         "INSERT INTO account (id, currency, time_zone, bill_cycle_day, catalog_version, "
         "organization_id, tenant_id, customer_id, payment_method_id, next_run, overdue, "

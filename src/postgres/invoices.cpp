@@ -105,8 +105,7 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, const Result<Ro
     return inv;
   });
   if (!out) return out;
-  for (auto& inv : *out)
-    if (auto items = load_items(db, inv.id, inv.invoice); !items) return unexpected(items.error());
+  for (auto& inv : *out) TOLLGATE_RETURN_IF_ERROR(load_items(db, inv.id, inv.invoice));
   return out;
 }
 

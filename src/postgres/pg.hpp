@@ -91,7 +91,7 @@ auto in_transaction(Connection& db, F f) -> decltype(f()) {
   if (!tx) return unexpected(tx.error());
   auto r = f();
   if (!r) return r;
-  if (auto c = tx->commit(); !c) return unexpected(c.error());
+  TOLLGATE_RETURN_IF_ERROR(tx->commit());
   return r;
 }
 

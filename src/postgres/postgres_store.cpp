@@ -218,7 +218,7 @@ Result<int> migrate(Connection& db, int target) {
   for (const auto& m : kMigrations) {
     if (m.version > target) break;
     auto step = in_transaction(db, [&]() -> Result<Ok> {
-      if (auto r = db.query(kMigrationLock); !r) return unexpected(r.error());
+      TOLLGATE_RETURN_IF_ERROR(db.query(kMigrationLock));
       if (auto r = db.exec(
               "CREATE TABLE IF NOT EXISTS tollgate_migration (version INTEGER NOT NULL PRIMARY "
               "KEY, description TEXT NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT "
@@ -277,8 +277,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& co
   if (!connection) return unexpected(connection.error());
   auto impl = std::make_unique<Impl>(Impl{std::move(connection).value(), 0});
   // Dates travel as ISO text; quiet notices ("relation already exists, skipping").
-  if (auto r = impl->db.exec("SET DateStyle = ISO; SET client_min_messages = WARNING"); !r)
-    return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(impl->db.exec("SET DateStyle = ISO; SET client_min_messages = WARNING"));
   auto version = migrate(impl->db, options.migrate_to ? options.migrate_to : latest_schema_version);
   if (!version) return unexpected(version.error());
   impl->version = *version;
@@ -388,8 +387,8 @@ Result<Delivery> PostgresStore::apply_once(std::string_view event_id,
                {std::string(event_id)});
   if (!insert) return unexpected(insert.error());
   if (insert->affected() == 0) return Delivery::duplicate;  // rolls back: nothing to keep
-  if (auto r = effect(); !r) return unexpected(r.error());
-  if (auto r = tx->commit(); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(effect());
+  TOLLGATE_RETURN_IF_ERROR(tx->commit());
   return Delivery::applied;
 }
 

@@ -766,7 +766,7 @@ Result<TenantCredentials> create_tenant(TenantStore& store, const std::string& e
   t.api_key = api_key;
   t.secret_salt = detail::random_hex(16);
   t.secret_hash = detail::hash_secret(api_secret, t.secret_salt);
-  if (auto r = store.create_tenant(t); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(store.create_tenant(t));
   return TenantCredentials{t.id, api_key, api_secret};
 }
 
@@ -776,7 +776,7 @@ Result<std::string> put_user(TenantStore& store, const std::string& name, std::s
   if (password.empty()) password = detail::random_hex(16);
   ApiUser u{name, detail::random_hex(16), {}};
   u.hash = detail::hash_secret(password, u.salt);
-  if (auto r = store.put_user(u); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(store.put_user(u));
   return password;
 }
 

@@ -512,8 +512,7 @@ Result<std::string, Response> create_bundle(Server& s, Ctx& ctx, const json::arr
     }
   std::optional<OwnedObject> bundle;
   for (std::size_t i : order)
-    if (auto sub = create_one(s, ctx, fields[i], *account, catalog, bundle, date); !sub)
-      return unexpected(std::move(sub).error());
+    TOLLGATE_RETURN_IF_ERROR(create_one(s, ctx, fields[i], *account, catalog, bundle, date));
   return bundle->id;
 }
 

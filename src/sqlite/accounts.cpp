@@ -30,7 +30,7 @@ Result<std::string> SqliteStore::catalog_json(const std::string& version) {
 
 Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
   return in_transaction(impl_->db, [&]() -> Result<Ok> {
-    if (auto known = catalog_json(a.catalog); !known) return unexpected(known.error());
+    TOLLGATE_RETURN_IF_ERROR(catalog_json(a.catalog));
     if (auto existing = account(a.account.id); existing)
       return make_error("store.conflict", "account " + a.account.id + " exists");
     auto st = impl_->db.cached(
@@ -214,7 +214,7 @@ Result<std::int64_t> SqliteStore::append(const std::string& account_id, const Jo
     else
       s.bind_null(3);
     s.bind(4, std::int64_t{entry.requested_at.time_since_epoch().count()});
-    if (auto r = s.run(); !r) return unexpected(r.error());
+    TOLLGATE_RETURN_IF_ERROR(s.run());
     return static_cast<std::int64_t>(sqlite3_last_insert_rowid(impl_->db.handle()));
   });
 }
@@ -301,7 +301,7 @@ Result<Ok> SqliteStore::save_snapshot(const std::string& account_id,
   else
     s.bind_null(3);
   s.bind(4, snapshot.body);
-  if (auto r = s.run(); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(s.run());
   return Ok{};
 }
 
@@ -361,7 +361,7 @@ Result<std::vector<ClaimedAccount>> SqliteStore::claim_due(const Date& through,
       (*take)->reset();
       (*take)->bind(1, lease.worker).bind(2, lease.run);
       (*take)->bind(3, static_cast<std::int64_t>(lease.duration.count())).bind(4, c.id);
-      if (auto r = (*take)->run(); !r) return unexpected(r.error());
+      TOLLGATE_RETURN_IF_ERROR((*take)->run());
     }
     return claimed;
   });
@@ -373,7 +373,7 @@ Result<bool> SqliteStore::renew(const std::string& account_id, const Lease& leas
   if (!st) return unexpected(st.error());
   (*st)->bind(1, static_cast<std::int64_t>(lease.duration.count())).bind(2, account_id);
   (*st)->bind(3, lease.worker).bind(4, lease.run);
-  if (auto r = (*st)->run(); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR((*st)->run());
   return impl_->db.changes() == 1;
 }
 

@@ -128,8 +128,7 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, Statement& s) {
     return inv;
   });
   if (!out) return out;
-  for (auto& inv : *out)
-    if (auto items = load_items(db, inv.id, inv.invoice); !items) return unexpected(items.error());
+  for (auto& inv : *out) TOLLGATE_RETURN_IF_ERROR(load_items(db, inv.id, inv.invoice));
   return out;
 }
 
@@ -247,7 +246,7 @@ Result<bool> SqliteStore::record_payment(const Payment& p) {
   s.bind(1, p.id).bind(2, p.invoice_id).bind(3, p.account_id).bind(4, to_string(p.kind));
   s.bind(5, p.amount.to_string()).bind(6, p.method).bind(7, p.reference).bind(8, p.payment_id);
   s.bind(9, to_string(p.on));
-  if (auto r = s.run(); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(s.run());
   return impl_->db.changes() == 1;
 }
 
@@ -327,7 +326,7 @@ Result<bool> SqliteStore::record_notification(const Notification& n) {
       .bind(5, n.subscription);
   bind_optional_date(s, 6, n.date);
   s.bind(7, n.invoice_id).bind(8, std::int64_t{n.delivered});
-  if (auto r = s.run(); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(s.run());
   return impl_->db.changes() == 1;
 }
 

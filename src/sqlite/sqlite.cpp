@@ -144,8 +144,7 @@ Result<Transaction> Transaction::begin(Connection& c) {
     return make_error("store.aborted",
                       "the enclosing transaction was rolled back by SQLite after an earlier error");
   // IMMEDIATE takes the write lock now, so a busy database fails here, not mid-way.
-  if (auto r = c.run_cached(nested ? "SAVEPOINT tollgate" : "BEGIN IMMEDIATE"); !r)
-    return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(c.run_cached(nested ? "SAVEPOINT tollgate" : "BEGIN IMMEDIATE"));
   return Transaction(c, nested);
 }
 

@@ -370,7 +370,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
 
   (void)db.exec(
       "PRAGMA journal_mode = WAL");  // a read-only file keeps its mode; writes then fail clearly
-  if (auto r = db.exec("PRAGMA foreign_keys = ON"); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys = ON"));
   if (auto r =
           db.exec("PRAGMA cache_size = -" + std::to_string(std::max(1, options.cache_mib) * 1024));
       !r)
@@ -380,8 +380,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
       !r)
     return unexpected(r.error());
   if (options.max_page_count)
-    if (auto r = db.exec("PRAGMA max_page_count = " + std::to_string(*options.max_page_count)); !r)
-      return unexpected(r.error());
+    TOLLGATE_RETURN_IF_ERROR(
+        db.exec("PRAGMA max_page_count = " + std::to_string(*options.max_page_count)));
 
   if (options.read_only) {
     if (!ours)
@@ -399,7 +399,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
             "description TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
         !r)
       return unexpected(r.error());
-    if (auto r = tx->commit(); !r) return unexpected(r.error());
+    TOLLGATE_RETURN_IF_ERROR(tx->commit());
   }
   auto version = impl->current_version();
   if (!version) return unexpected(version.error());
@@ -408,8 +408,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
     return make_error("store.newer", path + " has schema version " + std::to_string(impl->version) +
                                          ", newer than this Tollgate's " +
                                          std::to_string(latest_schema_version));
-  if (auto r = impl->migrate(options.migrate_to ? options.migrate_to : latest_schema_version); !r)
-    return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(
+      impl->migrate(options.migrate_to ? options.migrate_to : latest_schema_version));
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
 
@@ -422,7 +422,7 @@ Result<IngestResult> SqliteStore::record_usage(std::span<const UsageEvent> event
   if (impl_->version >= 3) {
     auto last = db.cached("SELECT coalesce(max(seq), 0) FROM journal");
     if (!last) return unexpected(last.error());
-    if (auto row = (*last)->step(); !row) return unexpected(row.error());
+    TOLLGATE_RETURN_IF_ERROR((*last)->step());
     after_seq = (*last)->integer(0);
     (*last)->reset();
   }
@@ -446,7 +446,7 @@ Result<IngestResult> SqliteStore::record_usage(std::span<const UsageEvent> event
     if (auto r = (*insert)->run(); !r) return unexpected(r.error());  // the whole batch rolls back
     (db.changes() == 1 ? result.inserted : result.duplicates) += 1;
   }
-  if (auto r = tx->commit(); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(tx->commit());
   return result;
 }
 
@@ -484,7 +484,7 @@ Result<std::string> SqliteStore::register_rules(const OrganizationKey& org,
       .bind(3, org.tenant_id)
       .bind(4, rule_json)
       .bind(5, timestamp(registered_at));
-  if (auto r = st->run(); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(st->run());
   return id;
 }
 
@@ -529,10 +529,10 @@ Result<Delivery> SqliteStore::apply_once(std::string_view event_id,
   if (!tx) return unexpected(tx.error());
   auto insert = db.prepare("INSERT OR IGNORE INTO processed_event (event_id) VALUES (?)");
   if (!insert) return unexpected(insert.error());
-  if (auto r = insert->bind(1, event_id).run(); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(insert->bind(1, event_id).run());
   if (db.changes() == 0) return Delivery::duplicate;  // rolls back: nothing to keep
-  if (auto r = effect(); !r) return unexpected(r.error());
-  if (auto r = tx->commit(); !r) return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(effect());
+  TOLLGATE_RETURN_IF_ERROR(tx->commit());
   return Delivery::applied;
 }
 

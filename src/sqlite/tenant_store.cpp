@@ -311,8 +311,8 @@ Result<bool> SqliteTenantStore::record_tracking_id(const std::string& tenant_id,
       "INSERT INTO usage_tracking (tenant_id, tracking_id, subscription_id) VALUES (?, ?, ?) "
       "ON CONFLICT DO NOTHING");
   if (!st) return unexpected(st.error());
-  if (auto r = (*st)->bind(1, tenant_id).bind(2, tracking_id).bind(3, subscription_id).run(); !r)
-    return unexpected(r.error());
+  TOLLGATE_RETURN_IF_ERROR(
+      (*st)->bind(1, tenant_id).bind(2, tracking_id).bind(3, subscription_id).run());
   return db.changes() == 1;
 }
 
