@@ -17,11 +17,12 @@ if ! command -v clang++-14 >/dev/null 2>&1 || ! dpkg-query -W -f='${Status}' lib
     exit 1
   fi
 fi
+targets=(fuzz_decimal fuzz_catalog fuzz_rules fuzz_scenario fuzz_webhook fuzz_stripe_response)
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$(nproc)"
+cmake --build --preset fuzz -j "$(nproc)" --target "${targets[@]}"
 
 mkdir -p build/fuzz/artifacts build/fuzz/corpus
-for target in fuzz_decimal fuzz_catalog fuzz_rules fuzz_scenario fuzz_webhook fuzz_stripe_response; do
+for target in "${targets[@]}"; do
   # New inputs go to a scratch corpus; the committed seeds stay as they are.
   mkdir -p "build/fuzz/corpus/$target"
   log="build/fuzz/$target.log"
