@@ -152,7 +152,8 @@ class BillingService {
     std::optional<Instant> rules_at;
     std::size_t replayed = 0;
   };
-  std::map<std::string, Replayed> replayed_;
+  std::map<std::string, Replayed> replayed_;  ///< bounded; see remember_replay
+  void remember_replay(const std::string& account_id, Replayed replayed);
   std::map<std::string, std::shared_ptr<const Catalog>> catalogs_;
   std::optional<RuleBook> rules_;
   std::int64_t rules_revision_ = -1;  ///< of the store when rules_ was loaded

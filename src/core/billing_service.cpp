@@ -19,6 +19,10 @@ constexpr int kSnapshotKeepsDays = 35;
 // this many journal entries and usage events: fewer cost less than a restore.
 constexpr std::size_t kSnapshotAfter = 16;
 
+// How many accounts' last rebuilds the service remembers for the invoice that
+// follows (a run invoices each account right after rebuilding it).
+constexpr std::size_t kReplaysRemembered = 1024;
+
 // Whether any subscription `subject` names (its id, or its plan's product) is
 // entitled on `at`, with credits left for usage paid with credits.
 bool entitled_to(const BillingEngine& engine, const Catalog& catalog, const std::string& subject,
@@ -165,7 +169,7 @@ Result<BillingEngine> BillingService::replay_whole(const StoredAccount& account,
   if (!usage) return unexpected(usage.error());
   auto rules_at = replay_into(*opened, account, book, *journal, *usage, std::nullopt);
   if (!rules_at) return unexpected(rules_at.error());
-  replayed_[account.account.id] = {*rules_at, journal->size() + usage->size()};
+  remember_replay(account.account.id, {*rules_at, journal->size() + usage->size()});
   return opened;
 }
 
@@ -191,7 +195,7 @@ Result<std::optional<BillingEngine>> BillingService::restore(const StoredAccount
   if (!usage) return unexpected(usage.error());
   auto rules_at = replay_into(*restored, account, book, *journal, *usage, snap.rules_at);
   if (!rules_at || restored->needs_history()) return std::optional<BillingEngine>();
-  replayed_[id] = {*rules_at, journal->size() + usage->size()};
+  remember_replay(id, {*rules_at, journal->size() + usage->size()});
   return std::optional<BillingEngine>(std::move(restored).value());
 }
 
@@ -330,8 +334,17 @@ Result<std::optional<BillingService::Issued>> BillingService::issue(const std::s
     issued = std::move(out);
     return Ok{};
   });
+  replayed_.erase(account_id);  // after the transaction: a retry of it reads the entry again
   if (!r) return unexpected(r.error());
   return issued;
+}
+
+void BillingService::remember_replay(const std::string& account_id, Replayed replayed) {
+  // Read only by the invoice that follows a rebuild: forgetting the rebuilds
+  // of accounts never invoiced (reads, usage) keeps a server's memory flat,
+  // and costs at most a snapshot not kept.
+  if (replayed_.size() >= kReplaysRemembered && !replayed_.contains(account_id)) replayed_.clear();
+  replayed_[account_id] = replayed;
 }
 
 Result<Ok> BillingService::add_payment_method(const PaymentMethod& method, bool make_default,
