@@ -2,7 +2,6 @@
 
 #include "credentials.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -36,18 +35,9 @@ constexpr int kIterations = 10000;
 
 }  // namespace
 
-std::string random_hex(std::size_t bytes) {
+std::string secret_hex(std::size_t bytes) {
   auto b = random_bytes(bytes);
   return hex(b.data(), b.size());
-}
-
-std::string uuid4() {
-  auto b = random_bytes(16);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  std::string h = hex(b.data(), b.size());
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20);
 }
 
 std::string hash_secret(std::string_view secret, std::string_view salt_hex) {
@@ -57,10 +47,6 @@ std::string hash_secret(std::string_view secret, std::string_view salt_hex) {
                     static_cast<int>(salt_hex.size()), kIterations, EVP_sha256(), out.size(),
                     out.data());
   return hex(out.data(), out.size());
-}
-
-bool equal_constant_time(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string sha256_hex(std::string_view data) {

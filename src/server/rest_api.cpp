@@ -758,13 +758,13 @@ const ApiOptions& RestApi::options() const noexcept {
 Result<TenantCredentials> create_tenant(TenantStore& store, const std::string& external_key,
                                         std::string api_key, std::string api_secret) {
   if (external_key.empty()) return make_error("server.argument", "a tenant needs an external key");
-  if (api_key.empty()) api_key = detail::random_hex(16);
-  if (api_secret.empty()) api_secret = detail::random_hex(16);
+  if (api_key.empty()) api_key = detail::secret_hex(16);
+  if (api_secret.empty()) api_secret = detail::secret_hex(16);
   Tenant t;
   t.id = detail::uuid4();
   t.external_key = external_key;
   t.api_key = api_key;
-  t.secret_salt = detail::random_hex(16);
+  t.secret_salt = detail::secret_hex(16);
   t.secret_hash = detail::hash_secret(api_secret, t.secret_salt);
   TOLLGATE_RETURN_IF_ERROR(store.create_tenant(t));
   return TenantCredentials{t.id, api_key, api_secret};
@@ -773,8 +773,8 @@ Result<TenantCredentials> create_tenant(TenantStore& store, const std::string& e
 Result<std::string> put_user(TenantStore& store, const std::string& name, std::string password) {
   if (name.empty() || name.find(':') != std::string::npos)
     return make_error("server.argument", "a user name must be non-empty and hold no ':'");
-  if (password.empty()) password = detail::random_hex(16);
-  ApiUser u{name, detail::random_hex(16), {}};
+  if (password.empty()) password = detail::secret_hex(16);
+  ApiUser u{name, detail::secret_hex(16), {}};
   u.hash = detail::hash_secret(password, u.salt);
   TOLLGATE_RETURN_IF_ERROR(store.put_user(u));
   return password;

@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "../core/random_id.hpp"
 #include "tollgate/billing_period.hpp"
 
 namespace tollgate::stripe {
@@ -114,20 +115,12 @@ auto with_object(ProviderResult<std::string> body, F f)
   return f(*object);
 }
 
-// splitmix64: idempotency keys and jitter need spread, not secrecy.
+// splitmix64: the retry jitter needs spread, not secrecy.
 std::uint64_t next_random(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
-}
-
-std::string random_hex(std::uint64_t& state) {
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx",
-                static_cast<unsigned long long>(next_random(state)),
-                static_cast<unsigned long long>(next_random(state)));
-  return buf;
 }
 
 Form metadata_form(const ProviderMetadata& m) {
@@ -222,7 +215,7 @@ ProviderResult<std::string> StripeProvider::call(const std::string& method, cons
   request.headers.push_back({"User-Agent", "tollgate"});
   if (method == "POST") {
     // One key for the logical request, reused by every retry: Stripe replays the first outcome.
-    if (idempotency_key.empty()) idempotency_key = "tollgate-" + random_hex(jitter_state_);
+    if (idempotency_key.empty()) idempotency_key = "tollgate-" + tollgate::detail::random_hex(16);
     request.headers.push_back({"Idempotency-Key", idempotency_key});
   }
   for (int attempt = 0;; ++attempt) {

@@ -1,12 +1,13 @@
 #include "tollgate/stripe/webhook.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
 #include <charconv>
 #include <optional>
 #include <vector>
+
+#include "../core/random_id.hpp"
 
 namespace tollgate::stripe {
 namespace {
@@ -40,11 +41,6 @@ ParsedHeader parse_header(std::string_view header) {
     }
   }
   return parsed;
-}
-
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  // The length of a hex SHA-256 is public; only the content is compared in constant time.
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // Lower-case hex HMAC-SHA256, written into a caller's buffer (no allocation:
@@ -110,7 +106,8 @@ Result<std::int64_t, WebhookError> verify_webhook(std::string_view payload,
   HexDigest expected = hmac_hex(secret, {t, ".", payload});
   bool matched = false;
   for (std::string_view candidate : header.v1)
-    matched |= constant_time_equal(expected.view(), candidate);
+    matched |=
+        tollgate::detail::equal_constant_time(expected.view(), candidate);  // lengths are public
   if (!matched)
     return fail(WebhookError::mismatch,
                 "no signature matches the payload (is it the raw request body, and the endpoint's "
