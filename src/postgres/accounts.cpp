@@ -182,7 +182,9 @@ Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through
                                                              std::size_t limit,
                                                              const Lease& lease) {
   // FOR UPDATE SKIP LOCKED: a worker claiming at the same moment passes over
-  // these rows instead of waiting for them, and never gets them too.
+  // these rows instead of waiting for them, and never gets them too. The open
+  // attempt flag is looked up for the claimed accounts only, through their
+  // invoices (a list of every open attempt grew with the accounts billed).
   auto claimed = collect<ClaimedAccount>(
       impl_->db.query(
           "WITH picked AS (SELECT a.id FROM account a WHERE a.id COLLATE \"C\" > $2 AND "
@@ -190,9 +192,9 @@ Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through
           "OR a.lease_until <= " TOLLGATE_NOW " OR a.lease_worker = $4) AND " TOLLGATE_HAS_WORK
           " ORDER BY a.id COLLATE \"C\" LIMIT $3 FOR UPDATE SKIP LOCKED) "
           "UPDATE account a SET lease_worker = $4, lease_run = $5, lease_until = " TOLLGATE_NOW
-          " + $6 FROM picked WHERE a.id = picked.id RETURNING a.id, a.id IN (SELECT i.account_id "
-          "FROM payment_attempt p JOIN invoice i ON i.id = p.invoice_id WHERE p.status IN "
-          "('STARTED', 'SCHEDULED'))",
+          " + $6 FROM picked WHERE a.id = picked.id RETURNING a.id, EXISTS (SELECT 1 FROM "
+          "invoice i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = a.id AND "
+          "p.status IN ('STARTED', 'SCHEDULED'))",
           {text(through), after, std::to_string(limit), lease.worker, lease.run,
            std::to_string(lease.duration.count())}),
       [](const Rows& r, int i) -> Result<ClaimedAccount> {
