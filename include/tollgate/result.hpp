@@ -22,11 +22,13 @@
 #include <utility>
 #include <variant>
 
+#include "tollgate/error_codes.hpp"
+
 namespace tollgate {
 
 /// A plain error: a stable machine-readable code and a human-readable message.
 struct Error {
-  std::string code;     ///< e.g. "decimal.syntax", "money.currency_mismatch"
+  std::string code;  ///< one of tollgate/error_codes.hpp: errors::decimal_syntax ("decimal.syntax")
   std::string message;  ///< one line, safe to log (never carries secrets)
 };
 

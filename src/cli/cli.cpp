@@ -36,10 +36,11 @@ constexpr std::string_view kUsage =
 Result<std::string> read_file(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file)
-    return make_error("file.unreadable", path + ": cannot read (" + std::strerror(errno) + ")");
+    return make_error(errors::file_unreadable,
+                      path + ": cannot read (" + std::strerror(errno) + ")");
   std::ostringstream content;
   content << file.rdbuf();
-  if (file.bad()) return make_error("file.unreadable", path + ": read error");
+  if (file.bad()) return make_error(errors::file_unreadable, path + ": read error");
   return content.str();
 }
 

@@ -61,9 +61,9 @@ std::optional<MoneyFlags> read_flags(std::string_view command,
 
 // A refusal: bad input (exit 2, naming the flag) or a refused operation (exit 1).
 int refusal(std::string_view command, const Error& e, Streams io) {
-  std::string_view flag = e.code == "refused.amount"      ? "--amount: "
-                          : e.code == "refused.reference" ? "--reference: "
-                                                          : "";
+  std::string_view flag = e.code == errors::refused_amount      ? "--amount: "
+                          : e.code == errors::refused_reference ? "--reference: "
+                                                                : "";
   io.err << "tollgate " << command << ": " << flag << e.code << ": " << e.message << "\n";
   return flag.empty() ? exit_refused : exit_usage;
 }

@@ -98,7 +98,7 @@ int tenant_command(std::span<const std::string_view> args, Streams io) {
   if (!made) {
     io.err << "tollgate tenant create: " << made.error().code << ": " << made.error().message
            << "\n";
-    return made.error().code == "store.conflict" ? exit_refused : exit_usage;
+    return made.error().code == errors::store_conflict ? exit_refused : exit_usage;
   }
   io.out << "tenantId " << made->tenant_id << "\napiKey " << made->api_key << "\napiSecret "
          << made->api_secret << "\n";

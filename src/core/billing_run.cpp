@@ -141,10 +141,10 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
   if (!outcome && (outcome.error().retryable || not_a_decline(outcome.error()))) {
     ++report.charges_unknown;  // stays STARTED: the next run asks again with the same key
     if (outcome.error().retryable) return Ok{};
-    return make_error("run.provider", "invoice " + invoice.id + " of account " +
-                                          account.account.id +
-                                          " was not charged: " + failure_reason(outcome.error()) +
-                                          " (" + outcome.error().message + ")");
+    return make_error(errors::run_provider,
+                      "invoice " + invoice.id + " of account " + account.account.id +
+                          " was not charged: " + failure_reason(outcome.error()) + " (" +
+                          outcome.error().message + ")");
   }
   ChargeReport r;
   r.invoice_id = invoice.id;

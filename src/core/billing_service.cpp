@@ -66,9 +66,9 @@ Result<std::optional<Instant>> replay_into(BillingEngine& engine, const StoredAc
     engine.use_rules(book.in_force(account.organization, entry.requested_at));
     rules_at = entry.requested_at;
     if (auto r = tollgate::apply(engine, *entry.operation); !r)
-      return make_error("store.replay", "journal entry " + std::to_string(entry.seq) +
-                                            " of account " + account.account.id +
-                                            " no longer applies: " + r.error().message);
+      return make_error(errors::store_replay, "journal entry " + std::to_string(entry.seq) +
+                                                  " of account " + account.account.id +
+                                                  " no longer applies: " + r.error().message);
   }
   usage_before(std::numeric_limits<std::int64_t>::max());
   return rules_at;
@@ -85,7 +85,7 @@ Result<std::shared_ptr<const Catalog>> BillingService::catalog(const std::string
   if (!text) return unexpected(text.error());
   auto loaded = load_catalog(*text);
   if (!loaded)
-    return make_error("store.catalog", "stored catalog " + version + " no longer validates");
+    return make_error(errors::store_catalog, "stored catalog " + version + " no longer validates");
   auto shared = std::make_shared<const Catalog>(std::move(loaded).value());
   catalogs_.emplace(version, shared);
   return shared;
@@ -242,9 +242,10 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
       if (owner == account_of.end()) {
         auto id = store_.account_of_subscription(e.subscription);
         if (!id) {
-          if (id.error().code != "store.not_found") return unexpected(id.error());
-          return make_error("usage.subscription", where + ".subscription: unknown subscription \"" +
-                                                      e.subscription + "\"");
+          if (id.error().code != errors::store_not_found) return unexpected(id.error());
+          return make_error(
+              errors::usage_subscription,
+              where + ".subscription: unknown subscription \"" + e.subscription + "\"");
         }
         owner = account_of.emplace(e.subscription, *id).first;
       }

@@ -14,16 +14,16 @@ Result<Date> parse_date(std::string_view text) {
     return v;
   };
   if (text.size() != 10 || text[4] != '-' || text[7] != '-')
-    return make_error("date.syntax",
+    return make_error(errors::date_syntax,
                       "\"" + std::string(text) + "\" is not a date of the form YYYY-MM-DD");
   int y = digits(0, 4), m = digits(5, 2), d = digits(8, 2);
   if (y < 0 || m < 0 || d < 0)
-    return make_error("date.syntax",
+    return make_error(errors::date_syntax,
                       "\"" + std::string(text) + "\" is not a date of the form YYYY-MM-DD");
   Date date{date::year(y), date::month(static_cast<unsigned>(m)),
             date::day(static_cast<unsigned>(d))};
   if (!date.ok())
-    return make_error("date.invalid", "\"" + std::string(text) + "\" is not a calendar date");
+    return make_error(errors::date_invalid, "\"" + std::string(text) + "\" is not a calendar date");
   return date;
 }
 

@@ -12,9 +12,9 @@ Result<Ok> check_amount(const Decimal& amount, const std::string& currency_code)
   auto currency = Currency::of(currency_code);
   if (!currency) return unexpected(currency.error());
   if (!amount.is_valid() || amount.sign() <= 0)
-    return make_error("refused.amount", "an amount must be greater than 0");
+    return make_error(errors::refused_amount, "an amount must be greater than 0");
   if (currency->round(amount, RoundingMode::half_up) != amount)
-    return make_error("refused.amount",
+    return make_error(errors::refused_amount,
                       amount.to_string() + " has more decimals than " + currency_code + " has");
   return Ok{};
 }
@@ -152,7 +152,8 @@ Result<Ok> Collections::record_movement(const ProviderMovement& m) {
         store.payment_by_reference(PaymentKind::payment, m.provider, m.payment_reference);
     if (!payment) return unexpected(payment.error());
     if (!*payment)
-      return make_error("store.not_found", "no " + m.provider + " payment " + m.payment_reference);
+      return make_error(errors::store_not_found,
+                        "no " + m.provider + " payment " + m.payment_reference);
     auto record = [&](PaymentKind kind) -> Result<bool> {
       Payment p;
       p.id = std::string(kind == PaymentKind::refund       ? "ref-"
@@ -250,7 +251,7 @@ Result<Payment> Collections::pay(const ExternalPayment& order) {
     if (!invoice) return unexpected(invoice.error());
     if (auto ok = check_amount(order.amount, invoice->invoice.currency); !ok) return ok;
     if (order.reference.empty())
-      return make_error("refused.reference", "an external payment needs a reference");
+      return make_error(errors::refused_reference, "an external payment needs a reference");
     auto movements = store.payments_of(invoice->id);
     if (!movements) return unexpected(movements.error());
     for (const auto& m : *movements)
@@ -261,7 +262,7 @@ Result<Payment> Collections::pay(const ExternalPayment& order) {
       }
     Decimal balance = invoice_balance(invoice->id, invoice->invoice, *movements);
     if (balance < order.amount)
-      return make_error("refused.overpayment",
+      return make_error(errors::refused_overpayment,
                         "a payment of " + order.amount.to_string() + " is more than the balance " +
                             balance.to_string() + " of invoice " + invoice->id);
     Payment p;
@@ -286,9 +287,9 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
   auto payment = store.payment(order.payment_id);
   if (!payment) return unexpected(payment.error());
   if (payment->kind != PaymentKind::payment)
-    return make_error("refused.refund", order.payment_id + " is a " +
-                                            std::string(to_string(payment->kind)) +
-                                            ", not a payment: only a payment is refunded");
+    return make_error(errors::refused_refund, order.payment_id + " is a " +
+                                                  std::string(to_string(payment->kind)) +
+                                                  ", not a payment: only a payment is refunded");
   auto invoice = store.invoice(payment->invoice_id);
   if (!invoice) return unexpected(invoice.error());
   TOLLGATE_RETURN_IF_ERROR(check_amount(order.amount, invoice->invoice.currency));
@@ -296,9 +297,9 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
   auto within = [&](const std::vector<Payment>& movements) -> Result<std::size_t> {
     Decimal held = refundable(*payment, movements);
     if (held < order.amount)
-      return make_error("refused.refund", "a refund of " + order.amount.to_string() +
-                                              " is more than payment " + payment->id +
-                                              " still holds: " + held.to_string());
+      return make_error(errors::refused_refund, "a refund of " + order.amount.to_string() +
+                                                    " is more than payment " + payment->id +
+                                                    " still holds: " + held.to_string());
     return static_cast<std::size_t>(
         std::count_if(movements.begin(), movements.end(), [&](const Payment& m) {
           return m.kind == PaymentKind::refund && m.payment_id == payment->id;
@@ -313,9 +314,9 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
   std::string reference = order.reference.empty() ? "refund-" + std::to_string(n) : order.reference;
   if (payment->method != kExternalPayment) {
     if (!provider || provider->name() != payment->method)
-      return make_error("refused.provider", "payment " + payment->id + " was made through " +
-                                                payment->method +
-                                                ": refund it through that provider");
+      return make_error(errors::refused_provider, "payment " + payment->id + " was made through " +
+                                                      payment->method +
+                                                      ": refund it through that provider");
     auto currency = Currency::of(invoice->invoice.currency);
     if (!currency) return unexpected(currency.error());
     RefundRequest request{payment->reference, Money(order.amount, *currency),
@@ -379,7 +380,7 @@ Result<StoredInvoice> Collections::credit(const std::string& account_id, const D
     auto applied = billing_.apply(account_id, op, now);
     if (!applied) return unexpected(applied.error());
     if (*applied == Recorded::duplicate)
-      return make_error("refused.duplicate", "credit " + op.id + " was already given");
+      return make_error(errors::refused_duplicate, "credit " + op.id + " was already given");
     auto account = billing_.store().account(account_id);
     if (!account) return unexpected(account.error());
     Result<Invoice> invoice = Invoice{};
@@ -392,7 +393,7 @@ Result<StoredInvoice> Collections::credit(const std::string& account_id, const D
     auto done = billing_.issue(account_id, std::move(invoice).value(), on, now,
                                AttemptStatus::scheduled, &*engine);
     if (!done) return unexpected(done.error());
-    if (!*done) return make_error("engine.credit", "the credit made no invoice");
+    if (!*done) return make_error(errors::engine_credit, "the credit made no invoice");
     issued = (*done)->invoice;
     return Ok{};
   });

@@ -48,7 +48,7 @@ Result<Currency> Currency::of(std::string_view code) {
   auto it = std::lower_bound(std::begin(kCurrencies), std::end(kCurrencies), code,
                              [](const Entry& e, std::string_view c) { return e.code < c; });
   if (code.size() != 3 || it == std::end(kCurrencies) || it->code != code)
-    return make_error("currency.unknown",
+    return make_error(errors::currency_unknown,
                       "\"" + std::string(code) + "\" is not an ISO 4217 currency code");
   return Currency(code, it->minor_units);
 }

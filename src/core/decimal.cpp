@@ -126,9 +126,9 @@ Decimal Decimal::fraction(std::int64_t n, std::int64_t d) noexcept {
 
 Result<Decimal> Decimal::parse(std::string_view text) {
   auto syntax = [&] {
-    return make_error("decimal.syntax", "\"" + std::string(text) +
-                                            "\" is not a decimal number (digits, optionally "
-                                            "'-' first and one '.' between digits)");
+    return make_error(errors::decimal_syntax, "\"" + std::string(text) +
+                                                  "\" is not a decimal number (digits, optionally "
+                                                  "'-' first and one '.' between digits)");
   };
   std::size_t i = 0;
   bool negative = false;
@@ -152,13 +152,13 @@ Result<Decimal> Decimal::parse(std::string_view text) {
   std::size_t first_significant = int_begin;
   while (first_significant + 1 < int_end && text[first_significant] == '0') ++first_significant;
   if (int_end - first_significant > static_cast<std::size_t>(max_integral_digits))
-    return make_error("decimal.range", "\"" + std::string(text) + "\" has more than " +
-                                           std::to_string(max_integral_digits) +
-                                           " integral digits");
+    return make_error(errors::decimal_range, "\"" + std::string(text) + "\" has more than " +
+                                                 std::to_string(max_integral_digits) +
+                                                 " integral digits");
   if (frac_end - frac_begin > static_cast<std::size_t>(max_fractional_digits))
-    return make_error("decimal.precision", "\"" + std::string(text) + "\" has more than " +
-                                               std::to_string(max_fractional_digits) +
-                                               " digits after the point");
+    return make_error(errors::decimal_precision, "\"" + std::string(text) + "\" has more than " +
+                                                     std::to_string(max_fractional_digits) +
+                                                     " digits after the point");
   int128_t n = 0;
   for (std::size_t k = first_significant; k < int_end; ++k) n = n * 10 + (text[k] - '0');
   for (std::size_t k = frac_begin; k < frac_end; ++k) n = n * 10 + (text[k] - '0');
@@ -295,7 +295,7 @@ std::string Decimal::to_string() const {
 
 Result<std::int64_t> Decimal::to_int64() const {
   if (!is_integer() || num_ > INT64_MAX || num_ < INT64_MIN)
-    return make_error("decimal.range", to_string() + " is not a 64-bit integer");
+    return make_error(errors::decimal_range, to_string() + " is not a 64-bit integer");
   return static_cast<std::int64_t>(num_);
 }
 

@@ -4,9 +4,9 @@ namespace tollgate {
 namespace {
 
 Unexpected<Error> mismatch(const Money& a, const Money& b) {
-  return make_error("money.currency_mismatch", "cannot combine " +
-                                                   std::string(a.currency().code()) + " with " +
-                                                   std::string(b.currency().code()));
+  return make_error(errors::money_currency_mismatch,
+                    "cannot combine " + std::string(a.currency().code()) + " with " +
+                        std::string(b.currency().code()));
 }
 
 }  // namespace

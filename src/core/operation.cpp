@@ -80,7 +80,7 @@ Result<Recorded> apply(BillingEngine& engine, const Operation& op) {
     case OperationType::account_credit:
       return engine.credit_account(op.amount, op.id, op.date);
   }
-  return make_error("operation.type", "unknown operation type");
+  return make_error(errors::operation_type, "unknown operation type");
 }
 
 std::string to_json(const Operation& op) {

@@ -31,8 +31,8 @@ bool add(int128_t a, int128_t b, int128_t& out) {
 
 Result<Rater> Rater::compile(const UsagePrice& price, std::string_view currency) {
   auto missing = [&] {
-    return make_error("rating.currency", "usage price \"" + price.name + "\" has no price in " +
-                                             std::string(currency));
+    return make_error(errors::rating_currency, "usage price \"" + price.name +
+                                                   "\" has no price in " + std::string(currency));
   };
   Rater r;
   r.model_ = price.model;
@@ -153,7 +153,8 @@ Decimal Rater::rate_fractions(const Decimal& q, const Decimal& included_fraction
 
 Result<Decimal> rate(const UsagePrice& price, std::string_view currency, const Decimal& quantity,
                      const Decimal& included_fraction) {
-  if (quantity.sign() < 0) return make_error("rating.quantity", "a quantity cannot be negative");
+  if (quantity.sign() < 0)
+    return make_error(errors::rating_quantity, "a quantity cannot be negative");
   auto rater = Rater::compile(price, currency);
   if (!rater) return unexpected(rater.error());
   return rater->rate(quantity, included_fraction);

@@ -103,7 +103,7 @@ Result<RuleBook> RuleStore::rule_book() {
   for (const auto& set : *sets) {
     auto rules = load_rules(set.rule_json);
     if (!rules)
-      return make_error("store.rules", "stored rule set " + set.id + " no longer validates");
+      return make_error(errors::store_rules, "stored rule set " + set.id + " no longer validates");
     book.register_rules(set.organization, set.registered_at, std::move(rules).value());
   }
   return book;

@@ -21,7 +21,7 @@ Result<TimeZone> TimeZone::locate(std::string_view name) {
   } catch (const std::exception&) {
     // date::locate_zone throws for an unknown name or a missing database; no
     // exception leaves the library.
-    return make_error("time_zone.unknown",
+    return make_error(errors::time_zone_unknown,
                       "\"" + std::string(name) + "\" is not a known IANA time zone");
   }
 }
@@ -42,7 +42,7 @@ Instant TimeZone::start_of_day(const Date& d) const {
 // By hand: date::parse trips GCC 12's -Wmaybe-uninitialized at -O3.
 Result<Instant> parse_instant(std::string_view t) {
   auto syntax = [&] {
-    return make_error("date.syntax",
+    return make_error(errors::date_syntax,
                       "\"" + std::string(t) + "\" is not an instant like 2024-01-03T10:00:00Z");
   };
   if (t.size() < 19 || (t[10] != 'T' && t[10] != 't') || t[13] != ':' || t[16] != ':')

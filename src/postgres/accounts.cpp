@@ -10,7 +10,7 @@ namespace tollgate::postgres {
 
 Result<Ok> PostgresStore::put_catalog(const std::string& version, std::string_view document) {
   if (auto catalog = load_catalog(document); !catalog)
-    return detail::invalid_document("store.catalog", "catalog " + version, catalog.error());
+    return detail::invalid_document(errors::store_catalog, "catalog " + version, catalog.error());
   return in_transaction(impl_->db, [&]() -> Result<Ok> {
     auto inserted = impl_->db.query(
         "INSERT INTO catalog_version (version, document) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -19,7 +19,7 @@ Result<Ok> PostgresStore::put_catalog(const std::string& version, std::string_vi
     if (inserted->affected() == 1) return Ok{};
     auto existing = catalog_json(version);
     if (existing && *existing == document) return Ok{};
-    return make_error("store.conflict",
+    return make_error(errors::store_conflict,
                       "catalog version " + version + " is already stored with another text");
   });
 }
@@ -61,7 +61,7 @@ Result<Ok> PostgresStore::create_account(const StoredAccount& a) {
         account_params(a));
     if (!r) return unexpected(r.error());
     if (r->affected() == 0)
-      return make_error("store.conflict", "account " + a.account.id + " exists");
+      return make_error(errors::store_conflict, "account " + a.account.id + " exists");
     return Ok{};
   });
 }
@@ -73,7 +73,7 @@ Result<StoredAccount> PostgresStore::account(const std::string& id) {
       "account WHERE id = $1",
       {id});
   if (!r) return unexpected(r.error());
-  if (r->empty()) return make_error("store.not_found", "no account " + id);
+  if (r->empty()) return make_error(errors::store_not_found, "no account " + id);
   StoredAccount a;
   a.account.id = r->text(0, 0);
   a.account.currency = r->text(0, 1);
@@ -97,7 +97,7 @@ Result<Ok> PostgresStore::update_account(const StoredAccount& a) {
       "next_run = $10, overdue = $11, payment_method_at = $12 WHERE id = $1",
       account_params(a));
   if (!r) return unexpected(r.error());
-  if (r->affected() == 0) return make_error("store.not_found", "no account " + a.account.id);
+  if (r->affected() == 0) return make_error(errors::store_not_found, "no account " + a.account.id);
   return Ok{};
 }
 
@@ -119,8 +119,9 @@ Result<Ok> PostgresStore::add_payment_method(const PaymentMethod& m) {
       "VALUES ($1, $2, $3, $4, $5, $6)",
       {m.id, m.account_id, m.plugin, m.external_key, m.customer_id, m.method_id});
   if (!r)
-    return make_error(r.error().code == "store.constraint" ? "store.conflict" : r.error().code,
-                      r.error().message);
+    return make_error(
+        r.error().code == errors::store_constraint ? errors::store_conflict : r.error().code,
+        r.error().message);
   return Ok{};
 }
 
@@ -147,7 +148,7 @@ Result<std::vector<PaymentMethod>> PostgresStore::payment_methods(const std::str
 Result<PaymentMethod> PostgresStore::payment_method(const std::string& id) {
   auto found = read_methods(impl_->db.query(TOLLGATE_METHOD_SELECT "WHERE id = $1", {id}));
   if (!found) return unexpected(found.error());
-  if (found->empty()) return make_error("store.not_found", "no payment method " + id);
+  if (found->empty()) return make_error(errors::store_not_found, "no payment method " + id);
   return std::move(found->front());
 }
 
@@ -164,7 +165,7 @@ Result<Ok> PostgresStore::set_default_payment_method(const std::string& account_
                       {account_id});
     if (!n) return unexpected(n.error());
     if (n->integer(0, 0) != 1)
-      return make_error("store.not_found", "no payment method " + id + " of " + account_id);
+      return make_error(errors::store_not_found, "no payment method " + id + " of " + account_id);
     return Ok{};
   });
 }
@@ -255,14 +256,14 @@ Result<std::int64_t> PostgresStore::append(const std::string& account_id,
     // The account's row lock orders this entry with usage being recorded for it (record_usage).
     auto locked = impl_->db.query("SELECT id FROM account WHERE id = $1 FOR UPDATE", {account_id});
     if (!locked) return unexpected(locked.error());
-    if (locked->empty()) return make_error("store.not_found", "no account " + account_id);
+    if (locked->empty()) return make_error(errors::store_not_found, "no account " + account_id);
     if (entry.operation && entry.operation->type == OperationType::create) {
       auto link = impl_->db.query(
           "INSERT INTO subscription (id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
           {entry.operation->subscription, account_id});
       if (!link) return unexpected(link.error());
       if (link->affected() == 0)
-        return make_error("store.conflict",
+        return make_error(errors::store_conflict,
                           "subscription " + entry.operation->subscription + " exists");
     }
     auto r = impl_->db.query(

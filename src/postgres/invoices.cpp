@@ -51,7 +51,7 @@ Result<Ok> PostgresStore::set_invoice_status(const std::string& invoice_id, Invo
   auto r = impl_->db.query("UPDATE invoice SET status = $1 WHERE id = $2",
                            {std::string(to_string(status)), invoice_id});
   if (!r) return unexpected(r.error());
-  if (r->affected() == 0) return make_error("store.not_found", "no invoice " + invoice_id);
+  if (r->affected() == 0) return make_error(errors::store_not_found, "no invoice " + invoice_id);
   return Ok{};
 }
 
@@ -115,7 +115,7 @@ Result<StoredInvoice> PostgresStore::invoice(const std::string& invoice_id) {
   auto found =
       read_invoices(impl_->db, impl_->db.query(INVOICE_SELECT "WHERE id = $1", {invoice_id}));
   if (!found) return unexpected(found.error());
-  if (found->empty()) return make_error("store.not_found", "no invoice " + invoice_id);
+  if (found->empty()) return make_error(errors::store_not_found, "no invoice " + invoice_id);
   return std::move(found->front());
 }
 
@@ -232,7 +232,7 @@ Result<std::vector<Payment>> read_payments(const Result<Rows>& rows) {
 Result<Payment> PostgresStore::payment(const std::string& payment_id) {
   auto found = read_payments(impl_->db.query(PAYMENT_SELECT "WHERE id = $1", {payment_id}));
   if (!found) return unexpected(found.error());
-  if (found->empty()) return make_error("store.not_found", "no payment " + payment_id);
+  if (found->empty()) return make_error(errors::store_not_found, "no payment " + payment_id);
   return std::move(found->front());
 }
 

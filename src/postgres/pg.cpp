@@ -7,21 +7,21 @@ namespace {
 
 // Error codes by SQLSTATE class or code (PostgreSQL's Appendix A).
 std::string code_for(std::string_view state) {
-  if (state.starts_with("08")) return "store.unavailable";  // connection exception
-  if (state == "40001" || state == "40P01" || state == "55P03") return "store.busy";
-  if (state == "53100") return "store.full";
-  if (state.starts_with("23")) return "store.constraint";
-  if (state == "25P02") return "store.aborted";
-  if (state == "25006") return "store.readonly";
-  return "store.postgres";
+  if (state.starts_with("08")) return errors::store_unavailable;  // connection exception
+  if (state == "40001" || state == "40P01" || state == "55P03") return errors::store_busy;
+  if (state == "53100") return errors::store_full;
+  if (state.starts_with("23")) return errors::store_constraint;
+  if (state == "25P02") return errors::store_aborted;
+  if (state == "25006") return errors::store_readonly;
+  return errors::store_postgres;
 }
 
 Error error_of(PGconn* conn, const PGresult* r, std::string_view doing) {
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  std::string code = state ? code_for(state) : "store.unavailable";
-  if (!state && PQstatus(conn) == CONNECTION_OK) code = "store.postgres";
+  std::string code = state ? code_for(state) : errors::store_unavailable;
+  if (!state && PQstatus(conn) == CONNECTION_OK) code = errors::store_postgres;
   return Error{code, std::string(doing) + ": " + message};
 }
 
@@ -52,7 +52,7 @@ Result<Connection> Connection::connect(const std::string& conninfo) {
     std::string why = c.conn_ ? PQerrorMessage(c.conn_.get()) : "out of memory";
     while (!why.empty() && why.back() == '\n') why.pop_back();
     // The connection string may hold a password: it is not repeated here.
-    return make_error("store.unavailable", "cannot connect to PostgreSQL: " + why);
+    return make_error(errors::store_unavailable, "cannot connect to PostgreSQL: " + why);
   }
   return c;
 }
@@ -112,7 +112,8 @@ Result<Ok> Transaction::commit() {
     open_ = false;
     c_->depth_ = 0;
     if (std::string_view(PQcmdStatus(r.r_.get())) == "ROLLBACK")
-      return make_error("store.aborted", "the transaction was rolled back after an earlier error");
+      return make_error(errors::store_aborted,
+                        "the transaction was rolled back after an earlier error");
     return Ok{};
   }
   auto r = c_->exec("RELEASE SAVEPOINT " + savepoint());

@@ -229,10 +229,10 @@ Result<int> migrate(Connection& db, int target) {
       if (!now) return unexpected(now.error());
       version = *now;
       if (version > PostgresStore::latest_schema_version)
-        return make_error("store.newer", "the database has schema version " +
-                                             std::to_string(version) +
-                                             ", newer than this Tollgate's " +
-                                             std::to_string(PostgresStore::latest_schema_version));
+        return make_error(errors::store_newer,
+                          "the database has schema version " + std::to_string(version) +
+                              ", newer than this Tollgate's " +
+                              std::to_string(PostgresStore::latest_schema_version));
       if (version >= m.version) return Ok{};
       if (auto r = db.exec(m.sql); !r)
         return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" + m.what +
@@ -342,7 +342,7 @@ Result<std::string> PostgresStore::register_rules(const OrganizationKey& org,
                                                   std::string_view rule_json,
                                                   Instant registered_at) {
   auto rules = load_rules(rule_json);
-  if (!rules) return detail::invalid_document("store.rules", "the rule set", rules.error());
+  if (!rules) return detail::invalid_document(errors::store_rules, "the rule set", rules.error());
   std::string id = detail::random_uuid();
   auto r = impl_->db.query(
       "INSERT INTO organization_billing_rule (id, organization_id, tenant_id, rule, reg_dt) VALUES "

@@ -40,7 +40,7 @@ inline std::optional<Date> optional_date(const Rows& rows, int row, int column) 
 /// "the <table> row <id> holds a malformed <what>".
 inline Unexpected<Error> corrupt(const std::string& table, const std::string& id,
                                  const std::string& what) {
-  return make_error("store.corrupt", table + " row " + id + " holds a malformed " + what);
+  return make_error(errors::store_corrupt, table + " row " + id + " holds a malformed " + what);
 }
 
 /// Reads every row with `read(rows, i) -> Result<T>`; the first failure is the result.
@@ -60,7 +60,7 @@ Result<std::vector<T>> collect(const Result<Rows>& rows, F read) {
 /// The first column of the one row a lookup selects, or "store.not_found" with `missing`.
 inline Result<std::string> single_text(const Result<Rows>& rows, const std::string& missing) {
   if (!rows) return unexpected(rows.error());
-  if (rows->empty()) return make_error("store.not_found", missing);
+  if (rows->empty()) return make_error(errors::store_not_found, missing);
   return rows->text(0, 0);
 }
 

@@ -133,7 +133,7 @@ Response create_account(Server& s, Ctx& ctx) {
                     fields->email.value_or(""),
                     ctx.now};
   if (auto opened = s.service.open_account(a); !opened) {
-    if (opened.error().code == "engine.currency")
+    if (opened.error().code == errors::engine_currency)
       return bad_request("currency: " + opened.error().message,
                          {{"currency", opened.error().message}});
     return failure(opened.error());
@@ -157,7 +157,7 @@ Response get_account_by_key(Server& s, Ctx& ctx) {
   if (!key || key->empty()) return bad_request("externalKey: required query parameter is missing");
   auto owner = s.tenants.object_by_key(ctx.tenant.id, ObjectType::account, *key);
   if (!owner)
-    return owner.error().code == "store.not_found"
+    return owner.error().code == errors::store_not_found
                ? not_found("Account does not exist for key " + *key)
                : failure(owner.error());
   return account_response(s, ctx, *owner);

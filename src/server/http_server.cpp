@@ -182,7 +182,8 @@ Result<Ok> serve(RestApi& api, const ListenOptions& listen,
   asio::io_context ioc{1};
   beast::error_code ec;
   auto address = asio::ip::make_address(listen.address, ec);
-  if (ec) return make_error("server.listen", "bad address " + listen.address + ": " + ec.message());
+  if (ec)
+    return make_error(errors::server_listen, "bad address " + listen.address + ": " + ec.message());
   tcp::acceptor acceptor(ioc);
   tcp::endpoint endpoint(address, listen.port);
   acceptor.open(endpoint.protocol(), ec);
@@ -190,8 +191,8 @@ Result<Ok> serve(RestApi& api, const ListenOptions& listen,
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    return make_error("server.listen", "cannot listen on " + listen.address + ":" +
-                                           std::to_string(listen.port) + ": " + ec.message());
+    return make_error(errors::server_listen, "cannot listen on " + listen.address + ":" +
+                                                 std::to_string(listen.port) + ": " + ec.message());
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) { ioc.stop(); });
   Batcher batcher(ioc, api);

@@ -167,7 +167,7 @@ Response modify_custom_fields(Server& s, Ctx& ctx) {
   if (!fields) return std::move(fields).error();
   for (const auto& f : *fields)
     if (auto a = s.tenants.set_custom_field_value(ctx.tenant.id, o->id, *f.id, *f.value); !a)
-      return a.error().code == "store.not_found"
+      return a.error().code == errors::store_not_found
                  ? bad_request("customFieldId: no custom field " + *f.id + " on this object")
                  : failure(a.error());
   return audit_and(s, ctx, *o, no_content());

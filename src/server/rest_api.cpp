@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <sstream>
+#include <unordered_map>
 
 #include <date/date.h>
 
@@ -167,8 +168,8 @@ Response get_tenant_by_api_key(Server& s, Ctx& ctx) {
   if (!key) return bad_request("apiKey: required query parameter is missing");
   auto t = s.tenants.tenant_by_api_key(*key);
   if (!t)
-    return t.error().code == "store.not_found" ? not_found("no tenant with that api key")
-                                               : failure(t.error());
+    return t.error().code == errors::store_not_found ? not_found("no tenant with that api key")
+                                                     : failure(t.error());
   // The secret never leaves the server, not even hashed.
   return json_response(200, json::object{{"tenantId", t->id},
                                          {"externalKey", t->external_key},
@@ -181,7 +182,7 @@ Response put_catalog(Server& s, Ctx& ctx) {
   const std::string& text = ctx.request.body;
   std::string version = ctx.tenant.id + "/" + sha256_hex(text).substr(0, 16);
   if (auto stored = s.billing.put_catalog(version, text); !stored) {
-    if (stored.error().code == "store.catalog") return bad_request(stored.error().message);
+    if (stored.error().code == errors::store_catalog) return bad_request(stored.error().message);
     return failure(stored.error());
   }
   if (auto set = s.tenants.set_catalog_version(ctx.tenant.id, version); !set)
@@ -200,7 +201,8 @@ Response put_rules(Server& s, Ctx& ctx) {
   OrganizationKey org{ctx.at(3), ctx.tenant.id};
   auto id = s.billing.register_rules(org, ctx.request.body, ctx.now);
   if (!id)
-    return id.error().code == "store.rules" ? bad_request(id.error().message) : failure(id.error());
+    return id.error().code == errors::store_rules ? bad_request(id.error().message)
+                                                  : failure(id.error());
   return created(ctx, "/1.0/tollgate/rules/" + ctx.at(3));
 }
 
@@ -304,7 +306,7 @@ std::optional<std::string> base64_decode(std::string_view in) {
 }
 
 Response unauthorized(const std::string& message) {
-  Response r = failure(401, "server.unauthorized", message);
+  Response r = failure(401, errors::server_unauthorized, message);
   r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"killbill\"");
   return r;
 }
@@ -413,36 +415,84 @@ Response failure(int status, const std::string& code, const std::string& message
   return json_response(status, body);
 }
 
+// The HTTP status of each code a request can fail with: the request's fault
+// (400), a missing or taken id (404, 409), a busy store (503). Any other code
+// (a store's own failure, a provider's) is the server's fault: 500.
+int http_status(const std::string& code) {
+  static const std::unordered_map<std::string_view, int> statuses = [] {
+    std::unordered_map<std::string_view, int> m{
+        {errors::store_not_found, 404}, {errors::store_conflict, 409}, {errors::store_busy, 503}};
+    for (const char* request_fault : {errors::time_zone_unknown,
+                                      errors::currency_unknown,
+                                      errors::unknown_plan,
+                                      errors::unknown_package,
+                                      errors::unknown_subscription,
+                                      errors::engine_currency,
+                                      errors::engine_date,
+                                      errors::engine_bill_cycle_day,
+                                      errors::engine_amount,
+                                      errors::engine_credit,
+                                      errors::engine_snapshot,
+                                      errors::usage_subscription,
+                                      errors::refused_illegal,
+                                      errors::refused_not_active,
+                                      errors::refused_not_entitled,
+                                      errors::refused_not_available,
+                                      errors::refused_not_paused,
+                                      errors::refused_not_base,
+                                      errors::refused_not_add_on,
+                                      errors::refused_no_base,
+                                      errors::refused_base_cancelled,
+                                      errors::refused_cancelled,
+                                      errors::refused_category,
+                                      errors::refused_no_pending_change,
+                                      errors::refused_no_pending_cancel,
+                                      errors::refused_metric,
+                                      errors::refused_quantity,
+                                      errors::refused_usage_id,
+                                      errors::refused_usage_unbillable,
+                                      errors::refused_bill_cycle_day,
+                                      errors::refused_payment_method,
+                                      errors::refused_session,
+                                      errors::refused_credits,
+                                      errors::refused_grant_id,
+                                      errors::refused_expires,
+                                      errors::refused_credit_id,
+                                      errors::refused_amount,
+                                      errors::refused_duplicate,
+                                      errors::refused_reference,
+                                      errors::refused_overpayment,
+                                      errors::refused_refund,
+                                      errors::refused_provider,
+                                      errors::store_catalog,
+                                      errors::store_rules,
+                                      errors::server_argument})
+      m.emplace(request_fault, 400);
+    return m;
+  }();
+  auto it = statuses.find(code);
+  return it == statuses.end() ? 500 : it->second;
+}
+
 Response failure(const Error& e) {
   const std::string& c = e.code;
-  auto starts = [&](std::string_view prefix) { return c.rfind(prefix, 0) == 0; };
-  int status = 500;
-  if (c == "store.not_found")
-    status = 404;
-  else if (c == "store.conflict")
-    status = 409;
-  else if (c == "store.busy")
-    status = 503;
-  else if (starts("refused.") || starts("unknown.") || starts("engine.") || starts("usage.") ||
-           c == "store.rules" || c == "store.catalog" || starts("server.argument") ||
-           starts("time_zone.") || starts("currency."))
-    status = 400;
+  int status = http_status(c);
   // A store failure's message names tables, not secrets; it is still kept
   // generic for a 500 so that nothing internal reaches a client.
   return failure(status, c, status == 500 ? "internal error (" + c + ")" : e.message);
 }
 
 Response body_too_large(std::size_t limit) {
-  return failure(413, "server.too_large",
+  return failure(413, errors::server_too_large,
                  "the body is larger than the limit of " + std::to_string(limit) + " bytes");
 }
 
 Response bad_request(const std::string& message, const Problems& problems) {
-  return failure(400, "server.bad_request", message, problems);
+  return failure(400, errors::server_bad_request, message, problems);
 }
 
 Response not_found(const std::string& message) {
-  return failure(404, "store.not_found", message);
+  return failure(404, errors::store_not_found, message);
 }
 
 // --- reading requests ---------------------------------------------------------------
@@ -532,7 +582,7 @@ Result<OwnedObject, Response> owned(Server& s, const Ctx& ctx, ObjectType type,
                                     const std::string& id) {
   auto o = s.tenants.object(ctx.tenant.id, type, id);
   if (o) return std::move(o).value();
-  if (o.error().code == "store.not_found")
+  if (o.error().code == errors::store_not_found)
     return unexpected(not_found(std::string(to_string(type)) + " does not exist for id " + id));
   return unexpected(failure(o.error()));
 }
@@ -621,7 +671,7 @@ std::optional<Response> Server::authenticate_user(const Request& request) {
   if (colon == std::string::npos) return unauthorized("malformed basic authentication");
   auto user = tenants.user(decoded->substr(0, colon));
   if (!user) {
-    if (user.error().code != "store.not_found") return failure(user.error());
+    if (user.error().code != errors::store_not_found) return failure(user.error());
     return unauthorized("wrong user name or password");
   }
   if (!verify(std::string_view(*decoded).substr(colon + 1), user->salt, user->hash))
@@ -636,7 +686,7 @@ Result<Tenant, Response> Server::authenticate_tenant(const Request& request) {
     return unexpected(unauthorized("X-Killbill-ApiKey and X-Killbill-ApiSecret are required"));
   auto tenant = tenants.tenant_by_api_key(key);
   if (!tenant) {
-    if (tenant.error().code != "store.not_found") return unexpected(failure(tenant.error()));
+    if (tenant.error().code != errors::store_not_found) return unexpected(failure(tenant.error()));
     return unexpected(unauthorized("wrong api key or secret"));
   }
   if (!verify(secret, tenant->secret_salt, tenant->secret_hash))
@@ -683,7 +733,7 @@ Response Server::dispatch(Ctx& ctx) {
     }
   }
   if (!found)
-    return path_known ? failure(405, "server.method", "method not allowed on this path")
+    return path_known ? failure(405, errors::server_method, "method not allowed on this path")
                       : not_found("no such resource");
   if (ctx.request.method == "GET") return found->handler(*this, ctx);
 
@@ -692,10 +742,10 @@ Response Server::dispatch(Ctx& ctx) {
   Response out;
   auto tx = billing.atomically([&]() -> Result<Ok> {
     out = found->handler(*this, ctx);
-    if (out.status >= 400) return make_error("server.rollback", "rolled back");
+    if (out.status >= 400) return make_error(errors::server_rollback, "rolled back");
     return Ok{};
   });
-  if (!tx && tx.error().code != "server.rollback") return failure(tx.error());
+  if (!tx && tx.error().code != errors::server_rollback) return failure(tx.error());
   return out;
 }
 
@@ -717,7 +767,7 @@ Response RestApi::handle(const Request& request) noexcept {
     return impl_->server.handle(request);
   } catch (const std::exception&) {
     // Nothing may cross the API; the transaction (if any) was rolled back by its destructor.
-    return detail::failure(500, "server.internal", "internal error");
+    return detail::failure(500, errors::server_internal, "internal error");
   }
 }
 
@@ -742,7 +792,7 @@ std::vector<Response> RestApi::handle_batch(std::span<const Request> requests) n
           out[i] = detail::failure(500, committed.error().code, committed.error().message);
     return out;
   } catch (const std::exception&) {  // the transaction rolled back: nothing of the batch was kept
-    out.assign(requests.size(), detail::failure(500, "server.internal", "internal error"));
+    out.assign(requests.size(), detail::failure(500, errors::server_internal, "internal error"));
     return out;
   }
 }
@@ -757,7 +807,8 @@ const ApiOptions& RestApi::options() const noexcept {
 
 Result<TenantCredentials> create_tenant(TenantStore& store, const std::string& external_key,
                                         std::string api_key, std::string api_secret) {
-  if (external_key.empty()) return make_error("server.argument", "a tenant needs an external key");
+  if (external_key.empty())
+    return make_error(errors::server_argument, "a tenant needs an external key");
   if (api_key.empty()) api_key = detail::secret_hex(16);
   if (api_secret.empty()) api_secret = detail::secret_hex(16);
   Tenant t;
@@ -772,7 +823,7 @@ Result<TenantCredentials> create_tenant(TenantStore& store, const std::string& e
 
 Result<std::string> put_user(TenantStore& store, const std::string& name, std::string password) {
   if (name.empty() || name.find(':') != std::string::npos)
-    return make_error("server.argument", "a user name must be non-empty and hold no ':'");
+    return make_error(errors::server_argument, "a user name must be non-empty and hold no ':'");
   if (password.empty()) password = detail::secret_hex(16);
   ApiUser u{name, detail::secret_hex(16), {}};
   u.hash = detail::hash_secret(password, u.salt);

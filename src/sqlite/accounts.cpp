@@ -7,12 +7,12 @@ namespace tollgate::sqlite {
 
 Result<Ok> SqliteStore::put_catalog(const std::string& version, std::string_view document) {
   if (auto catalog = load_catalog(document); !catalog)
-    return detail::invalid_document("store.catalog", "catalog " + version, catalog.error());
+    return detail::invalid_document(errors::store_catalog, "catalog " + version, catalog.error());
   return in_transaction(impl_->db, [&]() -> Result<Ok> {
     auto existing = catalog_json(version);
     if (existing) {
       if (*existing == document) return Ok{};
-      return make_error("store.conflict",
+      return make_error(errors::store_conflict,
                         "catalog version " + version + " is already stored with another text");
     }
     auto st = impl_->db.cached("INSERT INTO catalog_version (version, document) VALUES (?, ?)");
@@ -32,7 +32,7 @@ Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
   return in_transaction(impl_->db, [&]() -> Result<Ok> {
     TOLLGATE_RETURN_IF_ERROR(catalog_json(a.catalog));
     if (auto existing = account(a.account.id); existing)
-      return make_error("store.conflict", "account " + a.account.id + " exists");
+      return make_error(errors::store_conflict, "account " + a.account.id + " exists");
     auto st = impl_->db.cached(
         "INSERT INTO account (id, currency, time_zone, bill_cycle_day, catalog_version, "
         "organization_id, tenant_id, "
@@ -63,7 +63,7 @@ Result<StoredAccount> SqliteStore::account(const std::string& id) {
   s.bind(1, id);
   auto row = s.step();
   if (!row) return unexpected(row.error());
-  if (!*row) return make_error("store.not_found", "no account " + id);
+  if (!*row) return make_error(errors::store_not_found, "no account " + id);
   StoredAccount a;
   a.account.id = s.text(0);
   a.account.currency = s.text(1);
@@ -102,7 +102,8 @@ Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
   s.bind(10, std::int64_t{a.payment_method_at.time_since_epoch().count()});
   s.bind(11, a.catalog).bind(12, a.account.id);
   if (auto r = s.run(); !r) return r;
-  if (impl_->db.changes() == 0) return make_error("store.not_found", "no account " + a.account.id);
+  if (impl_->db.changes() == 0)
+    return make_error(errors::store_not_found, "no account " + a.account.id);
   return Ok{};
 }
 
@@ -129,8 +130,9 @@ Result<Ok> SqliteStore::add_payment_method(const PaymentMethod& m) {
   s.bind(1, m.id).bind(2, m.account_id).bind(3, m.plugin).bind(4, m.external_key);
   s.bind(5, m.customer_id).bind(6, m.method_id);
   if (auto r = s.run(); !r)
-    return make_error(r.error().code == "store.constraint" ? "store.conflict" : r.error().code,
-                      r.error().message);
+    return make_error(
+        r.error().code == errors::store_constraint ? errors::store_conflict : r.error().code,
+        r.error().message);
   return Ok{};
 }
 
@@ -162,7 +164,7 @@ Result<PaymentMethod> SqliteStore::payment_method(const std::string& id) {
   (*st)->bind(1, id);
   auto found = read_methods(**st);
   if (!found) return unexpected(found.error());
-  if (found->empty()) return make_error("store.not_found", "no payment method " + id);
+  if (found->empty()) return make_error(errors::store_not_found, "no payment method " + id);
   return std::move(found->front());
 }
 
@@ -188,7 +190,7 @@ Result<Ok> SqliteStore::set_default_payment_method(const std::string& account_id
         !r)
       return r;
     if (n != 1)
-      return make_error("store.not_found", "no payment method " + id + " of " + account_id);
+      return make_error(errors::store_not_found, "no payment method " + id + " of " + account_id);
     return Ok{};
   });
 }
@@ -200,7 +202,7 @@ Result<std::int64_t> SqliteStore::append(const std::string& account_id, const Jo
       if (!link) return unexpected(link.error());
       if (auto r = (*link)->bind(1, entry.operation->subscription).bind(2, account_id).run(); !r)
         return make_error(
-            r.error().code == "store.constraint" ? "store.conflict" : r.error().code,
+            r.error().code == errors::store_constraint ? errors::store_conflict : r.error().code,
             "subscription " + entry.operation->subscription + ": " + r.error().message);
     }
     auto st = impl_->db.cached(

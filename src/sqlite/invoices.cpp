@@ -103,7 +103,8 @@ Result<Ok> SqliteStore::set_invoice_status(const std::string& invoice_id, Invoic
   auto st = impl_->db.cached("UPDATE invoice SET status = ? WHERE id = ?");
   if (!st) return unexpected(st.error());
   if (auto r = (*st)->bind(1, to_string(status)).bind(2, invoice_id).run(); !r) return r;
-  if (impl_->db.changes() == 0) return make_error("store.not_found", "no invoice " + invoice_id);
+  if (impl_->db.changes() == 0)
+    return make_error(errors::store_not_found, "no invoice " + invoice_id);
   return Ok{};
 }
 
@@ -140,7 +141,7 @@ Result<StoredInvoice> SqliteStore::invoice(const std::string& invoice_id) {
   (*st)->bind(1, invoice_id);
   auto found = read_invoices(impl_->db, **st);
   if (!found) return unexpected(found.error());
-  if (found->empty()) return make_error("store.not_found", "no invoice " + invoice_id);
+  if (found->empty()) return make_error(errors::store_not_found, "no invoice " + invoice_id);
   return std::move(found->front());
 }
 
@@ -280,7 +281,7 @@ Result<Payment> SqliteStore::payment(const std::string& payment_id) {
   (*st)->bind(1, payment_id);
   auto found = read_payments(**st);
   if (!found) return unexpected(found.error());
-  if (found->empty()) return make_error("store.not_found", "no payment " + payment_id);
+  if (found->empty()) return make_error(errors::store_not_found, "no payment " + payment_id);
   return std::move(found->front());
 }
 

@@ -4,32 +4,32 @@ namespace tollgate::sqlite {
 
 Error error_from(sqlite3* db, int rc, std::string_view doing) {
   int primary = rc & 0xff;
-  const char* code = "store.sqlite";
+  const char* code = errors::store_sqlite;
   switch (primary) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      code = "store.busy";
+      code = errors::store_busy;
       break;  // another writer: worth retrying
     case SQLITE_FULL:
-      code = "store.full";
+      code = errors::store_full;
       break;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      code = "store.corrupt";
+      code = errors::store_corrupt;
       break;
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_CANTOPEN:
-      code = "store.readonly";
+      code = errors::store_readonly;
       break;
     case SQLITE_CONSTRAINT:
-      code = "store.constraint";
+      code = errors::store_constraint;
       break;
     default:
       break;
   }
   std::string message = std::string(doing) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-  if (primary == SQLITE_CANTOPEN) code = "store.unavailable";
+  if (primary == SQLITE_CANTOPEN) code = errors::store_unavailable;
   return Error{code, std::move(message)};
 }
 
@@ -141,7 +141,7 @@ Result<Ok> Connection::exec(const std::string& sql) {
 Result<Transaction> Transaction::begin(Connection& c) {
   bool nested = c.depth_ > 0;
   if (nested && sqlite3_get_autocommit(c.handle()))
-    return make_error("store.aborted",
+    return make_error(errors::store_aborted,
                       "the enclosing transaction was rolled back by SQLite after an earlier error");
   // IMMEDIATE takes the write lock now, so a busy database fails here, not mid-way.
   TOLLGATE_RETURN_IF_ERROR(c.run_cached(nested ? "SAVEPOINT tollgate" : "BEGIN IMMEDIATE"));
@@ -167,7 +167,7 @@ Transaction::~Transaction() {
 Result<Ok> Transaction::commit() {
   if (nested_ &&
       sqlite3_get_autocommit(c_->handle()))  // the outer transaction is gone: so is this one
-    return make_error("store.aborted",
+    return make_error(errors::store_aborted,
                       "the enclosing transaction was rolled back by SQLite after an earlier error");
   auto r = c_->run_cached(nested_ ? "RELEASE tollgate" : "COMMIT");
   if (r) close();

@@ -365,7 +365,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   }  // the statement is finished here: an open read would keep the journal mode from changing
   if (has_tables && !ours)
     return make_error(
-        "store.foreign",
+        errors::store_foreign,
         path + " is a SQLite database of another application (no tollgate_migration table)");
 
   (void)db.exec(
@@ -385,7 +385,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
 
   if (options.read_only) {
     if (!ours)
-      return make_error("store.readonly", path + " has no Tollgate schema and is opened read-only");
+      return make_error(errors::store_readonly,
+                        path + " has no Tollgate schema and is opened read-only");
     auto version = impl->current_version();
     if (!version) return unexpected(version.error());
     impl->version = *version;
@@ -405,9 +406,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   if (!version) return unexpected(version.error());
   impl->version = *version;
   if (impl->version > latest_schema_version)
-    return make_error("store.newer", path + " has schema version " + std::to_string(impl->version) +
-                                         ", newer than this Tollgate's " +
-                                         std::to_string(latest_schema_version));
+    return make_error(errors::store_newer,
+                      path + " has schema version " + std::to_string(impl->version) +
+                          ", newer than this Tollgate's " + std::to_string(latest_schema_version));
   TOLLGATE_RETURN_IF_ERROR(
       impl->migrate(options.migrate_to ? options.migrate_to : latest_schema_version));
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
@@ -464,7 +465,8 @@ Result<std::vector<UsageEvent>> SqliteStore::usage_of(const std::string& subscri
     auto quantity = Decimal::parse(st->text(2));
     auto on = parse_date(st->text(3));
     if (!quantity || !on)
-      return make_error("store.corrupt", "usage_event holds a malformed row for " + subscription);
+      return make_error(errors::store_corrupt,
+                        "usage_event holds a malformed row for " + subscription);
     out.push_back({st->text(0), st->text(1), *quantity, *on, st->text(4), st->text(5)});
   }
   return out;
@@ -473,7 +475,7 @@ Result<std::vector<UsageEvent>> SqliteStore::usage_of(const std::string& subscri
 Result<std::string> SqliteStore::register_rules(const OrganizationKey& org,
                                                 std::string_view rule_json, Instant registered_at) {
   auto rules = load_rules(rule_json);
-  if (!rules) return detail::invalid_document("store.rules", "the rule set", rules.error());
+  if (!rules) return detail::invalid_document(errors::store_rules, "the rule set", rules.error());
   std::string id = detail::random_uuid();
   auto st = impl_->db.prepare(
       "INSERT INTO organization_billing_rule (id, organization_id, tenant_id, rule, reg_dt) VALUES "
@@ -500,7 +502,7 @@ Result<std::vector<StoredRuleSet>> SqliteStore::rule_sets() {
     if (!*row) break;
     auto at = parse_timestamp(st->text(4));
     if (!at)
-      return make_error("store.corrupt",
+      return make_error(errors::store_corrupt,
                         "organization_billing_rule " + st->text(0) + " has a malformed reg_dt");
     out.push_back({st->text(0), {st->text(1), st->text(2)}, st->text(3), *at});
   }

@@ -50,7 +50,7 @@ Result<std::vector<T>> collect(Statement& st, F read_row) {
 inline Result<std::string> single_text(Statement& st, const std::string& missing) {
   auto row = st.step();
   if (!row) return unexpected(row.error());
-  if (!*row) return make_error("store.not_found", missing);
+  if (!*row) return make_error(errors::store_not_found, missing);
   std::string text = st.text(0);
   st.reset();
   return text;
@@ -76,7 +76,7 @@ inline std::optional<Date> optional_date(const Statement& st, int column) {
 /// "the <table> row <id> holds a malformed <what>".
 inline Unexpected<Error> corrupt(const std::string& table, const std::string& id,
                                  const std::string& what) {
-  return make_error("store.corrupt", table + " row " + id + " holds a malformed " + what);
+  return make_error(errors::store_corrupt, table + " row " + id + " holds a malformed " + what);
 }
 
 }  // namespace tollgate::sqlite

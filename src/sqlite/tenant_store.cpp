@@ -34,7 +34,8 @@ Instant instant(std::int64_t s) {
 /// A unique-constraint failure read as the conflict it means.
 template <class T>
 Result<T> conflict_as(Result<T> r, const std::string& what) {
-  if (!r && r.error().code == "store.constraint") return make_error("store.conflict", what);
+  if (!r && r.error().code == errors::store_constraint)
+    return make_error(errors::store_conflict, what);
   return r;
 }
 
@@ -71,7 +72,7 @@ Result<Tenant> SqliteTenantStore::tenant_by_api_key(const std::string& api_key) 
   s.bind(1, api_key);
   auto row = s.step();
   if (!row) return unexpected(row.error());
-  if (!*row) return make_error("store.not_found", "no tenant with that api key");
+  if (!*row) return make_error(errors::store_not_found, "no tenant with that api key");
   Tenant t{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)};
   s.reset();
   return t;
@@ -98,7 +99,7 @@ Result<ApiUser> SqliteTenantStore::user(const std::string& name) {
   s.bind(1, name);
   auto row = s.step();
   if (!row) return unexpected(row.error());
-  if (!*row) return make_error("store.not_found", "no such user");
+  if (!*row) return make_error(errors::store_not_found, "no such user");
   ApiUser u{s.text(0), s.text(1), s.text(2)};
   s.reset();
   return u;
@@ -140,7 +141,7 @@ Result<OwnedObject> SqliteTenantStore::object(const std::string& tenant_id, Obje
   auto found = collect<OwnedObject>(**st, read_object);
   if (!found) return unexpected(found.error());
   if (found->empty())
-    return make_error("store.not_found", "no " + std::string(to_string(type)) + " " + id);
+    return make_error(errors::store_not_found, "no " + std::string(to_string(type)) + " " + id);
   return found->front();
 }
 
@@ -155,7 +156,7 @@ Result<OwnedObject> SqliteTenantStore::object_by_key(const std::string& tenant_i
   auto found = collect<OwnedObject>(**st, read_object);
   if (!found) return unexpected(found.error());
   if (found->empty())
-    return make_error("store.not_found",
+    return make_error(errors::store_not_found,
                       "no " + std::string(to_string(type)) + " with external key " + external_key);
   return found->front();
 }
@@ -247,7 +248,7 @@ Result<Ok> SqliteTenantStore::set_custom_field_value(const std::string& tenant_i
   if (!st) return unexpected(st.error());
   if (auto r = (*st)->bind(1, value).bind(2, tenant_id).bind(3, object_id).bind(4, id).run(); !r)
     return r;
-  if (db.changes() == 0) return make_error("store.not_found", "no custom field " + id);
+  if (db.changes() == 0) return make_error(errors::store_not_found, "no custom field " + id);
   return Ok{};
 }
 

@@ -31,7 +31,8 @@ Result<Ok> apply_operation(BillingService& service, const Event& event,
                            const std::string& account_id, Operation op) {
   auto account = service.store().account(account_id);
   if (!account)
-    return make_error("stripe.event_account", event.id + ": no account \"" + account_id + "\"");
+    return make_error(errors::stripe_event_account,
+                      event.id + ": no account \"" + account_id + "\"");
   auto on = event_date(service.store(), *account, event.created);
   if (!on) return unexpected(on.error());
   op.date = *on;
@@ -60,8 +61,9 @@ Result<Ok> charge_outcome(BillingService& service, const Event& event,
                           const DunningPolicy& dunning) {
   auto on = outcome_date(service.store(), invoice_id, event.created);
   if (!on) {
-    if (on.error().code == "store.not_found")
-      return make_error("stripe.event_invoice", event.id + ": no invoice \"" + invoice_id + "\"");
+    if (on.error().code == errors::store_not_found)
+      return make_error(errors::stripe_event_invoice,
+                        event.id + ": no invoice \"" + invoice_id + "\"");
     return unexpected(on.error());
   }
   ChargeReport report;
@@ -93,7 +95,7 @@ Result<json::object> raw_object(const Event& event, const UnknownEvent& raw) {
   std::error_code ec;
   json::value object = json::parse(raw.object_json, ec);
   if (ec || !object.is_object())
-    return make_error("stripe.event", event.id + ": data.object is not an object");
+    return make_error(errors::stripe_event, event.id + ": data.object is not an object");
   return std::move(object.get_object());
 }
 
@@ -126,7 +128,7 @@ Date utc_date(std::int64_t created) {
 // A movement on a charge of ours; a charge Tollgate did not make is not ours.
 Result<Ok> movement(BillingService& service, const ProviderMovement& m) {
   auto r = Collections(service).record_movement(m);
-  if (!r && r.error().code == "store.not_found") return Ok{};
+  if (!r && r.error().code == errors::store_not_found) return Ok{};
   return r;
 }
 
@@ -216,7 +218,8 @@ Result<Ok> apply_billing_event(BillingService& service, const Event& event,
     Instant created{std::chrono::seconds{event.created}};
     auto stored = service.store().account(account);
     if (!stored)
-      return make_error("stripe.event_account", event.id + ": no account \"" + account + "\"");
+      return make_error(errors::stripe_event_account,
+                        event.id + ": no account \"" + account + "\"");
     if (created < stored->payment_method_at) return Ok{};  // a newer card is already on file
     Operation op;
     op.type = OperationType::payment_method;

@@ -35,12 +35,19 @@ Metadata metadata(const json::object& o) {
 
 EventData typed(std::string_view type, const json::object& o) {
   if (type == "checkout.session.completed" || type == "checkout.session.async_payment_succeeded")
-    return CheckoutSessionEvent{text(o, "id"),     text(o, "mode"),         text(o, "payment_status"),
-                                text(o, "customer"), text(o, "client_reference_id"), text(o, "setup_intent"),
-                                text(o, "payment_intent"), integer(o, "amount_total"), text(o, "currency"),
+    return CheckoutSessionEvent{text(o, "id"),
+                                text(o, "mode"),
+                                text(o, "payment_status"),
+                                text(o, "customer"),
+                                text(o, "client_reference_id"),
+                                text(o, "setup_intent"),
+                                text(o, "payment_intent"),
+                                integer(o, "amount_total"),
+                                text(o, "currency"),
                                 metadata(o)};
   if (type == "setup_intent.succeeded")
-    return SetupIntentSucceeded{text(o, "id"), text(o, "customer"), text(o, "payment_method"), metadata(o)};
+    return SetupIntentSucceeded{text(o, "id"), text(o, "customer"), text(o, "payment_method"),
+                                metadata(o)};
   if (type == "payment_method.attached")
     return PaymentMethodAttached{text(o, "id"), text(o, "customer"), text(o, "type")};
   if (type == "invoice.paid" || type == "invoice.payment_failed")
@@ -53,7 +60,7 @@ EventData typed(std::string_view type, const json::object& o) {
                         metadata(o)};
   if (type == "customer.subscription.updated" || type == "customer.subscription.deleted" ||
       type == "customer.subscription.trial_will_end")
-    return SubscriptionEvent{text(o, "id"),      text(o, "customer"),  text(o, "status"),
+    return SubscriptionEvent{text(o, "id"),           text(o, "customer"),     text(o, "status"),
                              integer(o, "trial_end"), integer(o, "cancel_at"), metadata(o)};
   return UnknownEvent{json::serialize(o)};
 }
@@ -63,17 +70,21 @@ EventData typed(std::string_view type, const json::object& o) {
 Result<Event> parse_event(std::string_view payload) {
   boost::system::error_code ec;
   json::value doc = json::parse(payload, ec);
-  if (ec) return make_error("stripe.event", "the event body is not JSON: " + ec.message());
+  if (ec) return make_error(errors::stripe_event, "the event body is not JSON: " + ec.message());
   const json::object* event = doc.if_object();
   const json::value* data = event ? event->if_contains("data") : nullptr;
-  const json::value* object = data && data->is_object() ? data->get_object().if_contains("object") : nullptr;
-  if (!event || text(*event, "id").empty() || text(*event, "type").empty() || !object || !object->is_object())
-    return make_error("stripe.event", "the body is not a Stripe event (id, type and data.object are required)");
+  const json::value* object =
+      data && data->is_object() ? data->get_object().if_contains("object") : nullptr;
+  if (!event || text(*event, "id").empty() || text(*event, "type").empty() || !object ||
+      !object->is_object())
+    return make_error(errors::stripe_event,
+                      "the body is not a Stripe event (id, type and data.object are required)");
   Event e;
   e.id = text(*event, "id");
   e.type = text(*event, "type");
   e.created = integer(*event, "created").value_or(0);
-  if (const json::value* live = event->if_contains("livemode"); live && live->is_bool()) e.livemode = live->get_bool();
+  if (const json::value* live = event->if_contains("livemode"); live && live->is_bool())
+    e.livemode = live->get_bool();
   e.api_version = text(*event, "api_version");
   e.data = typed(e.type, object->get_object());
   return e;

@@ -89,7 +89,7 @@ Result<json::object> parse_object(const std::string& body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec || !v.is_object())
-    return make_error("stripe.response",
+    return make_error(errors::stripe_response,
                       "Stripe answered 2xx with a body that is not a JSON object");
   return std::move(v.get_object());
 }
@@ -156,7 +156,7 @@ Result<std::int64_t> to_minor_units(const Money& money) {
   Decimal minor = money.amount() * pow10(stripe_digits(money.currency().code()));
   auto whole = minor.to_int64();
   if (!whole)
-    return make_error("stripe.amount",
+    return make_error(errors::stripe_amount,
                       money.to_string() + " is not a whole number of the currency's smallest unit");
   return *whole;
 }
@@ -180,10 +180,10 @@ Result<std::unique_ptr<StripeProvider>> StripeProvider::create(StripeConfig conf
   const std::string& key = config.secret_key;
   bool live = key.rfind("sk_live_", 0) == 0 || key.rfind("rk_live_", 0) == 0;
   if (key.rfind("sk_", 0) != 0 && key.rfind("rk_", 0) != 0)
-    return make_error("stripe.config",
+    return make_error(errors::stripe_config,
                       "the Stripe key must be a secret (sk_...) or restricted (rk_...) key");
   if (live && config.api_base.rfind("https://", 0) != 0)
-    return make_error("stripe.config", "a live key is only ever sent over HTTPS");
+    return make_error(errors::stripe_config, "a live key is only ever sent over HTTPS");
   return std::unique_ptr<StripeProvider>(new StripeProvider(std::move(config), transport));
 }
 

@@ -14,16 +14,16 @@ using detail::Subscription;
 
 namespace {
 
-Unexpected<Error> refused(std::string what, std::string why) {
-  return make_error("refused." + std::move(what), std::move(why));
+Unexpected<Error> refused(const char* code, std::string why) {
+  return make_error(code, std::move(why));
 }
 
 Unexpected<Error> unknown_subscription(const std::string& id) {
-  return make_error("unknown.subscription", "unknown subscription \"" + id + "\"");
+  return make_error(errors::unknown_subscription, "unknown subscription \"" + id + "\"");
 }
 
 Unexpected<Error> unknown_plan(const std::string& name) {
-  return make_error("unknown.plan", "unknown plan \"" + name + "\"");
+  return make_error(errors::unknown_plan, "unknown plan \"" + name + "\"");
 }
 
 bool is_ended(const EngineState& s, const Subscription& sub, const Date& on) {
@@ -98,9 +98,9 @@ Result<BillingEngine> BillingEngine::open(std::shared_ptr<const Catalog> catalog
                                           Account account) {
   if (std::find(catalog->currencies.begin(), catalog->currencies.end(), account.currency) ==
       catalog->currencies.end())
-    return make_error("engine.currency", "the catalog does not sell in " + account.currency);
+    return make_error(errors::engine_currency, "the catalog does not sell in " + account.currency);
   if (account.bill_cycle_day && (*account.bill_cycle_day < 1 || *account.bill_cycle_day > 31))
-    return make_error("engine.bill_cycle_day", "a bill cycle day is from 1 to 31");
+    return make_error(errors::engine_bill_cycle_day, "a bill cycle day is from 1 to 31");
   auto currency = Currency::of(account.currency);
   if (!currency) return unexpected(currency.error());
   auto state =
@@ -119,9 +119,9 @@ namespace {
 Result<Ok> check_date(EngineState& s, const Date& on) {
   s.reach(on);  // a snapshot's engine may lack the billed periods it looks at
   if (s.last_operation && on < *s.last_operation)
-    return make_error("engine.date", "date " + to_string(on) +
-                                         " is before the last operation's date " +
-                                         to_string(*s.last_operation));
+    return make_error(errors::engine_date, "date " + to_string(on) +
+                                               " is before the last operation's date " +
+                                               to_string(*s.last_operation));
   return Ok{};
 }
 
@@ -151,9 +151,9 @@ class UsageGuard {
       for (const auto& u : sub.usage) {
         if (detail::usage_home(segments, u.on, u.metric, detail::UsageHome::accepted)) continue;
         undo();
-        return refused("usage_unbillable", "usage of \"" + u.metric + "\" recorded for " +
-                                               to_string(u.on) + " on \"" + sub.id +
-                                               "\" would be left with no period to bill it in");
+        return refused(errors::refused_usage_unbillable,
+                       "usage of \"" + u.metric + "\" recorded for " + to_string(u.on) + " on \"" +
+                           sub.id + "\" would be left with no period to bill it in");
       }
     }
     return Ok{};
@@ -198,26 +198,32 @@ Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::
   if (auto ok = check_date(s, on); !ok) return ok;
   const Plan* plan = s.catalog->find_plan(plan_name);
   if (!plan) return unknown_plan(plan_name);
-  if (s.find(id)) return refused("duplicate", "subscription \"" + id + "\" already exists");
+  if (s.find(id))
+    return refused(errors::refused_duplicate, "subscription \"" + id + "\" already exists");
   const Product& product = s.catalog->product_of(*plan);
   Date anchor = on;
   if (product.category == ProductCategory::add_on) {
     if (!base_id)
-      return refused("no_base", "add-on plan \"" + plan_name + "\" needs a BASE subscription");
+      return refused(errors::refused_no_base,
+                     "add-on plan \"" + plan_name + "\" needs a BASE subscription");
     const Subscription* base = s.find(*base_id);
     if (!base) return unknown_subscription(*base_id);
     if (base->product->category != ProductCategory::base)
-      return refused("not_base", "subscription \"" + *base_id + "\" is not a BASE subscription");
+      return refused(errors::refused_not_base,
+                     "subscription \"" + *base_id + "\" is not a BASE subscription");
     if (is_ended(s, *base, on))
-      return refused("base_cancelled", "BASE subscription \"" + *base_id + "\" is cancelled");
+      return refused(errors::refused_base_cancelled,
+                     "BASE subscription \"" + *base_id + "\" is cancelled");
     if (!product.available_for_base(base->product->name))
-      return refused("not_available", "add-on " + product.name + " is not available for product " +
-                                          base->product->name);
+      return refused(
+          errors::refused_not_available,
+          "add-on " + product.name + " is not available for product " + base->product->name);
     if (s.rules.create_alignment().value == PlanAlignmentCreate::start_of_bundle)
       anchor = start_of(*base);
   } else if (base_id) {
-    return refused("not_add_on", "only an ADD_ON subscription joins a base; " + product.name +
-                                     " is " + std::string(to_string(product.category)));
+    return refused(errors::refused_not_add_on, "only an ADD_ON subscription joins a base; " +
+                                                   product.name + " is " +
+                                                   std::string(to_string(product.category)));
   }
   Subscription sub;
   sub.id = id;
@@ -239,28 +245,32 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
   const Plan* plan = s.catalog->find_plan(plan_name);
   if (!plan) return unknown_plan(plan_name);
   if (is_ended(s, *sub, on))
-    return refused("cancelled", "subscription \"" + id + "\" is cancelled");
+    return refused(errors::refused_cancelled, "subscription \"" + id + "\" is cancelled");
   auto seg = detail::segment_at(s, *sub, on);
   if (!seg)
-    return refused("not_active", "subscription \"" + id + "\" is not active on " + to_string(on));
+    return refused(errors::refused_not_active,
+                   "subscription \"" + id + "\" is not active on " + to_string(on));
   const Product& to_product = s.catalog->product_of(*plan);
   ChangeCase c{seg->phase->type, sub->product->category,
                detail::case_of(*sub, *seg->phase).billing_period, to_product.category,
                billing_period_of(*plan)};
   auto decided = s.rules.change_policy(c, policy);
   if (decided.value == BillingActionPolicy::illegal)
-    return refused("illegal", "change from " + std::string(to_string(c.from_product_category)) +
-                                  " to " + std::string(to_string(c.to_product_category)) +
-                                  " is ILLEGAL under " + decided.source);
+    return refused(errors::refused_illegal,
+                   "change from " + std::string(to_string(c.from_product_category)) + " to " +
+                       std::string(to_string(c.to_product_category)) + " is ILLEGAL under " +
+                       decided.source);
   if (to_product.category != sub->product->category)
-    return refused("category", "a " + std::string(to_string(sub->product->category)) +
-                                   " subscription cannot change to a plan of an " +
-                                   std::string(to_string(to_product.category)) + " product");
+    return refused(errors::refused_category, "a " + std::string(to_string(sub->product->category)) +
+                                                 " subscription cannot change to a plan of an " +
+                                                 std::string(to_string(to_product.category)) +
+                                                 " product");
   if (sub->base) {
     const Subscription* base = s.find(*sub->base);
     if (base && !to_product.available_for_base(base->product->name))
-      return refused("not_available", "add-on " + to_product.name +
-                                          " is not available for product " + base->product->name);
+      return refused(
+          errors::refused_not_available,
+          "add-on " + to_product.name + " is not available for product " + base->product->name);
   }
   Date effective = on;
   if (decided.value == BillingActionPolicy::end_of_term)
@@ -310,7 +320,7 @@ Result<Ok> BillingEngine::undo_change(const std::string& id, const Date& on) {
   const Span& last = sub->last_span();
   if (sub->spans.size() < 2 || !(on < last.start) || last.restarted || sub->cancel_effective ||
       sub->paused_since)
-    return refused("no_pending_change",
+    return refused(errors::refused_no_pending_change,
                    "subscription \"" + id + "\" has no pending plan change to undo");
   Date effective = last.start;
   UsageGuard guard(s);
@@ -335,10 +345,11 @@ Result<Ok> BillingEngine::cancel(const std::string& id, const Date& on,
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
   if (policy == BillingActionPolicy::illegal)
-    return refused("illegal", "a cancel cannot be ILLEGAL");
+    return refused(errors::refused_illegal, "a cancel cannot be ILLEGAL");
   if (sub->cancel_effective)
-    return refused("cancelled", "subscription \"" + id + "\" is already cancelled (effective " +
-                                    to_string(*sub->cancel_effective) + ")");
+    return refused(errors::refused_cancelled, "subscription \"" + id +
+                                                  "\" is already cancelled (effective " +
+                                                  to_string(*sub->cancel_effective) + ")");
   Date effective = on;
   if (auto seg = detail::segment_at(s, *sub, on)) {
     auto decided = s.rules.cancel_policy(detail::case_of(*sub, *seg->phase), policy);
@@ -347,7 +358,7 @@ Result<Ok> BillingEngine::cancel(const std::string& id, const Date& on,
     if (decided.value == BillingActionPolicy::start_of_term)
       effective = detail::start_of_term(s, *sub, on);
   } else if (detail::state_at(s, *sub, on) == SubscriptionState::cancelled) {
-    return refused("cancelled", "subscription \"" + id + "\" has ended");
+    return refused(errors::refused_cancelled, "subscription \"" + id + "\" has ended");
   }
   s.reach(effective);
   UsageGuard guard(s);
@@ -371,7 +382,7 @@ Result<Ok> BillingEngine::uncancel(const std::string& id, const Date& on) {
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
   if (!sub->cancel_effective || !(on < *sub->cancel_effective))
-    return refused("no_pending_cancel",
+    return refused(errors::refused_no_pending_cancel,
                    "subscription \"" + id + "\" has no pending cancel to undo");
   auto reopen = [&](Subscription& x) {
     x.cancel_effective.reset();
@@ -391,7 +402,7 @@ Result<Ok> BillingEngine::pause(const std::string& id, const Date& on) {
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
   if (detail::state_at(s, *sub, on) != SubscriptionState::active || sub->cancel_effective)
-    return refused("not_active", "only an active subscription can be paused");
+    return refused(errors::refused_not_active, "only an active subscription can be paused");
   auto pause_one = [&](Subscription& x, bool with_base) {
     end_service(x, on);
     x.paused_since = on;
@@ -413,7 +424,7 @@ Result<Ok> BillingEngine::resume(const std::string& id, const Date& on) {
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
   if (!sub->paused_since || sub->cancel_effective)
-    return refused("not_paused", "subscription \"" + id + "\" is not paused");
+    return refused(errors::refused_not_paused, "subscription \"" + id + "\" is not paused");
   auto resume_one = [&](Subscription& x) {
     const Span& last = x.last_span();
     x.spans.push_back(Span{s.next_span_id++, last.plan, on, std::nullopt, last.phase_anchor, true,
@@ -432,7 +443,8 @@ Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>
                                                 const Date& on) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
-  if (day < 1 || day > 31) return refused("bill_cycle_day", "a bill cycle day is from 1 to 31");
+  if (day < 1 || day > 31)
+    return refused(errors::refused_bill_cycle_day, "a bill cycle day is from 1 to 31");
   // The new day applies from the end of what is already billed: a new span
   // starts there, so no billed period is re-cut.
   // `explicit_day` pins the new span to the day; otherwise it follows the account's.
@@ -478,7 +490,8 @@ Result<Ok> BillingEngine::attach_payment_method(const std::string& payment_metho
                                                 const Date& on) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
-  if (payment_method_id.empty()) return refused("payment_method", "a payment method needs an id");
+  if (payment_method_id.empty())
+    return refused(errors::refused_payment_method, "a payment method needs an id");
   if (!s.payment_method_since) s.payment_method_since = on;
   done(s, on);
   return Ok{};
@@ -489,22 +502,24 @@ Result<Recorded> BillingEngine::record_usage(const UsageEvent& e) {
   Subscription* sub = s.find(e.subscription);
   if (!sub) return unknown_subscription(e.subscription);
   if (sub->usage_ids.contains(e.id)) return Recorded::duplicate;
-  if (e.id.empty()) return refused("usage_id", "a usage event needs an id (its idempotency key)");
+  if (e.id.empty())
+    return refused(errors::refused_usage_id, "a usage event needs an id (its idempotency key)");
   if (!e.quantity.is_valid() || e.quantity.sign() < 0)
-    return refused("quantity", "a usage quantity cannot be negative");
+    return refused(errors::refused_quantity, "a usage quantity cannot be negative");
   auto segments = detail::segments_of(s, *sub);
   if (!detail::usage_home(segments, e.occurred_on, e.metric, detail::UsageHome::on_record)) {
     // Said as precisely as the timeline allows: the state that day, or the
     // phase that does not price the metric.
     auto seg = detail::segment_at(s, *sub, e.occurred_on);
     if (!seg || seg->kind != detail::SegmentKind::billable)
-      return refused("not_entitled",
+      return refused(errors::refused_not_entitled,
                      "subscription \"" + e.subscription + "\" is " +
                          std::string(to_string(detail::state_at(s, *sub, e.occurred_on))) + " on " +
                          to_string(e.occurred_on) + ": usage is not accepted");
-    return refused("metric", "metric \"" + e.metric + "\" is not priced by the " +
-                                 std::string(to_string(seg->phase->type)) + " phase of plan " +
-                                 seg->span->plan->name + " on " + to_string(e.occurred_on));
+    return refused(errors::refused_metric, "metric \"" + e.metric + "\" is not priced by the " +
+                                               std::string(to_string(seg->phase->type)) +
+                                               " phase of plan " + seg->span->plan->name + " on " +
+                                               to_string(e.occurred_on));
   }
   sub->usage_ids.insert(e.id);
   sub->usage.push_back({e.occurred_on, e.metric, e.quantity, e.value_key});
@@ -520,9 +535,9 @@ Result<Recorded> BillingEngine::purchase_credits(const std::string& package,
                                                  const std::string& session_id, const Date& on) {
   EngineState& s = *state_;
   const CreditPackage* p = s.catalog->find_credit_package(package);
-  if (!p) return make_error("unknown.package", "unknown credit package \"" + package + "\"");
+  if (!p) return make_error(errors::unknown_package, "unknown credit package \"" + package + "\"");
   if (session_id.empty())
-    return refused("session", "a credit purchase needs its checkout session id");
+    return refused(errors::refused_session, "a credit purchase needs its checkout session id");
   return s.credits.purchase(*p, session_id, on) ? Recorded::applied : Recorded::duplicate;
 }
 
@@ -530,10 +545,10 @@ Result<Recorded> BillingEngine::grant_credits(const Decimal& credits, const std:
                                               const Date& on, const std::optional<Date>& expires) {
   EngineState& s = *state_;
   if (!credits.is_valid() || credits.sign() <= 0)
-    return refused("credits", "a grant must be a positive number of credits");
-  if (grant_id.empty()) return refused("grant_id", "a credit grant needs an id");
+    return refused(errors::refused_credits, "a grant must be a positive number of credits");
+  if (grant_id.empty()) return refused(errors::refused_grant_id, "a credit grant needs an id");
   if (expires && !(on < *expires))
-    return refused("expires", "a grant must expire after the day it is granted");
+    return refused(errors::refused_expires, "a grant must expire after the day it is granted");
   return s.credits.grant(credits, grant_id, on, expires) ? Recorded::applied : Recorded::duplicate;
 }
 
@@ -541,11 +556,12 @@ Result<Recorded> BillingEngine::credit_account(const Decimal& amount, const std:
                                                const Date& on) {
   EngineState& s = *state_;
   if (!amount.is_valid() || amount.sign() <= 0)
-    return refused("amount", "an account credit must be greater than 0");
-  if (credit_id.empty()) return refused("credit_id", "an account credit needs an id");
+    return refused(errors::refused_amount, "an account credit must be greater than 0");
+  if (credit_id.empty()) return refused(errors::refused_credit_id, "an account credit needs an id");
   if (s.currency.round(amount, RoundingMode::half_up) != amount)
-    return refused("amount", "an account credit of " + amount.to_string() + " " +
-                                 s.account.currency + " has more decimals than the currency has");
+    return refused(errors::refused_amount, "an account credit of " + amount.to_string() + " " +
+                                               s.account.currency +
+                                               " has more decimals than the currency has");
   if (s.account_credit_ids.contains(credit_id)) return Recorded::duplicate;
   InvoiceItem item;
   item.type = InvoiceItemType::credit_adj;
@@ -614,7 +630,7 @@ Result<bool> BillingEngine::can_consume(const std::string& id, const std::string
   auto priced = std::find_if(seg->phase->usages.begin(), seg->phase->usages.end(),
                              [&](const UsagePrice& u) { return u.metric == metric; });
   if (priced == seg->phase->usages.end())
-    return refused("metric",
+    return refused(errors::refused_metric,
                    "metric \"" + metric + "\" is not priced in the current phase of " + id);
   if (!priced->pay_with_credits) return true;
   auto unit = s.catalog->credit_unit_price.find(s.account.currency);

@@ -417,8 +417,8 @@ Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
   s.pending_credit_adjs.erase(due, s.pending_credit_adjs.end());
   for (const auto& item : invoice.items)
     if (!item.amount.is_valid())
-      return make_error("engine.amount", "an amount of subscription " + item.subscription +
-                                             " cannot be represented");
+      return make_error(errors::engine_amount, "an amount of subscription " + item.subscription +
+                                                   " cannot be represented");
   if (invoice.empty()) return invoice;
   invoice.credit_adj = s.account_credit.settle(invoice.total());
   s.invoices.push_back(invoice);

@@ -144,8 +144,9 @@ Date unbilled_usage_from(const EngineState& s, Date keep_from) {
       if (seg.end && !(keep_from < *seg.end)) continue;
       for (const auto& usage : seg.phase->usages) {
         // Where the walk of this usage charge resumes: after its last billed period.
-        ItemKey after{sub.id, seg.span->id, seg.phase_index, InvoiceItemType::usage, usage.name,
-                      Date(date::year::max() / 12 / 31)};
+        ItemKey after{sub.id,          seg.span->id,
+                      seg.phase_index, InvoiceItemType::usage,
+                      usage.name,      Date(date::year::max() / 12 / 31)};
         Date from = seg.start;
         if (auto it = s.ledger.lower_bound(after); it != s.ledger.begin()) {
           --it;
@@ -352,9 +353,9 @@ Result<BillingEngine> BillingEngine::restore(std::shared_ptr<const Catalog> cata
     if (ec) throw Malformed{"malformed JSON"};
     read_state(s, parsed.as_object());
   } catch (const Malformed& m) {
-    return make_error("engine.snapshot", "not a usable snapshot: " + m.what);
+    return make_error(errors::engine_snapshot, "not a usable snapshot: " + m.what);
   } catch (const std::exception& e) {  // a field missing or of another kind
-    return make_error("engine.snapshot", std::string("not a usable snapshot: ") + e.what());
+    return make_error(errors::engine_snapshot, std::string("not a usable snapshot: ") + e.what());
   }
   return opened;
 }
