@@ -182,18 +182,30 @@ ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
                                    bool resent, const Date& on) {
   auto currency = Currency::of(invoice.invoice.currency);
   if (!currency)
-    return unexpected(ProviderError{0, "invalid_request_error", "currency", "",
-                                    currency.error().message, "", false});
-  ChargeRequest request{
-      invoice.id,          attempt.attempt,           Money(attempt.amount, *currency),
-      account.customer_id, account.payment_method_id, "Invoice " + invoice.id};
+    return unexpected(ProviderError{.http_status = 0,
+                                    .type = "invalid_request_error",
+                                    .code = "currency",
+                                    .decline_code = "",
+                                    .message = currency.error().message,
+                                    .request_id = "",
+                                    .retryable = false});
+  ChargeRequest request{.invoice_id = invoice.id,
+                        .attempt = attempt.attempt,
+                        .amount = Money(attempt.amount, *currency),
+                        .customer_id = account.customer_id,
+                        .payment_method_id = account.payment_method_id,
+                        .description = "Invoice " + invoice.id};
   if (resent && attempt.scheduled_on < on) {
     auto found = ctx.provider.find_charge(request);
     if (!found)  // not knowing is no reason to charge again: the attempt waits
       return unexpected(
-          ProviderError{0, "transport", "lookup", "",
-                        "could not look the earlier charge up: " + found.error().message,
-                        found.error().request_id, found.error().retryable});
+          ProviderError{.http_status = 0,
+                        .type = "transport",
+                        .code = "lookup",
+                        .decline_code = "",
+                        .message = "could not look the earlier charge up: " + found.error().message,
+                        .request_id = found.error().request_id,
+                        .retryable = found.error().retryable});
     if (*found) return **found;
   }
   return ctx.provider.charge(request);

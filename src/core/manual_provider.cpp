@@ -31,9 +31,14 @@ ProviderResult<ChargeOutcome> ManualProvider::charge(const ChargeRequest& reques
 }
 
 ProviderResult<RefundOutcome> ManualProvider::refund(const RefundRequest& request) {
-  return unexpected(ProviderError{
-      404, "invalid_request_error", "resource_missing", "",
-      "manual collection makes no charge to refund: " + request.charge_id, "", false});
+  return unexpected(
+      ProviderError{.http_status = 404,
+                    .type = "invalid_request_error",
+                    .code = "resource_missing",
+                    .decline_code = "",
+                    .message = "manual collection makes no charge to refund: " + request.charge_id,
+                    .request_id = "",
+                    .retryable = false});
 }
 
 ProviderResult<CatalogMapping> ManualProvider::publish_catalog(const Catalog& catalog,

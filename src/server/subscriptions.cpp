@@ -182,15 +182,15 @@ Result<OwnedObject, Response> create_one(Server& s, Ctx& ctx, const Subscription
                                     " subscription starts its own bundle; bundle " + bundle->id +
                                     " already has one"));
     std::string key = f.bundle_external_key.value_or(f.external_key.value_or(""));
-    bundle = OwnedObject{uuid4(),
-                         ctx.tenant.id,
-                         ObjectType::bundle,
-                         account.id,
-                         "",
-                         key,
-                         category == ProductCategory::base ? op.subscription : "",
-                         "",
-                         ctx.now};
+    bundle = OwnedObject{.id = uuid4(),
+                         .tenant_id = ctx.tenant.id,
+                         .type = ObjectType::bundle,
+                         .account_id = account.id,
+                         .bundle_id = "",
+                         .external_key = key,
+                         .name = category == ProductCategory::base ? op.subscription : "",
+                         .email = "",
+                         .created_at = ctx.now};
     if (auto p = s.tenants.put_object(*bundle); !p) return unexpected(failure(p.error()));
     if (auto a = s.tenants.append_audit(ctx.tenant.id,
                                         ctx.audit(ObjectType::bundle, bundle->id, "INSERT"));

@@ -82,9 +82,13 @@ Response record_usage(Server& s, Ctx& ctx) {
         rec.problem("recordDate", "\"" + *when + "\" is neither a date nor a date-time");
         continue;
       }
-      events.push_back(UsageEvent{sub->id, *type, *quantity, *on,
-                                  tracking + "/" + std::to_string(i) + "/" + std::to_string(j),
-                                  ""});
+      events.push_back(UsageEvent{
+          .subscription = sub->id,
+          .metric = *type,
+          .quantity = *quantity,
+          .occurred_on = *on,
+          .id = tracking + "/" + std::to_string(i) + "/" + std::to_string(j),  // retries repeat it
+          .value_key = ""});
       paths.push_back(tollgate::detail::path_index(unit.path_of("usageRecords"), j));
     }
   }

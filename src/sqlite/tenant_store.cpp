@@ -42,9 +42,15 @@ Result<T> conflict_as(Result<T> r, const std::string& what) {
 Result<OwnedObject> read_object(const Statement& st) {
   auto type = object_type_column(st, 2, "owned_object");
   if (!type) return unexpected(type.error());
-  return OwnedObject{st.text(0), st.text(1), *type,
-                     st.text(3), st.text(4), st.text(5),
-                     st.text(6), st.text(7), instant(st.integer(8))};
+  return OwnedObject{.id = st.text(0),
+                     .tenant_id = st.text(1),
+                     .type = *type,
+                     .account_id = st.text(3),
+                     .bundle_id = st.text(4),
+                     .external_key = st.text(5),
+                     .name = st.text(6),
+                     .email = st.text(7),
+                     .created_at = instant(st.integer(8))};
 }
 
 #define TOLLGATE_OBJECT_COLUMNS \

@@ -46,8 +46,24 @@ Decimal pow10(int digits) {
 }
 
 Unexpected<ProviderError> local_error(std::string code, std::string message) {
-  return {ProviderError{0, "invalid_request_error", std::move(code), "", std::move(message), "",
-                        false}};
+  return {ProviderError{.http_status = 0,
+                        .type = "invalid_request_error",
+                        .code = std::move(code),
+                        .decline_code = "",
+                        .message = std::move(message),
+                        .request_id = "",
+                        .retryable = false}};
+}
+
+// A 2xx answer whose body does not read: Stripe's side, worth a retry.
+Unexpected<ProviderError> invalid_json(std::string message) {
+  return {ProviderError{.http_status = 200,
+                        .type = "api_error",
+                        .code = "invalid_json",
+                        .decline_code = "",
+                        .message = std::move(message),
+                        .request_id = "",
+                        .retryable = true}};
 }
 
 ProviderError error_from(const HttpResponse& r) {
@@ -109,9 +125,7 @@ auto with_object(ProviderResult<std::string> body, F f)
     -> decltype(f(std::declval<const json::object&>())) {
   if (!body) return unexpected(std::move(body).error());
   auto object = parse_object(*body);
-  if (!object)
-    return unexpected(
-        ProviderError{200, "api_error", "invalid_json", "", object.error().message, "", true});
+  if (!object) return invalid_json(object.error().message);
   return f(*object);
 }
 
@@ -230,7 +244,13 @@ ProviderResult<std::string> StripeProvider::call(const std::string& method, cons
                          : t.kind == TransportErrorKind::tls     ? "tls"
                          : t.kind == TransportErrorKind::refused ? "refused"
                                                                  : "connection";
-      failure = ProviderError{0, "transport", code, "", t.message, "", retry};
+      failure = ProviderError{.http_status = 0,
+                              .type = "transport",
+                              .code = code,
+                              .decline_code = "",
+                              .message = t.message,
+                              .request_id = "",
+                              .retryable = retry};
     } else if (response->status >= 200 && response->status < 300) {
       return std::move(response->body);
     } else {
@@ -361,9 +381,7 @@ ProviderResult<std::optional<ChargeOutcome>> StripeProvider::find_charge(const C
     auto body = call("GET", "/v1/payment_intents", f);
     if (!body) return unexpected(std::move(body).error());
     auto list = parse_object(*body);
-    if (!list)
-      return unexpected(
-          ProviderError{200, "api_error", "invalid_json", "", list.error().message, "", true});
+    if (!list) return invalid_json(list.error().message);
     const json::value* data = list->if_contains("data");
     if (!data || !data->is_array() || data->get_array().empty()) break;
     for (const auto& pi : data->get_array()) {
@@ -430,9 +448,7 @@ ProviderResult<std::vector<ProviderCustomer>> StripeProvider::list_customers(int
     auto body = call("GET", "/v1/customers", f);
     if (!body) return unexpected(std::move(body).error());
     auto page = parse_object(*body);
-    if (!page)
-      return unexpected(
-          ProviderError{200, "api_error", "invalid_json", "", page.error().message, "", true});
+    if (!page) return invalid_json(page.error().message);
     const json::value* data = page->if_contains("data");
     if (!data || !data->is_array()) break;
     for (const auto& c : data->get_array()) {

@@ -229,8 +229,14 @@ Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::
   sub.id = id;
   sub.product = &product;
   sub.base = product.category == ProductCategory::add_on ? base_id : std::nullopt;
-  sub.spans.push_back(
-      Span{s.next_span_id++, plan, on, std::nullopt, anchor, false, std::nullopt, std::nullopt});
+  sub.spans.push_back(Span{.id = s.next_span_id++,
+                           .plan = plan,
+                           .start = on,
+                           .end = std::nullopt,
+                           .phase_anchor = anchor,
+                           .restarted = false,
+                           .bill_cycle_day = std::nullopt,
+                           .account_bill_cycle_day = std::nullopt});
   s.subscriptions.push_back(std::move(sub));
   done(s, on);
   return Ok{};
@@ -295,8 +301,14 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
   s.reach(effective);
   UsageGuard guard(s);
   end_service(*sub, effective);
-  sub->spans.push_back(Span{s.next_span_id++, plan, effective, std::nullopt, anchor, false,
-                            std::nullopt, std::nullopt});
+  sub->spans.push_back(Span{.id = s.next_span_id++,
+                            .plan = plan,
+                            .start = effective,
+                            .end = std::nullopt,
+                            .phase_anchor = anchor,
+                            .restarted = false,
+                            .bill_cycle_day = std::nullopt,
+                            .account_bill_cycle_day = std::nullopt});
   sub->product = &to_product;
   // Add-ons that the new base product does not accept end with the change.
   if (to_product.category == ProductCategory::base)
@@ -427,8 +439,14 @@ Result<Ok> BillingEngine::resume(const std::string& id, const Date& on) {
     return refused(errors::refused_not_paused, "subscription \"" + id + "\" is not paused");
   auto resume_one = [&](Subscription& x) {
     const Span& last = x.last_span();
-    x.spans.push_back(Span{s.next_span_id++, last.plan, on, std::nullopt, last.phase_anchor, true,
-                           last.bill_cycle_day, std::nullopt});
+    x.spans.push_back(Span{.id = s.next_span_id++,
+                           .plan = last.plan,
+                           .start = on,
+                           .end = std::nullopt,
+                           .phase_anchor = last.phase_anchor,
+                           .restarted = true,  // its phase's fixed fee is not charged again
+                           .bill_cycle_day = last.bill_cycle_day,
+                           .account_bill_cycle_day = std::nullopt});
     x.paused_since.reset();
     x.paused_with_base = false;
   };

@@ -105,8 +105,15 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
 
   Decimal fixed = price_in(phase.fixed, currency);
   if (seg.starts_phase && fixed.sign() > 0 && !(horizon < seg.start) && !s.ledger.contains(base)) {
-    InvoiceItem item{InvoiceItemType::fixed, sub.id,       plan, phase.type, "", seg.start,
-                     std::nullopt,           std::nullopt, {}};
+    InvoiceItem item{.type = InvoiceItemType::fixed,
+                     .subscription = sub.id,
+                     .plan = plan,
+                     .phase = phase.type,
+                     .usage = "",
+                     .start = seg.start,
+                     .end = std::nullopt,
+                     .quantity = std::nullopt,
+                     .amount = {}};
     out.push_back({base, item, seg.start, fixed, nullptr, false});
   }
 
@@ -125,15 +132,15 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
         ItemKey key = recurring;
         key.start = p.start;
         if (s.ledger.contains(key)) return true;  // billed already: repair_cut_items looks at it
-        InvoiceItem item{InvoiceItemType::recurring,
-                         sub.id,
-                         plan,
-                         phase.type,
-                         "",
-                         p.start,
-                         p.end,
-                         std::nullopt,
-                         {}};
+        InvoiceItem item{.type = InvoiceItemType::recurring,
+                         .subscription = sub.id,
+                         .plan = plan,
+                         .phase = phase.type,
+                         .usage = "",
+                         .start = p.start,
+                         .end = p.end,
+                         .quantity = std::nullopt,
+                         .amount = {}};
         out.push_back({key, item, due, price * p.fraction(), nullptr, advance});
         return true;
       });
@@ -155,15 +162,15 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
       key.type = InvoiceItemType::usage;
       key.usage = usage.name;
       key.start = p.start;
-      InvoiceItem item{InvoiceItemType::usage,
-                       sub.id,
-                       plan,
-                       std::nullopt,
-                       usage.name,
-                       p.start,
-                       p.end,
-                       quantity,
-                       {}};
+      InvoiceItem item{.type = InvoiceItemType::usage,
+                       .subscription = sub.id,
+                       .plan = plan,
+                       .phase = std::nullopt,
+                       .usage = usage.name,
+                       .start = p.start,
+                       .end = p.end,
+                       .quantity = quantity,
+                       .amount = {}};
       out.push_back({key, item, p.end, amount ? *amount : Decimal::fraction(1, 0), &usage, false});
       return true;
     });
