@@ -5,7 +5,9 @@
 #include <string>
 
 #include "tollgate/calendar.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 struct Account {
@@ -18,3 +20,4 @@ struct Account {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -11,7 +11,9 @@
 // inside an invoice.
 
 #include "tollgate/decimal.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 class AccountCredit {
@@ -34,3 +36,4 @@ class AccountCredit {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

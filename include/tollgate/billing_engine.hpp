@@ -22,7 +22,9 @@
 #include "tollgate/result.hpp"
 #include "tollgate/rules.hpp"
 #include "tollgate/subscription.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 /// One usage record. `id` is the idempotency key, unique per subscription.
@@ -156,3 +158,4 @@ class BillingEngine {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -11,7 +11,9 @@
 #include <string_view>
 
 #include "tollgate/calendar.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 enum class BillingPeriod {
@@ -83,3 +85,4 @@ class BillingCycle {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

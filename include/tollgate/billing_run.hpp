@@ -29,7 +29,9 @@
 #include "tollgate/payment_provider.hpp"
 #include "tollgate/store.hpp"
 #include "tollgate/time_zone.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 struct NoticePolicy {
@@ -108,3 +110,4 @@ class BillingRun {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -24,7 +24,9 @@
 #include "tollgate/result.hpp"
 #include "tollgate/rule_book.hpp"
 #include "tollgate/store.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 /// What an overdue account (dunning ran out) may still use.
@@ -160,3 +162,4 @@ class BillingService {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

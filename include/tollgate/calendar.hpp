@@ -12,7 +12,9 @@
 #include <date/date.h>
 
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 using Date = date::year_month_day;
@@ -52,3 +54,4 @@ struct ServicePeriod {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -17,7 +17,9 @@
 #include "tollgate/decimal.hpp"
 #include "tollgate/problem.hpp"
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 /// Kill Bill's ProductCategory.
@@ -129,3 +131,4 @@ BillingPeriod billing_period_of(const Plan& plan);
 Result<Catalog, Problems> load_catalog(std::string_view json);
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -22,7 +22,9 @@
 #include "tollgate/payment_provider.hpp"
 #include "tollgate/payments.hpp"
 #include "tollgate/store.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 /// One invoice as it stands now.
@@ -166,3 +168,4 @@ class Collections {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -15,7 +15,9 @@
 #include "tollgate/calendar.hpp"
 #include "tollgate/catalog.hpp"
 #include "tollgate/decimal.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 namespace detail {
@@ -68,3 +70,4 @@ class CreditLedger {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

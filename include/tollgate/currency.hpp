@@ -11,7 +11,9 @@
 
 #include "tollgate/decimal.hpp"
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 class Currency {
@@ -43,3 +45,4 @@ class Currency {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

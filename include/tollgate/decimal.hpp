@@ -24,7 +24,9 @@
 #include <string_view>
 
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 __extension__ typedef __int128 int128_t;
@@ -81,11 +83,11 @@ class Decimal {
   Result<std::int64_t> to_int64() const;
 
   Decimal operator-() const noexcept;
-  friend Decimal operator+(const Decimal& a, const Decimal& b) noexcept;
-  friend Decimal operator-(const Decimal& a, const Decimal& b) noexcept;
-  friend Decimal operator*(const Decimal& a, const Decimal& b) noexcept;
+  TOLLGATE_API friend Decimal operator+(const Decimal& a, const Decimal& b) noexcept;
+  TOLLGATE_API friend Decimal operator-(const Decimal& a, const Decimal& b) noexcept;
+  TOLLGATE_API friend Decimal operator*(const Decimal& a, const Decimal& b) noexcept;
   /// Exact quotient; invalid when b is zero.
-  friend Decimal operator/(const Decimal& a, const Decimal& b) noexcept;
+  TOLLGATE_API friend Decimal operator/(const Decimal& a, const Decimal& b) noexcept;
   Decimal& operator+=(const Decimal& b) noexcept { return *this = *this + b; }
   Decimal& operator-=(const Decimal& b) noexcept { return *this = *this - b; }
   Decimal& operator*=(const Decimal& b) noexcept { return *this = *this * b; }
@@ -94,7 +96,8 @@ class Decimal {
   friend bool operator==(const Decimal& a, const Decimal& b) noexcept {
     return a.is_valid() && b.is_valid() && a.num_ == b.num_ && a.den_ == b.den_;
   }
-  friend std::partial_ordering operator<=>(const Decimal& a, const Decimal& b) noexcept;
+  TOLLGATE_API friend std::partial_ordering operator<=>(const Decimal& a,
+                                                        const Decimal& b) noexcept;
 
   /// The reduced fraction, for adapters that need minor units.
   int128_t numerator() const noexcept { return num_; }
@@ -117,3 +120,4 @@ inline Decimal max(const Decimal& a, const Decimal& b) {
 }
 
 }  // namespace tollgate
+TOLLGATE_API_END

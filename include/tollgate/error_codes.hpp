@@ -1,4 +1,5 @@
 #pragma once
+#include "tollgate/visibility.hpp"
 // Error codes: every `Error::code` Tollgate itself returns, as named constants.
 //
 // A code is stable: scripts, the REST server's clients and the command line
@@ -11,6 +12,7 @@
 // "provider.<code>" carries a payment provider's own code (Stripe's
 // "card_declined"), as Collections reports a failed refund.
 
+TOLLGATE_API_BEGIN
 namespace tollgate::errors {
 
 // --- Values: decimals, dates, money and currencies ---
@@ -275,3 +277,4 @@ inline constexpr const char* all[] = {decimal_syntax,
                                       file_unreadable};
 
 }  // namespace tollgate::errors
+TOLLGATE_API_END

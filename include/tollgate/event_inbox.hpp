@@ -13,7 +13,9 @@
 #include <string_view>
 
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 enum class Delivery { applied, duplicate };
@@ -43,3 +45,4 @@ class MemoryEventInbox final : public EventInbox {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

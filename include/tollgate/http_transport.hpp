@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 struct HttpHeader {
@@ -60,3 +62,4 @@ class HttpTransport {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

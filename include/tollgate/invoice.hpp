@@ -9,7 +9,9 @@
 #include "tollgate/calendar.hpp"
 #include "tollgate/catalog.hpp"
 #include "tollgate/decimal.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 enum class InvoiceItemType {
@@ -56,3 +58,4 @@ struct Invoice {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -15,7 +15,9 @@
 #include <string>
 
 #include "tollgate/payment_provider.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 class ManualProvider final : public PaymentProvider {
@@ -44,3 +46,4 @@ class ManualProvider final : public PaymentProvider {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -9,7 +9,9 @@
 #include "tollgate/currency.hpp"
 #include "tollgate/decimal.hpp"
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 class Money {
@@ -48,3 +50,4 @@ class Money {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -16,7 +16,9 @@
 #include "tollgate/problem.hpp"
 #include "tollgate/result.hpp"
 #include "tollgate/rules.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 enum class OperationType {
@@ -70,3 +72,4 @@ std::string to_json(const Operation& op);
 Result<Operation, Problems> parse_operation(std::string_view json);
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -16,7 +16,9 @@
 #include "tollgate/catalog.hpp"
 #include "tollgate/money.hpp"
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 struct ProviderError {
@@ -164,3 +166,4 @@ inline std::string charge_idempotency_key(const ChargeRequest& r) {
 }
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -17,7 +17,9 @@
 #include "tollgate/calendar.hpp"
 #include "tollgate/decimal.hpp"
 #include "tollgate/invoice.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 enum class PaymentKind { payment, refund, chargeback, chargeback_reversal };
@@ -51,3 +53,4 @@ Decimal invoice_balance(const std::string& invoice_id, const Invoice& invoice,
 Decimal refundable(const Payment& payment, std::span<const Payment> movements);
 
 }  // namespace tollgate
+TOLLGATE_API_END

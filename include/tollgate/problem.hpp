@@ -6,7 +6,9 @@
 
 #include <string>
 #include <vector>
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 struct Problem {
@@ -24,3 +26,4 @@ inline std::string to_string(const Problem& p) {
 }
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -15,7 +15,9 @@
 #include "tollgate/catalog.hpp"
 #include "tollgate/decimal.hpp"
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 /// A usage price resolved for one currency, ready to rate many quantities.
@@ -71,3 +73,4 @@ struct UsageSample {
 Decimal aggregate(Aggregation aggregation, std::span<const UsageSample> samples);
 
 }  // namespace tollgate
+TOLLGATE_API_END

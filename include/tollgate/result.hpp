@@ -23,7 +23,9 @@
 #include <variant>
 
 #include "tollgate/error_codes.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 /// A plain error: a stable machine-readable code and a human-readable message.
@@ -192,6 +194,7 @@ class [[nodiscard]] Result {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END
 
 // Early return of an error, inside a function that returns a Result:
 //

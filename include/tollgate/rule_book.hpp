@@ -13,7 +13,9 @@
 
 #include "tollgate/rules.hpp"
 #include "tollgate/time_zone.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 struct OrganizationKey {
@@ -41,3 +43,4 @@ class RuleBook {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -16,7 +16,9 @@
 #include "tollgate/catalog.hpp"
 #include "tollgate/problem.hpp"
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 enum class BillingAlignment { account, bundle, subscription };
@@ -118,3 +120,4 @@ struct RuleSet {
 Result<RuleSet, Problems> load_rules(std::string_view json);
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -21,7 +21,9 @@
 #include "tollgate/result.hpp"
 #include "tollgate/rule_book.hpp"
 #include "tollgate/time_zone.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 /// What a batch of usage did: new events counted, repeated ids ignored.
@@ -355,3 +357,4 @@ class BillingStore : public UsageStore,
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

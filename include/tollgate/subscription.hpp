@@ -7,7 +7,9 @@
 
 #include "tollgate/calendar.hpp"
 #include "tollgate/catalog.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 enum class SubscriptionState {
@@ -35,3 +37,4 @@ struct SubscriptionStatus {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

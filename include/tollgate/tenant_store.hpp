@@ -18,7 +18,9 @@
 #include "tollgate/calendar.hpp"
 #include "tollgate/result.hpp"
 #include "tollgate/time_zone.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 /// Kill Bill's tenant: its api key is public, its secret is kept only as a salted hash.
@@ -185,3 +187,4 @@ class TenantStore {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

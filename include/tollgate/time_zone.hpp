@@ -12,7 +12,9 @@
 
 #include "tollgate/calendar.hpp"
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate {
 
 using Instant = std::chrono::sys_seconds;
@@ -42,3 +44,4 @@ class TimeZone {
 };
 
 }  // namespace tollgate
+TOLLGATE_API_END

@@ -5,11 +5,15 @@
 #include "json_reader.hpp"
 #include "tollgate/catalog.hpp"
 #include "tollgate/rules.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::detail {
 
 inline constexpr EnumName<ProductCategory> kProductCategories[] = {
-    {"BASE", ProductCategory::base}, {"ADD_ON", ProductCategory::add_on}, {"STANDALONE", ProductCategory::standalone}};
+    {"BASE", ProductCategory::base},
+    {"ADD_ON", ProductCategory::add_on},
+    {"STANDALONE", ProductCategory::standalone}};
 inline constexpr EnumName<PhaseType> kPhaseTypes[] = {{"TRIAL", PhaseType::trial},
                                                       {"DISCOUNT", PhaseType::discount},
                                                       {"FIXEDTERM", PhaseType::fixedterm},
@@ -44,3 +48,4 @@ std::string_view name_of(const EnumName<E> (&table)[N], E value) {
 }
 
 }  // namespace tollgate::detail
+TOLLGATE_API_END

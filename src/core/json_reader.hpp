@@ -14,7 +14,9 @@
 #include "tollgate/decimal.hpp"
 #include "tollgate/problem.hpp"
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::detail {
 
 namespace json = boost::json;
@@ -38,13 +40,14 @@ struct EnumName {
 
 /// Names an enum value, or nullopt and a problem "unknown value ..." listing the
 /// allowed ones (and suggesting the upper-case spelling when that is allowed).
-std::optional<std::size_t> find_enum_name(std::string_view text, std::span<const std::string_view> names,
+std::optional<std::size_t> find_enum_name(std::string_view text,
+                                          std::span<const std::string_view> names,
                                           const std::string& path, Problems& problems);
 
 /// Reads a decimal that must be a JSON string (a JSON number is refused: it
 /// may already have passed through binary floating point).
-std::optional<Decimal> read_decimal(const json::value& v, const std::string& path, Problems& problems,
-                                    bool allow_negative = false);
+std::optional<Decimal> read_decimal(const json::value& v, const std::string& path,
+                                    Problems& problems, bool allow_negative = false);
 
 class ObjectReader {
  public:
@@ -66,14 +69,17 @@ class ObjectReader {
   bool has(std::string_view key) const { return object_ && object_->contains(key); }
 
   std::optional<std::string> string(std::string_view key, bool required = false);
-  std::optional<Decimal> decimal(std::string_view key, bool required = false, bool allow_negative = false);
+  std::optional<Decimal> decimal(std::string_view key, bool required = false,
+                                 bool allow_negative = false);
   std::optional<bool> boolean(std::string_view key);
-  std::optional<std::int64_t> integer(std::string_view key, bool required, std::int64_t min, std::int64_t max);
+  std::optional<std::int64_t> integer(std::string_view key, bool required, std::int64_t min,
+                                      std::int64_t max);
   std::optional<Date> date(std::string_view key, bool required = false);
   const json::array* array(std::string_view key, bool required = false);
 
   template <class E, std::size_t N>
-  std::optional<E> enumeration(std::string_view key, const EnumName<E> (&table)[N], bool required = false) {
+  std::optional<E> enumeration(std::string_view key, const EnumName<E> (&table)[N],
+                               bool required = false) {
     auto text = string(key, required);
     if (!text) return std::nullopt;
     std::string_view names[N];
@@ -94,3 +100,4 @@ class ObjectReader {
 };
 
 }  // namespace tollgate::detail
+TOLLGATE_API_END

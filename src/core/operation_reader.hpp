@@ -4,7 +4,9 @@
 
 #include "json_reader.hpp"
 #include "tollgate/operation.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::detail {
 
 /// Reads "date", "type" and the type's fields into `op`, collecting problems in
@@ -14,3 +16,4 @@ namespace tollgate::detail {
 bool read_operation(ObjectReader& r, Operation& op, bool* date_read = nullptr);
 
 }  // namespace tollgate::detail
+TOLLGATE_API_END

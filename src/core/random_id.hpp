@@ -9,7 +9,9 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::detail {
 
 /// A random (version 4, RFC 4122) UUID in lower-case hex: "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".
@@ -23,3 +25,4 @@ std::string random_hex(std::size_t bytes);
 bool equal_constant_time(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace tollgate::detail
+TOLLGATE_API_END

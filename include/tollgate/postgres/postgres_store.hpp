@@ -13,7 +13,9 @@
 #include <string>
 
 #include "tollgate/store.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::postgres {
 
 struct PostgresOptions {
@@ -107,3 +109,4 @@ class PostgresStore final : public BillingStore {
 };
 
 }  // namespace tollgate::postgres
+TOLLGATE_API_END

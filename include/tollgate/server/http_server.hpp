@@ -8,7 +8,9 @@
 
 #include "tollgate/result.hpp"
 #include "tollgate/server/rest_api.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::server {
 
 struct ListenOptions {
@@ -22,3 +24,4 @@ Result<Ok> serve(RestApi& api, const ListenOptions& listen,
                  const std::function<void(std::uint16_t)>& on_listening = {});
 
 }  // namespace tollgate::server
+TOLLGATE_API_END

@@ -20,7 +20,9 @@
 #include "tollgate/store.hpp"
 #include "tollgate/tenant_store.hpp"
 #include "tollgate/time_zone.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::server {
 
 struct Request {
@@ -101,3 +103,4 @@ Result<std::string> put_user(TenantStore& store, const std::string& name,
                              std::string password = {});
 
 }  // namespace tollgate::server
+TOLLGATE_API_END

@@ -14,7 +14,9 @@
 
 #include "tollgate/event_inbox.hpp"
 #include "tollgate/store.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::sqlite {
 
 /// How hard a commit waits for the disk (SQLite's PRAGMA synchronous, in WAL mode).
@@ -127,3 +129,4 @@ class SqliteStore final : public BillingStore {
 };
 
 }  // namespace tollgate::sqlite
+TOLLGATE_API_END

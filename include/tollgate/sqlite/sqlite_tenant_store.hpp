@@ -5,7 +5,9 @@
 
 #include "tollgate/sqlite/sqlite_store.hpp"
 #include "tollgate/tenant_store.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::sqlite {
 
 class SqliteTenantStore final : public TenantStore {
@@ -58,3 +60,4 @@ class SqliteTenantStore final : public TenantStore {
 };
 
 }  // namespace tollgate::sqlite
+TOLLGATE_API_END

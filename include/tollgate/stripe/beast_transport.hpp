@@ -12,7 +12,9 @@
 #include <string>
 
 #include "tollgate/http_transport.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::stripe {
 
 struct BeastTransportOptions {
@@ -46,3 +48,4 @@ class BeastTransport final : public HttpTransport {
 };
 
 }  // namespace tollgate::stripe
+TOLLGATE_API_END

@@ -13,7 +13,9 @@
 #include "tollgate/collections.hpp"
 #include "tollgate/result.hpp"
 #include "tollgate/stripe/events.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::stripe {
 
 /// What it does, by event type (metadata keys are the ones StripeProvider sets):
@@ -42,3 +44,4 @@ Result<Ok> apply_billing_event(BillingService& service, const Event& event,
                                const DunningPolicy& dunning = {});
 
 }  // namespace tollgate::stripe
+TOLLGATE_API_END

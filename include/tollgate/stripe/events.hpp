@@ -14,7 +14,9 @@
 #include <variant>
 
 #include "tollgate/result.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::stripe {
 
 using Metadata = std::map<std::string, std::string>;
@@ -73,8 +75,8 @@ struct UnknownEvent {
   std::string object_json;  ///< data.object as received
 };
 
-using EventData = std::variant<CheckoutSessionEvent, SetupIntentSucceeded, PaymentMethodAttached, InvoiceEvent,
-                               SubscriptionEvent, UnknownEvent>;
+using EventData = std::variant<CheckoutSessionEvent, SetupIntentSucceeded, PaymentMethodAttached,
+                               InvoiceEvent, SubscriptionEvent, UnknownEvent>;
 
 struct Event {
   std::string id;    ///< evt_...: the key a store records to apply an event once
@@ -90,3 +92,4 @@ struct Event {
 Result<Event> parse_event(std::string_view payload);
 
 }  // namespace tollgate::stripe
+TOLLGATE_API_END

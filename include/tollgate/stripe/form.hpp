@@ -13,7 +13,9 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::stripe {
 
 class Form {
@@ -48,3 +50,4 @@ class Form {
 std::string percent_encode(std::string_view text);
 
 }  // namespace tollgate::stripe
+TOLLGATE_API_END

@@ -17,7 +17,9 @@
 #include "tollgate/http_transport.hpp"
 #include "tollgate/payment_provider.hpp"
 #include "tollgate/stripe/form.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::stripe {
 
 struct StripeConfig {
@@ -85,3 +87,4 @@ class StripeProvider final : public PaymentProvider {
 };
 
 }  // namespace tollgate::stripe
+TOLLGATE_API_END

@@ -19,7 +19,9 @@
 #include "tollgate/event_inbox.hpp"
 #include "tollgate/result.hpp"
 #include "tollgate/stripe/events.hpp"
+#include "tollgate/visibility.hpp"
 
+TOLLGATE_API_BEGIN
 namespace tollgate::stripe {
 
 struct WebhookError {
@@ -39,8 +41,10 @@ struct WebhookVerification {
 
 /// Verifies a `Stripe-Signature` header against the raw request body.
 /// Returns the signed timestamp on success.
-Result<std::int64_t, WebhookError> verify_webhook(std::string_view payload, std::string_view signature_header,
-                                                  std::string_view secret, const WebhookVerification& options);
+Result<std::int64_t, WebhookError> verify_webhook(std::string_view payload,
+                                                  std::string_view signature_header,
+                                                  std::string_view secret,
+                                                  const WebhookVerification& options);
 
 /// The `Stripe-Signature` header Stripe would send for `payload` at `timestamp`
 /// (for tests and for local webhook delivery).
@@ -48,21 +52,24 @@ std::string sign_webhook(std::string_view payload, std::string_view secret, std:
 
 /// What a webhook endpoint should answer, and what happened.
 struct WebhookReceipt {
-  int http_status;           ///< 200 applied or duplicate; 400 refused (bad signature, not an event); 500 effect failed
+  int http_status;  ///< 200 applied or duplicate; 400 refused (bad signature, not an event); 500
+                    ///< effect failed
   std::optional<Delivery> delivery;  ///< set when the event was applied or was a duplicate
   std::string event_id;
-  std::string message;       ///< why, when not 200 (never contains the secret)
+  std::string message;  ///< why, when not 200 (never contains the secret)
 };
 
 /// The whole receipt of one webhook delivery: verify the raw bytes, parse the
 /// event, and apply it once through `inbox` (its id recorded in the same
 /// transaction as `apply`'s effect). Stripe retries a delivery that is not
 /// answered 2xx, so a failed effect answers 500 and is tried again later.
-WebhookReceipt handle_webhook(std::string_view payload, std::string_view signature_header, std::string_view secret,
-                              const WebhookVerification& options, EventInbox& inbox,
+WebhookReceipt handle_webhook(std::string_view payload, std::string_view signature_header,
+                              std::string_view secret, const WebhookVerification& options,
+                              EventInbox& inbox,
                               const std::function<Result<Ok>(const Event&)>& apply);
 
 /// Lower-case hex HMAC-SHA256 of `message` keyed by `key`.
 std::string hmac_sha256_hex(std::string_view key, std::string_view message);
 
 }  // namespace tollgate::stripe
+TOLLGATE_API_END
