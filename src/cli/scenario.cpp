@@ -20,9 +20,8 @@ class ScenarioLoader {
       : base_dir_(std::move(base_dir)), read_(read ? std::move(read) : read_file) {}
 
   Result<Scenario, Problems> load(std::string_view text) {
-    auto doc = detail::parse_json(text);
-    if (!doc) return unexpected(std::move(doc).error());
-    ObjectReader root(*doc, "$", problems_);
+    TOLLGATE_ASSIGN_OR_RETURN(auto doc, detail::parse_json(text));
+    ObjectReader root(doc, "$", problems_);
     if (!root.is_object()) return unexpected(std::move(problems_));
 
     if (auto catalog_text = document(root, "catalog", true)) {

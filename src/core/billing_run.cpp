@@ -24,9 +24,8 @@ struct Context {
 };
 
 Result<Ok> raise(Context& ctx, Notification n) {
-  auto fresh = ctx.store.record_notification(n);
-  if (!fresh) return unexpected(fresh.error());
-  if (*fresh) ctx.raised.push_back(std::move(n));
+  TOLLGATE_ASSIGN_OR_RETURN(auto fresh, ctx.store.record_notification(n));
+  if (fresh) ctx.raised.push_back(std::move(n));
   return Ok{};
 }
 
@@ -234,10 +233,9 @@ Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(
       if ((*issued)->attempt) to_charge.emplace((*issued)->invoice, *(*issued)->attempt);
       ++ctx.report.invoices;
     }
-    auto notice_date = raise_notices(ctx, *account, *engine, on);
-    if (!notice_date) return unexpected(notice_date.error());
+    TOLLGATE_ASSIGN_OR_RETURN(auto notice_date, raise_notices(ctx, *account, *engine, on));
     std::optional<Date> next = engine->next_billing_date(on);
-    if (*notice_date && (!next || **notice_date < *next)) next = *notice_date;
+    if (notice_date && (!next || *notice_date < *next)) next = notice_date;
     account->next_run = next;
     return ctx.store.update_account(*account);
   });
@@ -259,25 +257,22 @@ struct ToSend {
 // due (marked STARTED before the provider hears of them).
 Result<std::vector<ToSend>> open_attempts(Context& ctx, const StoredAccount& account,
                                           const Date& on) {
-  auto attempts = ctx.store.open_attempts(account.account.id);
-  if (!attempts) return unexpected(attempts.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto attempts, ctx.store.open_attempts(account.account.id));
   std::vector<ToSend> out;
-  for (auto attempt : *attempts) {
+  for (auto attempt : attempts) {
     bool resent = attempt.status == AttemptStatus::started;
     if (!resent && on < attempt.scheduled_on) continue;
-    auto invoice = ctx.store.invoice(attempt.invoice_id);
-    if (!invoice) return unexpected(invoice.error());
+    TOLLGATE_ASSIGN_OR_RETURN(auto invoice, ctx.store.invoice(attempt.invoice_id));
     if (!resent) {
       // A retry asks for what is owed now: a payment made another way since
       // (an external payment) lowers it, and one that paid it all cancels it.
-      auto balance = balance_of(ctx.store, attempt.invoice_id);
-      if (!balance) return unexpected(balance.error());
-      attempt.status = balance->sign() > 0 ? AttemptStatus::started : AttemptStatus::cancelled;
-      attempt.amount = *balance;
+      TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(ctx.store, attempt.invoice_id));
+      attempt.status = balance.sign() > 0 ? AttemptStatus::started : AttemptStatus::cancelled;
+      attempt.amount = balance;
       TOLLGATE_RETURN_IF_ERROR(ctx.store.save_attempt(attempt));
       if (attempt.status == AttemptStatus::cancelled) continue;
     }
-    out.push_back({account, std::move(invoice).value(), attempt, on, resent});
+    out.push_back({account, std::move(invoice), attempt, on, resent});
   }
   return out;
 }
@@ -292,24 +287,19 @@ Result<std::vector<ToSend>> prepare_account(Context& ctx, const ClaimedAccount& 
   auto r = ctx.store.atomically([&]() -> Result<Ok> {
     sends.clear();
     // Also locks the row (PostgreSQL): the account is read below as it is now.
-    auto ours = ctx.store.renew(claimed.id, lease);
-    if (!ours) return unexpected(ours.error());
-    if (!*ours) return Ok{};  // the lease ran out and another worker has it
-    auto account = ctx.store.account(claimed.id);
-    if (!account) return unexpected(account.error());
-    Date on = local_date(account->account);
+    TOLLGATE_ASSIGN_OR_RETURN(auto ours, ctx.store.renew(claimed.id, lease));
+    if (!ours) return Ok{};  // the lease ran out and another worker has it
+    TOLLGATE_ASSIGN_OR_RETURN(auto account, ctx.store.account(claimed.id));
+    Date on = local_date(account.account);
     if (claimed.open_attempts) {
-      auto open = open_attempts(ctx, *account, on);
-      if (!open) return unexpected(open.error());
-      sends = std::move(open).value();
+      TOLLGATE_ASSIGN_OR_RETURN(auto open, open_attempts(ctx, account, on));
+      sends = std::move(open);
     }
-    if (account->next_run && !(through < *account->next_run)) {
-      auto invoiced = invoice_account(ctx, *account, on, now);
-      if (!invoiced) return unexpected(invoiced.error());
-      if (*invoiced)
-        sends.push_back({*account, (*invoiced)->first, (*invoiced)->second, on, false});
+    if (account.next_run && !(through < *account.next_run)) {
+      TOLLGATE_ASSIGN_OR_RETURN(auto invoiced, invoice_account(ctx, account, on, now));
+      if (invoiced) sends.push_back({account, invoiced->first, invoiced->second, on, false});
     }
-    for (auto& s : sends) s.account = *account;  // as it stands after invoicing
+    for (auto& s : sends) s.account = account;  // as it stands after invoicing
     return Ok{};
   });
   if (!r) return unexpected(r.error());
@@ -434,24 +424,21 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
   Instant now = date::sys_days(through);
 
   // A notice whose delivery an earlier run did not finish.
-  auto leftover = store_.undelivered();
-  if (!leftover) return unexpected(leftover.error());
-  ctx.raised = std::move(leftover).value();
+  TOLLGATE_ASSIGN_OR_RETURN(auto leftover, store_.undelivered());
+  ctx.raised = std::move(leftover);
   deliver(ctx);
 
   Lease lease{options_.worker.name, detail::random_uuid(), options_.worker.lease};
-  auto holders = store_.lease_holders();
-  if (!holders) return unexpected(holders.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto holders, store_.lease_holders());
   std::string host = this_host();
-  for (const auto& worker : *holders)
+  for (const auto& worker : holders)
     if (worker != lease.worker && dead_local_worker(worker, host))
       if (auto r = store_.release_worker(worker); !r) ctx.report.errors.push_back(r.error());
   // The total for progress reports: read only for a host that asked for them.
   std::size_t total = 0;
   if (options_.progress) {
-    auto due = store_.accounts_due(through);
-    if (!due) return unexpected(due.error());
-    total = due->size();
+    TOLLGATE_ASSIGN_OR_RETURN(auto due, store_.accounts_due(through));
+    total = due.size();
   }
   std::size_t batch_size = std::max<std::size_t>(1, options_.batch_size);
   std::size_t done = 0;
@@ -472,9 +459,8 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
       if (options_.progress) options_.progress(std::min(done, total), total);
     }
     if (!options_.worker.wait_for_others) break;
-    auto held = store_.held_elsewhere(through, lease);
-    if (!held) return unexpected(held.error());
-    if (*held == 0) break;
+    TOLLGATE_ASSIGN_OR_RETURN(auto held, store_.held_elsewhere(through, lease));
+    if (held == 0) break;
     std::this_thread::sleep_for(options_.worker.poll);
   }
   return std::move(ctx.report);

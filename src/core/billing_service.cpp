@@ -81,9 +81,8 @@ BillingService::BillingService(BillingStore& store, OverdueAccess overdue, Repla
 
 Result<std::shared_ptr<const Catalog>> BillingService::catalog(const std::string& version) {
   if (auto it = catalogs_.find(version); it != catalogs_.end()) return it->second;
-  auto text = store_.catalog_json(version);
-  if (!text) return unexpected(text.error());
-  auto loaded = load_catalog(*text);
+  TOLLGATE_ASSIGN_OR_RETURN(auto text, store_.catalog_json(version));
+  auto loaded = load_catalog(text);
   if (!loaded)
     return make_error(errors::store_catalog, "stored catalog " + version + " no longer validates");
   auto shared = std::make_shared<const Catalog>(std::move(loaded).value());
@@ -94,41 +93,35 @@ Result<std::shared_ptr<const Catalog>> BillingService::catalog(const std::string
 Result<const RuleBook*> BillingService::rule_book() {
   // A stale book would judge a request by rules already replaced, and a later
   // replay with the fresh book would then bill a different outcome.
-  auto revision = store_.rules_revision();
-  if (!revision) return unexpected(revision.error());
-  if (!rules_ || *revision != rules_revision_) {
-    auto book = store_.rule_book();
-    if (!book) return unexpected(book.error());
-    rules_ = std::move(book).value();
-    rules_revision_ = *revision;
+  TOLLGATE_ASSIGN_OR_RETURN(auto revision, store_.rules_revision());
+  if (!rules_ || revision != rules_revision_) {
+    TOLLGATE_ASSIGN_OR_RETURN(auto book, store_.rule_book());
+    rules_ = std::move(book);
+    rules_revision_ = revision;
   }
   return &*rules_;
 }
 
 Result<Ok> BillingService::open_account(const StoredAccount& account) {
-  auto c = catalog(account.catalog);
-  if (!c) return unexpected(c.error());
-  TOLLGATE_RETURN_IF_ERROR(BillingEngine::open(*c, RuleSet{}, account.account));
+  TOLLGATE_ASSIGN_OR_RETURN(auto c, catalog(account.catalog));
+  TOLLGATE_RETURN_IF_ERROR(BillingEngine::open(c, RuleSet{}, account.account));
   return store_.create_account(account);
 }
 
 Result<BillingEngine> BillingService::engine(const std::string& account_id) {
-  auto account = store_.account(account_id);
-  if (!account) return unexpected(account.error());
-  return engine(*account);
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
+  return engine(account);
 }
 
 Result<BillingEngine> BillingService::engine(const StoredAccount& account, Scope scope) {
-  auto book = rule_book();
-  if (!book) return unexpected(book.error());
-  return replay(account, **book, scope);
+  TOLLGATE_ASSIGN_OR_RETURN(auto book, rule_book());
+  return replay(account, *book, scope);
 }
 
 Result<BillingEngine> BillingService::engine(
     const StoredAccount& account, const std::function<Result<Ok>(BillingEngine&)>& then) {
-  auto book = rule_book();
-  if (!book) return unexpected(book.error());
-  return with_engine(account, **book, then);
+  TOLLGATE_ASSIGN_OR_RETURN(auto book, rule_book());
+  return with_engine(account, *book, then);
 }
 
 Result<BillingEngine> BillingService::with_engine(
@@ -149,27 +142,24 @@ Result<BillingEngine> BillingService::with_engine(
 Result<BillingEngine> BillingService::replay(const StoredAccount& account, const RuleBook& book,
                                              Scope scope) {
   if (replay_ == Replay::from_snapshot) {
-    auto restored = restore(account, book, scope);
-    if (!restored) return unexpected(restored.error());
-    if (*restored) return std::move(**restored);
+    TOLLGATE_ASSIGN_OR_RETURN(auto restored, restore(account, book, scope));
+    if (restored) return std::move(*restored);
   }
   return replay_whole(account, book, scope);
 }
 
 Result<BillingEngine> BillingService::replay_whole(const StoredAccount& account,
                                                    const RuleBook& book, Scope scope) {
-  auto c = catalog(account.catalog);
-  if (!c) return unexpected(c.error());
-  auto opened = BillingEngine::open(*c, RuleSet{}, account.account);
+  TOLLGATE_ASSIGN_OR_RETURN(auto c, catalog(account.catalog));
+  auto opened = BillingEngine::open(c, RuleSet{}, account.account);
   if (!opened) return unexpected(opened.error());
-  auto journal = store_.journal(account.account.id);
-  if (!journal) return unexpected(journal.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto journal, store_.journal(account.account.id));
   auto usage = scope == Scope::everything ? store_.account_usage(account.account.id)
                                           : std::vector<SequencedUsage>();
   if (!usage) return unexpected(usage.error());
-  auto rules_at = replay_into(*opened, account, book, *journal, *usage, std::nullopt);
-  if (!rules_at) return unexpected(rules_at.error());
-  remember_replay(account.account.id, {*rules_at, journal->size() + usage->size()});
+  TOLLGATE_ASSIGN_OR_RETURN(auto rules_at,
+                            replay_into(*opened, account, book, journal, *usage, std::nullopt));
+  remember_replay(account.account.id, {rules_at, journal.size() + usage->size()});
   return opened;
 }
 
@@ -179,23 +169,20 @@ Result<BillingEngine> BillingService::replay_whole(const StoredAccount& account,
 Result<std::optional<BillingEngine>> BillingService::restore(const StoredAccount& account,
                                                              const RuleBook& book, Scope scope) {
   const std::string& id = account.account.id;
-  auto snapshot = store_.snapshot(id);
-  if (!snapshot) return unexpected(snapshot.error());
-  if (!*snapshot) return std::optional<BillingEngine>();
-  auto c = catalog(account.catalog);
-  if (!c) return unexpected(c.error());
-  const EngineSnapshot& snap = **snapshot;
+  TOLLGATE_ASSIGN_OR_RETURN(auto snapshot, store_.snapshot(id));
+  if (!snapshot) return std::optional<BillingEngine>();
+  TOLLGATE_ASSIGN_OR_RETURN(auto c, catalog(account.catalog));
+  const EngineSnapshot& snap = *snapshot;
   RuleSet rules = snap.rules_at ? book.in_force(account.organization, *snap.rules_at) : RuleSet{};
-  auto restored = BillingEngine::restore(*c, std::move(rules), account.account, snap.body);
+  auto restored = BillingEngine::restore(c, std::move(rules), account.account, snap.body);
   if (!restored) return std::optional<BillingEngine>();
-  auto journal = store_.journal_after(id, snap.seq);
-  if (!journal) return unexpected(journal.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto journal, store_.journal_after(id, snap.seq));
   auto usage = scope == Scope::everything ? store_.account_usage_after(id, snap.seq)
                                           : std::vector<SequencedUsage>();
   if (!usage) return unexpected(usage.error());
-  auto rules_at = replay_into(*restored, account, book, *journal, *usage, snap.rules_at);
+  auto rules_at = replay_into(*restored, account, book, journal, *usage, snap.rules_at);
   if (!rules_at || restored->needs_history()) return std::optional<BillingEngine>();
-  remember_replay(id, {*rules_at, journal->size() + usage->size()});
+  remember_replay(id, {*rules_at, journal.size() + usage->size()});
   return std::optional<BillingEngine>(std::move(restored).value());
 }
 
@@ -203,24 +190,22 @@ Result<Recorded> BillingService::apply(const std::string& account_id, const Oper
                                        Instant requested_at) {
   Recorded recorded = Recorded::duplicate;
   auto r = store_.atomically([&]() -> Result<Ok> {
-    auto account = store_.account(account_id);
-    if (!account) return unexpected(account.error());
+    TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
     auto book = rule_book();  // one read of the rules: the replay and the judgement share it
     if (!book) return unexpected(book.error());
-    auto e = with_engine(*account, **book, [&](BillingEngine& engine) -> Result<Ok> {
-      engine.use_rules((*book)->in_force(account->organization, requested_at));
-      auto applied = tollgate::apply(engine, op);
-      if (!applied) return unexpected(applied.error());
-      recorded = *applied;
+    auto e = with_engine(account, **book, [&](BillingEngine& engine) -> Result<Ok> {
+      engine.use_rules((*book)->in_force(account.organization, requested_at));
+      TOLLGATE_ASSIGN_OR_RETURN(auto applied, tollgate::apply(engine, op));
+      recorded = applied;
       return Ok{};
     });
     if (!e) return unexpected(e.error());
     if (recorded == Recorded::duplicate) return Ok{};
     TOLLGATE_RETURN_IF_ERROR(store_.append(account_id, {0, op.date, op, requested_at}));
-    if (op.type == OperationType::payment_method) account->payment_method_id = op.id;
+    if (op.type == OperationType::payment_method) account.payment_method_id = op.id;
     // Whatever the operation made due (a first in-advance period, a repair) is billed on its date.
-    if (!account->next_run || op.date < *account->next_run) account->next_run = op.date;
-    return store_.update_account(*account);
+    if (!account.next_run || op.date < *account.next_run) account.next_run = op.date;
+    return store_.update_account(account);
   });
   if (!r) return unexpected(r.error());
   return recorded;
@@ -253,13 +238,10 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
       if (engine == engines.end()) {
         // Judging usage needs the account's timeline, not its usage: a rebuild
         // without it costs the same on the last day of a busy period as on the first.
-        auto account = store_.account(owner->second);
-        if (!account) return unexpected(account.error());
-        auto book = rule_book();
-        if (!book) return unexpected(book.error());
-        auto built = replay(*account, **book, Scope::timeline);
-        if (!built) return unexpected(built.error());
-        engine = engines.emplace(owner->second, std::move(built).value()).first;
+        TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(owner->second));
+        TOLLGATE_ASSIGN_OR_RETURN(auto book, rule_book());
+        TOLLGATE_ASSIGN_OR_RETURN(auto built, replay(account, *book, Scope::timeline));
+        engine = engines.emplace(owner->second, std::move(built)).first;
       }
       auto judged = engine->second.record_usage(e);
       if (!judged) return make_error(judged.error().code, where + ": " + judged.error().message);
@@ -268,18 +250,16 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
         if (!fresh && e.occurred_on < at->second) at->second = e.occurred_on;
       }
     }
-    auto stored = store_.record_usage(events);
-    if (!stored) return unexpected(stored.error());
-    result = *stored;
+    TOLLGATE_ASSIGN_OR_RETURN(auto stored, store_.record_usage(events));
+    result = stored;
     // Usage for a period already due (late, or on a stop day) is billed by the
     // next run: bring the account's next run forward to the date it falls due.
     for (const auto& [account_id, first] : earliest) {
       auto due = engines.at(account_id).next_billing_date(add_days(first, -1)).value_or(first);
-      auto account = store_.account(account_id);
-      if (!account) return unexpected(account.error());
-      if (account->next_run && !(due < *account->next_run)) continue;
-      account->next_run = due;
-      if (auto s = store_.update_account(*account); !s) return s;
+      TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
+      if (account.next_run && !(due < *account.next_run)) continue;
+      account.next_run = due;
+      if (auto s = store_.update_account(account); !s) return s;
     }
     return Ok{};
   });
@@ -295,27 +275,25 @@ Result<std::optional<BillingService::Issued>> BillingService::issue(const std::s
   std::optional<Issued> issued;
   auto r = store_.atomically([&]() -> Result<Ok> {
     issued.reset();
-    auto seq = store_.append(account_id, {0, on, std::nullopt, now});
-    if (!seq) return unexpected(seq.error());
+    TOLLGATE_ASSIGN_OR_RETURN(auto seq, store_.append(account_id, {0, on, std::nullopt, now}));
     // The engine now stands where a replay through this entry would: keep it.
     // (Not after a short replay: restoring would cost about as much.)
     auto replayed = replayed_.find(account_id);
     if (engine && replay_ == Replay::from_snapshot && !engine->needs_history() &&
         replayed != replayed_.end() && replayed->second.replayed >= kSnapshotAfter)
       if (auto kept = store_.save_snapshot(account_id,
-                                           {*seq, replayed->second.rules_at,
+                                           {seq, replayed->second.rules_at,
                                             engine->snapshot(add_days(on, -kSnapshotKeepsDays))});
           !kept)
         return kept;
     if (invoice.empty()) return Ok{};
     // The store's invoices are the record of what was issued and what credit
     // each moved: the new one is settled against what they left.
-    auto held = store_.account_credit(account_id);
-    if (!held) return unexpected(held.error());
-    AccountCredit credit(*held);
+    TOLLGATE_ASSIGN_OR_RETURN(auto held, store_.account_credit(account_id));
+    AccountCredit credit(held);
     invoice.credit_adj = credit.settle(invoice.total());
     Issued out;
-    out.invoice.id = "inv-" + account_id + "-" + std::to_string(*seq);
+    out.invoice.id = "inv-" + account_id + "-" + std::to_string(seq);
     out.invoice.account_id = account_id;
     out.invoice.invoice = std::move(invoice);
     // Nothing to collect: a zero or negative total, or one the credit covered.
@@ -351,9 +329,8 @@ void BillingService::remember_replay(const std::string& account_id, Replayed rep
 Result<Ok> BillingService::add_payment_method(const PaymentMethod& method, bool make_default,
                                               const Date& on, Instant now) {
   return store_.atomically([&]() -> Result<Ok> {
-    auto existing = store_.payment_methods(method.account_id);
-    if (!existing) return unexpected(existing.error());
-    bool has_default = std::any_of(existing->begin(), existing->end(),
+    TOLLGATE_ASSIGN_OR_RETURN(auto existing, store_.payment_methods(method.account_id));
+    bool has_default = std::any_of(existing.begin(), existing.end(),
                                    [](const PaymentMethod& m) { return m.is_default; });
     if (auto r = store_.add_payment_method(method); !r) return r;
     if (!make_default && has_default) return Ok{};
@@ -366,31 +343,27 @@ Result<Ok> BillingService::set_default_payment_method(const std::string& account
                                                       Instant now) {
   return store_.atomically([&]() -> Result<Ok> {
     if (auto r = store_.set_default_payment_method(account_id, id); !r) return r;
-    auto method = store_.payment_method(id);
-    if (!method) return unexpected(method.error());
+    TOLLGATE_ASSIGN_OR_RETURN(auto method, store_.payment_method(id));
     Operation op;
     op.date = on;
     op.type = OperationType::payment_method;
-    op.id = method->method_id.empty() ? method->id : method->method_id;
+    op.id = method.method_id.empty() ? method.id : method.method_id;
     TOLLGATE_RETURN_IF_ERROR(apply(account_id, op, now));
-    auto account = store_.account(account_id);
-    if (!account) return unexpected(account.error());
-    if (!method->customer_id.empty()) account->customer_id = method->customer_id;
-    account->payment_method_id = op.id;
-    return store_.update_account(*account);
+    TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
+    if (!method.customer_id.empty()) account.customer_id = method.customer_id;
+    account.payment_method_id = op.id;
+    return store_.update_account(account);
   });
 }
 
 Result<bool> BillingService::is_entitled(const std::string& account_id, const std::string& subject,
                                          const Date& at) {
-  auto account = store_.account(account_id);
-  if (!account) return unexpected(account.error());
-  if (account->overdue && overdue_ == OverdueAccess::block) return false;
-  auto c = catalog(account->catalog);
-  if (!c) return unexpected(c.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
+  if (account.overdue && overdue_ == OverdueAccess::block) return false;
+  TOLLGATE_ASSIGN_OR_RETURN(auto c, catalog(account.catalog));
   bool entitled = false;
-  auto e = engine(*account, [&](BillingEngine& engine) -> Result<Ok> {
-    entitled = entitled_to(engine, **c, subject, at);
+  auto e = engine(account, [&](BillingEngine& engine) -> Result<Ok> {
+    entitled = entitled_to(engine, *c, subject, at);
     return Ok{};
   });
   if (!e) return unexpected(e.error());

@@ -95,9 +95,8 @@ class UniqueNames {
 class CatalogLoader {
  public:
   Result<Catalog, Problems> load(std::string_view text) {
-    auto doc = detail::parse_json(text);
-    if (!doc) return unexpected(std::move(doc).error());
-    ObjectReader root(*doc, "$", problems_);
+    TOLLGATE_ASSIGN_OR_RETURN(auto doc, detail::parse_json(text));
+    ObjectReader root(doc, "$", problems_);
     if (!root.is_object()) return unexpected(std::move(problems_));
 
     catalog_.name = root.string("name", true).value_or("");

@@ -9,11 +9,10 @@ namespace {
 
 // Money amounts an operator gives: positive, and a whole number of the minor unit.
 Result<Ok> check_amount(const Decimal& amount, const std::string& currency_code) {
-  auto currency = Currency::of(currency_code);
-  if (!currency) return unexpected(currency.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto currency, Currency::of(currency_code));
   if (!amount.is_valid() || amount.sign() <= 0)
     return make_error(errors::refused_amount, "an amount must be greater than 0");
-  if (currency->round(amount, RoundingMode::half_up) != amount)
+  if (currency.round(amount, RoundingMode::half_up) != amount)
     return make_error(errors::refused_amount,
                       amount.to_string() + " has more decimals than " + currency_code + " has");
   return Ok{};
@@ -42,9 +41,8 @@ Notification invoice_notice(NotificationKind kind, std::string key, const Stored
 }  // namespace
 
 Result<Ok> Collections::notify(const Notification& n) {
-  auto fresh = billing_.store().record_notification(n);
-  if (!fresh) return unexpected(fresh.error());
-  if (*fresh && recorded_) recorded_(n);
+  TOLLGATE_ASSIGN_OR_RETURN(auto fresh, billing_.store().record_notification(n));
+  if (fresh && recorded_) recorded_(n);
   return Ok{};
 }
 
@@ -53,17 +51,16 @@ Result<Ok> Collections::record_charge(const ChargeReport& report, const DunningP
   return store.atomically([&]() -> Result<Ok> {
     auto invoice = store.invoice(report.invoice_id);
     if (!invoice) return unexpected(invoice.error());
-    auto attempts = store.attempts_of(invoice->id);
-    if (!attempts) return unexpected(attempts.error());
+    TOLLGATE_ASSIGN_OR_RETURN(auto attempts, store.attempts_of(invoice->id));
     // The attempt reported on: by number, else by the provider's charge id,
     // else the one waiting for an answer.
     std::optional<PaymentAttempt> attempt;
-    for (const auto& a : *attempts)
+    for (const auto& a : attempts)
       if (report.attempt > 0 ? a.attempt == report.attempt
                              : !report.charge_id.empty() && a.charge_id == report.charge_id)
         attempt = a;
     if (!attempt && report.attempt == 0)
-      for (const auto& a : *attempts)
+      for (const auto& a : attempts)
         if (a.status == AttemptStatus::pending || a.status == AttemptStatus::started) attempt = a;
     if (!attempt) {
       // Money taken for this invoice outside any attempt of ours is still a payment.
@@ -75,13 +72,12 @@ Result<Ok> Collections::record_charge(const ChargeReport& report, const DunningP
     if (!report.charge_id.empty()) attempt->charge_id = report.charge_id;
     switch (report.result) {
       case ChargeResult::succeeded: {
-        auto balance = balance_of(store, invoice->id);
-        if (!balance) return unexpected(balance.error());
+        TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice->id));
         Payment paid;
         paid.id = "pay-" + invoice->id + "-" + std::to_string(attempt->attempt);
         paid.invoice_id = invoice->id;
         paid.account_id = invoice->account_id;
-        paid.amount = attempt->amount.sign() > 0 ? attempt->amount : *balance;
+        paid.amount = attempt->amount.sign() > 0 ? attempt->amount : balance;
         paid.method = report.provider;
         paid.reference = report.charge_id.empty() ? paid.id : report.charge_id;
         paid.on = report.on;
@@ -127,22 +123,20 @@ Result<Ok> Collections::declined(const StoredInvoice& invoice, PaymentAttempt at
     return s;
   const auto& retries = dunning.retry_after_days;
   if (static_cast<std::size_t>(attempt.attempt) <= retries.size()) {
-    auto balance = balance_of(store, invoice.id);
-    if (!balance) return unexpected(balance.error());
+    TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice.id));
     PaymentAttempt next;
     next.invoice_id = invoice.id;
     next.attempt = attempt.attempt + 1;
     next.status = AttemptStatus::scheduled;
     next.scheduled_on = add_days(report.on, retries[static_cast<std::size_t>(attempt.attempt) - 1]);
-    next.amount = *balance;
+    next.amount = balance;
     return store.save_attempt(next);
   }
   if (auto s = store.set_invoice_status(invoice.id, InvoiceStatus::failed); !s) return s;
-  auto account = store.account(invoice.account_id);
-  if (!account) return unexpected(account.error());
-  if (account->overdue) return Ok{};
-  account->overdue = true;
-  return store.update_account(*account);
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, store.account(invoice.account_id));
+  if (account.overdue) return Ok{};
+  account.overdue = true;
+  return store.update_account(account);
 }
 
 Result<Ok> Collections::record_movement(const ProviderMovement& m) {
@@ -173,53 +167,47 @@ Result<Ok> Collections::record_movement(const ProviderMovement& m) {
     // A dispute won before it was reported opened: the money went and came back.
     if (m.kind == PaymentKind::chargeback_reversal)
       TOLLGATE_RETURN_IF_ERROR(record(PaymentKind::chargeback));
-    auto fresh = record(m.kind);
-    if (!fresh) return unexpected(fresh.error());
-    if (!*fresh) return Ok{};
-    auto invoice = store.invoice((*payment)->invoice_id);
-    if (!invoice) return unexpected(invoice.error());
-    if (auto s = settle_status(*invoice, m.on); !s) return s;
+    TOLLGATE_ASSIGN_OR_RETURN(auto fresh, record(m.kind));
+    if (!fresh) return Ok{};
+    TOLLGATE_ASSIGN_OR_RETURN(auto invoice, store.invoice((*payment)->invoice_id));
+    if (auto s = settle_status(invoice, m.on); !s) return s;
     if (m.kind == PaymentKind::chargeback_reversal) return Ok{};
     return notify(invoice_notice(NotificationKind::refunded,
-                                 "REFUNDED:" + (*payment)->id + ":" + m.reference, *invoice, m.on));
+                                 "REFUNDED:" + (*payment)->id + ":" + m.reference, invoice, m.on));
   });
 }
 
 Result<AccountStatement> Collections::statement(const std::string& account_id) {
   BillingStore& store = billing_.store();
-  auto account = store.account(account_id);
-  if (!account) return unexpected(account.error());
-  auto invoices = store.invoices_of(account_id);
-  if (!invoices) return unexpected(invoices.error());
-  auto payments = store.account_payments(account_id);
-  if (!payments) return unexpected(payments.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, store.account(account_id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto invoices, store.invoices_of(account_id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto payments, store.account_payments(account_id));
   AccountStatement out;
   out.account_id = account_id;
-  out.currency = account->account.currency;
+  out.currency = account.account.currency;
   Decimal owed;
-  for (auto& inv : *invoices) {
+  for (auto& inv : invoices) {
     InvoiceStanding standing;
-    standing.balance = invoice_balance(inv.id, inv.invoice, *payments);
+    standing.balance = invoice_balance(inv.id, inv.invoice, payments);
     standing.paid =
-        sum_of(*payments, inv.id, {PaymentKind::payment, PaymentKind::chargeback_reversal});
-    standing.refunded = sum_of(*payments, inv.id, {PaymentKind::refund, PaymentKind::chargeback});
+        sum_of(payments, inv.id, {PaymentKind::payment, PaymentKind::chargeback_reversal});
+    standing.refunded = sum_of(payments, inv.id, {PaymentKind::refund, PaymentKind::chargeback});
     out.credit += inv.invoice.credit_adj;
     owed += standing.balance;
     standing.invoice = std::move(inv);
     out.invoices.push_back(std::move(standing));
   }
   out.balance = owed - out.credit;
-  out.payments = std::move(payments).value();
+  out.payments = std::move(payments);
   return out;
 }
 
 // An invoice's status after its movements changed, with what follows from it.
 Result<Ok> Collections::settle_status(const StoredInvoice& invoice, const Date& on) {
   BillingStore& store = billing_.store();
-  auto balance = balance_of(store, invoice.id);
-  if (!balance) return unexpected(balance.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice.id));
   InvoiceStatus status = invoice.status;
-  if (balance->sign() <= 0)
+  if (balance.sign() <= 0)
     status = invoice.invoice.amount_due().sign() > 0 ? InvoiceStatus::paid : InvoiceStatus::settled;
   else if (status == InvoiceStatus::paid || status == InvoiceStatus::settled)
     status = InvoiceStatus::unpaid;  // a refund or a chargeback: owed again
@@ -231,15 +219,13 @@ Result<Ok> Collections::settle_status(const StoredInvoice& invoice, const Date& 
       !r)
     return r;
   // Dunning ran out on some invoice: the account stays overdue while one is still owed.
-  auto account = store.account(invoice.account_id);
-  if (!account) return unexpected(account.error());
-  if (!account->overdue) return Ok{};
-  auto invoices = store.invoices_of(invoice.account_id);
-  if (!invoices) return unexpected(invoices.error());
-  for (const auto& other : *invoices)
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, store.account(invoice.account_id));
+  if (!account.overdue) return Ok{};
+  TOLLGATE_ASSIGN_OR_RETURN(auto invoices, store.invoices_of(invoice.account_id));
+  for (const auto& other : invoices)
     if (other.id != invoice.id && other.status == InvoiceStatus::failed) return Ok{};
-  account->overdue = false;
-  return store.update_account(*account);
+  account.overdue = false;
+  return store.update_account(account);
 }
 
 Result<Payment> Collections::pay(const ExternalPayment& order) {
@@ -252,21 +238,20 @@ Result<Payment> Collections::pay(const ExternalPayment& order) {
     if (auto ok = check_amount(order.amount, invoice->invoice.currency); !ok) return ok;
     if (order.reference.empty())
       return make_error(errors::refused_reference, "an external payment needs a reference");
-    auto movements = store.payments_of(invoice->id);
-    if (!movements) return unexpected(movements.error());
-    for (const auto& m : *movements)
+    TOLLGATE_ASSIGN_OR_RETURN(auto movements, store.payments_of(invoice->id));
+    for (const auto& m : movements)
       if (m.kind == PaymentKind::payment && m.method == kExternalPayment &&
           m.reference == order.reference) {
         recorded = m;  // recorded before: the same payment, not a second one
         return Ok{};
       }
-    Decimal balance = invoice_balance(invoice->id, invoice->invoice, *movements);
+    Decimal balance = invoice_balance(invoice->id, invoice->invoice, movements);
     if (balance < order.amount)
       return make_error(errors::refused_overpayment,
                         "a payment of " + order.amount.to_string() + " is more than the balance " +
                             balance.to_string() + " of invoice " + invoice->id);
     Payment p;
-    p.id = "pay-" + invoice->id + "-x" + std::to_string(movements->size() + 1);
+    p.id = "pay-" + invoice->id + "-x" + std::to_string(movements.size() + 1);
     p.invoice_id = invoice->id;
     p.account_id = invoice->account_id;
     p.amount = order.amount;
@@ -290,9 +275,8 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
     return make_error(errors::refused_refund, order.payment_id + " is a " +
                                                   std::string(to_string(payment->kind)) +
                                                   ", not a payment: only a payment is refunded");
-  auto invoice = store.invoice(payment->invoice_id);
-  if (!invoice) return unexpected(invoice.error());
-  TOLLGATE_RETURN_IF_ERROR(check_amount(order.amount, invoice->invoice.currency));
+  TOLLGATE_ASSIGN_OR_RETURN(auto invoice, store.invoice(payment->invoice_id));
+  TOLLGATE_RETURN_IF_ERROR(check_amount(order.amount, invoice.invoice.currency));
   // Checked before the provider is asked, and again when the refund is recorded.
   auto within = [&](const std::vector<Payment>& movements) -> Result<std::size_t> {
     Decimal held = refundable(*payment, movements);
@@ -305,11 +289,9 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
           return m.kind == PaymentKind::refund && m.payment_id == payment->id;
         }));
   };
-  auto movements = store.payments_of(invoice->id);
-  if (!movements) return unexpected(movements.error());
-  auto earlier = within(*movements);
-  if (!earlier) return unexpected(earlier.error());
-  std::size_t n = *earlier + 1;
+  TOLLGATE_ASSIGN_OR_RETURN(auto movements, store.payments_of(invoice.id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto earlier, within(movements));
+  std::size_t n = earlier + 1;
 
   std::string reference = order.reference.empty() ? "refund-" + std::to_string(n) : order.reference;
   if (payment->method != kExternalPayment) {
@@ -317,9 +299,8 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
       return make_error(errors::refused_provider, "payment " + payment->id + " was made through " +
                                                       payment->method +
                                                       ": refund it through that provider");
-    auto currency = Currency::of(invoice->invoice.currency);
-    if (!currency) return unexpected(currency.error());
-    RefundRequest request{payment->reference, Money(order.amount, *currency),
+    TOLLGATE_ASSIGN_OR_RETURN(auto currency, Currency::of(invoice.invoice.currency));
+    RefundRequest request{payment->reference, Money(order.amount, currency),
                           "tollgate-refund-" + payment->id + "-" + std::to_string(n)};
     auto done = provider->refund(request);
     if (!done)
@@ -332,19 +313,18 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
   std::optional<Payment> recorded;
   auto r = store.atomically([&]() -> Result<Ok> {
     recorded.reset();
-    auto now = store.payments_of(invoice->id);
-    if (!now) return unexpected(now.error());
-    for (const auto& m : *now)
+    TOLLGATE_ASSIGN_OR_RETURN(auto now, store.payments_of(invoice.id));
+    for (const auto& m : now)
       if (m.kind == PaymentKind::refund && m.method == payment->method &&
           m.reference == reference) {
         recorded = m;  // the same provider refund, already recorded
         return Ok{};
       }
-    TOLLGATE_RETURN_IF_ERROR(within(*now));
+    TOLLGATE_RETURN_IF_ERROR(within(now));
     Payment back;
     back.id = "ref-" + payment->id + "-" + std::to_string(n);
-    back.invoice_id = invoice->id;
-    back.account_id = invoice->account_id;
+    back.invoice_id = invoice.id;
+    back.account_id = invoice.account_id;
     back.kind = PaymentKind::refund;
     back.amount = order.amount;
     back.method = payment->method;
@@ -352,11 +332,10 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
     back.payment_id = payment->id;
     back.on = order.on;
     TOLLGATE_RETURN_IF_ERROR(store.record_payment(back));
-    auto current = store.invoice(invoice->id);
-    if (!current) return unexpected(current.error());
-    if (auto s = settle_status(*current, order.on); !s) return s;
+    TOLLGATE_ASSIGN_OR_RETURN(auto current, store.invoice(invoice.id));
+    if (auto s = settle_status(current, order.on); !s) return s;
     if (auto s = notify(
-            invoice_notice(NotificationKind::refunded, "REFUNDED:" + back.id, *current, order.on));
+            invoice_notice(NotificationKind::refunded, "REFUNDED:" + back.id, current, order.on));
         !s)
       return s;
     recorded = std::move(back);
@@ -377,14 +356,12 @@ Result<StoredInvoice> Collections::credit(const std::string& account_id, const D
     op.amount = amount;
     op.id = credit_id.empty() ? "credit-" + detail::random_uuid() : credit_id;
     op.reason = reason;
-    auto applied = billing_.apply(account_id, op, now);
-    if (!applied) return unexpected(applied.error());
-    if (*applied == Recorded::duplicate)
+    TOLLGATE_ASSIGN_OR_RETURN(auto applied, billing_.apply(account_id, op, now));
+    if (applied == Recorded::duplicate)
       return make_error(errors::refused_duplicate, "credit " + op.id + " was already given");
-    auto account = billing_.store().account(account_id);
-    if (!account) return unexpected(account.error());
+    TOLLGATE_ASSIGN_OR_RETURN(auto account, billing_.store().account(account_id));
     Result<Invoice> invoice = Invoice{};
-    auto engine = billing_.engine(*account, [&](BillingEngine& e) -> Result<Ok> {
+    auto engine = billing_.engine(account, [&](BillingEngine& e) -> Result<Ok> {
       invoice = e.invoice(on);
       return Ok{};
     });

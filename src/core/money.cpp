@@ -12,15 +12,13 @@ Unexpected<Error> mismatch(const Money& a, const Money& b) {
 }  // namespace
 
 Result<Money> Money::of(const Decimal& amount, std::string_view currency_code) {
-  auto currency = Currency::of(currency_code);
-  if (!currency) return unexpected(currency.error());
-  return Money(amount, *currency);
+  TOLLGATE_ASSIGN_OR_RETURN(auto currency, Currency::of(currency_code));
+  return Money(amount, currency);
 }
 
 Result<Money> Money::parse(std::string_view amount, std::string_view currency_code) {
-  auto value = Decimal::parse(amount);
-  if (!value) return unexpected(value.error());
-  return of(*value, currency_code);
+  TOLLGATE_ASSIGN_OR_RETURN(auto value, Decimal::parse(amount));
+  return of(value, currency_code);
 }
 
 Result<Money> Money::plus(const Money& other) const {

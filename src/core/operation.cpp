@@ -126,10 +126,9 @@ std::string to_json(const Operation& op) {
 }
 
 Result<Operation, Problems> parse_operation(std::string_view text) {
-  auto doc = detail::parse_json(text);
-  if (!doc) return unexpected(std::move(doc).error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto doc, detail::parse_json(text));
   Problems problems;
-  detail::ObjectReader r(*doc, "$", problems);
+  detail::ObjectReader r(doc, "$", problems);
   Operation op;
   if (r.is_object() && detail::read_operation(r, op)) r.reject_unknown_fields();
   if (!problems.empty()) return unexpected(std::move(problems));

@@ -155,9 +155,8 @@ Result<Decimal> rate(const UsagePrice& price, std::string_view currency, const D
                      const Decimal& included_fraction) {
   if (quantity.sign() < 0)
     return make_error(errors::rating_quantity, "a quantity cannot be negative");
-  auto rater = Rater::compile(price, currency);
-  if (!rater) return unexpected(rater.error());
-  return rater->rate(quantity, included_fraction);
+  TOLLGATE_ASSIGN_OR_RETURN(auto rater, Rater::compile(price, currency));
+  return rater.rate(quantity, included_fraction);
 }
 
 Decimal aggregate(Aggregation aggregation, std::span<const UsageSample> samples) {

@@ -107,9 +107,8 @@ bool is_action_anywhere(std::string_view key) {
 class RulesLoader {
  public:
   Result<RuleSet, Problems> load(std::string_view text) {
-    auto doc = detail::parse_json(text);
-    if (!doc) return unexpected(std::move(doc).error());
-    ObjectReader root(*doc, "$", problems_);
+    TOLLGATE_ASSIGN_OR_RETURN(auto doc, detail::parse_json(text));
+    ObjectReader root(doc, "$", problems_);
     if (!root.is_object()) return unexpected(std::move(problems_));
     for (const auto& list : lists()) {
       const json::array* rules = root.array(list.name);

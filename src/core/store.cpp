@@ -83,24 +83,20 @@ std::string_view to_string(NotificationKind k) noexcept {
 }
 
 Result<Decimal> balance_of(InvoiceStore& store, const std::string& invoice_id) {
-  auto invoice = store.invoice(invoice_id);
-  if (!invoice) return unexpected(invoice.error());
-  auto movements = store.payments_of(invoice_id);
-  if (!movements) return unexpected(movements.error());
-  return invoice_balance(invoice_id, invoice->invoice, *movements);
+  TOLLGATE_ASSIGN_OR_RETURN(auto invoice, store.invoice(invoice_id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto movements, store.payments_of(invoice_id));
+  return invoice_balance(invoice_id, invoice.invoice, movements);
 }
 
 Result<std::int64_t> RuleStore::rules_revision() {
-  auto sets = rule_sets();
-  if (!sets) return unexpected(sets.error());
-  return static_cast<std::int64_t>(sets->size());
+  TOLLGATE_ASSIGN_OR_RETURN(auto sets, rule_sets());
+  return static_cast<std::int64_t>(sets.size());
 }
 
 Result<RuleBook> RuleStore::rule_book() {
-  auto sets = rule_sets();
-  if (!sets) return unexpected(sets.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto sets, rule_sets());
   RuleBook book;
-  for (const auto& set : *sets) {
+  for (const auto& set : sets) {
     auto rules = load_rules(set.rule_json);
     if (!rules)
       return make_error(errors::store_rules, "stored rule set " + set.id + " no longer validates");

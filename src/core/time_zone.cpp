@@ -47,8 +47,7 @@ Result<Instant> parse_instant(std::string_view t) {
   };
   if (t.size() < 19 || (t[10] != 'T' && t[10] != 't') || t[13] != ':' || t[16] != ':')
     return syntax();
-  auto day = parse_date(t.substr(0, 10));
-  if (!day) return unexpected(day.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto day, parse_date(t.substr(0, 10)));
   auto number = [&](std::size_t at, int max) -> std::optional<int> {
     int out = 0;
     auto [end, ec] = std::from_chars(t.data() + at, t.data() + at + 2, out);
@@ -74,7 +73,7 @@ Result<Instant> parse_instant(std::string_view t) {
       return syntax();
     }
   }
-  return Instant{date::sys_days(*day)} + std::chrono::hours(*h) + std::chrono::minutes(*m) +
+  return Instant{date::sys_days(day)} + std::chrono::hours(*h) + std::chrono::minutes(*m) +
          std::chrono::seconds(*s) - std::chrono::minutes(offset_minutes);
 }
 

@@ -146,10 +146,10 @@ Result<std::vector<PaymentMethod>> PostgresStore::payment_methods(const std::str
 }
 
 Result<PaymentMethod> PostgresStore::payment_method(const std::string& id) {
-  auto found = read_methods(impl_->db.query(TOLLGATE_METHOD_SELECT "WHERE id = $1", {id}));
-  if (!found) return unexpected(found.error());
-  if (found->empty()) return make_error(errors::store_not_found, "no payment method " + id);
-  return std::move(found->front());
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto found, read_methods(impl_->db.query(TOLLGATE_METHOD_SELECT "WHERE id = $1", {id})));
+  if (found.empty()) return make_error(errors::store_not_found, "no payment method " + id);
+  return std::move(found.front());
 }
 
 #undef TOLLGATE_METHOD_SELECT
@@ -253,10 +253,11 @@ Result<std::size_t> PostgresStore::held_elsewhere(const Date& through, const Lea
 Result<std::int64_t> PostgresStore::append(const std::string& account_id,
                                            const JournalEntry& entry) {
   return in_transaction(impl_->db, [&]() -> Result<std::int64_t> {
-    // The account's row lock orders this entry with usage being recorded for it (record_usage).
-    auto locked = impl_->db.query("SELECT id FROM account WHERE id = $1 FOR UPDATE", {account_id});
-    if (!locked) return unexpected(locked.error());
-    if (locked->empty()) return make_error(errors::store_not_found, "no account " + account_id);
+    // The account's row lock orders this entry with usage being recorded for it record_usage.
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto locked,
+        impl_->db.query("SELECT id FROM account WHERE id = $1 FOR UPDATE", {account_id}));
+    if (locked.empty()) return make_error(errors::store_not_found, "no account " + account_id);
     if (entry.operation && entry.operation->type == OperationType::create) {
       auto link = impl_->db.query(
           "INSERT INTO subscription (id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",

@@ -21,14 +21,14 @@ Result<Ok> PostgresStore::save_invoice(const StoredInvoice& inv) {
   return in_transaction(db, [&]() -> Result<Ok> {
     // The sequence row is locked until commit: numbers are gapless and in
     // commit order even with several workers.
-    auto next = db.query("UPDATE invoice_sequence SET last = last + 1 RETURNING last");
-    if (!next) return unexpected(next.error());
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto next, db.query("UPDATE invoice_sequence SET last = last + 1 RETURNING last"));
     auto r = db.query(
         "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status, credit_adj, "
         "invoice_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         {inv.id, inv.account_id, text(inv.invoice.date), inv.invoice.currency,
          inv.invoice.total().to_string(), std::string(to_string(inv.status)),
-         inv.invoice.credit_adj.to_string(), next->text(0, 0)});
+         inv.invoice.credit_adj.to_string(), next.text(0, 0)});
     if (!r) return unexpected(r.error());
     std::int64_t position = 0;
     for (const auto& item : inv.invoice.items) {
@@ -230,10 +230,10 @@ Result<std::vector<Payment>> read_payments(const Result<Rows>& rows) {
 }  // namespace
 
 Result<Payment> PostgresStore::payment(const std::string& payment_id) {
-  auto found = read_payments(impl_->db.query(PAYMENT_SELECT "WHERE id = $1", {payment_id}));
-  if (!found) return unexpected(found.error());
-  if (found->empty()) return make_error(errors::store_not_found, "no payment " + payment_id);
-  return std::move(found->front());
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto found, read_payments(impl_->db.query(PAYMENT_SELECT "WHERE id = $1", {payment_id})));
+  if (found.empty()) return make_error(errors::store_not_found, "no payment " + payment_id);
+  return std::move(found.front());
 }
 
 Result<std::optional<Payment>> PostgresStore::payment_by_reference(PaymentKind kind,

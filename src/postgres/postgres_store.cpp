@@ -207,9 +207,9 @@ constexpr std::array<Migration, 6> kMigrations{{
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7201388470552)";
 
 Result<int> current_version(Connection& db) {
-  auto rows = db.query("SELECT coalesce(max(version), 0) FROM tollgate_migration");
-  if (!rows) return unexpected(rows.error());
-  return static_cast<int>(rows->integer(0, 0));
+  TOLLGATE_ASSIGN_OR_RETURN(auto rows,
+                            db.query("SELECT coalesce(max(version), 0) FROM tollgate_migration"));
+  return static_cast<int>(rows.integer(0, 0));
 }
 
 // Brings the schema to `target`, a migration a transaction; returns the version reached.
@@ -225,9 +225,8 @@ Result<int> migrate(Connection& db, int target) {
               "CURRENT_TIMESTAMP)");
           !r)
         return r;
-      auto now = current_version(db);
-      if (!now) return unexpected(now.error());
-      version = *now;
+      TOLLGATE_ASSIGN_OR_RETURN(auto now, current_version(db));
+      version = now;
       if (version > PostgresStore::latest_schema_version)
         return make_error(errors::store_newer,
                           "the database has schema version " + std::to_string(version) +
@@ -273,14 +272,14 @@ int PostgresStore::schema_version() const {
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& conninfo,
                                                            const PostgresOptions& options) {
-  auto connection = Connection::connect(conninfo);
-  if (!connection) return unexpected(connection.error());
-  auto impl = std::make_unique<Impl>(Impl{std::move(connection).value(), 0});
+  TOLLGATE_ASSIGN_OR_RETURN(auto connection, Connection::connect(conninfo));
+  auto impl = std::make_unique<Impl>(Impl{std::move(connection), 0});
   // Dates travel as ISO text; quiet notices ("relation already exists, skipping").
   TOLLGATE_RETURN_IF_ERROR(impl->db.exec("SET DateStyle = ISO; SET client_min_messages = WARNING"));
-  auto version = migrate(impl->db, options.migrate_to ? options.migrate_to : latest_schema_version);
-  if (!version) return unexpected(version.error());
-  impl->version = *version;
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto version,
+      migrate(impl->db, options.migrate_to ? options.migrate_to : latest_schema_version));
+  impl->version = version;
   return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
 }
 
@@ -297,9 +296,8 @@ Result<IngestResult> PostgresStore::record_usage(std::span<const UsageEvent> eve
             {subscriptions});
         !r)
       return unexpected(r.error());
-    auto last = db.query("SELECT coalesce(max(seq), 0) FROM journal");
-    if (!last) return unexpected(last.error());
-    Param after_seq = last->text(0, 0);
+    TOLLGATE_ASSIGN_OR_RETURN(auto last, db.query("SELECT coalesce(max(seq), 0) FROM journal"));
+    Param after_seq = last.text(0, 0);
     // One statement for the whole batch, in its order (seq is the order of
     // recording): a round trip per event made ingestion 10x slower than COPY.
     std::vector<std::string> quantities, dates;
@@ -367,9 +365,9 @@ Result<std::vector<StoredRuleSet>> PostgresStore::rule_sets() {
 
 Result<std::int64_t> PostgresStore::rules_revision() {
   // Rows are only ever inserted, so the largest record_id moves with every registration.
-  auto r = impl_->db.query("SELECT coalesce(max(record_id), 0) FROM organization_billing_rule");
-  if (!r) return unexpected(r.error());
-  return r->integer(0, 0);
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto r, impl_->db.query("SELECT coalesce(max(record_id), 0) FROM organization_billing_rule"));
+  return r.integer(0, 0);
 }
 
 Result<Ok> PostgresStore::atomically(const std::function<Result<Ok>()>& f) {
@@ -379,8 +377,7 @@ Result<Ok> PostgresStore::atomically(const std::function<Result<Ok>()>& f) {
 Result<Delivery> PostgresStore::apply_once(std::string_view event_id,
                                            const std::function<Result<Ok>()>& effect) {
   Connection& db = impl_->db;
-  auto tx = Transaction::begin(db);
-  if (!tx) return unexpected(tx.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto tx, Transaction::begin(db));
   // A concurrent delivery of the same id waits on this row and then sees it taken.
   auto insert =
       db.query("INSERT INTO processed_event (event_id) VALUES ($1) ON CONFLICT DO NOTHING",
@@ -388,7 +385,7 @@ Result<Delivery> PostgresStore::apply_once(std::string_view event_id,
   if (!insert) return unexpected(insert.error());
   if (insert->affected() == 0) return Delivery::duplicate;  // rolls back: nothing to keep
   TOLLGATE_RETURN_IF_ERROR(effect());
-  TOLLGATE_RETURN_IF_ERROR(tx->commit());
+  TOLLGATE_RETURN_IF_ERROR(tx.commit());
   return Delivery::applied;
 }
 

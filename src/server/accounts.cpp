@@ -44,10 +44,9 @@ struct AccountFields {
 };
 
 Result<AccountFields, Response> read_account(const Ctx& ctx) {
-  auto body = parse_body(ctx);
-  if (!body) return unexpected(std::move(body).error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto body, parse_body(ctx));
   Problems problems;
-  ObjectReader r(*body, "$", problems);
+  ObjectReader r(body, "$", problems);
   AccountFields f;
   f.name = r.string("name");
   f.external_key = r.string("externalKey");

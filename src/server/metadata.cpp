@@ -125,14 +125,13 @@ struct FieldIn {
 };
 
 Result<std::vector<FieldIn>, Response> read_fields(const Ctx& ctx, bool modify) {
-  auto body = parse_body(ctx);
-  if (!body) return unexpected(std::move(body).error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto body, parse_body(ctx));
   Problems problems;
   std::vector<FieldIn> out;
-  if (!body->is_array()) problems.push_back({"$", "must be an array of custom fields"});
-  if (body->is_array())
-    for (std::size_t i = 0; i < body->get_array().size(); ++i) {
-      ObjectReader r(body->get_array()[i], tollgate::detail::path_index("$", i), problems);
+  if (!body.is_array()) problems.push_back({"$", "must be an array of custom fields"});
+  if (body.is_array())
+    for (std::size_t i = 0; i < body.get_array().size(); ++i) {
+      ObjectReader r(body.get_array()[i], tollgate::detail::path_index("$", i), problems);
       FieldIn f;
       f.id = r.string("customFieldId", modify);
       f.name = r.string("name", !modify);

@@ -92,9 +92,8 @@ Result<Payment, Response> owned_payment(Server& s, const Ctx& ctx, const std::st
 
 // The account's date for a money movement: today, never before its last operation.
 Result<Date, Response> money_date(Server& s, const Ctx& ctx, const std::string& account_id) {
-  auto view = account_view(s, ctx, account_id);
-  if (!view) return unexpected(std::move(view).error());
-  return today_for(*view);
+  TOLLGATE_ASSIGN_OR_RETURN(auto view, account_view(s, ctx, account_id));
+  return today_for(view);
 }
 
 }  // namespace

@@ -416,7 +416,7 @@ Response failure(int status, const std::string& code, const std::string& message
 }
 
 // The HTTP status of each code a request can fail with: the request's fault
-// (400), a missing or taken id (404, 409), a busy store (503). Any other code
+// (400), a missing or taken id (404, 409), a busy store 503. Any other code
 // (a store's own failure, a provider's) is the server's fault: 500.
 int http_status(const std::string& code) {
   static const std::unordered_map<std::string_view, int> statuses = [] {
@@ -597,19 +597,18 @@ Result<AccountView, Response> account_view(Server& s, const Ctx& ctx,
                                            const std::string& account_id) {
   auto stored = s.billing.account(account_id);
   if (!stored) return unexpected(failure(stored.error()));
-  auto zone = zone_of(*stored);
-  if (!zone) return unexpected(std::move(zone).error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto zone, zone_of(*stored));
   auto engine = s.service.engine(*stored);
   if (!engine) return unexpected(failure(engine.error()));
   auto journal = s.billing.journal(account_id);
   if (!journal) return unexpected(failure(journal.error()));
   auto catalog = s.service.catalog(stored->catalog);
   if (!catalog) return unexpected(failure(catalog.error()));
-  Date today = zone->local_date(ctx.now);
+  Date today = zone.local_date(ctx.now);
   return AccountView{std::move(stored).value(),
                      std::move(engine).value(),
                      std::move(journal).value(),
-                     *zone,
+                     zone,
                      today,
                      *catalog};
 }

@@ -109,9 +109,9 @@ Result<std::optional<Date>, Response> entitlement_date(const Ctx& ctx, const Tim
         "together)"));
   auto text = ent ? ent : bill;
   if (!text || text->empty()) return std::optional<Date>{};
-  auto d = parse_kb_date(*text, ent ? "entitlementDate" : "billingDate", zone);
-  if (!d) return unexpected(std::move(d).error());
-  return std::optional(*d);
+  TOLLGATE_ASSIGN_OR_RETURN(auto d,
+                            parse_kb_date(*text, ent ? "entitlementDate" : "billingDate", zone));
+  return std::optional(d);
 }
 
 std::optional<Date> creation_date(const AccountView& view, const std::string& sub) {
@@ -273,10 +273,9 @@ struct BundleFields {
 
 /// A Bundle body: the fields a transfer or a rename reads (the rest is state, ignored).
 Result<BundleFields, Response> read_bundle(const Ctx& ctx, bool need_account, bool need_key) {
-  auto body = parse_body(ctx);
-  if (!body) return unexpected(std::move(body).error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto body, parse_body(ctx));
   Problems problems;
-  ObjectReader r(*body, "$", problems);
+  ObjectReader r(body, "$", problems);
   BundleFields f{r.string("accountId", need_account), r.string("externalKey", need_key)};
   accept_fields(r, {"bundleId", "subscriptions", "timeline", "auditLogs"});
   r.reject_unknown_fields();
@@ -297,12 +296,11 @@ Result<std::string, Response> bundle_subject(Server& s, const Ctx& ctx, const Ow
 
 Result<Ok, Response> pause_or_resume(Server& s, Ctx& ctx, const OwnedObject& bundle,
                                      OperationType type, const Date& on) {
-  auto subject = bundle_subject(s, ctx, bundle);
-  if (!subject) return unexpected(std::move(subject).error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto subject, bundle_subject(s, ctx, bundle));
   Operation op;
   op.date = on;
   op.type = type;
-  op.subscription = *subject;
+  op.subscription = subject;
   return apply(s, ctx, bundle.account_id, op, ObjectType::bundle, bundle.id, "UPDATE");
 }
 
@@ -439,9 +437,8 @@ Result<json::object, Response> bundle_json(Server& s, const Ctx& ctx, const Owne
   if (!views) views = &own;
   auto it = views->find(bundle.account_id);
   if (it == views->end()) {
-    auto view = account_view(s, ctx, bundle.account_id);
-    if (!view) return unexpected(std::move(view).error());
-    it = views->emplace(bundle.account_id, std::move(view).value()).first;
+    TOLLGATE_ASSIGN_OR_RETURN(auto view, account_view(s, ctx, bundle.account_id));
+    it = views->emplace(bundle.account_id, std::move(view)).first;
   }
   json::array list;
   for (const auto& sub : *subs) list.push_back(subscription_json(it->second, sub));
@@ -493,15 +490,12 @@ Result<std::string, Response> create_bundle(Server& s, Ctx& ctx, const json::arr
         read_subscription(entries[i], tollgate::detail::path_index(path, i), problems));
   if (auto bad = problems_response(problems)) return unexpected(*bad);
   std::optional<OwnedObject> existing;
-  auto account = account_for(s, ctx, fields.front(), existing);
-  if (!account) return unexpected(std::move(account).error());
-  auto view = account_view(s, ctx, account->id);
-  if (!view) return unexpected(std::move(view).error());
-  auto on = entitlement_date(ctx, view->zone);
-  if (!on) return unexpected(std::move(on).error());
-  Date date = on->value_or(today_for(*view));
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, account_for(s, ctx, fields.front(), existing));
+  TOLLGATE_ASSIGN_OR_RETURN(auto view, account_view(s, ctx, account.id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto on, entitlement_date(ctx, view.zone));
+  Date date = on.value_or(today_for(view));
   // The BASE (or STANDALONE) entry starts the bundle, wherever it is in the list.
-  const Catalog& catalog = *view->catalog;
+  const Catalog& catalog = *view.catalog;
   std::vector<std::size_t> order;
   for (int pass = 0; pass < 2; ++pass)
     for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -512,7 +506,7 @@ Result<std::string, Response> create_bundle(Server& s, Ctx& ctx, const json::arr
     }
   std::optional<OwnedObject> bundle;
   for (std::size_t i : order)
-    TOLLGATE_RETURN_IF_ERROR(create_one(s, ctx, fields[i], *account, catalog, bundle, date));
+    TOLLGATE_RETURN_IF_ERROR(create_one(s, ctx, fields[i], account, catalog, bundle, date));
   return bundle->id;
 }
 

@@ -15,17 +15,17 @@ Result<Ok> SqliteStore::put_catalog(const std::string& version, std::string_view
       return make_error(errors::store_conflict,
                         "catalog version " + version + " is already stored with another text");
     }
-    auto st = impl_->db.cached("INSERT INTO catalog_version (version, document) VALUES (?, ?)");
-    if (!st) return unexpected(st.error());
-    return (*st)->bind(1, version).bind(2, document).run();
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto st, impl_->db.cached("INSERT INTO catalog_version (version, document) VALUES (?, ?)"));
+    return st->bind(1, version).bind(2, document).run();
   });
 }
 
 Result<std::string> SqliteStore::catalog_json(const std::string& version) {
-  auto st = impl_->db.cached("SELECT document FROM catalog_version WHERE version = ?");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, version);
-  return single_text(**st, "no catalog version " + version);
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached("SELECT document FROM catalog_version WHERE version = ?"));
+  st->bind(1, version);
+  return single_text(*st, "no catalog version " + version);
 }
 
 Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
@@ -61,9 +61,8 @@ Result<StoredAccount> SqliteStore::account(const std::string& id) {
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, id);
-  auto row = s.step();
-  if (!row) return unexpected(row.error());
-  if (!*row) return make_error(errors::store_not_found, "no account " + id);
+  TOLLGATE_ASSIGN_OR_RETURN(auto row, s.step());
+  if (!row) return make_error(errors::store_not_found, "no account " + id);
   StoredAccount a;
   a.account.id = s.text(0);
   a.account.currency = s.text(1);
@@ -108,17 +107,17 @@ Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
 }
 
 Result<std::vector<std::string>> SqliteStore::accounts_due(const Date& through) {
-  auto st = impl_->db.cached("SELECT id FROM account WHERE next_run <= ? ORDER BY id");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, to_string(through));
-  return collect<std::string>(**st, [](Statement& s) -> Result<std::string> { return s.text(0); });
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached("SELECT id FROM account WHERE next_run <= ? ORDER BY id"));
+  st->bind(1, to_string(through));
+  return collect<std::string>(*st, [](Statement& s) -> Result<std::string> { return s.text(0); });
 }
 
 Result<std::string> SqliteStore::account_of_subscription(const std::string& subscription) {
-  auto st = impl_->db.cached("SELECT account_id FROM subscription WHERE id = ?");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, subscription);
-  return single_text(**st, "no subscription " + subscription);
+  TOLLGATE_ASSIGN_OR_RETURN(auto st,
+                            impl_->db.cached("SELECT account_id FROM subscription WHERE id = ?"));
+  st->bind(1, subscription);
+  return single_text(*st, "no subscription " + subscription);
 }
 
 Result<Ok> SqliteStore::add_payment_method(const PaymentMethod& m) {
@@ -152,20 +151,18 @@ Result<std::vector<PaymentMethod>> read_methods(Statement& s) {
 }  // namespace
 
 Result<std::vector<PaymentMethod>> SqliteStore::payment_methods(const std::string& account_id) {
-  auto st = impl_->db.cached(TOLLGATE_METHOD_SELECT "WHERE account_id = ? ORDER BY rowid");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, account_id);
-  return read_methods(**st);
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached(TOLLGATE_METHOD_SELECT "WHERE account_id = ? ORDER BY rowid"));
+  st->bind(1, account_id);
+  return read_methods(*st);
 }
 
 Result<PaymentMethod> SqliteStore::payment_method(const std::string& id) {
-  auto st = impl_->db.cached(TOLLGATE_METHOD_SELECT "WHERE id = ?");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, id);
-  auto found = read_methods(**st);
-  if (!found) return unexpected(found.error());
-  if (found->empty()) return make_error(errors::store_not_found, "no payment method " + id);
-  return std::move(found->front());
+  TOLLGATE_ASSIGN_OR_RETURN(auto st, impl_->db.cached(TOLLGATE_METHOD_SELECT "WHERE id = ?"));
+  st->bind(1, id);
+  TOLLGATE_ASSIGN_OR_RETURN(auto found, read_methods(*st));
+  if (found.empty()) return make_error(errors::store_not_found, "no payment method " + id);
+  return std::move(found.front());
 }
 
 #undef TOLLGATE_METHOD_SELECT
@@ -198,9 +195,9 @@ Result<Ok> SqliteStore::set_default_payment_method(const std::string& account_id
 Result<std::int64_t> SqliteStore::append(const std::string& account_id, const JournalEntry& entry) {
   return in_transaction(impl_->db, [&]() -> Result<std::int64_t> {
     if (entry.operation && entry.operation->type == OperationType::create) {
-      auto link = impl_->db.cached("INSERT INTO subscription (id, account_id) VALUES (?, ?)");
-      if (!link) return unexpected(link.error());
-      if (auto r = (*link)->bind(1, entry.operation->subscription).bind(2, account_id).run(); !r)
+      TOLLGATE_ASSIGN_OR_RETURN(
+          auto link, impl_->db.cached("INSERT INTO subscription (id, account_id) VALUES (?, ?)"));
+      if (auto r = link->bind(1, entry.operation->subscription).bind(2, account_id).run(); !r)
         return make_error(
             r.error().code == errors::store_constraint ? errors::store_conflict : r.error().code,
             "subscription " + entry.operation->subscription + ": " + r.error().message);
@@ -256,25 +253,25 @@ Result<SequencedUsage> usage_row(Statement& s) {
 }  // namespace
 
 Result<std::vector<JournalEntry>> SqliteStore::journal(const std::string& account_id) {
-  auto st = impl_->db.cached(TOLLGATE_JOURNAL "WHERE account_id = ? ORDER BY seq");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, account_id);
-  return collect<JournalEntry>(**st, journal_row);
+  TOLLGATE_ASSIGN_OR_RETURN(auto st,
+                            impl_->db.cached(TOLLGATE_JOURNAL "WHERE account_id = ? ORDER BY seq"));
+  st->bind(1, account_id);
+  return collect<JournalEntry>(*st, journal_row);
 }
 
 Result<std::vector<JournalEntry>> SqliteStore::journal_after(const std::string& account_id,
                                                              std::int64_t seq) {
-  auto st = impl_->db.cached(TOLLGATE_JOURNAL "WHERE account_id = ? AND seq > ? ORDER BY seq");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, account_id).bind(2, seq);
-  return collect<JournalEntry>(**st, journal_row);
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached(TOLLGATE_JOURNAL "WHERE account_id = ? AND seq > ? ORDER BY seq"));
+  st->bind(1, account_id).bind(2, seq);
+  return collect<JournalEntry>(*st, journal_row);
 }
 
 Result<std::vector<SequencedUsage>> SqliteStore::account_usage(const std::string& account_id) {
-  auto st = impl_->db.cached(TOLLGATE_USAGE "WHERE s.account_id = ? ORDER BY u.seq");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, account_id);
-  return collect<SequencedUsage>(**st, usage_row);
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached(TOLLGATE_USAGE "WHERE s.account_id = ? ORDER BY u.seq"));
+  st->bind(1, account_id);
+  return collect<SequencedUsage>(*st, usage_row);
 }
 
 Result<std::vector<SequencedUsage>> SqliteStore::account_usage_after(const std::string& account_id,
@@ -420,8 +417,7 @@ Result<std::size_t> SqliteStore::held_elsewhere(const Date& through, const Lease
       " AND NOT (a.lease_worker = ?2 AND a.lease_run = ?3) AND " TOLLGATE_HAS_WORK);
   if (!st) return unexpected(st.error());
   (*st)->bind(1, to_string(through)).bind(2, lease.worker).bind(3, lease.run);
-  auto row = (*st)->step();
-  if (!row) return unexpected(row.error());
+  TOLLGATE_RETURN_IF_ERROR((*st)->step());
   auto n = static_cast<std::size_t>((*st)->integer(0));
   (*st)->reset();
   return n;

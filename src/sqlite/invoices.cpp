@@ -73,10 +73,10 @@ Result<Ok> SqliteStore::save_invoice(const StoredInvoice& inv) {
   return in_transaction(impl_->db, [&]() -> Result<Ok> {
     // The next number, in the same transaction: a rollback gives it back, so
     // numbers have no gaps.
-    auto next = impl_->db.cached("UPDATE invoice_sequence SET last = last + 1 RETURNING last");
-    if (!next) return unexpected(next.error());
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto next, impl_->db.cached("UPDATE invoice_sequence SET last = last + 1 RETURNING last"));
     std::int64_t number = 0;
-    if (auto r = for_each_row(**next,
+    if (auto r = for_each_row(*next,
                               [&](Statement& row) -> Result<Ok> {
                                 number = row.integer(0);
                                 return Ok{};
@@ -100,9 +100,9 @@ Result<Ok> SqliteStore::save_invoice(const StoredInvoice& inv) {
 }
 
 Result<Ok> SqliteStore::set_invoice_status(const std::string& invoice_id, InvoiceStatus status) {
-  auto st = impl_->db.cached("UPDATE invoice SET status = ? WHERE id = ?");
-  if (!st) return unexpected(st.error());
-  if (auto r = (*st)->bind(1, to_string(status)).bind(2, invoice_id).run(); !r) return r;
+  TOLLGATE_ASSIGN_OR_RETURN(auto st,
+                            impl_->db.cached("UPDATE invoice SET status = ? WHERE id = ?"));
+  if (auto r = st->bind(1, to_string(status)).bind(2, invoice_id).run(); !r) return r;
   if (impl_->db.changes() == 0)
     return make_error(errors::store_not_found, "no invoice " + invoice_id);
   return Ok{};
@@ -136,13 +136,12 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, Statement& s) {
 }  // namespace
 
 Result<StoredInvoice> SqliteStore::invoice(const std::string& invoice_id) {
-  auto st = impl_->db.cached("SELECT " INVOICE_COLUMNS " FROM invoice WHERE id = ?");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, invoice_id);
-  auto found = read_invoices(impl_->db, **st);
-  if (!found) return unexpected(found.error());
-  if (found->empty()) return make_error(errors::store_not_found, "no invoice " + invoice_id);
-  return std::move(found->front());
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached("SELECT " INVOICE_COLUMNS " FROM invoice WHERE id = ?"));
+  st->bind(1, invoice_id);
+  TOLLGATE_ASSIGN_OR_RETURN(auto found, read_invoices(impl_->db, *st));
+  if (found.empty()) return make_error(errors::store_not_found, "no invoice " + invoice_id);
+  return std::move(found.front());
 }
 
 Result<std::vector<StoredInvoice>> SqliteStore::invoices_of(const std::string& account_id) {
@@ -224,11 +223,11 @@ Result<std::vector<PaymentAttempt>> SqliteStore::open_attempts(const std::string
 }
 
 Result<Decimal> SqliteStore::account_credit(const std::string& account_id) {
-  auto st = impl_->db.cached("SELECT id, credit_adj FROM invoice WHERE account_id = ?");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, account_id);
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached("SELECT id, credit_adj FROM invoice WHERE account_id = ?"));
+  st->bind(1, account_id);
   Decimal credit;
-  auto r = for_each_row(**st, [&](Statement& row) -> Result<Ok> {
+  auto r = for_each_row(*st, [&](Statement& row) -> Result<Ok> {
     auto adj = Decimal::parse(row.text(1));
     if (!adj) return corrupt("invoice", row.text(0), "credit_adj");
     credit += *adj;
@@ -276,13 +275,11 @@ Result<std::vector<Payment>> read_payments(Statement& s) {
 }  // namespace
 
 Result<Payment> SqliteStore::payment(const std::string& payment_id) {
-  auto st = impl_->db.cached(PAYMENT_SELECT "WHERE id = ?");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, payment_id);
-  auto found = read_payments(**st);
-  if (!found) return unexpected(found.error());
-  if (found->empty()) return make_error(errors::store_not_found, "no payment " + payment_id);
-  return std::move(found->front());
+  TOLLGATE_ASSIGN_OR_RETURN(auto st, impl_->db.cached(PAYMENT_SELECT "WHERE id = ?"));
+  st->bind(1, payment_id);
+  TOLLGATE_ASSIGN_OR_RETURN(auto found, read_payments(*st));
+  if (found.empty()) return make_error(errors::store_not_found, "no payment " + payment_id);
+  return std::move(found.front());
 }
 
 Result<std::optional<Payment>> SqliteStore::payment_by_reference(PaymentKind kind,
@@ -293,24 +290,23 @@ Result<std::optional<Payment>> SqliteStore::payment_by_reference(PaymentKind kin
                              "LIMIT 1");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, method).bind(2, reference).bind(3, to_string(kind));
-  auto found = read_payments(**st);
-  if (!found) return unexpected(found.error());
-  if (found->empty()) return std::optional<Payment>();
-  return std::optional<Payment>(std::move(found->front()));
+  TOLLGATE_ASSIGN_OR_RETURN(auto found, read_payments(**st));
+  if (found.empty()) return std::optional<Payment>();
+  return std::optional<Payment>(std::move(found.front()));
 }
 
 Result<std::vector<Payment>> SqliteStore::payments_of(const std::string& invoice_id) {
-  auto st = impl_->db.cached(PAYMENT_SELECT "WHERE invoice_id = ? ORDER BY rowid");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, invoice_id);
-  return read_payments(**st);
+  TOLLGATE_ASSIGN_OR_RETURN(auto st,
+                            impl_->db.cached(PAYMENT_SELECT "WHERE invoice_id = ? ORDER BY rowid"));
+  st->bind(1, invoice_id);
+  return read_payments(*st);
 }
 
 Result<std::vector<Payment>> SqliteStore::account_payments(const std::string& account_id) {
-  auto st = impl_->db.cached(PAYMENT_SELECT "WHERE account_id = ? ORDER BY rowid");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, account_id);
-  return read_payments(**st);
+  TOLLGATE_ASSIGN_OR_RETURN(auto st,
+                            impl_->db.cached(PAYMENT_SELECT "WHERE account_id = ? ORDER BY rowid"));
+  st->bind(1, account_id);
+  return read_payments(*st);
 }
 
 Result<bool> SqliteStore::record_notification(const Notification& n) {
@@ -332,9 +328,9 @@ Result<bool> SqliteStore::record_notification(const Notification& n) {
 }
 
 Result<Ok> SqliteStore::mark_delivered(const std::string& key) {
-  auto st = impl_->db.cached("UPDATE notification SET delivered = 1 WHERE key = ?");
-  if (!st) return unexpected(st.error());
-  return (*st)->bind(1, key).run();
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached("UPDATE notification SET delivered = 1 WHERE key = ?"));
+  return st->bind(1, key).run();
 }
 
 namespace {

@@ -60,9 +60,8 @@ Result<bool> Statement::step() {
 
 Result<Ok> Statement::run() {
   for (;;) {
-    auto row = step();
-    if (!row) return unexpected(row.error());
-    if (!*row) return Ok{};
+    TOLLGATE_ASSIGN_OR_RETURN(auto row, step());
+    if (!row) return Ok{};
   }
 }
 
@@ -116,17 +115,15 @@ Result<Statement*> Connection::cached(const char* sql) {
     it->second->reset();
     return it->second.get();
   }
-  auto st = prepare(sql);
-  if (!st) return unexpected(st.error());
-  auto [pos, _] = cache_.emplace(sql, std::make_unique<Statement>(std::move(st).value()));
+  TOLLGATE_ASSIGN_OR_RETURN(auto st, prepare(sql));
+  auto [pos, _] = cache_.emplace(sql, std::make_unique<Statement>(std::move(st)));
   return pos->second.get();
 }
 
 Result<Ok> Connection::run_cached(const char* sql) {
-  auto st = cached(sql);
-  if (!st) return unexpected(st.error());
-  auto r = (*st)->run();
-  (*st)->reset();  // a finished statement must not hold the transaction open
+  TOLLGATE_ASSIGN_OR_RETURN(auto st, cached(sql));
+  auto r = st->run();
+  st->reset();  // a finished statement must not hold the transaction open
   return r;
 }
 

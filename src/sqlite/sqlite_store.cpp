@@ -310,25 +310,24 @@ std::optional<Instant> parse_timestamp(const std::string& text) {
 }  // namespace
 
 Result<int> SqliteStore::Impl::current_version() {
-  auto st = db.prepare("SELECT coalesce(max(version), 0) FROM tollgate_migration");
-  if (!st) return unexpected(st.error());
-  auto row = st->step();
-  if (!row) return unexpected(row.error());
-  return static_cast<int>(st->integer(0));
+  TOLLGATE_ASSIGN_OR_RETURN(auto st,
+                            db.prepare("SELECT coalesce(max(version), 0) FROM tollgate_migration"));
+  TOLLGATE_RETURN_IF_ERROR(st.step());
+  return static_cast<int>(st.integer(0));
 }
 
 Result<Ok> SqliteStore::Impl::migrate(int target) {
   for (const auto& m : kMigrations) {
     if (m.version <= version || m.version > target) continue;
-    auto tx = Transaction::begin(db);
-    if (!tx) return unexpected(tx.error());
+    TOLLGATE_ASSIGN_OR_RETURN(auto tx, Transaction::begin(db));
     if (auto r = db.exec(m.sql); !r)
       return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" + m.what +
                                             "): " + r.error().message);
-    auto record = db.prepare("INSERT INTO tollgate_migration (version, description) VALUES (?, ?)");
-    if (!record) return unexpected(record.error());
-    if (auto r = record->bind(1, std::int64_t{m.version}).bind(2, m.what).run(); !r) return r;
-    if (auto r = tx->commit(); !r) return r;
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto record,
+        db.prepare("INSERT INTO tollgate_migration (version, description) VALUES (?, ?)"));
+    if (auto r = record.bind(1, std::int64_t{m.version}).bind(2, m.what).run(); !r) return r;
+    if (auto r = tx.commit(); !r) return r;
     version = m.version;
   }
   return Ok{};
@@ -387,20 +386,18 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
     if (!ours)
       return make_error(errors::store_readonly,
                         path + " has no Tollgate schema and is opened read-only");
-    auto version = impl->current_version();
-    if (!version) return unexpected(version.error());
-    impl->version = *version;
+    TOLLGATE_ASSIGN_OR_RETURN(auto version, impl->current_version());
+    impl->version = version;
     return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
   }
   if (!ours) {
-    auto tx = Transaction::begin(db);
-    if (!tx) return unexpected(tx.error());
+    TOLLGATE_ASSIGN_OR_RETURN(auto tx, Transaction::begin(db));
     if (auto r = db.exec(
             "CREATE TABLE tollgate_migration (version INTEGER NOT NULL PRIMARY KEY, "
             "description TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)");
         !r)
       return unexpected(r.error());
-    TOLLGATE_RETURN_IF_ERROR(tx->commit());
+    TOLLGATE_RETURN_IF_ERROR(tx.commit());
   }
   auto version = impl->current_version();
   if (!version) return unexpected(version.error());
@@ -416,16 +413,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
 
 Result<IngestResult> SqliteStore::record_usage(std::span<const UsageEvent> events) {
   Connection& db = impl_->db;
-  auto tx = Transaction::begin(db);
-  if (!tx) return unexpected(tx.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto tx, Transaction::begin(db));
   // The batch holds the write lock: no journal entry can come between this read and the inserts.
   std::int64_t after_seq = 0;
   if (impl_->version >= 3) {
-    auto last = db.cached("SELECT coalesce(max(seq), 0) FROM journal");
-    if (!last) return unexpected(last.error());
-    TOLLGATE_RETURN_IF_ERROR((*last)->step());
-    after_seq = (*last)->integer(0);
-    (*last)->reset();
+    TOLLGATE_ASSIGN_OR_RETURN(auto last, db.cached("SELECT coalesce(max(seq), 0) FROM journal"));
+    TOLLGATE_RETURN_IF_ERROR(last->step());
+    after_seq = last->integer(0);
+    last->reset();
   }
   auto insert = db.cached(
       impl_->version >= 3
@@ -447,7 +442,7 @@ Result<IngestResult> SqliteStore::record_usage(std::span<const UsageEvent> event
     if (auto r = (*insert)->run(); !r) return unexpected(r.error());  // the whole batch rolls back
     (db.changes() == 1 ? result.inserted : result.duplicates) += 1;
   }
-  TOLLGATE_RETURN_IF_ERROR(tx->commit());
+  TOLLGATE_RETURN_IF_ERROR(tx.commit());
   return result;
 }
 
@@ -497,9 +492,8 @@ Result<std::vector<StoredRuleSet>> SqliteStore::rule_sets() {
   if (!st) return unexpected(st.error());
   std::vector<StoredRuleSet> out;
   for (;;) {
-    auto row = st->step();
-    if (!row) return unexpected(row.error());
-    if (!*row) break;
+    TOLLGATE_ASSIGN_OR_RETURN(auto row, st->step());
+    if (!row) break;
     auto at = parse_timestamp(st->text(4));
     if (!at)
       return make_error(errors::store_corrupt,
@@ -511,12 +505,11 @@ Result<std::vector<StoredRuleSet>> SqliteStore::rule_sets() {
 
 Result<std::int64_t> SqliteStore::rules_revision() {
   // Rows are only ever inserted, so the largest rowid moves with every registration.
-  auto st = impl_->db.cached("SELECT coalesce(max(rowid), 0) FROM organization_billing_rule");
-  if (!st) return unexpected(st.error());
-  auto row = (*st)->step();
-  if (!row) return unexpected(row.error());
-  std::int64_t revision = (*st)->integer(0);
-  (*st)->reset();  // a cached statement left mid-read would hold its read open
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached("SELECT coalesce(max(rowid), 0) FROM organization_billing_rule"));
+  TOLLGATE_RETURN_IF_ERROR(st->step());
+  std::int64_t revision = st->integer(0);
+  st->reset();  // a cached statement left mid-read would hold its read open
   return revision;
 }
 
@@ -527,14 +520,13 @@ Result<Ok> SqliteStore::atomically(const std::function<Result<Ok>()>& f) {
 Result<Delivery> SqliteStore::apply_once(std::string_view event_id,
                                          const std::function<Result<Ok>()>& effect) {
   Connection& db = impl_->db;
-  auto tx = Transaction::begin(db);
-  if (!tx) return unexpected(tx.error());
-  auto insert = db.prepare("INSERT OR IGNORE INTO processed_event (event_id) VALUES (?)");
-  if (!insert) return unexpected(insert.error());
-  TOLLGATE_RETURN_IF_ERROR(insert->bind(1, event_id).run());
+  TOLLGATE_ASSIGN_OR_RETURN(auto tx, Transaction::begin(db));
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto insert, db.prepare("INSERT OR IGNORE INTO processed_event (event_id) VALUES (?)"));
+  TOLLGATE_RETURN_IF_ERROR(insert.bind(1, event_id).run());
   if (db.changes() == 0) return Delivery::duplicate;  // rolls back: nothing to keep
   TOLLGATE_RETURN_IF_ERROR(effect());
-  TOLLGATE_RETURN_IF_ERROR(tx->commit());
+  TOLLGATE_RETURN_IF_ERROR(tx.commit());
   return Delivery::applied;
 }
 

@@ -40,11 +40,10 @@ Result<T> conflict_as(Result<T> r, const std::string& what) {
 }
 
 Result<OwnedObject> read_object(const Statement& st) {
-  auto type = object_type_column(st, 2, "owned_object");
-  if (!type) return unexpected(type.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(st, 2, "owned_object"));
   return OwnedObject{.id = st.text(0),
                      .tenant_id = st.text(1),
-                     .type = *type,
+                     .type = type,
                      .account_id = st.text(3),
                      .bundle_id = st.text(4),
                      .external_key = st.text(5),
@@ -76,9 +75,8 @@ Result<Tenant> SqliteTenantStore::tenant_by_api_key(const std::string& api_key) 
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, api_key);
-  auto row = s.step();
-  if (!row) return unexpected(row.error());
-  if (!*row) return make_error(errors::store_not_found, "no tenant with that api key");
+  TOLLGATE_ASSIGN_OR_RETURN(auto row, s.step());
+  if (!row) return make_error(errors::store_not_found, "no tenant with that api key");
   Tenant t{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)};
   s.reset();
   return t;
@@ -86,9 +84,9 @@ Result<Tenant> SqliteTenantStore::tenant_by_api_key(const std::string& api_key) 
 
 Result<Ok> SqliteTenantStore::set_catalog_version(const std::string& tenant_id,
                                                   const std::string& version) {
-  auto st = StoreAccess::db(store_).cached("UPDATE tenant SET catalog_version = ? WHERE id = ?");
-  if (!st) return unexpected(st.error());
-  return (*st)->bind(1, version).bind(2, tenant_id).run();
+  TOLLGATE_ASSIGN_OR_RETURN(auto st, StoreAccess::db(store_).cached(
+                                         "UPDATE tenant SET catalog_version = ? WHERE id = ?"));
+  return st->bind(1, version).bind(2, tenant_id).run();
 }
 
 Result<Ok> SqliteTenantStore::put_user(const ApiUser& u) {
@@ -99,25 +97,23 @@ Result<Ok> SqliteTenantStore::put_user(const ApiUser& u) {
 }
 
 Result<ApiUser> SqliteTenantStore::user(const std::string& name) {
-  auto st = StoreAccess::db(store_).cached("SELECT name, salt, hash FROM api_user WHERE name = ?");
-  if (!st) return unexpected(st.error());
-  Statement& s = **st;
+  TOLLGATE_ASSIGN_OR_RETURN(auto st, StoreAccess::db(store_).cached(
+                                         "SELECT name, salt, hash FROM api_user WHERE name = ?"));
+  Statement& s = *st;
   s.bind(1, name);
-  auto row = s.step();
-  if (!row) return unexpected(row.error());
-  if (!*row) return make_error(errors::store_not_found, "no such user");
+  TOLLGATE_ASSIGN_OR_RETURN(auto row, s.step());
+  if (!row) return make_error(errors::store_not_found, "no such user");
   ApiUser u{s.text(0), s.text(1), s.text(2)};
   s.reset();
   return u;
 }
 
 Result<std::size_t> SqliteTenantStore::user_count() {
-  auto st = StoreAccess::db(store_).cached("SELECT count(*) FROM api_user");
-  if (!st) return unexpected(st.error());
-  auto row = (*st)->step();
-  if (!row) return unexpected(row.error());
-  auto n = static_cast<std::size_t>((*st)->integer(0));
-  (*st)->reset();
+  TOLLGATE_ASSIGN_OR_RETURN(auto st,
+                            StoreAccess::db(store_).cached("SELECT count(*) FROM api_user"));
+  TOLLGATE_RETURN_IF_ERROR(st->step());
+  auto n = static_cast<std::size_t>(st->integer(0));
+  st->reset();
   return n;
 }
 
@@ -144,11 +140,10 @@ Result<OwnedObject> SqliteTenantStore::object(const std::string& tenant_id, Obje
                                            "AND id = ?");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, tenant_id).bind(2, to_string(type)).bind(3, id);
-  auto found = collect<OwnedObject>(**st, read_object);
-  if (!found) return unexpected(found.error());
-  if (found->empty())
+  TOLLGATE_ASSIGN_OR_RETURN(auto found, collect<OwnedObject>(**st, read_object));
+  if (found.empty())
     return make_error(errors::store_not_found, "no " + std::string(to_string(type)) + " " + id);
-  return found->front();
+  return found.front();
 }
 
 Result<OwnedObject> SqliteTenantStore::object_by_key(const std::string& tenant_id, ObjectType type,
@@ -159,12 +154,11 @@ Result<OwnedObject> SqliteTenantStore::object_by_key(const std::string& tenant_i
       "AND external_key <> ''");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, tenant_id).bind(2, to_string(type)).bind(3, external_key);
-  auto found = collect<OwnedObject>(**st, read_object);
-  if (!found) return unexpected(found.error());
-  if (found->empty())
+  TOLLGATE_ASSIGN_OR_RETURN(auto found, collect<OwnedObject>(**st, read_object));
+  if (found.empty())
     return make_error(errors::store_not_found,
                       "no " + std::string(to_string(type)) + " with external key " + external_key);
-  return found->front();
+  return found.front();
 }
 
 Result<std::vector<OwnedObject>> SqliteTenantStore::objects(const std::string& tenant_id,
@@ -200,9 +194,8 @@ Result<std::vector<Tag>> SqliteTenantStore::tags_of(const std::string& tenant_id
   if (!st) return unexpected(st.error());
   (*st)->bind(1, tenant_id).bind(2, object_id);
   return collect<Tag>(**st, [](const Statement& s) -> Result<Tag> {
-    auto type = object_type_column(s, 2, "object_tag");
-    if (!type) return unexpected(type.error());
-    return Tag{s.text(0), s.text(1), *type, s.text(3)};
+    TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(s, 2, "object_tag"));
+    return Tag{s.text(0), s.text(1), type, s.text(3)};
   });
 }
 
@@ -238,9 +231,8 @@ Result<std::vector<CustomField>> SqliteTenantStore::custom_fields_of(const std::
   if (!st) return unexpected(st.error());
   (*st)->bind(1, tenant_id).bind(2, object_id);
   return collect<CustomField>(**st, [](const Statement& s) -> Result<CustomField> {
-    auto type = object_type_column(s, 2, "custom_field");
-    if (!type) return unexpected(type.error());
-    return CustomField{s.text(0), s.text(1), *type, s.text(3), s.text(4)};
+    TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(s, 2, "custom_field"));
+    return CustomField{s.text(0), s.text(1), type, s.text(3), s.text(4)};
   });
 }
 
@@ -263,9 +255,9 @@ Result<Ok> SqliteTenantStore::remove_custom_fields(const std::string& tenant_id,
                                                    const std::vector<std::string>& ids) {
   Connection& db = StoreAccess::db(store_);
   if (ids.empty()) {
-    auto st = db.cached("DELETE FROM custom_field WHERE tenant_id = ? AND object_id = ?");
-    if (!st) return unexpected(st.error());
-    return (*st)->bind(1, tenant_id).bind(2, object_id).run();
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto st, db.cached("DELETE FROM custom_field WHERE tenant_id = ? AND object_id = ?"));
+    return st->bind(1, tenant_id).bind(2, object_id).run();
   }
   return in_transaction(db, [&]() -> Result<Ok> {
     for (const auto& id : ids) {

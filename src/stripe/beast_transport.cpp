@@ -57,7 +57,8 @@ std::optional<Url> parse_url(const std::string& url) {
 }
 
 bool is_loopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]" ||
+         host.rfind("127.", 0) == 0;
 }
 
 Unexpected<TransportError> fail(TransportErrorKind kind, std::string message) {
@@ -65,8 +66,9 @@ Unexpected<TransportError> fail(TransportErrorKind kind, std::string message) {
 }
 
 bool is_stale(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
-         ec == net::error::broken_pipe || ec == ssl::error::stream_truncated;
+  return ec == http::error::end_of_stream || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == ssl::error::stream_truncated;
 }
 
 }  // namespace
@@ -120,12 +122,14 @@ struct BeastTransport::Impl {
     error_code ec;
     tcp::resolver::results_type endpoints;
     ec = run([&](auto handler) {
-      resolver.async_resolve(address, url.port, [&, handler](error_code e, tcp::resolver::results_type r) mutable {
-        endpoints = std::move(r);
-        handler(e);
-      });
+      resolver.async_resolve(address, url.port,
+                             [&, handler](error_code e, tcp::resolver::results_type r) mutable {
+                               endpoints = std::move(r);
+                               handler(e);
+                             });
     });
-    if (ec) return fail(TransportErrorKind::connect, "cannot resolve " + url.host + ": " + ec.message());
+    if (ec)
+      return fail(TransportErrorKind::connect, "cannot resolve " + url.host + ": " + ec.message());
     if (url.https) {
       secure.emplace(ioc, tls_context);
       // SNI, and the name the certificate must carry.
@@ -138,10 +142,14 @@ struct BeastTransport::Impl {
     }
     lowest().expires_after(timeout);
     ec = run([&](auto handler) {
-      lowest().async_connect(endpoints, [handler](error_code e, const tcp::endpoint&) mutable { handler(e); });
+      lowest().async_connect(endpoints,
+                             [handler](error_code e, const tcp::endpoint&) mutable { handler(e); });
     });
-    if (ec == beast::error::timeout) return fail(TransportErrorKind::timeout, "connecting to " + url.host + " timed out");
-    if (ec) return fail(TransportErrorKind::connect, "cannot connect to " + url.host + ": " + ec.message());
+    if (ec == beast::error::timeout)
+      return fail(TransportErrorKind::timeout, "connecting to " + url.host + " timed out");
+    if (ec)
+      return fail(TransportErrorKind::connect,
+                  "cannot connect to " + url.host + ": " + ec.message());
     if (secure) {
       lowest().expires_after(timeout);
       ec = run([&](auto handler) { secure->async_handshake(ssl::stream_base::client, handler); });
@@ -149,7 +157,8 @@ struct BeastTransport::Impl {
         return fail(TransportErrorKind::timeout, "TLS handshake with " + url.host + " timed out");
       if (ec) {
         close();
-        return fail(TransportErrorKind::tls, "TLS handshake with " + url.host + " failed: " + ec.message());
+        return fail(TransportErrorKind::tls,
+                    "TLS handshake with " + url.host + " failed: " + ec.message());
       }
     }
     ++opened;
@@ -158,8 +167,8 @@ struct BeastTransport::Impl {
   }
 
   // One exchange on the open connection.
-  error_code exchange(const http::request<http::string_body>& req, http::response<http::string_body>& res,
-                      std::chrono::milliseconds timeout) {
+  error_code exchange(const http::request<http::string_body>& req,
+                      http::response<http::string_body>& res, std::chrono::milliseconds timeout) {
     lowest().expires_after(timeout);
     error_code ec = secure ? run([&](auto h) { http::async_write(*secure, req, h); })
                            : run([&](auto h) { http::async_write(*plain, req, h); });
@@ -173,17 +182,23 @@ struct BeastTransport::Impl {
 BeastTransport::BeastTransport(BeastTransportOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->tls_context.set_default_verify_paths();
-  impl_->tls_context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                                 ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  impl_->tls_context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                                 ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                                 ssl::context::no_tlsv1_1);
   if (!impl_->options.ca_file.empty()) {
     error_code ec;
-    impl_->tls_context.load_verify_file(impl_->options.ca_file, ec);  // a bad file makes every handshake fail
+    impl_->tls_context.load_verify_file(impl_->options.ca_file,
+                                        ec);  // a bad file makes every handshake fail
   }
 }
 
-BeastTransport::~BeastTransport() { impl_->close(); }
+BeastTransport::~BeastTransport() {
+  impl_->close();
+}
 
-int BeastTransport::connections_opened() const noexcept { return impl_->opened; }
+int BeastTransport::connections_opened() const noexcept {
+  return impl_->opened;
+}
 
 Result<HttpResponse, TransportError> BeastTransport::send(const HttpRequest& request) {
   auto url = parse_url(request.url);
@@ -195,7 +210,8 @@ Result<HttpResponse, TransportError> BeastTransport::send(const HttpRequest& req
                                         h.value.find("rk_live_") != std::string::npos))
         live_key = true;
     if (!impl_->options.allow_plain_http_to_loopback || !is_loopback(url->host) || live_key)
-      return fail(TransportErrorKind::refused, "plain HTTP is only allowed to loopback test peers, never with a live key");
+      return fail(TransportErrorKind::refused,
+                  "plain HTTP is only allowed to loopback test peers, never with a live key");
   }
 
   http::request<http::string_body> req{http::string_to_verb(request.method), url->target, 11};
@@ -211,24 +227,27 @@ Result<HttpResponse, TransportError> BeastTransport::send(const HttpRequest& req
   bool reused = impl_->connected_to == destination;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!reused) {
-      auto connected = impl_->connect(*url, request.timeout);
-      if (!connected) return unexpected(connected.error());
+      TOLLGATE_RETURN_IF_ERROR(impl_->connect(*url, request.timeout));
     }
     http::response<http::string_body> res;
     error_code ec = impl_->exchange(req, res, request.timeout);
-    if (ec && reused && is_stale(ec)) {  // the server closed the kept-alive connection: reconnect once
+    if (ec && reused &&
+        is_stale(ec)) {  // the server closed the kept-alive connection: reconnect once
       impl_->close();
       reused = false;
       continue;
     }
     if (ec) {
       impl_->close();
-      if (ec == beast::error::timeout) return fail(TransportErrorKind::timeout, "no response from " + url->host + " in time");
-      return fail(TransportErrorKind::io, "exchange with " + url->host + " failed: " + ec.message());
+      if (ec == beast::error::timeout)
+        return fail(TransportErrorKind::timeout, "no response from " + url->host + " in time");
+      return fail(TransportErrorKind::io,
+                  "exchange with " + url->host + " failed: " + ec.message());
     }
     HttpResponse out;
     out.status = static_cast<int>(res.result_int());
-    for (const auto& field : res) out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    for (const auto& field : res)
+      out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
     out.body = std::move(res.body());
     if (!res.keep_alive()) impl_->close();
     return out;

@@ -17,12 +17,10 @@ std::string meta(const Metadata& m, const char* key) {
 
 // The day an event happened for an account, never before its last operation.
 Result<Date> event_date(BillingStore& store, const StoredAccount& account, std::int64_t created) {
-  auto zone = TimeZone::locate(account.account.time_zone);
-  if (!zone) return unexpected(zone.error());
-  Date on = zone->local_date(Instant{std::chrono::seconds{created}});
-  auto journal = store.journal(account.account.id);
-  if (!journal) return unexpected(journal.error());
-  for (const auto& entry : *journal)
+  TOLLGATE_ASSIGN_OR_RETURN(auto zone, TimeZone::locate(account.account.time_zone));
+  Date on = zone.local_date(Instant{std::chrono::seconds{created}});
+  TOLLGATE_ASSIGN_OR_RETURN(auto journal, store.journal(account.account.id));
+  for (const auto& entry : journal)
     if (on < entry.date) on = entry.date;
   return on;
 }
@@ -33,24 +31,20 @@ Result<Ok> apply_operation(BillingService& service, const Event& event,
   if (!account)
     return make_error(errors::stripe_event_account,
                       event.id + ": no account \"" + account_id + "\"");
-  auto on = event_date(service.store(), *account, event.created);
-  if (!on) return unexpected(on.error());
-  op.date = *on;
-  auto r = service.apply(account_id, op, Instant{std::chrono::seconds{event.created}});
-  if (!r) return unexpected(r.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto on, event_date(service.store(), *account, event.created));
+  op.date = on;
+  TOLLGATE_RETURN_IF_ERROR(
+      service.apply(account_id, op, Instant{std::chrono::seconds{event.created}}));
   return Ok{};
 }
 
 // The account's local date of an event, for an outcome recorded on an invoice.
 Result<Date> outcome_date(BillingStore& store, const std::string& invoice_id,
                           std::int64_t created) {
-  auto invoice = store.invoice(invoice_id);
-  if (!invoice) return unexpected(invoice.error());
-  auto account = store.account(invoice->account_id);
-  if (!account) return unexpected(account.error());
-  auto zone = TimeZone::locate(account->account.time_zone);
-  if (!zone) return unexpected(zone.error());
-  return zone->local_date(Instant{std::chrono::seconds{created}});
+  TOLLGATE_ASSIGN_OR_RETURN(auto invoice, store.invoice(invoice_id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, store.account(invoice.account_id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto zone, TimeZone::locate(account.account.time_zone));
+  return zone.local_date(Instant{std::chrono::seconds{created}});
 }
 
 // Every charge outcome goes through the core's one path: dunning, notices and
@@ -102,13 +96,12 @@ Result<json::object> raw_object(const Event& event, const UnknownEvent& raw) {
 // payment_intent.* events come untyped: read what they carry from the raw object.
 Result<Ok> payment_intent(BillingService& service, const Event& event, const UnknownEvent& raw,
                           const DunningPolicy& dunning) {
-  auto o = raw_object(event, raw);
-  if (!o) return unexpected(o.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto o, raw_object(event, raw));
   std::string invoice_id;
-  if (const auto* m = object_of(*o, "metadata")) invoice_id = string_of(*m, "tollgate_invoice");
+  if (const auto* m = object_of(o, "metadata")) invoice_id = string_of(*m, "tollgate_invoice");
   if (invoice_id.empty()) return Ok{};  // not one of ours
   std::string failure;
-  if (const auto* e = object_of(*o, "last_payment_error")) {
+  if (const auto* e = object_of(o, "last_payment_error")) {
     failure = string_of(*e, "code");
     if (std::string decline = string_of(*e, "decline_code"); !decline.empty())
       failure += ": " + decline;
@@ -117,7 +110,7 @@ Result<Ok> payment_intent(BillingService& service, const Event& event, const Unk
                         : event.type == "payment_intent.requires_action"
                             ? ChargeResult::requires_action
                             : ChargeResult::declined;
-  return charge_outcome(service, event, invoice_id, result, string_of(*o, "id"),
+  return charge_outcome(service, event, invoice_id, result, string_of(o, "id"),
                         failure.empty() ? "payment_failed" : failure, dunning);
 }
 
@@ -135,16 +128,15 @@ Result<Ok> movement(BillingService& service, const ProviderMovement& m) {
 // charge.refunded: each refund the charge lists, once by its id; a charge
 // without the list (Stripe leaves it out unless expanded) by its running total.
 Result<Ok> charge_refunded(BillingService& service, const Event& event, const UnknownEvent& raw) {
-  auto o = raw_object(event, raw);
-  if (!o) return unexpected(o.error());
-  std::string currency = string_of(*o, "currency");
+  TOLLGATE_ASSIGN_OR_RETURN(auto o, raw_object(event, raw));
+  std::string currency = string_of(o, "currency");
   ProviderMovement m;
   m.provider = "stripe";
-  m.payment_reference = string_of(*o, "payment_intent");
-  if (m.payment_reference.empty()) m.payment_reference = string_of(*o, "id");
+  m.payment_reference = string_of(o, "payment_intent");
+  if (m.payment_reference.empty()) m.payment_reference = string_of(o, "id");
   m.kind = PaymentKind::refund;
   m.on = utc_date(event.created);
-  const json::object* refunds = object_of(*o, "refunds");
+  const json::object* refunds = object_of(o, "refunds");
   const json::value* data = refunds ? refunds->if_contains("data") : nullptr;
   if (data && data->is_array() && !data->get_array().empty()) {
     for (const auto& r : data->get_array()) {
@@ -159,15 +151,14 @@ Result<Ok> charge_refunded(BillingService& service, const Event& event, const Un
       service.store().payment_by_reference(PaymentKind::payment, "stripe", m.payment_reference);
   if (!payment) return unexpected(payment.error());
   if (!*payment) return Ok{};
-  auto movements = service.store().payments_of((*payment)->invoice_id);
-  if (!movements) return unexpected(movements.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto movements, service.store().payments_of((*payment)->invoice_id));
   Decimal recorded;
-  for (const auto& x : *movements)
+  for (const auto& x : movements)
     if (x.kind == PaymentKind::refund && x.payment_id == (*payment)->id) recorded += x.amount;
-  std::int64_t total = integer_of(*o, "amount_refunded");
+  std::int64_t total = integer_of(o, "amount_refunded");
   Decimal refunded = from_minor_units(total, currency);
   if (!(recorded < refunded)) return Ok{};
-  m.reference = string_of(*o, "id") + ":refunded:" + std::to_string(total);
+  m.reference = string_of(o, "id") + ":refunded:" + std::to_string(total);
   m.amount = refunded - recorded;
   return movement(service, m);
 }
@@ -175,16 +166,15 @@ Result<Ok> charge_refunded(BillingService& service, const Event& event, const Un
 // charge.dispute.*: funds leave when a dispute opens (not for an inquiry,
 // status warning_*) and come back when it is won.
 Result<Ok> dispute(BillingService& service, const Event& event, const UnknownEvent& raw) {
-  auto o = raw_object(event, raw);
-  if (!o) return unexpected(o.error());
-  std::string status = string_of(*o, "status");
+  TOLLGATE_ASSIGN_OR_RETURN(auto o, raw_object(event, raw));
+  std::string status = string_of(o, "status");
   if (status.rfind("warning_", 0) == 0) return Ok{};
   ProviderMovement m;
   m.provider = "stripe";
-  m.payment_reference = string_of(*o, "payment_intent");
-  if (m.payment_reference.empty()) m.payment_reference = string_of(*o, "charge");
-  m.reference = string_of(*o, "id");
-  m.amount = from_minor_units(integer_of(*o, "amount"), string_of(*o, "currency"));
+  m.payment_reference = string_of(o, "payment_intent");
+  if (m.payment_reference.empty()) m.payment_reference = string_of(o, "charge");
+  m.reference = string_of(o, "id");
+  m.amount = from_minor_units(integer_of(o, "amount"), string_of(o, "currency"));
   m.on = utc_date(event.created);
   if (event.type == "charge.dispute.closed" && status == "won")
     m.kind = PaymentKind::chargeback_reversal;
@@ -225,10 +215,9 @@ Result<Ok> apply_billing_event(BillingService& service, const Event& event,
     op.type = OperationType::payment_method;
     op.id = setup->payment_method;
     if (auto r = apply_operation(service, event, account, op); !r) return r;
-    auto updated = service.store().account(account);
-    if (!updated) return unexpected(updated.error());
-    updated->payment_method_at = created;
-    return service.store().update_account(*updated);
+    TOLLGATE_ASSIGN_OR_RETURN(auto updated, service.store().account(account));
+    updated.payment_method_at = created;
+    return service.store().update_account(updated);
   }
   if (const auto* invoice = std::get_if<InvoiceEvent>(&event.data)) {
     std::string ours = meta(invoice->metadata, "tollgate_invoice");

@@ -378,9 +378,8 @@ ProviderResult<std::optional<ChargeOutcome>> StripeProvider::find_charge(const C
     Form f;
     f.set("customer", r.customer_id).set("limit", 100);
     if (!after.empty()) f.set("starting_after", after);
-    auto body = call("GET", "/v1/payment_intents", f);
-    if (!body) return unexpected(std::move(body).error());
-    auto list = parse_object(*body);
+    TOLLGATE_ASSIGN_OR_RETURN(auto body, call("GET", "/v1/payment_intents", f));
+    auto list = parse_object(body);
     if (!list) return invalid_json(list.error().message);
     const json::value* data = list->if_contains("data");
     if (!data || !data->is_array() || data->get_array().empty()) break;
@@ -433,8 +432,8 @@ ProviderResult<Ok> StripeProvider::report_usage(const UsageReport& r) {
   Form f;
   f.set("event_name", r.metric).set("payload", payload).set("identifier", r.identifier);
   if (r.timestamp) f.set("timestamp", r.timestamp);
-  auto body = call("POST", "/v1/billing/meter_events", f, "tollgate-usage-" + r.identifier);
-  if (!body) return unexpected(std::move(body).error());
+  TOLLGATE_RETURN_IF_ERROR(
+      call("POST", "/v1/billing/meter_events", f, "tollgate-usage-" + r.identifier));
   return Ok{};
 }
 
@@ -445,9 +444,8 @@ ProviderResult<std::vector<ProviderCustomer>> StripeProvider::list_customers(int
     Form f;
     f.set("limit", page_size);
     if (!after.empty()) f.set("starting_after", after);
-    auto body = call("GET", "/v1/customers", f);
-    if (!body) return unexpected(std::move(body).error());
-    auto page = parse_object(*body);
+    TOLLGATE_ASSIGN_OR_RETURN(auto body, call("GET", "/v1/customers", f));
+    auto page = parse_object(body);
     if (!page) return invalid_json(page.error().message);
     const json::value* data = page->if_contains("data");
     if (!data || !data->is_array()) break;
@@ -477,9 +475,9 @@ ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& ca
   for (const auto& product : catalog.products) {
     Form f;
     f.set("name", product.name).set("metadata", Form().set("tollgate_product", product.name));
-    auto id = created_id(call("POST", "/v1/products", f, prefix + "product-" + product.name));
-    if (!id) return unexpected(std::move(id).error());
-    mapping.products[product.name] = *id;
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto id, created_id(call("POST", "/v1/products", f, prefix + "product-" + product.name)));
+    mapping.products[product.name] = id;
   }
   for (const auto& plan : catalog.plans) {
     const std::string& product_id = mapping.products[plan.product];

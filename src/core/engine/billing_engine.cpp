@@ -101,10 +101,9 @@ Result<BillingEngine> BillingEngine::open(std::shared_ptr<const Catalog> catalog
     return make_error(errors::engine_currency, "the catalog does not sell in " + account.currency);
   if (account.bill_cycle_day && (*account.bill_cycle_day < 1 || *account.bill_cycle_day > 31))
     return make_error(errors::engine_bill_cycle_day, "a bill cycle day is from 1 to 31");
-  auto currency = Currency::of(account.currency);
-  if (!currency) return unexpected(currency.error());
+  TOLLGATE_ASSIGN_OR_RETURN(auto currency, Currency::of(account.currency));
   auto state =
-      std::make_unique<State>(std::move(catalog), std::move(rules), std::move(account), *currency);
+      std::make_unique<State>(std::move(catalog), std::move(rules), std::move(account), currency);
   return BillingEngine(std::move(state));
 }
 
