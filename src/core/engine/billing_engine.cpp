@@ -14,6 +14,19 @@ using detail::Subscription;
 
 namespace {
 
+// A span opened by a creation or a plan change: open-ended, on the account's
+// bill cycle day, its phase's fixed fee charged.
+Span new_span(EngineState& s, const Plan* plan, const Date& start, const Date& phase_anchor) {
+  return Span{.id = s.next_span_id++,
+              .plan = plan,
+              .start = start,
+              .end = std::nullopt,
+              .phase_anchor = phase_anchor,
+              .restarted = false,
+              .bill_cycle_day = std::nullopt,
+              .account_bill_cycle_day = std::nullopt};
+}
+
 Unexpected<Error> refused(const char* code, std::string why) {
   return make_error(code, std::move(why));
 }
@@ -228,14 +241,7 @@ Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::
   sub.id = id;
   sub.product = &product;
   sub.base = product.category == ProductCategory::add_on ? base_id : std::nullopt;
-  sub.spans.push_back(Span{.id = s.next_span_id++,
-                           .plan = plan,
-                           .start = on,
-                           .end = std::nullopt,
-                           .phase_anchor = anchor,
-                           .restarted = false,
-                           .bill_cycle_day = std::nullopt,
-                           .account_bill_cycle_day = std::nullopt});
+  sub.spans.push_back(new_span(s, plan, on, anchor));
   s.subscriptions.push_back(std::move(sub));
   done(s, on);
   return Ok{};
@@ -300,14 +306,7 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
   s.reach(effective);
   UsageGuard guard(s);
   end_service(*sub, effective);
-  sub->spans.push_back(Span{.id = s.next_span_id++,
-                            .plan = plan,
-                            .start = effective,
-                            .end = std::nullopt,
-                            .phase_anchor = anchor,
-                            .restarted = false,
-                            .bill_cycle_day = std::nullopt,
-                            .account_bill_cycle_day = std::nullopt});
+  sub->spans.push_back(new_span(s, plan, effective, anchor));
   sub->product = &to_product;
   // Add-ons that the new base product does not accept end with the change.
   if (to_product.category == ProductCategory::base)
