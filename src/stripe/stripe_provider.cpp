@@ -463,6 +463,64 @@ ProviderResult<std::vector<ProviderCustomer>> StripeProvider::list_customers(int
   return all;
 }
 
+namespace {
+
+// A Stripe meter's aggregation formula for a usage price's aggregation.
+const char* meter_formula(Aggregation a) {
+  switch (a) {
+    case Aggregation::count:
+      return "count";
+    case Aggregation::latest:
+      return "last";
+    default:
+      return "sum";
+  }
+}
+
+// Adds a metered price's amounts for one usage price, in `currency`'s minor
+// unit: per unit, per package, by tier, or an allowance then a unit price.
+void add_usage_amounts(Form& f, const UsagePrice& usage, std::string_view currency) {
+  auto amount = [&](const PriceByCurrency& p) {
+    auto it = p.find(currency);
+    return minor_unit_decimal(it == p.end() ? Decimal(0) : it->second, currency);
+  };
+  switch (usage.model) {
+    case UsageModel::per_unit:
+      f.set("unit_amount_decimal", amount(usage.unit_price));
+      break;
+    case UsageModel::package:
+      f.set("unit_amount_decimal", amount(usage.package_price));
+      f.set("transform_quantity",
+            Form()
+                .set("divide_by", usage.package_size.to_string())
+                .set("round", usage.package_rounding == PackageRounding::up ? "up" : "down"));
+      break;
+    case UsageModel::graduated:
+    case UsageModel::volume:
+      f.set("billing_scheme", "tiered")
+          .set("tiers_mode", usage.model == UsageModel::volume ? "volume" : "graduated");
+      for (const auto& t : usage.tiers) {
+        Form tier;
+        tier.set("up_to", t.up_to ? t.up_to->to_string() : "inf");
+        tier.set("unit_amount_decimal", amount(t.unit_price))
+            .set("flat_amount_decimal", amount(t.flat_price));
+        f.append("tiers", tier);
+      }
+      break;
+    case UsageModel::overage:
+      // The allowance is a free first tier (Stripe has no prorated allowance: the
+      // engine's invoice stays the reference for partial periods).
+      f.set("billing_scheme", "tiered").set("tiers_mode", "graduated");
+      f.append("tiers",
+               Form().set("up_to", usage.included.to_string()).set("unit_amount_decimal", "0"));
+      f.append("tiers",
+               Form().set("up_to", "inf").set("unit_amount_decimal", amount(usage.unit_price)));
+      break;
+  }
+}
+
+}  // namespace
+
 ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& catalog,
                                                                std::string_view currency) {
   CatalogMapping mapping;
@@ -493,74 +551,33 @@ ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& ca
         f.set("metadata", Form()
                               .set("tollgate_plan", plan.name)
                               .set("tollgate_phase", std::string(to_string(phase.type))));
-        auto id =
-            created_id(call("POST", "/v1/prices", f,
-                            std::string(prefix).append("price-").append(key).append("/recurring")));
-        if (!id) return unexpected(std::move(id).error());
-        mapping.prices[key + "/recurring"] = *id;
+        TOLLGATE_ASSIGN_OR_RETURN(
+            auto id, created_id(call(
+                         "POST", "/v1/prices", f,
+                         std::string(prefix).append("price-").append(key).append("/recurring"))));
+        mapping.prices[key + "/recurring"] = id;
       }
       for (const auto& usage : phase.usages) {
         if (!mapping.meters.contains(usage.metric)) {
-          const char* formula = usage.aggregation == Aggregation::count    ? "count"
-                                : usage.aggregation == Aggregation::latest ? "last"
-                                                                           : "sum";
           Form m;
           m.set("display_name", usage.metric).set("event_name", usage.metric);
-          m.set("default_aggregation", Form().set("formula", formula));
-          auto meter =
-              created_id(call("POST", "/v1/billing/meters", m, prefix + "meter-" + usage.metric));
-          if (!meter) return unexpected(std::move(meter).error());
-          mapping.meters[usage.metric] = *meter;
+          m.set("default_aggregation", Form().set("formula", meter_formula(usage.aggregation)));
+          TOLLGATE_ASSIGN_OR_RETURN(auto meter, created_id(call("POST", "/v1/billing/meters", m,
+                                                                prefix + "meter-" + usage.metric)));
+          mapping.meters[usage.metric] = meter;
         }
         Form recurring = recurring_interval(usage.billing_period);
         recurring.set("usage_type", "metered").set("meter", mapping.meters[usage.metric]);
         Form f;
         f.set("product", product_id).set("currency", cur).set("recurring", recurring);
-        auto amount = [&](const PriceByCurrency& p) {
-          auto it = p.find(currency);
-          return minor_unit_decimal(it == p.end() ? Decimal(0) : it->second, currency);
-        };
-        switch (usage.model) {
-          case UsageModel::per_unit:
-            f.set("unit_amount_decimal", amount(usage.unit_price));
-            break;
-          case UsageModel::package:
-            f.set("unit_amount_decimal", amount(usage.package_price));
-            f.set("transform_quantity",
-                  Form()
-                      .set("divide_by", usage.package_size.to_string())
-                      .set("round", usage.package_rounding == PackageRounding::up ? "up" : "down"));
-            break;
-          case UsageModel::graduated:
-          case UsageModel::volume:
-            f.set("billing_scheme", "tiered")
-                .set("tiers_mode", usage.model == UsageModel::volume ? "volume" : "graduated");
-            for (const auto& t : usage.tiers) {
-              Form tier;
-              tier.set("up_to", t.up_to ? t.up_to->to_string() : "inf");
-              tier.set("unit_amount_decimal", amount(t.unit_price))
-                  .set("flat_amount_decimal", amount(t.flat_price));
-              f.append("tiers", tier);
-            }
-            break;
-          case UsageModel::overage:
-            // The allowance is a free first tier (Stripe has no prorated allowance: the
-            // engine's invoice stays the reference for partial periods).
-            f.set("billing_scheme", "tiered").set("tiers_mode", "graduated");
-            f.append(
-                "tiers",
-                Form().set("up_to", usage.included.to_string()).set("unit_amount_decimal", "0"));
-            f.append(
-                "tiers",
-                Form().set("up_to", "inf").set("unit_amount_decimal", amount(usage.unit_price)));
-            break;
-        }
+        add_usage_amounts(f, usage, currency);
         f.set("metadata", Form().set("tollgate_plan", plan.name).set("tollgate_usage", usage.name));
-        auto id = created_id(
-            call("POST", "/v1/prices", f,
-                 std::string(prefix).append("price-").append(key).append("/").append(usage.name)));
-        if (!id) return unexpected(std::move(id).error());
-        mapping.prices[key + "/" + usage.name] = *id;
+        TOLLGATE_ASSIGN_OR_RETURN(
+            auto id,
+            created_id(call(
+                "POST", "/v1/prices", f,
+                std::string(prefix).append("price-").append(key).append("/").append(usage.name))));
+        mapping.prices[key + "/" + usage.name] = id;
       }
     }
   }
