@@ -5,15 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/setup.sh
-if ! dpkg-query -W -f='${Status}' libbenchmark-dev 2>/dev/null | grep -q "install ok installed"; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libbenchmark-dev
-  else
-    echo "bench: run as root: apt-get install -y libbenchmark-dev" >&2
-    exit 1
-  fi
-fi
+./scripts/setup.sh bench
 cmake --preset release >/dev/null
 benches=(rating_bench engine_bench webhook_bench store_bench age_bench workers_bench)
 cmake --build --preset release -j "$(nproc)" --target "${benches[@]}"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Tollgate needs to build and test, if any is missing.
+#   ./scripts/setup.sh          # build and test
+#   ./scripts/setup.sh bench    # and the benchmarks (Google Benchmark): the release preset builds them
 set -euo pipefail
 
 packages=(
@@ -8,6 +10,8 @@ packages=(
   # The PostgreSQL store: libpq to build it, the server for its tests (started on loopback by them).
   libpq-dev postgresql
 )
+
+[ "${1:-}" = bench ] && packages+=(libbenchmark-dev)
 
 # Node.js runs the provider tests' loopback peers; Debian's package will do where the machine has none.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
