@@ -95,6 +95,19 @@ Date usage_walk_start(const EngineState& s, const Subscription& sub, const Segme
 // or after its end when it is where they found their home.
 using HomedUsage = std::vector<const UsageRecord*>;
 
+// An item of `sub` on `plan` for [start, end); its amount is set when proposed,
+// and the caller adds what its type carries (a phase, a usage name and quantity).
+InvoiceItem item_of(InvoiceItemType type, const Subscription& sub, const std::string& plan,
+                    const Date& start, const std::optional<Date>& end) {
+  InvoiceItem item;
+  item.type = type;
+  item.subscription = sub.id;
+  item.plan = plan;
+  item.start = start;
+  item.end = end;
+  return item;
+}
+
 void propose_segment(const EngineState& s, const Subscription& sub, const Segment& seg,
                      const HomedUsage& usage_records, const std::vector<Date>& usage_from,
                      const Date& horizon, Proposals& out) {
@@ -105,15 +118,8 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
 
   Decimal fixed = price_in(phase.fixed, currency);
   if (seg.starts_phase && fixed.sign() > 0 && !(horizon < seg.start) && !s.ledger.contains(base)) {
-    InvoiceItem item{.type = InvoiceItemType::fixed,
-                     .subscription = sub.id,
-                     .plan = plan,
-                     .phase = phase.type,
-                     .usage = "",
-                     .start = seg.start,
-                     .end = std::nullopt,
-                     .quantity = std::nullopt,
-                     .amount = {}};
+    InvoiceItem item = item_of(InvoiceItemType::fixed, sub, plan, seg.start, std::nullopt);
+    item.phase = phase.type;
     out.push_back({base, item, seg.start, fixed, nullptr, false});
   }
 
@@ -132,15 +138,8 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
         ItemKey key = recurring;
         key.start = p.start;
         if (s.ledger.contains(key)) return true;  // billed already: repair_cut_items looks at it
-        InvoiceItem item{.type = InvoiceItemType::recurring,
-                         .subscription = sub.id,
-                         .plan = plan,
-                         .phase = phase.type,
-                         .usage = "",
-                         .start = p.start,
-                         .end = p.end,
-                         .quantity = std::nullopt,
-                         .amount = {}};
+        InvoiceItem item = item_of(InvoiceItemType::recurring, sub, plan, p.start, p.end);
+        item.phase = phase.type;
         out.push_back({key, item, due, price * p.fraction(), nullptr, advance});
         return true;
       });
@@ -162,15 +161,9 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
       key.type = InvoiceItemType::usage;
       key.usage = usage.name;
       key.start = p.start;
-      InvoiceItem item{.type = InvoiceItemType::usage,
-                       .subscription = sub.id,
-                       .plan = plan,
-                       .phase = std::nullopt,
-                       .usage = usage.name,
-                       .start = p.start,
-                       .end = p.end,
-                       .quantity = quantity,
-                       .amount = {}};
+      InvoiceItem item = item_of(InvoiceItemType::usage, sub, plan, p.start, p.end);
+      item.usage = usage.name;
+      item.quantity = quantity;
       out.push_back({key, item, p.end, amount ? *amount : Decimal::fraction(1, 0), &usage, false});
       return true;
     });
