@@ -52,6 +52,13 @@ std::string random_hex(std::size_t bytes) {
   return out;
 }
 
+std::string to_hex(std::span<const unsigned char> bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) append_hex(out, c);
+  return out;
+}
+
 bool equal_constant_time(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   // Every byte is read whatever came before; volatile keeps the compiler from

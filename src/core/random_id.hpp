@@ -7,8 +7,10 @@
 // API secrets and salts are drawn by the server's credentials (OpenSSL).
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
+
 #include "tollgate/visibility.hpp"
 
 TOLLGATE_API_BEGIN
@@ -19,6 +21,9 @@ std::string random_uuid();
 
 /// `bytes` random bytes as 2 x `bytes` lower-case hex digits.
 std::string random_hex(std::size_t bytes);
+
+/// Bytes as lower-case hex, two digits a byte (digests, salts, secrets).
+std::string to_hex(std::span<const unsigned char> bytes);
 
 /// Whether a and b are equal, in a time that depends on their lengths only
 /// (which are public: a hex digest, a stored hash), never on where they differ.

@@ -13,17 +13,6 @@
 namespace tollgate::server::detail {
 namespace {
 
-std::string hex(const unsigned char* data, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(digits[data[i] >> 4]);
-    out.push_back(digits[data[i] & 0xf]);
-  }
-  return out;
-}
-
 std::vector<unsigned char> random_bytes(std::size_t n) {
   std::vector<unsigned char> out(n);
   // RAND_bytes fails only when the OS has no entropy to give: nothing safe can continue.
@@ -37,7 +26,7 @@ constexpr int kIterations = 10000;
 
 std::string secret_hex(std::size_t bytes) {
   auto b = random_bytes(bytes);
-  return hex(b.data(), b.size());
+  return tollgate::detail::to_hex(b);
 }
 
 std::string hash_secret(std::string_view secret, std::string_view salt_hex) {
@@ -46,13 +35,13 @@ std::string hash_secret(std::string_view secret, std::string_view salt_hex) {
                     reinterpret_cast<const unsigned char*>(salt_hex.data()),
                     static_cast<int>(salt_hex.size()), kIterations, EVP_sha256(), out.size(),
                     out.data());
-  return hex(out.data(), out.size());
+  return tollgate::detail::to_hex(out);
 }
 
 std::string sha256_hex(std::string_view data) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
-  return hex(out.data(), out.size());
+  return tollgate::detail::to_hex(out);
 }
 
 }  // namespace tollgate::server::detail

@@ -37,3 +37,9 @@ TEST_CASE("equal_constant_time compares content and length") {
   CHECK_FALSE(equal_constant_time("5257a869e7ec", "5257a869e7e"));   // a prefix
   CHECK_FALSE(equal_constant_time(std::string_view("a\0b", 3), std::string_view("a\0c", 3)));
 }
+
+TEST_CASE("to_hex writes two lower-case digits a byte, high nibble first") {
+  const unsigned char bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+  CHECK(to_hex(bytes) == "000fa5ff");
+  CHECK(to_hex(std::span<const unsigned char>()) == "");
+}
