@@ -331,6 +331,9 @@ class InvoiceStore {
 /// payments, plus refunds and chargebacks (payments.hpp).
 /// Errors: "store.not_found", store errors.
 Result<Decimal> balance_of(InvoiceStore& store, const std::string& invoice_id);
+/// The same for an invoice read in this transaction: reads only its payments.
+/// Errors: store errors.
+Result<Decimal> balance_of(InvoiceStore& store, const StoredInvoice& invoice);
 
 class NotificationStore {
  public:

@@ -266,7 +266,7 @@ Result<std::vector<ToSend>> open_attempts(Context& ctx, const StoredAccount& acc
     if (!resent) {
       // A retry asks for what is owed now: a payment made another way since
       // (an external payment) lowers it, and one that paid it all cancels it.
-      TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(ctx.store, attempt.invoice_id));
+      TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(ctx.store, invoice));
       attempt.status = balance.sign() > 0 ? AttemptStatus::started : AttemptStatus::cancelled;
       attempt.amount = balance;
       TOLLGATE_RETURN_IF_ERROR(ctx.store.save_attempt(attempt));

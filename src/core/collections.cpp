@@ -72,7 +72,7 @@ Result<Ok> Collections::record_charge(const ChargeReport& report, const DunningP
     if (!report.charge_id.empty()) attempt->charge_id = report.charge_id;
     switch (report.result) {
       case ChargeResult::succeeded: {
-        TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice->id));
+        TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, *invoice));
         Payment paid;
         paid.id = "pay-" + invoice->id + "-" + std::to_string(attempt->attempt);
         paid.invoice_id = invoice->id;
@@ -123,7 +123,7 @@ Result<Ok> Collections::declined(const StoredInvoice& invoice, PaymentAttempt at
     return s;
   const auto& retries = dunning.retry_after_days;
   if (static_cast<std::size_t>(attempt.attempt) <= retries.size()) {
-    TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice.id));
+    TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice));
     PaymentAttempt next;
     next.invoice_id = invoice.id;
     next.attempt = attempt.attempt + 1;
@@ -205,7 +205,7 @@ Result<AccountStatement> Collections::statement(const std::string& account_id) {
 // An invoice's status after its movements changed, with what follows from it.
 Result<Ok> Collections::settle_status(const StoredInvoice& invoice, const Date& on) {
   BillingStore& store = billing_.store();
-  TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice.id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice));
   InvoiceStatus status = invoice.status;
   if (balance.sign() <= 0)
     status = invoice.invoice.amount_due().sign() > 0 ? InvoiceStatus::paid : InvoiceStatus::settled;

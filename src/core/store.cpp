@@ -84,8 +84,12 @@ std::string_view to_string(NotificationKind k) noexcept {
 
 Result<Decimal> balance_of(InvoiceStore& store, const std::string& invoice_id) {
   TOLLGATE_ASSIGN_OR_RETURN(auto invoice, store.invoice(invoice_id));
-  TOLLGATE_ASSIGN_OR_RETURN(auto movements, store.payments_of(invoice_id));
-  return invoice_balance(invoice_id, invoice.invoice, movements);
+  return balance_of(store, invoice);
+}
+
+Result<Decimal> balance_of(InvoiceStore& store, const StoredInvoice& invoice) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto movements, store.payments_of(invoice.id));
+  return invoice_balance(invoice.id, invoice.invoice, movements);
 }
 
 Result<std::int64_t> RuleStore::rules_revision() {
