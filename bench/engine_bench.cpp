@@ -1,6 +1,8 @@
 // Invoice generation in memory: subscription-months invoiced per second.
 //   BM_InvoiceMonths            N accounts, one monthly in-advance subscription each,
 //                               invoiced on each billing date of a year
+//   BM_InvoiceMonthsUnkept      the same, by engines that keep no copy of their
+//                               invoices (keep_invoices(false), as BillingService's)
 //   BM_InvoiceMonthsOneAccount  one account holding N such subscriptions
 //   BM_InvoiceMonths_Baseline   the same N x 12 amounts appended to a vector:
 //                               the floor of "producing the items"
@@ -26,7 +28,7 @@ std::shared_ptr<const Catalog> catalog() {
   return c;
 }
 
-void BM_InvoiceMonths(benchmark::State& state) {
+void invoice_months(benchmark::State& state, bool keep_invoices) {
   auto accounts = static_cast<int>(state.range(0));
   for (auto _ : state) {
     state.PauseTiming();
@@ -35,6 +37,7 @@ void BM_InvoiceMonths(benchmark::State& state) {
     for (int i = 0; i < accounts; ++i) {
       engines.push_back(
           *BillingEngine::open(catalog(), {}, {"a" + std::to_string(i), "USD", "UTC", 1}));
+      engines.back().keep_invoices(keep_invoices);
       (void)engines.back().create_subscription("s", "p", 2024_y / 1 / 1);
     }
     state.ResumeTiming();
@@ -43,7 +46,14 @@ void BM_InvoiceMonths(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * accounts * 12);
 }
+void BM_InvoiceMonths(benchmark::State& state) {
+  invoice_months(state, true);
+}
+void BM_InvoiceMonthsUnkept(benchmark::State& state) {
+  invoice_months(state, false);
+}
 BENCHMARK(BM_InvoiceMonths)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InvoiceMonthsUnkept)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 // One account holding N subscriptions (an API manager's developer with many apps).
 void BM_InvoiceMonthsOneAccount(benchmark::State& state) {

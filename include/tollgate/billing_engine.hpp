@@ -126,6 +126,12 @@ class BillingEngine {
   /// Every invoice this engine recorded, in date order (of an engine made by
   /// restore(): those recorded since).
   const std::vector<Invoice>& invoices() const noexcept;
+  /// Whether invoice() keeps a copy of each invoice for invoices() (it does
+  /// unless told otherwise). A host that stores invoices itself turns it off,
+  /// as BillingService does: the copy costs about as much as generating the
+  /// invoice, and a long-lived engine's memory would grow with its age.
+  /// Invoices kept before stay.
+  void keep_invoices(bool keep) noexcept;
 
   // Snapshots: an account's engine restored from its state at its last
   // invoice, plus what happened since, instead of a replay of its whole

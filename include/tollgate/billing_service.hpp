@@ -115,7 +115,9 @@ class BillingService {
   /// snapshot that `then` found lacking history (it reached back before what
   /// the snapshot kept: BillingEngine::needs_history) is rebuilt from the whole
   /// journal and `then` runs again on that one, so `then` must only call the
-  /// engine. Errors: as engine(), and what `then` returns.
+  /// engine. The engine keeps no copy of the invoices it replays
+  /// (BillingEngine::keep_invoices): the store holds them.
+  /// Errors: as engine(), and what `then` returns.
   Result<BillingEngine> engine(const StoredAccount& account,
                                const std::function<Result<Ok>(BillingEngine&)>& then);
 
@@ -134,12 +136,17 @@ class BillingService {
 
  private:
   Result<const RuleBook*> rule_book();
-  Result<BillingEngine> replay(const StoredAccount& account, const RuleBook& book,
-                               Scope scope = Scope::everything);
+  /// Whether a rebuilt engine keeps a copy of each invoice it replays: only
+  /// the engines engine(account) hands out do (their invoices() is the
+  /// account's); the service's own work needs none, and the copies cost
+  /// about as much as generating the invoices.
+  enum class History { kept, dropped };
+  Result<BillingEngine> replay(const StoredAccount& account, const RuleBook& book, Scope scope,
+                               History history);
   Result<BillingEngine> replay_whole(const StoredAccount& account, const RuleBook& book,
-                                     Scope scope = Scope::everything);
+                                     Scope scope, History history);
   Result<std::optional<BillingEngine>> restore(const StoredAccount& account, const RuleBook& book,
-                                               Scope scope);
+                                               Scope scope, History history);
   Result<BillingEngine> with_engine(const StoredAccount& account, const RuleBook& book,
                                     const std::function<Result<Ok>(BillingEngine&)>& then);
 

@@ -115,7 +115,7 @@ Result<BillingEngine> BillingService::engine(const std::string& account_id) {
 
 Result<BillingEngine> BillingService::engine(const StoredAccount& account, Scope scope) {
   TOLLGATE_ASSIGN_OR_RETURN(auto book, rule_book());
-  return replay(account, *book, scope);
+  return replay(account, *book, scope, History::kept);
 }
 
 Result<BillingEngine> BillingService::engine(
@@ -127,11 +127,11 @@ Result<BillingEngine> BillingService::engine(
 Result<BillingEngine> BillingService::with_engine(
     const StoredAccount& account, const RuleBook& book,
     const std::function<Result<Ok>(BillingEngine&)>& then) {
-  auto e = replay(account, book);
+  auto e = replay(account, book, Scope::everything, History::dropped);
   if (!e) return e;
   auto done = then(*e);
   if (e->needs_history()) {  // what `then` read was not all there: again, on the whole history
-    e = replay_whole(account, book);
+    e = replay_whole(account, book, Scope::everything, History::dropped);
     if (!e) return e;
     done = then(*e);
   }
@@ -140,19 +140,21 @@ Result<BillingEngine> BillingService::with_engine(
 }
 
 Result<BillingEngine> BillingService::replay(const StoredAccount& account, const RuleBook& book,
-                                             Scope scope) {
+                                             Scope scope, History history) {
   if (replay_ == Replay::from_snapshot) {
-    TOLLGATE_ASSIGN_OR_RETURN(auto restored, restore(account, book, scope));
+    TOLLGATE_ASSIGN_OR_RETURN(auto restored, restore(account, book, scope, history));
     if (restored) return std::move(*restored);
   }
-  return replay_whole(account, book, scope);
+  return replay_whole(account, book, scope, history);
 }
 
 Result<BillingEngine> BillingService::replay_whole(const StoredAccount& account,
-                                                   const RuleBook& book, Scope scope) {
+                                                   const RuleBook& book, Scope scope,
+                                                   History history) {
   TOLLGATE_ASSIGN_OR_RETURN(auto c, catalog(account.catalog));
   auto opened = BillingEngine::open(c, RuleSet{}, account.account);
   if (!opened) return unexpected(opened.error());
+  opened->keep_invoices(history == History::kept);
   TOLLGATE_ASSIGN_OR_RETURN(auto journal, store_.journal(account.account.id));
   auto usage = scope == Scope::everything ? store_.account_usage(account.account.id)
                                           : std::vector<SequencedUsage>();
@@ -167,7 +169,8 @@ Result<BillingEngine> BillingService::replay_whole(const StoredAccount& account,
 // when there is none to use (none kept, another version's, one that no longer
 // fits the catalog, or what happened since reaches back before it).
 Result<std::optional<BillingEngine>> BillingService::restore(const StoredAccount& account,
-                                                             const RuleBook& book, Scope scope) {
+                                                             const RuleBook& book, Scope scope,
+                                                             History history) {
   const std::string& id = account.account.id;
   TOLLGATE_ASSIGN_OR_RETURN(auto snapshot, store_.snapshot(id));
   if (!snapshot) return std::optional<BillingEngine>();
@@ -176,6 +179,7 @@ Result<std::optional<BillingEngine>> BillingService::restore(const StoredAccount
   RuleSet rules = snap.rules_at ? book.in_force(account.organization, *snap.rules_at) : RuleSet{};
   auto restored = BillingEngine::restore(c, std::move(rules), account.account, snap.body);
   if (!restored) return std::optional<BillingEngine>();
+  restored->keep_invoices(history == History::kept);
   TOLLGATE_ASSIGN_OR_RETURN(auto journal, store_.journal_after(id, snap.seq));
   auto usage = scope == Scope::everything ? store_.account_usage_after(id, snap.seq)
                                           : std::vector<SequencedUsage>();
@@ -240,7 +244,8 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
         // without it costs the same on the last day of a busy period as on the first.
         TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(owner->second));
         TOLLGATE_ASSIGN_OR_RETURN(auto book, rule_book());
-        TOLLGATE_ASSIGN_OR_RETURN(auto built, replay(account, *book, Scope::timeline));
+        TOLLGATE_ASSIGN_OR_RETURN(auto built,
+                                  replay(account, *book, Scope::timeline, History::dropped));
         engine = engines.emplace(owner->second, std::move(built)).first;
       }
       auto judged = engine->second.record_usage(e);

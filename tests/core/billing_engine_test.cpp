@@ -555,3 +555,22 @@ TEST_CASE(
   // nothing.
   CHECK(h.engine().next_billing_date(2024_y / 3 / 5) == std::nullopt);
 }
+
+TEST_CASE("an engine that keeps no invoices still returns each one in full") {
+  Harness h = harness(1);
+  auto& e = h.engine();
+  e.keep_invoices(false);
+  REQUIRE(e.create_subscription("s", "std", 2024_y / 1 / 1).has_value());
+  // "std" is 10.00 a month in advance, BCD 1: each 1st bills that month whole.
+  auto january = e.invoice(2024_y / 1 / 1);
+  REQUIRE(january.has_value());
+  REQUIRE(january->items.size() == 1);
+  CHECK(january->items[0].amount == Decimal(10));
+  CHECK(january->items[0].end == 2024_y / 2 / 1);
+  CHECK(e.invoice(2024_y / 2 / 1)->total() == Decimal(10));
+  CHECK(e.invoices().empty());
+  e.keep_invoices(true);
+  CHECK(e.invoice(2024_y / 3 / 1)->total() == Decimal(10));
+  REQUIRE(e.invoices().size() == 1);
+  CHECK(e.invoices()[0].date == 2024_y / 3 / 1);
+}

@@ -111,6 +111,40 @@ TEMPLATE_TEST_CASE("a rule set registered through another handle judges the next
   CHECK_FALSE(status.pending_cancel.has_value());
 }
 
+TEMPLATE_TEST_CASE(
+    "the engine handed out lists the account's invoices; the service's own keeps none", "[store]",
+    test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  REQUIRE(store->put_catalog("v1", kCatalog));
+  BillingService service(*store);
+  REQUIRE(service.open_account(account("acct-1", std::nullopt)));
+  Operation create;
+  create.date = 2024_y / 3 / 15;
+  create.subscription = "s1";
+  create.plan = "p";
+  REQUIRE(service.apply("acct-1", create, at(create.date)));
+  // BCD 15, 1.00 a month in advance: Mar 15 and Apr 15 each bill a whole month.
+  for (Date on : {2024_y / 3 / 15, 2024_y / 4 / 15}) {
+    auto engine = service.engine("acct-1");
+    REQUIRE(engine.has_value());
+    auto invoice = engine->invoice(on);
+    REQUIRE(invoice.has_value());
+    REQUIRE(service.issue("acct-1", *invoice, on, at(on), AttemptStatus::scheduled, &*engine));
+  }
+  auto handed_out = service.engine("acct-1");
+  REQUIRE(handed_out.has_value());
+  REQUIRE(handed_out->invoices().size() == 2);
+  CHECK(handed_out->invoices()[1].date == 2024_y / 4 / 15);
+  CHECK(handed_out->invoices()[1].total() == Decimal(1));
+  auto stored = store->account("acct-1");
+  REQUIRE(stored.has_value());
+  auto own = service.engine(*stored, [](BillingEngine&) -> Result<Ok> { return Ok{}; });
+  REQUIRE(own.has_value());
+  CHECK(own->invoices().empty());
+  CHECK(own->statuses(2024_y / 4 / 20).at(0).charged_through == 2024_y / 5 / 15);
+}
+
 TEMPLATE_TEST_CASE("batch ingestion stores each (subscription, id) once and counts the duplicates",
                    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);

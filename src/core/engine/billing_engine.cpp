@@ -686,5 +686,8 @@ const Account& BillingEngine::account() const noexcept {
 const std::vector<Invoice>& BillingEngine::invoices() const noexcept {
   return state_->invoices;
 }
+void BillingEngine::keep_invoices(bool keep) noexcept {
+  state_->keep_invoices = keep;
+}
 
 }  // namespace tollgate

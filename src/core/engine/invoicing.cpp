@@ -33,6 +33,8 @@ struct Piece {
 
   /// (end - start) / days of the whole period; computed only for what is proposed.
   Decimal fraction() const { return Decimal(days_between(start, end)) / Decimal(whole_days); }
+  /// Whether it is the whole period: its price then needs no division (most pieces).
+  bool whole() const { return days_between(start, end) == whole_days; }
 };
 
 // Walks the pieces of `seg` under a billing period from `from` (the segment's
@@ -140,7 +142,7 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
         if (s.ledger.contains(key)) return true;  // billed already: repair_cut_items looks at it
         InvoiceItem item = item_of(InvoiceItemType::recurring, sub, plan, p.start, p.end);
         item.phase = phase.type;
-        out.push_back({key, item, due, price * p.fraction(), nullptr, advance});
+        out.push_back({key, item, due, p.whole() ? price : price * p.fraction(), nullptr, advance});
         return true;
       });
   }
@@ -421,7 +423,7 @@ Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
                                                    " cannot be represented");
   if (invoice.empty()) return invoice;
   invoice.credit_adj = s.account_credit.settle(invoice.total());
-  s.invoices.push_back(invoice);
+  if (s.keep_invoices) s.invoices.push_back(invoice);
   return invoice;
 }
 

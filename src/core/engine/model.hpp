@@ -159,6 +159,7 @@ struct EngineState {
   std::vector<InvoiceItem> pending_credit_adjs;  ///< operator credits not yet on an invoice
   std::set<std::string> account_credit_ids;
   std::vector<Invoice> invoices;  ///< recorded by this engine (since its snapshot, if restored)
+  bool keep_invoices = true;      ///< whether invoice() adds to `invoices`
   int next_span_id = 1;
   /// Restored from a snapshot that left out billed periods and usage before
   /// this date (snapshot.cpp).
