@@ -5,6 +5,7 @@
 #include <string>
 
 #include "tollgate/calendar.hpp"
+#include "tollgate/currency.hpp"
 #include "tollgate/visibility.hpp"
 
 TOLLGATE_API_BEGIN
@@ -12,7 +13,7 @@ namespace tollgate {
 
 struct Account {
   std::string id;
-  std::string currency = "USD";   ///< ISO 4217; every invoice of the account is in it
+  Currency currency = "USD";      ///< ISO 4217; every invoice of the account is in it
   std::string time_zone = "UTC";  ///< IANA name; event and invoice dates are local dates there
   /// The account's bill cycle day (1-31). When absent, the first ACCOUNT-aligned
   /// subscription sets it to the day of its first billable date (Kill Bill's behaviour).

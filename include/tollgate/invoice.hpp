@@ -8,6 +8,7 @@
 
 #include "tollgate/calendar.hpp"
 #include "tollgate/catalog.hpp"
+#include "tollgate/currency.hpp"
 #include "tollgate/decimal.hpp"
 #include "tollgate/visibility.hpp"
 
@@ -40,7 +41,7 @@ struct InvoiceItem {
 
 struct Invoice {
   Date date;
-  std::string currency;
+  Currency currency;  ///< the account's
   std::vector<InvoiceItem> items;
   /// Account credit this invoice moved (account_credit.hpp): positive when it
   /// added credit (a negative total), negative when it used credit, else 0.

@@ -52,7 +52,7 @@ struct ProviderCustomer {
 struct SetupRequest {
   std::string account_id;
   std::string customer_id;
-  std::string currency;  ///< ISO code, lower or upper case
+  Currency currency;  ///< the account's (a provider may want it lower case)
   std::string success_url;
   std::string cancel_url;
 };

@@ -25,7 +25,7 @@ json::object item_json(const InvoiceItem& item, const Currency& currency) {
 json::object invoice_json(const Invoice& invoice, const Currency& currency) {
   json::object o;
   o["date"] = to_string(invoice.date);
-  o["currency"] = invoice.currency;
+  o["currency"] = invoice.currency.code();
   json::array items;
   for (const auto& item : invoice.items) items.push_back(item_json(item, currency));
   o["items"] = std::move(items);

@@ -102,7 +102,7 @@ int print_movement(std::string_view command, BillingStore& store, const Payment&
   if (!invoice) return refusal(command, invoice.error(), io);
   auto balance = balance_of(store, p.invoice_id);
   if (!balance) return refusal(command, balance.error(), io);
-  auto currency = Currency::of(invoice->invoice.currency);
+  auto currency = invoice->invoice.currency.checked();
   if (!currency) return refusal(command, currency.error(), io);
   json::object o = payment_json(p, *currency);
   o["invoice_status"] = to_string(invoice->status);

@@ -79,7 +79,7 @@ class ScenarioLoader {
     a.id = r.string("id", true).value_or("");
     if (auto currency = r.string("currency", true)) {
       a.currency = *currency;
-      if (auto c = Currency::of(*currency); !c)
+      if (auto c = a.currency.checked(); !c)
         r.problem("currency", c.error().message);
       else if (scenario_.catalog &&
                std::find(scenario_.catalog->currencies.begin(), scenario_.catalog->currencies.end(),

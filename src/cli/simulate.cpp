@@ -57,7 +57,7 @@ int simulate(std::span<const std::string_view> args, Streams io) {
     return exit_usage;
   }
   BillingEngine& engine = *opened;
-  Currency currency = *Currency::of(scenario->account.currency);
+  const Currency& currency = scenario->account.currency;
 
   json::array invoices, rejected;
   // One invoice a date (the engine may issue two: before and after the day's

@@ -211,7 +211,7 @@ int export_command(std::span<const std::string_view> args, Streams io) {
     if (!invoices) return refused("export", invoices.error(), io);
     json::array out;
     for (const auto& inv : *invoices) {
-      auto currency = Currency::of(inv.invoice.currency);
+      auto currency = inv.invoice.currency.checked();
       if (!currency) return refused("export", currency.error(), io);
       json::object o = invoice_json(inv.invoice, *currency);
       o["id"] = inv.id;

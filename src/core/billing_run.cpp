@@ -179,7 +179,7 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
 ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
                                    const StoredInvoice& invoice, const PaymentAttempt& attempt,
                                    bool resent, const Date& on) {
-  auto currency = Currency::of(invoice.invoice.currency);
+  auto currency = invoice.invoice.currency.checked();
   if (!currency)
     return unexpected(ProviderError{.http_status = 0,
                                     .type = "invalid_request_error",

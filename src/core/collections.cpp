@@ -8,13 +8,13 @@ namespace tollgate {
 namespace {
 
 // Money amounts an operator gives: positive, and a whole number of the minor unit.
-Result<Ok> check_amount(const Decimal& amount, const std::string& currency_code) {
-  TOLLGATE_ASSIGN_OR_RETURN(auto currency, Currency::of(currency_code));
+Result<Ok> check_amount(const Decimal& amount, const Currency& in) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto currency, in.checked());
   if (!amount.is_valid() || amount.sign() <= 0)
     return make_error(errors::refused_amount, "an amount must be greater than 0");
   if (currency.round(amount, RoundingMode::half_up) != amount)
-    return make_error(errors::refused_amount,
-                      amount.to_string() + " has more decimals than " + currency_code + " has");
+    return make_error(errors::refused_amount, amount.to_string() + " has more decimals than " +
+                                                  std::string(currency.code()) + " has");
   return Ok{};
 }
 
@@ -299,7 +299,7 @@ Result<Payment> Collections::refund(const RefundOrder& order, PaymentProvider* p
       return make_error(errors::refused_provider, "payment " + payment->id + " was made through " +
                                                       payment->method +
                                                       ": refund it through that provider");
-    TOLLGATE_ASSIGN_OR_RETURN(auto currency, Currency::of(invoice.invoice.currency));
+    TOLLGATE_ASSIGN_OR_RETURN(auto currency, invoice.invoice.currency.checked());
     RefundRequest request{payment->reference, Money(order.amount, currency),
                           "tollgate-refund-" + payment->id + "-" + std::to_string(n)};
     auto done = provider->refund(request);

@@ -38,19 +38,29 @@ constexpr Entry kCurrencies[] = {
     {"XCD", 2}, {"XCG", 2}, {"XOF", 0}, {"XPF", 0}, {"YER", 2}, {"ZAR", 2}, {"ZMW", 2}, {"ZWG", 2},
 };
 
+const Entry* find(std::string_view code) {
+  auto it = std::lower_bound(std::begin(kCurrencies), std::end(kCurrencies), code,
+                             [](const Entry& e, std::string_view c) { return e.code < c; });
+  if (code.size() != 3 || it == std::end(kCurrencies) || it->code != code) return nullptr;
+  return it;
+}
+
 }  // namespace
 
-Currency::Currency(std::string_view code, int minor_units) noexcept : minor_units_(minor_units) {
-  std::memcpy(code_, code.data(), 3);
+Currency::Currency(std::string_view code) : code_(code) {
+  const Entry* e = find(code);
+  minor_units_ = e ? e->minor_units : -1;
 }
 
 Result<Currency> Currency::of(std::string_view code) {
-  auto it = std::lower_bound(std::begin(kCurrencies), std::end(kCurrencies), code,
-                             [](const Entry& e, std::string_view c) { return e.code < c; });
-  if (code.size() != 3 || it == std::end(kCurrencies) || it->code != code)
+  return Currency(code).checked();
+}
+
+Result<Currency> Currency::checked() const {
+  if (!ok())
     return make_error(errors::currency_unknown,
-                      "\"" + std::string(code) + "\" is not an ISO 4217 currency code");
-  return Currency(code, it->minor_units);
+                      "\"" + code_ + "\" is not an ISO 4217 currency code");
+  return *this;
 }
 
 }  // namespace tollgate

@@ -35,7 +35,7 @@ namespace {
 std::vector<Param> account_params(const StoredAccount& a) {
   const auto& bcd = a.account.bill_cycle_day;
   return {a.account.id,
-          a.account.currency,
+          std::string(a.account.currency.code()),
           a.account.time_zone,
           bcd ? Param(std::to_string(*bcd)) : std::nullopt,
           a.catalog,

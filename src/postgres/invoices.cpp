@@ -26,7 +26,7 @@ Result<Ok> PostgresStore::save_invoice(const StoredInvoice& inv) {
     auto r = db.query(
         "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status, credit_adj, "
         "invoice_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        {inv.id, inv.account_id, text(inv.invoice.date), inv.invoice.currency,
+        {inv.id, inv.account_id, text(inv.invoice.date), std::string(inv.invoice.currency.code()),
          inv.invoice.total().to_string(), std::string(to_string(inv.status)),
          inv.invoice.credit_adj.to_string(), next.text(0, 0)});
     if (!r) return unexpected(r.error());

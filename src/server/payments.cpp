@@ -9,7 +9,7 @@
 namespace tollgate::server::detail {
 namespace {
 
-json::object transaction_json(const Payment& m, const std::string& currency) {
+json::object transaction_json(const Payment& m, std::string_view currency) {
   std::string type = m.kind == PaymentKind::payment  ? "PURCHASE"
                      : m.kind == PaymentKind::refund ? "REFUND"
                                                      : "CHARGEBACK";
@@ -36,7 +36,7 @@ json::object transaction_json(const Payment& m, const std::string& currency) {
 
 // Kill Bill's InvoicePayment: one payment with its refunds and chargebacks as transactions.
 json::object invoice_payment_json(const Payment& p, const std::vector<Payment>& movements,
-                                  const std::string& currency) {
+                                  std::string_view currency) {
   json::array transactions{transaction_json(p, currency)};
   Decimal refunded;
   for (const auto& m : movements)

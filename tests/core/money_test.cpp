@@ -1,12 +1,24 @@
 #include "tollgate/money.hpp"
 
+#include "tollgate/account.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace tollgate;
 
 TEST_CASE("currencies carry their ISO 4217 minor unit") {
-  for (auto [code, digits] : {std::pair{"USD", 2}, {"EUR", 2}, {"JPY", 0}, {"KRW", 0}, {"BHD", 3}, {"KWD", 3},
-                              {"JOD", 3}, {"OMR", 3}, {"TND", 3}, {"CLP", 0}, {"VND", 0}, {"XOF", 0}}) {
+  for (auto [code, digits] : {std::pair{"USD", 2},
+                              {"EUR", 2},
+                              {"JPY", 0},
+                              {"KRW", 0},
+                              {"BHD", 3},
+                              {"KWD", 3},
+                              {"JOD", 3},
+                              {"OMR", 3},
+                              {"TND", 3},
+                              {"CLP", 0},
+                              {"VND", 0},
+                              {"XOF", 0}}) {
     INFO(code);
     auto c = Currency::of(code);
     REQUIRE(c.has_value());
@@ -22,6 +34,24 @@ TEST_CASE("unknown currency codes are refused") {
     REQUIRE_FALSE(c.has_value());
     CHECK(c.error().code == "currency.unknown");
   }
+}
+
+TEST_CASE("a currency held as a value is looked up once and tells whether it is known") {
+  Account acme{"acme", "BHD", "UTC", 1};
+  CHECK(acme.currency.ok());
+  CHECK(acme.currency.minor_units() == 3);  // the Bahraini dinar has fils: 3 digits
+  CHECK(acme.currency == "BHD");
+  CHECK(acme.currency.format(*Decimal::parse("3.8715")) == "3.872");
+  std::string from_a_row = "usd";  // as a store or a request might hold it
+  Currency lower = from_a_row;
+  CHECK_FALSE(lower.ok());
+  CHECK(lower.code() == "usd");  // kept as given, for the error that names it
+  auto checked = lower.checked();
+  REQUIRE_FALSE(checked.has_value());
+  CHECK(checked.error().code == "currency.unknown");
+  CHECK(checked.error().message == "\"usd\" is not an ISO 4217 currency code");
+  CHECK_FALSE(Currency().ok());
+  CHECK(Account{}.currency.checked()->code() == "USD");  // an account's default
 }
 
 TEST_CASE("rounding to the currency's minor unit") {
@@ -46,7 +76,8 @@ TEST_CASE("money never mixes currencies") {
   auto twice = usd.plus(usd);
   REQUIRE(twice.has_value());
   CHECK(twice->to_string() == "20.00 USD");
-  CHECK(usd.times(Decimal::fraction(12, 31)).rounded(RoundingMode::half_up).to_string() == "3.87 USD");
+  CHECK(usd.times(Decimal::fraction(12, 31)).rounded(RoundingMode::half_up).to_string() ==
+        "3.87 USD");
 }
 
 TEST_CASE("Money::parse reports a bad amount and a bad currency") {

@@ -111,10 +111,11 @@ Result<BillingEngine> BillingEngine::open(std::shared_ptr<const Catalog> catalog
                                           Account account) {
   if (std::find(catalog->currencies.begin(), catalog->currencies.end(), account.currency) ==
       catalog->currencies.end())
-    return make_error(errors::engine_currency, "the catalog does not sell in " + account.currency);
+    return make_error(errors::engine_currency,
+                      "the catalog does not sell in " + std::string(account.currency.code()));
   if (account.bill_cycle_day && (*account.bill_cycle_day < 1 || *account.bill_cycle_day > 31))
     return make_error(errors::engine_bill_cycle_day, "a bill cycle day is from 1 to 31");
-  TOLLGATE_ASSIGN_OR_RETURN(auto currency, Currency::of(account.currency));
+  TOLLGATE_ASSIGN_OR_RETURN(auto currency, account.currency.checked());
   auto state =
       std::make_unique<State>(std::move(catalog), std::move(rules), std::move(account), currency);
   return BillingEngine(std::move(state));
@@ -576,7 +577,7 @@ Result<Recorded> BillingEngine::credit_account(const Decimal& amount, const std:
   if (credit_id.empty()) return refused(errors::refused_credit_id, "an account credit needs an id");
   if (s.currency.round(amount, RoundingMode::half_up) != amount)
     return refused(errors::refused_amount, "an account credit of " + amount.to_string() + " " +
-                                               s.account.currency +
+                                               std::string(s.account.currency.code()) +
                                                " has more decimals than the currency has");
   if (s.account_credit_ids.contains(credit_id)) return Recorded::duplicate;
   InvoiceItem item;
@@ -649,7 +650,7 @@ Result<bool> BillingEngine::can_consume(const std::string& id, const std::string
     return refused(errors::refused_metric,
                    "metric \"" + metric + "\" is not priced in the current phase of " + id);
   if (!priced->pay_with_credits) return true;
-  auto unit = s.catalog->credit_unit_price.find(s.account.currency);
+  auto unit = s.catalog->credit_unit_price.find(s.account.currency.code());
   auto rater = Rater::compile(*priced, s.account.currency);
   if (!rater || unit == s.catalog->credit_unit_price.end()) return false;
   // Usage so far in the current usage period, as the invoice will rate it.

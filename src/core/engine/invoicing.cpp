@@ -54,7 +54,7 @@ void for_each_piece(const Segment& seg, BillingPeriod period, int bcd, const Dat
   }
 }
 
-Decimal price_in(const PriceByCurrency& p, const std::string& currency) {
+Decimal price_in(const PriceByCurrency& p, std::string_view currency) {
   auto it = p.find(currency);
   return it == p.end() ? Decimal(0) : it->second;
 }
@@ -114,7 +114,7 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
                      const HomedUsage& usage_records, const std::vector<Date>& usage_from,
                      const Date& horizon, Proposals& out) {
   const Phase& phase = *seg.phase;
-  const std::string& currency = s.account.currency;
+  std::string_view currency = s.account.currency.code();
   const std::string& plan = seg.span->plan->name;
   ItemKey base{sub.id, seg.span->id, seg.phase_index, InvoiceItemType::fixed, "", seg.start};
 
@@ -230,7 +230,7 @@ Date proposed_end(const std::vector<Segment>& segments, const ItemKey& key,
 // Pays a usage item with prepaid credits, as far as they go.
 void apply_credits(EngineState& s, const InvoiceItem& usage_item, const Date& on,
                    Invoice& invoice) {
-  auto unit = s.catalog->credit_unit_price.find(s.account.currency);
+  auto unit = s.catalog->credit_unit_price.find(s.account.currency.code());
   if (unit == s.catalog->credit_unit_price.end() || unit->second.sign() <= 0) return;
   Decimal worth = s.credits.balance(on) * unit->second;
   // Never credit more than the credits are worth: round the worth down.

@@ -191,7 +191,7 @@ json::value write_state(const EngineState& s, Date keep_from) {
   json::object out;
   out["format"] = kFormat;
   out["account"] = s.account.id;
-  out["currency"] = s.account.currency;
+  out["currency"] = s.account.currency.code();
   out["bill_cycle_day"] = int_or_null(s.account.bill_cycle_day);
   out["keep_from"] = to_string(keep_from);
   out["payment_method_since"] = date_or_null(s.payment_method_since);

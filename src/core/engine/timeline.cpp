@@ -144,7 +144,7 @@ SubscriptionState state_at(const EngineState& s, const Subscription& sub, const 
 
 Decimal recurring_price(const EngineState& s, const Phase& phase) {
   if (!phase.recurring) return Decimal(0);
-  auto it = phase.recurring->price.find(s.account.currency);
+  auto it = phase.recurring->price.find(s.account.currency.code());
   return it == phase.recurring->price.end() ? Decimal(0) : it->second;
 }
 
