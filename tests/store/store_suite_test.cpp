@@ -40,6 +40,15 @@ const char* kCatalog = R"({"name": "c", "currencies": ["USD"], "products": [{"na
   "category": "BASE"}], "plans": [{"name": "p", "product": "P", "phases": [{"type": "EVERGREEN",
   "recurring": {"billing_period": "MONTHLY", "price": {"USD": "1.00"}}}]}]})";
 
+// Subscription "s1" to plan "p", created on `on`.
+Operation subscription_s1(Date on) {
+  Operation create;
+  create.date = on;
+  create.subscription = "s1";
+  create.plan = "p";
+  return create;
+}
+
 StoredAccount account(const std::string& id, std::optional<Date> next_run) {
   StoredAccount a;
   a.account = {id, "USD", "Europe/Paris", 15};
@@ -119,11 +128,7 @@ TEMPLATE_TEST_CASE(
   REQUIRE(store->put_catalog("v1", kCatalog));
   BillingService service(*store);
   REQUIRE(service.open_account(account("acct-1", std::nullopt)));
-  Operation create;
-  create.date = 2024_y / 3 / 15;
-  create.subscription = "s1";
-  create.plan = "p";
-  REQUIRE(service.apply("acct-1", create, at(create.date)));
+  REQUIRE(service.apply("acct-1", subscription_s1(2024_y / 3 / 15), at(2024_y / 3 / 15)));
   // BCD 15, 1.00 a month in advance: Mar 15 and Apr 15 each bill a whole month.
   for (Date on : {2024_y / 3 / 15, 2024_y / 4 / 15}) {
     auto engine = service.engine("acct-1");
