@@ -1,20 +1,24 @@
 // serve(): RestApi on Boost.Beast. The only translation unit of tollgate::server
-// that includes Beast. One thread runs every connection (asynchronous reads
-// and writes, keep-alive, a timeout a request); RestApi runs on it, so the
-// stores are never used from two threads.
+// that includes Beast. Two threads: the network thread runs every connection
+// (asynchronous reads and writes, keep-alive, a timeout a request), and the
+// store thread runs RestApi, so the stores are never used from two threads.
 //
-// Group commit: a request read is queued, not answered at once. When the
-// thread has read what is ready, the queue is answered by one
+// Group commit: a request read is queued for the store thread, not answered
+// at once. The store thread answers what is queued by one
 // RestApi::handle_batch (one transaction, one wait for the disk), and only
 // then are the answers written: a 201 still means the write is durable, and
-// 16 clients posting usage share one fsync instead of waiting for 16.
+// 16 clients posting usage share one fsync instead of waiting for 16. While
+// a batch commits, the network thread goes on reading the next one.
 
 #include "tollgate/server/http_server.hpp"
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
@@ -34,48 +38,73 @@ using tcp = asio::ip::tcp;
 
 constexpr auto kTimeout = std::chrono::seconds(30);
 
-// The requests read since the last batch, answered together.
+// The requests read and not answered yet, answered in batches on a thread of
+// its own (the store thread).
 class Batcher {
  public:
   using Reply = std::function<void(const Response&)>;
-  Batcher(asio::io_context& ioc, RestApi& api) : ioc_(ioc), api_(api) {}
+  Batcher(asio::io_context& ioc, RestApi& api) : ioc_(ioc), api_(api), store_([this] { work(); }) {}
+  Batcher(const Batcher&) = delete;
+  Batcher& operator=(const Batcher&) = delete;
+  ~Batcher() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    store_.join();  // a batch under way finishes: its transaction commits or rolls back whole
+  }
 
+  /// On the network thread: `reply` is called there too, with the answer.
   void add(Request request, Reply reply) {
-    requests_.push_back(std::move(request));
-    replies_.push_back(std::move(reply));
-    if (scheduled_) return;
-    scheduled_ = true;
-    // Posted behind the reads already complete: they join this batch.
-    asio::post(ioc_, [this] { flush(); });
+    {
+      std::lock_guard lock(mutex_);
+      queued_.push_back({std::move(request), std::move(reply)});
+    }
+    wake_.notify_one();
   }
 
  private:
   static constexpr std::size_t kMaxBatch = 64;
+  struct Queued {
+    Request request;
+    Reply reply;
+  };
 
-  void flush() {
-    scheduled_ = false;
-    std::vector<Request> requests;
-    std::vector<Reply> replies;
-    std::size_t n = std::min(requests_.size(), kMaxBatch);
-    requests.assign(std::make_move_iterator(requests_.begin()),
-                    std::make_move_iterator(requests_.begin() + static_cast<std::ptrdiff_t>(n)));
-    replies.assign(std::make_move_iterator(replies_.begin()),
-                   std::make_move_iterator(replies_.begin() + static_cast<std::ptrdiff_t>(n)));
-    requests_.erase(requests_.begin(), requests_.begin() + static_cast<std::ptrdiff_t>(n));
-    replies_.erase(replies_.begin(), replies_.begin() + static_cast<std::ptrdiff_t>(n));
-    if (!requests_.empty()) {
-      scheduled_ = true;
-      asio::post(ioc_, [this] { flush(); });
+  void work() {
+    for (;;) {
+      std::vector<Queued> batch = next_batch();
+      if (batch.empty()) return;  // stopping
+      std::vector<Request> requests;
+      requests.reserve(batch.size());
+      for (auto& q : batch) requests.push_back(std::move(q.request));
+      auto answers = api_.handle_batch(requests);
+      // Written on the network thread, which owns the connections.
+      asio::post(ioc_, [batch = std::move(batch), answers = std::move(answers)] {
+        for (std::size_t i = 0; i < answers.size(); ++i) batch[i].reply(answers[i]);
+      });
     }
-    auto answers = api_.handle_batch(requests);
-    for (std::size_t i = 0; i < answers.size(); ++i) replies[i](answers[i]);
+  }
+
+  // Waits for requests; takes up to kMaxBatch of them (none when stopping).
+  std::vector<Queued> next_batch() {
+    std::unique_lock lock(mutex_);
+    wake_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
+    if (stopping_) return {};
+    auto end = queued_.begin() + static_cast<std::ptrdiff_t>(std::min(queued_.size(), kMaxBatch));
+    std::vector<Queued> batch(std::make_move_iterator(queued_.begin()),
+                              std::make_move_iterator(end));
+    queued_.erase(queued_.begin(), end);
+    return batch;
   }
 
   asio::io_context& ioc_;
   RestApi& api_;
-  std::vector<Request> requests_;
-  std::vector<Reply> replies_;
-  bool scheduled_ = false;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<Queued> queued_;  ///< guarded by mutex_
+  bool stopping_ = false;       ///< guarded by mutex_
+  std::thread store_;           ///< last: it starts once the members above exist
 };
 
 class Session : public std::enable_shared_from_this<Session> {

@@ -405,6 +405,24 @@ async function main() {
     assert.equal((await A.bundle.getBundleByKey('charlie-renamed')).data.bundleId, bundleC.bundleId);
   });
 
+  await check('usage from 32 requests at once: each 201 counted once, a trackingId sent 8 times at once counted once', async () => {
+    const crowd = (await A.account.createAccount({ name: 'Crowd', externalKey: 'crowd', currency: 'USD', billCycleDayLocal: 1 },
+      CREATED_BY, undefined, undefined, { headers: { 'X-Tollgate-Organization': 'acme' } })).data;
+    const sub = (await A.subscription.createSubscription({ accountId: crowd.accountId, planName: 'max-monthly' },
+      CREATED_BY, '2024-05-01')).data;
+    const calls = (trackingId, amount) => ({ subscriptionId: sub.subscriptionId, trackingId,
+      unitUsageRecords: [{ unitType: 'api_calls', usageRecords: [{ recordDate: '2024-05-10', amount }] }] });
+    const distinct = Array.from({ length: 24 }, (_, i) => A.usage.recordUsage(calls(`crowd-${i}`, i + 1), CREATED_BY));
+    const repeated = Array.from({ length: 8 }, () => A.usage.recordUsage(calls('crowd-same', 1000), CREATED_BY));
+    const statuses = (await Promise.all([...distinct, ...repeated])).map((r) => r.status);
+    assert.deepEqual(statuses.slice(0, 24), Array(24).fill(201));
+    // The first of the eight to be handled records it (201); the others find its trackingId (200).
+    assert.deepEqual(statuses.slice(24).sort(), [200, 200, 200, 200, 200, 200, 200, 201]);
+    // 1 + 2 + ... + 24 = 300 calls, and 1000 once.
+    const rolled = (await A.usage.getUsage(sub.subscriptionId, 'api_calls', '2024-05-01', '2024-06-01')).data;
+    assert.equal(rolled.rolledUpUnits[0].amount, 1300);
+  });
+
   await check('transfer a bundle: the source ends, the target starts both subscriptions', async () => {
     const delta = (await A.account.createAccount({ name: 'Delta', externalKey: 'delta', currency: 'USD', billCycleDayLocal: 10 },
       CREATED_BY, undefined, undefined, { headers: { 'X-Tollgate-Organization': 'acme' } })).data;
