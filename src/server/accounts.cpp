@@ -236,9 +236,48 @@ Response account_bundles(Server& s, Ctx& ctx) {
   return json_response(200, out);
 }
 
-json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
-                          const std::string& account_id, const std::string& invoice_id,
-                          std::string_view status) {
+// One item as Kill Bill's client reads it; the fields an item kind leaves out are null.
+struct KbItem {
+  std::string id;
+  json::value bundle_id = nullptr, subscription_id = nullptr, product = nullptr, plan = nullptr,
+              phase = nullptr, usage = nullptr;
+  std::string type;
+  std::string description;
+  Date start;
+  json::value end = nullptr;
+  Decimal amount;
+  json::value quantity = nullptr;
+};
+
+json::object kb_item_json(const KbItem& item, const Invoice& invoice, const std::string& account_id,
+                          const std::string& invoice_id) {
+  return json::object{{"invoiceItemId", item.id},
+                      {"invoiceId", text_or_null(invoice_id)},
+                      {"linkedInvoiceItemId", nullptr},
+                      {"accountId", account_id},
+                      {"bundleId", item.bundle_id},
+                      {"subscriptionId", item.subscription_id},
+                      {"productName", item.product},
+                      {"planName", item.plan},
+                      {"phaseName", item.phase},
+                      {"usageName", item.usage},
+                      {"itemType", item.type},
+                      {"description", item.description},
+                      {"startDate", to_string(item.start)},
+                      {"endDate", item.end},
+                      {"amount", amount_json(item.amount)},
+                      {"rate", nullptr},
+                      {"currency", invoice.currency.code()},
+                      {"quantity", item.quantity},
+                      {"itemDetails", nullptr},
+                      {"childItems", json::array{}},
+                      {"auditLogs", json::array{}}};
+}
+
+// An invoice's items, then the account credit it moved as Kill Bill shows it:
+// a CBA_ADJ item (positive when it added credit, negative when it used some).
+json::array kb_items_json(Server& s, const Ctx& ctx, const Invoice& invoice,
+                          const std::string& account_id, const std::string& invoice_id) {
   auto account = s.billing.account(account_id);
   std::shared_ptr<const Catalog> catalog;
   if (account)
@@ -255,69 +294,45 @@ json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
   std::size_t position = 0;
   for (const auto& item : invoice.items) {
     ++position;
-    const std::string& bundle_id = bundle_id_of(item.subscription);
-    std::string product;
+    KbItem kb{.id = invoice_id.empty() ? uuid4() : invoice_id + "-" + std::to_string(position),
+              .bundle_id = text_or_null(bundle_id_of(item.subscription)),
+              .subscription_id = text_or_null(item.subscription),
+              .plan = text_or_null(item.plan),
+              .usage = text_or_null(item.usage),
+              .type = item.type == InvoiceItemType::credit ? "CREDIT_ADJ"
+                                                           : std::string(to_string(item.type)),
+              .description = item.usage.empty() ? item.plan : item.usage,
+              .start = item.start,
+              .end = date_or_null(item.end),
+              .amount = item.amount};
     if (catalog)
       if (const Plan* plan = catalog->find_plan(item.plan))
-        product = catalog->product_of(*plan).name;
-    std::string type =
-        item.type == InvoiceItemType::credit ? "CREDIT_ADJ" : std::string(to_string(item.type));
-    items.push_back(json::object{
-        {"invoiceItemId",
-         invoice_id.empty() ? uuid4() : invoice_id + "-" + std::to_string(position)},
-        {"invoiceId", text_or_null(invoice_id)},
-        {"linkedInvoiceItemId", nullptr},
-        {"accountId", account_id},
-        {"bundleId", text_or_null(bundle_id)},
-        {"subscriptionId", text_or_null(item.subscription)},
-        {"productName", text_or_null(product)},
-        {"planName", text_or_null(item.plan)},
-        {"phaseName", item.phase ? json::value(item.plan + "-" + lower(to_string(*item.phase)))
-                                 : json::value(nullptr)},
-        {"usageName", text_or_null(item.usage)},
-        {"itemType", type},
-        {"description", item.usage.empty() ? item.plan : item.usage},
-        {"startDate", to_string(item.start)},
-        {"endDate", date_or_null(item.end)},
-        {"amount", amount_json(item.amount)},
-        {"rate", nullptr},
-        {"currency", invoice.currency},
-        {"quantity", item.quantity ? amount_json(*item.quantity) : json::value(nullptr)},
-        {"itemDetails", nullptr},
-        {"childItems", json::array{}},
-        {"auditLogs", json::array{}}});
+        kb.product = text_or_null(catalog->product_of(*plan).name);
+    if (item.phase) kb.phase = json::value(item.plan + "-" + lower(to_string(*item.phase)));
+    if (item.quantity) kb.quantity = amount_json(*item.quantity);
+    items.push_back(kb_item_json(kb, invoice, account_id, invoice_id));
   }
-  // Account credit the invoice moved, as Kill Bill shows it: a CBA_ADJ item
-  // (positive when it added credit, negative when it used some).
-  if (!invoice.credit_adj.is_zero())
-    items.push_back(json::object{
-        {"invoiceItemId", invoice_id.empty() ? uuid4() : invoice_id + "-cba"},
-        {"invoiceId", text_or_null(invoice_id)},
-        {"linkedInvoiceItemId", nullptr},
-        {"accountId", account_id},
-        {"bundleId", nullptr},
-        {"subscriptionId", nullptr},
-        {"productName", nullptr},
-        {"planName", nullptr},
-        {"phaseName", nullptr},
-        {"usageName", nullptr},
-        {"itemType", "CBA_ADJ"},
-        {"description", invoice.credit_adj.sign() > 0 ? "Adjustment (account credit)"
-                                                      : "Adjustment (use of account credit)"},
-        {"startDate", to_string(invoice.date)},
-        {"endDate", to_string(invoice.date)},
-        {"amount", amount_json(invoice.credit_adj)},
-        {"rate", nullptr},
-        {"currency", invoice.currency},
-        {"quantity", nullptr},
-        {"itemDetails", nullptr},
-        {"childItems", json::array{}},
-        {"auditLogs", json::array{}}});
+  if (!invoice.credit_adj.is_zero()) {
+    KbItem cba{.id = invoice_id.empty() ? uuid4() : invoice_id + "-cba",
+               .type = "CBA_ADJ",
+               .description = invoice.credit_adj.sign() > 0 ? "Adjustment (account credit)"
+                                                            : "Adjustment (use of account credit)",
+               .start = invoice.date,
+               .end = json::value(to_string(invoice.date)),
+               .amount = invoice.credit_adj};
+    items.push_back(kb_item_json(cba, invoice, account_id, invoice_id));
+  }
+  return items;
+}
+
+json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
+                          const std::string& account_id, const std::string& invoice_id,
+                          std::string_view status) {
   Decimal total = invoice.total(), credited;
   for (const auto& item : invoice.items)
     if (item.type == InvoiceItemType::credit_adj) credited += item.amount;
   return json::object{{"amount", amount_json(total)},
-                      {"currency", invoice.currency},
+                      {"currency", invoice.currency.code()},
                       {"status", status},
                       {"creditAdj", amount_json(credited)},
                       {"refundAdj", 0},
@@ -328,7 +343,7 @@ json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
                       {"balance", amount_json(invoice.amount_due())},
                       {"accountId", account_id},
                       {"credits", json::array{}},
-                      {"items", std::move(items)},
+                      {"items", kb_items_json(s, ctx, invoice, account_id, invoice_id)},
                       {"trackingIds", json::array{}},
                       {"isParentInvoice", false},
                       {"auditLogs", json::array{}}};
