@@ -339,6 +339,34 @@ int SqliteStore::schema_version() const {
   return impl_->version;
 }
 
+namespace {
+
+// The connection's settings: WAL, foreign keys, memory and durability.
+Result<Ok> configure(Connection& db, const SqliteOptions& options) {
+  (void)db.exec(
+      "PRAGMA journal_mode = WAL");  // a read-only file keeps its mode; writes then fail clearly
+  TOLLGATE_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys = ON"));
+  // Each store call inside a transaction is a savepoint, and SQLite keeps a copy
+  // of every page a savepoint changes (its sub-journal) so that it can roll the
+  // savepoint back. In a temporary file that is a 4 KiB write system call per page,
+  // dozens per account in a billing run; in memory it is a copy. The copies live
+  // only until the transaction ends, so memory stays bounded by what one
+  // transaction changes. (Temporary tables and large sorts also stay in memory;
+  // Tollgate's queries use neither at a size that matters.)
+  TOLLGATE_RETURN_IF_ERROR(db.exec("PRAGMA temp_store = MEMORY"));
+  TOLLGATE_RETURN_IF_ERROR(
+      db.exec("PRAGMA cache_size = -" + std::to_string(std::max(1, options.cache_mib) * 1024)));
+  TOLLGATE_RETURN_IF_ERROR(db.exec(options.synchronous == Synchronous::full
+                                       ? "PRAGMA synchronous = FULL"
+                                       : "PRAGMA synchronous = NORMAL"));
+  if (options.max_page_count)
+    TOLLGATE_RETURN_IF_ERROR(
+        db.exec("PRAGMA max_page_count = " + std::to_string(*options.max_page_count)));
+  return Ok{};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
                                                        const SqliteOptions& options) {
   auto connection = Connection::open(path, options.create && !options.read_only, options.read_only,
@@ -367,29 +395,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
         errors::store_foreign,
         path + " is a SQLite database of another application (no tollgate_migration table)");
 
-  (void)db.exec(
-      "PRAGMA journal_mode = WAL");  // a read-only file keeps its mode; writes then fail clearly
-  TOLLGATE_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys = ON"));
-  // Each store call inside a transaction is a savepoint, and SQLite keeps a copy
-  // of every page a savepoint changes (its sub-journal) so that it can roll the
-  // savepoint back. In a temporary file that is a 4 KiB write system call per page,
-  // dozens per account in a billing run; in memory it is a copy. The copies live
-  // only until the transaction ends, so memory stays bounded by what one
-  // transaction changes. (Temporary tables and large sorts also stay in memory;
-  // Tollgate's queries use neither at a size that matters.)
-  TOLLGATE_RETURN_IF_ERROR(db.exec("PRAGMA temp_store = MEMORY"));
-  if (auto r =
-          db.exec("PRAGMA cache_size = -" + std::to_string(std::max(1, options.cache_mib) * 1024));
-      !r)
-    return unexpected(r.error());
-  if (auto r = db.exec(options.synchronous == Synchronous::full ? "PRAGMA synchronous = FULL"
-                                                                : "PRAGMA synchronous = NORMAL");
-      !r)
-    return unexpected(r.error());
-  if (options.max_page_count)
-    TOLLGATE_RETURN_IF_ERROR(
-        db.exec("PRAGMA max_page_count = " + std::to_string(*options.max_page_count)));
-
+  TOLLGATE_RETURN_IF_ERROR(configure(db, options));
   if (options.read_only) {
     if (!ours)
       return make_error(errors::store_readonly,
