@@ -43,6 +43,8 @@ std::unique_ptr<sqlite::SqliteStore> open_db(std::string_view command, const Fla
            << "\n";
     return nullptr;
   }
+  for (const auto& warning : (*store)->warnings())
+    io.err << "tollgate " << command << ": warning: " << warning << "\n";
   return std::move(store).value();
 }
 

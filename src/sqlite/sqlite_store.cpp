@@ -1,8 +1,14 @@
 #include "tollgate/sqlite/sqlite_store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 
 #include "../core/store_support.hpp"
 #include "store_impl.hpp"
@@ -339,7 +345,39 @@ int SqliteStore::schema_version() const {
   return impl_->version;
 }
 
+const std::vector<std::string>& SqliteStore::warnings() const noexcept {
+  return impl_->warnings;
+}
+
 namespace {
+
+// A database holds customers' names, emails and invoices, and the server's
+// hashed secrets: other local users must not read it. A missing file is
+// created 0600 before SQLite opens it (SQLite gives the -wal and -shm files
+// the database file's mode); an existing one keeps its mode, and one that
+// others may read or write is reported. Returns the warning, if any.
+Result<std::optional<std::string>> guard_file_mode(const std::string& path,
+                                                   const SqliteOptions& options) {
+  if (path.empty() || path == ":memory:") return std::optional<std::string>();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if ((st.st_mode & 077) == 0 || !S_ISREG(st.st_mode)) return std::optional<std::string>();
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return std::optional<std::string>(path + " can be read or written by other users (mode " +
+                                      mode + "); chmod 600 it");
+  }
+  if (!options.create || options.read_only) return std::optional<std::string>();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return std::optional<std::string>();  // created meanwhile: SQLite opens it
+    return make_error(errors::store_unavailable, "cannot create " + path);
+  }
+  int chmodded = ::fchmod(fd, 0600);  // a umask may have taken bits away; none can be added
+  ::close(fd);
+  if (chmodded != 0) return make_error(errors::store_unavailable, "cannot make " + path + " 0600");
+  return std::optional<std::string>();
+}
 
 // The connection's settings: WAL, foreign keys, memory and durability.
 Result<Ok> configure(Connection& db, const SqliteOptions& options) {
@@ -369,10 +407,12 @@ Result<Ok> configure(Connection& db, const SqliteOptions& options) {
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
                                                        const SqliteOptions& options) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto warning, guard_file_mode(path, options));
   auto connection = Connection::open(path, options.create && !options.read_only, options.read_only,
                                      options.busy_timeout_ms);
   if (!connection) return unexpected(connection.error());
-  auto impl = std::make_unique<Impl>(Impl{std::move(connection).value(), 0});
+  auto impl = std::make_unique<Impl>(Impl{std::move(connection).value(), 0, {}});
+  if (warning) impl->warnings.push_back(std::move(*warning));
   Connection& db = impl->db;
 
   // Reading the schema is the first real read: a file that is not a database fails here.

@@ -15,6 +15,7 @@ namespace tollgate::sqlite {
 struct SqliteStore::Impl {
   Connection db;
   int version = 0;
+  std::vector<std::string> warnings;  ///< SqliteStore::warnings()
 
   Result<int> current_version();
   Result<Ok> migrate(int target);

@@ -1,6 +1,7 @@
 #include "tollgate/sqlite/sqlite_store.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -239,4 +240,44 @@ TEST_CASE("a database busy with another writer reports a retryable error") {
   sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(other);
   CHECK(store->record_usage(e)->inserted == 1);
+}
+
+namespace {
+
+unsigned mode_of(const std::string& path) {
+  return static_cast<unsigned>(std::filesystem::status(path).permissions() &
+                               std::filesystem::perms::mask);
+}
+
+}  // namespace
+
+TEST_CASE("a database Tollgate creates is 0600 with its -wal and -shm, whatever the umask") {
+  auto path = fresh_path();
+  for (mode_t umask_now : {mode_t{022}, mode_t{0}}) {
+    std::filesystem::remove(path);
+    mode_t before = ::umask(umask_now);
+    {
+      auto store = open_store(path);
+      UsageEvent e = usage("u1", "1");
+      REQUIRE(store->record_usage(std::span(&e, 1)));  // a write: the -wal and -shm exist now
+      CHECK(store->warnings().empty());
+      CHECK(mode_of(path) == 0600);
+      CHECK(mode_of(path + "-wal") == 0600);
+      CHECK(mode_of(path + "-shm") == 0600);
+    }
+    ::umask(before);
+  }
+}
+
+TEST_CASE("an existing database others can read is reported, and its mode left as it is") {
+  auto path = fresh_path();
+  { open_store(path); }
+  std::filesystem::permissions(path, std::filesystem::perms(0644));
+  auto store = open_store(path);
+  REQUIRE(store->warnings().size() == 1);
+  CHECK(store->warnings()[0] ==
+        path + " can be read or written by other users (mode 0644); chmod 600 it");
+  CHECK(mode_of(path) == 0644);
+  std::filesystem::permissions(path, std::filesystem::perms(0600));
+  CHECK(open_store(path)->warnings().empty());
 }

@@ -45,7 +45,9 @@ class SqliteStore final : public BillingStore {
  public:
   static constexpr int latest_schema_version = 7;
 
-  /// Opens or creates a store and brings its schema up to date.
+  /// Opens or creates a store and brings its schema up to date. A database
+  /// file it creates is readable and writable by its owner only (0600, whatever
+  /// the umask), and SQLite gives its -wal and -shm files the same mode.
   /// Errors: "store.unavailable" (cannot open), "store.corrupt" (not a database),
   /// "store.foreign" (a SQLite database of another application), "store.newer"
   /// (made by a newer Tollgate), "store.readonly", or a migration's failure.
@@ -54,6 +56,10 @@ class SqliteStore final : public BillingStore {
   ~SqliteStore() override;
 
   int schema_version() const;
+  /// What opening noticed that the operator should hear of: a database file
+  /// other local users may read or write (its mode is left as it is; Tollgate
+  /// creates its own 0600). Empty when there is nothing to say.
+  const std::vector<std::string>& warnings() const noexcept;
 
   Result<IngestResult> record_usage(std::span<const UsageEvent> events) override;
   Result<std::vector<UsageEvent>> usage_of(const std::string& subscription) override;
