@@ -74,6 +74,8 @@ class Server {
   /// secret that matched is remembered under the stored hash it matched, so a
   /// reset password (a new hash) is never answered from the cache.
   bool verify(std::string_view presented, const std::string& salt, const std::string& stored_hash);
+  /// The PBKDF2 a refusal of an unknown user or API key runs all the same.
+  static void decoy_hash(std::string_view presented);
 
   std::map<std::string, std::string> verified_;  ///< stored hash -> sha256(secret that matched)
 };

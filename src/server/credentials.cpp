@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <atomic>
 #include <stdexcept>
 #include <vector>
 
@@ -21,6 +22,7 @@ std::vector<unsigned char> random_bytes(std::size_t n) {
 }
 
 constexpr int kIterations = 10000;
+std::atomic<std::uint64_t> hashed{0};
 
 }  // namespace
 
@@ -30,12 +32,17 @@ std::string secret_hex(std::size_t bytes) {
 }
 
 std::string hash_secret(std::string_view secret, std::string_view salt_hex) {
+  hashed.fetch_add(1, std::memory_order_relaxed);
   std::array<unsigned char, 32> out{};
   PKCS5_PBKDF2_HMAC(secret.data(), static_cast<int>(secret.size()),
                     reinterpret_cast<const unsigned char*>(salt_hex.data()),
                     static_cast<int>(salt_hex.size()), kIterations, EVP_sha256(), out.size(),
                     out.data());
   return tollgate::detail::to_hex(out);
+}
+
+std::uint64_t secrets_hashed() noexcept {
+  return hashed.load(std::memory_order_relaxed);
 }
 
 std::string sha256_hex(std::string_view data) {

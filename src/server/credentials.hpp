@@ -1,6 +1,7 @@
 #pragma once
 // Private: random ids and secrets, and salted secret hashes (OpenSSL stays in credentials.cpp).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,9 @@ inline std::string uuid4() {
 /// PBKDF2-HMAC-SHA256 of `secret` with a hex salt, as hex: slow on purpose, so
 /// a stolen table costs an attacker dearly; callers cache what they verified.
 std::string hash_secret(std::string_view secret, std::string_view salt_hex);
+/// How many times hash_secret ran in this process: tests check that a wrong
+/// user name or API key costs the server what a wrong password does.
+std::uint64_t secrets_hashed() noexcept;
 using tollgate::detail::equal_constant_time;
 /// SHA-256 as hex: a fast fingerprint, for the cache of verified credentials.
 std::string sha256_hex(std::string_view data);

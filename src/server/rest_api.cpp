@@ -662,6 +662,13 @@ bool Server::verify(std::string_view presented, const std::string& salt,
   return true;
 }
 
+// An unknown user name or API key costs what a wrong password does (one
+// PBKDF2), so that how long a refusal takes does not tell which names exist.
+void Server::decoy_hash(std::string_view presented) {
+  static const std::string salt = secret_hex(16);  // the length of a real salt
+  (void)hash_secret(presented, salt);
+}
+
 std::optional<Response> Server::authenticate_user(const Request& request) {
   std::string auth = request.header("authorization");
   if (auth.rfind("Basic ", 0) != 0) return unauthorized("basic authentication is required");
@@ -671,6 +678,7 @@ std::optional<Response> Server::authenticate_user(const Request& request) {
   auto user = tenants.user(decoded->substr(0, colon));
   if (!user) {
     if (user.error().code != errors::store_not_found) return failure(user.error());
+    decoy_hash(std::string_view(*decoded).substr(colon + 1));
     return unauthorized("wrong user name or password");
   }
   if (!verify(std::string_view(*decoded).substr(colon + 1), user->salt, user->hash))
@@ -686,6 +694,7 @@ Result<Tenant, Response> Server::authenticate_tenant(const Request& request) {
   auto tenant = tenants.tenant_by_api_key(key);
   if (!tenant) {
     if (tenant.error().code != errors::store_not_found) return unexpected(failure(tenant.error()));
+    decoy_hash(secret);
     return unexpected(unauthorized("wrong api key or secret"));
   }
   if (!verify(secret, tenant->secret_salt, tenant->secret_hash))

@@ -12,49 +12,12 @@
 #include "tollgate/sqlite/sqlite_store.hpp"
 #include "tollgate/sqlite/sqlite_tenant_store.hpp"
 
+#include "../support/rest_client.hpp"
+
 using namespace tollgate;
+using tollgate::test::Client;
 
 namespace {
-
-std::string base64(const std::string& in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v =
-        (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
-    for (int s : {18, 12, 6, 0}) out += k[(v >> s) & 63];
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = (unsigned char)in[i] << 16;
-    out += k[(v >> 18) & 63];
-    out += k[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
-    for (int s : {18, 12, 6}) out += k[(v >> s) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-struct Client {
-  server::TenantCredentials tenant;
-  std::string password;
-
-  server::Request request(std::string method, std::string target, std::string body = "") const {
-    server::Request r;
-    r.method = std::move(method);
-    r.target = std::move(target);
-    r.body = std::move(body);
-    r.headers = {{"authorization", "Basic " + base64("admin:" + password)},
-                 {"x-killbill-apikey", tenant.api_key},
-                 {"x-killbill-apisecret", tenant.api_secret},
-                 {"x-killbill-createdby", "test"},
-                 {"content-type", "application/json"}};
-    return r;
-  }
-};
 
 const char* kCatalog = R"({"name": "batch", "currencies": ["USD"],
   "products": [{"name": "Api", "category": "BASE"}],
