@@ -170,6 +170,9 @@ inline constexpr char server_unauthorized[] = "server.unauthorized";
 inline constexpr char server_method[] = "server.method";
 /// "server.too_large": a body over the size limit.
 inline constexpr char server_too_large[] = "server.too_large";
+/// "server.too_many_attempts": failed logins from this client or for this user
+/// are backing off (429, with Retry-After).
+inline constexpr char server_too_many_attempts[] = "server.too_many_attempts";
 /// "server.rollback": a request rolled back on purpose (a refusal inside a batch).
 inline constexpr char server_rollback[] = "server.rollback";
 /// "server.internal": an unexpected failure inside the server.
@@ -265,6 +268,7 @@ inline constexpr const char* all[] = {decimal_syntax,
                                       server_unauthorized,
                                       server_method,
                                       server_too_large,
+                                      server_too_many_attempts,
                                       server_rollback,
                                       server_internal,
                                       server_listen,

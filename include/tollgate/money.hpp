@@ -5,6 +5,7 @@
 // ("money.currency_mismatch"), not a number.
 
 #include <string>
+#include <utility>
 
 #include "tollgate/currency.hpp"
 #include "tollgate/decimal.hpp"
@@ -16,7 +17,8 @@ namespace tollgate {
 
 class Money {
  public:
-  Money(Decimal amount, Currency currency) noexcept : amount_(amount), currency_(currency) {}
+  Money(Decimal amount, Currency currency) noexcept
+      : amount_(amount), currency_(std::move(currency)) {}
 
   /// Errors: "currency.unknown".
   static Result<Money> of(const Decimal& amount, std::string_view currency_code);

@@ -2,6 +2,7 @@
 // tollgate tenant create: its first-run command (a tenant, and an API user if none exists).
 //
 //   tollgate serve --db FILE [--listen 127.0.0.1:8080] [--body-limit BYTES] [--now INSTANT]
+//                  [--login-failures N]
 //   tollgate tenant create --db FILE --external-key K [--api-key K] [--user NAME]
 
 #include <charconv>
@@ -31,7 +32,8 @@ std::optional<server::ListenOptions> parse_listen(std::string_view text) {
 }  // namespace
 
 int serve_command(std::span<const std::string_view> args, Streams io) {
-  auto flags = parse_flags("serve", args, {"--db", "--listen", "--body-limit", "--now"}, io);
+  auto flags = parse_flags("serve", args,
+                           {"--db", "--listen", "--body-limit", "--now", "--login-failures"}, io);
   if (!flags) return exit_usage;
   auto listen =
       parse_listen(flags->contains("--listen") ? flags->at("--listen") : "127.0.0.1:8080");
@@ -46,6 +48,14 @@ int serve_command(std::span<const std::string_view> args, Streams io) {
     if (ec != std::errc() || end != limit->second.data() + limit->second.size() ||
         options.body_limit == 0) {
       io.err << "tollgate serve: --body-limit wants a number of bytes\n";
+      return exit_usage;
+    }
+  }
+  if (auto failures = flags->find("--login-failures"); failures != flags->end()) {
+    std::string_view n = failures->second;
+    auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), options.login_failures_allowed);
+    if (ec != std::errc() || end != n.data() + n.size() || options.login_failures_allowed < 1) {
+      io.err << "tollgate serve: --login-failures wants a number of failed logins, 1 or more\n";
       return exit_usage;
     }
   }

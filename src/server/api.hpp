@@ -16,6 +16,7 @@
 #include <boost/json.hpp>
 
 #include "../core/json_reader.hpp"
+#include "login_throttle.hpp"
 #include "tollgate/billing_service.hpp"
 #include "tollgate/server/rest_api.hpp"
 #include "tollgate/tenant_store.hpp"
@@ -74,6 +75,13 @@ class Server {
   /// secret that matched is remembered under the stored hash it matched, so a
   /// reset password (a new hash) is never answered from the cache.
   bool verify(std::string_view presented, const std::string& salt, const std::string& stored_hash);
+  /// Whether verify() may run PBKDF2: not while the client backs off, when
+  /// only a credential verified before (the cache) passes.
+  bool may_hash_ = true;
+  LoginThrottle throttle_;
+  /// The keys failed logins are counted under: the client address, the user.
+  static std::vector<std::string> login_keys(const Request& request);
+  Response too_many_attempts(LoginThrottle::Clock::duration wait) const;
   /// The PBKDF2 a refusal of an unknown user or API key runs all the same.
   static void decoy_hash(std::string_view presented);
 

@@ -139,6 +139,9 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(message.body());
+    beast::error_code no_peer;
+    auto peer = stream_.socket().remote_endpoint(no_peer);
+    if (!no_peer) request.peer = peer.address().to_string();
     batcher_.add(std::move(request), [self = shared_from_this(), version = message.version(),
                                       keep_alive = message.keep_alive()](const Response& r) {
       self->write(r, version, keep_alive, false);

@@ -649,7 +649,31 @@ std::optional<ObjectType> object_type_of_collection(std::string_view segment) {
 // --- the server ------------------------------------------------------------------------
 
 Server::Server(BillingStore& b, TenantStore& t, ApiOptions o)
-    : billing(b), tenants(t), options(std::move(o)), service(b) {}
+    : billing(b),
+      tenants(t),
+      options(std::move(o)),
+      service(b),
+      throttle_({.failures_allowed = options.login_failures_allowed,
+                 .backoff = options.login_backoff,
+                 .max_backoff = std::chrono::minutes(15)}) {}
+
+std::vector<std::string> Server::login_keys(const Request& request) {
+  std::vector<std::string> keys;
+  if (!request.peer.empty()) keys.push_back("address " + request.peer);
+  std::string auth = request.header("authorization");
+  if (auth.rfind("Basic ", 0) == 0)
+    if (auto decoded = base64_decode(std::string_view(auth).substr(6)))
+      keys.push_back("user " + decoded->substr(0, decoded->find(':')));
+  return keys;
+}
+
+Response Server::too_many_attempts(LoginThrottle::Clock::duration wait) const {
+  auto seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
+  Response r = failure(429, errors::server_too_many_attempts,
+                       "too many failed logins: try again in " + std::to_string(seconds) + " s");
+  r.headers.emplace_back("Retry-After", std::to_string(seconds));
+  return r;
+}
 
 bool Server::verify(std::string_view presented, const std::string& salt,
                     const std::string& stored_hash) {
@@ -657,6 +681,7 @@ bool Server::verify(std::string_view presented, const std::string& salt,
   if (auto it = verified_.find(stored_hash);
       it != verified_.end() && equal_constant_time(it->second, fingerprint))
     return true;
+  if (!may_hash_) return false;
   if (!equal_constant_time(hash_secret(presented, salt), stored_hash)) return false;
   verified_[stored_hash] = std::move(fingerprint);
   return true;
@@ -678,7 +703,7 @@ std::optional<Response> Server::authenticate_user(const Request& request) {
   auto user = tenants.user(decoded->substr(0, colon));
   if (!user) {
     if (user.error().code != errors::store_not_found) return failure(user.error());
-    decoy_hash(std::string_view(*decoded).substr(colon + 1));
+    if (may_hash_) decoy_hash(std::string_view(*decoded).substr(colon + 1));
     return unauthorized("wrong user name or password");
   }
   if (!verify(std::string_view(*decoded).substr(colon + 1), user->salt, user->hash))
@@ -694,7 +719,7 @@ Result<Tenant, Response> Server::authenticate_tenant(const Request& request) {
   auto tenant = tenants.tenant_by_api_key(key);
   if (!tenant) {
     if (tenant.error().code != errors::store_not_found) return unexpected(failure(tenant.error()));
-    decoy_hash(secret);
+    if (may_hash_) decoy_hash(secret);
     return unexpected(unauthorized("wrong api key or secret"));
   }
   if (!verify(secret, tenant->secret_salt, tenant->secret_hash))
@@ -714,17 +739,32 @@ Response Server::handle(const Request& request) {
           options.clock(),
           "http://" + (request.header("host").empty() ? "127.0.0.1" : request.header("host"))};
 
-  if (auto denied = authenticate_user(request)) return *denied;
+  // A client backing off from failed logins is served only with credentials
+  // verified before (no PBKDF2 for it); anything else waits.
+  auto keys = login_keys(request);
+  auto now = options.monotonic();
+  auto wait = throttle_.wait(keys, now);
+  may_hash_ = wait == LoginThrottle::Clock::duration::zero();
+  auto refused = [&](Response r) {
+    if (r.status != 401) return r;
+    if (!may_hash_) return too_many_attempts(wait);
+    throttle_.failed(keys, now);
+    return r;
+  };
+  if (auto denied = authenticate_user(request)) return refused(*denied);
   bool writes = request.method != "GET" && request.method != "HEAD";
   if (writes && ctx.created_by.empty())
     return bad_request("X-Killbill-CreatedBy: required header is missing");
 
   for (const auto& route : kTenantRoutes)
-    if (matches(route.pattern, ctx.path) && route.method == request.method)
+    if (matches(route.pattern, ctx.path) && route.method == request.method) {
+      throttle_.succeeded(keys);
       return route.handler(*this, ctx);
+    }
 
   auto tenant = authenticate_tenant(request);
-  if (!tenant) return std::move(tenant).error();
+  if (!tenant) return refused(std::move(tenant).error());
+  throttle_.succeeded(keys);
   ctx.tenant = std::move(tenant).value();
   return dispatch(ctx);
 }

@@ -31,6 +31,9 @@ struct Request {
   /// Header names in lower case ("x-killbill-apikey").
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// The client's address ("127.0.0.1"), for slowing down failed logins; ""
+  /// when unknown (then only the user name is).
+  std::string peer;
 
   /// The header's value, or "" when absent.
   std::string header(std::string_view lower_case_name) const;
@@ -49,6 +52,17 @@ struct ApiOptions {
   /// time zone), and the instant that picks the organization's rule set.
   std::function<Instant()> clock = [] {
     return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  };
+  /// Failed logins: after this many failures from one client address or for
+  /// one user name, further attempts are answered 429 (Retry-After) for
+  /// `login_backoff`, doubled by each further failure (up to 15 minutes). A
+  /// credential the server verified before is still served; a success clears
+  /// the count. Other clients are not affected.
+  int login_failures_allowed = 10;
+  std::chrono::milliseconds login_backoff{1000};
+  /// The clock of those back-offs (steady: not --now, which may stand still).
+  std::function<std::chrono::steady_clock::time_point()> monotonic = [] {
+    return std::chrono::steady_clock::now();
   };
 };
 

@@ -144,7 +144,10 @@ void for_each_billed(Ledger& ledger, const std::string& subscription, F f) {
 
 struct EngineState {
   EngineState(std::shared_ptr<const Catalog> c, RuleSet r, Account a, Currency cur)
-      : catalog(std::move(c)), rules(std::move(r)), account(std::move(a)), currency(cur) {}
+      : catalog(std::move(c)),
+        rules(std::move(r)),
+        account(std::move(a)),
+        currency(std::move(cur)) {}
 
   std::shared_ptr<const Catalog> catalog;
   RuleSet rules;
