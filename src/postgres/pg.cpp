@@ -1,6 +1,8 @@
 #include "pg.hpp"
 
 #include <charconv>
+#include <optional>
+#include <string_view>
 
 namespace tollgate::postgres {
 namespace {
@@ -46,12 +48,40 @@ std::int64_t Rows::affected() const {
   return out;
 }
 
+namespace {
+
+// The password a connection string holds ("" if none), or nullopt when libpq
+// cannot parse the string (its parse errors quote the string's fragments).
+std::optional<std::string> password_in(const std::string& conninfo) {
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
+  PQfreemem(parse_error);
+  if (!options) return std::nullopt;
+  std::string password;
+  for (PQconninfoOption* o = options; o->keyword; ++o)
+    if (std::string_view(o->keyword) == "password" && o->val) password = o->val;
+  PQconninfoFree(options);
+  return password;
+}
+
+}  // namespace
+
 Result<Connection> Connection::connect(const std::string& conninfo) {
+  // The connection string may hold a password: no message repeats it.
+  auto password = password_in(conninfo);
+  if (!password)
+    return make_error(errors::store_unavailable,
+                      "cannot connect to PostgreSQL: the connection string does not parse (it is "
+                      "not quoted here, as it may hold a password)");
   Connection c(PQconnectdb(conninfo.c_str()));
   if (!c.conn_ || PQstatus(c.conn_.get()) != CONNECTION_OK) {
     std::string why = c.conn_ ? PQerrorMessage(c.conn_.get()) : "out of memory";
     while (!why.empty() && why.back() == '\n') why.pop_back();
-    // The connection string may hold a password: it is not repeated here.
+    // libpq's own messages name the host and user, not the password; should
+    // one ever quote it, it is masked.
+    for (auto at = why.find(*password); !password->empty() && at != std::string::npos;
+         at = why.find(*password, at))
+      why.replace(at, password->size(), "****");
     return make_error(errors::store_unavailable, "cannot connect to PostgreSQL: " + why);
   }
   return c;

@@ -38,3 +38,17 @@ TEST_CASE("an unreachable PostgreSQL server is store.unavailable, without the co
   CHECK(s.error().code == "store.unavailable");
   CHECK(s.error().message.find("s3cret") == std::string::npos);
 }
+
+TEST_CASE("no connection string, well-formed or not, has its password quoted back") {
+  // libpq's parse errors quote the fragment they stumble on: here, the password.
+  for (const char* conninfo : {"postgresql://u:CANARYpg0001@127.0.0.1:9/billing?connect_timeout=2",
+                               "postgresql://u:CANARYpg0001%zz@127.0.0.1:9/billing",
+                               "host=127.0.0.1 port=9 password='CANARYpg0001 connect_timeout=2",
+                               "host=127.0.0.1 port=9 CANARYpg0001 connect_timeout=2"}) {
+    INFO(conninfo);
+    auto s = PostgresStore::open(conninfo);
+    REQUIRE_FALSE(s.has_value());
+    CHECK(s.error().code == "store.unavailable");
+    CHECK(s.error().message.find("CANARYpg0001") == std::string::npos);
+  }
+}
