@@ -179,6 +179,9 @@ inline constexpr char server_rollback[] = "server.rollback";
 inline constexpr char server_internal[] = "server.internal";
 /// "server.listen": the server cannot listen on the address.
 inline constexpr char server_listen[] = "server.listen";
+/// "server.tls": a certificate chain or private key that cannot be used, or
+/// a plain-HTTP request sent to an HTTPS port (400).
+inline constexpr char server_tls[] = "server.tls";
 /// "stripe.config": a Stripe configuration that is not safe or complete.
 inline constexpr char stripe_config[] = "stripe.config";
 /// "stripe.amount": an amount Stripe cannot take in that currency.
@@ -272,6 +275,7 @@ inline constexpr const char* all[] = {decimal_syntax,
                                       server_rollback,
                                       server_internal,
                                       server_listen,
+                                      server_tls,
                                       stripe_config,
                                       stripe_amount,
                                       stripe_response,

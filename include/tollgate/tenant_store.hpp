@@ -105,6 +105,10 @@ class TenantStore {
   virtual Result<Ok> create_tenant(const Tenant& tenant) = 0;
   /// Errors: "store.not_found".
   virtual Result<Tenant> tenant_by_api_key(const std::string& api_key) = 0;
+  /// Replaces the tenant's secret (its salt and hash): the old secret stops
+  /// working. Errors: "store.not_found" (no tenant has that api key).
+  virtual Result<Ok> set_tenant_secret(const std::string& api_key, const std::string& salt,
+                                       const std::string& hash) = 0;
   /// Makes `version` (a catalog stored in the billing store) the one new accounts get.
   virtual Result<Ok> set_catalog_version(const std::string& tenant_id,
                                          const std::string& version) = 0;

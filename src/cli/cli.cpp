@@ -28,7 +28,9 @@ constexpr std::string_view kUsage =
     "                  [--provider stripe]\n"
     "  tollgate credit --db FILE --account ID --amount A --reason R [--id ID] [--date D]\n"
     "  tollgate serve --db FILE [--listen 127.0.0.1:8080] [--body-limit BYTES] [--now INSTANT]\n"
+    "                 [--login-failures N] [--tls-cert FILE --tls-key FILE]\n"
     "  tollgate tenant create --db FILE --external-key K [--api-key K] [--user NAME]\n"
+    "  tollgate tenant rotate-secret --db FILE --api-key K\n"
     "  tollgate --version\n";
 
 }  // namespace

@@ -1,12 +1,15 @@
 // tollgate serve: the Kill Bill-compatible REST server on a SQLite store.
-// tollgate tenant create: its first-run command (a tenant, and an API user if none exists).
+// tollgate tenant create: its first-run command (a tenant, and an API user if none exists);
+// tollgate tenant rotate-secret: a tenant's new API secret.
 //
 //   tollgate serve --db FILE [--listen 127.0.0.1:8080] [--body-limit BYTES] [--now INSTANT]
-//                  [--login-failures N]
+//                  [--login-failures N] [--tls-cert FILE --tls-key FILE]
 //   tollgate tenant create --db FILE --external-key K [--api-key K] [--user NAME]
+//   tollgate tenant rotate-secret --db FILE --api-key K
 
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 
 #include "cli.hpp"
@@ -29,11 +32,33 @@ std::optional<server::ListenOptions> parse_listen(std::string_view text) {
   return l;
 }
 
+// --tls-cert and --tls-key, both or neither; a key others may read is warned of.
+bool parse_tls(const Flags& flags, server::ListenOptions& listen, Streams io) {
+  bool cert = flags.contains("--tls-cert");
+  bool key = flags.contains("--tls-key");
+  if (cert != key) {
+    io.err << "tollgate serve: --tls-cert FILE and --tls-key FILE go together\n";
+    return false;
+  }
+  if (!cert) return true;
+  listen.tls =
+      server::TlsFiles{std::string(flags.at("--tls-cert")), std::string(flags.at("--tls-key"))};
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto mode = fs::status(listen.tls->private_key, ec).permissions();
+  if (!ec && (mode & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none)
+    io.err << "tollgate serve: warning: " << listen.tls->private_key
+           << " may be read by other users; chmod 600 it\n";
+  return true;
+}
+
 }  // namespace
 
 int serve_command(std::span<const std::string_view> args, Streams io) {
-  auto flags = parse_flags("serve", args,
-                           {"--db", "--listen", "--body-limit", "--now", "--login-failures"}, io);
+  auto flags = parse_flags(
+      "serve", args,
+      {"--db", "--listen", "--body-limit", "--now", "--login-failures", "--tls-cert", "--tls-key"},
+      io);
   if (!flags) return exit_usage;
   auto listen =
       parse_listen(flags->contains("--listen") ? flags->at("--listen") : "127.0.0.1:8080");
@@ -41,6 +66,10 @@ int serve_command(std::span<const std::string_view> args, Streams io) {
     io.err << "tollgate serve: --listen wants ADDRESS:PORT (127.0.0.1:8080)\n";
     return exit_usage;
   }
+  if (!parse_tls(*flags, *listen, io)) return exit_usage;
+  listen->notice = [&io](std::string_view notice) {
+    io.err << "tollgate serve: " << notice << std::endl;
+  };
   server::ApiOptions options;
   if (auto limit = flags->find("--body-limit"); limit != flags->end()) {
     auto [end, ec] = std::from_chars(
@@ -87,10 +116,39 @@ int serve_command(std::span<const std::string_view> args, Streams io) {
   return exit_ok;
 }
 
+namespace {
+
+// tollgate tenant rotate-secret: a new API secret for a tenant, the old one void.
+int rotate_secret_command(std::span<const std::string_view> args, Streams io) {
+  auto flags = parse_flags("tenant rotate-secret", args, {"--db", "--api-key"}, io);
+  if (!flags) return exit_usage;
+  if (!flags->contains("--api-key")) {
+    io.err << "tollgate tenant rotate-secret: --api-key K is required\n";
+    return exit_usage;
+  }
+  auto store = open_db("tenant rotate-secret", *flags, io);
+  if (!store) return exit_usage;
+  sqlite::SqliteTenantStore tenants(*store);
+  auto rotated = server::rotate_tenant_secret(tenants, std::string(flags->at("--api-key")));
+  if (!rotated) {
+    io.err << "tollgate tenant rotate-secret: " << rotated.error().code << ": "
+           << rotated.error().message << "\n";
+    return rotated.error().code == errors::store_not_found ? exit_refused : exit_usage;
+  }
+  io.out << "tenantId " << rotated->tenant_id << "\napiKey " << rotated->api_key << "\napiSecret "
+         << rotated->api_secret << "\n";
+  return exit_ok;
+}
+
+}  // namespace
+
 int tenant_command(std::span<const std::string_view> args, Streams io) {
+  if (!args.empty() && args[0] == "rotate-secret")
+    return rotate_secret_command(args.subspan(1), io);
   if (args.empty() || args[0] != "create") {
-    io.err
-        << "usage: tollgate tenant create --db FILE --external-key K [--api-key K] [--user NAME]\n";
+    io.err << "usage: tollgate tenant create --db FILE --external-key K [--api-key K] [--user "
+              "NAME]\n"
+              "       tollgate tenant rotate-secret --db FILE --api-key K\n";
     return exit_usage;
   }
   auto flags = parse_flags("tenant create", args.subspan(1),

@@ -1,6 +1,6 @@
-// serve(): RestApi on Boost.Beast. The only translation unit of tollgate::server
-// that includes Beast. Two threads: the network thread runs every connection
-// (asynchronous reads and writes, keep-alive, a timeout a request), and the
+// serve(): RestApi on Boost.Beast, over HTTP or HTTPS. The only translation
+// unit of tollgate::server that includes Beast (or OpenSSL's TLS). Two threads: the network thread
+// runs every connection (asynchronous reads and writes, keep-alive, a timeout a request), and the
 // store thread runs RestApi, so the stores are never used from two threads.
 //
 // Group commit: a request read is queued for the store thread, not answered
@@ -19,14 +19,18 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
+#include <openssl/ssl.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace tollgate::server {
 namespace {
@@ -34,6 +38,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 constexpr auto kTimeout = std::chrono::seconds(30);
@@ -107,28 +112,69 @@ class Batcher {
   std::thread store_;           ///< last: it starts once the members above exist
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: requests read, queued for the store thread, answers written
+// back, keep-alive. `Stream` is beast::tcp_stream (HTTP) or TlsStream (HTTPS).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, RestApi& api, Batcher& batcher)
-      : stream_(std::move(socket)), api_(api), batcher_(batcher) {}
+  /// `buffer`: bytes already read from the connection (those that told TLS
+  /// from plain HTTP); `tls`: the context of a TlsStream, kept alive with it.
+  Session(beast::tcp_stream plain, beast::flat_buffer buffer, std::shared_ptr<ssl::context> tls,
+          RestApi& api, Batcher& batcher)
+      : tls_(std::move(tls)),
+        stream_(make_stream(std::move(plain), tls_.get())),
+        api_(api),
+        batcher_(batcher),
+        buffer_(std::move(buffer)) {}
 
   void start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(kTimeout);
+      // `used = 0`: Boost 1.81 checks this handler against the signature
+      // void(error_code) although it is called with the bytes used too.
+      stream_.async_handshake(
+          ssl::stream_base::server, buffer_.data(),
+          [self = this->shared_from_this()](beast::error_code ec, std::size_t used = 0) {
+            if (ec) return self->close_socket();  // not TLS we accept
+            self->buffer_.consume(used);
+            self->read();
+          });
+    } else {
+      read();
+    }
   }
 
+  /// Answers `r` without reading a request, then closes (plain HTTP sent to an HTTPS port).
+  void refuse(const Response& r) { write(r, 11, false, true); }
+
  private:
+  static Stream make_stream(beast::tcp_stream plain, ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(plain), *tls);
+    } else {
+      return plain;
+    }
+  }
+
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
+
   void read() {
     parser_.emplace();
     parser_->body_limit(api_.options().body_limit);
-    stream_.expires_after(kTimeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    beast::get_lowest_layer(stream_).expires_after(kTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
   }
 
   void on_read(beast::error_code ec) {
     if (ec == http::error::body_limit) return write(api_.body_too_large(), 11, false, true);
-    if (ec) return close();  // the client closed, timed out, or did not speak HTTP
+    if (ec) return close_socket();  // the client closed, timed out, or did not speak HTTP
     auto message = parser_->release();
     Request request;
     request.method = std::string(message.method_string());
@@ -139,10 +185,11 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(message.body());
+    request.tls = kTls;
     beast::error_code no_peer;
-    auto peer = stream_.socket().remote_endpoint(no_peer);
+    auto peer = socket().remote_endpoint(no_peer);
     if (!no_peer) request.peer = peer.address().to_string();
-    batcher_.add(std::move(request), [self = shared_from_this(), version = message.version(),
+    batcher_.add(std::move(request), [self = this->shared_from_this(), version = message.version(),
                                       keep_alive = message.keep_alive()](const Response& r) {
       self->write(r, version, keep_alive, false);
     });
@@ -159,8 +206,8 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.prepare_payload();
     http::async_write(
         stream_, response_,
-        [self = shared_from_this(), keep_alive, drain](beast::error_code ec, std::size_t) {
-          if (ec) return self->close();
+        [self = this->shared_from_this(), keep_alive, drain](beast::error_code ec, std::size_t) {
+          if (ec) return self->close_socket();
           if (drain) return self->drain();
           if (keep_alive) return self->read();
           self->close();
@@ -169,27 +216,40 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // After a 413 the client may still be sending: closing with its body unread
   // would reset the connection and could lose the answer. Read (a bounded
-  // amount) until the client closes.
+  // amount) until the client closes. Over TLS the answer's Content-Length and
+  // "Connection: close" tell the client it is done; a half-close would not.
   void drain() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(5));
+    if constexpr (!kTls) socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
     stream_.async_read_some(asio::buffer(sink_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->drained_ += n;
                               if (ec || self->drained_ > 4 * self->api_.options().body_limit)
-                                return self->close();
+                                return self->close_socket();
                               self->drain();
                             });
   }
 
+  // The end of an exchange the server chose to end: over TLS, close_notify first.
   void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->close_socket(); });
+    } else {
+      close_socket();
+    }
   }
 
-  beast::tcp_stream stream_;
+  void close_socket() {
+    beast::error_code ignored;
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);
+  }
+
+  std::shared_ptr<ssl::context> tls_;  ///< before stream_, which refers to it
+  Stream stream_;
   RestApi& api_;
   Batcher& batcher_;
   beast::flat_buffer buffer_;
@@ -199,11 +259,102 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t drained_ = 0;
 };
 
-void accept(tcp::acceptor& acceptor, RestApi& api, Batcher& batcher) {
-  acceptor.async_accept([&acceptor, &api, &batcher](beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), api, batcher)->start();
-    accept(acceptor, api, batcher);
+// An HTTPS port's new connection: its first bytes tell a TLS handshake from
+// plain HTTP, which is answered 400 rather than left to fail obscurely.
+class Detector : public std::enable_shared_from_this<Detector> {
+ public:
+  Detector(tcp::socket socket, std::shared_ptr<ssl::context> tls, RestApi& api, Batcher& batcher)
+      : stream_(std::move(socket)), tls_(std::move(tls)), api_(api), batcher_(batcher) {}
+
+  void run() {
+    stream_.expires_after(kTimeout);
+    beast::async_detect_ssl(stream_, buffer_,
+                            [self = shared_from_this()](beast::error_code ec, bool is_tls) {
+                              if (!ec) self->hand_over(is_tls);
+                            });
+  }
+
+ private:
+  void hand_over(bool is_tls) {
+    if (is_tls) {
+      std::make_shared<Session<TlsStream>>(std::move(stream_), std::move(buffer_), tls_, api_,
+                                           batcher_)
+          ->start();
+    } else {
+      std::make_shared<Session<beast::tcp_stream>>(std::move(stream_), std::move(buffer_), nullptr,
+                                                   api_, batcher_)
+          ->refuse(api_.https_required());
+    }
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<ssl::context> tls_;
+  RestApi& api_;
+  Batcher& batcher_;
+};
+
+// Loads a certificate chain and its key into a new context: TLS 1.2 or later.
+Result<std::shared_ptr<ssl::context>> load_tls(const TlsFiles& files) {
+  auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
+  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::no_compression | ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
+  beast::error_code ec;
+  tls->use_certificate_chain_file(files.certificate_chain, ec);
+  if (ec)
+    return make_error(
+        errors::server_tls,
+        files.certificate_chain + ": not a usable PEM certificate chain (" + ec.message() + ")");
+  // OpenSSL checks that the key is the certificate's. The message names the
+  // file, never its content.
+  tls->use_private_key_file(files.private_key, ssl::context::pem, ec);
+  if (ec)
+    return make_error(errors::server_tls, files.private_key +
+                                              ": not a usable PEM private key for " +
+                                              files.certificate_chain + " (" + ec.message() + ")");
+  return tls;
+}
+
+// Accepts connections until the io_context stops. `tls` (null for HTTP) is
+// the context new connections get; SIGHUP replaces it.
+struct Listener {
+  tcp::acceptor& acceptor;
+  RestApi& api;
+  Batcher& batcher;
+  std::shared_ptr<ssl::context> tls;
+
+  void accept() {
+    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) open(std::move(socket));
+      accept();
+    });
+  }
+
+  // HTTPS ports look at the first bytes before they hand the connection on.
+  void open(tcp::socket socket) {
+    if (tls)
+      std::make_shared<Detector>(std::move(socket), tls, api, batcher)->run();
+    else
+      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                   beast::flat_buffer{}, nullptr, api, batcher)
+          ->start();
+  }
+};
+
+// SIGHUP: the certificate and key are read again (rotation without a restart).
+void reload_on_hangup(asio::signal_set& hangup, Listener& listener, const ListenOptions& listen) {
+  hangup.async_wait([&hangup, &listener, &listen](beast::error_code ec, int) {
+    if (ec) return;
+    auto loaded = load_tls(*listen.tls);
+    if (loaded) listener.tls = std::move(*loaded);
+    if (listen.notice)
+      listen.notice(loaded ? "certificate reloaded from " + listen.tls->certificate_chain
+                           : "certificate not reloaded, the old one stays in use: " +
+                                 loaded.error().message);
+    reload_on_hangup(hangup, listener, listen);
   });
 }
 
@@ -211,6 +362,12 @@ void accept(tcp::acceptor& acceptor, RestApi& api, Batcher& batcher) {
 
 Result<Ok> serve(RestApi& api, const ListenOptions& listen,
                  const std::function<void(std::uint16_t)>& on_listening) {
+  std::shared_ptr<ssl::context> tls;
+  if (listen.tls) {
+    auto loaded = load_tls(*listen.tls);
+    if (!loaded) return unexpected(std::move(loaded).error());
+    tls = std::move(*loaded);
+  }
   asio::io_context ioc{1};
   beast::error_code ec;
   auto address = asio::ip::make_address(listen.address, ec);
@@ -228,7 +385,13 @@ Result<Ok> serve(RestApi& api, const ListenOptions& listen,
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) { ioc.stop(); });
   Batcher batcher(ioc, api);
-  accept(acceptor, api, batcher);
+  Listener listener{acceptor, api, batcher, std::move(tls)};
+  asio::signal_set hangup(ioc);
+  if (listen.tls) {
+    hangup.add(SIGHUP);
+    reload_on_hangup(hangup, listener, listen);
+  }
+  listener.accept();
   if (on_listening) on_listening(acceptor.local_endpoint().port());
   ioc.run();
   return Ok{};

@@ -737,7 +737,8 @@ Response Server::handle(const Request& request) {
           {},
           request.header("x-killbill-createdby"),
           options.clock(),
-          "http://" + (request.header("host").empty() ? "127.0.0.1" : request.header("host"))};
+          (request.tls ? "https://" : "http://") +
+              (request.header("host").empty() ? "127.0.0.1" : request.header("host"))};
 
   // A client backing off from failed logins is served only with credentials
   // verified before (no PBKDF2 for it); anything else waits.
@@ -849,6 +850,11 @@ Response RestApi::body_too_large() const {
   return detail::body_too_large(impl_->server.options.body_limit);
 }
 
+Response RestApi::https_required() const {
+  return detail::failure(400, errors::server_tls,
+                         "this port speaks HTTPS only: the request was sent as plain HTTP");
+}
+
 const ApiOptions& RestApi::options() const noexcept {
   return impl_->server.options;
 }
@@ -867,6 +873,15 @@ Result<TenantCredentials> create_tenant(TenantStore& store, const std::string& e
   t.secret_hash = detail::hash_secret(api_secret, t.secret_salt);
   TOLLGATE_RETURN_IF_ERROR(store.create_tenant(t));
   return TenantCredentials{t.id, api_key, api_secret};
+}
+
+Result<TenantCredentials> rotate_tenant_secret(TenantStore& store, const std::string& api_key) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto tenant, store.tenant_by_api_key(api_key));
+  std::string secret = detail::secret_hex(16);
+  std::string salt = detail::secret_hex(16);
+  TOLLGATE_RETURN_IF_ERROR(
+      store.set_tenant_secret(api_key, salt, detail::hash_secret(secret, salt)));
+  return TenantCredentials{tenant.id, api_key, secret};
 }
 
 Result<std::string> put_user(TenantStore& store, const std::string& name, std::string password) {

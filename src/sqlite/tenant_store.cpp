@@ -82,6 +82,16 @@ Result<Tenant> SqliteTenantStore::tenant_by_api_key(const std::string& api_key) 
   return t;
 }
 
+Result<Ok> SqliteTenantStore::set_tenant_secret(const std::string& api_key, const std::string& salt,
+                                                const std::string& hash) {
+  auto& db = StoreAccess::db(store_);
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, db.cached("UPDATE tenant SET secret_salt = ?, secret_hash = ? WHERE api_key = ?"));
+  TOLLGATE_RETURN_IF_ERROR(st->bind(1, salt).bind(2, hash).bind(3, api_key).run());
+  if (db.changes() == 0) return make_error(errors::store_not_found, "no tenant with that api key");
+  return Ok{};
+}
+
 Result<Ok> SqliteTenantStore::set_catalog_version(const std::string& tenant_id,
                                                   const std::string& version) {
   TOLLGATE_ASSIGN_OR_RETURN(auto st, StoreAccess::db(store_).cached(

@@ -34,6 +34,8 @@ struct Request {
   /// The client's address ("127.0.0.1"), for slowing down failed logins; ""
   /// when unknown (then only the user name is).
   std::string peer;
+  /// It arrived over HTTPS: the URLs the answer gives (Location) say https://.
+  bool tls = false;
 
   /// The header's value, or "" when absent.
   std::string header(std::string_view lower_case_name) const;
@@ -91,6 +93,8 @@ class RestApi {
   /// The answer to a body over options().body_limit (413), for a transport
   /// that stops reading such a body instead of passing it to handle().
   Response body_too_large() const;
+  /// The answer to plain HTTP sent to an HTTPS port (400, "server.tls").
+  Response https_required() const;
 
   const ApiOptions& options() const noexcept;
 
@@ -110,6 +114,11 @@ struct TenantCredentials {
 /// Errors: "server.argument" (an empty external key), "store.conflict" (key taken), store errors.
 Result<TenantCredentials> create_tenant(TenantStore& store, const std::string& external_key,
                                         std::string api_key = {}, std::string api_secret = {});
+
+/// Gives the tenant a new random API secret (returned, kept only hashed): the
+/// old one stops working at once, in a running server too.
+/// Errors: "store.not_found" (no tenant has that api key), store errors.
+Result<TenantCredentials> rotate_tenant_secret(TenantStore& store, const std::string& api_key);
 
 /// Creates or replaces an API user (HTTP basic auth); an empty password is
 /// generated. Returns the password. Errors: "server.argument", store errors.

@@ -17,6 +17,8 @@ class SqliteTenantStore final : public TenantStore {
 
   Result<Ok> create_tenant(const Tenant& tenant) override;
   Result<Tenant> tenant_by_api_key(const std::string& api_key) override;
+  Result<Ok> set_tenant_secret(const std::string& api_key, const std::string& salt,
+                               const std::string& hash) override;
   Result<Ok> set_catalog_version(const std::string& tenant_id, const std::string& version) override;
   Result<Ok> put_user(const ApiUser& user) override;
   Result<ApiUser> user(const std::string& name) override;
