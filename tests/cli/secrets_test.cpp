@@ -2,7 +2,8 @@
 // Stripe key, a webhook secret, an API secret, a password) is run with a
 // recognisable value, on success and on failure, and the value must appear in
 // no standard output, standard error, response (body or header) or database
-// file. (PostgreSQL connection strings: tests/postgres/postgres_store_test.cpp.)
+// file. (PostgreSQL connection strings: tests/postgres/postgres_store_test.cpp;
+// the TLS key: tests/cli/serve_test.cpp and tests/server/killbill_https.js.)
 
 #include <cstdlib>
 #include <filesystem>
@@ -123,6 +124,33 @@ TEST_CASE("the Stripe key appears in no output of the daily run, nor in the data
   holds_no_secret("the database", database_bytes(db));
   holds_no_secret("export --invoices",
                   tollgate_cli({"export", "--db", db, "--invoices", "acme"}).out);
+}
+
+TEST_CASE("the Stripe key appears in no output of a refund that Stripe refuses") {
+  std::string db = tollgate::test::temp_dir() + "/refund.db";
+  REQUIRE(tollgate_cli({"import", "--db", db, "--scenario",
+                        data("examples/saas-trial/scenario.json"), "--customer", "cus_canary"})
+              .code == 0);
+  // The fake takes one key (sk_test_fake_key): with it, February's invoice is charged.
+  tollgate::test::Peer fake("stripe_fake.js");
+  Env base("STRIPE_API_BASE", fake.url());
+  {
+    Env key("STRIPE_SECRET_KEY", "sk_test_fake_key");
+    auto ran = tollgate_cli({"run", "--db", db, "--as-of", "2024-02-01", "--provider", "stripe"});
+    REQUIRE(ran.out.find("\"charges_succeeded\": 1") != std::string::npos);
+  }
+  {  // Any other key is answered 401 by Stripe: the refund is refused, the key not repeated.
+    Env key("STRIPE_SECRET_KEY", kStripeKey);
+    auto refused = tollgate_cli({"refund", "--db", db, "--payment", "pay-inv-acme-3-1", "--amount",
+                                 "5.00", "--provider", "stripe"});
+    CHECK(refused.code == 1);
+    CHECK(refused.err == "tollgate refund: provider.api_key_invalid: Invalid API Key provided\n");
+    holds_no_secret("refund, key refused", refused);
+    auto ran = tollgate_cli({"run", "--db", db, "--as-of", "2024-03-01", "--provider", "stripe"});
+    CHECK(ran.out.find("api_key_invalid") != std::string::npos);  // March's charge: refused too
+    holds_no_secret("run, key refused", ran);
+  }
+  holds_no_secret("the database", database_bytes(db));
 }
 
 TEST_CASE("the webhook secret appears in no output of webhook-verify, valid or not") {
