@@ -104,7 +104,9 @@ Response bad_request(const std::string& message, const Problems& problems = {});
 Response body_too_large(std::size_t limit);
 Response not_found(const std::string& message);
 
-/// A decimal as a JSON number (Kill Bill's amounts are numbers); to_text prints it as written.
+/// A decimal as a JSON number (Kill Bill's amounts are numbers), exact: to_text
+/// writes its shortest decimal text ("112.25", "50"), never a double's. Only
+/// to_text knows the value for a number; read it back from the text.
 json::value amount_json(const Decimal& d);
 /// The text, or null when empty (Kill Bill sends null for unset fields).
 json::value text_or_null(const std::string& text);

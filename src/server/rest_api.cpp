@@ -75,8 +75,26 @@ std::string_view class_name_of(int status) {
   }
 }
 
+// Amounts are written from the exact decimal, never through a double: the
+// value holds the decimal's text behind a tag drawn at random once a process,
+// which no client can know and send, and write() puts the text out bare, as
+// a JSON number (what Kill Bill writes: 50.00, not 50 or 5E1).
+const std::string& amount_tag() {
+  static const std::string tag = "\x1f" + secret_hex(16) + ":";
+  return tag;
+}
+
 void write(std::ostream& out, const json::value& v) {
   switch (v.kind()) {
+    case json::kind::string: {
+      std::string_view text = v.get_string();
+      if (text.starts_with(amount_tag())) {
+        out << text.substr(amount_tag().size());
+      } else {
+        out << json::serialize(v);
+      }
+      return;
+    }
     case json::kind::double_: {
       char buf[32];
       auto [end, ec] =
@@ -372,7 +390,12 @@ std::string to_text(const json::value& v) {
 }
 
 json::value amount_json(const Decimal& d) {
-  return std::stod(d.to_string());
+  if (!d.is_valid()) return nullptr;  // never on an invoice: the engine refuses such amounts
+  // A value that does not terminate (a usage ratio) gets Decimal's 12 places, without "...".
+  return json::string(amount_tag() +
+                      (d.is_terminating()
+                           ? d.to_string()
+                           : d.to_fixed(Decimal::max_fractional_digits, RoundingMode::half_even)));
 }
 
 json::value text_or_null(const std::string& text) {
