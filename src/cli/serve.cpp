@@ -7,8 +7,11 @@
 //   tollgate tenant create --db FILE --external-key K [--api-key K] [--user NAME]
 //   tollgate tenant rotate-secret --db FILE --api-key K
 
+#include <pthread.h>
+
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 
@@ -52,6 +55,42 @@ bool parse_tls(const Flags& flags, server::ListenOptions& listen, Streams io) {
   return true;
 }
 
+// The signals serve answers are blocked before the server's threads start, so
+// that they inherit the mask and only this thread takes them, with sigwait:
+// SIGINT and SIGTERM stop the server, SIGHUP reads the certificate again.
+int serve_until_stopped(server::RestApi& api, const server::ListenOptions& listen, Streams io) {
+  sigset_t signals;
+  sigset_t previous;
+  sigemptyset(&signals);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, signal);
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
+  auto server = server::HttpServer::start(api, listen);
+  if (!server) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    io.err << "tollgate serve: " << server.error().message << "\n";
+    return exit_usage;
+  }
+  io.out << "LISTENING " << (*server)->port() << std::endl;  // flushed: scripts wait for it
+  for (int signal = 0; sigwait(&signals, &signal) == 0 && signal == SIGHUP;) {
+    if (!listen.tls) {
+      io.err << "tollgate serve: SIGHUP: plain HTTP, no certificate to read again" << std::endl;
+      continue;
+    }
+    auto reloaded = (*server)->reload_tls();
+    if (reloaded)
+      io.err << "tollgate serve: certificate reloaded from " << listen.tls->certificate_chain
+             << std::endl;
+    else
+      io.err << "tollgate serve: certificate not reloaded, the old one stays in use: "
+             << reloaded.error().message << std::endl;
+  }
+  (*server)->stop();
+  (*server)->wait();
+  server->reset();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return exit_ok;
+}
+
 }  // namespace
 
 int serve_command(std::span<const std::string_view> args, Streams io) {
@@ -67,9 +106,6 @@ int serve_command(std::span<const std::string_view> args, Streams io) {
     return exit_usage;
   }
   if (!parse_tls(*flags, *listen, io)) return exit_usage;
-  listen->notice = [&io](std::string_view notice) {
-    io.err << "tollgate serve: " << notice << std::endl;
-  };
   server::ApiOptions options;
   if (auto limit = flags->find("--body-limit"); limit != flags->end()) {
     auto [end, ec] = std::from_chars(
@@ -106,14 +142,7 @@ int serve_command(std::span<const std::string_view> args, Streams io) {
   if (!store) return exit_usage;
   sqlite::SqliteTenantStore tenants(*store);
   server::RestApi api(*store, tenants, options);
-  auto served = server::serve(api, *listen, [&](std::uint16_t port) {
-    io.out << "LISTENING " << port << std::endl;  // flushed: scripts wait for it
-  });
-  if (!served) {
-    io.err << "tollgate serve: " << served.error().message << "\n";
-    return exit_usage;
-  }
-  return exit_ok;
+  return serve_until_stopped(api, *listen, io);
 }
 
 namespace {

@@ -1,4 +1,4 @@
-// serve(): RestApi on Boost.Beast, over HTTP or HTTPS. The only translation
+// HttpServer: RestApi on Boost.Beast, over HTTP or HTTPS. The only translation
 // unit of tollgate::server that includes Beast (or OpenSSL's TLS). Two threads: the network thread
 // runs every connection (asynchronous reads and writes, keep-alive, a timeout a request), and the
 // store thread runs RestApi, so the stores are never used from two threads.
@@ -26,7 +26,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -318,7 +317,7 @@ Result<std::shared_ptr<ssl::context>> load_tls(const TlsFiles& files) {
 }
 
 // Accepts connections until the io_context stops. `tls` (null for HTTP) is
-// the context new connections get; SIGHUP replaces it.
+// the context new connections get; reload_tls() replaces it.
 struct Listener {
   tcp::acceptor& acceptor;
   RestApi& api;
@@ -344,36 +343,11 @@ struct Listener {
   }
 };
 
-// SIGHUP: the certificate and key are read again (rotation without a restart).
-void reload_on_hangup(asio::signal_set& hangup, Listener& listener, const ListenOptions& listen) {
-  hangup.async_wait([&hangup, &listener, &listen](beast::error_code ec, int) {
-    if (ec) return;
-    auto loaded = load_tls(*listen.tls);
-    if (loaded) listener.tls = std::move(*loaded);
-    if (listen.notice)
-      listen.notice(loaded ? "certificate reloaded from " + listen.tls->certificate_chain
-                           : "certificate not reloaded, the old one stays in use: " +
-                                 loaded.error().message);
-    reload_on_hangup(hangup, listener, listen);
-  });
-}
-
-}  // namespace
-
-Result<Ok> serve(RestApi& api, const ListenOptions& listen,
-                 const std::function<void(std::uint16_t)>& on_listening) {
-  std::shared_ptr<ssl::context> tls;
-  if (listen.tls) {
-    auto loaded = load_tls(*listen.tls);
-    if (!loaded) return unexpected(std::move(loaded).error());
-    tls = std::move(*loaded);
-  }
-  asio::io_context ioc{1};
+Result<Ok> listen_on(tcp::acceptor& acceptor, const ListenOptions& listen) {
   beast::error_code ec;
   auto address = asio::ip::make_address(listen.address, ec);
   if (ec)
     return make_error(errors::server_listen, "bad address " + listen.address + ": " + ec.message());
-  tcp::acceptor acceptor(ioc);
   tcp::endpoint endpoint(address, listen.port);
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -382,19 +356,77 @@ Result<Ok> serve(RestApi& api, const ListenOptions& listen,
   if (ec)
     return make_error(errors::server_listen, "cannot listen on " + listen.address + ":" +
                                                  std::to_string(listen.port) + ": " + ec.message());
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](beast::error_code, int) { ioc.stop(); });
-  Batcher batcher(ioc, api);
-  Listener listener{acceptor, api, batcher, std::move(tls)};
-  asio::signal_set hangup(ioc);
-  if (listen.tls) {
-    hangup.add(SIGHUP);
-    reload_on_hangup(hangup, listener, listen);
-  }
-  listener.accept();
-  if (on_listening) on_listening(acceptor.local_endpoint().port());
-  ioc.run();
   return Ok{};
+}
+
+}  // namespace
+
+// Members in the order they must be made; destroyed the other way round: the
+// store thread (in Batcher) ends before the connections the io_context holds.
+struct HttpServer::Impl {
+  Impl(RestApi& api, ListenOptions options, std::shared_ptr<ssl::context> tls)
+      : listen(std::move(options)),
+        batcher(ioc, api),
+        listener{acceptor, api, batcher, std::move(tls)} {}
+
+  ListenOptions listen;
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  Batcher batcher;
+  Listener listener;
+  std::uint16_t port = 0;
+  std::thread network;
+  std::mutex joining;
+};
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(RestApi& api, const ListenOptions& listen) {
+  std::shared_ptr<ssl::context> tls;
+  if (listen.tls) {
+    auto loaded = load_tls(*listen.tls);
+    if (!loaded) return unexpected(std::move(loaded).error());
+    tls = std::move(*loaded);
+  }
+  std::unique_ptr<HttpServer> server(new HttpServer);
+  server->impl_ = std::make_unique<Impl>(api, listen, std::move(tls));
+  Impl& impl = *server->impl_;
+  TOLLGATE_RETURN_IF_ERROR(listen_on(impl.acceptor, listen));
+  beast::error_code ec;  // read now: from here on the acceptor is the network thread's
+  impl.port = impl.acceptor.local_endpoint(ec).port();
+  impl.listener.accept();
+  impl.network = std::thread([&impl] { impl.ioc.run(); });
+  return server;
+}
+
+HttpServer::HttpServer() = default;
+
+HttpServer::~HttpServer() {
+  if (!impl_) return;
+  stop();
+  wait();
+}
+
+std::uint16_t HttpServer::port() const noexcept {
+  return impl_->port;
+}
+
+Result<Ok> HttpServer::reload_tls() {
+  if (!impl_->listen.tls)
+    return make_error(errors::server_argument, "this server speaks plain HTTP: no certificate");
+  TOLLGATE_ASSIGN_OR_RETURN(auto tls, load_tls(*impl_->listen.tls));
+  // The listener is the network thread's: the new context is handed over there.
+  asio::post(impl_->ioc, [impl = impl_.get(), tls = std::move(tls)]() mutable {
+    impl->listener.tls = std::move(tls);
+  });
+  return Ok{};
+}
+
+void HttpServer::stop() noexcept {
+  impl_->ioc.stop();
+}
+
+void HttpServer::wait() {
+  std::lock_guard lock(impl_->joining);
+  if (impl_->network.joinable()) impl_->network.join();
 }
 
 }  // namespace tollgate::server
