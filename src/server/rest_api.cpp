@@ -295,6 +295,13 @@ constexpr Route kRoutes[] = {
     {"GET", "/1.0/tollgate/catalog", get_catalog},
     {"PUT", "/1.0/tollgate/rules/{}", put_rules},
     {"GET", "/1.0/tollgate/rules/{}", get_rules},
+    // Kill Bill's older spellings (clients written for 0.18 and before), same effect.
+    {"PUT", "/1.0/kb/bundles/{}", transfer_bundle},
+    {"PUT", "/1.0/kb/bundles/{}/block", block_bundle},
+    {"PUT", "/1.0/kb/subscriptions/{}/block", block_subscription},
+    {"POST", "/1.0/kb/subscriptions/createEntitlementWithAddOns", create_subscription_with_addons},
+    {"POST", "/1.0/kb/subscriptions/createEntitlementsWithAddOns",
+     create_subscriptions_with_addons},
 };
 
 // Tenants are made with basic auth alone, as in Kill Bill.
