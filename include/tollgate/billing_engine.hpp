@@ -101,6 +101,9 @@ class BillingEngine {
   Result<Invoice> preview(const Date& on) const;
 
   std::vector<SubscriptionStatus> statuses(const Date& on) const;
+  /// The subscription's events, past and scheduled, in date order (Kill
+  /// Bill's subscription timeline); empty for an id the account lacks.
+  std::vector<SubscriptionEvent> events(const std::string& subscription) const;
 
   /// The earliest date after `after` on which invoice() may bill something new
   /// if no operation comes first (a billing date, a phase or a segment

@@ -36,5 +36,35 @@ struct SubscriptionStatus {
   bool entitled = false;
 };
 
+/// What happened to a subscription, in Kill Bill's vocabulary. Entitlement
+/// and billing start, pause, resume and stop together in Tollgate, so each of
+/// those comes as a pair (the entitlement's first).
+enum class SubscriptionEventType {
+  start_entitlement,
+  start_billing,
+  phase,   ///< a later phase of the plan begins (a trial ends)
+  change,  ///< another plan from here on
+  pause_entitlement,
+  pause_billing,
+  resume_entitlement,
+  resume_billing,
+  stop_entitlement,  ///< cancelled, or the last (FIXEDTERM) phase ran out
+  stop_billing,
+};
+/// "START_ENTITLEMENT", "START_BILLING", "PHASE", "CHANGE", "PAUSE_ENTITLEMENT", ...
+std::string_view to_string(SubscriptionEventType t) noexcept;
+
+struct SubscriptionEvent {
+  SubscriptionEventType type = SubscriptionEventType::start_entitlement;
+  Date effective;
+  /// The plan in force from then on; for a pause or a stop, the one that ends.
+  std::string plan;
+  /// Its phase then (the one that ends, for a pause or a stop); nullopt in
+  /// none (a trial over without a payment method).
+  std::optional<PhaseType> phase;
+
+  friend bool operator==(const SubscriptionEvent&, const SubscriptionEvent&) = default;
+};
+
 }  // namespace tollgate
 TOLLGATE_API_END

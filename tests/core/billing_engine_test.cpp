@@ -574,3 +574,65 @@ TEST_CASE("an engine that keeps no invoices still returns each one in full") {
   REQUIRE(e.invoices().size() == 1);
   CHECK(e.invoices()[0].date == 2024_y / 3 / 1);
 }
+
+// --- Kill Bill's subscription events ---------------------------------------------------
+
+namespace {
+
+using T = SubscriptionEventType;
+
+std::vector<std::string> events(const Harness& h, const std::string& id) {
+  std::vector<std::string> out;
+  for (const auto& e : const_cast<Harness&>(h).engine().events(id))
+    out.push_back(to_string(e.effective) + " " + std::string(to_string(e.type)) + " " + e.plan +
+                  (e.phase ? " " + std::string(to_string(*e.phase)) : ""));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("events: start, a trial's end, pause, resume, change and cancel, each on its date") {
+  // trial15: TRIAL [Jan 1, Jan 16), then EVERGREEN. Paused Feb 10, resumed Feb 20
+  // (still EVERGREEN: phases count from Jan 1), changed to pro on Mar 5 and
+  // cancelled on Apr 1, both at once.
+  Harness h = harness(1);
+  ON(h, 2024_y / 1 / 1, create_subscription("s", "trial15", 2024_y / 1 / 1));
+  ON(h, 2024_y / 2 / 10, pause("s", 2024_y / 2 / 10));
+  ON(h, 2024_y / 2 / 20, resume("s", 2024_y / 2 / 20));
+  ON(h, 2024_y / 3 / 5, change_plan("s", "pro", 2024_y / 3 / 5, BillingActionPolicy::immediate));
+  ON(h, 2024_y / 4 / 1, cancel("s", 2024_y / 4 / 1, BillingActionPolicy::immediate));
+  CHECK(
+      events(h, "s") ==
+      Lines{"2024-01-01 START_ENTITLEMENT trial15 TRIAL", "2024-01-01 START_BILLING trial15 TRIAL",
+            "2024-01-16 PHASE trial15 EVERGREEN", "2024-02-10 PAUSE_ENTITLEMENT trial15 EVERGREEN",
+            "2024-02-10 PAUSE_BILLING trial15 EVERGREEN",
+            "2024-02-20 RESUME_ENTITLEMENT trial15 EVERGREEN",
+            "2024-02-20 RESUME_BILLING trial15 EVERGREEN", "2024-03-05 CHANGE pro EVERGREEN",
+            "2024-04-01 STOP_ENTITLEMENT pro EVERGREEN", "2024-04-01 STOP_BILLING pro EVERGREEN"});
+  CHECK(h.engine().events("nobody").empty());
+}
+
+TEST_CASE("events: scheduled ones are listed ahead; a FIXEDTERM plan stops when it runs out") {
+  Harness h = harness(1);
+  // two-months: FIXEDTERM of 2 months from Jan 1, so it stops on Mar 1.
+  ON(h, 2024_y / 1 / 1, create_subscription("f", "two-months", 2024_y / 1 / 1));
+  // intro: DISCOUNT for a month, EVERGREEN from Feb 10; END_OF_TERM cancel on
+  // Jan 20 takes effect at the end of the period billed, Feb 1.
+  ON(h, 2024_y / 1 / 10, create_subscription("i", "intro", 2024_y / 1 / 10));
+  ON(h, 2024_y / 1 / 20, cancel("i", 2024_y / 1 / 20, BillingActionPolicy::end_of_term));
+  CHECK(events(h, "f") == Lines{"2024-01-01 START_ENTITLEMENT two-months FIXEDTERM",
+                                "2024-01-01 START_BILLING two-months FIXEDTERM",
+                                "2024-03-01 STOP_ENTITLEMENT two-months FIXEDTERM",
+                                "2024-03-01 STOP_BILLING two-months FIXEDTERM"});
+  CHECK(events(h, "i") == Lines{"2024-01-10 START_ENTITLEMENT intro DISCOUNT",
+                                "2024-01-10 START_BILLING intro DISCOUNT",
+                                "2024-02-01 STOP_ENTITLEMENT intro DISCOUNT",
+                                "2024-02-01 STOP_BILLING intro DISCOUNT"});
+  // A pause not resumed: the subscription ends there, paused, not stopped.
+  ON(h, 2024_y / 1 / 25, create_subscription("p", "std", 2024_y / 1 / 25));
+  ON(h, 2024_y / 2 / 5, pause("p", 2024_y / 2 / 5));
+  CHECK(events(h, "p") == Lines{"2024-01-25 START_ENTITLEMENT std EVERGREEN",
+                                "2024-01-25 START_BILLING std EVERGREEN",
+                                "2024-02-05 PAUSE_ENTITLEMENT std EVERGREEN",
+                                "2024-02-05 PAUSE_BILLING std EVERGREEN"});
+}

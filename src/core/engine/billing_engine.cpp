@@ -73,6 +73,32 @@ bool has_billed(const EngineState& s, const Subscription& sub, const Span& span)
 
 }  // namespace
 
+std::string_view to_string(SubscriptionEventType t) noexcept {
+  switch (t) {
+    case SubscriptionEventType::start_entitlement:
+      return "START_ENTITLEMENT";
+    case SubscriptionEventType::start_billing:
+      return "START_BILLING";
+    case SubscriptionEventType::phase:
+      return "PHASE";
+    case SubscriptionEventType::change:
+      return "CHANGE";
+    case SubscriptionEventType::pause_entitlement:
+      return "PAUSE_ENTITLEMENT";
+    case SubscriptionEventType::pause_billing:
+      return "PAUSE_BILLING";
+    case SubscriptionEventType::resume_entitlement:
+      return "RESUME_ENTITLEMENT";
+    case SubscriptionEventType::resume_billing:
+      return "RESUME_BILLING";
+    case SubscriptionEventType::stop_entitlement:
+      return "STOP_ENTITLEMENT";
+    case SubscriptionEventType::stop_billing:
+      return "STOP_BILLING";
+  }
+  return "?";
+}
+
 std::string_view to_string(SubscriptionState st) noexcept {
   switch (st) {
     case SubscriptionState::pending:
@@ -624,6 +650,11 @@ std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
     out.push_back(std::move(st));
   }
   return out;
+}
+
+std::vector<SubscriptionEvent> BillingEngine::events(const std::string& subscription) const {
+  const detail::Subscription* sub = state_->find(subscription);
+  return sub ? detail::events_of(*state_, *sub) : std::vector<SubscriptionEvent>{};
 }
 
 void BillingEngine::use_rules(RuleSet rules) {

@@ -186,6 +186,8 @@ struct EngineState {
 std::vector<Segment> segments_of(const EngineState& s, const Subscription& sub);
 /// The segment containing `d`, if any.
 std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub, const Date& d);
+/// Kill Bill's subscription events, from the spans and their segments.
+std::vector<SubscriptionEvent> events_of(const EngineState& s, const Subscription& sub);
 SubscriptionState state_at(const EngineState& s, const Subscription& sub, const Date& d);
 /// Whether a phase has a usage price for `metric`.
 bool prices(const Phase& phase, const std::string& metric);

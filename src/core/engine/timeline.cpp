@@ -112,6 +112,72 @@ std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub,
   return std::nullopt;
 }
 
+namespace {
+
+// The phase `span` bills on `d`, if it bills then.
+std::optional<PhaseType> phase_on(const std::vector<Segment>& segments, const Span& span,
+                                  const Date& d) {
+  for (const auto& seg : segments)
+    if (seg.span == &span && seg.kind == SegmentKind::billable && seg.contains(d))
+      return seg.phase->type;
+  return std::nullopt;
+}
+
+}  // namespace
+
+// Span boundaries tell starts, changes, pauses and stops apart: a span opened
+// right where the last ended is a change (or, restarted on the same plan, a
+// new bill cycle day, which Kill Bill shows no event for); one opened later
+// than the last ended is a resume after a pause.
+std::vector<SubscriptionEvent> events_of(const EngineState& s, const Subscription& sub) {
+  using T = SubscriptionEventType;
+  auto segments = segments_of(s, sub);
+  std::vector<SubscriptionEvent> out;
+  auto add = [&](T type, const Date& on, const Span& span, std::optional<PhaseType> phase) {
+    out.push_back({type, on, span.plan->name, phase});
+  };
+  auto pair = [&](T entitlement, T billing, const Date& on, const Span& span,
+                  std::optional<PhaseType> phase) {
+    add(entitlement, on, span, phase);
+    add(billing, on, span, phase);
+  };
+  for (std::size_t i = 0; i < sub.spans.size(); ++i) {
+    const Span& span = sub.spans[i];
+    auto phase = phase_on(segments, span, span.start);
+    if (i == 0) {
+      pair(T::start_entitlement, T::start_billing, span.start, span, phase);
+      continue;
+    }
+    const Span& last = sub.spans[i - 1];
+    if (last.end && *last.end < span.start) {
+      pair(T::pause_entitlement, T::pause_billing, *last.end, last,
+           phase_on(segments, last, add_days(*last.end, -1)));
+      pair(T::resume_entitlement, T::resume_billing, span.start, span, phase);
+    } else if (!span.restarted || span.plan != last.plan) {
+      add(T::change, span.start, span, phase);
+    }
+  }
+  for (const auto& seg : segments)
+    if (seg.kind == SegmentKind::billable && seg.starts_phase && seg.span->start < seg.start)
+      add(T::phase, seg.start, *seg.span, seg.phase->type);
+  // The end: a pause not resumed yet, a cancel, or a last phase that ran out.
+  const Span& last = sub.spans.back();
+  std::optional<Date> end = last.end;
+  if (!end && !segments.empty() && segments.back().span == &last) end = segments.back().end;
+  if (end) {
+    auto phase = phase_on(segments, last, add_days(*end, -1));
+    if (sub.paused_since && *sub.paused_since == *end)
+      pair(T::pause_entitlement, T::pause_billing, *end, last, phase);
+    else
+      pair(T::stop_entitlement, T::stop_billing, *end, last, phase);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const SubscriptionEvent& a, const SubscriptionEvent& b) {
+                     return a.effective < b.effective;
+                   });
+  return out;
+}
+
 bool prices(const Phase& phase, const std::string& metric) {
   return std::any_of(phase.usages.begin(), phase.usages.end(),
                      [&](const UsagePrice& u) { return u.metric == metric; });
