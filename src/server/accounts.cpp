@@ -10,12 +10,6 @@
 namespace tollgate::server::detail {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Kill Bill's fields of Account that Tollgate keeps no value for: accepted, not stored.
 constexpr std::string_view kIgnoredAccountFields[] = {"accountId",
                                                       "firstNameLength",
@@ -308,7 +302,7 @@ json::array kb_items_json(Server& s, const Ctx& ctx, const Invoice& invoice,
     if (catalog)
       if (const Plan* plan = catalog->find_plan(item.plan))
         kb.product = text_or_null(catalog->product_of(*plan).name);
-    if (item.phase) kb.phase = json::value(item.plan + "-" + lower(to_string(*item.phase)));
+    if (item.phase) kb.phase = json::value(phase_name(item.plan, *item.phase));
     if (item.quantity) kb.quantity = amount_json(*item.quantity);
     items.push_back(kb_item_json(kb, invoice, account_id, invoice_id));
   }

@@ -108,6 +108,8 @@ Response not_found(const std::string& message);
 /// writes its shortest decimal text ("112.25", "50"), never a double's. Only
 /// to_text knows the value for a number; read it back from the text.
 json::value amount_json(const Decimal& d);
+/// Kill Bill's name of a plan's phase: "pro-monthly-trial".
+std::string phase_name(const std::string& plan, PhaseType phase);
 /// The text, or null when empty (Kill Bill sends null for unset fields).
 json::value text_or_null(const std::string& text);
 json::value date_or_null(const std::optional<Date>& d);
@@ -165,6 +167,8 @@ Result<Date, Response> requested(const Ctx& ctx, std::string_view name, const Ac
 
 /// Kill Bill's JSON for a subscription, a bundle (with its subscriptions), an account, an invoice.
 json::object subscription_json(const AccountView& view, const OwnedObject& sub);
+/// Kill Bill's subscription events (EventSubscriptionJson) of one subscription, by date.
+json::array events_json(const AccountView& view, const std::string& subscription);
 /// Views already loaded in this request, by account id (read-only requests).
 using AccountViews = std::map<std::string, AccountView>;
 Result<json::object, Response> bundle_json(Server& s, const Ctx& ctx, const OwnedObject& bundle,

@@ -405,6 +405,13 @@ json::value amount_json(const Decimal& d) {
                            : d.to_fixed(Decimal::max_fractional_digits, RoundingMode::half_even)));
 }
 
+std::string phase_name(const std::string& plan, PhaseType phase) {
+  std::string name = plan + "-";
+  for (char c : to_string(phase))
+    name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
 json::value text_or_null(const std::string& text) {
   return text.empty() ? json::value(nullptr) : json::value(text);
 }

@@ -382,7 +382,73 @@ Response block(Server& s, Ctx& ctx, const OwnedObject& target, const OwnedObject
   return created(ctx, "/1.0/kb/accounts/" + target.account_id + "/block");
 }
 
+// A stable id for an event (Kill Bill's clients read eventId as a UUID): the
+// same subscription, event and date always get the same one.
+std::string event_id(const std::string& subscription, std::size_t index,
+                     const SubscriptionEvent& e) {
+  std::string h = sha256_hex(subscription + "/" + std::to_string(index) + "/" +
+                             std::string(to_string(e.type)) + "/" + to_string(e.effective));
+  h[12] = '5';  // name-based, as a version-5 UUID is
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
+
+// Kill Bill's service and state names for each kind of event.
+std::pair<std::string_view, std::string_view> service_of(SubscriptionEventType t) {
+  using T = SubscriptionEventType;
+  switch (t) {
+    case T::start_entitlement:
+      return {"entitlement-service", "ENT_STARTED"};
+    case T::start_billing:
+      return {"billing-service", "START_BILLING"};
+    case T::phase:
+      return {"entitlement+billing-service", "PHASE"};
+    case T::change:
+      return {"entitlement+billing-service", "CHANGE"};
+    case T::pause_entitlement:
+      return {"entitlement-service", "ENT_BLOCKED"};
+    case T::pause_billing:
+      return {"billing-service", "BLOCK_BILLING"};
+    case T::resume_entitlement:
+      return {"entitlement-service", "ENT_CLEAR"};
+    case T::resume_billing:
+      return {"billing-service", "UNBLOCK_BILLING"};
+    case T::stop_entitlement:
+      return {"entitlement-service", "ENT_CANCELLED"};
+    case T::stop_billing:
+      return {"billing-service", "STOP_BILLING"};
+  }
+  return {"", ""};
+}
+
 }  // namespace
+
+json::array events_json(const AccountView& view, const std::string& subscription) {
+  using T = SubscriptionEventType;
+  json::array out;
+  auto events = view.engine.events(subscription);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    const Plan* plan = view.catalog->find_plan(e.plan);
+    auto [service, state] = service_of(e.type);
+    out.push_back(json::object{
+        {"eventId", event_id(subscription, i, e)},
+        {"billingPeriod", plan ? json::value(to_string(billing_period_of(*plan))) : nullptr},
+        {"effectiveDate", to_string(e.effective)},
+        {"catalogEffectiveDate", nullptr},
+        {"plan", e.plan},
+        {"product", plan ? json::value(view.catalog->product_of(*plan).name) : nullptr},
+        {"priceList", "DEFAULT"},
+        {"eventType", to_string(e.type)},
+        {"isBlockedBilling", e.type == T::pause_billing},
+        {"isBlockedEntitlement", e.type == T::pause_entitlement},
+        {"serviceName", service},
+        {"serviceStateName", state},
+        {"phase", e.phase ? json::value(phase_name(e.plan, *e.phase)) : nullptr},
+        {"auditLogs", json::array{}}});
+  }
+  return out;
+}
 
 json::object subscription_json(const AccountView& view, const OwnedObject& sub) {
   json::object j{{"accountId", sub.account_id},
@@ -392,7 +458,7 @@ json::object subscription_json(const AccountView& view, const OwnedObject& sub) 
                  {"priceList", "DEFAULT"},
                  {"sourceType", "NATIVE"},
                  {"quantity", 1},
-                 {"events", json::array{}},
+                 {"events", events_json(view, sub.id)},
                  {"priceOverrides", nullptr},
                  {"prices", json::array{}},
                  {"auditLogs", json::array{}}};
@@ -441,12 +507,24 @@ Result<json::object, Response> bundle_json(Server& s, const Ctx& ctx, const Owne
     it = views->emplace(bundle.account_id, std::move(view)).first;
   }
   json::array list;
-  for (const auto& sub : *subs) list.push_back(subscription_json(it->second, sub));
+  json::array timeline;  // the bundle's events: its subscriptions', by date
+  for (const auto& sub : *subs) {
+    list.push_back(subscription_json(it->second, sub));
+    for (auto& e : list.back().as_object().at("events").as_array()) timeline.push_back(e);
+  }
+  std::stable_sort(timeline.begin(), timeline.end(),
+                   [](const json::value& a, const json::value& b) {
+                     return a.at("effectiveDate").as_string() < b.at("effectiveDate").as_string();
+                   });
   return json::object{{"accountId", bundle.account_id},
                       {"bundleId", bundle.id},
                       {"externalKey", bundle.external_key},
                       {"subscriptions", std::move(list)},
-                      {"timeline", nullptr},
+                      {"timeline", json::object{{"accountId", bundle.account_id},
+                                                {"bundleId", bundle.id},
+                                                {"externalKey", bundle.external_key},
+                                                {"events", std::move(timeline)},
+                                                {"auditLogs", json::array{}}}},
                       {"auditLogs", json::array{}}};
 }
 

@@ -377,6 +377,16 @@ async function main() {
     assert.equal((await A.bundle.resumeBundle(bundleC.bundleId, CREATED_BY, '2024-02-01')).status, 204);
     b = (await A.bundle.getBundle(bundleC.bundleId)).data;
     assert.deepEqual(b.subscriptions.map((s) => s.state), ['ACTIVE', 'ACTIVE']);
+    // Kill Bill's subscription events: started 01-03, the trial over 01-10, paused 01-20, resumed 02-01.
+    const base = b.subscriptions.find((s) => s.productCategory === 'BASE');
+    const events = (await A.subscription.getSubscription(base.subscriptionId)).data.events;
+    assert.deepEqual(events.map((e) => [e.eventType, e.effectiveDate, e.phase]), [
+      ['START_ENTITLEMENT', '2024-01-03', 'pro-monthly-trial'], ['START_BILLING', '2024-01-03', 'pro-monthly-trial'],
+      ['PHASE', '2024-01-10', 'pro-monthly-evergreen'],
+      ['PAUSE_ENTITLEMENT', '2024-01-20', 'pro-monthly-evergreen'], ['PAUSE_BILLING', '2024-01-20', 'pro-monthly-evergreen'],
+      ['RESUME_ENTITLEMENT', '2024-02-01', 'pro-monthly-evergreen'], ['RESUME_BILLING', '2024-02-01', 'pro-monthly-evergreen'],
+    ]);
+    assert.equal(b.timeline.events.length, 14);  // the add-on's seven too
   });
 
   await check('tags and custom fields round-trip on a bundle and a subscription', async () => {
