@@ -9,12 +9,6 @@
 namespace tollgate::postgres {
 namespace {
 
-struct Migration {
-  int version;
-  const char* what;
-  const char* sql;
-};
-
 // The same versions as SqliteStore's migrations, in PostgreSQL's dialect:
 // dates are DATE, instants Unix seconds, amounts and quantities their exact
 // decimal text. Append only. Version 5 (the REST server's tables) exists on
@@ -206,44 +200,14 @@ constexpr std::array<Migration, 6> kMigrations{{
 // of each migration's transaction) lets one do it while the others wait.
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7201388470552)";
 
-Result<int> current_version(Connection& db) {
-  TOLLGATE_ASSIGN_OR_RETURN(auto rows,
-                            db.query("SELECT coalesce(max(version), 0) FROM tollgate_migration"));
-  return static_cast<int>(rows.integer(0, 0));
-}
-
-// Brings the schema to `target`, a migration a transaction; returns the version reached.
-Result<int> migrate(Connection& db, int target) {
-  int version = 0;
-  for (const auto& m : kMigrations) {
-    if (m.version > target) break;
-    auto step = in_transaction(db, [&]() -> Result<Ok> {
-      TOLLGATE_RETURN_IF_ERROR(db.query(kMigrationLock));
-      if (auto r = db.exec(
-              "CREATE TABLE IF NOT EXISTS tollgate_migration (version INTEGER NOT NULL PRIMARY "
-              "KEY, description TEXT NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT "
-              "CURRENT_TIMESTAMP)");
-          !r)
-        return r;
-      TOLLGATE_ASSIGN_OR_RETURN(auto now, current_version(db));
-      version = now;
-      if (version > PostgresStore::latest_schema_version)
-        return make_error(errors::store_newer,
-                          "the database has schema version " + std::to_string(version) +
-                              ", newer than this Tollgate's " +
-                              std::to_string(PostgresStore::latest_schema_version));
-      if (version >= m.version) return Ok{};
-      if (auto r = db.exec(m.sql); !r)
-        return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" + m.what +
-                                              "): " + r.error().message);
-      version = m.version;
-      return done(db.query("INSERT INTO tollgate_migration (version, description) VALUES ($1, $2)",
-                           {text(std::int64_t{m.version}), std::string(m.what)}));
-    });
-    if (!step) return unexpected(step.error());
-  }
-  return version;
-}
+constexpr MigrationTrack kBillingTrack{
+    kMigrations,
+    PostgresStore::latest_schema_version,
+    kMigrationLock,
+    "CREATE TABLE IF NOT EXISTS tollgate_migration (version INTEGER NOT NULL PRIMARY KEY, "
+    "description TEXT NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    "SELECT coalesce(max(version), 0) FROM tollgate_migration",
+    "INSERT INTO tollgate_migration (version, description) VALUES ($1, $2)"};
 
 // A PostgreSQL array literal ({"a","b"}) of texts, quoted and escaped.
 template <class Range, class Projection = std::identity>
@@ -277,8 +241,8 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& co
   // Dates travel as ISO text; quiet notices ("relation already exists, skipping").
   TOLLGATE_RETURN_IF_ERROR(impl->db.exec("SET DateStyle = ISO; SET client_min_messages = WARNING"));
   TOLLGATE_ASSIGN_OR_RETURN(
-      auto version,
-      migrate(impl->db, options.migrate_to ? options.migrate_to : latest_schema_version));
+      auto version, migrate(impl->db, kBillingTrack,
+                            options.migrate_to ? options.migrate_to : latest_schema_version));
   impl->version = version;
   return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
 }
@@ -368,6 +332,31 @@ Result<std::int64_t> PostgresStore::rules_revision() {
   TOLLGATE_ASSIGN_OR_RETURN(
       auto r, impl_->db.query("SELECT coalesce(max(record_id), 0) FROM organization_billing_rule"));
   return r.integer(0, 0);
+}
+
+Result<int> migrate(Connection& db, const MigrationTrack& track, int target) {
+  int version = 0;
+  for (const auto& m : track.migrations) {
+    if (m.version > target) break;
+    auto step = in_transaction(db, [&]() -> Result<Ok> {
+      TOLLGATE_RETURN_IF_ERROR(db.query(track.lock));
+      TOLLGATE_RETURN_IF_ERROR(db.exec(track.create_table));
+      TOLLGATE_ASSIGN_OR_RETURN(auto rows, db.query(track.current));
+      version = static_cast<int>(rows.integer(0, 0));
+      if (version > track.latest)
+        return make_error(errors::store_newer,
+                          "the database has schema version " + std::to_string(version) +
+                              ", newer than this Tollgate's " + std::to_string(track.latest));
+      if (version >= m.version) return Ok{};
+      if (auto r = db.exec(m.sql); !r)
+        return make_error(r.error().code, "migration " + std::to_string(m.version) + " (" + m.what +
+                                              "): " + r.error().message);
+      version = m.version;
+      return done(db.query(track.record, {text(std::int64_t{m.version}), std::string(m.what)}));
+    });
+    if (!step) return unexpected(step.error());
+  }
+  return version;
 }
 
 Result<Ok> PostgresStore::atomically(const std::function<Result<Ok>()>& f) {

@@ -5,6 +5,7 @@
 // payment attempts, notifications).
 
 #include <optional>
+#include <span>
 #include <string>
 
 #include "pg.hpp"
@@ -16,6 +17,34 @@ struct PostgresStore::Impl {
   Connection db;
   int version = 0;
 };
+
+/// The connection of a PostgresStore, for the stores that share it.
+struct StoreAccess {
+  static Connection& db(PostgresStore& store) { return store.impl_->db; }
+};
+
+struct Migration {
+  int version;
+  const char* what;
+  const char* sql;
+};
+
+/// A numbered list of migrations and where their progress is recorded: the
+/// billing store's (tollgate_migration) and the REST server's
+/// (tollgate_server_migration) are two tracks. The SQL texts are literals
+/// (Connection::query keys its prepared statements by address).
+struct MigrationTrack {
+  std::span<const Migration> migrations;
+  int latest;
+  const char* lock;          ///< an advisory lock, held by each migration's transaction
+  const char* create_table;  ///< the track's table, if it is missing
+  const char* current;       ///< its version: one row, one integer
+  const char* record;        ///< records a migration: $1 version, $2 description
+};
+
+/// Brings the track to `target`, a migration a transaction; returns the version
+/// reached. Errors: "store.newer", or a migration's failure.
+Result<int> migrate(Connection& db, const MigrationTrack& track, int target);
 
 inline Param text(const Date& d) {
   return to_string(d);

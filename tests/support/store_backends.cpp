@@ -11,7 +11,9 @@
 
 #include "peer.hpp"
 #include "tollgate/postgres/postgres_store.hpp"
+#include "tollgate/postgres/postgres_tenant_store.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
+#include "tollgate/sqlite/sqlite_tenant_store.hpp"
 
 namespace tollgate::test {
 namespace {
@@ -96,6 +98,17 @@ std::unique_ptr<BillingStore> PostgresBackend::open(const std::string& conninfo)
   INFO((s ? "" : s.error().message));
   REQUIRE(s.has_value());
   return std::move(s).value();
+}
+
+std::unique_ptr<TenantStore> SqliteBackend::tenants(BillingStore& store) {
+  return std::make_unique<sqlite::SqliteTenantStore>(dynamic_cast<sqlite::SqliteStore&>(store));
+}
+
+std::unique_ptr<TenantStore> PostgresBackend::tenants(BillingStore& store) {
+  auto t = postgres::PostgresTenantStore::open(dynamic_cast<postgres::PostgresStore&>(store));
+  INFO((t ? "" : t.error().message));
+  REQUIRE(t.has_value());
+  return std::move(t).value();
 }
 
 std::unique_ptr<BillingStore> open_location(const std::string& location) {

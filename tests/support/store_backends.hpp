@@ -12,6 +12,7 @@
 #include <string>
 
 #include "tollgate/store.hpp"
+#include "tollgate/tenant_store.hpp"
 
 namespace tollgate::test {
 
@@ -21,6 +22,8 @@ struct SqliteBackend {
   /// A store in a fresh file; its location, to open it again from another process.
   static std::unique_ptr<BillingStore> fresh(std::string* location = nullptr);
   static std::unique_ptr<BillingStore> open(const std::string& location);
+  /// The REST server's tables in `store`'s database (a store of this back end).
+  static std::unique_ptr<TenantStore> tenants(BillingStore& store);
 };
 
 struct PostgresBackend {
@@ -30,6 +33,7 @@ struct PostgresBackend {
   /// A store in a fresh schema; its connection string, to connect again from another process.
   static std::unique_ptr<BillingStore> fresh(std::string* location = nullptr);
   static std::unique_ptr<BillingStore> open(const std::string& location);
+  static std::unique_ptr<TenantStore> tenants(BillingStore& store);
   /// The connection string of a fresh, empty schema (nothing migrated yet).
   static std::string empty_schema();
 };

@@ -103,6 +103,7 @@ class PostgresStore final : public BillingStore {
   Result<std::vector<Notification>> notifications_of(const std::string& account_id) override;
 
  private:
+  friend struct StoreAccess;  // PostgresTenantStore shares the connection
   struct Impl;
   explicit PostgresStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -1,0 +1,435 @@
+// PostgresTenantStore: the REST server's tables, on the PostgresStore's
+// connection, with a migration track of their own.
+
+#include "tollgate/postgres/postgres_tenant_store.hpp"
+
+#include "store_impl.hpp"
+
+namespace tollgate::postgres {
+namespace {
+
+// The same tables as SqliteStore's migration 5, in PostgreSQL's dialect.
+constexpr std::array<Migration, 1> kServerMigrations{{
+    {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
+      CREATE TABLE tenant (
+        id              TEXT NOT NULL PRIMARY KEY,
+        external_key    TEXT NOT NULL UNIQUE,
+        api_key         TEXT NOT NULL UNIQUE,
+        secret_salt     TEXT NOT NULL,
+        secret_hash     TEXT NOT NULL,
+        catalog_version TEXT NOT NULL DEFAULT ''
+      );
+      CREATE TABLE api_user (
+        name TEXT NOT NULL PRIMARY KEY,
+        salt TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE TABLE owned_object (
+        seq          BIGSERIAL PRIMARY KEY,
+        id           TEXT NOT NULL UNIQUE,
+        tenant_id    TEXT NOT NULL REFERENCES tenant (id),
+        type         TEXT NOT NULL,
+        account_id   TEXT NOT NULL,
+        bundle_id    TEXT NOT NULL DEFAULT '',
+        external_key TEXT NOT NULL DEFAULT '',
+        name         TEXT NOT NULL DEFAULT '',
+        email        TEXT NOT NULL DEFAULT '',
+        created_at   BIGINT NOT NULL
+      );
+      CREATE UNIQUE INDEX owned_object_by_key ON owned_object (tenant_id, type, external_key)
+        WHERE external_key <> '';
+      CREATE INDEX owned_object_by_account ON owned_object (tenant_id, type, account_id);
+      CREATE INDEX owned_object_by_bundle ON owned_object (tenant_id, bundle_id);
+      CREATE TABLE object_tag (
+        seq           BIGSERIAL PRIMARY KEY,
+        id            TEXT NOT NULL UNIQUE,
+        tenant_id     TEXT NOT NULL,
+        object_id     TEXT NOT NULL,
+        object_type   TEXT NOT NULL,
+        definition_id TEXT NOT NULL,
+        UNIQUE (tenant_id, object_id, definition_id)
+      );
+      CREATE TABLE custom_field (
+        seq         BIGSERIAL PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
+        tenant_id   TEXT NOT NULL,
+        object_id   TEXT NOT NULL,
+        object_type TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        value       TEXT NOT NULL
+      );
+      CREATE INDEX custom_field_by_object ON custom_field (tenant_id, object_id);
+      CREATE TABLE blocking_state (
+        seq               BIGSERIAL PRIMARY KEY,
+        tenant_id         TEXT NOT NULL,
+        object_id         TEXT NOT NULL,
+        object_type       TEXT NOT NULL,
+        state_name        TEXT NOT NULL,
+        service           TEXT NOT NULL,
+        block_change      BOOLEAN NOT NULL,
+        block_entitlement BOOLEAN NOT NULL,
+        block_billing     BOOLEAN NOT NULL,
+        effective_date    DATE NOT NULL
+      );
+      CREATE INDEX blocking_state_by_object ON blocking_state (tenant_id, object_id);
+      CREATE TABLE usage_tracking (
+        tenant_id       TEXT NOT NULL,
+        tracking_id     TEXT NOT NULL,
+        subscription_id TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, tracking_id)
+      );
+      CREATE TABLE audit_log (
+        seq         BIGSERIAL PRIMARY KEY,
+        tenant_id   TEXT NOT NULL,
+        object_id   TEXT NOT NULL,
+        object_type TEXT NOT NULL,
+        change_type TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        reason      TEXT NOT NULL DEFAULT '',
+        comment     TEXT NOT NULL DEFAULT '',
+        at          BIGINT NOT NULL
+      );
+      CREATE INDEX audit_log_by_object ON audit_log (tenant_id, object_id);
+    )sql"},
+}};
+
+constexpr MigrationTrack kServerTrack{
+    kServerMigrations,
+    PostgresTenantStore::latest_schema_version,
+    "SELECT pg_advisory_xact_lock(7201388470553)",
+    "CREATE TABLE IF NOT EXISTS tollgate_server_migration (version INTEGER NOT NULL PRIMARY KEY, "
+    "description TEXT NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    "SELECT coalesce(max(version), 0) FROM tollgate_server_migration",
+    "INSERT INTO tollgate_server_migration (version, description) VALUES ($1, $2)"};
+
+std::optional<ObjectType> parse_object_type(std::string_view text) {
+  for (auto t : {ObjectType::account, ObjectType::bundle, ObjectType::subscription})
+    if (to_string(t) == text) return t;
+  return std::nullopt;
+}
+
+Result<ObjectType> object_type_column(const Rows& r, int row, int column,
+                                      const std::string& table) {
+  auto t = parse_object_type(r.text(row, column));
+  if (!t) return corrupt(table, r.text(row, 0), "object type");
+  return *t;
+}
+
+Instant instant(std::int64_t s) {
+  return Instant{std::chrono::seconds(s)};
+}
+
+Param flag(bool b) {
+  return b ? "true" : "false";
+}
+
+/// A statement that may break a unique constraint runs in a savepoint of its
+/// own (PostgreSQL aborts the whole transaction on an error otherwise), and the
+/// failure reads as the conflict it means.
+template <class F>
+Result<Rows> conflict_as(Connection& db, const std::string& what, F statement) {
+  auto r = in_transaction(db, statement);
+  if (!r && r.error().code == errors::store_constraint)
+    return make_error(errors::store_conflict, what);
+  return r;
+}
+
+// Ids as one parameter, split again by string_to_array (ids never hold U+001F).
+std::string join(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) {
+    if (!out.empty()) out += '\x1f';
+    out += id;
+  }
+  return out;
+}
+
+Result<OwnedObject> read_object(const Rows& r, int i) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(r, i, 2, "owned_object"));
+  return OwnedObject{.id = r.text(i, 0),
+                     .tenant_id = r.text(i, 1),
+                     .type = type,
+                     .account_id = r.text(i, 3),
+                     .bundle_id = r.text(i, 4),
+                     .external_key = r.text(i, 5),
+                     .name = r.text(i, 6),
+                     .email = r.text(i, 7),
+                     .created_at = instant(r.integer(i, 8))};
+}
+
+Result<OwnedObject> first_object(Result<Rows> rows, const std::string& missing) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto found, collect<OwnedObject>(rows, read_object));
+  if (found.empty()) return make_error(errors::store_not_found, missing);
+  return found.front();
+}
+
+#define TOLLGATE_OBJECT_COLUMNS \
+  "id, tenant_id, type, account_id, bundle_id, external_key, name, email, created_at"
+
+}  // namespace
+
+Result<std::unique_ptr<PostgresTenantStore>> PostgresTenantStore::open(PostgresStore& store) {
+  TOLLGATE_RETURN_IF_ERROR(migrate(StoreAccess::db(store), kServerTrack, latest_schema_version));
+  return std::unique_ptr<PostgresTenantStore>(new PostgresTenantStore(store));
+}
+
+Result<Ok> PostgresTenantStore::create_tenant(const Tenant& t) {
+  Connection& db = StoreAccess::db(store_);
+  auto r = conflict_as(
+      db, "a tenant with api key " + t.api_key + " or external key " + t.external_key + " exists",
+      [&] {
+        return db.query(
+            "INSERT INTO tenant (id, external_key, api_key, secret_salt, "
+            "secret_hash) VALUES ($1, $2, $3, $4, $5)",
+            {t.id, t.external_key, t.api_key, t.secret_salt, t.secret_hash});
+      });
+  return done(r);
+}
+
+Result<Tenant> PostgresTenantStore::tenant_by_api_key(const std::string& api_key) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto r, StoreAccess::db(store_).query(
+                  "SELECT id, external_key, api_key, secret_salt, secret_hash, catalog_version "
+                  "FROM tenant WHERE api_key = $1",
+                  {api_key}));
+  if (r.empty()) return make_error(errors::store_not_found, "no tenant with that api key");
+  return Tenant{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), r.text(0, 4), r.text(0, 5)};
+}
+
+Result<Ok> PostgresTenantStore::set_tenant_secret(const std::string& api_key,
+                                                  const std::string& salt,
+                                                  const std::string& hash) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto r, StoreAccess::db(store_).query(
+                  "UPDATE tenant SET secret_salt = $1, secret_hash = $2 WHERE api_key = $3",
+                  {salt, hash, api_key}));
+  if (r.affected() == 0) return make_error(errors::store_not_found, "no tenant with that api key");
+  return Ok{};
+}
+
+Result<Ok> PostgresTenantStore::set_catalog_version(const std::string& tenant_id,
+                                                    const std::string& version) {
+  return done(StoreAccess::db(store_).query("UPDATE tenant SET catalog_version = $1 WHERE id = $2",
+                                            {version, tenant_id}));
+}
+
+Result<Ok> PostgresTenantStore::put_user(const ApiUser& u) {
+  return done(StoreAccess::db(store_).query(
+      "INSERT INTO api_user (name, salt, hash) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE "
+      "SET salt = excluded.salt, hash = excluded.hash",
+      {u.name, u.salt, u.hash}));
+}
+
+Result<ApiUser> PostgresTenantStore::user(const std::string& name) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto r, StoreAccess::db(store_).query("SELECT name, salt, hash FROM api_user WHERE name = $1",
+                                            {name}));
+  if (r.empty()) return make_error(errors::store_not_found, "no such user");
+  return ApiUser{r.text(0, 0), r.text(0, 1), r.text(0, 2)};
+}
+
+Result<std::size_t> PostgresTenantStore::user_count() {
+  TOLLGATE_ASSIGN_OR_RETURN(auto r, StoreAccess::db(store_).query("SELECT count(*) FROM api_user"));
+  return static_cast<std::size_t>(r.integer(0, 0));
+}
+
+Result<Ok> PostgresTenantStore::put_object(const OwnedObject& o) {
+  Connection& db = StoreAccess::db(store_);
+  auto r = conflict_as(
+      db, std::string(to_string(o.type)) + " external key " + o.external_key + " is taken", [&] {
+        return db.query("INSERT INTO owned_object (" TOLLGATE_OBJECT_COLUMNS
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                        "ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, "
+                        "bundle_id = excluded.bundle_id, external_key = excluded.external_key, "
+                        "name = excluded.name, email = excluded.email "
+                        "WHERE owned_object.tenant_id = excluded.tenant_id",
+                        {o.id, o.tenant_id, std::string(to_string(o.type)), o.account_id,
+                         o.bundle_id, o.external_key, o.name, o.email, seconds(o.created_at)});
+      });
+  return done(r);
+}
+
+Result<OwnedObject> PostgresTenantStore::object(const std::string& tenant_id, ObjectType type,
+                                                const std::string& id) {
+  return first_object(
+      StoreAccess::db(store_).query("SELECT " TOLLGATE_OBJECT_COLUMNS
+                                    " FROM owned_object WHERE tenant_id = $1 AND type = $2 AND "
+                                    "id = $3",
+                                    {tenant_id, std::string(to_string(type)), id}),
+      "no " + std::string(to_string(type)) + " " + id);
+}
+
+Result<OwnedObject> PostgresTenantStore::object_by_key(const std::string& tenant_id,
+                                                       ObjectType type,
+                                                       const std::string& external_key) {
+  return first_object(
+      StoreAccess::db(store_).query("SELECT " TOLLGATE_OBJECT_COLUMNS
+                                    " FROM owned_object WHERE tenant_id = $1 AND type = $2 AND "
+                                    "external_key = $3 AND external_key <> ''",
+                                    {tenant_id, std::string(to_string(type)), external_key}),
+      "no " + std::string(to_string(type)) + " with external key " + external_key);
+}
+
+Result<std::vector<OwnedObject>> PostgresTenantStore::objects(const std::string& tenant_id,
+                                                              ObjectType type, const Query& q) {
+  // Empty filters match everything; the search is a substring of the id or the
+  // external key; LIMIT NULL is no limit.
+  return collect<OwnedObject>(
+      StoreAccess::db(store_).query(
+          "SELECT " TOLLGATE_OBJECT_COLUMNS " FROM owned_object WHERE tenant_id = $1 AND type = $2 "
+          "AND ($3 = '' OR account_id = $3) AND ($4 = '' OR bundle_id = $4) "
+          "AND ($5 = '' OR strpos(id, $5) > 0 OR strpos(external_key, $5) > 0) "
+          "ORDER BY seq LIMIT $6::bigint OFFSET $7::bigint",
+          {tenant_id, std::string(to_string(type)), q.account_id, q.bundle_id, q.search,
+           q.limit < 0 ? Param{} : text(q.limit), text(q.offset)}),
+      read_object);
+}
+
+Result<Ok> PostgresTenantStore::add_tag(const std::string& tenant_id, const Tag& t) {
+  // A tag the object already has stays as it is (Kill Bill answers success too).
+  return done(StoreAccess::db(store_).query(
+      "INSERT INTO object_tag (id, tenant_id, object_id, object_type, definition_id) "
+      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, object_id, definition_id) DO NOTHING",
+      {t.id, tenant_id, t.object_id, std::string(to_string(t.object_type)), t.definition_id}));
+}
+
+Result<std::vector<Tag>> PostgresTenantStore::tags_of(const std::string& tenant_id,
+                                                      const std::string& object_id) {
+  return collect<Tag>(
+      StoreAccess::db(store_).query(
+          "SELECT id, object_id, object_type, definition_id FROM object_tag WHERE tenant_id = $1 "
+          "AND object_id = $2 ORDER BY seq",
+          {tenant_id, object_id}),
+      [](const Rows& r, int i) -> Result<Tag> {
+        TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(r, i, 2, "object_tag"));
+        return Tag{r.text(i, 0), r.text(i, 1), type, r.text(i, 3)};
+      });
+}
+
+Result<Ok> PostgresTenantStore::remove_tags(const std::string& tenant_id,
+                                            const std::string& object_id,
+                                            const std::vector<std::string>& definition_ids) {
+  return done(StoreAccess::db(store_).query(
+      "DELETE FROM object_tag WHERE tenant_id = $1 AND object_id = $2 AND definition_id = ANY "
+      "(string_to_array($3, chr(31)))",
+      {tenant_id, object_id, join(definition_ids)}));
+}
+
+Result<Ok> PostgresTenantStore::add_custom_field(const std::string& tenant_id,
+                                                 const CustomField& f) {
+  return done(StoreAccess::db(store_).query(
+      "INSERT INTO custom_field (id, tenant_id, object_id, object_type, name, value) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      {f.id, tenant_id, f.object_id, std::string(to_string(f.object_type)), f.name, f.value}));
+}
+
+Result<std::vector<CustomField>> PostgresTenantStore::custom_fields_of(
+    const std::string& tenant_id, const std::string& object_id) {
+  return collect<CustomField>(
+      StoreAccess::db(store_).query(
+          "SELECT id, object_id, object_type, name, value FROM custom_field WHERE tenant_id = $1 "
+          "AND object_id = $2 ORDER BY seq",
+          {tenant_id, object_id}),
+      [](const Rows& r, int i) -> Result<CustomField> {
+        TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(r, i, 2, "custom_field"));
+        return CustomField{r.text(i, 0), r.text(i, 1), type, r.text(i, 3), r.text(i, 4)};
+      });
+}
+
+Result<Ok> PostgresTenantStore::set_custom_field_value(const std::string& tenant_id,
+                                                       const std::string& object_id,
+                                                       const std::string& id,
+                                                       const std::string& value) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto r, StoreAccess::db(store_).query(
+                  "UPDATE custom_field SET value = $1 WHERE tenant_id = $2 AND object_id = $3 "
+                  "AND id = $4",
+                  {value, tenant_id, object_id, id}));
+  if (r.affected() == 0) return make_error(errors::store_not_found, "no custom field " + id);
+  return Ok{};
+}
+
+Result<Ok> PostgresTenantStore::remove_custom_fields(const std::string& tenant_id,
+                                                     const std::string& object_id,
+                                                     const std::vector<std::string>& ids) {
+  Connection& db = StoreAccess::db(store_);
+  if (ids.empty())
+    return done(db.query("DELETE FROM custom_field WHERE tenant_id = $1 AND object_id = $2",
+                         {tenant_id, object_id}));
+  return done(
+      db.query("DELETE FROM custom_field WHERE tenant_id = $1 AND object_id = $2 AND id = ANY "
+               "(string_to_array($3, chr(31)))",
+               {tenant_id, object_id, join(ids)}));
+}
+
+Result<Ok> PostgresTenantStore::add_blocking_state(const std::string& tenant_id,
+                                                   const BlockingState& b) {
+  return done(StoreAccess::db(store_).query(
+      "INSERT INTO blocking_state (tenant_id, object_id, object_type, state_name, service, "
+      "block_change, block_entitlement, block_billing, effective_date) VALUES ($1, $2, $3, $4, "
+      "$5, $6, $7, $8, $9)",
+      {tenant_id, b.object_id, std::string(to_string(b.object_type)), b.state_name, b.service,
+       flag(b.block_change), flag(b.block_entitlement), flag(b.block_billing), text(b.effective)}));
+}
+
+Result<std::vector<BlockingState>> PostgresTenantStore::blocking_states_of(
+    const std::string& tenant_id, const std::string& object_id) {
+  return collect<BlockingState>(
+      StoreAccess::db(store_).query(
+          "SELECT object_id, object_id, object_type, state_name, service, block_change, "
+          "block_entitlement, block_billing, effective_date FROM blocking_state WHERE tenant_id = "
+          "$1 AND object_id = $2 ORDER BY seq",
+          {tenant_id, object_id}),
+      [](const Rows& r, int i) -> Result<BlockingState> {
+        auto type = object_type_column(r, i, 2, "blocking_state");
+        auto effective = parse_date(r.text(i, 8));
+        if (!type || !effective) return corrupt("blocking_state", r.text(i, 0), "row");
+        return BlockingState{r.text(i, 1),        *type,
+                             r.text(i, 3),        r.text(i, 4),
+                             r.text(i, 5) == "t", r.text(i, 6) == "t",
+                             r.text(i, 7) == "t", *effective};
+      });
+}
+
+Result<bool> PostgresTenantStore::record_tracking_id(const std::string& tenant_id,
+                                                     const std::string& tracking_id,
+                                                     const std::string& subscription_id) {
+  // A concurrent insert of the same id by another server waits for this one,
+  // then finds it taken: the record counts once.
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto r, StoreAccess::db(store_).query(
+                  "INSERT INTO usage_tracking (tenant_id, tracking_id, subscription_id) VALUES "
+                  "($1, $2, $3) ON CONFLICT DO NOTHING",
+                  {tenant_id, tracking_id, subscription_id}));
+  return r.affected() == 1;
+}
+
+Result<Ok> PostgresTenantStore::append_audit(const std::string& tenant_id, const AuditEntry& e) {
+  return done(StoreAccess::db(store_).query(
+      "INSERT INTO audit_log (tenant_id, object_id, object_type, change_type, created_by, reason, "
+      "comment, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      {tenant_id, e.object_id, std::string(to_string(e.object_type)), e.change_type, e.created_by,
+       e.reason, e.comment, seconds(e.at)}));
+}
+
+Result<std::vector<AuditEntry>> PostgresTenantStore::audit_of(const std::string& tenant_id,
+                                                              const std::string& object_id) {
+  return collect<AuditEntry>(
+      StoreAccess::db(store_).query(
+          "SELECT object_id, object_type, change_type, created_by, reason, comment, at FROM "
+          "audit_log WHERE tenant_id = $1 AND object_id = $2 ORDER BY seq",
+          {tenant_id, object_id}),
+      [](const Rows& r, int i) -> Result<AuditEntry> {
+        auto type = parse_object_type(r.text(i, 1));
+        if (!type) return corrupt("audit_log", r.text(i, 0), "object type");
+        return AuditEntry{r.text(i, 0),
+                          *type,
+                          r.text(i, 2),
+                          r.text(i, 3),
+                          r.text(i, 4),
+                          r.text(i, 5),
+                          instant(r.integer(i, 6))};
+      });
+}
+
+}  // namespace tollgate::postgres

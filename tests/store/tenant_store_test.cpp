@@ -1,0 +1,231 @@
+// The REST server's tables (TenantStore) on each back end, the server on each,
+// and two servers sharing one PostgreSQL database.
+
+#include "tollgate/tenant_store.hpp"
+
+#include <string>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "tollgate/server/rest_api.hpp"
+
+#include "../support/rest_client.hpp"
+#include "../support/store_backends.hpp"
+
+using namespace tollgate;
+namespace json = boost::json;
+
+namespace {
+
+Instant at(std::int64_t seconds) {
+  return Instant{std::chrono::seconds(seconds)};
+}
+
+const char* kCatalog = R"({"name": "tenants", "currencies": ["USD"],
+  "products": [{"name": "Api", "category": "BASE"}],
+  "plans": [{"name": "api-monthly", "product": "Api", "phases": [{"type": "EVERGREEN",
+    "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00"}},
+    "usages": [{"name": "calls", "metric": "api_calls", "billing_period": "MONTHLY",
+      "model": "GRADUATED", "tiers": [{"up_to": null, "unit_price": {"USD": "0.01"}}]}]}]}]})";
+
+// One server over a store and its tenant tables, with the clock at 2024-03-15.
+struct Server {
+  std::unique_ptr<BillingStore> store;
+  std::unique_ptr<TenantStore> tenants;
+  std::unique_ptr<server::RestApi> api;
+  test::Client client;
+
+  server::Response call(const std::string& method, const std::string& target,
+                        const std::string& body = "") {
+    return api->handle(client.request(method, target, body));
+  }
+};
+
+template <class Backend>
+Server server_on(std::unique_ptr<BillingStore> store) {
+  Server s;
+  s.store = std::move(store);
+  s.tenants = Backend::tenants(*s.store);
+  server::ApiOptions options;
+  options.clock = [] { return Instant{date::sys_days{date::year{2024} / 3 / 15}}; };
+  s.api = std::make_unique<server::RestApi>(*s.store, *s.tenants, options);
+  return s;
+}
+
+std::string usage_record(const std::string& subscription, const std::string& tracking_id) {
+  return R"({"subscriptionId": ")" + subscription + R"(", "trackingId": ")" + tracking_id +
+         R"(", "unitUsageRecords": [{"unitType": "api_calls", "usageRecords": [
+           {"recordDate": "2024-03-10", "amount": 100}]}]})";
+}
+
+// The units of api_calls recorded in March, as GET /1.0/kb/usages answers.
+std::string rolled_up(Server& s, const std::string& subscription) {
+  auto r = s.call("GET", "/1.0/kb/usages/" + subscription +
+                             "/api_calls?startDate=2024-03-01&endDate=2024-04-01");
+  REQUIRE(r.status == 200);
+  return json::serialize(json::parse(r.body).at("rolledUpUnits"));
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE(
+    "the server's tables keep tenants, users, objects, tags, fields, states, "
+    "tracking ids and audit entries",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  auto t = TestType::tenants(*store);
+
+  REQUIRE(t->create_tenant({"t1", "acme", "key-1", "salt", "hash", ""}));
+  CHECK(t->create_tenant({"t2", "acme", "key-2", "s", "h", ""}).error().code ==
+        errors::store_conflict);  // the external key is taken
+  CHECK(t->tenant_by_api_key("key-1")->external_key == "acme");
+  CHECK(t->tenant_by_api_key("key-2").error().code == errors::store_not_found);
+  REQUIRE(t->set_tenant_secret("key-1", "salt-2", "hash-2"));
+  CHECK(t->tenant_by_api_key("key-1")->secret_hash == "hash-2");
+  CHECK(t->set_tenant_secret("key-9", "s", "h").error().code == errors::store_not_found);
+  REQUIRE(t->set_catalog_version("t1", "v2"));
+  CHECK(t->tenant_by_api_key("key-1")->catalog_version == "v2");
+
+  CHECK(*t->user_count() == 0);
+  REQUIRE(t->put_user({"admin", "s1", "h1"}));
+  REQUIRE(t->put_user({"admin", "s2", "h2"}));  // replaced
+  CHECK(*t->user_count() == 1);
+  CHECK(t->user("admin")->hash == "h2");
+  CHECK(t->user("nobody").error().code == errors::store_not_found);
+
+  OwnedObject account{"a1", "t1", ObjectType::account, "a1", "", "ext-1", "Ann", "a@x", at(100)};
+  REQUIRE(t->put_object(account));
+  OwnedObject bundle{"b1", "t1", ObjectType::bundle, "a1", "b1", "bundle-1", "", "", at(101)};
+  REQUIRE(t->put_object(bundle));
+  OwnedObject other{"a2", "t1", ObjectType::account, "a2", "", "ext-1", "", "", at(102)};
+  CHECK(t->put_object(other).error().code == errors::store_conflict);  // ext-1 is a1's
+  other.external_key = "ext-2";
+  REQUIRE(t->put_object(other));
+  account.name = "Anne";
+  REQUIRE(t->put_object(account));  // an update keeps its place
+  CHECK(t->object("t1", ObjectType::account, "a1")->name == "Anne");
+  CHECK(t->object("t1", ObjectType::account, "a1")->created_at == at(100));
+  CHECK(t->object("t2", ObjectType::account, "a1").error().code == errors::store_not_found);
+  CHECK(t->object_by_key("t1", ObjectType::bundle, "bundle-1")->id == "b1");
+  CHECK(t->object_by_key("t1", ObjectType::account, "").error().code == errors::store_not_found);
+  auto ids = [](const Result<std::vector<OwnedObject>>& r) {
+    std::vector<std::string> out;
+    for (const auto& o : *r) out.push_back(o.id);
+    return out;
+  };
+  using Ids = std::vector<std::string>;
+  CHECK(ids(t->objects("t1", ObjectType::account, {})) == Ids{"a1", "a2"});
+  CHECK(ids(t->objects("t1", ObjectType::account, TenantStore::Query::matching("xt-2"))) ==
+        Ids{"a2"});
+  CHECK(ids(t->objects("t1", ObjectType::bundle, TenantStore::Query::of_account("a1"))) ==
+        Ids{"b1"});
+  TenantStore::Query page;
+  page.offset = 1;
+  page.limit = 1;
+  CHECK(ids(t->objects("t1", ObjectType::account, page)) == Ids{"a2"});
+
+  REQUIRE(t->add_tag("t1", {"tag-1", "a1", ObjectType::account, "def-1"}));
+  REQUIRE(t->add_tag("t1", {"tag-2", "a1", ObjectType::account, "def-1"}));  // already there
+  REQUIRE(t->add_tag("t1", {"tag-3", "a1", ObjectType::account, "def-2"}));
+  REQUIRE(t->tags_of("t1", "a1")->size() == 2);
+  CHECK(t->tags_of("t1", "a1")->at(0).id == "tag-1");
+  REQUIRE(t->remove_tags("t1", "a1", {"def-1", "def-9"}));
+  REQUIRE(t->tags_of("t1", "a1")->size() == 1);
+  CHECK(t->tags_of("t1", "a1")->at(0).definition_id == "def-2");
+
+  REQUIRE(t->add_custom_field("t1", {"cf-1", "a1", ObjectType::account, "tier", "gold"}));
+  REQUIRE(t->add_custom_field("t1", {"cf-2", "a1", ObjectType::account, "region", "eu"}));
+  REQUIRE(t->add_custom_field("t1", {"cf-3", "a1", ObjectType::account, "seats", "5"}));
+  REQUIRE(t->set_custom_field_value("t1", "a1", "cf-1", "platinum"));
+  CHECK(t->set_custom_field_value("t1", "a1", "cf-9", "x").error().code == errors::store_not_found);
+  CHECK(t->custom_fields_of("t1", "a1")->at(0).value == "platinum");
+  REQUIRE(t->remove_custom_fields("t1", "a1", {"cf-2"}));
+  REQUIRE(t->custom_fields_of("t1", "a1")->size() == 2);
+  CHECK(t->custom_fields_of("t1", "a1")->at(1).name == "seats");
+  REQUIRE(t->remove_custom_fields("t1", "a1", {}));  // all of them
+  CHECK(t->custom_fields_of("t1", "a1")->empty());
+
+  using namespace date::literals;
+  REQUIRE(t->add_blocking_state(
+      "t1", {"b1", ObjectType::bundle, "STOP", "svc", false, true, true, 2024_y / 3 / 1}));
+  auto states = t->blocking_states_of("t1", "b1");
+  REQUIRE(states->size() == 1);
+  CHECK(states->at(0).state_name == "STOP");
+  CHECK_FALSE(states->at(0).block_change);
+  CHECK(states->at(0).block_entitlement);
+  CHECK(states->at(0).block_billing);
+  CHECK(states->at(0).effective == 2024_y / 3 / 1);
+
+  CHECK(*t->record_tracking_id("t1", "batch-1", "s1"));
+  CHECK_FALSE(*t->record_tracking_id("t1", "batch-1", "s1"));
+  CHECK(*t->record_tracking_id("t2", "batch-1", "s1"));  // another tenant's ids are its own
+
+  REQUIRE(t->append_audit("t1", {"a1", ObjectType::account, "INSERT", "me", "why", "note", at(7)}));
+  auto audit = t->audit_of("t1", "a1");
+  REQUIRE(audit->size() == 1);
+  CHECK(audit->at(0).change_type == "INSERT");
+  CHECK(audit->at(0).at == at(7));
+}
+
+TEMPLATE_TEST_CASE(
+    "the REST server on each back end: a refused request changes nothing, a "
+    "repeated trackingId counts once",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Server s = server_on<TestType>(TestType::fresh());
+  s.client.tenant = *server::create_tenant(*s.tenants, "acme");
+  s.client.password = *server::put_user(*s.tenants, "admin");
+  REQUIRE(s.call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
+  const std::string account = R"({"name": "A", "externalKey": "k", "currency": "USD"})";
+  REQUIRE(s.call("POST", "/1.0/kb/accounts", account).status == 201);
+  CHECK(s.call("POST", "/1.0/kb/accounts", account).status == 409);
+  CHECK(s.tenants->objects(s.client.tenant.tenant_id, ObjectType::account, {})->size() == 1);
+  auto id = json::parse(s.call("GET", "/1.0/kb/accounts?externalKey=k").body).at("accountId");
+  std::string account_id(id.as_string());
+  REQUIRE(s.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
+                 R"({"accountId": ")" + account_id +
+                     R"(", "planName": "api-monthly", "bundleExternalKey": "b"})")
+              .status == 201);
+  auto bundle = json::parse(s.call("GET", "/1.0/kb/bundles?externalKey=b").body);
+  std::string subscription(bundle.at("subscriptions").at(0).at("subscriptionId").as_string());
+  CHECK(s.call("POST", "/1.0/kb/usages", usage_record(subscription, "t-1")).status == 201);
+  CHECK(s.call("POST", "/1.0/kb/usages", usage_record(subscription, "t-1")).status == 200);
+  CHECK(rolled_up(s, subscription) == R"([{"unitType":"api_calls","amount":100}])");
+}
+
+TEST_CASE(
+    "two servers on one PostgreSQL database: an external key is taken for both, and "
+    "usage posted to both counts once") {
+  TOLLGATE_NEEDS_BACKEND(test::PostgresBackend);
+  using PG = test::PostgresBackend;
+  std::string location;
+  Server one = server_on<PG>(PG::fresh(&location));
+  Server two = server_on<PG>(test::open_location(location));
+  one.client.tenant = *server::create_tenant(*one.tenants, "acme");
+  one.client.password = *server::put_user(*one.tenants, "admin");
+  two.client = one.client;  // the same tenant and user, through the other server
+  REQUIRE(one.call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
+
+  const std::string account = R"({"name": "A", "externalKey": "shared", "currency": "USD"})";
+  REQUIRE(one.call("POST", "/1.0/kb/accounts", account).status == 201);
+  CHECK(two.call("POST", "/1.0/kb/accounts", account).status == 409);
+  CHECK(two.tenants->objects(one.client.tenant.tenant_id, ObjectType::account, {})->size() == 1);
+  auto found = two.call("GET", "/1.0/kb/accounts?externalKey=shared");
+  REQUIRE(found.status == 200);
+  std::string account_id(json::parse(found.body).at("accountId").as_string());
+
+  REQUIRE(two.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
+                   R"({"accountId": ")" + account_id +
+                       R"(", "planName": "api-monthly", "bundleExternalKey": "b"})")
+              .status == 201);
+  auto bundle = json::parse(one.call("GET", "/1.0/kb/bundles?externalKey=b").body);
+  std::string subscription(bundle.at("subscriptions").at(0).at("subscriptionId").as_string());
+  CHECK(one.call("POST", "/1.0/kb/usages", usage_record(subscription, "t-1")).status == 201);
+  CHECK(two.call("POST", "/1.0/kb/usages", usage_record(subscription, "t-1")).status == 200);
+  CHECK(two.call("POST", "/1.0/kb/usages", usage_record(subscription, "t-2")).status == 201);
+  // 100 units from t-1 (once) and 100 from t-2, read through either server.
+  CHECK(rolled_up(one, subscription) == R"([{"unitType":"api_calls","amount":200}])");
+  CHECK(rolled_up(two, subscription) == rolled_up(one, subscription));
+}
