@@ -5,6 +5,11 @@
 #include <algorithm>
 #include <ostream>
 
+#include "tollgate/sqlite/sqlite_tenant_store.hpp"
+#if TOLLGATE_CLI_WITH_POSTGRES
+#include "tollgate/postgres/postgres_tenant_store.hpp"
+#endif
+
 namespace tollgate::cli {
 
 // Reads "--flag value" pairs (and the value-less `switches`); only the flags in `allowed`.
@@ -30,13 +35,40 @@ std::optional<Flags> parse_flags(std::string_view command, std::span<const std::
   return flags;
 }
 
-std::unique_ptr<sqlite::SqliteStore> open_db(std::string_view command, const Flags& flags,
-                                             Streams io) {
-  auto path = flags.find("--db");
-  if (path == flags.end()) {
-    io.err << "tollgate " << command << ": --db FILE is required\n";
+namespace {
+
+bool names_postgres(std::string_view db) {
+  return db.starts_with("postgresql://") || db.starts_with("postgres://");
+}
+
+// A PostgreSQL database; its errors never quote the connection string.
+std::unique_ptr<BillingStore> open_postgres(std::string_view command, const std::string& uri,
+                                            Streams io) {
+#if TOLLGATE_CLI_WITH_POSTGRES
+  auto store = postgres::PostgresStore::open(uri);
+  if (!store) {
+    io.err << "tollgate " << command << ": " << store.error().code << ": " << store.error().message
+           << "\n";
     return nullptr;
   }
+  return std::move(store).value();
+#else
+  (void)uri;
+  io.err << "tollgate " << command
+         << ": this tollgate was built without PostgreSQL (TOLLGATE_WITH_POSTGRES=OFF)\n";
+  return nullptr;
+#endif
+}
+
+}  // namespace
+
+std::unique_ptr<BillingStore> open_db(std::string_view command, const Flags& flags, Streams io) {
+  auto path = flags.find("--db");
+  if (path == flags.end()) {
+    io.err << "tollgate " << command << ": --db FILE (or postgresql://...) is required\n";
+    return nullptr;
+  }
+  if (names_postgres(path->second)) return open_postgres(command, std::string(path->second), io);
   auto store = sqlite::SqliteStore::open(std::string(path->second));
   if (!store) {
     io.err << "tollgate " << command << ": " << store.error().code << ": " << store.error().message
@@ -46,6 +78,23 @@ std::unique_ptr<sqlite::SqliteStore> open_db(std::string_view command, const Fla
   for (const auto& warning : (*store)->warnings())
     io.err << "tollgate " << command << ": warning: " << warning << "\n";
   return std::move(store).value();
+}
+
+std::unique_ptr<TenantStore> open_tenants(std::string_view command, BillingStore& store,
+                                          Streams io) {
+  if (auto* file = dynamic_cast<sqlite::SqliteStore*>(&store))
+    return std::make_unique<sqlite::SqliteTenantStore>(*file);
+#if TOLLGATE_CLI_WITH_POSTGRES
+  if (auto* database = dynamic_cast<postgres::PostgresStore*>(&store)) {
+    auto tenants = postgres::PostgresTenantStore::open(*database);
+    if (tenants) return std::move(tenants).value();
+    io.err << "tollgate " << command << ": " << tenants.error().code << ": "
+           << tenants.error().message << "\n";
+    return nullptr;
+  }
+#endif
+  io.err << "tollgate " << command << ": this store keeps no server tables\n";
+  return nullptr;
 }
 
 }  // namespace tollgate::cli

@@ -12,6 +12,7 @@
 #include "tollgate/http_transport.hpp"
 #include "tollgate/payment_provider.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
+#include "tollgate/tenant_store.hpp"
 
 namespace tollgate::cli {
 
@@ -30,10 +31,14 @@ std::unique_ptr<PaymentProvider> make_provider(std::string_view command, std::st
                                                Streams io);
 
 /// `tollgate export --balance ACCOUNT`: credit, balance, invoices with their balances, payments.
-int export_balance(sqlite::SqliteStore& store, const std::string& account_id, Streams io);
+int export_balance(BillingStore& store, const std::string& account_id, Streams io);
 
-/// Opens the --db store; reports why on io.err and returns null when it cannot.
-std::unique_ptr<sqlite::SqliteStore> open_db(std::string_view command, const Flags& flags,
-                                             Streams io);
+/// Opens the --db store: a SQLite file, or a PostgreSQL database named by a
+/// postgresql:// (or postgres://) URI. Reports why on io.err and returns null
+/// when it cannot.
+std::unique_ptr<BillingStore> open_db(std::string_view command, const Flags& flags, Streams io);
+/// The REST server's tables in the same database as `store` (one open_db made).
+std::unique_ptr<TenantStore> open_tenants(std::string_view command, BillingStore& store,
+                                          Streams io);
 
 }  // namespace tollgate::cli

@@ -174,7 +174,7 @@ int credit_command(std::span<const std::string_view> args, Streams io) {
   return exit_ok;
 }
 
-int export_balance(sqlite::SqliteStore& store, const std::string& account_id, Streams io) {
+int export_balance(BillingStore& store, const std::string& account_id, Streams io) {
   BillingService billing(store);
   Collections money(billing);
   auto s = money.statement(account_id);

@@ -19,7 +19,6 @@
 #include "flags.hpp"
 #include "tollgate/server/http_server.hpp"
 #include "tollgate/server/rest_api.hpp"
-#include "tollgate/sqlite/sqlite_tenant_store.hpp"
 
 namespace tollgate::cli {
 namespace {
@@ -140,8 +139,9 @@ int serve_command(std::span<const std::string_view> args, Streams io) {
   }
   auto store = open_db("serve", *flags, io);
   if (!store) return exit_usage;
-  sqlite::SqliteTenantStore tenants(*store);
-  server::RestApi api(*store, tenants, options);
+  auto tenants = open_tenants("serve", *store, io);
+  if (!tenants) return exit_usage;
+  server::RestApi api(*store, *tenants, options);
   return serve_until_stopped(api, *listen, io);
 }
 
@@ -157,8 +157,9 @@ int rotate_secret_command(std::span<const std::string_view> args, Streams io) {
   }
   auto store = open_db("tenant rotate-secret", *flags, io);
   if (!store) return exit_usage;
-  sqlite::SqliteTenantStore tenants(*store);
-  auto rotated = server::rotate_tenant_secret(tenants, std::string(flags->at("--api-key")));
+  auto tenants = open_tenants("tenant rotate-secret", *store, io);
+  if (!tenants) return exit_usage;
+  auto rotated = server::rotate_tenant_secret(*tenants, std::string(flags->at("--api-key")));
   if (!rotated) {
     io.err << "tollgate tenant rotate-secret: " << rotated.error().code << ": "
            << rotated.error().message << "\n";
@@ -189,7 +190,9 @@ int tenant_command(std::span<const std::string_view> args, Streams io) {
   }
   auto store = open_db("tenant create", *flags, io);
   if (!store) return exit_usage;
-  sqlite::SqliteTenantStore tenants(*store);
+  auto tenants_store = open_tenants("tenant create", *store, io);
+  if (!tenants_store) return exit_usage;
+  TenantStore& tenants = *tenants_store;
   std::string api_key = flags->contains("--api-key") ? std::string(flags->at("--api-key")) : "";
   auto made = server::create_tenant(tenants, std::string(flags->at("--external-key")), api_key);
   if (!made) {

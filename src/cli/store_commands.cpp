@@ -45,7 +45,7 @@ Instant midnight(const Date& d) {
   return Instant{date::sys_days(d)};
 }
 
-int import_scenario(sqlite::SqliteStore& store, const std::string& path, const Flags& flags,
+int import_scenario(BillingStore& store, const std::string& path, const Flags& flags,
                     Streams io) {
   auto text = read_file(path);
   if (!text) return refused("import", text.error(), io);

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include <catch2/catch.hpp>
@@ -85,6 +86,24 @@ std::string PostgresBackend::empty_schema() {
   PQfinish(c);
   REQUIRE(made);
   return admin + " options='-c search_path=" + schema + "'";
+}
+
+std::string PostgresBackend::empty_schema_uri() {
+  std::string conninfo = empty_schema();
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  PQfreemem(error);
+  REQUIRE(options != nullptr);
+  std::map<std::string, std::string> value;
+  for (PQconninfoOption* o = options; o->keyword; ++o)
+    if (o->val) value[o->keyword] = o->val;
+  PQconninfoFree(options);
+  // "-c search_path=t123": the space and '=' percent-encoded.
+  std::string search_path = value["options"];
+  std::string encoded;
+  for (char c : search_path) encoded += c == ' ' ? "%20" : c == '=' ? "%3D" : std::string(1, c);
+  return "postgresql://" + value["user"] + "@" + value["host"] + ":" + value["port"] + "/" +
+         value["dbname"] + "?options=" + encoded;
 }
 
 std::unique_ptr<BillingStore> PostgresBackend::fresh(std::string* location) {

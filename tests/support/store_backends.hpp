@@ -36,6 +36,8 @@ struct PostgresBackend {
   static std::unique_ptr<TenantStore> tenants(BillingStore& store);
   /// The connection string of a fresh, empty schema (nothing migrated yet).
   static std::string empty_schema();
+  /// The same as a postgresql:// URI, as `tollgate --db` takes it.
+  static std::string empty_schema_uri();
 };
 
 /// Opens a store of the back end named in `location` ("sqlite:<path>" or "postgres:<conninfo>").
