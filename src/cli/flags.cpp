@@ -82,8 +82,13 @@ std::unique_ptr<BillingStore> open_db(std::string_view command, const Flags& fla
 
 std::unique_ptr<TenantStore> open_tenants(std::string_view command, BillingStore& store,
                                           Streams io) {
-  if (auto* file = dynamic_cast<sqlite::SqliteStore*>(&store))
-    return std::make_unique<sqlite::SqliteTenantStore>(*file);
+  if (auto* file = dynamic_cast<sqlite::SqliteStore*>(&store)) {
+    auto tenants = sqlite::SqliteTenantStore::open(*file);
+    if (tenants) return std::move(tenants).value();
+    io.err << "tollgate " << command << ": " << tenants.error().code << ": "
+           << tenants.error().message << "\n";
+    return nullptr;
+  }
 #if TOLLGATE_CLI_WITH_POSTGRES
   if (auto* database = dynamic_cast<postgres::PostgresStore*>(&store)) {
     auto tenants = postgres::PostgresTenantStore::open(*database);

@@ -2,6 +2,8 @@
 
 #include "tollgate/sqlite/sqlite_tenant_store.hpp"
 
+#include <array>
+
 #include "store_impl.hpp"
 
 namespace tollgate::sqlite {
@@ -11,6 +13,126 @@ struct StoreAccess {
 };
 
 namespace {
+
+// The REST server's migration track. Version 1 is what the billing store's
+// migration 5 made before 0.1.0 (IF NOT EXISTS: a database that ran it adopts
+// its tables). Append only.
+struct ServerMigration {
+  int version;
+  const char* what;
+  const char* sql;
+};
+constexpr std::array<ServerMigration, 1> kServerMigrations{{
+    {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
+      CREATE TABLE IF NOT EXISTS tenant (
+        id           TEXT NOT NULL PRIMARY KEY,
+        external_key TEXT NOT NULL UNIQUE,
+        api_key      TEXT NOT NULL UNIQUE,
+        secret_salt  TEXT NOT NULL,
+        secret_hash  TEXT NOT NULL,
+        catalog_version TEXT NOT NULL DEFAULT ''
+      );
+      CREATE TABLE IF NOT EXISTS api_user (
+        name TEXT NOT NULL PRIMARY KEY,
+        salt TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS owned_object (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        id           TEXT NOT NULL UNIQUE,
+        tenant_id    TEXT NOT NULL REFERENCES tenant (id),
+        type         TEXT NOT NULL,
+        account_id   TEXT NOT NULL,
+        bundle_id    TEXT NOT NULL DEFAULT '',
+        external_key TEXT NOT NULL DEFAULT '',
+        name         TEXT NOT NULL DEFAULT '',
+        email        TEXT NOT NULL DEFAULT '',
+        created_at   INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS owned_object_by_key ON owned_object (tenant_id, type, external_key)
+        WHERE external_key <> '';
+      CREATE INDEX IF NOT EXISTS owned_object_by_account ON owned_object (tenant_id, type, account_id);
+      CREATE INDEX IF NOT EXISTS owned_object_by_bundle ON owned_object (tenant_id, bundle_id);
+      CREATE TABLE IF NOT EXISTS object_tag (
+        id            TEXT NOT NULL PRIMARY KEY,
+        tenant_id     TEXT NOT NULL,
+        object_id     TEXT NOT NULL,
+        object_type   TEXT NOT NULL,
+        definition_id TEXT NOT NULL,
+        UNIQUE (tenant_id, object_id, definition_id)
+      );
+      CREATE TABLE IF NOT EXISTS custom_field (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        id          TEXT NOT NULL UNIQUE,
+        tenant_id   TEXT NOT NULL,
+        object_id   TEXT NOT NULL,
+        object_type TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        value       TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS custom_field_by_object ON custom_field (tenant_id, object_id);
+      CREATE TABLE IF NOT EXISTS blocking_state (
+        seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id         TEXT NOT NULL,
+        object_id         TEXT NOT NULL,
+        object_type       TEXT NOT NULL,
+        state_name        TEXT NOT NULL,
+        service           TEXT NOT NULL,
+        block_change      INTEGER NOT NULL,
+        block_entitlement INTEGER NOT NULL,
+        block_billing     INTEGER NOT NULL,
+        effective_date    TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS blocking_state_by_object ON blocking_state (tenant_id, object_id);
+      CREATE TABLE IF NOT EXISTS usage_tracking (
+        tenant_id       TEXT NOT NULL,
+        tracking_id     TEXT NOT NULL,
+        subscription_id TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, tracking_id)
+      );
+      CREATE TABLE IF NOT EXISTS audit_log (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id   TEXT NOT NULL,
+        object_id   TEXT NOT NULL,
+        object_type TEXT NOT NULL,
+        change_type TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        reason      TEXT NOT NULL DEFAULT '',
+        comment     TEXT NOT NULL DEFAULT '',
+        at          INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS audit_log_by_object ON audit_log (tenant_id, object_id);
+    )sql"},
+}};
+
+Result<Ok> migrate_server_tables(Connection& db) {
+  TOLLGATE_RETURN_IF_ERROR(
+      db.exec("CREATE TABLE IF NOT EXISTS tollgate_server_migration (version INTEGER NOT NULL "
+              "PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT "
+              "CURRENT_TIMESTAMP)"));
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto current, db.prepare("SELECT coalesce(max(version), 0) FROM tollgate_server_migration"));
+  TOLLGATE_RETURN_IF_ERROR(current.step());
+  auto version = static_cast<int>(current.integer(0));
+  if (version > SqliteTenantStore::latest_schema_version)
+    return make_error(errors::store_newer,
+                      "the server's tables have schema version " + std::to_string(version) +
+                          ", newer than this Tollgate's " +
+                          std::to_string(SqliteTenantStore::latest_schema_version));
+  for (const auto& m : kServerMigrations) {
+    if (m.version <= version) continue;
+    TOLLGATE_ASSIGN_OR_RETURN(auto tx, Transaction::begin(db));
+    if (auto r = db.exec(m.sql); !r)
+      return make_error(r.error().code, "server migration " + std::to_string(m.version) + " (" +
+                                            m.what + "): " + r.error().message);
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto record,
+        db.prepare("INSERT INTO tollgate_server_migration (version, description) VALUES (?, ?)"));
+    TOLLGATE_RETURN_IF_ERROR(record.bind(1, std::int64_t{m.version}).bind(2, m.what).run());
+    TOLLGATE_RETURN_IF_ERROR(tx.commit());
+  }
+  return Ok{};
+}
 
 std::optional<ObjectType> parse_object_type(std::string_view text) {
   for (auto t : {ObjectType::account, ObjectType::bundle, ObjectType::subscription})
@@ -56,6 +178,11 @@ Result<OwnedObject> read_object(const Statement& st) {
   "id, tenant_id, type, account_id, bundle_id, external_key, name, email, created_at"
 
 }  // namespace
+
+Result<std::unique_ptr<SqliteTenantStore>> SqliteTenantStore::open(SqliteStore& store) {
+  TOLLGATE_RETURN_IF_ERROR(migrate_server_tables(StoreAccess::db(store)));
+  return std::unique_ptr<SqliteTenantStore>(new SqliteTenantStore(store));
+}
 
 Result<Ok> SqliteTenantStore::create_tenant(const Tenant& t) {
   auto st = StoreAccess::db(store_).cached(

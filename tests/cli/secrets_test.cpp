@@ -184,7 +184,8 @@ TEST_CASE("API secrets and passwords appear in no answer of the server, nor in t
   std::vector<server::Response> answers;
   {
     auto store = std::move(sqlite::SqliteStore::open(path)).value();
-    sqlite::SqliteTenantStore tenants(*store);
+    auto owned_tenants = std::move(sqlite::SqliteTenantStore::open(*store)).value();
+    sqlite::SqliteTenantStore& tenants = *owned_tenants;
     admin.password = *server::put_user(tenants, "admin", kPassword);
     server::RestApi api(*store, tenants);
 
@@ -237,7 +238,8 @@ TEST_CASE("tenant rotate-secret: the new secret is printed once, and the old one
   auto old_secret = client.tenant.api_secret;
 
   auto store = std::move(sqlite::SqliteStore::open(path)).value();
-  sqlite::SqliteTenantStore tenants(*store);
+  auto owned_tenants = std::move(sqlite::SqliteTenantStore::open(*store)).value();
+  sqlite::SqliteTenantStore& tenants = *owned_tenants;
   server::RestApi api(*store, tenants);
   auto lookup = [&] {
     return api.handle(client.request("GET", "/1.0/kb/accounts?externalKey=nobody")).status;

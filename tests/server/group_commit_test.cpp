@@ -36,7 +36,8 @@ TEST_CASE("a batch commits once, and a request that fails in it undoes only itse
   Client client;
   {
     auto store = std::move(sqlite::SqliteStore::open(path.string())).value();
-    sqlite::SqliteTenantStore tenants(*store);
+    auto owned_tenants = std::move(sqlite::SqliteTenantStore::open(*store)).value();
+    sqlite::SqliteTenantStore& tenants = *owned_tenants;
     client.tenant = *server::create_tenant(tenants, "t", "", "");
     client.password = *server::put_user(tenants, "admin", "");
     server::RestApi api(*store, tenants);
@@ -58,7 +59,8 @@ TEST_CASE("a batch commits once, and a request that fails in it undoes only itse
   }
   // Committed: a new connection to the file finds both accounts, once each.
   auto store = std::move(sqlite::SqliteStore::open(path.string())).value();
-  sqlite::SqliteTenantStore tenants(*store);
+  auto owned_tenants = std::move(sqlite::SqliteTenantStore::open(*store)).value();
+  sqlite::SqliteTenantStore& tenants = *owned_tenants;
   server::RestApi api(*store, tenants);
   CHECK(api.handle(client.request("GET", "/1.0/kb/accounts?externalKey=a1")).status == 200);
   CHECK(api.handle(client.request("GET", "/1.0/kb/accounts?externalKey=a2")).status == 200);

@@ -26,7 +26,9 @@ namespace {
 struct Api {
   std::unique_ptr<sqlite::SqliteStore> store =
       std::move(sqlite::SqliteStore::open(test::temp_dir() + "/http.db")).value();
-  sqlite::SqliteTenantStore tenants{*store};
+  std::unique_ptr<sqlite::SqliteTenantStore> owned_tenants =
+      std::move(sqlite::SqliteTenantStore::open(*store)).value();
+  sqlite::SqliteTenantStore& tenants = *owned_tenants;
   test::Client client;
   std::unique_ptr<server::RestApi> api;
 

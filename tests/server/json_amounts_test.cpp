@@ -28,7 +28,8 @@ const char* kCatalog = R"({"name": "amounts", "currencies": ["USD"],
 TEST_CASE("an amount no double holds is answered digit for digit") {
   auto path = tollgate::test::temp_dir() + "/amounts.db";
   auto store = std::move(sqlite::SqliteStore::open(path)).value();
-  sqlite::SqliteTenantStore tenants(*store);
+  auto owned_tenants = std::move(sqlite::SqliteTenantStore::open(*store)).value();
+  sqlite::SqliteTenantStore& tenants = *owned_tenants;
   tollgate::test::Client client;
   client.tenant = *server::create_tenant(tenants, "t", "", "");
   client.password = *server::put_user(tenants, "admin", "");

@@ -32,7 +32,8 @@ TEST_CASE("an unknown user or API key costs one PBKDF2, as a wrong password or s
   auto path = std::filesystem::temp_directory_path() / "tollgate-login-cost.db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
   auto store = std::move(sqlite::SqliteStore::open(path.string())).value();
-  sqlite::SqliteTenantStore tenants(*store);
+  auto owned_tenants = std::move(sqlite::SqliteTenantStore::open(*store)).value();
+  sqlite::SqliteTenantStore& tenants = *owned_tenants;
   Client good;
   good.tenant = *server::create_tenant(tenants, "t", "", "");
   good.password = *server::put_user(tenants, "admin", "");
@@ -71,7 +72,7 @@ struct Throttled {
     auto path = std::filesystem::temp_directory_path() / "tollgate-login-throttle.db";
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
     store = std::move(sqlite::SqliteStore::open(path.string())).value();
-    tenants = std::make_unique<sqlite::SqliteTenantStore>(*store);
+    tenants = std::move(sqlite::SqliteTenantStore::open(*store)).value();
     admin.tenant = *server::create_tenant(*tenants, "t", "", "");
     admin.password = *server::put_user(*tenants, "admin", "");
     server::ApiOptions options;

@@ -45,7 +45,8 @@ std::vector<std::string> lines(const json::array& events) {
 
 TEST_CASE("a subscription's events: start, the trial's end, a cancel; the bundle's timeline") {
   auto store = std::move(sqlite::SqliteStore::open(test::temp_dir() + "/events.db")).value();
-  sqlite::SqliteTenantStore tenants(*store);
+  auto owned_tenants = std::move(sqlite::SqliteTenantStore::open(*store)).value();
+  sqlite::SqliteTenantStore& tenants = *owned_tenants;
   test::Client client;
   client.tenant = *server::create_tenant(tenants, "t", "", "");
   client.password = *server::put_user(tenants, "admin", "");

@@ -1,4 +1,5 @@
 #include "tollgate/sqlite/sqlite_store.hpp"
+#include "tollgate/sqlite/sqlite_tenant_store.hpp"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -280,4 +281,47 @@ TEST_CASE("an existing database others can read is reported, and its mode left a
   CHECK(mode_of(path) == 0644);
   std::filesystem::permissions(path, std::filesystem::perms(0600));
   CHECK(open_store(path)->warnings().empty());
+}
+
+// --- the REST server's tables: a migration track of their own -------------------------
+
+TEST_CASE("a billing store alone has none of the server's tables; SqliteTenantStore makes them") {
+  auto path = fresh_path();
+  const std::string tables =
+      "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
+      "AND name IN ('tenant', 'api_user', 'owned_object', 'audit_log', "
+      "'tollgate_server_migration') ORDER BY name)";
+  { auto store = open_store(path); }
+  CHECK(raw(path, tables) == "NULL\n");
+  {
+    auto store = open_store(path);
+    auto tenants = SqliteTenantStore::open(*store);
+    REQUIRE(tenants.has_value());
+  }
+  CHECK(raw(path, tables) == "api_user,audit_log,owned_object,tenant,tollgate_server_migration\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n");
+}
+
+TEST_CASE("server tables made by the billing store's old migration 5 are adopted, rows kept") {
+  auto path = fresh_path();
+  {
+    auto store = open_store(path);
+    auto tenants = std::move(SqliteTenantStore::open(*store)).value();
+    REQUIRE(tenants->create_tenant({"t1", "acme", "key-1", "salt", "hash", ""}));
+  }
+  // As a database made before 0.1.0 has them: the tables, but no server track.
+  raw(path, "DROP TABLE tollgate_server_migration");
+  {
+    auto store = open_store(path);
+    auto tenants = SqliteTenantStore::open(*store);
+    REQUIRE(tenants.has_value());
+    CHECK((*tenants)->tenant_by_api_key("key-1")->external_key == "acme");
+  }
+  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n");
+  // A newer Tollgate's server tables are refused, not misread.
+  raw(path, "INSERT INTO tollgate_server_migration (version, description) VALUES (2, 'later')");
+  auto store = open_store(path);
+  auto refused = SqliteTenantStore::open(*store);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == errors::store_newer);
 }

@@ -120,7 +120,10 @@ std::unique_ptr<BillingStore> PostgresBackend::open(const std::string& conninfo)
 }
 
 std::unique_ptr<TenantStore> SqliteBackend::tenants(BillingStore& store) {
-  return std::make_unique<sqlite::SqliteTenantStore>(dynamic_cast<sqlite::SqliteStore&>(store));
+  auto t = sqlite::SqliteTenantStore::open(dynamic_cast<sqlite::SqliteStore&>(store));
+  INFO((t ? "" : t.error().message));
+  REQUIRE(t.has_value());
+  return std::move(t).value();
 }
 
 std::unique_ptr<TenantStore> PostgresBackend::tenants(BillingStore& store) {

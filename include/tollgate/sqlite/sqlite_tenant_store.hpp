@@ -2,6 +2,11 @@
 // SqliteTenantStore: the REST server's tables (TenantStore) in a SqliteStore's
 // database, on the same connection, so that SqliteStore::atomically() covers a
 // request's billing and server changes in one transaction.
+//
+// The tables have a migration track of their own (tollgate_server_migration):
+// a host that uses only the billing store gets none of them.
+
+#include <memory>
 
 #include "tollgate/sqlite/sqlite_store.hpp"
 #include "tollgate/tenant_store.hpp"
@@ -12,8 +17,12 @@ namespace tollgate::sqlite {
 
 class SqliteTenantStore final : public TenantStore {
  public:
-  /// Uses `store`'s connection; `store` must outlive this object.
-  explicit SqliteTenantStore(SqliteStore& store) noexcept : store_(store) {}
+  static constexpr int latest_schema_version = 1;
+
+  /// Uses `store`'s connection (`store` must outlive the result) and brings
+  /// the server's tables up to date. Errors: "store.newer" (made by a newer
+  /// Tollgate), or a migration's failure.
+  static Result<std::unique_ptr<SqliteTenantStore>> open(SqliteStore& store);
 
   Result<Ok> create_tenant(const Tenant& tenant) override;
   Result<Tenant> tenant_by_api_key(const std::string& api_key) override;
@@ -58,6 +67,7 @@ class SqliteTenantStore final : public TenantStore {
                                            const std::string& object_id) override;
 
  private:
+  explicit SqliteTenantStore(SqliteStore& store) noexcept : store_(store) {}
   SqliteStore& store_;
 };
 
