@@ -14,8 +14,22 @@ if(TOLLGATE_WITH_STRIPE)
   list(APPEND TOLLGATE_INSTALLED_TARGETS tollgate_stripe tollgate_stripe_beast)
 endif()
 if(TOLLGATE_WITH_SERVER)
-  list(APPEND TOLLGATE_INSTALLED_TARGETS tollgate_server)
+  list(APPEND TOLLGATE_INSTALLED_TARGETS tollgate_server tollgate_server_beast)
 endif()
+# Installed libraries find each other beside themselves, wherever the prefix
+# is: a host that links tollgate::sqlite alone still loads libtollgate_core.
+if(APPLE)
+  set(tollgate_origin "@loader_path")
+else()
+  set(tollgate_origin "$ORIGIN")
+endif()
+foreach(target IN LISTS TOLLGATE_INSTALLED_TARGETS)
+  get_target_property(type ${target} TYPE)
+  if(NOT type STREQUAL "INTERFACE_LIBRARY")
+    set_target_properties(${target} PROPERTIES INSTALL_RPATH "${tollgate_origin}")
+  endif()
+endforeach()
+
 install(TARGETS ${TOLLGATE_INSTALLED_TARGETS}
   EXPORT tollgateTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
@@ -41,7 +55,7 @@ install(FILES "${PROJECT_BINARY_DIR}/tollgateConfig.cmake" "${PROJECT_BINARY_DIR
 set(TOLLGATE_PC_LIBS "")
 set(TOLLGATE_PC_REQUIRES "")
 if(TOLLGATE_WITH_SERVER)
-  string(APPEND TOLLGATE_PC_LIBS " -ltollgate_server")
+  string(APPEND TOLLGATE_PC_LIBS " -ltollgate_server_beast -ltollgate_server")
 endif()
 if(TOLLGATE_WITH_STRIPE)
   string(APPEND TOLLGATE_PC_LIBS " -ltollgate_stripe_beast -ltollgate_stripe")

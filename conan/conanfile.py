@@ -10,8 +10,8 @@ class TollgateConan(ConanFile):
     description = "Embeddable C++20 billing library: catalogs, subscriptions, proration, usage, credits, Stripe"
     topics = ("billing", "subscriptions", "stripe", "invoicing")
     settings = "os", "compiler", "build_type", "arch"
-    options = {"shared": [True, False], "fPIC": [True, False], "with_stripe": [True, False], "with_sqlite": [True, False], "with_postgres": [True, False]}
-    default_options = {"shared": False, "fPIC": True, "with_stripe": True, "with_sqlite": True, "with_postgres": False}
+    options = {"shared": [True, False], "fPIC": [True, False], "with_stripe": [True, False], "with_sqlite": [True, False], "with_postgres": [True, False], "with_server": [True, False]}
+    default_options = {"shared": False, "fPIC": True, "with_stripe": True, "with_sqlite": True, "with_postgres": False, "with_server": False}
     exports_sources = "../CMakeLists.txt", "../cmake/*", "../include/*", "../src/*", "../LICENSE"
 
     def config_options(self):
@@ -21,7 +21,7 @@ class TollgateConan(ConanFile):
     def requirements(self):
         self.requires("boost/1.81.0", transitive_headers=True)
         self.requires("date/3.0.1", transitive_headers=True)
-        if self.options.with_stripe:
+        if self.options.with_stripe or self.options.with_server:
             self.requires("openssl/[>=3 <4]")
         if self.options.with_sqlite:
             self.requires("sqlite3/[>=3.31]")
@@ -41,6 +41,7 @@ class TollgateConan(ConanFile):
         tc.variables["TOLLGATE_WITH_STRIPE"] = bool(self.options.with_stripe)
         tc.variables["TOLLGATE_WITH_SQLITE"] = bool(self.options.with_sqlite)
         tc.variables["TOLLGATE_WITH_POSTGRES"] = bool(self.options.with_postgres)
+        tc.variables["TOLLGATE_WITH_SERVER"] = bool(self.options.with_server)
         tc.generate()
         CMakeDeps(self).generate()
 
@@ -75,3 +76,12 @@ class TollgateConan(ConanFile):
             stripe.libs = ["tollgate_stripe_beast", "tollgate_stripe"]
             stripe.requires = ["core", "openssl::openssl", "boost::headers"]
             stripe.set_property("cmake_target_name", "tollgate::stripe")
+        if self.options.with_server:
+            server = self.cpp_info.components["server"]
+            server.libs = ["tollgate_server"]
+            server.requires = ["core", "boost::json", "openssl::openssl"]
+            server.set_property("cmake_target_name", "tollgate::server")
+            beast = self.cpp_info.components["server_beast"]
+            beast.libs = ["tollgate_server_beast"]
+            beast.requires = ["server", "openssl::openssl", "boost::headers"]
+            beast.set_property("cmake_target_name", "tollgate::server_beast")

@@ -10,6 +10,7 @@ vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     stripe   TOLLGATE_WITH_STRIPE
     sqlite   TOLLGATE_WITH_SQLITE
     postgres TOLLGATE_WITH_POSTGRES
+    server   TOLLGATE_WITH_SERVER
 )
 
 # The same options Tollgate's own consumer test builds with (tests/CMakeLists.txt).

@@ -23,5 +23,12 @@ expect absent "$lib" "tollgate::detail::generate_invoice("
 expect absent "$lib" "tollgate::detail::segments_of("
 expect absent "$sqlite" "tollgate::sqlite::Connection::"
 expect absent "$server" "tollgate::server::detail::failure("
+# The REST API needs no HTTP or TLS library; its Beast server does.
+server_beast=$(find "$prefix" -name 'libtollgate_server_beast.so*' -type f | head -n 1)
+needs() { readelf -d "$1" | grep -q "NEEDED.*$2"; }
+if needs "$server" libssl; then echo "$(basename "$server") needs libssl: it should not"; fail=1; fi
+if ! needs "$server_beast" libssl; then echo "$(basename "$server_beast") should need libssl"; fail=1; fi
+expect present "$server_beast" "tollgate::server::HttpServer::start("
+expect absent "$server" "tollgate::server::HttpServer::start("
 [ "$fail" -eq 0 ] && echo "exports ok: $(exports "$lib" | grep -c ' T ') functions from libtollgate_core"
 exit "$fail"
