@@ -80,8 +80,8 @@ std::unique_ptr<BillingStore> open_db(std::string_view command, const Flags& fla
   return std::move(store).value();
 }
 
-std::unique_ptr<TenantStore> open_tenants(std::string_view command, BillingStore& store,
-                                          Streams io) {
+std::unique_ptr<server::TenantStore> open_tenants(std::string_view command, BillingStore& store,
+                                                  Streams io) {
   if (auto* file = dynamic_cast<sqlite::SqliteStore*>(&store)) {
     auto tenants = sqlite::SqliteTenantStore::open(*file);
     if (tenants) return std::move(tenants).value();

@@ -11,8 +11,8 @@
 #include "cli.hpp"
 #include "tollgate/http_transport.hpp"
 #include "tollgate/payment_provider.hpp"
+#include "tollgate/server/tenant_store.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
-#include "tollgate/tenant_store.hpp"
 
 namespace tollgate::cli {
 
@@ -38,7 +38,7 @@ int export_balance(BillingStore& store, const std::string& account_id, Streams i
 /// when it cannot.
 std::unique_ptr<BillingStore> open_db(std::string_view command, const Flags& flags, Streams io);
 /// The REST server's tables in the same database as `store` (one open_db made).
-std::unique_ptr<TenantStore> open_tenants(std::string_view command, BillingStore& store,
-                                          Streams io);
+std::unique_ptr<server::TenantStore> open_tenants(std::string_view command, BillingStore& store,
+                                                  Streams io);
 
 }  // namespace tollgate::cli

@@ -192,7 +192,7 @@ int tenant_command(std::span<const std::string_view> args, Streams io) {
   if (!store) return exit_usage;
   auto tenants_store = open_tenants("tenant create", *store, io);
   if (!tenants_store) return exit_usage;
-  TenantStore& tenants = *tenants_store;
+  server::TenantStore& tenants = *tenants_store;
   std::string api_key = flags->contains("--api-key") ? std::string(flags->at("--api-key")) : "";
   auto made = server::create_tenant(tenants, std::string(flags->at("--external-key")), api_key);
   if (!made) {

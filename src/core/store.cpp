@@ -1,5 +1,4 @@
 #include "tollgate/store.hpp"
-#include "tollgate/tenant_store.hpp"
 
 #include <initializer_list>
 
@@ -15,18 +14,6 @@ std::optional<E> named(std::string_view text, std::initializer_list<E> values) n
 }
 
 }  // namespace
-
-std::string_view to_string(ObjectType t) noexcept {
-  switch (t) {
-    case ObjectType::account:
-      return "ACCOUNT";
-    case ObjectType::bundle:
-      return "BUNDLE";
-    case ObjectType::subscription:
-      return "SUBSCRIPTION";
-  }
-  return "ACCOUNT";
-}
 
 std::string_view to_string(InvoiceStatus s) noexcept {
   switch (s) {

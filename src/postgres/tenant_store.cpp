@@ -6,6 +6,16 @@
 #include "store_impl.hpp"
 
 namespace tollgate::postgres {
+
+// The server's vocabulary (tollgate/server/tenant_store.hpp).
+using server::ApiUser;
+using server::AuditEntry;
+using server::BlockingState;
+using server::CustomField;
+using server::ObjectType;
+using server::OwnedObject;
+using server::Tag;
+using server::Tenant;
 namespace {
 
 // The same tables as SqliteStore's migration 5, in PostgreSQL's dialect.

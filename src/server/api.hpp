@@ -19,7 +19,7 @@
 #include "login_throttle.hpp"
 #include "tollgate/billing_service.hpp"
 #include "tollgate/server/rest_api.hpp"
-#include "tollgate/tenant_store.hpp"
+#include "tollgate/server/tenant_store.hpp"
 #include "tollgate/time_zone.hpp"
 
 namespace tollgate::server::detail {

@@ -8,6 +8,16 @@
 
 namespace tollgate::sqlite {
 
+// The server's vocabulary (tollgate/server/tenant_store.hpp).
+using server::ApiUser;
+using server::AuditEntry;
+using server::BlockingState;
+using server::CustomField;
+using server::ObjectType;
+using server::OwnedObject;
+using server::Tag;
+using server::Tenant;
+
 struct StoreAccess {
   static Connection& db(SqliteStore& store) { return store.impl_->db; }
 };

@@ -1,7 +1,7 @@
 // The REST server's tables (TenantStore) on each back end, the server on each,
 // and two servers sharing one PostgreSQL database.
 
-#include "tollgate/tenant_store.hpp"
+#include "tollgate/server/tenant_store.hpp"
 
 #include <string>
 
@@ -14,6 +14,7 @@
 #include "../support/store_backends.hpp"
 
 using namespace tollgate;
+using namespace tollgate::server;  // TenantStore and its vocabulary
 namespace json = boost::json;
 
 namespace {

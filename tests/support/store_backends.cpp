@@ -119,14 +119,14 @@ std::unique_ptr<BillingStore> PostgresBackend::open(const std::string& conninfo)
   return std::move(s).value();
 }
 
-std::unique_ptr<TenantStore> SqliteBackend::tenants(BillingStore& store) {
+std::unique_ptr<server::TenantStore> SqliteBackend::tenants(BillingStore& store) {
   auto t = sqlite::SqliteTenantStore::open(dynamic_cast<sqlite::SqliteStore&>(store));
   INFO((t ? "" : t.error().message));
   REQUIRE(t.has_value());
   return std::move(t).value();
 }
 
-std::unique_ptr<TenantStore> PostgresBackend::tenants(BillingStore& store) {
+std::unique_ptr<server::TenantStore> PostgresBackend::tenants(BillingStore& store) {
   auto t = postgres::PostgresTenantStore::open(dynamic_cast<postgres::PostgresStore&>(store));
   INFO((t ? "" : t.error().message));
   REQUIRE(t.has_value());

@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "tollgate/server/tenant_store.hpp"
 #include "tollgate/store.hpp"
-#include "tollgate/tenant_store.hpp"
 
 namespace tollgate::test {
 
@@ -23,7 +23,7 @@ struct SqliteBackend {
   static std::unique_ptr<BillingStore> fresh(std::string* location = nullptr);
   static std::unique_ptr<BillingStore> open(const std::string& location);
   /// The REST server's tables in `store`'s database (a store of this back end).
-  static std::unique_ptr<TenantStore> tenants(BillingStore& store);
+  static std::unique_ptr<server::TenantStore> tenants(BillingStore& store);
 };
 
 struct PostgresBackend {
@@ -33,7 +33,7 @@ struct PostgresBackend {
   /// A store in a fresh schema; its connection string, to connect again from another process.
   static std::unique_ptr<BillingStore> fresh(std::string* location = nullptr);
   static std::unique_ptr<BillingStore> open(const std::string& location);
-  static std::unique_ptr<TenantStore> tenants(BillingStore& store);
+  static std::unique_ptr<server::TenantStore> tenants(BillingStore& store);
   /// The connection string of a fresh, empty schema (nothing migrated yet).
   static std::string empty_schema();
   /// The same as a postgresql:// URI, as `tollgate --db` takes it.

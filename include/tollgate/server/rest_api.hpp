@@ -18,7 +18,7 @@
 
 #include "tollgate/result.hpp"
 #include "tollgate/store.hpp"
-#include "tollgate/tenant_store.hpp"
+#include "tollgate/server/tenant_store.hpp"
 #include "tollgate/time_zone.hpp"
 #include "tollgate/visibility.hpp"
 

@@ -8,14 +8,14 @@
 
 #include <memory>
 
+#include "tollgate/server/tenant_store.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
-#include "tollgate/tenant_store.hpp"
 #include "tollgate/visibility.hpp"
 
 TOLLGATE_API_BEGIN
 namespace tollgate::sqlite {
 
-class SqliteTenantStore final : public TenantStore {
+class SqliteTenantStore final : public server::TenantStore {
  public:
   static constexpr int latest_schema_version = 1;
 
@@ -24,47 +24,50 @@ class SqliteTenantStore final : public TenantStore {
   /// Tollgate), or a migration's failure.
   static Result<std::unique_ptr<SqliteTenantStore>> open(SqliteStore& store);
 
-  Result<Ok> create_tenant(const Tenant& tenant) override;
-  Result<Tenant> tenant_by_api_key(const std::string& api_key) override;
+  Result<Ok> create_tenant(const server::Tenant& tenant) override;
+  Result<server::Tenant> tenant_by_api_key(const std::string& api_key) override;
   Result<Ok> set_tenant_secret(const std::string& api_key, const std::string& salt,
                                const std::string& hash) override;
   Result<Ok> set_catalog_version(const std::string& tenant_id, const std::string& version) override;
-  Result<Ok> put_user(const ApiUser& user) override;
-  Result<ApiUser> user(const std::string& name) override;
+  Result<Ok> put_user(const server::ApiUser& user) override;
+  Result<server::ApiUser> user(const std::string& name) override;
   Result<std::size_t> user_count() override;
 
-  Result<Ok> put_object(const OwnedObject& object) override;
-  Result<OwnedObject> object(const std::string& tenant_id, ObjectType type,
-                             const std::string& id) override;
-  Result<OwnedObject> object_by_key(const std::string& tenant_id, ObjectType type,
-                                    const std::string& external_key) override;
-  Result<std::vector<OwnedObject>> objects(const std::string& tenant_id, ObjectType type,
-                                           const Query& query) override;
+  Result<Ok> put_object(const server::OwnedObject& object) override;
+  Result<server::OwnedObject> object(const std::string& tenant_id, server::ObjectType type,
+                                     const std::string& id) override;
+  Result<server::OwnedObject> object_by_key(const std::string& tenant_id, server::ObjectType type,
+                                            const std::string& external_key) override;
+  Result<std::vector<server::OwnedObject>> objects(const std::string& tenant_id,
+                                                   server::ObjectType type,
+                                                   const Query& query) override;
 
-  Result<Ok> add_tag(const std::string& tenant_id, const Tag& tag) override;
-  Result<std::vector<Tag>> tags_of(const std::string& tenant_id,
-                                   const std::string& object_id) override;
+  Result<Ok> add_tag(const std::string& tenant_id, const server::Tag& tag) override;
+  Result<std::vector<server::Tag>> tags_of(const std::string& tenant_id,
+                                           const std::string& object_id) override;
   Result<Ok> remove_tags(const std::string& tenant_id, const std::string& object_id,
                          const std::vector<std::string>& definition_ids) override;
 
-  Result<Ok> add_custom_field(const std::string& tenant_id, const CustomField& field) override;
-  Result<std::vector<CustomField>> custom_fields_of(const std::string& tenant_id,
-                                                    const std::string& object_id) override;
+  Result<Ok> add_custom_field(const std::string& tenant_id,
+                              const server::CustomField& field) override;
+  Result<std::vector<server::CustomField>> custom_fields_of(const std::string& tenant_id,
+                                                            const std::string& object_id) override;
   Result<Ok> set_custom_field_value(const std::string& tenant_id, const std::string& object_id,
                                     const std::string& id, const std::string& value) override;
   Result<Ok> remove_custom_fields(const std::string& tenant_id, const std::string& object_id,
                                   const std::vector<std::string>& ids) override;
 
-  Result<Ok> add_blocking_state(const std::string& tenant_id, const BlockingState& s) override;
-  Result<std::vector<BlockingState>> blocking_states_of(const std::string& tenant_id,
-                                                        const std::string& object_id) override;
+  Result<Ok> add_blocking_state(const std::string& tenant_id,
+                                const server::BlockingState& s) override;
+  Result<std::vector<server::BlockingState>> blocking_states_of(
+      const std::string& tenant_id, const std::string& object_id) override;
 
   Result<bool> record_tracking_id(const std::string& tenant_id, const std::string& tracking_id,
                                   const std::string& subscription_id) override;
 
-  Result<Ok> append_audit(const std::string& tenant_id, const AuditEntry& entry) override;
-  Result<std::vector<AuditEntry>> audit_of(const std::string& tenant_id,
-                                           const std::string& object_id) override;
+  Result<Ok> append_audit(const std::string& tenant_id, const server::AuditEntry& entry) override;
+  Result<std::vector<server::AuditEntry>> audit_of(const std::string& tenant_id,
+                                                   const std::string& object_id) override;
 
  private:
   explicit SqliteTenantStore(SqliteStore& store) noexcept : store_(store) {}

@@ -4,15 +4,19 @@
 // and subscription (with Kill Bill's external keys), tags, custom fields,
 // blocking states, usage tracking ids and the audit log.
 //
-// The billing core never reads it. A store that implements both BillingStore
-// and TenantStore on one database (tollgate::sqlite::SqliteTenantStore shares
-// the SqliteStore's connection) lets BillingStore::atomically() cover both, so
-// a request changes the billing journal and the server's tables together or
-// not at all. Errors are values whose code starts with "store.".
+// It belongs to the server, not to the billing core, which never reads it. A
+// store that implements both BillingStore and TenantStore on one database
+// (tollgate::sqlite::SqliteTenantStore and tollgate::postgres::
+// PostgresTenantStore share their billing store's connection) lets
+// BillingStore::atomically() cover both, so a request changes the billing
+// journal and the server's tables together or not at all. Errors are values
+// whose code starts with "store.". Header only: a store implementing it links
+// nothing of the server.
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tollgate/calendar.hpp"
@@ -21,7 +25,7 @@
 #include "tollgate/visibility.hpp"
 
 TOLLGATE_API_BEGIN
-namespace tollgate {
+namespace tollgate::server {
 
 /// Kill Bill's tenant: its api key is public, its secret is kept only as a salted hash.
 struct Tenant {
@@ -41,9 +45,23 @@ struct ApiUser {
   std::string hash;
 };
 
+// The core's to_string overloads (dates among them, which argument-dependent
+// lookup would not find) stay visible beside the one below.
+using tollgate::to_string;
+
 enum class ObjectType { account, bundle, subscription };
 /// Kill Bill's names: "ACCOUNT", "BUNDLE", "SUBSCRIPTION".
-std::string_view to_string(ObjectType t) noexcept;
+constexpr std::string_view to_string(ObjectType t) noexcept {
+  switch (t) {
+    case ObjectType::account:
+      return "ACCOUNT";
+    case ObjectType::bundle:
+      return "BUNDLE";
+    case ObjectType::subscription:
+      return "SUBSCRIPTION";
+  }
+  return "ACCOUNT";
+}
 
 /// An object a tenant owns. Its id is the billing store's id (account id,
 /// subscription id) or the server's own (bundle id).
@@ -190,5 +208,5 @@ class TenantStore {
                                                    const std::string& object_id) = 0;
 };
 
-}  // namespace tollgate
+}  // namespace tollgate::server
 TOLLGATE_API_END
