@@ -140,7 +140,7 @@ Response create_account(Server& s, Ctx& ctx) {
 }
 
 Response get_account(Server& s, Ctx& ctx) {
-  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
   return account_response(s, ctx, *owner);
 }
@@ -157,7 +157,7 @@ Response get_account_by_key(Server& s, Ctx& ctx) {
 }
 
 Response update_account(Server& s, Ctx& ctx) {
-  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
   auto fields = read_account(ctx);
   if (!fields) return std::move(fields).error();
@@ -211,7 +211,7 @@ Response update_account(Server& s, Ctx& ctx) {
 }
 
 Response account_bundles(Server& s, Ctx& ctx) {
-  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
   auto bundles = s.tenants.objects(ctx.tenant.id, ObjectType::bundle,
                                    TenantStore::Query::of_account(owner->id));
@@ -363,7 +363,7 @@ json::object stored_invoice_json(Server& s, const Ctx& ctx, const StoredInvoice&
 }  // namespace
 
 Response account_invoices(Server& s, Ctx& ctx) {
-  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
   auto invoices = s.billing.invoices_of(owner->id);
   if (!invoices) return failure(invoices.error());
@@ -375,10 +375,10 @@ Response account_invoices(Server& s, Ctx& ctx) {
 }
 
 Response get_invoice(Server& s, Ctx& ctx) {
-  auto inv = s.billing.invoice(ctx.at(3));
+  auto inv = s.billing.invoice(ctx.param("invoiceId"));
   // An invoice of another tenant's account is as unknown as a missing one.
   if (!inv || !s.tenants.object(ctx.tenant.id, ObjectType::account, inv->account_id))
-    return not_found("Invoice does not exist for id " + ctx.at(3));
+    return not_found("Invoice does not exist for id " + ctx.param("invoiceId"));
   auto movements = s.billing.payments_of(inv->id);
   if (!movements) return failure(movements.error());
   return json_response(200, stored_invoice_json(s, ctx, *inv, *movements));
@@ -463,7 +463,7 @@ Response dry_run(Server& s, Ctx& ctx) {
 }
 
 Response account_blocking_states(Server& s, Ctx& ctx) {
-  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
   std::vector<std::pair<std::string, ObjectType>> ids{{owner->id, ObjectType::account}};
   for (auto type : {ObjectType::bundle, ObjectType::subscription}) {

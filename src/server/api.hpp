@@ -48,9 +48,14 @@ struct Ctx {
   std::string created_by;
   Instant now{};
   std::string base_url;  ///< "http://host:port", from the Host header
+  /// The path's parameters, by the names of the route that matched
+  /// ("{accountId}" in "/1.0/kb/accounts/{accountId}").
+  std::vector<std::pair<std::string_view, std::string>> params;
 
-  /// Path segment `i`.
-  const std::string& at(std::size_t i) const { return path.at(i); }
+  /// The parameter `name` of the route; every route naming it has it.
+  const std::string& param(std::string_view name) const;
+  /// The parameter `name`, when the route that matched has it.
+  std::optional<std::string> optional_param(std::string_view name) const;
   AuditEntry audit(ObjectType type, const std::string& id, std::string change) const;
 };
 

@@ -35,13 +35,14 @@ bool is_uuid(std::string_view s) {
 
 /// The object the path names (/1.0/kb/{collection}/{id}/...), owned by the tenant.
 Result<OwnedObject, Response> target(Server& s, const Ctx& ctx) {
-  auto type = object_type_of_collection(ctx.at(2));
+  auto type = object_type_of_collection(ctx.param("objectType"));
   if (!type) return unexpected(not_found("no such resource"));
-  return owned(s, ctx, *type, ctx.at(3));
+  return owned(s, ctx, *type, ctx.param("objectId"));
 }
 
 std::string collection_path(const Ctx& ctx, std::string_view tail) {
-  return "/1.0/kb/" + ctx.at(2) + "/" + ctx.at(3) + "/" + std::string(tail);
+  return "/1.0/kb/" + ctx.param("objectType") + "/" + ctx.param("objectId") + "/" +
+         std::string(tail);
 }
 
 Response audit_and(Server& s, const Ctx& ctx, const OwnedObject& o, Response r) {

@@ -99,7 +99,7 @@ Result<Date, Response> money_date(Server& s, const Ctx& ctx, const std::string& 
 }  // namespace
 
 Response create_instant_payment(Server& s, Ctx& ctx) {
-  auto invoice = owned_invoice(s, ctx, ctx.at(3));
+  auto invoice = owned_invoice(s, ctx, ctx.param("invoiceId"));
   if (!invoice) return std::move(invoice).error();
   if (ctx.query.get("externalPayment") != "true")
     return bad_request(
@@ -137,19 +137,19 @@ Response create_instant_payment(Server& s, Ctx& ctx) {
 }
 
 Response invoice_payments(Server& s, Ctx& ctx) {
-  auto invoice = owned_invoice(s, ctx, ctx.at(3));
+  auto invoice = owned_invoice(s, ctx, ctx.param("invoiceId"));
   if (!invoice) return std::move(invoice).error();
   return payments_response(s, invoice->account_id, invoice->id);
 }
 
 Response account_payments(Server& s, Ctx& ctx) {
-  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
   return payments_response(s, owner->id, std::nullopt);
 }
 
 Response get_payment(Server& s, Ctx& ctx) {
-  auto p = owned_payment(s, ctx, ctx.at(3));
+  auto p = owned_payment(s, ctx, ctx.param("paymentId"));
   if (!p) return std::move(p).error();
   auto movements = s.billing.payments_of(p->invoice_id);
   if (!movements) return failure(movements.error());
@@ -159,7 +159,7 @@ Response get_payment(Server& s, Ctx& ctx) {
 }
 
 Response refund_payment(Server& s, Ctx& ctx) {
-  auto p = owned_payment(s, ctx, ctx.at(3));
+  auto p = owned_payment(s, ctx, ctx.param("paymentId"));
   if (!p) return std::move(p).error();
   auto body = parse_body(ctx);
   if (!body) return std::move(body).error();
@@ -241,7 +241,7 @@ Response create_credits(Server& s, Ctx& ctx) {
 
 Response get_credit(Server& s, Ctx& ctx) {
   // A credit's id is its invoice item's: "<invoice id>-<position>".
-  const std::string& id = ctx.at(3);
+  const std::string& id = ctx.param("creditId");
   auto dash = id.rfind('-');
   if (dash == std::string::npos) return not_found("Credit does not exist for id " + id);
   auto invoice = owned_invoice(s, ctx, id.substr(0, dash));
@@ -289,7 +289,7 @@ Result<PaymentMethod, Response> owned_method(Server& s, const Ctx& ctx, const st
 }  // namespace
 
 Response add_payment_method(Server& s, Ctx& ctx) {
-  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
   auto body = parse_body(ctx);
   if (!body) return std::move(body).error();
@@ -357,7 +357,7 @@ Response add_payment_method(Server& s, Ctx& ctx) {
 }
 
 Response account_payment_methods(Server& s, Ctx& ctx) {
-  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
   auto methods = s.billing.payment_methods(owner->id);
   if (!methods) return failure(methods.error());
@@ -367,18 +367,18 @@ Response account_payment_methods(Server& s, Ctx& ctx) {
 }
 
 Response get_payment_method(Server& s, Ctx& ctx) {
-  auto m = owned_method(s, ctx, ctx.at(3));
+  auto m = owned_method(s, ctx, ctx.param("paymentMethodId"));
   if (!m) return std::move(m).error();
   return json_response(200, method_json(*m));
 }
 
 Response set_default_payment_method(Server& s, Ctx& ctx) {
-  auto owner = owned(s, ctx, ObjectType::account, ctx.at(3));
+  auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
-  auto m = owned_method(s, ctx, ctx.at(5));
+  auto m = owned_method(s, ctx, ctx.param("paymentMethodId"));
   if (!m) return std::move(m).error();
   if (m->account_id != owner->id)
-    return not_found("PaymentMethod does not exist for id " + ctx.at(5));
+    return not_found("PaymentMethod does not exist for id " + ctx.param("paymentMethodId"));
   auto on = money_date(s, ctx, owner->id);
   if (!on) return std::move(on).error();
   if (auto r = s.service.set_default_payment_method(owner->id, m->id, *on, ctx.now); !r)

@@ -147,20 +147,35 @@ void strip_nulls(json::value& v) {
 
 struct Route {
   std::string_view method;
-  std::string_view pattern;  ///< "{}" matches one segment
+  std::string_view pattern;  ///< "{name}" matches one segment, the parameter `name`
   Response (*handler)(Server&, Ctx&);
 };
 
-// Walks the pattern's segments in place: every request tries every route.
-bool matches(std::string_view pattern, const std::vector<std::string>& path) {
+// Walks the pattern's segments in place (every request tries every route);
+// with `params`, also names the segments the pattern's parameters matched.
+bool matches(std::string_view pattern, const std::vector<std::string>& path,
+             std::vector<std::pair<std::string_view, std::string>>* params = nullptr) {
   std::size_t i = 0;
   for (std::size_t start = 1; start <= pattern.size(); ++i) {
     std::size_t end = std::min(pattern.find('/', start), pattern.size());
     std::string_view part = pattern.substr(start, end - start);
-    if (i >= path.size() || (part != "{}" && part != path[i])) return false;
+    if (i >= path.size()) return false;
+    bool parameter = part.starts_with('{') && part.ends_with('}');
+    if (!parameter && part != path[i]) return false;
     start = end + 1;
   }
-  return i == path.size();
+  if (i != path.size()) return false;
+  if (params) {  // matched: a second walk names the parameters
+    params->clear();
+    i = 0;
+    for (std::size_t start = 1; start <= pattern.size(); ++i) {
+      std::size_t end = std::min(pattern.find('/', start), pattern.size());
+      std::string_view part = pattern.substr(start, end - start);
+      if (part.starts_with('{')) params->emplace_back(part.substr(1, part.size() - 2), path[i]);
+      start = end + 1;
+    }
+  }
+  return true;
 }
 
 // --- tenants, catalog, rules ---------------------------------------------------
@@ -216,12 +231,12 @@ Response get_catalog(Server& s, Ctx& ctx) {
 }
 
 Response put_rules(Server& s, Ctx& ctx) {
-  OrganizationKey org{ctx.at(3), ctx.tenant.id};
+  OrganizationKey org{ctx.param("organization"), ctx.tenant.id};
   auto id = s.billing.register_rules(org, ctx.request.body, ctx.now);
   if (!id)
     return id.error().code == errors::store_rules ? bad_request(id.error().message)
                                                   : failure(id.error());
-  return created(ctx, "/1.0/tollgate/rules/" + ctx.at(3));
+  return created(ctx, "/1.0/tollgate/rules/" + ctx.param("organization"));
 }
 
 Response get_rules(Server& s, Ctx& ctx) {
@@ -229,8 +244,10 @@ Response get_rules(Server& s, Ctx& ctx) {
   if (!sets) return failure(sets.error());
   const StoredRuleSet* latest = nullptr;
   for (const auto& set : *sets)
-    if (set.organization == OrganizationKey{ctx.at(3), ctx.tenant.id}) latest = &set;
-  if (!latest) return not_found("no rules registered for organization " + ctx.at(3));
+    if (set.organization == OrganizationKey{ctx.param("organization"), ctx.tenant.id})
+      latest = &set;
+  if (!latest)
+    return not_found("no rules registered for organization " + ctx.param("organization"));
   return Response{200, {{"Content-Type", "application/json"}}, latest->rule_json};
 }
 
@@ -238,67 +255,68 @@ Response get_rules(Server& s, Ctx& ctx) {
 constexpr Route kRoutes[] = {
     {"POST", "/1.0/kb/accounts", create_account},
     {"GET", "/1.0/kb/accounts", get_account_by_key},
-    {"GET", "/1.0/kb/accounts/{}", get_account},
-    {"PUT", "/1.0/kb/accounts/{}", update_account},
-    {"GET", "/1.0/kb/accounts/{}/bundles", account_bundles},
-    {"GET", "/1.0/kb/accounts/{}/invoices", account_invoices},
-    {"GET", "/1.0/kb/accounts/{}/block", account_blocking_states},
+    {"GET", "/1.0/kb/accounts/{accountId}", get_account},
+    {"PUT", "/1.0/kb/accounts/{accountId}", update_account},
+    {"GET", "/1.0/kb/accounts/{accountId}/bundles", account_bundles},
+    {"GET", "/1.0/kb/accounts/{accountId}/invoices", account_invoices},
+    {"GET", "/1.0/kb/accounts/{accountId}/block", account_blocking_states},
     {"POST", "/1.0/kb/invoices/dryRun", dry_run},
     {"POST", "/1.0/kb/invoices", create_invoice},
-    {"GET", "/1.0/kb/invoices/{}", get_invoice},
-    {"POST", "/1.0/kb/invoices/{}/payments", create_instant_payment},
-    {"GET", "/1.0/kb/invoices/{}/payments", invoice_payments},
-    {"GET", "/1.0/kb/accounts/{}/invoicePayments", account_payments},
-    {"GET", "/1.0/kb/accounts/{}/payments", account_payments},
-    {"GET", "/1.0/kb/payments/{}", get_payment},
-    {"GET", "/1.0/kb/invoicePayments/{}", get_payment},
-    {"POST", "/1.0/kb/invoicePayments/{}/refunds", refund_payment},
+    {"GET", "/1.0/kb/invoices/{invoiceId}", get_invoice},
+    {"POST", "/1.0/kb/invoices/{invoiceId}/payments", create_instant_payment},
+    {"GET", "/1.0/kb/invoices/{invoiceId}/payments", invoice_payments},
+    {"GET", "/1.0/kb/accounts/{accountId}/invoicePayments", account_payments},
+    {"GET", "/1.0/kb/accounts/{accountId}/payments", account_payments},
+    {"GET", "/1.0/kb/payments/{paymentId}", get_payment},
+    {"GET", "/1.0/kb/invoicePayments/{paymentId}", get_payment},
+    {"POST", "/1.0/kb/invoicePayments/{paymentId}/refunds", refund_payment},
     {"POST", "/1.0/kb/credits", create_credits},
-    {"POST", "/1.0/kb/accounts/{}/paymentMethods", add_payment_method},
-    {"GET", "/1.0/kb/accounts/{}/paymentMethods", account_payment_methods},
-    {"PUT", "/1.0/kb/accounts/{}/paymentMethods/{}/setDefault", set_default_payment_method},
-    {"GET", "/1.0/kb/paymentMethods/{}", get_payment_method},
-    {"GET", "/1.0/kb/credits/{}", get_credit},
+    {"POST", "/1.0/kb/accounts/{accountId}/paymentMethods", add_payment_method},
+    {"GET", "/1.0/kb/accounts/{accountId}/paymentMethods", account_payment_methods},
+    {"PUT", "/1.0/kb/accounts/{accountId}/paymentMethods/{paymentMethodId}/setDefault",
+     set_default_payment_method},
+    {"GET", "/1.0/kb/paymentMethods/{paymentMethodId}", get_payment_method},
+    {"GET", "/1.0/kb/credits/{creditId}", get_credit},
     {"GET", "/1.0/kb/bundles", get_bundle_by_key},
     {"GET", "/1.0/kb/bundles/pagination", bundles_page},
-    {"GET", "/1.0/kb/bundles/search/{}", search_bundles},
-    {"GET", "/1.0/kb/bundles/{}", get_bundle},
-    {"POST", "/1.0/kb/bundles/{}", transfer_bundle},
-    {"PUT", "/1.0/kb/bundles/{}/pause", pause_bundle},
-    {"PUT", "/1.0/kb/bundles/{}/resume", resume_bundle},
-    {"POST", "/1.0/kb/bundles/{}/block", block_bundle},
-    {"PUT", "/1.0/kb/bundles/{}/renameKey", rename_bundle_key},
+    {"GET", "/1.0/kb/bundles/search/{searchKey}", search_bundles},
+    {"GET", "/1.0/kb/bundles/{bundleId}", get_bundle},
+    {"POST", "/1.0/kb/bundles/{bundleId}", transfer_bundle},
+    {"PUT", "/1.0/kb/bundles/{bundleId}/pause", pause_bundle},
+    {"PUT", "/1.0/kb/bundles/{bundleId}/resume", resume_bundle},
+    {"POST", "/1.0/kb/bundles/{bundleId}/block", block_bundle},
+    {"PUT", "/1.0/kb/bundles/{bundleId}/renameKey", rename_bundle_key},
     {"POST", "/1.0/kb/subscriptions", create_subscription},
     {"GET", "/1.0/kb/subscriptions", get_subscription_by_key},
     {"POST", "/1.0/kb/subscriptions/createSubscriptionWithAddOns", create_subscription_with_addons},
     {"POST", "/1.0/kb/subscriptions/createSubscriptionsWithAddOns",
      create_subscriptions_with_addons},
-    {"GET", "/1.0/kb/subscriptions/{}", get_subscription},
-    {"PUT", "/1.0/kb/subscriptions/{}", change_plan},
-    {"DELETE", "/1.0/kb/subscriptions/{}", cancel_subscription},
-    {"PUT", "/1.0/kb/subscriptions/{}/uncancel", uncancel_subscription},
-    {"PUT", "/1.0/kb/subscriptions/{}/undoChangePlan", undo_change_plan},
-    {"PUT", "/1.0/kb/subscriptions/{}/bcd", subscription_bcd},
-    {"POST", "/1.0/kb/subscriptions/{}/block", block_subscription},
+    {"GET", "/1.0/kb/subscriptions/{subscriptionId}", get_subscription},
+    {"PUT", "/1.0/kb/subscriptions/{subscriptionId}", change_plan},
+    {"DELETE", "/1.0/kb/subscriptions/{subscriptionId}", cancel_subscription},
+    {"PUT", "/1.0/kb/subscriptions/{subscriptionId}/uncancel", uncancel_subscription},
+    {"PUT", "/1.0/kb/subscriptions/{subscriptionId}/undoChangePlan", undo_change_plan},
+    {"PUT", "/1.0/kb/subscriptions/{subscriptionId}/bcd", subscription_bcd},
+    {"POST", "/1.0/kb/subscriptions/{subscriptionId}/block", block_subscription},
     {"POST", "/1.0/kb/usages", record_usage},
-    {"GET", "/1.0/kb/usages/{}", get_usage},
-    {"GET", "/1.0/kb/usages/{}/{}", get_usage},
-    {"GET", "/1.0/kb/{}/{}/tags", get_tags},
-    {"POST", "/1.0/kb/{}/{}/tags", add_tags},
-    {"DELETE", "/1.0/kb/{}/{}/tags", delete_tags},
-    {"GET", "/1.0/kb/{}/{}/customFields", get_custom_fields},
-    {"POST", "/1.0/kb/{}/{}/customFields", add_custom_fields},
-    {"PUT", "/1.0/kb/{}/{}/customFields", modify_custom_fields},
-    {"DELETE", "/1.0/kb/{}/{}/customFields", delete_custom_fields},
-    {"GET", "/1.0/kb/{}/{}/auditLogs", get_audit_logs},
+    {"GET", "/1.0/kb/usages/{subscriptionId}", get_usage},
+    {"GET", "/1.0/kb/usages/{subscriptionId}/{unitType}", get_usage},
+    {"GET", "/1.0/kb/{objectType}/{objectId}/tags", get_tags},
+    {"POST", "/1.0/kb/{objectType}/{objectId}/tags", add_tags},
+    {"DELETE", "/1.0/kb/{objectType}/{objectId}/tags", delete_tags},
+    {"GET", "/1.0/kb/{objectType}/{objectId}/customFields", get_custom_fields},
+    {"POST", "/1.0/kb/{objectType}/{objectId}/customFields", add_custom_fields},
+    {"PUT", "/1.0/kb/{objectType}/{objectId}/customFields", modify_custom_fields},
+    {"DELETE", "/1.0/kb/{objectType}/{objectId}/customFields", delete_custom_fields},
+    {"GET", "/1.0/kb/{objectType}/{objectId}/auditLogs", get_audit_logs},
     {"POST", "/1.0/tollgate/catalog", put_catalog},
     {"GET", "/1.0/tollgate/catalog", get_catalog},
-    {"PUT", "/1.0/tollgate/rules/{}", put_rules},
-    {"GET", "/1.0/tollgate/rules/{}", get_rules},
+    {"PUT", "/1.0/tollgate/rules/{organization}", put_rules},
+    {"GET", "/1.0/tollgate/rules/{organization}", get_rules},
     // Kill Bill's older spellings (clients written for 0.18 and before), same effect.
-    {"PUT", "/1.0/kb/bundles/{}", transfer_bundle},
-    {"PUT", "/1.0/kb/bundles/{}/block", block_bundle},
-    {"PUT", "/1.0/kb/subscriptions/{}/block", block_subscription},
+    {"PUT", "/1.0/kb/bundles/{bundleId}", transfer_bundle},
+    {"PUT", "/1.0/kb/bundles/{bundleId}/block", block_bundle},
+    {"PUT", "/1.0/kb/subscriptions/{subscriptionId}/block", block_subscription},
     {"POST", "/1.0/kb/subscriptions/createEntitlementWithAddOns", create_subscription_with_addons},
     {"POST", "/1.0/kb/subscriptions/createEntitlementsWithAddOns",
      create_subscriptions_with_addons},
@@ -775,7 +793,8 @@ Response Server::handle(const Request& request) {
           request.header("x-killbill-createdby"),
           options.clock(),
           (request.tls ? "https://" : "http://") +
-              (request.header("host").empty() ? "127.0.0.1" : request.header("host"))};
+              (request.header("host").empty() ? "127.0.0.1" : request.header("host")),
+          {}};
 
   // A client backing off from failed logins is served only with credentials
   // verified before (no PBKDF2 for it); anything else waits.
@@ -795,7 +814,7 @@ Response Server::handle(const Request& request) {
     return bad_request("X-Killbill-CreatedBy: required header is missing");
 
   for (const auto& route : kTenantRoutes)
-    if (matches(route.pattern, ctx.path) && route.method == request.method) {
+    if (route.method == request.method && matches(route.pattern, ctx.path, &ctx.params)) {
       throttle_.succeeded(keys);
       return route.handler(*this, ctx);
     }
@@ -805,6 +824,19 @@ Response Server::handle(const Request& request) {
   throttle_.succeeded(keys);
   ctx.tenant = std::move(tenant).value();
   return dispatch(ctx);
+}
+
+const std::string& Ctx::param(std::string_view name) const {
+  static const std::string none;
+  for (const auto& [n, value] : params)
+    if (n == name) return value;
+  return none;  // a handler asked for a name its routes lack: found by its tests
+}
+
+std::optional<std::string> Ctx::optional_param(std::string_view name) const {
+  for (const auto& [n, value] : params)
+    if (n == name) return value;
+  return std::nullopt;
 }
 
 Response Server::dispatch(Ctx& ctx) {
@@ -821,6 +853,7 @@ Response Server::dispatch(Ctx& ctx) {
   if (!found)
     return path_known ? failure(405, errors::server_method, "method not allowed on this path")
                       : not_found("no such resource");
+  matches(found->pattern, ctx.path, &ctx.params);
   if (ctx.request.method == "GET") return found->handler(*this, ctx);
 
   // A change happens whole or not at all: any answer of 400 or more rolls back

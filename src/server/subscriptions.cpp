@@ -233,7 +233,7 @@ Result<OwnedObject, Response> account_for(Server& s, Ctx& ctx, const Subscriptio
 }
 
 Result<OwnedObject, Response> owned_subscription(Server& s, const Ctx& ctx) {
-  return owned(s, ctx, ObjectType::subscription, ctx.at(3));
+  return owned(s, ctx, ObjectType::subscription, ctx.param("subscriptionId"));
 }
 
 /// Whether a blocking state in force on the subscription or its bundle blocks changes.
@@ -727,7 +727,7 @@ Response block_subscription(Server& s, Ctx& ctx) {
 // --- bundles ------------------------------------------------------------------------------
 
 Response get_bundle(Server& s, Ctx& ctx) {
-  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
+  auto b = owned(s, ctx, ObjectType::bundle, ctx.param("bundleId"));
   if (!b) return std::move(b).error();
   return bundle_response(s, ctx, *b);
 }
@@ -745,13 +745,13 @@ Response bundles_page(Server& s, Ctx& ctx) {
 }
 
 Response search_bundles(Server& s, Ctx& ctx) {
-  return bundle_list(s, ctx, ctx.at(4));
+  return bundle_list(s, ctx, ctx.param("searchKey"));
 }
 
 namespace {
 
 Response pause_or_resume_bundle(Server& s, Ctx& ctx, OperationType type) {
-  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
+  auto b = owned(s, ctx, ObjectType::bundle, ctx.param("bundleId"));
   if (!b) return std::move(b).error();
   auto view = account_view(s, ctx, b->account_id);
   if (!view) return std::move(view).error();
@@ -772,13 +772,13 @@ Response resume_bundle(Server& s, Ctx& ctx) {
 }
 
 Response block_bundle(Server& s, Ctx& ctx) {
-  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
+  auto b = owned(s, ctx, ObjectType::bundle, ctx.param("bundleId"));
   if (!b) return std::move(b).error();
   return block(s, ctx, *b, *b);
 }
 
 Response rename_bundle_key(Server& s, Ctx& ctx) {
-  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
+  auto b = owned(s, ctx, ObjectType::bundle, ctx.param("bundleId"));
   if (!b) return std::move(b).error();
   auto fields = read_bundle(ctx, false, true);
   if (!fields) return std::move(fields).error();
@@ -793,7 +793,7 @@ Response rename_bundle_key(Server& s, Ctx& ctx) {
 }
 
 Response transfer_bundle(Server& s, Ctx& ctx) {
-  auto b = owned(s, ctx, ObjectType::bundle, ctx.at(3));
+  auto b = owned(s, ctx, ObjectType::bundle, ctx.param("bundleId"));
   if (!b) return std::move(b).error();
   auto fields = read_bundle(ctx, true, false);
   if (!fields) return std::move(fields).error();

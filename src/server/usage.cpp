@@ -103,7 +103,7 @@ Response record_usage(Server& s, Ctx& ctx) {
 }
 
 Response get_usage(Server& s, Ctx& ctx) {
-  auto sub = owned(s, ctx, ObjectType::subscription, ctx.at(3));
+  auto sub = owned(s, ctx, ObjectType::subscription, ctx.param("subscriptionId"));
   if (!sub) return std::move(sub).error();
   auto account = s.billing.account(sub->account_id);
   if (!account) return failure(account.error());
@@ -119,7 +119,7 @@ Response get_usage(Server& s, Ctx& ctx) {
   }
   auto usage = s.billing.usage_of(sub->id);
   if (!usage) return failure(usage.error());
-  std::optional<std::string> only = ctx.path.size() > 4 ? std::optional(ctx.at(4)) : std::nullopt;
+  std::optional<std::string> only = ctx.optional_param("unitType");
   std::map<std::string, Decimal> totals;  // by unit type
   if (only) totals[*only] = Decimal();
   for (const auto& e : *usage) {
