@@ -1,0 +1,188 @@
+// Every route refuses what it cannot take (an unknown id 404, a malformed body
+// 400, a body over the limit 413, a taken key 409), and a refused request
+// changes nothing: the account, its bundles, invoices, payments and audit log
+// read the same before and after.
+
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "tollgate/server/rest_api.hpp"
+#include "tollgate/sqlite/sqlite_store.hpp"
+#include "tollgate/sqlite/sqlite_tenant_store.hpp"
+
+#include "../support/peer.hpp"
+#include "../support/rest_client.hpp"
+
+using namespace tollgate;
+namespace json = boost::json;
+
+namespace {
+
+const char* kCatalog = R"({"name": "bad-input", "currencies": ["USD"],
+  "products": [{"name": "Api", "category": "BASE"}],
+  "plans": [{"name": "api-monthly", "product": "Api", "phases": [{"type": "EVERGREEN",
+    "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00"}},
+    "usages": [{"name": "calls", "metric": "api_calls", "billing_period": "MONTHLY",
+      "model": "PER_UNIT", "unit_price": {"USD": "0.01"}}]}]}]})";
+
+struct Call {
+  const char* method;
+  std::string target;
+};
+
+}  // namespace
+
+TEST_CASE("every route refuses bad input, and a refused request changes nothing") {
+  auto store = std::move(sqlite::SqliteStore::open(test::temp_dir() + "/bad.db")).value();
+  auto tenants = std::move(sqlite::SqliteTenantStore::open(*store)).value();
+  test::Client client;
+  client.tenant = *server::create_tenant(*tenants, "t");
+  client.password = *server::put_user(*tenants, "admin");
+  server::ApiOptions options;
+  options.clock = [] { return Instant{date::sys_days{date::year{2024} / 3 / 15}}; };
+  options.body_limit = 4096;
+  server::RestApi api(*store, *tenants, options);
+  auto call = [&](const std::string& method, const std::string& target,
+                  const std::string& body = "") {
+    return api.handle(client.request(method, target, body));
+  };
+  auto read = [&](const std::string& target) {
+    auto r = call("GET", target);
+    INFO(target << ": " << r.body);
+    REQUIRE(r.status == 200);
+    return r.body;
+  };
+
+  // An account with a subscription, billed, and half paid.
+  REQUIRE(call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
+  REQUIRE(call("POST", "/1.0/kb/accounts",
+               R"({"name": "A", "externalKey": "a", "currency": "USD", "billCycleDayLocal": 1})")
+              .status == 201);
+  std::string a(json::parse(read("/1.0/kb/accounts?externalKey=a")).at("accountId").as_string());
+  REQUIRE(
+      call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
+           R"({"accountId": ")" + a + R"(", "planName": "api-monthly", "bundleExternalKey": "b"})")
+          .status == 201);
+  auto bundle = json::parse(read("/1.0/kb/bundles?externalKey=b"));
+  std::string b(bundle.at("bundleId").as_string());
+  std::string s(bundle.at("subscriptions").at(0).at("subscriptionId").as_string());
+  REQUIRE(call("POST", "/1.0/kb/invoices?accountId=" + a + "&targetDate=2024-03-01").status == 201);
+  auto invoices = json::parse(read("/1.0/kb/accounts/" + a + "/invoices"));
+  REQUIRE(invoices.as_array().size() == 1);
+  std::string invoice(invoices.at(0).at("invoiceId").as_string());
+  REQUIRE(call("POST", "/1.0/kb/invoices/" + invoice + "/payments?externalPayment=true",
+               R"({"accountId": ")" + a + R"(", "purchasedAmount": 4})")
+              .status == 201);
+
+  // What a refused request must leave as it was.
+  auto state = [&] {
+    return read("/1.0/kb/accounts/" + a + "?accountWithBalanceAndCBA=true") +
+           read("/1.0/kb/accounts/" + a + "/bundles") +
+           read("/1.0/kb/accounts/" + a + "/invoices") +
+           read("/1.0/kb/accounts/" + a + "/payments") +
+           read("/1.0/kb/accounts/" + a + "/auditLogs") + read("/1.0/kb/subscriptions/" + s) +
+           read("/1.0/kb/accounts/" + a + "/tags") +
+           read("/1.0/kb/accounts/" + a + "/customFields") +
+           read("/1.0/kb/usages/" + s + "?startDate=2024-03-01&endDate=2024-04-01");
+  };
+  const std::string before = state();
+
+  SECTION("an id that does not exist: 404") {
+    const std::vector<Call> unknown = {
+        {"GET", "/1.0/kb/accounts/nope"},
+        {"GET", "/1.0/kb/accounts/nope/bundles"},
+        {"GET", "/1.0/kb/accounts/nope/invoices"},
+        {"GET", "/1.0/kb/accounts/nope/block"},
+        {"GET", "/1.0/kb/accounts/nope/invoicePayments"},
+        {"GET", "/1.0/kb/accounts/nope/payments"},
+        {"GET", "/1.0/kb/accounts/nope/paymentMethods"},
+        {"GET", "/1.0/kb/invoices/nope"},
+        {"GET", "/1.0/kb/invoices/nope/payments"},
+        {"GET", "/1.0/kb/payments/nope"},
+        {"GET", "/1.0/kb/invoicePayments/nope"},
+        {"GET", "/1.0/kb/paymentMethods/nope"},
+        {"GET", "/1.0/kb/credits/nope-1"},
+        {"GET", "/1.0/kb/bundles/nope"},
+        {"GET", "/1.0/kb/bundles?externalKey=nope"},
+        {"PUT", "/1.0/kb/bundles/nope/pause"},
+        {"PUT", "/1.0/kb/bundles/nope/resume"},
+        {"GET", "/1.0/kb/subscriptions/nope"},
+        {"GET", "/1.0/kb/subscriptions?externalKey=nope"},
+        {"DELETE", "/1.0/kb/subscriptions/nope"},
+        {"PUT", "/1.0/kb/subscriptions/nope/uncancel"},
+        {"PUT", "/1.0/kb/subscriptions/nope/undoChangePlan"},
+        {"GET", "/1.0/kb/usages/nope"},
+        {"GET", "/1.0/kb/usages/nope/api_calls"},
+        {"GET", "/1.0/kb/accounts/nope/tags"},
+        {"DELETE", "/1.0/kb/bundles/nope/tags"},
+        {"GET", "/1.0/kb/subscriptions/nope/customFields"},
+        {"DELETE", "/1.0/kb/accounts/nope/customFields"},
+        {"GET", "/1.0/kb/accounts/nope/auditLogs"},
+        {"GET", "/1.0/tollgate/rules/nope"},
+    };
+    for (const auto& c : unknown) {
+      auto r = call(c.method, c.target);
+      INFO(c.method << " " << c.target << ": " << r.body);
+      CHECK(r.status == 404);
+    }
+  }
+
+  SECTION("a body that is not JSON: 400, on every route that takes one") {
+    const std::vector<Call> writes = {
+        {"POST", "/1.0/kb/accounts"},
+        {"PUT", "/1.0/kb/accounts/" + a},
+        {"POST", "/1.0/kb/invoices/dryRun?accountId=" + a},
+        {"POST", "/1.0/kb/invoices/" + invoice + "/payments?externalPayment=true"},
+        {"POST", "/1.0/kb/credits"},
+        {"POST", "/1.0/kb/accounts/" + a + "/paymentMethods"},
+        {"POST", "/1.0/kb/bundles/" + b},
+        {"PUT", "/1.0/kb/bundles/" + b},
+        {"POST", "/1.0/kb/bundles/" + b + "/block"},
+        {"PUT", "/1.0/kb/bundles/" + b + "/block"},
+        {"PUT", "/1.0/kb/bundles/" + b + "/renameKey"},
+        {"POST", "/1.0/kb/subscriptions"},
+        {"POST", "/1.0/kb/subscriptions/createSubscriptionWithAddOns"},
+        {"POST", "/1.0/kb/subscriptions/createSubscriptionsWithAddOns"},
+        {"POST", "/1.0/kb/subscriptions/createEntitlementWithAddOns"},
+        {"POST", "/1.0/kb/subscriptions/createEntitlementsWithAddOns"},
+        {"PUT", "/1.0/kb/subscriptions/" + s},
+        {"PUT", "/1.0/kb/subscriptions/" + s + "/bcd"},
+        {"POST", "/1.0/kb/subscriptions/" + s + "/block"},
+        {"PUT", "/1.0/kb/subscriptions/" + s + "/block"},
+        {"POST", "/1.0/kb/usages"},
+        {"POST", "/1.0/kb/accounts/" + a + "/customFields"},
+        {"PUT", "/1.0/kb/accounts/" + a + "/customFields"},
+        {"PUT", "/1.0/tollgate/rules/acme"},
+        {"POST", "/1.0/tollgate/catalog"},
+    };
+    for (const auto& c : writes) {
+      auto r = call(c.method, c.target, R"({"name": )");
+      INFO(c.method << " " << c.target << ": " << r.body);
+      CHECK(r.status == 400);
+    }
+  }
+
+  SECTION("a field of the wrong type: 400 naming it") {
+    auto r = call("POST", "/1.0/kb/accounts", R"({"name": "B", "currency": 840})");
+    CHECK(r.status == 400);
+    CHECK(r.body.find("currency") != std::string::npos);
+    r = call("POST", "/1.0/kb/usages",
+             R"({"subscriptionId": ")" + s +
+                 R"(", "unitUsageRecords": [{"unitType": "api_calls", "usageRecords": [
+                   {"recordDate": "2024-03-10", "amount": "ten"}]}]})");
+    CHECK(r.status == 400);
+    CHECK(r.body.find("unitUsageRecords[0].usageRecords[0].amount") != std::string::npos);
+  }
+
+  SECTION("a body over the limit: 413; a taken external key: 409") {
+    CHECK(call("POST", "/1.0/kb/accounts", std::string(5000, ' ')).status == 413);
+    CHECK(call("POST", "/1.0/kb/accounts", R"({"name": "A2", "externalKey": "a",
+                                              "currency": "USD"})")
+              .status == 409);
+  }
+
+  CHECK(state() == before);
+}
