@@ -112,15 +112,9 @@ constexpr MigrationTrack kServerTrack{
     "SELECT coalesce(max(version), 0) FROM tollgate_server_migration",
     "INSERT INTO tollgate_server_migration (version, description) VALUES ($1, $2)"};
 
-std::optional<ObjectType> parse_object_type(std::string_view text) {
-  for (auto t : {ObjectType::account, ObjectType::bundle, ObjectType::subscription})
-    if (to_string(t) == text) return t;
-  return std::nullopt;
-}
-
 Result<ObjectType> object_type_column(const Rows& r, int row, int column,
                                       const std::string& table) {
-  auto t = parse_object_type(r.text(row, column));
+  auto t = server::object_type_named(r.text(row, column));
   if (!t) return corrupt(table, r.text(row, 0), "object type");
   return *t;
 }
@@ -430,7 +424,7 @@ Result<std::vector<AuditEntry>> PostgresTenantStore::audit_of(const std::string&
           "audit_log WHERE tenant_id = $1 AND object_id = $2 ORDER BY seq",
           {tenant_id, object_id}),
       [](const Rows& r, int i) -> Result<AuditEntry> {
-        auto type = parse_object_type(r.text(i, 1));
+        auto type = server::object_type_named(r.text(i, 1));
         if (!type) return corrupt("audit_log", r.text(i, 0), "object type");
         return AuditEntry{r.text(i, 0),
                           *type,

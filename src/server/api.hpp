@@ -190,6 +190,13 @@ Result<Ok, Response> apply(Server& s, const Ctx& ctx, const std::string& account
 
 // --- resources (one a route) ----------------------------------------------------
 
+Response create_tenant_resource(Server&, Ctx&);
+Response get_tenant_by_api_key(Server&, Ctx&);
+Response put_catalog(Server&, Ctx&);
+Response get_catalog(Server&, Ctx&);
+Response put_rules(Server&, Ctx&);
+Response get_rules(Server&, Ctx&);
+
 Response create_account(Server&, Ctx&);
 Response get_account(Server&, Ctx&);
 Response get_account_by_key(Server&, Ctx&);

@@ -1,5 +1,7 @@
-// RestApi: routing, authentication, one transaction a change, tenants, the
-// catalog and the rules; the shared helpers of the resources.
+// RestApi: routing, one transaction a change, errors as Kill Bill's answers,
+// reading requests; the shared helpers of the resources. Authentication is in
+// authentication.cpp, the JSON writer in json_writer.cpp, tenants, the catalog
+// and the rules in tenants.cpp.
 
 #include "tollgate/server/rest_api.hpp"
 
@@ -75,61 +77,6 @@ std::string_view class_name_of(int status) {
   }
 }
 
-// Amounts are written from the exact decimal, never through a double: the
-// value holds the decimal's text behind a tag drawn at random once a process,
-// which no client can know and send, and write() puts the text out bare, as
-// a JSON number (what Kill Bill writes: 50.00, not 50 or 5E1).
-const std::string& amount_tag() {
-  static const std::string tag = "\x1f" + secret_hex(16) + ":";
-  return tag;
-}
-
-void write(std::ostream& out, const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::string: {
-      std::string_view text = v.get_string();
-      if (text.starts_with(amount_tag())) {
-        out << text.substr(amount_tag().size());
-      } else {
-        out << json::serialize(v);
-      }
-      return;
-    }
-    case json::kind::double_: {
-      char buf[32];
-      auto [end, ec] =
-          std::to_chars(buf, buf + sizeof buf, v.get_double(), std::chars_format::fixed);
-      out.write(buf, ec == std::errc() ? end - buf : 0);
-      return;
-    }
-    case json::kind::array: {
-      out << '[';
-      bool first = true;
-      for (const auto& x : v.get_array()) {
-        if (!first) out << ',';
-        first = false;
-        write(out, x);
-      }
-      out << ']';
-      return;
-    }
-    case json::kind::object: {
-      out << '{';
-      bool first = true;
-      for (const auto& [k, x] : v.get_object()) {
-        if (!first) out << ',';
-        first = false;
-        out << json::serialize(json::string(k)) << ':';
-        write(out, x);
-      }
-      out << '}';
-      return;
-    }
-    default:
-      out << json::serialize(v);
-  }
-}
-
 void strip_nulls(json::value& v) {
   if (auto* o = v.if_object()) {
     for (auto it = o->begin(); it != o->end();) {
@@ -176,79 +123,6 @@ bool matches(std::string_view pattern, const std::vector<std::string>& path,
     }
   }
   return true;
-}
-
-// --- tenants, catalog, rules ---------------------------------------------------
-
-Response create_tenant_resource(Server& s, Ctx& ctx) {
-  auto body = parse_body(ctx);
-  if (!body) return std::move(body).error();
-  Problems problems;
-  ObjectReader r(*body, "$", problems);
-  auto api_key = r.string("apiKey", true);
-  auto api_secret = r.string("apiSecret", true);
-  auto external_key = r.string("externalKey");
-  accept_fields(r, {"tenantId", "auditLogs"});
-  r.reject_unknown_fields();
-  if (auto bad = problems_response(problems)) return *bad;
-  auto made = create_tenant(s.tenants, external_key.value_or(*api_key), *api_key, *api_secret);
-  if (!made) return failure(made.error());
-  return created(ctx, "/1.0/kb/tenants/" + made->tenant_id);
-}
-
-Response get_tenant_by_api_key(Server& s, Ctx& ctx) {
-  auto key = ctx.query.get("apiKey");
-  if (!key) return bad_request("apiKey: required query parameter is missing");
-  auto t = s.tenants.tenant_by_api_key(*key);
-  if (!t)
-    return t.error().code == errors::store_not_found ? not_found("no tenant with that api key")
-                                                     : failure(t.error());
-  // The secret never leaves the server, not even hashed.
-  return json_response(200, json::object{{"tenantId", t->id},
-                                         {"externalKey", t->external_key},
-                                         {"apiKey", t->api_key},
-                                         {"apiSecret", nullptr},
-                                         {"auditLogs", json::array{}}});
-}
-
-Response put_catalog(Server& s, Ctx& ctx) {
-  const std::string& text = ctx.request.body;
-  std::string version = ctx.tenant.id + "/" + sha256_hex(text).substr(0, 16);
-  if (auto stored = s.billing.put_catalog(version, text); !stored) {
-    if (stored.error().code == errors::store_catalog) return bad_request(stored.error().message);
-    return failure(stored.error());
-  }
-  if (auto set = s.tenants.set_catalog_version(ctx.tenant.id, version); !set)
-    return failure(set.error());
-  return created(ctx, "/1.0/tollgate/catalog");
-}
-
-Response get_catalog(Server& s, Ctx& ctx) {
-  if (ctx.tenant.catalog_version.empty()) return not_found("no catalog uploaded for this tenant");
-  auto text = s.billing.catalog_json(ctx.tenant.catalog_version);
-  if (!text) return failure(text.error());
-  return Response{200, {{"Content-Type", "application/json"}}, *text};
-}
-
-Response put_rules(Server& s, Ctx& ctx) {
-  OrganizationKey org{ctx.param("organization"), ctx.tenant.id};
-  auto id = s.billing.register_rules(org, ctx.request.body, ctx.now);
-  if (!id)
-    return id.error().code == errors::store_rules ? bad_request(id.error().message)
-                                                  : failure(id.error());
-  return created(ctx, "/1.0/tollgate/rules/" + ctx.param("organization"));
-}
-
-Response get_rules(Server& s, Ctx& ctx) {
-  auto sets = s.billing.rule_sets();
-  if (!sets) return failure(sets.error());
-  const StoredRuleSet* latest = nullptr;
-  for (const auto& set : *sets)
-    if (set.organization == OrganizationKey{ctx.param("organization"), ctx.tenant.id})
-      latest = &set;
-  if (!latest)
-    return not_found("no rules registered for organization " + ctx.param("organization"));
-  return Response{200, {{"Content-Type", "application/json"}}, latest->rule_json};
 }
 
 // Specific paths before the ones with a variable segment in the same place.
@@ -328,32 +202,6 @@ constexpr Route kTenantRoutes[] = {
     {"GET", "/1.0/kb/tenants", get_tenant_by_api_key},
 };
 
-std::optional<std::string> base64_decode(std::string_view in) {
-  static constexpr std::string_view alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    auto pos = alphabet.find(c);
-    if (pos == std::string_view::npos) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned>(pos);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
-Response unauthorized(const std::string& message) {
-  Response r = failure(401, errors::server_unauthorized, message);
-  r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"killbill\"");
-  return r;
-}
-
 }  // namespace
 
 // --- Query ------------------------------------------------------------------------
@@ -407,40 +255,6 @@ AuditEntry Ctx::audit(ObjectType type, const std::string& id, std::string change
 }
 
 // --- responses -----------------------------------------------------------------------
-
-std::string to_text(const json::value& v) {
-  std::ostringstream out;
-  write(out, v);
-  return out.str();
-}
-
-json::value amount_json(const Decimal& d) {
-  if (!d.is_valid()) return nullptr;  // never on an invoice: the engine refuses such amounts
-  // A value that does not terminate (a usage ratio) gets Decimal's 12 places, without "...".
-  return json::string(amount_tag() +
-                      (d.is_terminating()
-                           ? d.to_string()
-                           : d.to_fixed(Decimal::max_fractional_digits, RoundingMode::half_even)));
-}
-
-std::string phase_name(const std::string& plan, PhaseType phase) {
-  std::string name = plan + "-";
-  for (char c : to_string(phase))
-    name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
-}
-
-json::value text_or_null(const std::string& text) {
-  return text.empty() ? json::value(nullptr) : json::value(text);
-}
-
-json::value date_or_null(const std::optional<Date>& d) {
-  return d ? json::value(to_string(*d)) : json::value(nullptr);
-}
-
-std::string iso_instant(Instant at) {
-  return date::format("%FT%T.000Z", at);
-}
 
 Response json_response(int status, const json::value& body) {
   return Response{status, {{"Content-Type", "application/json"}}, to_text(body)};
@@ -712,76 +526,6 @@ Server::Server(BillingStore& b, TenantStore& t, ApiOptions o)
                  .backoff = options.login_backoff,
                  .max_backoff = std::chrono::minutes(15)}) {}
 
-std::vector<std::string> Server::login_keys(const Request& request) {
-  std::vector<std::string> keys;
-  if (!request.peer.empty()) keys.push_back("address " + request.peer);
-  std::string auth = request.header("authorization");
-  if (auth.rfind("Basic ", 0) == 0)
-    if (auto decoded = base64_decode(std::string_view(auth).substr(6)))
-      keys.push_back("user " + decoded->substr(0, decoded->find(':')));
-  return keys;
-}
-
-Response Server::too_many_attempts(LoginThrottle::Clock::duration wait) const {
-  auto seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
-  Response r = failure(429, errors::server_too_many_attempts,
-                       "too many failed logins: try again in " + std::to_string(seconds) + " s");
-  r.headers.emplace_back("Retry-After", std::to_string(seconds));
-  return r;
-}
-
-bool Server::verify(std::string_view presented, const std::string& salt,
-                    const std::string& stored_hash) {
-  std::string fingerprint = sha256_hex(presented);
-  if (auto it = verified_.find(stored_hash);
-      it != verified_.end() && equal_constant_time(it->second, fingerprint))
-    return true;
-  if (!may_hash_) return false;
-  if (!equal_constant_time(hash_secret(presented, salt), stored_hash)) return false;
-  verified_[stored_hash] = std::move(fingerprint);
-  return true;
-}
-
-// An unknown user name or API key costs what a wrong password does (one
-// PBKDF2), so that how long a refusal takes does not tell which names exist.
-void Server::decoy_hash(std::string_view presented) {
-  static const std::string salt = secret_hex(16);  // the length of a real salt
-  (void)hash_secret(presented, salt);
-}
-
-std::optional<Response> Server::authenticate_user(const Request& request) {
-  std::string auth = request.header("authorization");
-  if (auth.rfind("Basic ", 0) != 0) return unauthorized("basic authentication is required");
-  auto decoded = base64_decode(std::string_view(auth).substr(6));
-  auto colon = decoded ? decoded->find(':') : std::string::npos;
-  if (colon == std::string::npos) return unauthorized("malformed basic authentication");
-  auto user = tenants.user(decoded->substr(0, colon));
-  if (!user) {
-    if (user.error().code != errors::store_not_found) return failure(user.error());
-    if (may_hash_) decoy_hash(std::string_view(*decoded).substr(colon + 1));
-    return unauthorized("wrong user name or password");
-  }
-  if (!verify(std::string_view(*decoded).substr(colon + 1), user->salt, user->hash))
-    return unauthorized("wrong user name or password");
-  return std::nullopt;
-}
-
-Result<Tenant, Response> Server::authenticate_tenant(const Request& request) {
-  std::string key = request.header("x-killbill-apikey");
-  std::string secret = request.header("x-killbill-apisecret");
-  if (key.empty() || secret.empty())
-    return unexpected(unauthorized("X-Killbill-ApiKey and X-Killbill-ApiSecret are required"));
-  auto tenant = tenants.tenant_by_api_key(key);
-  if (!tenant) {
-    if (tenant.error().code != errors::store_not_found) return unexpected(failure(tenant.error()));
-    if (may_hash_) decoy_hash(secret);
-    return unexpected(unauthorized("wrong api key or secret"));
-  }
-  if (!verify(secret, tenant->secret_salt, tenant->secret_hash))
-    return unexpected(unauthorized("wrong api key or secret"));
-  return std::move(tenant).value();
-}
-
 Response Server::handle(const Request& request) {
   if (request.body.size() > options.body_limit) return body_too_large(options.body_limit);
   std::string_view target = request.target;
@@ -927,41 +671,6 @@ Response RestApi::https_required() const {
 
 const ApiOptions& RestApi::options() const noexcept {
   return impl_->server.options;
-}
-
-Result<TenantCredentials> create_tenant(TenantStore& store, const std::string& external_key,
-                                        std::string api_key, std::string api_secret) {
-  if (external_key.empty())
-    return make_error(errors::server_argument, "a tenant needs an external key");
-  if (api_key.empty()) api_key = detail::secret_hex(16);
-  if (api_secret.empty()) api_secret = detail::secret_hex(16);
-  Tenant t;
-  t.id = detail::uuid4();
-  t.external_key = external_key;
-  t.api_key = api_key;
-  t.secret_salt = detail::secret_hex(16);
-  t.secret_hash = detail::hash_secret(api_secret, t.secret_salt);
-  TOLLGATE_RETURN_IF_ERROR(store.create_tenant(t));
-  return TenantCredentials{t.id, api_key, api_secret};
-}
-
-Result<TenantCredentials> rotate_tenant_secret(TenantStore& store, const std::string& api_key) {
-  TOLLGATE_ASSIGN_OR_RETURN(auto tenant, store.tenant_by_api_key(api_key));
-  std::string secret = detail::secret_hex(16);
-  std::string salt = detail::secret_hex(16);
-  TOLLGATE_RETURN_IF_ERROR(
-      store.set_tenant_secret(api_key, salt, detail::hash_secret(secret, salt)));
-  return TenantCredentials{tenant.id, api_key, secret};
-}
-
-Result<std::string> put_user(TenantStore& store, const std::string& name, std::string password) {
-  if (name.empty() || name.find(':') != std::string::npos)
-    return make_error(errors::server_argument, "a user name must be non-empty and hold no ':'");
-  if (password.empty()) password = detail::secret_hex(16);
-  ApiUser u{name, detail::secret_hex(16), {}};
-  u.hash = detail::hash_secret(password, u.salt);
-  TOLLGATE_RETURN_IF_ERROR(store.put_user(u));
-  return password;
 }
 
 }  // namespace tollgate::server

@@ -16,12 +16,6 @@
 namespace tollgate::sqlite {
 namespace {
 
-struct Migration {
-  int version;
-  const char* what;
-  const char* sql;
-};
-
 // Append only: a released migration never changes, so every older database
 // upgrades the same way.
 constexpr std::array<Migration, 7> kMigrations{{

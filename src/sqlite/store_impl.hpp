@@ -80,4 +80,12 @@ inline Unexpected<Error> corrupt(const std::string& table, const std::string& id
   return make_error(errors::store_corrupt, table + " row " + id + " holds a malformed " + what);
 }
 
+/// A numbered schema change: the billing store's (sqlite_store.cpp) and the
+/// REST server's (tenant_store.cpp) tracks are lists of them.
+struct Migration {
+  int version;
+  const char* what;
+  const char* sql;
+};
+
 }  // namespace tollgate::sqlite

@@ -27,12 +27,7 @@ namespace {
 // The REST server's migration track. Version 1 is what the billing store's
 // migration 5 made before 0.1.0 (IF NOT EXISTS: a database that ran it adopts
 // its tables). Append only.
-struct ServerMigration {
-  int version;
-  const char* what;
-  const char* sql;
-};
-constexpr std::array<ServerMigration, 1> kServerMigrations{{
+constexpr std::array<Migration, 1> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE IF NOT EXISTS tenant (
         id           TEXT NOT NULL PRIMARY KEY,
@@ -144,14 +139,8 @@ Result<Ok> migrate_server_tables(Connection& db) {
   return Ok{};
 }
 
-std::optional<ObjectType> parse_object_type(std::string_view text) {
-  for (auto t : {ObjectType::account, ObjectType::bundle, ObjectType::subscription})
-    if (to_string(t) == text) return t;
-  return std::nullopt;
-}
-
 Result<ObjectType> object_type_column(const Statement& st, int column, const std::string& table) {
-  auto t = parse_object_type(st.text(column));
+  auto t = server::object_type_named(st.text(column));
   if (!t) return corrupt(table, st.text(0), "object type");
   return *t;
 }
@@ -481,7 +470,7 @@ Result<std::vector<AuditEntry>> SqliteTenantStore::audit_of(const std::string& t
   if (!st) return unexpected(st.error());
   (*st)->bind(1, tenant_id).bind(2, object_id);
   return collect<AuditEntry>(**st, [](const Statement& s) -> Result<AuditEntry> {
-    auto type = parse_object_type(s.text(1));
+    auto type = server::object_type_named(s.text(1));
     if (!type) return corrupt("audit_log", s.text(0), "object type");
     return AuditEntry{
         s.text(0), *type, s.text(2), s.text(3), s.text(4), s.text(5), instant(s.integer(6))};

@@ -9,12 +9,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
-#include "tollgate/server/rest_api.hpp"
-#include "tollgate/sqlite/sqlite_store.hpp"
-#include "tollgate/sqlite/sqlite_tenant_store.hpp"
-
-#include "../support/peer.hpp"
-#include "../support/rest_client.hpp"
+#include "../support/served_store.hpp"
 
 using namespace tollgate;
 namespace json = boost::json;
@@ -36,25 +31,13 @@ struct Call {
 }  // namespace
 
 TEST_CASE("every route refuses bad input, and a refused request changes nothing") {
-  auto store = std::move(sqlite::SqliteStore::open(test::temp_dir() + "/bad.db")).value();
-  auto tenants = std::move(sqlite::SqliteTenantStore::open(*store)).value();
-  test::Client client;
-  client.tenant = *server::create_tenant(*tenants, "t");
-  client.password = *server::put_user(*tenants, "admin");
   server::ApiOptions options;
-  options.clock = [] { return Instant{date::sys_days{date::year{2024} / 3 / 15}}; };
+  options.clock = test::clock_at(date::year{2024} / 3 / 15);
   options.body_limit = 4096;
-  server::RestApi api(*store, *tenants, options);
+  test::ServedStore served(options);
   auto call = [&](const std::string& method, const std::string& target,
-                  const std::string& body = "") {
-    return api.handle(client.request(method, target, body));
-  };
-  auto read = [&](const std::string& target) {
-    auto r = call("GET", target);
-    INFO(target << ": " << r.body);
-    REQUIRE(r.status == 200);
-    return r.body;
-  };
+                  const std::string& body = "") { return served.call(method, target, body); };
+  auto read = [&](const std::string& target) { return served.read(target); };
 
   // An account with a subscription, billed, and half paid.
   REQUIRE(call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);

@@ -9,12 +9,9 @@
 #include <catch2/catch.hpp>
 
 #include "tollgate/server/http_server.hpp"
-#include "tollgate/sqlite/sqlite_store.hpp"
-#include "tollgate/sqlite/sqlite_tenant_store.hpp"
 #include "tollgate/stripe/beast_transport.hpp"
 
-#include "../support/peer.hpp"
-#include "../support/rest_client.hpp"
+#include "../support/served_store.hpp"
 #include "../support/test_pki.hpp"
 
 using namespace tollgate;
@@ -23,21 +20,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // A store, a tenant and the API over them, for one test.
-struct Api {
-  std::unique_ptr<sqlite::SqliteStore> store =
-      std::move(sqlite::SqliteStore::open(test::temp_dir() + "/http.db")).value();
-  std::unique_ptr<sqlite::SqliteTenantStore> owned_tenants =
-      std::move(sqlite::SqliteTenantStore::open(*store)).value();
-  sqlite::SqliteTenantStore& tenants = *owned_tenants;
-  test::Client client;
-  std::unique_ptr<server::RestApi> api;
-
-  Api() {
-    client.tenant = *server::create_tenant(tenants, "t", "", "");
-    client.password = *server::put_user(tenants, "admin", "");
-    api = std::make_unique<server::RestApi>(*store, tenants);
-  }
-
+struct Api : test::ServedStore {
   /// GET /1.0/kb/accounts?externalKey=nobody through `transport`: 404 when served.
   Result<HttpResponse, TransportError> lookup(HttpTransport& transport, const std::string& base) {
     auto r = client.request("GET", "/1.0/kb/accounts?externalKey=nobody");

@@ -6,12 +6,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
-#include "tollgate/server/rest_api.hpp"
-#include "tollgate/sqlite/sqlite_store.hpp"
-#include "tollgate/sqlite/sqlite_tenant_store.hpp"
-
-#include "../support/peer.hpp"
-#include "../support/rest_client.hpp"
+#include "../support/served_store.hpp"
 
 using namespace tollgate;
 namespace json = boost::json;
@@ -23,33 +18,10 @@ const char* kCatalog = R"({"name": "older", "currencies": ["USD"],
   "plans": [{"name": "api-monthly", "product": "Api", "phases": [{"type": "EVERGREEN",
     "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00"}}}]}]})";
 
-struct Fixture {
-  std::unique_ptr<sqlite::SqliteStore> store =
-      std::move(sqlite::SqliteStore::open(test::temp_dir() + "/older.db")).value();
-  std::unique_ptr<sqlite::SqliteTenantStore> owned_tenants =
-      std::move(sqlite::SqliteTenantStore::open(*store)).value();
-  sqlite::SqliteTenantStore& tenants = *owned_tenants;
-  test::Client client;
-  std::unique_ptr<server::RestApi> api;
+struct Fixture : test::ServedStore {
+  Fixture() { REQUIRE(call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201); }
 
-  Fixture() {
-    client.tenant = *server::create_tenant(tenants, "t", "", "");
-    client.password = *server::put_user(tenants, "admin", "");
-    api = std::make_unique<server::RestApi>(*store, tenants);
-    REQUIRE(call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
-  }
-
-  server::Response call(const std::string& method, const std::string& target,
-                        const std::string& body = "") {
-    return api->handle(client.request(method, target, body));
-  }
-
-  json::value read(const std::string& target) {
-    auto r = call("GET", target);
-    INFO(target << ": " << r.body);
-    REQUIRE(r.status == 200);
-    return json::parse(r.body);
-  }
+  json::value read(const std::string& target) { return json::parse(ServedStore::read(target)); }
 
   std::string account(const std::string& key) {
     REQUIRE(call("POST", "/1.0/kb/accounts",

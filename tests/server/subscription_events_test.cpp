@@ -8,12 +8,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
-#include "tollgate/server/rest_api.hpp"
-#include "tollgate/sqlite/sqlite_store.hpp"
-#include "tollgate/sqlite/sqlite_tenant_store.hpp"
-
-#include "../support/peer.hpp"
-#include "../support/rest_client.hpp"
+#include "../support/served_store.hpp"
 
 using namespace tollgate;
 namespace json = boost::json;
@@ -44,19 +39,11 @@ std::vector<std::string> lines(const json::array& events) {
 }  // namespace
 
 TEST_CASE("a subscription's events: start, the trial's end, a cancel; the bundle's timeline") {
-  auto store = std::move(sqlite::SqliteStore::open(test::temp_dir() + "/events.db")).value();
-  auto owned_tenants = std::move(sqlite::SqliteTenantStore::open(*store)).value();
-  sqlite::SqliteTenantStore& tenants = *owned_tenants;
-  test::Client client;
-  client.tenant = *server::create_tenant(tenants, "t", "", "");
-  client.password = *server::put_user(tenants, "admin", "");
   server::ApiOptions options;
-  options.clock = [] { return Instant{date::sys_days{date::year{2024} / 6 / 1}}; };
-  server::RestApi api(*store, tenants, options);
+  options.clock = test::clock_at(date::year{2024} / 6 / 1);
+  test::ServedStore served(options);
   auto call = [&](const std::string& method, const std::string& target,
-                  const std::string& body = "") {
-    return api.handle(client.request(method, target, body));
-  };
+                  const std::string& body = "") { return served.call(method, target, body); };
   REQUIRE(call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
   REQUIRE(call("POST", "/1.0/kb/accounts",
                R"({"name": "E", "externalKey": "e", "currency": "USD", "billCycleDayLocal": 1})")

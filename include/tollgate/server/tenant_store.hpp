@@ -62,6 +62,12 @@ constexpr std::string_view to_string(ObjectType t) noexcept {
   }
   return "ACCOUNT";
 }
+/// The ObjectType Kill Bill names `text` ("ACCOUNT", ...); nullopt for any other.
+constexpr std::optional<ObjectType> object_type_named(std::string_view text) noexcept {
+  for (auto t : {ObjectType::account, ObjectType::bundle, ObjectType::subscription})
+    if (to_string(t) == text) return t;
+  return std::nullopt;
+}
 
 /// An object a tenant owns. Its id is the billing store's id (account id,
 /// subscription id) or the server's own (bundle id).
