@@ -15,6 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const killbill = require('killbill');
 const globalAxios = require('axios');
+const { startServe, checks } = require('./tollgate_serve');
 
 const [binary, work, examples] = process.argv.slice(2);
 const db = path.join(work, 'e2e.db');
@@ -34,17 +35,9 @@ assert.equal(globex.user, undefined, 'only the first run makes a user');
 let server;
 let base;
 async function start() {
-  server = spawn(binary, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--now', '2024-03-15T00:00:00Z',
-    '--body-limit', '65536'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
-    let seen = '';
-    server.stdout.on('data', (d) => {
-      seen += d;
-      const m = seen.match(/LISTENING (\d+)/);
-      if (m) resolve(Number(m[1]));
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  let port;
+  ({ server, port } = await startServe(binary, ['--db', db, '--listen', '127.0.0.1:0',
+    '--now', '2024-03-15T00:00:00Z', '--body-limit', '65536']));
   base = `http://127.0.0.1:${port}`;
 }
 
@@ -87,12 +80,7 @@ async function raw(method, url, body, headers) {
     validateStatus: () => true, transformRequest: [(d) => d] });
 }
 
-let passed = 0;
-async function check(name, body) {
-  await body();
-  passed += 1;
-  console.log(`ok ${passed} - ${name}`);
-}
+const { check, count } = checks();
 
 const CREATED_BY = 'e2e';
 const AUTO_INVOICING_OFF = '00000000-0000-0000-0000-000000000002';
@@ -525,7 +513,7 @@ async function main() {
     }
   });
 
-  console.log(`${passed} checks passed`);
+  console.log(`${count()} checks passed`);
 }
 
 main().then(() => {

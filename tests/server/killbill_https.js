@@ -11,7 +11,7 @@
 'use strict';
 
 const assert = require('node:assert/strict');
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
@@ -19,6 +19,7 @@ const path = require('node:path');
 const tls = require('node:tls');
 const killbill = require('killbill');
 const globalAxios = require('axios');
+const { startServe, stopServe, checks } = require('./tollgate_serve');
 
 const [binary, work, examples, caFile, certFile, keyFile, expiredFile] = process.argv.slice(2);
 const ca = fs.readFileSync(caFile);
@@ -37,19 +38,9 @@ let stderr = '';     // since the last reset (the notices of one SIGHUP)
 let printed = '';    // everything the server printed
 let port;
 async function start() {
-  server = spawn(binary, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--tls-cert', liveCert, '--tls-key', keyFile],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stderr.on('data', (d) => { stderr += d; printed += d; });
-  port = await new Promise((resolve, reject) => {
-    let seen = '';
-    server.stdout.on('data', (d) => {
-      seen += d;
-      printed += d;
-      const m = seen.match(/LISTENING (\d+)/);
-      if (m) resolve(Number(m[1]));
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
+  ({ server, port } = await startServe(binary,
+    ['--db', db, '--listen', '127.0.0.1:0', '--tls-cert', liveCert, '--tls-key', keyFile],
+    { onOutput: (text) => { stderr += text; printed += text; } }));
 }
 
 /** Waits until the server's stderr says `text` (a SIGHUP's notice). */
@@ -81,12 +72,7 @@ function apis() {
   return { axios, account: new killbill.AccountApi(config, null, axios) };
 }
 
-let passed = 0;
-async function check(name, body) {
-  await body();
-  passed += 1;
-  console.log(`ok ${passed} - ${name}`);
-}
+const { check, count } = checks();
 
 async function main() {
   await start();
@@ -169,10 +155,8 @@ async function main() {
 }
 
 main().then(async () => {
-  const exited = new Promise((resolve) => server.on('exit', resolve));
-  server.kill('SIGTERM');
-  assert.equal(await exited, 0);
-  console.log(`1..${passed}`);
+  assert.equal(await stopServe(server), 0);
+  console.log(`1..${count()}`);
 }, (e) => {
   console.error(e);
   if (server) server.kill('SIGKILL');

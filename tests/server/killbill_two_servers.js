@@ -6,9 +6,10 @@
 'use strict';
 
 const assert = require('node:assert/strict');
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const killbill = require('killbill');
 const globalAxios = require('axios');
+const { startServe, stopServe, checks } = require('./tollgate_serve');
 
 const [binary, db] = process.argv.slice(2);
 const catalog = JSON.stringify({
@@ -24,18 +25,8 @@ const CREATED_BY = 'two-servers';
 
 const servers = [];
 async function start() {
-  const server = spawn(binary, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--now', '2024-03-15T00:00:00Z'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { server, port } = await startServe(binary, ['--db', db, '--listen', '127.0.0.1:0', '--now', '2024-03-15T00:00:00Z']);
   servers.push(server);
-  const port = await new Promise((resolve, reject) => {
-    let seen = '';
-    server.stdout.on('data', (d) => {
-      seen += d;
-      const m = seen.match(/LISTENING (\d+)/);
-      if (m) resolve(Number(m[1]));
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
   const base = `http://127.0.0.1:${port}`;
   const axios = globalAxios.create();
   axios.interceptors.response.use(killbill.followLocationHeaderInterceptor);
@@ -62,12 +53,7 @@ async function status(promise) {
   }
 }
 
-let passed = 0;
-async function check(name, body) {
-  await body();
-  passed += 1;
-  console.log(`ok ${passed} - ${name}`);
-}
+const { check, count } = checks();
 
 async function main() {
   const one = await start();
@@ -110,12 +96,8 @@ async function main() {
 }
 
 main().then(async () => {
-  for (const server of servers) {
-    const exited = new Promise((resolve) => server.on('exit', resolve));
-    server.kill('SIGTERM');
-    assert.equal(await exited, 0);
-  }
-  console.log(`1..${passed}`);
+  for (const server of servers) assert.equal(await stopServe(server), 0);
+  console.log(`1..${count()}`);
 }, (e) => {
   console.error(e);
   for (const server of servers) server.kill('SIGKILL');
