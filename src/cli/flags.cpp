@@ -37,6 +37,12 @@ std::optional<Flags> parse_flags(std::string_view command, std::span<const std::
 
 namespace {
 
+// Says why a store could not be opened; null, for the caller to return.
+std::nullptr_t cannot_open(std::string_view command, const Error& e, Streams io) {
+  io.err << "tollgate " << command << ": " << e.code << ": " << e.message << "\n";
+  return nullptr;
+}
+
 bool names_postgres(std::string_view db) {
   return db.starts_with("postgresql://") || db.starts_with("postgres://");
 }
@@ -46,11 +52,7 @@ std::unique_ptr<BillingStore> open_postgres(std::string_view command, const std:
                                             Streams io) {
 #if TOLLGATE_CLI_WITH_POSTGRES
   auto store = postgres::PostgresStore::open(uri);
-  if (!store) {
-    io.err << "tollgate " << command << ": " << store.error().code << ": " << store.error().message
-           << "\n";
-    return nullptr;
-  }
+  if (!store) return cannot_open(command, store.error(), io);
   return std::move(store).value();
 #else
   (void)uri;
@@ -70,11 +72,7 @@ std::unique_ptr<BillingStore> open_db(std::string_view command, const Flags& fla
   }
   if (names_postgres(path->second)) return open_postgres(command, std::string(path->second), io);
   auto store = sqlite::SqliteStore::open(std::string(path->second));
-  if (!store) {
-    io.err << "tollgate " << command << ": " << store.error().code << ": " << store.error().message
-           << "\n";
-    return nullptr;
-  }
+  if (!store) return cannot_open(command, store.error(), io);
   for (const auto& warning : (*store)->warnings())
     io.err << "tollgate " << command << ": warning: " << warning << "\n";
   return std::move(store).value();
@@ -84,18 +82,14 @@ std::unique_ptr<server::TenantStore> open_tenants(std::string_view command, Bill
                                                   Streams io) {
   if (auto* file = dynamic_cast<sqlite::SqliteStore*>(&store)) {
     auto tenants = sqlite::SqliteTenantStore::open(*file);
-    if (tenants) return std::move(tenants).value();
-    io.err << "tollgate " << command << ": " << tenants.error().code << ": "
-           << tenants.error().message << "\n";
-    return nullptr;
+    if (!tenants) return cannot_open(command, tenants.error(), io);
+    return std::move(tenants).value();
   }
 #if TOLLGATE_CLI_WITH_POSTGRES
   if (auto* database = dynamic_cast<postgres::PostgresStore*>(&store)) {
     auto tenants = postgres::PostgresTenantStore::open(*database);
-    if (tenants) return std::move(tenants).value();
-    io.err << "tollgate " << command << ": " << tenants.error().code << ": "
-           << tenants.error().message << "\n";
-    return nullptr;
+    if (!tenants) return cannot_open(command, tenants.error(), io);
+    return std::move(tenants).value();
   }
 #endif
   io.err << "tollgate " << command << ": this store keeps no server tables\n";
