@@ -173,10 +173,9 @@ Result<Ok> PostgresStore::set_default_payment_method(const std::string& account_
 // The server's clock, in Unix seconds: every worker judges leases by the same clock.
 #define TOLLGATE_NOW "extract(epoch FROM clock_timestamp())::bigint"
 // An account with work through $1: an invoicing date come, or an attempt to send or re-send.
-#define TOLLGATE_HAS_WORK                                                                       \
-  "(a.next_run <= $1 OR a.id IN (SELECT i.account_id FROM payment_attempt p JOIN invoice i ON " \
-  "i.id = p.invoice_id WHERE p.status = 'STARTED' OR (p.status = 'SCHEDULED' AND "              \
-  "p.scheduled_on <= $1)))"
+#define TOLLGATE_HAS_WORK                                                           \
+  "(a.next_run <= $1 OR a.id IN (SELECT p.account_id FROM payment_attempt p WHERE " \
+  "p.status = 'STARTED' OR (p.status = 'SCHEDULED' AND p.scheduled_on <= $1)))"
 
 Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through,
                                                              const std::string& after,
@@ -184,8 +183,8 @@ Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through
                                                              const Lease& lease) {
   // FOR UPDATE SKIP LOCKED: a worker claiming at the same moment passes over
   // these rows instead of waiting for them, and never gets them too. The open
-  // attempt flag is looked up for the claimed accounts only, through their
-  // invoices (a list of every open attempt grew with the accounts billed).
+  // attempt flag is looked up for the claimed accounts only, in the index of
+  // open attempts (a list of every open attempt grew with the accounts billed).
   auto claimed = collect<ClaimedAccount>(
       impl_->db.query(
           "WITH picked AS (SELECT a.id FROM account a WHERE a.id COLLATE \"C\" > $2 AND "
@@ -194,8 +193,7 @@ Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through
           " ORDER BY a.id COLLATE \"C\" LIMIT $3 FOR UPDATE SKIP LOCKED) "
           "UPDATE account a SET lease_worker = $4, lease_run = $5, lease_until = " TOLLGATE_NOW
           " + $6 FROM picked WHERE a.id = picked.id RETURNING a.id, EXISTS (SELECT 1 FROM "
-          "invoice i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = a.id AND "
-          "p.status IN ('STARTED', 'SCHEDULED'))",
+          "payment_attempt p WHERE p.account_id = a.id AND p.status IN ('STARTED', 'SCHEDULED'))",
           {text(through), after, std::to_string(limit), lease.worker, lease.run,
            std::to_string(lease.duration.count())}),
       [](const Rows& r, int i) -> Result<ClaimedAccount> {

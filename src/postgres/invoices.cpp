@@ -129,7 +129,8 @@ Result<std::vector<StoredInvoice>> PostgresStore::invoices_of(const std::string&
 Result<Ok> PostgresStore::save_attempt(const PaymentAttempt& a) {
   return done(impl_->db.query(
       "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure, "
-      "amount) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (invoice_id, attempt) DO UPDATE "
+      "amount, account_id) VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT account_id FROM invoice "
+      "WHERE id = $1)) ON CONFLICT (invoice_id, attempt) DO UPDATE "
       "SET status = excluded.status, scheduled_on = excluded.scheduled_on, charge_id = "
       "excluded.charge_id, failure = excluded.failure, amount = excluded.amount, updated_at = "
       "CURRENT_TIMESTAMP",
@@ -177,14 +178,16 @@ Result<std::vector<PaymentAttempt>> PostgresStore::attempts_in(AttemptStatus sta
 Result<std::vector<PaymentAttempt>> PostgresStore::open_attempts(const std::string& account_id) {
   return read_attempts(impl_->db.query(
       "SELECT p.invoice_id, p.attempt, p.status, p.scheduled_on, p.charge_id, p.failure, p.amount "
-      "FROM invoice i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = $1 AND "
-      "p.status IN ('STARTED', 'SCHEDULED') ORDER BY p.invoice_id COLLATE \"C\", p.attempt",
+      "FROM payment_attempt p WHERE p.account_id = $1 AND p.status IN ('STARTED', 'SCHEDULED') "
+      "ORDER BY p.invoice_id COLLATE \"C\", p.attempt",
       {account_id}));
 }
 
 Result<Decimal> PostgresStore::account_credit(const std::string& account_id) {
-  auto rows =
-      impl_->db.query("SELECT id, credit_adj FROM invoice WHERE account_id = $1", {account_id});
+  auto rows = impl_->db.query(
+      "SELECT id, credit_adj FROM invoice WHERE account_id = $1 AND credit_adj "
+      "<> '0'",
+      {account_id});  // an index of these only (schema version 8)
   if (!rows) return unexpected(rows.error());
   Decimal credit;
   for (int i = 0; i < rows->size(); ++i) {

@@ -13,7 +13,7 @@ namespace {
 // dates are DATE, instants Unix seconds, amounts and quantities their exact
 // decimal text. Append only. Version 5 (the REST server's tables) exists on
 // SQLite only.
-constexpr std::array<Migration, 6> kMigrations{{
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         record_id       BIGSERIAL PRIMARY KEY,
@@ -193,6 +193,15 @@ constexpr std::array<Migration, 6> kMigrations{{
         body        TEXT NOT NULL
       );
       CREATE INDEX usage_event_after ON usage_event (subscription_id, after_seq);
+    )sql"},
+    {8, "an account's open attempts and credit-moving invoices by index, not by its history",
+     R"sql(
+      ALTER TABLE payment_attempt ADD COLUMN account_id TEXT REFERENCES account (id);
+      UPDATE payment_attempt SET account_id = invoice.account_id FROM invoice
+        WHERE invoice.id = payment_attempt.invoice_id;
+      CREATE INDEX payment_attempt_open ON payment_attempt (account_id)
+        WHERE status IN ('STARTED', 'SCHEDULED');
+      CREATE INDEX invoice_moving_credit ON invoice (account_id) WHERE credit_adj <> '0';
     )sql"},
 }};
 

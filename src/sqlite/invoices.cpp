@@ -155,7 +155,9 @@ Result<std::vector<StoredInvoice>> SqliteStore::invoices_of(const std::string& a
 Result<Ok> SqliteStore::save_attempt(const PaymentAttempt& a) {
   auto st = impl_->db.cached(
       "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure, "
-      "amount) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (invoice_id, attempt) DO UPDATE SET "
+      "amount, account_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "(SELECT account_id FROM invoice WHERE id = ?1)) ON CONFLICT (invoice_id, attempt) DO UPDATE "
+      "SET "
       "status = excluded.status, "
       "scheduled_on = excluded.scheduled_on, charge_id = excluded.charge_id, failure = "
       "excluded.failure, amount = excluded.amount, "
@@ -215,8 +217,8 @@ Result<std::vector<PaymentAttempt>> SqliteStore::attempts_in(AttemptStatus statu
 Result<std::vector<PaymentAttempt>> SqliteStore::open_attempts(const std::string& account_id) {
   auto st = impl_->db.cached(
       "SELECT p.invoice_id, p.attempt, p.status, p.scheduled_on, p.charge_id, p.failure, p.amount "
-      "FROM invoice i JOIN payment_attempt p ON p.invoice_id = i.id WHERE i.account_id = ? AND "
-      "p.status IN ('STARTED', 'SCHEDULED') ORDER BY p.invoice_id, p.attempt");
+      "FROM payment_attempt p WHERE p.account_id = ? AND p.status IN ('STARTED', 'SCHEDULED') "
+      "ORDER BY p.invoice_id, p.attempt");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, account_id);
   return read_attempts(**st);
@@ -224,7 +226,11 @@ Result<std::vector<PaymentAttempt>> SqliteStore::open_attempts(const std::string
 
 Result<Decimal> SqliteStore::account_credit(const std::string& account_id) {
   TOLLGATE_ASSIGN_OR_RETURN(
-      auto st, impl_->db.cached("SELECT id, credit_adj FROM invoice WHERE account_id = ?"));
+      // Only the invoices that moved credit (an index of its own, schema version
+      // 8): the others add nothing, and an old account has years of them.
+      auto st,
+      impl_->db.cached(
+          "SELECT id, credit_adj FROM invoice WHERE account_id = ? AND credit_adj <> '0'"));
   st->bind(1, account_id);
   Decimal credit;
   auto r = for_each_row(*st, [&](Statement& row) -> Result<Ok> {

@@ -18,7 +18,7 @@ namespace {
 
 // Append only: a released migration never changes, so every older database
 // upgrades the same way.
-constexpr std::array<Migration, 7> kMigrations{{
+constexpr std::array<Migration, 8> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         id              VARCHAR(36) NOT NULL PRIMARY KEY,
@@ -211,6 +211,18 @@ constexpr std::array<Migration, 7> kMigrations{{
       );
       -- The usage recorded after a snapshot, without reading older usage.
       CREATE INDEX usage_event_after ON usage_event (subscription_id, after_seq);
+    )sql"},
+    {8, "an account's open attempts and credit-moving invoices by index, not by its history",
+     R"sql(
+      -- Whose attempt it is, so that an account's open attempts are found in an
+      -- index of open attempts rather than by walking every invoice it ever had.
+      ALTER TABLE payment_attempt ADD COLUMN account_id TEXT REFERENCES account (id);
+      UPDATE payment_attempt SET account_id =
+        (SELECT account_id FROM invoice WHERE invoice.id = payment_attempt.invoice_id);
+      CREATE INDEX payment_attempt_open ON payment_attempt (account_id)
+        WHERE status IN ('STARTED', 'SCHEDULED');
+      -- The account credit is the sum of credit_adj: invoices that moved none add nothing.
+      CREATE INDEX invoice_moving_credit ON invoice (account_id) WHERE credit_adj <> '0';
     )sql"},
 }};
 

@@ -68,7 +68,7 @@ TEST_CASE("a new file gets the whole schema, in WAL mode, with its migrations re
   auto store = open_store(path);
   CHECK(store->schema_version() == SqliteStore::latest_schema_version);
   CHECK(raw(path, "SELECT version FROM tollgate_migration ORDER BY version") ==
-        "1\n2\n3\n4\n5\n6\n7\n");
+        "1\n2\n3\n4\n5\n6\n7\n8\n");
   CHECK(raw(path, "PRAGMA journal_mode") == "wal\n");
   CHECK(raw(path,
             "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -94,7 +94,7 @@ TEST_CASE("a database made by an earlier schema version upgrades, keeping its da
   CHECK(upgraded->record_usage(events)->inserted == 1);
   // Opening again migrates nothing.
   CHECK(open_store(path)->schema_version() == SqliteStore::latest_schema_version);
-  CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "7\n");
+  CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "8\n");
 }
 
 TEST_CASE(
@@ -147,6 +147,68 @@ TEST_CASE(
   next.invoice.currency = "USD";
   REQUIRE(store->save_invoice(next));
   CHECK(store->invoice("i4")->number == 4);
+}
+
+TEST_CASE(
+    "a version 7 database upgrades: its attempts learn their account, and open attempts and "
+    "account credit are still found") {
+  std::string path = fresh_path();
+  {
+    auto v7 = open_store(path, {.migrate_to = 7});
+    REQUIRE(v7->put_catalog("v1", R"({"name": "c", "currencies": ["USD"],
+      "products": [{"name": "P", "category": "BASE"}], "plans": [{"name": "p", "product": "P",
+      "phases": [{"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00"}}}]}]})"));
+  }
+  // Account a: a paid invoice, and one that left 12.50 of credit. Account b:
+  // an invoice whose retry is scheduled for 2024-02-05.
+  raw(path,
+      "INSERT INTO account (id, currency, time_zone, catalog_version, organization_id, tenant_id) "
+      "VALUES ('a', 'USD', 'UTC', 'v1', 'o', 't'), ('b', 'USD', 'UTC', 'v1', 'o', 't');"
+      "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status, credit_adj, "
+      "invoice_number) VALUES ('i1', 'a', '2024-01-01', 'USD', '10.00', 'COMMITTED', '0', 1), "
+      "('i2', 'a', '2024-01-15', 'USD', '-12.50', 'COMMITTED', '12.50', 2), "
+      "('i3', 'b', '2024-02-01', 'USD', '10.00', 'COMMITTED', '0', 3);"
+      "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, amount) "
+      "VALUES ('i1', 1, 'SUCCEEDED', '2024-01-01', 'pi_1', '10.00'), "
+      "('i3', 1, 'FAILED', '2024-02-01', '', '10.00'), "
+      "('i3', 2, 'SCHEDULED', '2024-02-05', '', '10.00');");
+  auto store = open_store(path);
+  CHECK(store->schema_version() == 8);
+  CHECK(raw(path, "SELECT invoice_id, attempt, account_id FROM payment_attempt ORDER BY 1, 2") ==
+        "i1|1|a\ni3|1|b\ni3|2|b\n");
+  CHECK(store->open_attempts("a")->empty());
+  auto open = store->open_attempts("b");
+  REQUIRE(open->size() == 1);
+  CHECK((*open)[0].invoice_id == "i3");
+  CHECK((*open)[0].attempt == 2);
+  CHECK(*store->account_credit("a") == *Decimal::parse("12.50"));
+  CHECK(*store->account_credit("b") == Decimal(0));
+  // b has a retry due on 2024-02-05 (not before), a has no work at all.
+  Lease lease{"w", "r1"};
+  CHECK(store->claim_due(2024_y / 2 / 4, "", 10, lease)->empty());
+  auto claimed = store->claim_due(2024_y / 2 / 5, "", 10, lease);
+  REQUIRE(claimed->size() == 1);
+  CHECK((*claimed)[0].id == "b");
+  CHECK((*claimed)[0].open_attempts);
+  // An attempt saved now is filed under its invoice's account.
+  PaymentAttempt retry{"i1", 2, AttemptStatus::scheduled, 2024_y / 3 / 1, Decimal(10), "", ""};
+  REQUIRE(store->save_attempt(retry));
+  REQUIRE(store->open_attempts("a")->size() == 1);
+}
+
+TEST_CASE(
+    "an account's open attempts and its credit are read through indexes of those rows only, "
+    "never by walking its invoices") {
+  std::string path = fresh_path();
+  open_store(path);
+  auto plan = [&](const std::string& query) { return raw(path, "EXPLAIN QUERY PLAN " + query); };
+  // The store's own statements (invoices.cpp, accounts.cpp).
+  CHECK_THAT(
+      plan("SELECT id, credit_adj FROM invoice WHERE account_id = 'a' AND credit_adj <> '0'"),
+      Catch::Contains("USING INDEX invoice_moving_credit (account_id=?)"));
+  CHECK_THAT(plan("SELECT 1 FROM payment_attempt p WHERE p.account_id = 'a' AND p.status IN "
+                  "('STARTED', 'SCHEDULED')"),
+             Catch::Contains("USING INDEX payment_attempt_open (account_id=?)"));
 }
 
 TEST_CASE(
