@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 namespace tollgate::detail {
 
@@ -122,6 +123,33 @@ std::optional<std::string> ObjectReader::string(std::string_view key, bool requi
     return std::nullopt;
   }
   return std::string(v->get_string());
+}
+
+std::optional<std::string> ObjectReader::text(std::string_view key, bool required) {
+  const json::value* v = field(key, required);
+  if (!v) return std::nullopt;
+  switch (v->kind()) {
+    case json::kind::string:
+      if (v->get_string().empty()) break;
+      return std::string(v->get_string());
+    case json::kind::int64:
+      return std::to_string(v->get_int64());
+    case json::kind::uint64:
+      return std::to_string(v->get_uint64());
+    case json::kind::double_: {
+      char buffer[32];  // the shortest text that reads back as the same double
+      auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v->get_double());
+      if (ec == std::errc()) return std::string(buffer, end);
+      break;
+    }
+    case json::kind::bool_:
+      return v->get_bool() ? "true" : "false";
+    default:
+      problem(key, "must be text, not " + std::string(kind_of(*v)));
+      return std::nullopt;
+  }
+  problem(key, "must not be empty");
+  return std::nullopt;
 }
 
 std::optional<Decimal> ObjectReader::decimal(std::string_view key, bool required,

@@ -69,6 +69,12 @@ class ObjectReader {
   bool has(std::string_view key) const { return object_ && object_->contains(key); }
 
   std::optional<std::string> string(std::string_view key, bool required = false);
+  /// A free-text field as Kill Bill's JSON layer reads one (an external key, a
+  /// name, a reference): a string, or a number or boolean taken as its text
+  /// (1732681234567 -> "1732681234567", 2.5 -> "2.5", true -> "true"). Kill
+  /// Bill's own clients send timestamps as external keys. Errors (problems):
+  /// "must be text, not an object" (or an array), "must not be empty".
+  std::optional<std::string> text(std::string_view key, bool required = false);
   std::optional<Decimal> decimal(std::string_view key, bool required = false,
                                  bool allow_negative = false);
   std::optional<bool> boolean(std::string_view key);

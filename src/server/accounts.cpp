@@ -42,9 +42,9 @@ Result<AccountFields, Response> read_account(const Ctx& ctx) {
   Problems problems;
   ObjectReader r(body, "$", problems);
   AccountFields f;
-  f.name = r.string("name");
-  f.external_key = r.string("externalKey");
-  f.email = r.string("email");
+  f.name = r.text("name");
+  f.external_key = r.text("externalKey");
+  f.email = r.text("email");
   f.currency = r.string("currency");
   f.time_zone = r.string("timeZone");
   f.bill_cycle_day = r.integer("billCycleDayLocal", false, 0, 31);

@@ -135,8 +135,8 @@ Result<std::vector<FieldIn>, Response> read_fields(const Ctx& ctx, bool modify) 
       ObjectReader r(body.get_array()[i], tollgate::detail::path_index("$", i), problems);
       FieldIn f;
       f.id = r.string("customFieldId", modify);
-      f.name = r.string("name", !modify);
-      f.value = r.string("value", true);
+      f.name = r.text("name", !modify);
+      f.value = r.text("value", true);
       accept_fields(r, {"objectId", "objectType", "auditLogs"});
       r.reject_unknown_fields();
       out.push_back(std::move(f));

@@ -112,7 +112,7 @@ Response create_instant_payment(Server& s, Ctx& ctx) {
   auto account_id = r.string("accountId");
   const json::value* amount_field = r.field("purchasedAmount", true);
   auto target = r.string("targetInvoiceId");
-  auto key = r.string("paymentExternalKey");
+  auto key = r.text("paymentExternalKey");
   accept_fields(r, {"paymentId", "paymentNumber", "authAmount", "capturedAmount", "refundedAmount",
                     "creditedAmount", "currency", "paymentMethodId", "transactions",
                     "paymentAttempts", "auditLogs"});
@@ -166,7 +166,7 @@ Response refund_payment(Server& s, Ctx& ctx) {
   Problems problems;
   ObjectReader r(*body, "$", problems);
   const json::value* amount_field = r.field("amount", true);
-  auto key = r.string("transactionExternalKey");
+  auto key = r.text("transactionExternalKey");
   accept_fields(
       r, {"transactionId", "paymentId", "paymentExternalKey", "transactionType", "currency",
           "effectiveDate", "processedAmount", "processedCurrency", "status", "gatewayErrorCode",
@@ -195,7 +195,7 @@ Response create_credits(Server& s, Ctx& ctx) {
     ObjectReader r(body->as_array()[i], tollgate::detail::path_index("$", i), problems);
     auto account_id = r.string("accountId", true);
     const json::value* amount_field = r.field("amount", true);
-    auto description = r.string("description");
+    auto description = r.text("description");
     accept_fields(r, {"invoiceItemId",
                       "invoiceId",
                       "linkedInvoiceItemId",
@@ -296,7 +296,7 @@ Response add_payment_method(Server& s, Ctx& ctx) {
   Problems problems;
   ObjectReader r(*body, "$", problems);
   auto plugin = r.string("pluginName", true);
-  auto external_key = r.string("externalKey");
+  auto external_key = r.text("externalKey");
   auto account_id = r.string("accountId");
   auto is_default = r.boolean("isDefault");
   PaymentMethod m;
@@ -312,7 +312,7 @@ Response add_payment_method(Server& s, Ctx& ctx) {
         ObjectReader p((*props)[k], tollgate::detail::path_index(i.path_of("properties"), k),
                        problems);
         auto key = p.string("key", true);
-        auto value = p.string("value", true);
+        auto value = p.text("value", true);
         accept_fields(p, {"isUpdatable"});
         p.reject_unknown_fields();
         if (!key || !value) continue;

@@ -43,8 +43,8 @@ SubscriptionFields read_subscription(const json::value& v, const std::string& pa
   f.path = path;
   f.account_id = r.string("accountId");
   f.bundle_id = r.string("bundleId");
-  f.bundle_external_key = r.string("bundleExternalKey");
-  f.external_key = r.string("externalKey");
+  f.bundle_external_key = r.text("bundleExternalKey");
+  f.external_key = r.text("externalKey");
   f.plan_name = r.string("planName");
   f.product_name = r.string("productName");
   f.billing_period = r.string("billingPeriod");
@@ -276,7 +276,7 @@ Result<BundleFields, Response> read_bundle(const Ctx& ctx, bool need_account, bo
   TOLLGATE_ASSIGN_OR_RETURN(auto body, parse_body(ctx));
   Problems problems;
   ObjectReader r(body, "$", problems);
-  BundleFields f{r.string("accountId", need_account), r.string("externalKey", need_key)};
+  BundleFields f{r.string("accountId", need_account), r.text("externalKey", need_key)};
   accept_fields(r, {"bundleId", "subscriptions", "timeline", "auditLogs"});
   r.reject_unknown_fields();
   if (auto bad = problems_response(problems)) return unexpected(*bad);

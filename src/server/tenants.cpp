@@ -17,7 +17,7 @@ Response create_tenant_resource(Server& s, Ctx& ctx) {
   ObjectReader r(*body, "$", problems);
   auto api_key = r.string("apiKey", true);
   auto api_secret = r.string("apiSecret", true);
-  auto external_key = r.string("externalKey");
+  auto external_key = r.text("externalKey");
   accept_fields(r, {"tenantId", "auditLogs"});
   r.reject_unknown_fields();
   if (auto bad = problems_response(problems)) return *bad;

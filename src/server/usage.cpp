@@ -42,7 +42,7 @@ Response record_usage(Server& s, Ctx& ctx) {
   Problems problems;
   ObjectReader r(*body, "$", problems);
   auto subscription_id = r.string("subscriptionId", true);
-  auto tracking_id = r.string("trackingId");
+  auto tracking_id = r.text("trackingId");
   const json::array* units = r.array("unitUsageRecords", true);
   r.reject_unknown_fields();
   if (auto bad = problems_response(problems)) return *bad;
