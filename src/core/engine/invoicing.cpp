@@ -172,8 +172,8 @@ void propose_segment(const EngineState& s, const Subscription& sub, const Segmen
   }
 }
 
-Proposals propose(const EngineState& s, const Subscription& sub,
-                  const std::vector<Segment>& segments, const Date& horizon) {
+Proposals propose(const EngineState& s, const Subscription& sub, const Segments& segments,
+                  const Date& horizon) {
   auto billed = [&](const Segment& seg) {
     return seg.kind == SegmentKind::billable && !(horizon < seg.start);
   };
@@ -218,8 +218,7 @@ Proposals propose(const EngineState& s, const Subscription& sub,
 // How far a billed in-advance period is still proposed: to its own end, or to
 // the end of the billable segment (same span and phase) holding its start if
 // that now ends sooner; not at all when no such segment holds it any more.
-Date proposed_end(const std::vector<Segment>& segments, const ItemKey& key,
-                  const BilledItem& billed) {
+Date proposed_end(const Segments& segments, const ItemKey& key, const BilledItem& billed) {
   for (const auto& seg : segments)
     if (seg.kind == SegmentKind::billable && seg.span->id == key.span &&
         seg.phase_index == key.phase && seg.contains(key.start))
@@ -284,7 +283,7 @@ void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, co
 }
 
 // Repairs: in-advance items whose service was cut short since they were billed.
-void repair_cut_items(EngineState& s, const Subscription& sub, const std::vector<Segment>& segments,
+void repair_cut_items(EngineState& s, const Subscription& sub, const Segments& segments,
                       Invoice& invoice) {
   for_each_billed(s.ledger, sub.id, [&](const ItemKey& key, BilledItem& billed) {
     if (key.type != InvoiceItemType::recurring || !billed.in_advance) return;
@@ -315,7 +314,7 @@ void repair_cut_items(EngineState& s, const Subscription& sub, const std::vector
 
 // The segments as invoicing sees them, by value.
 std::vector<SegmentMark> marks_of(const EngineState& s, const Subscription& sub,
-                                  const std::vector<Segment>& segments) {
+                                  const Segments& segments) {
   std::vector<SegmentMark> marks;
   marks.reserve(segments.size());
   for (const auto& seg : segments) {
@@ -335,7 +334,7 @@ std::vector<SegmentMark> marks_of(const EngineState& s, const Subscription& sub,
 // accepted) in the last segment pricing its metric that ends by then, however
 // long ago: re-rating starts at the earliest such end. (Segments ending by
 // `changed` are the same before and after the change.)
-Date rehoming_start(const std::vector<Segment>& segments, const Date& changed) {
+Date rehoming_start(const Segments& segments, const Date& changed) {
   std::map<std::string_view, Date> last_end;  // by metric
   for (const auto& seg : segments) {
     if (seg.kind != SegmentKind::billable || !seg.end || changed < *seg.end) continue;
@@ -351,8 +350,7 @@ Date rehoming_start(const std::vector<Segment>& segments, const Date& changed) {
 
 // Whether `segments` are the timeline the last invoice saw (most invoices: no
 // operation came between), compared without building it again.
-bool same_timeline(const EngineState& s, const Subscription& sub,
-                   const std::vector<Segment>& segments) {
+bool same_timeline(const EngineState& s, const Subscription& sub, const Segments& segments) {
   if (segments.size() != sub.invoiced_timeline.size()) return false;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const Segment& seg = segments[i];

@@ -20,6 +20,8 @@
 #include <tuple>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "tollgate/billing_engine.hpp"
 
 namespace tollgate::detail {
@@ -100,6 +102,11 @@ struct Segment {
 
   bool contains(const Date& d) const { return start <= d && (!end || d < *end); }
 };
+
+/// A subscription's segments, in order. Most have a handful (a trial, an
+/// evergreen phase, a change or two), and invoicing computes them for every
+/// subscription of every invoice: kept inline, they cost no allocation.
+using Segments = boost::container::small_vector<Segment, 4>;
 
 /// Identifies one billable charge across invoicing runs.
 struct ItemKey {
@@ -183,7 +190,7 @@ struct EngineState {
 // --- timeline.cpp ---------------------------------------------------------------
 
 /// The segments of every span of `sub`, in date order.
-std::vector<Segment> segments_of(const EngineState& s, const Subscription& sub);
+Segments segments_of(const EngineState& s, const Subscription& sub);
 /// The segment containing `d`, if any.
 std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub, const Date& d);
 /// Kill Bill's subscription events, from the spans and their segments.
@@ -205,7 +212,7 @@ enum class UsageHome {
 
 /// The index in `segments` of the billable segment whose usage price for
 /// `metric` bills usage dated `on`; nullopt when none may.
-std::optional<std::size_t> usage_home(const std::vector<Segment>& segments, const Date& on,
+std::optional<std::size_t> usage_home(const Segments& segments, const Date& on,
                                       const std::string& metric, UsageHome rule);
 
 /// The rule case of a subscription in a segment's phase.

@@ -21,9 +21,12 @@ struct PhaseWindow {
   std::optional<Date> end;
 };
 
+// Inline for the usual plan of a few phases: no allocation per segments_of().
+using PhaseWindows = boost::container::small_vector<PhaseWindow, 4>;
+
 // Where each phase of a plan falls when measured from `anchor`.
-std::vector<PhaseWindow> phase_windows(const Plan& plan, const Date& anchor) {
-  std::vector<PhaseWindow> windows;
+PhaseWindows phase_windows(const Plan& plan, const Date& anchor) {
+  PhaseWindows windows;
   Date t = anchor;
   for (const auto& phase : plan.phases) {
     PhaseWindow w{t, std::nullopt};
@@ -37,8 +40,7 @@ std::vector<PhaseWindow> phase_windows(const Plan& plan, const Date& anchor) {
 }
 
 // Shifts the phases after `index` so that the next one starts on `from`.
-void restart_after(const Plan& plan, std::vector<PhaseWindow>& windows, std::size_t index,
-                   const Date& from) {
+void restart_after(const Plan& plan, PhaseWindows& windows, std::size_t index, const Date& from) {
   Date t = from;
   for (std::size_t i = index + 1; i < windows.size(); ++i) {
     windows[i].start = t;
@@ -53,7 +55,7 @@ std::optional<Date> earlier(const std::optional<Date>& a, const std::optional<Da
   return std::min(*a, *b);
 }
 
-void expand_span(const EngineState& s, const Span& span, std::vector<Segment>& out) {
+void expand_span(const EngineState& s, const Span& span, Segments& out) {
   const Plan& plan = *span.plan;
   auto windows = phase_windows(plan, span.phase_anchor);
   std::optional<PhaseWindow> blocked;
@@ -100,8 +102,8 @@ void expand_span(const EngineState& s, const Span& span, std::vector<Segment>& o
 
 }  // namespace
 
-std::vector<Segment> segments_of(const EngineState& s, const Subscription& sub) {
-  std::vector<Segment> out;
+Segments segments_of(const EngineState& s, const Subscription& sub) {
+  Segments out;
   for (const auto& span : sub.spans) expand_span(s, span, out);
   return out;
 }
@@ -115,8 +117,7 @@ std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub,
 namespace {
 
 // The phase `span` bills on `d`, if it bills then.
-std::optional<PhaseType> phase_on(const std::vector<Segment>& segments, const Span& span,
-                                  const Date& d) {
+std::optional<PhaseType> phase_on(const Segments& segments, const Span& span, const Date& d) {
   for (const auto& seg : segments)
     if (seg.span == &span && seg.kind == SegmentKind::billable && seg.contains(d))
       return seg.phase->type;
@@ -183,7 +184,7 @@ bool prices(const Phase& phase, const std::string& metric) {
                      [&](const UsagePrice& u) { return u.metric == metric; });
 }
 
-std::optional<std::size_t> usage_home(const std::vector<Segment>& segments, const Date& on,
+std::optional<std::size_t> usage_home(const Segments& segments, const Date& on,
                                       const std::string& metric, UsageHome rule) {
   std::optional<std::size_t> ended;  // the latest pricing segment that ended on or before `on`
   for (std::size_t i = 0; i < segments.size(); ++i) {
