@@ -45,6 +45,7 @@ struct Ctx {
   std::vector<std::string> path;  ///< decoded segments
   Query query;
   Tenant tenant;
+  std::string user;  ///< the authenticated user's name (HTTP basic auth)
   std::string created_by;
   Instant now{};
   std::string base_url;  ///< "http://host:port", from the Host header
@@ -86,6 +87,8 @@ class Server {
   LoginThrottle throttle_;
   /// The keys failed logins are counted under: the client address, the user.
   static std::vector<std::string> login_keys(const Request& request);
+  /// The user name of the request's basic authentication ("" without one).
+  static std::string user_name(const Request& request);
   Response too_many_attempts(LoginThrottle::Clock::duration wait) const;
   /// The PBKDF2 a refusal of an unknown user or API key runs all the same.
   static void decoy_hash(std::string_view presented);
@@ -190,6 +193,11 @@ Result<Ok, Response> apply(Server& s, const Ctx& ctx, const std::string& account
 
 // --- resources (one a route) ----------------------------------------------------
 
+/// GET /1.0/healthcheck, answered before any authentication: 200 while both
+/// stores answer a read, 503 (saying which did not) otherwise.
+Response health_check(Server&);
+Response current_user_permissions(Server&, Ctx&);
+Response current_user_subject(Server&, Ctx&);
 Response create_tenant_resource(Server&, Ctx&);
 Response get_tenant_by_api_key(Server&, Ctx&);
 Response put_catalog(Server&, Ctx&);

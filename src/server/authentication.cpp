@@ -41,13 +41,18 @@ Response unauthorized(const std::string& message) {
 
 }  // namespace
 
+std::string Server::user_name(const Request& request) {
+  std::string auth = request.header("authorization");
+  if (auth.rfind("Basic ", 0) != 0) return "";
+  auto decoded = base64_decode(std::string_view(auth).substr(6));
+  return decoded ? decoded->substr(0, decoded->find(':')) : "";
+}
+
 std::vector<std::string> Server::login_keys(const Request& request) {
   std::vector<std::string> keys;
   if (!request.peer.empty()) keys.push_back("address " + request.peer);
-  std::string auth = request.header("authorization");
-  if (auth.rfind("Basic ", 0) == 0)
-    if (auto decoded = base64_decode(std::string_view(auth).substr(6)))
-      keys.push_back("user " + decoded->substr(0, decoded->find(':')));
+  if (request.header("authorization").rfind("Basic ", 0) == 0)
+    keys.push_back("user " + user_name(request));
   return keys;
 }
 

@@ -196,10 +196,13 @@ constexpr Route kRoutes[] = {
      create_subscriptions_with_addons},
 };
 
-// Tenants are made with basic auth alone, as in Kill Bill.
-constexpr Route kTenantRoutes[] = {
+// Routes that need a user and no tenant, as in Kill Bill: tenants are made
+// with basic auth alone, and the user's own permissions need none either.
+constexpr Route kUserRoutes[] = {
     {"POST", "/1.0/kb/tenants", create_tenant_resource},
     {"GET", "/1.0/kb/tenants", get_tenant_by_api_key},
+    {"GET", "/1.0/kb/security/permissions", current_user_permissions},
+    {"GET", "/1.0/kb/security/subject", current_user_subject},
 };
 
 }  // namespace
@@ -530,9 +533,12 @@ Response Server::handle(const Request& request) {
   if (request.body.size() > options.body_limit) return body_too_large(options.body_limit);
   std::string_view target = request.target;
   auto qpos = target.find('?');
+  if (request.method == "GET" && target.substr(0, qpos) == "/1.0/healthcheck")
+    return health_check(*this);
   Ctx ctx{request,
           split_path(target.substr(0, qpos)),
           Query(qpos == std::string_view::npos ? "" : target.substr(qpos + 1)),
+          {},
           {},
           request.header("x-killbill-createdby"),
           options.clock(),
@@ -553,11 +559,12 @@ Response Server::handle(const Request& request) {
     return r;
   };
   if (auto denied = authenticate_user(request)) return refused(*denied);
+  ctx.user = user_name(request);
   bool writes = request.method != "GET" && request.method != "HEAD";
   if (writes && ctx.created_by.empty())
     return bad_request("X-Killbill-CreatedBy: required header is missing");
 
-  for (const auto& route : kTenantRoutes)
+  for (const auto& route : kUserRoutes)
     if (route.method == request.method && matches(route.pattern, ctx.path, &ctx.params)) {
       throttle_.succeeded(keys);
       return route.handler(*this, ctx);

@@ -513,6 +513,23 @@ async function main() {
     }
   });
 
+  // --- the server itself, and Kill Bill's JSON leniency ----------------------------------
+  await check('health without credentials, the user\'s subject and permissions, a timestamp as key', async () => {
+    const health = await globalAxios.get(`${base}/1.0/healthcheck`, { validateStatus: () => true });
+    assert.equal(health.status, 200);
+    assert.equal(health.data.billingStore.healthy, true);
+    // The security resources need the user alone, no tenant.
+    const security = new killbill.SecurityApi(
+      new killbill.Configuration({ username: 'admin', password: acme.password, basePath: base }));
+    assert.equal((await security.getCurrentUserSubject()).data.principal, 'admin');
+    assert.ok((await security.getCurrentUserPermissions()).data.includes('usage:record'));
+    // As Kill Bill's own client tests do: a number for the external key, kept as its text.
+    const key = 1732681234567;
+    const created = await A.account.createAccount({ name: 'Stamped', externalKey: key, currency: 'USD' }, CREATED_BY);
+    assert.equal(created.data.externalKey, '1732681234567');
+    assert.equal((await A.account.getAccountByKey(String(key))).data.name, 'Stamped');
+  });
+
   console.log(`${count()} checks passed`);
 }
 
