@@ -3,6 +3,7 @@
 
 #include "tollgate/postgres/postgres_tenant_store.hpp"
 
+#include "../server/object_type_list.hpp"
 #include "store_impl.hpp"
 
 namespace tollgate::postgres {
@@ -15,11 +16,12 @@ using server::CustomField;
 using server::ObjectType;
 using server::OwnedObject;
 using server::Tag;
+using server::TagDefinition;
 using server::Tenant;
 namespace {
 
 // The same tables as SqliteStore's migration 5, in PostgreSQL's dialect.
-constexpr std::array<Migration, 1> kServerMigrations{{
+constexpr std::array<Migration, 2> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE tenant (
         id              TEXT NOT NULL PRIMARY KEY,
@@ -100,6 +102,18 @@ constexpr std::array<Migration, 1> kServerMigrations{{
         at          BIGINT NOT NULL
       );
       CREATE INDEX audit_log_by_object ON audit_log (tenant_id, object_id);
+    )sql"},
+    {2, "each tenant's own tag definitions", R"sql(
+      CREATE TABLE tag_definition (
+        seq         BIGSERIAL PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
+        tenant_id   TEXT NOT NULL REFERENCES tenant (id),
+        name        TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        applicable  TEXT NOT NULL,
+        UNIQUE (tenant_id, name)
+      );
+      CREATE INDEX object_tag_by_definition ON object_tag (tenant_id, definition_id);
     )sql"},
 }};
 
@@ -317,6 +331,46 @@ Result<Ok> PostgresTenantStore::remove_tags(const std::string& tenant_id,
       "DELETE FROM object_tag WHERE tenant_id = $1 AND object_id = $2 AND definition_id = ANY "
       "(string_to_array($3, chr(31)))",
       {tenant_id, object_id, join(definition_ids)}));
+}
+
+Result<Ok> PostgresTenantStore::create_tag_definition(const std::string& tenant_id,
+                                                      const TagDefinition& d) {
+  return done(conflict_as(StoreAccess::db(store_), "tag definition \"" + d.name + "\" exists", [&] {
+    return StoreAccess::db(store_).query(
+        "INSERT INTO tag_definition (id, tenant_id, name, description, applicable) VALUES ($1, "
+        "$2, $3, $4, $5)",
+        {d.id, tenant_id, d.name, d.description,
+         server::join_object_types(d.applicable_object_types)});
+  }));
+}
+
+Result<std::vector<TagDefinition>> PostgresTenantStore::tag_definitions(
+    const std::string& tenant_id) {
+  return collect<TagDefinition>(
+      StoreAccess::db(store_).query(
+          "SELECT id, name, description, applicable FROM tag_definition WHERE tenant_id = $1 "
+          "ORDER BY seq",
+          {tenant_id}),
+      [](const Rows& r, int i) -> Result<TagDefinition> {
+        return TagDefinition{r.text(i, 0), r.text(i, 1), r.text(i, 2),
+                             server::split_object_types(r.text(i, 3))};
+      });
+}
+
+Result<Ok> PostgresTenantStore::delete_tag_definition(const std::string& tenant_id,
+                                                      const std::string& id) {
+  auto& db = StoreAccess::db(store_);
+  // One statement: the definition goes only when no tag of it is left.
+  auto r = db.query(
+      "WITH used AS (SELECT count(*) AS n FROM object_tag WHERE tenant_id = $1 AND definition_id "
+      "= $2), gone AS (DELETE FROM tag_definition WHERE tenant_id = $1 AND id = $2 AND (SELECT n "
+      "FROM used) = 0 RETURNING id) SELECT (SELECT n FROM used), (SELECT count(*) FROM gone)",
+      {tenant_id, id});
+  if (!r) return unexpected(r.error());
+  if (r->integer(0, 0) > 0)
+    return make_error(errors::store_conflict, "tag definition " + id + " is in use");
+  if (r->integer(0, 1) != 1) return make_error(errors::store_not_found, "no tag definition " + id);
+  return Ok{};
 }
 
 Result<Ok> PostgresTenantStore::add_custom_field(const std::string& tenant_id,

@@ -1,28 +1,14 @@
 // Tags, custom fields and audit logs of accounts, bundles and subscriptions.
 
+#include <algorithm>
 #include <cctype>
 
 #include "api.hpp"
 #include "credentials.hpp"
+#include "tag_definitions.hpp"
 
 namespace tollgate::server::detail {
 namespace {
-
-// Kill Bill's system tag definitions (its ControlTagType ids and names).
-std::string tag_name(const std::string& definition) {
-  static const std::pair<const char*, const char*> known[] = {
-      {"00000000-0000-0000-0000-000000000001", "AUTO_PAY_OFF"},
-      {"00000000-0000-0000-0000-000000000002", "AUTO_INVOICING_OFF"},
-      {"00000000-0000-0000-0000-000000000003", "OVERDUE_ENFORCEMENT_OFF"},
-      {"00000000-0000-0000-0000-000000000004", "WRITTEN_OFF"},
-      {"00000000-0000-0000-0000-000000000005", "MANUAL_PAY"},
-      {"00000000-0000-0000-0000-000000000006", "TEST"},
-      {"00000000-0000-0000-0000-000000000007", "PARTNER"},
-  };
-  for (const auto& [id, name] : known)
-    if (definition == id) return name;
-  return definition;
-}
 
 bool is_uuid(std::string_view s) {
   if (s.size() != 36) return false;
@@ -59,37 +45,66 @@ Response get_tags(Server& s, Ctx& ctx) {
   auto tags = s.tenants.tags_of(ctx.tenant.id, o->id);
   if (!tags) return failure(tags.error());
   json::array out;
-  for (const auto& t : *tags)
+  for (const auto& t : *tags) {
+    auto d = find_tag_definition(s, ctx, t.definition_id);  // in use: never deleted
     out.push_back(json::object{{"tagId", t.id},
                                {"objectType", to_string(t.object_type)},
                                {"objectId", t.object_id},
                                {"tagDefinitionId", t.definition_id},
-                               {"tagDefinitionName", tag_name(t.definition_id)},
+                               {"tagDefinitionName", d ? d->definition.name : t.definition_id},
                                {"auditLogs", json::array{}}});
+  }
   return json_response(200, out);
 }
+
+namespace {
+
+// The definition ids to add, with the path each came from: the JSON array of
+// the body, or (as Kill Bill's older clients send them) the tagList query
+// parameter with an empty body.
+Result<std::vector<std::pair<std::string, std::string>>, Response> requested_tags(const Ctx& ctx) {
+  std::vector<std::pair<std::string, std::string>> ids;  // (id, path)
+  Problems problems;
+  if (ctx.request.body.empty()) {
+    for (const auto& id : ctx.query.all("tagList")) ids.emplace_back(id, "tagList");
+    if (ids.empty()) problems.push_back({"tagList", "name at least one tag definition id"});
+  } else {
+    TOLLGATE_ASSIGN_OR_RETURN(auto body, parse_body(ctx));
+    if (!body.is_array()) problems.push_back({"$", "must be an array of tag definition ids"});
+    for (std::size_t i = 0; body.is_array() && i < body.get_array().size(); ++i) {
+      const auto& v = body.get_array()[i];
+      auto path = tollgate::detail::path_index("$", i);
+      if (!v.is_string())
+        problems.push_back({path, "must be a tag definition id (a UUID)"});
+      else
+        ids.emplace_back(std::string(v.get_string()), path);
+    }
+  }
+  for (const auto& [id, path] : ids)
+    if (!is_uuid(id)) problems.push_back({path, "\"" + id + "\" is not a tag definition id"});
+  if (auto bad = problems_response(problems)) return unexpected(*bad);
+  return ids;
+}
+
+}  // namespace
 
 Response add_tags(Server& s, Ctx& ctx) {
   auto o = target(s, ctx);
   if (!o) return std::move(o).error();
-  auto body = parse_body(ctx);
-  if (!body) return std::move(body).error();
-  Problems problems;
-  if (!body->is_array()) problems.push_back({"$", "must be an array of tag definition ids"});
-  std::vector<std::string> ids;
-  if (body->is_array())
-    for (std::size_t i = 0; i < body->get_array().size(); ++i) {
-      const auto& v = body->get_array()[i];
-      if (!v.is_string() || !is_uuid(v.get_string()))
-        problems.push_back(
-            {tollgate::detail::path_index("$", i), "must be a tag definition id (a UUID)"});
-      else
-        ids.emplace_back(v.get_string());
-    }
-  if (auto bad = problems_response(problems)) return *bad;
-  for (const auto& id : ids)
+  auto ids = requested_tags(ctx);
+  if (!ids) return std::move(ids).error();
+  for (const auto& [id, path] : *ids) {
+    auto d = find_tag_definition(s, ctx, id);
+    if (!d) return std::move(d).error();
+    // A tenant's own definition says where its tags go. (Kill Bill's system
+    // ones are taken on any object, as before they were defined here.)
+    const auto& types = d->definition.applicable_object_types;
+    if (!d->control && std::find(types.begin(), types.end(), to_string(o->type)) == types.end())
+      return bad_request(path + ": tag definition \"" + d->definition.name +
+                         "\" does not apply to " + std::string(to_string(o->type)));
     if (auto a = s.tenants.add_tag(ctx.tenant.id, Tag{uuid4(), o->id, o->type, id}); !a)
       return failure(a.error());
+  }
   return audit_and(s, ctx, *o, created(ctx, collection_path(ctx, "tags")));
 }
 

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "../server/object_type_list.hpp"
 #include "store_impl.hpp"
 
 namespace tollgate::sqlite {
@@ -16,6 +17,7 @@ using server::CustomField;
 using server::ObjectType;
 using server::OwnedObject;
 using server::Tag;
+using server::TagDefinition;
 using server::Tenant;
 
 struct StoreAccess {
@@ -27,7 +29,7 @@ namespace {
 // The REST server's migration track. Version 1 is what the billing store's
 // migration 5 made before 0.1.0 (IF NOT EXISTS: a database that ran it adopts
 // its tables). Append only.
-constexpr std::array<Migration, 1> kServerMigrations{{
+constexpr std::array<Migration, 2> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE IF NOT EXISTS tenant (
         id           TEXT NOT NULL PRIMARY KEY,
@@ -107,6 +109,18 @@ constexpr std::array<Migration, 1> kServerMigrations{{
         at          INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS audit_log_by_object ON audit_log (tenant_id, object_id);
+    )sql"},
+    {2, "each tenant's own tag definitions", R"sql(
+      CREATE TABLE tag_definition (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        id          TEXT NOT NULL UNIQUE,
+        tenant_id   TEXT NOT NULL REFERENCES tenant (id),
+        name        TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        applicable  TEXT NOT NULL,  -- object type names, comma-separated
+        UNIQUE (tenant_id, name)
+      );
+      CREATE INDEX object_tag_by_definition ON object_tag (tenant_id, definition_id);
     )sql"},
 }};
 
@@ -346,6 +360,48 @@ Result<Ok> SqliteTenantStore::remove_tags(const std::string& tenant_id,
       if (auto r = (*st)->bind(1, tenant_id).bind(2, object_id).bind(3, definition).run(); !r)
         return r;
     }
+    return Ok{};
+  });
+}
+
+Result<Ok> SqliteTenantStore::create_tag_definition(const std::string& tenant_id,
+                                                    const TagDefinition& d) {
+  auto st = StoreAccess::db(store_).cached(
+      "INSERT INTO tag_definition (id, tenant_id, name, description, applicable) VALUES (?, ?, ?, "
+      "?, ?)");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, d.id).bind(2, tenant_id).bind(3, d.name).bind(4, d.description);
+  (*st)->bind(5, server::join_object_types(d.applicable_object_types));
+  return conflict_as((*st)->run(), "tag definition \"" + d.name + "\" exists");
+}
+
+Result<std::vector<TagDefinition>> SqliteTenantStore::tag_definitions(
+    const std::string& tenant_id) {
+  auto st = StoreAccess::db(store_).cached(
+      "SELECT id, name, description, applicable FROM tag_definition WHERE tenant_id = ? ORDER BY "
+      "seq");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, tenant_id);
+  return collect<TagDefinition>(**st, [](const Statement& r) -> Result<TagDefinition> {
+    return TagDefinition{r.text(0), r.text(1), r.text(2), server::split_object_types(r.text(3))};
+  });
+}
+
+Result<Ok> SqliteTenantStore::delete_tag_definition(const std::string& tenant_id,
+                                                    const std::string& id) {
+  auto& db = StoreAccess::db(store_);
+  return in_transaction(db, [&]() -> Result<Ok> {
+    TOLLGATE_ASSIGN_OR_RETURN(auto used,
+                              db.cached("SELECT count(*) FROM object_tag WHERE tenant_id = ? AND "
+                                        "definition_id = ?"));
+    used->bind(1, tenant_id).bind(2, id);
+    TOLLGATE_RETURN_IF_ERROR(used->step());
+    if (used->integer(0) > 0)
+      return make_error(errors::store_conflict, "tag definition " + id + " is in use");
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto gone, db.cached("DELETE FROM tag_definition WHERE tenant_id = ? AND id = ?"));
+    TOLLGATE_RETURN_IF_ERROR(gone->bind(1, tenant_id).bind(2, id).run());
+    if (db.changes() != 1) return make_error(errors::store_not_found, "no tag definition " + id);
     return Ok{};
   });
 }

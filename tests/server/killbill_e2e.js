@@ -530,6 +530,25 @@ async function main() {
     assert.equal((await A.account.getAccountByKey(String(key))).data.name, 'Stamped');
   });
 
+  await check('a tenant\'s own tag definition, through the client, on an account; then deleted', async () => {
+    const config = new killbill.Configuration({
+      username: 'admin', password: acme.password, apiKey: killbill.apiKey(acme.apiKey, acme.apiSecret), basePath: base });
+    const axios = globalAxios.create();
+    axios.interceptors.response.use(killbill.followLocationHeaderInterceptor);
+    const defs = new killbill.TagDefinitionApi(config, null, axios);
+    const system = (await defs.getTagDefinitions()).data;
+    assert.deepEqual(system.slice(0, 2).map((d) => [d.id, d.name]),
+      [['00000000-0000-0000-0000-000000000001', 'AUTO_PAY_OFF'], [AUTO_INVOICING_OFF, 'AUTO_INVOICING_OFF']]);
+    const vip = (await defs.createTagDefinition(
+      { name: 'VIP', description: 'pays on time', applicableObjectTypes: ['ACCOUNT'] }, CREATED_BY)).data;
+    assert.equal(vip.name, 'VIP');
+    const tagged = (await A.account.createAccountTags([vip.id], org7.accountId, CREATED_BY)).data;
+    assert.deepEqual(tagged.map((t) => t.tagDefinitionName), ['VIP']);
+    assert.equal(await status(defs.deleteTagDefinition(vip.id, CREATED_BY)), 409);  // in use
+    await A.account.deleteAccountTags(org7.accountId, CREATED_BY, [vip.id]);
+    assert.equal((await defs.deleteTagDefinition(vip.id, CREATED_BY)).status, 204);
+  });
+
   console.log(`${count()} checks passed`);
 }
 

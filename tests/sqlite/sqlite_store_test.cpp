@@ -351,7 +351,7 @@ TEST_CASE("a billing store alone has none of the server's tables; SqliteTenantSt
   auto path = fresh_path();
   const std::string tables =
       "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
-      "AND name IN ('tenant', 'api_user', 'owned_object', 'audit_log', "
+      "AND name IN ('tenant', 'api_user', 'owned_object', 'audit_log', 'tag_definition', "
       "'tollgate_server_migration') ORDER BY name)";
   { auto store = open_store(path); }
   CHECK(raw(path, tables) == "NULL\n");
@@ -360,8 +360,9 @@ TEST_CASE("a billing store alone has none of the server's tables; SqliteTenantSt
     auto tenants = SqliteTenantStore::open(*store);
     REQUIRE(tenants.has_value());
   }
-  CHECK(raw(path, tables) == "api_user,audit_log,owned_object,tenant,tollgate_server_migration\n");
-  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n");
+  CHECK(raw(path, tables) ==
+        "api_user,audit_log,owned_object,tag_definition,tenant,tollgate_server_migration\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n");
 }
 
 TEST_CASE("server tables made by the billing store's old migration 5 are adopted, rows kept") {
@@ -371,17 +372,19 @@ TEST_CASE("server tables made by the billing store's old migration 5 are adopted
     auto tenants = std::move(SqliteTenantStore::open(*store)).value();
     REQUIRE(tenants->create_tenant({"t1", "acme", "key-1", "salt", "hash", ""}));
   }
-  // As a database made before 0.1.0 has them: the tables, but no server track.
-  raw(path, "DROP TABLE tollgate_server_migration");
+  // As a database made before 0.1.0 has them: the tables of version 1, but no server track.
+  raw(path,
+      "DROP TABLE tollgate_server_migration; DROP TABLE tag_definition; DROP INDEX "
+      "object_tag_by_definition");
   {
     auto store = open_store(path);
     auto tenants = SqliteTenantStore::open(*store);
     REQUIRE(tenants.has_value());
     CHECK((*tenants)->tenant_by_api_key("key-1")->external_key == "acme");
   }
-  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n");
   // A newer Tollgate's server tables are refused, not misread.
-  raw(path, "INSERT INTO tollgate_server_migration (version, description) VALUES (2, 'later')");
+  raw(path, "INSERT INTO tollgate_server_migration (version, description) VALUES (3, 'later')");
   auto store = open_store(path);
   auto refused = SqliteTenantStore::open(*store);
   REQUIRE_FALSE(refused.has_value());

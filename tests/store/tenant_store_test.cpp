@@ -70,6 +70,36 @@ std::string rolled_up(Server& s, const std::string& subscription) {
 
 }  // namespace
 
+TEMPLATE_TEST_CASE("a tenant's own tag definitions: unique names, never deleted while in use",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  auto t = TestType::tenants(*store);
+  REQUIRE(t->create_tenant({"t1", "acme", "key-1", "salt", "hash", ""}));
+  REQUIRE(t->create_tenant({"t2", "globex", "key-2", "salt", "hash", ""}));
+
+  REQUIRE(t->create_tag_definition("t1", {"d1", "VIP", "pays on time", {"ACCOUNT", "INVOICE"}}));
+  REQUIRE(t->create_tag_definition("t1", {"d2", "BETA", "", {"SUBSCRIPTION"}}));
+  CHECK(t->create_tag_definition("t1", {"d3", "VIP", "", {"ACCOUNT"}}).error().code ==
+        errors::store_conflict);                                            // the name is taken
+  REQUIRE(t->create_tag_definition("t2", {"d4", "VIP", "", {"ACCOUNT"}}));  // another tenant's
+  auto own = t->tag_definitions("t1");
+  REQUIRE(own->size() == 2);
+  CHECK(own->at(0).name == "VIP");
+  CHECK(own->at(0).description == "pays on time");
+  CHECK(own->at(0).applicable_object_types == std::vector<std::string>{"ACCOUNT", "INVOICE"});
+  CHECK(own->at(1).applicable_object_types == std::vector<std::string>{"SUBSCRIPTION"});
+
+  REQUIRE(t->add_tag("t1", {"tag-1", "a1", ObjectType::account, "d1"}));
+  CHECK(t->delete_tag_definition("t1", "d1").error().code == errors::store_conflict);
+  REQUIRE(t->remove_tags("t1", "a1", {"d1"}));
+  REQUIRE(t->delete_tag_definition("t1", "d1"));
+  CHECK(t->delete_tag_definition("t1", "d1").error().code == errors::store_not_found);
+  CHECK(t->delete_tag_definition("t1", "d4").error().code == errors::store_not_found);  // t2's
+  CHECK(t->tag_definitions("t1")->size() == 1);
+  CHECK(t->tag_definitions("t2")->size() == 1);
+}
+
 TEMPLATE_TEST_CASE(
     "the server's tables keep tenants, users, objects, tags, fields, states, "
     "tracking ids and audit entries",

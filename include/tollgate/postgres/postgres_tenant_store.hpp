@@ -20,7 +20,7 @@ namespace tollgate::postgres {
 
 class PostgresTenantStore final : public server::TenantStore {
  public:
-  static constexpr int latest_schema_version = 1;
+  static constexpr int latest_schema_version = 2;
 
   /// Uses `store`'s connection (`store` must outlive the result) and brings
   /// the server's tables up to date. Errors: "store.newer" (made by a newer
@@ -50,6 +50,16 @@ class PostgresTenantStore final : public server::TenantStore {
                                            const std::string& object_id) override;
   Result<Ok> remove_tags(const std::string& tenant_id, const std::string& object_id,
                          const std::vector<std::string>& definition_ids) override;
+
+  Result<Ok> create_tag_definition(const std::string& tenant_id,
+
+                                   const server::TagDefinition& definition) override;
+
+  Result<std::vector<server::TagDefinition>> tag_definitions(
+
+      const std::string& tenant_id) override;
+
+  Result<Ok> delete_tag_definition(const std::string& tenant_id, const std::string& id) override;
 
   Result<Ok> add_custom_field(const std::string& tenant_id,
                               const server::CustomField& field) override;

@@ -90,6 +90,15 @@ struct Tag {
   ObjectType object_type = ObjectType::account;
   std::string definition_id;
 };
+/// A tag definition a tenant made (Kill Bill's system ones are built into the
+/// server, with their fixed ids). Its name is unique within the tenant.
+struct TagDefinition {
+  std::string id;
+  std::string name;
+  std::string description;
+  /// Kill Bill's names of the object types its tags may go on ("ACCOUNT", "INVOICE").
+  std::vector<std::string> applicable_object_types;
+};
 struct CustomField {
   std::string id;
   std::string object_id;
@@ -186,6 +195,14 @@ class TenantStore {
   /// Removes the object's tags of these definitions.
   virtual Result<Ok> remove_tags(const std::string& tenant_id, const std::string& object_id,
                                  const std::vector<std::string>& definition_ids) = 0;
+
+  /// Errors: "store.conflict" (the tenant has a definition of that name).
+  virtual Result<Ok> create_tag_definition(const std::string& tenant_id,
+                                           const TagDefinition& definition) = 0;
+  /// The tenant's own definitions, in the order they were made.
+  virtual Result<std::vector<TagDefinition>> tag_definitions(const std::string& tenant_id) = 0;
+  /// Errors: "store.not_found"; "store.conflict" while an object has a tag of it.
+  virtual Result<Ok> delete_tag_definition(const std::string& tenant_id, const std::string& id) = 0;
 
   virtual Result<Ok> add_custom_field(const std::string& tenant_id, const CustomField& field) = 0;
   virtual Result<std::vector<CustomField>> custom_fields_of(const std::string& tenant_id,

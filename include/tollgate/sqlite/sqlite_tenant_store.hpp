@@ -17,7 +17,7 @@ namespace tollgate::sqlite {
 
 class SqliteTenantStore final : public server::TenantStore {
  public:
-  static constexpr int latest_schema_version = 1;
+  static constexpr int latest_schema_version = 2;
 
   /// Uses `store`'s connection (`store` must outlive the result) and brings
   /// the server's tables up to date. Errors: "store.newer" (made by a newer
@@ -47,6 +47,16 @@ class SqliteTenantStore final : public server::TenantStore {
                                            const std::string& object_id) override;
   Result<Ok> remove_tags(const std::string& tenant_id, const std::string& object_id,
                          const std::vector<std::string>& definition_ids) override;
+
+  Result<Ok> create_tag_definition(const std::string& tenant_id,
+
+                                   const server::TagDefinition& definition) override;
+
+  Result<std::vector<server::TagDefinition>> tag_definitions(
+
+      const std::string& tenant_id) override;
+
+  Result<Ok> delete_tag_definition(const std::string& tenant_id, const std::string& id) override;
 
   Result<Ok> add_custom_field(const std::string& tenant_id,
                               const server::CustomField& field) override;

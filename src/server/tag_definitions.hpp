@@ -1,0 +1,18 @@
+#pragma once
+// Tag definitions as the server sees them: Kill Bill's system ones and the
+// tenant's own (tag_definitions.cpp).
+
+#include "api.hpp"
+
+namespace tollgate::server::detail {
+
+struct TagDefinitionView {
+  TagDefinition definition;
+  bool control = false;  ///< one of Kill Bill's system (control) definitions
+};
+
+/// The system or tenant definition `id`. Errors: a 404 response.
+Result<TagDefinitionView, Response> find_tag_definition(Server& s, const Ctx& ctx,
+                                                        const std::string& id);
+
+}  // namespace tollgate::server::detail

@@ -1,0 +1,143 @@
+// Tag definitions over REST: Kill Bill's system ones by their fixed ids, a
+// tenant's own made, used and deleted, and tags added the way Kill Bill's
+// clients add them (a JSON array, or tagList with an empty body).
+
+#include <string>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "../support/served_store.hpp"
+
+using namespace tollgate;
+namespace json = boost::json;
+
+namespace {
+
+const char* kCatalog = R"({"name": "tags", "currencies": ["USD"],
+  "products": [{"name": "Api", "category": "BASE"}],
+  "plans": [{"name": "api-monthly", "product": "Api", "phases": [{"type": "EVERGREEN",
+    "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00"}}}]}]})";
+
+const std::string kTest = "00000000-0000-0000-0000-000000000006";
+const std::string kPartner = "00000000-0000-0000-0000-000000000007";
+
+}  // namespace
+
+TEST_CASE("Kill Bill's nine system tag definitions, by their fixed ids") {
+  test::ServedStore served;
+  auto all = json::parse(served.read("/1.0/kb/tagDefinitions")).as_array();
+  REQUIRE(all.size() == 9);
+  const char* names[] = {"AUTO_PAY_OFF", "AUTO_INVOICING_OFF",   "OVERDUE_ENFORCEMENT_OFF",
+                         "WRITTEN_OFF",  "MANUAL_PAY",           "TEST",
+                         "PARTNER",      "AUTO_INVOICING_DRAFT", "AUTO_INVOICING_REUSE_DRAFT"};
+  for (std::size_t i = 0; i < 9; ++i) {
+    INFO(names[i]);
+    CHECK(all[i].at("name") == names[i]);
+    CHECK(all[i].at("id").as_string() ==
+          "00000000-0000-0000-0000-00000000000" + std::to_string(i + 1));
+    CHECK(all[i].at("isControlTag") == true);
+  }
+  auto written_off =
+      json::parse(served.read("/1.0/kb/tagDefinitions/00000000-0000-0000-0000-000000000004"));
+  CHECK(written_off.at("applicableObjectTypes") == json::array{"INVOICE"});
+  // They cannot be deleted, nor their names taken.
+  CHECK(served.call("DELETE", "/1.0/kb/tagDefinitions/" + kTest).status == 400);
+  CHECK(served
+            .call("POST", "/1.0/kb/tagDefinitions",
+                  R"({"name": "TEST", "applicableObjectTypes": ["ACCOUNT"]})")
+            .status == 409);
+}
+
+TEST_CASE("a tenant's own tag definition is made, tagged with, and deleted once unused") {
+  test::ServedStore served;
+  REQUIRE(served.call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
+  REQUIRE(served
+              .call("POST", "/1.0/kb/accounts",
+                    R"({"name": "A", "externalKey": "a", "currency": "USD"})")
+              .status == 201);
+  std::string a(
+      json::parse(served.read("/1.0/kb/accounts?externalKey=a")).at("accountId").as_string());
+
+  auto made = served.call("POST", "/1.0/kb/tagDefinitions",
+                          R"({"name": "VIP", "description": "pays on time",
+                              "applicableObjectTypes": ["ACCOUNT"], "isControlTag": false})");
+  REQUIRE(made.status == 201);
+  std::string location;
+  for (const auto& [k, v] : made.headers)
+    if (k == "Location") location = v;
+  std::string vip = location.substr(location.rfind('/') + 1);
+  auto read = json::parse(served.read("/1.0/kb/tagDefinitions/" + vip));
+  CHECK(read.at("name") == "VIP");
+  CHECK(read.at("description") == "pays on time");
+  CHECK(read.at("isControlTag") == false);
+  CHECK(json::parse(served.read("/1.0/kb/tagDefinitions")).as_array().size() == 10);
+  CHECK(served
+            .call("POST", "/1.0/kb/tagDefinitions",
+                  R"({"name": "VIP", "applicableObjectTypes": ["ACCOUNT"]})")
+            .status == 409);
+
+  // Tags as the older clients send them: ids in tagList, the body empty.
+  REQUIRE(served.call("POST", "/1.0/kb/accounts/" + a + "/tags?tagList=" + vip + "," + kPartner)
+              .status == 201);
+  auto tags = json::parse(served.read("/1.0/kb/accounts/" + a + "/tags")).as_array();
+  REQUIRE(tags.size() == 2);
+  CHECK(tags[0].at("tagDefinitionName") == "VIP");
+  CHECK(tags[1].at("tagDefinitionName") == "PARTNER");
+  // And as a JSON array.
+  REQUIRE(served.call("POST", "/1.0/kb/accounts/" + a + "/tags", "[\"" + kTest + "\"]").status ==
+          201);
+  CHECK(json::parse(served.read("/1.0/kb/accounts/" + a + "/tags")).as_array().size() == 3);
+
+  // In use: not deleted. Untagged: deleted, and gone.
+  CHECK(served.call("DELETE", "/1.0/kb/tagDefinitions/" + vip).status == 409);
+  REQUIRE(served.call("DELETE", "/1.0/kb/accounts/" + a + "/tags?tagDef=" + vip).status == 204);
+  CHECK(served.call("DELETE", "/1.0/kb/tagDefinitions/" + vip).status == 204);
+  CHECK(served.call("GET", "/1.0/kb/tagDefinitions/" + vip).status == 404);
+}
+
+TEST_CASE("tags and tag definitions refuse what they cannot take, and change nothing") {
+  test::ServedStore served;
+  REQUIRE(served.call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
+  REQUIRE(served
+              .call("POST", "/1.0/kb/accounts",
+                    R"({"name": "A", "externalKey": "a", "currency": "USD"})")
+              .status == 201);
+  std::string a(
+      json::parse(served.read("/1.0/kb/accounts?externalKey=a")).at("accountId").as_string());
+  auto tags_of_a = [&] { return served.read("/1.0/kb/accounts/" + a + "/tags"); };
+
+  // An unknown definition: 404, and the known one before it is not added either.
+  auto unknown = served.call("POST", "/1.0/kb/accounts/" + a + "/tags",
+                             "[\"" + kTest + "\", \"11111111-2222-3333-4444-555555555555\"]");
+  CHECK(unknown.status == 404);
+  CHECK(tags_of_a() == "[]");
+  CHECK(served.call("POST", "/1.0/kb/accounts/" + a + "/tags?tagList=not-an-id").status == 400);
+  CHECK(served.call("POST", "/1.0/kb/accounts/" + a + "/tags").status == 400);  // nothing named
+
+  // A definition for subscriptions does not go on an account.
+  auto made = served.call("POST", "/1.0/kb/tagDefinitions",
+                          R"({"name": "BETA", "applicableObjectTypes": ["SUBSCRIPTION"]})");
+  REQUIRE(made.status == 201);
+  auto beta = json::parse(served.read("/1.0/kb/tagDefinitions")).as_array().back();
+  auto misplaced = served.call(
+      "POST", "/1.0/kb/accounts/" + a + "/tags?tagList=" + std::string(beta.at("id").as_string()));
+  CHECK(misplaced.status == 400);
+  CHECK_THAT(misplaced.body, Catch::Contains("does not apply to ACCOUNT"));
+  CHECK(tags_of_a() == "[]");
+
+  // Definitions: a name, known object types, never a control tag.
+  auto bad =
+      served.call("POST", "/1.0/kb/tagDefinitions",
+                  R"({"applicableObjectTypes": ["ACCOUNT", "WIDGET"], "isControlTag": true})");
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.body, Catch::Contains("name") && Catch::Contains("applicableObjectTypes[1]") &&
+                           Catch::Contains("isControlTag"));
+  CHECK(
+      served.call("POST", "/1.0/kb/tagDefinitions", R"({"name": "X", "applicableObjectTypes": []})")
+          .status == 400);
+  CHECK(
+      served.call("DELETE", "/1.0/kb/tagDefinitions/11111111-2222-3333-4444-555555555555").status ==
+      404);
+  CHECK(json::parse(served.read("/1.0/kb/tagDefinitions")).as_array().size() == 10);
+}
