@@ -86,6 +86,9 @@ struct RunReport {
   std::size_t charges_unknown = 0;  ///< no answer: re-sent with the same key by the next run
   std::size_t reconciled = 0;       ///< attempts of an earlier run whose outcome was recorded now
   std::size_t notices = 0;
+  /// Accounts tagged TEST (AccountControls::test) the run looked at: their
+  /// invoices and charges are in none of the counts above.
+  std::size_t test_accounts = 0;
   std::vector<Error> errors;  ///< per-account failures (the run goes on with the others)
 };
 

@@ -157,6 +157,15 @@ class Collections {
                                const std::string& reason, const Date& on, Instant now,
                                std::string credit_id = "");
 
+  /// Sets the account's controls (Kill Bill's control tags, account_controls.hpp).
+  /// When its charges were off (AUTO_PAY_OFF, MANUAL_PAY) and no longer are,
+  /// each UNPAID invoice with a balance and no attempt open gets one, SCHEDULED
+  /// on `on`, for the next daily run to send: what waited is collected, as
+  /// Kill Bill pays it when the tag is removed.
+  /// Errors: "store.not_found" (account), store errors; nothing changes then.
+  Result<Ok> set_controls(const std::string& account_id, const AccountControls& controls,
+                          const Date& on);
+
  private:
   Result<Ok> settle_status(const StoredInvoice& invoice, const Date& on);
   Result<Ok> notify(const Notification& n);

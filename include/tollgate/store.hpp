@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tollgate/account_controls.hpp"
 #include "tollgate/billing_engine.hpp"
 #include "tollgate/event_inbox.hpp"
 #include "tollgate/operation.hpp"
@@ -82,6 +83,7 @@ struct StoredAccount {
   Instant payment_method_at{};
   std::optional<Date> next_run;  ///< the first local date the billing run must look at it again
   bool overdue = false;          ///< dunning ran out: a payment is still owed
+  AccountControls controls;      ///< Kill Bill's control tags: what billing leaves alone
 };
 
 /// One entry of an account's journal: an operation, or an invoicing run on

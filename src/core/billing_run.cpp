@@ -19,9 +19,16 @@ struct Context {
   const RunOptions& options;
   BillingService service;
   RunReport report;
+  RunReport test_totals;  ///< what TEST accounts did: kept out of the report's totals
   std::vector<Notification>
       raised;  ///< recorded in the current transaction, delivered after it commits
 };
+
+// Where an account's invoices and charges are counted: a TEST account's
+// nowhere in the report (Kill Bill's TEST tag).
+RunReport& totals(Context& ctx, const StoredAccount& account) {
+  return account.controls.test ? ctx.test_totals : ctx.report;
+}
 
 Result<Ok> raise(Context& ctx, Notification n) {
   TOLLGATE_ASSIGN_OR_RETURN(auto fresh, ctx.store.record_notification(n));
@@ -136,7 +143,7 @@ bool not_a_decline(const ProviderError& e) {
 Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const StoredInvoice& invoice,
                           const PaymentAttempt& attempt,
                           const ProviderResult<ChargeOutcome>& outcome, const Date& on) {
-  RunReport& report = ctx.report;
+  RunReport& report = totals(ctx, account);
   if (!outcome && (outcome.error().retryable || not_a_decline(outcome.error()))) {
     ++report.charges_unknown;  // stays STARTED: the next run asks again with the same key
     if (outcome.error().retryable) return Ok{};
@@ -231,7 +238,7 @@ Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(
     if (!issued) return unexpected(issued.error());
     if (*issued) {
       if ((*issued)->attempt) to_charge.emplace((*issued)->invoice, *(*issued)->attempt);
-      ++ctx.report.invoices;
+      ++totals(ctx, *account).invoices;
     }
     TOLLGATE_ASSIGN_OR_RETURN(auto notice_date, raise_notices(ctx, *account, *engine, on));
     std::optional<Date> next = engine->next_billing_date(on);
@@ -262,6 +269,10 @@ Result<std::vector<ToSend>> open_attempts(Context& ctx, const StoredAccount& acc
   for (auto attempt : attempts) {
     bool resent = attempt.status == AttemptStatus::started;
     if (!resent && on < attempt.scheduled_on) continue;
+    // AUTO_PAY_OFF, MANUAL_PAY: no retry is sent while they hold (it waits, and
+    // goes out on the first run after they are removed). An attempt already
+    // sent is still asked after: the provider may have charged it.
+    if (!resent && account.controls.charges_off()) continue;
     TOLLGATE_ASSIGN_OR_RETURN(auto invoice, ctx.store.invoice(attempt.invoice_id));
     if (!resent) {
       // A retry asks for what is owed now: a payment made another way since
@@ -282,7 +293,7 @@ Result<std::vector<ToSend>> open_attempts(Context& ctx, const StoredAccount& acc
 Result<std::vector<ToSend>> prepare_account(Context& ctx, const ClaimedAccount& claimed,
                                             const Lease& lease, const Date& through,
                                             const std::function<Date(const Account&)>& local_date,
-                                            Instant now) {
+                                            Instant now, bool& test) {
   std::vector<ToSend> sends;
   auto r = ctx.store.atomically([&]() -> Result<Ok> {
     sends.clear();
@@ -290,12 +301,17 @@ Result<std::vector<ToSend>> prepare_account(Context& ctx, const ClaimedAccount& 
     TOLLGATE_ASSIGN_OR_RETURN(auto ours, ctx.store.renew(claimed.id, lease));
     if (!ours) return Ok{};  // the lease ran out and another worker has it
     TOLLGATE_ASSIGN_OR_RETURN(auto account, ctx.store.account(claimed.id));
+    test = account.controls.test;
     Date on = local_date(account.account);
     if (claimed.open_attempts) {
       TOLLGATE_ASSIGN_OR_RETURN(auto open, open_attempts(ctx, account, on));
       sends = std::move(open);
     }
-    if (account.next_run && !(through < *account.next_run)) {
+    // AUTO_INVOICING_OFF: not invoiced while it holds. Its next run stays
+    // where it is, so the first run after it is removed invoices all that
+    // fell due meanwhile.
+    if (account.next_run && !(through < *account.next_run) &&
+        !account.controls.auto_invoicing_off) {
       TOLLGATE_ASSIGN_OR_RETURN(auto invoiced, invoice_account(ctx, account, on, now));
       if (invoiced) sends.push_back({account, invoiced->first, invoiced->second, on, false});
     }
@@ -315,9 +331,10 @@ void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lea
   std::vector<ToSend> sends;
   auto stored = ctx.store.atomically([&]() -> Result<Ok> {
     for (const auto& claimed : batch) {
-      ++ctx.report.accounts;
       std::size_t raised = ctx.raised.size();
-      auto prepared = prepare_account(ctx, claimed, lease, through, local_date, now);
+      bool test = false;
+      auto prepared = prepare_account(ctx, claimed, lease, through, local_date, now, test);
+      ++(test ? ctx.report.test_accounts : ctx.report.accounts);
       if (!prepared) {
         ctx.raised.resize(raised);
         ctx.report.errors.push_back(prepared.error());
@@ -420,7 +437,7 @@ Result<RunReport> BillingRun::run(const Date& as_of) {
 
 Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>& local_date,
                                        const Date& through) {
-  Context ctx{store_, provider_, options_, BillingService(store_), {}, {}};
+  Context ctx{store_, provider_, options_, BillingService(store_), {}, {}, {}};
   Instant now = date::sys_days(through);
 
   // A notice whose delivery an earlier run did not finish.

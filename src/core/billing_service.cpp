@@ -305,7 +305,9 @@ Result<std::optional<BillingService::Issued>> BillingService::issue(const std::s
     bool due = out.invoice.invoice.amount_due().sign() > 0;
     out.invoice.status = due ? InvoiceStatus::unpaid : InvoiceStatus::settled;
     if (auto s = store_.save_invoice(out.invoice); !s) return s;
-    if (due) {
+    // AUTO_PAY_OFF, MANUAL_PAY: the invoice waits for an external payment.
+    TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
+    if (due && !account.controls.charges_off()) {
       PaymentAttempt attempt;
       attempt.invoice_id = out.invoice.id;
       attempt.attempt = 1;
@@ -364,7 +366,9 @@ Result<Ok> BillingService::set_default_payment_method(const std::string& account
 Result<bool> BillingService::is_entitled(const std::string& account_id, const std::string& subject,
                                          const Date& at) {
   TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
-  if (account.overdue && overdue_ == OverdueAccess::block) return false;
+  if (account.overdue && overdue_ == OverdueAccess::block &&
+      !account.controls.overdue_enforcement_off)
+    return false;
   TOLLGATE_ASSIGN_OR_RETURN(auto c, catalog(account.catalog));
   bool entitled = false;
   auto e = engine(account, [&](BillingEngine& engine) -> Result<Ok> {

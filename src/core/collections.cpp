@@ -378,4 +378,38 @@ Result<StoredInvoice> Collections::credit(const std::string& account_id, const D
   return *issued;
 }
 
+Result<Ok> Collections::set_controls(const std::string& account_id, const AccountControls& controls,
+                                     const Date& on) {
+  BillingStore& store = billing_.store();
+  return store.atomically([&]() -> Result<Ok> {
+    TOLLGATE_ASSIGN_OR_RETURN(auto account, store.account(account_id));
+    if (account.controls == controls) return Ok{};
+    bool resume = account.controls.charges_off() && !controls.charges_off();
+    account.controls = controls;
+    TOLLGATE_RETURN_IF_ERROR(store.update_account(account));
+    if (!resume) return Ok{};
+    // Rare (an operator's change), so reading every invoice of the account is fine.
+    TOLLGATE_ASSIGN_OR_RETURN(auto invoices, store.invoices_of(account_id));
+    TOLLGATE_ASSIGN_OR_RETURN(auto open, store.open_attempts(account_id));
+    for (const auto& invoice : invoices) {
+      if (invoice.status != InvoiceStatus::unpaid) continue;
+      bool waiting = std::any_of(open.begin(), open.end(), [&](const PaymentAttempt& a) {
+        return a.invoice_id == invoice.id;
+      });
+      if (waiting) continue;  // a retry already scheduled goes out on its own
+      TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice));
+      if (balance.sign() <= 0) continue;
+      TOLLGATE_ASSIGN_OR_RETURN(auto attempts, store.attempts_of(invoice.id));
+      PaymentAttempt next;
+      next.invoice_id = invoice.id;
+      next.attempt = attempts.empty() ? 1 : attempts.back().attempt + 1;
+      next.status = AttemptStatus::scheduled;
+      next.scheduled_on = on;
+      next.amount = balance;
+      TOLLGATE_RETURN_IF_ERROR(store.save_attempt(next));
+    }
+    return Ok{};
+  });
+}
+
 }  // namespace tollgate

@@ -45,7 +45,8 @@ std::vector<Param> account_params(const StoredAccount& a) {
           a.payment_method_id,
           text(a.next_run),
           a.overdue ? "true" : "false",
-          seconds(a.payment_method_at)};
+          seconds(a.payment_method_at),
+          to_string(a.controls)};
 }
 
 }  // namespace
@@ -56,7 +57,8 @@ Result<Ok> PostgresStore::create_account(const StoredAccount& a) {
     auto r = impl_->db.query(
         "INSERT INTO account (id, currency, time_zone, bill_cycle_day, catalog_version, "
         "organization_id, tenant_id, customer_id, payment_method_id, next_run, overdue, "
-        "payment_method_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+        "payment_method_at, control_tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+        "$12, $13) "
         "ON CONFLICT DO NOTHING",
         account_params(a));
     if (!r) return unexpected(r.error());
@@ -69,8 +71,8 @@ Result<Ok> PostgresStore::create_account(const StoredAccount& a) {
 Result<StoredAccount> PostgresStore::account(const std::string& id) {
   auto r = impl_->db.query(
       "SELECT id, currency, time_zone, bill_cycle_day, catalog_version, organization_id, "
-      "tenant_id, customer_id, payment_method_id, next_run, overdue, payment_method_at FROM "
-      "account WHERE id = $1",
+      "tenant_id, customer_id, payment_method_id, next_run, overdue, payment_method_at, "
+      "control_tags FROM account WHERE id = $1",
       {id});
   if (!r) return unexpected(r.error());
   if (r->empty()) return make_error(errors::store_not_found, "no account " + id);
@@ -87,6 +89,9 @@ Result<StoredAccount> PostgresStore::account(const std::string& id) {
   if (!r->is_null(0, 9) && !a.next_run) return corrupt("account", id, "next_run");
   a.overdue = r->text(0, 10) == "t";
   a.payment_method_at = Instant{std::chrono::seconds{r->integer(0, 11)}};
+  auto controls = parse_account_controls(r->text(0, 12));
+  if (!controls) return corrupt("account", id, "control_tags");
+  a.controls = *controls;
   return a;
 }
 
@@ -94,7 +99,7 @@ Result<Ok> PostgresStore::update_account(const StoredAccount& a) {
   auto r = impl_->db.query(
       "UPDATE account SET currency = $2, time_zone = $3, bill_cycle_day = $4, catalog_version = "
       "$5, organization_id = $6, tenant_id = $7, customer_id = $8, payment_method_id = $9, "
-      "next_run = $10, overdue = $11, payment_method_at = $12 WHERE id = $1",
+      "next_run = $10, overdue = $11, payment_method_at = $12, control_tags = $13 WHERE id = $1",
       account_params(a));
   if (!r) return unexpected(r.error());
   if (r->affected() == 0) return make_error(errors::store_not_found, "no account " + a.account.id);

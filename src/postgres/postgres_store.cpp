@@ -13,7 +13,7 @@ namespace {
 // dates are DATE, instants Unix seconds, amounts and quantities their exact
 // decimal text. Append only. Version 5 (the REST server's tables) exists on
 // SQLite only.
-constexpr std::array<Migration, 7> kMigrations{{
+constexpr std::array<Migration, 8> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         record_id       BIGSERIAL PRIMARY KEY,
@@ -202,6 +202,10 @@ constexpr std::array<Migration, 7> kMigrations{{
       CREATE INDEX payment_attempt_open ON payment_attempt (account_id)
         WHERE status IN ('STARTED', 'SCHEDULED');
       CREATE INDEX invoice_moving_credit ON invoice (account_id) WHERE credit_adj <> '0';
+    )sql"},
+    {9, "Kill Bill's control tags on accounts, as billing reads them", R"sql(
+      -- The controls that are on, by Kill Bill's tag names ("AUTO_PAY_OFF,TEST").
+      ALTER TABLE account ADD COLUMN control_tags TEXT NOT NULL DEFAULT '';
     )sql"},
 }};
 

@@ -6,6 +6,7 @@
 #include "api.hpp"
 #include "credentials.hpp"
 #include "tag_definitions.hpp"
+#include "tollgate/collections.hpp"
 
 namespace tollgate::server::detail {
 namespace {
@@ -35,6 +36,29 @@ Response audit_and(Server& s, const Ctx& ctx, const OwnedObject& o, Response r) 
   if (auto a = s.tenants.append_audit(ctx.tenant.id, ctx.audit(o.type, o.id, "UPDATE")); !a)
     return failure(a.error());
   return r;
+}
+
+}  // namespace
+
+namespace {
+
+// An account's tags decide its controls (Kill Bill's control tags): the
+// billing store is told whenever they change, in the same transaction.
+Result<Ok, Response> sync_controls(Server& s, const Ctx& ctx, const OwnedObject& o) {
+  if (o.type != ObjectType::account) return Ok{};
+  auto tags = s.tenants.tags_of(ctx.tenant.id, o.id);
+  if (!tags) return unexpected(failure(tags.error()));
+  AccountControls controls;
+  for (const auto& t : *tags) {
+    auto d = find_tag_definition(s, ctx, t.definition_id);
+    if (d && d->control) set_control(controls, d->definition.name, true);
+  }
+  auto account = s.billing.account(o.id);
+  if (!account) return unexpected(failure(account.error()));
+  TOLLGATE_ASSIGN_OR_RETURN(auto zone, zone_of(*account));
+  if (auto r = Collections(s.service).set_controls(o.id, controls, zone.local_date(ctx.now)); !r)
+    return unexpected(failure(r.error()));
+  return Ok{};
 }
 
 }  // namespace
@@ -105,6 +129,7 @@ Response add_tags(Server& s, Ctx& ctx) {
     if (auto a = s.tenants.add_tag(ctx.tenant.id, Tag{uuid4(), o->id, o->type, id}); !a)
       return failure(a.error());
   }
+  if (auto synced = sync_controls(s, ctx, *o); !synced) return std::move(synced).error();
   return audit_and(s, ctx, *o, created(ctx, collection_path(ctx, "tags")));
 }
 
@@ -115,6 +140,7 @@ Response delete_tags(Server& s, Ctx& ctx) {
   for (const auto& d : defs)
     if (!is_uuid(d)) return bad_request("tagDef: \"" + d + "\" is not a tag definition id");
   if (auto r = s.tenants.remove_tags(ctx.tenant.id, o->id, defs); !r) return failure(r.error());
+  if (auto synced = sync_controls(s, ctx, *o); !synced) return std::move(synced).error();
   return audit_and(s, ctx, *o, no_content());
 }
 

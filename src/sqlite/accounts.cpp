@@ -36,8 +36,8 @@ Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
     auto st = impl_->db.cached(
         "INSERT INTO account (id, currency, time_zone, bill_cycle_day, catalog_version, "
         "organization_id, tenant_id, "
-        "customer_id, payment_method_id, next_run, overdue, payment_method_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "customer_id, payment_method_id, next_run, overdue, payment_method_at, control_tags) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return unexpected(st.error());
     Statement& s = **st;
     s.bind(1, a.account.id).bind(2, a.account.currency).bind(3, a.account.time_zone);
@@ -49,6 +49,7 @@ Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
     s.bind(8, a.customer_id).bind(9, a.payment_method_id);
     bind_optional_date(s, 10, a.next_run).bind(11, std::int64_t{a.overdue});
     s.bind(12, std::int64_t{a.payment_method_at.time_since_epoch().count()});
+    s.bind(13, to_string(a.controls));
     return s.run();
   });
 }
@@ -57,7 +58,8 @@ Result<StoredAccount> SqliteStore::account(const std::string& id) {
   auto st = impl_->db.cached(
       "SELECT id, currency, time_zone, bill_cycle_day, catalog_version, organization_id, "
       "tenant_id, customer_id, "
-      "payment_method_id, next_run, overdue, payment_method_at FROM account WHERE id = ?");
+      "payment_method_id, next_run, overdue, payment_method_at, control_tags FROM account WHERE "
+      "id = ?");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, id);
@@ -76,8 +78,11 @@ Result<StoredAccount> SqliteStore::account(const std::string& id) {
   bool bad_date = !s.is_null(9) && !a.next_run;
   a.overdue = s.integer(10) != 0;
   a.payment_method_at = Instant{std::chrono::seconds{s.integer(11)}};
+  auto controls = parse_account_controls(s.text(12));
   s.reset();
   if (bad_date) return corrupt("account", id, "next_run");
+  if (!controls) return corrupt("account", id, "control_tags");
+  a.controls = *controls;
   return a;
 }
 
@@ -85,7 +90,7 @@ Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
   auto st = impl_->db.cached(
       "UPDATE account SET currency = ?, time_zone = ?, bill_cycle_day = ?, organization_id = ?, "
       "tenant_id = ?, customer_id = ?, payment_method_id = ?, next_run = ?, overdue = ?, "
-      "payment_method_at = ?, catalog_version = ? WHERE id = ?");
+      "payment_method_at = ?, catalog_version = ?, control_tags = ? WHERE id = ?");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, a.account.currency).bind(2, a.account.time_zone);
@@ -99,7 +104,7 @@ Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
   s.bind(7, a.payment_method_id);
   bind_optional_date(s, 8, a.next_run).bind(9, std::int64_t{a.overdue});
   s.bind(10, std::int64_t{a.payment_method_at.time_since_epoch().count()});
-  s.bind(11, a.catalog).bind(12, a.account.id);
+  s.bind(11, a.catalog).bind(12, to_string(a.controls)).bind(13, a.account.id);
   if (auto r = s.run(); !r) return r;
   if (impl_->db.changes() == 0)
     return make_error(errors::store_not_found, "no account " + a.account.id);

@@ -18,7 +18,7 @@ namespace {
 
 // Append only: a released migration never changes, so every older database
 // upgrades the same way.
-constexpr std::array<Migration, 8> kMigrations{{
+constexpr std::array<Migration, 9> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         id              VARCHAR(36) NOT NULL PRIMARY KEY,
@@ -223,6 +223,10 @@ constexpr std::array<Migration, 8> kMigrations{{
         WHERE status IN ('STARTED', 'SCHEDULED');
       -- The account credit is the sum of credit_adj: invoices that moved none add nothing.
       CREATE INDEX invoice_moving_credit ON invoice (account_id) WHERE credit_adj <> '0';
+    )sql"},
+    {9, "Kill Bill's control tags on accounts, as billing reads them", R"sql(
+      -- The controls that are on, by Kill Bill's tag names ("AUTO_PAY_OFF,TEST").
+      ALTER TABLE account ADD COLUMN control_tags TEXT NOT NULL DEFAULT '';
     )sql"},
 }};
 

@@ -141,3 +141,49 @@ TEST_CASE("tags and tag definitions refuse what they cannot take, and change not
       404);
   CHECK(json::parse(served.read("/1.0/kb/tagDefinitions")).as_array().size() == 10);
 }
+
+TEST_CASE("control tags on an account reach billing, and leave with the tag") {
+  server::ApiOptions options;
+  options.clock = test::clock_at(date::year{2024} / 3 / 15);
+  test::ServedStore served(options);
+  REQUIRE(served.call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
+  REQUIRE(served
+              .call("POST", "/1.0/kb/accounts",
+                    R"({"name": "A", "externalKey": "a", "currency": "USD"})")
+              .status == 201);
+  std::string a(
+      json::parse(served.read("/1.0/kb/accounts?externalKey=a")).at("accountId").as_string());
+  const std::string auto_pay_off = "00000000-0000-0000-0000-000000000001";
+  REQUIRE(served
+              .call("POST", "/1.0/kb/accounts/" + a + "/tags?tagList=" + auto_pay_off + "," +
+                                kTest + "," + kPartner)
+              .status == 201);
+  AccountControls expected;
+  expected.auto_pay_off = true;
+  expected.test = true;  // PARTNER controls nothing
+  CHECK(served.store->account(a)->controls == expected);
+
+  // Billed now (10.00 for [Mar 15, Apr 15)): with AUTO_PAY_OFF, no attempt to charge it.
+  REQUIRE(served
+              .call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-15",
+                    R"({"accountId": ")" + a + R"(", "planName": "api-monthly"})")
+              .status == 201);
+  REQUIRE(
+      served.call("POST", "/1.0/kb/invoices?accountId=" + a + "&targetDate=2024-03-15").status ==
+      201);
+  auto invoices = served.store->invoices_of(a);
+  REQUIRE(invoices->size() == 1);
+  CHECK(invoices->at(0).invoice.total() == Decimal(10));
+  CHECK(served.store->attempts_of(invoices->at(0).id)->empty());
+
+  // The tag removed: the invoice gets its first attempt, scheduled today (Mar 15).
+  REQUIRE(served.call("DELETE", "/1.0/kb/accounts/" + a + "/tags?tagDef=" + auto_pay_off).status ==
+          204);
+  expected.auto_pay_off = false;
+  CHECK(served.store->account(a)->controls == expected);
+  auto attempts = served.store->attempts_of(invoices->at(0).id);
+  REQUIRE(attempts->size() == 1);
+  CHECK(attempts->at(0).status == AttemptStatus::scheduled);
+  CHECK(attempts->at(0).scheduled_on == date::year{2024} / 3 / 15);
+  CHECK(attempts->at(0).amount == Decimal(10));
+}

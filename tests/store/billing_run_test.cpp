@@ -226,6 +226,105 @@ TEMPLATE_TEST_CASE(
   CHECK(f.store->account("a4")->payment_method_id == "pm_new");
 }
 
+// Kill Bill's control tags, as AccountControls. Every account: "std", 10.00 a
+// month in advance, bill cycle day 1, from Mar 1.
+TEMPLATE_TEST_CASE("control tags: invoicing and charges held until removed, then caught up",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  Collections money(f.service);
+  add_account(f.service, "hold", "cus_h", "sh", "std", 2024_y / 3 / 1, 1);
+  add_account(f.service, "nopay", "cus_n", "sn", "std", 2024_y / 3 / 1, 1);
+  add_account(f.service, "manual", "cus_m", "sm", "std", 2024_y / 3 / 1, 1);
+  AccountControls invoicing_off, pay_off, manual;
+  invoicing_off.auto_invoicing_off = true;
+  pay_off.auto_pay_off = true;
+  manual.manual_pay = true;
+  REQUIRE(money.set_controls("hold", invoicing_off, 2024_y / 3 / 1));
+  REQUIRE(money.set_controls("nopay", pay_off, 2024_y / 3 / 1));
+  REQUIRE(money.set_controls("manual", manual, 2024_y / 3 / 1));
+  CHECK(f.store->account("nopay")->controls == pay_off);
+
+  f.run_through(2024_y / 3 / 1, 2024_y / 3 / 9);
+  // AUTO_INVOICING_OFF: nothing invoiced. AUTO_PAY_OFF, MANUAL_PAY: [Mar 1, Apr 1)
+  // invoiced at 10.00 on Mar 1 and left UNPAID, with no attempt and no charge.
+  CHECK(f.store->invoices_of("hold")->empty());
+  for (const char* id : {"nopay", "manual"}) {
+    INFO(id);
+    auto invoices = f.store->invoices_of(id);
+    REQUIRE(invoices->size() == 1);
+    CHECK((*invoices)[0].invoice.total() == Decimal(10));
+    CHECK((*invoices)[0].status == InvoiceStatus::unpaid);
+    CHECK(f.store->attempts_of((*invoices)[0].id)->empty());
+  }
+  CHECK(f.provider.all_charges() == 0);
+
+  // AUTO_PAY_OFF removed on Mar 10: the unpaid 10.00 gets attempt 1 that day,
+  // and the Mar 10 run charges it. MANUAL_PAY stays: still nothing charged.
+  REQUIRE(money.set_controls("nopay", AccountControls{}, 2024_y / 3 / 10));
+  f.run_through(2024_y / 3 / 10, 2024_y / 3 / 10);
+  auto paid = f.store->invoices_of("nopay");
+  CHECK((*paid)[0].status == InvoiceStatus::paid);
+  CHECK(f.provider.charges((*paid)[0].id) == 1);
+  CHECK(f.provider.all_charges() == 1);
+
+  // AUTO_INVOICING_OFF removed on Apr 2: that day's run invoices what fell due
+  // meanwhile, [Mar 1, Apr 1) and [Apr 1, May 1) at 10.00 each: 20.00, charged once.
+  f.run_through(2024_y / 3 / 11, 2024_y / 4 / 1);
+  CHECK(f.store->invoices_of("hold")->empty());
+  REQUIRE(money.set_controls("hold", AccountControls{}, 2024_y / 4 / 2));
+  f.run_through(2024_y / 4 / 2, 2024_y / 4 / 2);
+  auto caught_up = f.store->invoices_of("hold");
+  REQUIRE(caught_up->size() == 1);
+  CHECK((*caught_up)[0].invoice.date == 2024_y / 4 / 2);
+  CHECK((*caught_up)[0].invoice.total() == Decimal(20));
+  CHECK((*caught_up)[0].status == InvoiceStatus::paid);
+  CHECK(f.provider.charges((*caught_up)[0].id) == 1);
+  // MANUAL_PAY: still never charged; April's invoice waits too.
+  auto waiting = f.store->invoices_of("manual");
+  REQUIRE(waiting->size() == 2);
+  for (const auto& inv : *waiting) CHECK(f.provider.charges(inv.id, "succeeded") == 0);
+}
+
+TEMPLATE_TEST_CASE(
+    "control tags: OVERDUE_ENFORCEMENT_OFF keeps access after dunning; TEST accounts are counted "
+    "apart",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  Collections money(f.service);
+  f.provider.decline("cus_bad");
+  add_account(f.service, "late", "cus_bad", "sl", "std", 2024_y / 3 / 1, 1);
+  add_account(f.service, "test", "cus_t", "st", "std", 2024_y / 3 / 1, 1);
+  add_account(f.service, "real", "cus_r", "sr", "std", 2024_y / 3 / 1, 1);
+  AccountControls lenient, test;
+  lenient.overdue_enforcement_off = true;
+  test.test = true;
+  REQUIRE(money.set_controls("late", lenient, 2024_y / 3 / 1));
+  REQUIRE(money.set_controls("test", test, 2024_y / 3 / 1));
+
+  // Mar 1: three accounts invoiced and charged; the TEST one is in none of the totals.
+  BillingRun run(*f.store, f.provider, f.options());
+  auto first = run.run(2024_y / 3 / 1);
+  REQUIRE(first.has_value());
+  CHECK(first->accounts == 2);
+  CHECK(first->test_accounts == 1);
+  CHECK(first->invoices == 2);
+  CHECK(first->charges_succeeded == 1);  // "real"; "late" is declined
+  CHECK(first->charges_failed == 1);
+  CHECK(f.store->invoices_of("test")->size() == 1);  // billed all the same
+  CHECK(f.store->invoices_of("test")->at(0).status == InvoiceStatus::paid);
+
+  // Declined on Mar 1, 2, 5 and 12 (dunning 1, 3, 7 days): overdue from Mar 12,
+  // and still entitled, as OVERDUE_ENFORCEMENT_OFF says.
+  f.run_through(2024_y / 3 / 2, 2024_y / 3 / 13);
+  CHECK(f.store->account("late")->overdue);
+  CHECK(*f.service.is_entitled("late", "sl", 2024_y / 3 / 13));
+  // Without it, the same account is blocked.
+  REQUIRE(money.set_controls("late", AccountControls{}, 2024_y / 3 / 13));
+  CHECK_FALSE(*f.service.is_entitled("late", "sl", 2024_y / 3 / 13));
+}
+
 TEMPLATE_TEST_CASE("a refused operation leaves no trace in the journal", "[store]",
                    test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);

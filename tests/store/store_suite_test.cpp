@@ -241,10 +241,14 @@ TEMPLATE_TEST_CASE("accounts, journals and invoices round-trip exactly", "[store
   CHECK(back->organization.tenant_id == "t-1");
   CHECK(back->payment_method_at == at(2024_y / 3 / 1, 3600s));
   CHECK(back->next_run == std::optional(2024_y / 3 / 15));
+  CHECK(back->controls == AccountControls{});
   back->overdue = true;
   back->next_run = std::nullopt;
+  back->controls.manual_pay = true;
+  back->controls.test = true;
   REQUIRE(store->update_account(*back));
   CHECK(store->account("acct-1")->overdue);
+  CHECK(store->account("acct-1")->controls == back->controls);
   CHECK_FALSE(store->account("acct-1")->next_run.has_value());
 
   Operation create;
