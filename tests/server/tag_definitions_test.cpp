@@ -19,6 +19,17 @@ const char* kCatalog = R"({"name": "tags", "currencies": ["USD"],
   "plans": [{"name": "api-monthly", "product": "Api", "phases": [{"type": "EVERGREEN",
     "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00"}}}]}]})";
 
+// The catalog uploaded and account "a" opened; its id.
+std::string catalog_and_account(test::ServedStore& served) {
+  REQUIRE(served.call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
+  REQUIRE(served
+              .call("POST", "/1.0/kb/accounts",
+                    R"({"name": "A", "externalKey": "a", "currency": "USD"})")
+              .status == 201);
+  return std::string(
+      json::parse(served.read("/1.0/kb/accounts?externalKey=a")).at("accountId").as_string());
+}
+
 const std::string kTest = "00000000-0000-0000-0000-000000000006";
 const std::string kPartner = "00000000-0000-0000-0000-000000000007";
 
@@ -51,13 +62,7 @@ TEST_CASE("Kill Bill's nine system tag definitions, by their fixed ids") {
 
 TEST_CASE("a tenant's own tag definition is made, tagged with, and deleted once unused") {
   test::ServedStore served;
-  REQUIRE(served.call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
-  REQUIRE(served
-              .call("POST", "/1.0/kb/accounts",
-                    R"({"name": "A", "externalKey": "a", "currency": "USD"})")
-              .status == 201);
-  std::string a(
-      json::parse(served.read("/1.0/kb/accounts?externalKey=a")).at("accountId").as_string());
+  std::string a = catalog_and_account(served);
 
   auto made = served.call("POST", "/1.0/kb/tagDefinitions",
                           R"({"name": "VIP", "description": "pays on time",
@@ -98,13 +103,7 @@ TEST_CASE("a tenant's own tag definition is made, tagged with, and deleted once 
 
 TEST_CASE("tags and tag definitions refuse what they cannot take, and change nothing") {
   test::ServedStore served;
-  REQUIRE(served.call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
-  REQUIRE(served
-              .call("POST", "/1.0/kb/accounts",
-                    R"({"name": "A", "externalKey": "a", "currency": "USD"})")
-              .status == 201);
-  std::string a(
-      json::parse(served.read("/1.0/kb/accounts?externalKey=a")).at("accountId").as_string());
+  std::string a = catalog_and_account(served);
   auto tags_of_a = [&] { return served.read("/1.0/kb/accounts/" + a + "/tags"); };
 
   // An unknown definition: 404, and the known one before it is not added either.
@@ -146,13 +145,7 @@ TEST_CASE("control tags on an account reach billing, and leave with the tag") {
   server::ApiOptions options;
   options.clock = test::clock_at(date::year{2024} / 3 / 15);
   test::ServedStore served(options);
-  REQUIRE(served.call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
-  REQUIRE(served
-              .call("POST", "/1.0/kb/accounts",
-                    R"({"name": "A", "externalKey": "a", "currency": "USD"})")
-              .status == 201);
-  std::string a(
-      json::parse(served.read("/1.0/kb/accounts?externalKey=a")).at("accountId").as_string());
+  std::string a = catalog_and_account(served);
   const std::string auto_pay_off = "00000000-0000-0000-0000-000000000001";
   REQUIRE(served
               .call("POST", "/1.0/kb/accounts/" + a + "/tags?tagList=" + auto_pay_off + "," +
