@@ -133,6 +133,8 @@ class BillingService {
   Result<std::shared_ptr<const Catalog>> catalog(const std::string& version);
 
   BillingStore& store() noexcept { return store_; }
+  /// What an overdue account may still use, as this service judges it.
+  OverdueAccess overdue_access() const noexcept { return overdue_; }
 
  private:
   Result<const RuleBook*> rule_book();

@@ -21,7 +21,7 @@ using server::Tenant;
 namespace {
 
 // The same tables as SqliteStore's migration 5, in PostgreSQL's dialect.
-constexpr std::array<Migration, 2> kServerMigrations{{
+constexpr std::array<Migration, 3> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE tenant (
         id              TEXT NOT NULL PRIMARY KEY,
@@ -114,6 +114,15 @@ constexpr std::array<Migration, 2> kServerMigrations{{
         UNIQUE (tenant_id, name)
       );
       CREATE INDEX object_tag_by_definition ON object_tag (tenant_id, definition_id);
+    )sql"},
+    {3, "accounts' contact emails", R"sql(
+      CREATE TABLE account_email (
+        seq        BIGSERIAL PRIMARY KEY,
+        tenant_id  TEXT NOT NULL REFERENCES tenant (id),
+        account_id TEXT NOT NULL,
+        email      TEXT NOT NULL,
+        UNIQUE (tenant_id, account_id, email)
+      );
     )sql"},
 }};
 
@@ -370,6 +379,35 @@ Result<Ok> PostgresTenantStore::delete_tag_definition(const std::string& tenant_
   if (r->integer(0, 0) > 0)
     return make_error(errors::store_conflict, "tag definition " + id + " is in use");
   if (r->integer(0, 1) != 1) return make_error(errors::store_not_found, "no tag definition " + id);
+  return Ok{};
+}
+
+Result<Ok> PostgresTenantStore::add_account_email(const std::string& tenant_id,
+                                                  const std::string& account_id,
+                                                  const std::string& email) {
+  return done(StoreAccess::db(store_).query(
+      "INSERT INTO account_email (tenant_id, account_id, email) VALUES ($1, $2, $3) ON CONFLICT "
+      "DO NOTHING",
+      {tenant_id, account_id, email}));
+}
+
+Result<std::vector<std::string>> PostgresTenantStore::account_emails(
+    const std::string& tenant_id, const std::string& account_id) {
+  return collect<std::string>(
+      StoreAccess::db(store_).query(
+          "SELECT email FROM account_email WHERE tenant_id = $1 AND account_id = $2 ORDER BY seq",
+          {tenant_id, account_id}),
+      [](const Rows& r, int i) -> Result<std::string> { return r.text(i, 0); });
+}
+
+Result<Ok> PostgresTenantStore::remove_account_email(const std::string& tenant_id,
+                                                     const std::string& account_id,
+                                                     const std::string& email) {
+  auto r = StoreAccess::db(store_).query(
+      "DELETE FROM account_email WHERE tenant_id = $1 AND account_id = $2 AND email = $3",
+      {tenant_id, account_id, email});
+  if (!r) return unexpected(r.error());
+  if (r->affected() != 1) return make_error(errors::store_not_found, "no email " + email);
   return Ok{};
 }
 

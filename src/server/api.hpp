@@ -210,6 +210,11 @@ Response put_rules(Server&, Ctx&);
 Response get_rules(Server&, Ctx&);
 
 Response create_account(Server&, Ctx&);
+Response account_timeline(Server&, Ctx&);
+Response account_overdue(Server&, Ctx&);
+Response account_emails(Server&, Ctx&);
+Response add_account_email(Server&, Ctx&);
+Response remove_account_email(Server&, Ctx&);
 Response get_account(Server&, Ctx&);
 Response get_account_by_key(Server&, Ctx&);
 Response update_account(Server&, Ctx&);

@@ -29,7 +29,7 @@ namespace {
 // The REST server's migration track. Version 1 is what the billing store's
 // migration 5 made before 0.1.0 (IF NOT EXISTS: a database that ran it adopts
 // its tables). Append only.
-constexpr std::array<Migration, 2> kServerMigrations{{
+constexpr std::array<Migration, 3> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE IF NOT EXISTS tenant (
         id           TEXT NOT NULL PRIMARY KEY,
@@ -121,6 +121,15 @@ constexpr std::array<Migration, 2> kServerMigrations{{
         UNIQUE (tenant_id, name)
       );
       CREATE INDEX object_tag_by_definition ON object_tag (tenant_id, definition_id);
+    )sql"},
+    {3, "accounts' contact emails", R"sql(
+      CREATE TABLE account_email (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id  TEXT NOT NULL REFERENCES tenant (id),
+        account_id TEXT NOT NULL,
+        email      TEXT NOT NULL,
+        UNIQUE (tenant_id, account_id, email)
+      );
     )sql"},
 }};
 
@@ -404,6 +413,38 @@ Result<Ok> SqliteTenantStore::delete_tag_definition(const std::string& tenant_id
     if (db.changes() != 1) return make_error(errors::store_not_found, "no tag definition " + id);
     return Ok{};
   });
+}
+
+Result<Ok> SqliteTenantStore::add_account_email(const std::string& tenant_id,
+                                                const std::string& account_id,
+                                                const std::string& email) {
+  auto st = StoreAccess::db(store_).cached(
+      "INSERT INTO account_email (tenant_id, account_id, email) VALUES (?, ?, ?) ON CONFLICT DO "
+      "NOTHING");
+  if (!st) return unexpected(st.error());
+  return (*st)->bind(1, tenant_id).bind(2, account_id).bind(3, email).run();
+}
+
+Result<std::vector<std::string>> SqliteTenantStore::account_emails(const std::string& tenant_id,
+                                                                   const std::string& account_id) {
+  auto st = StoreAccess::db(store_).cached(
+      "SELECT email FROM account_email WHERE tenant_id = ? AND account_id = ? ORDER BY seq");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, tenant_id).bind(2, account_id);
+  return collect<std::string>(**st,
+                              [](const Statement& r) -> Result<std::string> { return r.text(0); });
+}
+
+Result<Ok> SqliteTenantStore::remove_account_email(const std::string& tenant_id,
+                                                   const std::string& account_id,
+                                                   const std::string& email) {
+  auto& db = StoreAccess::db(store_);
+  auto st =
+      db.cached("DELETE FROM account_email WHERE tenant_id = ? AND account_id = ? AND email = ?");
+  if (!st) return unexpected(st.error());
+  TOLLGATE_RETURN_IF_ERROR((*st)->bind(1, tenant_id).bind(2, account_id).bind(3, email).run());
+  if (db.changes() != 1) return make_error(errors::store_not_found, "no email " + email);
+  return Ok{};
 }
 
 Result<Ok> SqliteTenantStore::add_custom_field(const std::string& tenant_id, const CustomField& f) {

@@ -549,6 +549,21 @@ async function main() {
     assert.equal((await defs.deleteTagDefinition(vip.id, CREATED_BY)).status, 204);
   });
 
+  await check('an account\'s timeline, overdue state and emails through the client', async () => {
+    const timeline = (await A.account.getAccountTimeline(org7.accountId)).data;
+    assert.equal(timeline.account.accountId, org7.accountId);
+    assert.ok(timeline.bundles.length >= 1);
+    assert.ok(timeline.bundles[0].subscriptions[0].events.some((e) => e.eventType === 'START_ENTITLEMENT'));
+    assert.deepEqual(timeline.invoices.map((i) => i.invoiceId),
+      (await A.account.getInvoicesForAccount(org7.accountId)).data.map((i) => i.invoiceId));
+    const overdue = (await A.account.getOverdueAccount(org7.accountId)).data;
+    assert.equal(overdue.isClearState, true);
+    await A.account.addEmail({ accountId: org7.accountId, email: 'ops@org7.example' }, org7.accountId, CREATED_BY);
+    assert.deepEqual((await A.account.getEmails(org7.accountId)).data.map((e) => e.email), ['ops@org7.example']);
+    await A.account.removeEmail(org7.accountId, 'ops@org7.example', CREATED_BY);
+    assert.deepEqual((await A.account.getEmails(org7.accountId)).data, []);
+  });
+
   console.log(`${count()} checks passed`);
 }
 

@@ -70,7 +70,7 @@ std::string rolled_up(Server& s, const std::string& subscription) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("a tenant's own tag definitions: unique names, never deleted while in use",
+TEMPLATE_TEST_CASE("a tenant's own tag definitions (unique names, kept while in use); emails",
                    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   auto store = TestType::fresh();
@@ -89,6 +89,17 @@ TEMPLATE_TEST_CASE("a tenant's own tag definitions: unique names, never deleted 
   CHECK(own->at(0).description == "pays on time");
   CHECK(own->at(0).applicable_object_types == std::vector<std::string>{"ACCOUNT", "INVOICE"});
   CHECK(own->at(1).applicable_object_types == std::vector<std::string>{"SUBSCRIPTION"});
+
+  REQUIRE(t->add_account_email("t1", "a1", "billing@a.example"));
+  REQUIRE(t->add_account_email("t1", "a1", "cto@a.example"));
+  REQUIRE(t->add_account_email("t1", "a1", "billing@a.example"));  // already there
+  CHECK(*t->account_emails("t1", "a1") ==
+        std::vector<std::string>{"billing@a.example", "cto@a.example"});
+  CHECK(t->account_emails("t2", "a1")->empty());  // another tenant's view
+  REQUIRE(t->remove_account_email("t1", "a1", "billing@a.example"));
+  CHECK(t->remove_account_email("t1", "a1", "billing@a.example").error().code ==
+        errors::store_not_found);
+  CHECK(*t->account_emails("t1", "a1") == std::vector<std::string>{"cto@a.example"});
 
   REQUIRE(t->add_tag("t1", {"tag-1", "a1", ObjectType::account, "d1"}));
   CHECK(t->delete_tag_definition("t1", "d1").error().code == errors::store_conflict);

@@ -204,6 +204,18 @@ class TenantStore {
   /// Errors: "store.not_found"; "store.conflict" while an object has a tag of it.
   virtual Result<Ok> delete_tag_definition(const std::string& tenant_id, const std::string& id) = 0;
 
+  /// Adds a contact email to an account (Kill Bill's account emails); one it
+  /// has already changes nothing.
+  virtual Result<Ok> add_account_email(const std::string& tenant_id, const std::string& account_id,
+                                       const std::string& email) = 0;
+  /// The account's contact emails, in the order they were added.
+  virtual Result<std::vector<std::string>> account_emails(const std::string& tenant_id,
+                                                          const std::string& account_id) = 0;
+  /// Errors: "store.not_found" (the account has no such email).
+  virtual Result<Ok> remove_account_email(const std::string& tenant_id,
+                                          const std::string& account_id,
+                                          const std::string& email) = 0;
+
   virtual Result<Ok> add_custom_field(const std::string& tenant_id, const CustomField& field) = 0;
   virtual Result<std::vector<CustomField>> custom_fields_of(const std::string& tenant_id,
                                                             const std::string& object_id) = 0;

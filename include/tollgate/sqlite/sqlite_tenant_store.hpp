@@ -17,7 +17,7 @@ namespace tollgate::sqlite {
 
 class SqliteTenantStore final : public server::TenantStore {
  public:
-  static constexpr int latest_schema_version = 2;
+  static constexpr int latest_schema_version = 3;
 
   /// Uses `store`'s connection (`store` must outlive the result) and brings
   /// the server's tables up to date. Errors: "store.newer" (made by a newer
@@ -57,6 +57,18 @@ class SqliteTenantStore final : public server::TenantStore {
       const std::string& tenant_id) override;
 
   Result<Ok> delete_tag_definition(const std::string& tenant_id, const std::string& id) override;
+
+  Result<Ok> add_account_email(const std::string& tenant_id, const std::string& account_id,
+
+                               const std::string& email) override;
+
+  Result<std::vector<std::string>> account_emails(const std::string& tenant_id,
+
+                                                  const std::string& account_id) override;
+
+  Result<Ok> remove_account_email(const std::string& tenant_id, const std::string& account_id,
+
+                                  const std::string& email) override;
 
   Result<Ok> add_custom_field(const std::string& tenant_id,
                               const server::CustomField& field) override;

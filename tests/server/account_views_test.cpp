@@ -1,0 +1,141 @@
+// What a support person opens on an account: its timeline (bundles with their
+// events, invoices, payments) and its overdue state, in Kill Bill's shapes.
+
+#include <string>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "../support/served_store.hpp"
+
+using namespace tollgate;
+namespace json = boost::json;
+
+namespace {
+
+const char* kCatalog = R"({"name": "views", "currencies": ["USD"],
+  "products": [{"name": "Api", "category": "BASE"}],
+  "plans": [{"name": "api-monthly", "product": "Api", "phases": [{"type": "EVERGREEN",
+    "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00"}}}]}]})";
+
+struct Opened {
+  test::ServedStore served;
+  std::string account;
+
+  Opened() : served(options()) {
+    REQUIRE(served.call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
+    REQUIRE(served
+                .call("POST", "/1.0/kb/accounts",
+                      R"({"name": "A", "externalKey": "a", "currency": "USD"})")
+                .status == 201);
+    account = std::string(
+        json::parse(served.read("/1.0/kb/accounts?externalKey=a")).at("accountId").as_string());
+  }
+  static server::ApiOptions options() {
+    server::ApiOptions o;
+    o.clock = test::clock_at(date::year{2024} / 3 / 15);
+    return o;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an account's timeline: its bundles and events, invoices and payments") {
+  Opened o;
+  auto& served = o.served;
+  const std::string& a = o.account;
+  // Mar 1: api-monthly, billed now: [Mar 1, Apr 1) at 10.00; 4.00 paid by check.
+  REQUIRE(served
+              .call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
+                    R"({"accountId": ")" + a + R"(", "planName": "api-monthly"})")
+              .status == 201);
+  REQUIRE(
+      served.call("POST", "/1.0/kb/invoices?accountId=" + a + "&targetDate=2024-03-01").status ==
+      201);
+  auto invoice = json::parse(served.read("/1.0/kb/accounts/" + a + "/invoices")).at(0);
+  std::string id(invoice.at("invoiceId").as_string());
+  REQUIRE(served
+              .call("POST", "/1.0/kb/invoices/" + id + "/payments?externalPayment=true",
+                    R"({"accountId": ")" + a + R"(", "purchasedAmount": 4})")
+              .status == 201);
+  // A credit no double holds: the timeline keeps its digits.
+  REQUIRE(served
+              .call("POST", "/1.0/kb/credits",
+                    R"([{"accountId": ")" + a + R"(", "amount": "12345678901234567.89"}])")
+              .status == 201);
+
+  auto r = served.call("GET", "/1.0/kb/accounts/" + a + "/timeline");
+  REQUIRE(r.status == 200);
+  CHECK_THAT(r.body, Catch::Contains("12345678901234567.89"));
+  auto timeline = json::parse(r.body);
+  CHECK(timeline.at("account").at("accountId") == a.c_str());
+  auto events = timeline.at("bundles").at(0).at("subscriptions").at(0).at("events").as_array();
+  REQUIRE(events.size() >= 2);
+  CHECK(events[0].at("eventType") == "START_ENTITLEMENT");
+  CHECK(events[0].at("effectiveDate") == "2024-03-01");
+  auto invoices = timeline.at("invoices").as_array();
+  REQUIRE(invoices.size() == 2);  // the 10.00 invoice, then the credit's
+  CHECK(invoices[0].at("amount").to_number<double>() == 10.0);
+  CHECK(invoices[0].at("balance").to_number<double>() == 6.0);  // 10.00 - 4.00
+  auto payments = timeline.at("payments").as_array();
+  REQUIRE(payments.size() == 1);
+  CHECK(payments[0].at("purchasedAmount").to_number<double>() == 4.0);
+
+  CHECK(served.call("GET", "/1.0/kb/accounts/no-such-account/timeline").status == 404);
+}
+
+TEST_CASE("an account's overdue state: clear, overdue and blocked, or overdue and not enforced") {
+  Opened o;
+  auto& served = o.served;
+  const std::string& a = o.account;
+  auto overdue = [&] { return json::parse(served.read("/1.0/kb/accounts/" + a + "/overdue")); };
+  CHECK(overdue().at("isClearState") == true);
+  CHECK(overdue().at("name") == "__KILLBILL__CLEAR__OVERDUE_STATE__");
+  CHECK(overdue().at("isDisableEntitlementAndChangesBlocked") == false);
+
+  // Dunning ran out (as the daily run records it).
+  auto stored = served.store->account(a);
+  stored->overdue = true;
+  REQUIRE(served.store->update_account(*stored));
+  CHECK(overdue().at("isClearState") == false);
+  CHECK(overdue().at("name") == "OVERDUE");
+  CHECK(overdue().at("isDisableEntitlementAndChangesBlocked") == true);
+
+  // OVERDUE_ENFORCEMENT_OFF: still overdue, no longer blocked.
+  REQUIRE(served
+              .call("POST",
+                    "/1.0/kb/accounts/" + a + "/tags?tagList=00000000-0000-0000-0000-000000000003")
+              .status == 201);
+  CHECK(overdue().at("name") == "OVERDUE");
+  CHECK(overdue().at("isDisableEntitlementAndChangesBlocked") == false);
+}
+
+TEST_CASE("an account's contact emails: added once, listed, removed; bad input changes nothing") {
+  Opened o;
+  auto& served = o.served;
+  const std::string& a = o.account;
+  const std::string path = "/1.0/kb/accounts/" + a + "/emails";
+  REQUIRE(served.call("POST", path, R"({"accountId": ")" + a + R"(", "email": "ops@a.example"})")
+              .status == 201);
+  REQUIRE(served.call("POST", path, R"({"email": "cfo@a.example"})").status == 201);
+  REQUIRE(served.call("POST", path, R"({"email": "ops@a.example"})").status == 201);  // once
+  auto emails = json::parse(served.read(path)).as_array();
+  REQUIRE(emails.size() == 2);
+  CHECK(emails[0].at("email") == "ops@a.example");
+  CHECK(emails[0].at("accountId") == a.c_str());
+  CHECK(emails[1].at("email") == "cfo@a.example");
+
+  auto bad = served.call("POST", path, R"({"email": "nobody"})");
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.body, Catch::Contains("email") && Catch::Contains("not an email address"));
+  CHECK(served.call("POST", path, R"({"accountId": "other", "email": "x@y.example"})").status ==
+        400);
+  CHECK(served.call("POST", path, R"({})").status == 400);
+  CHECK(json::parse(served.read(path)).as_array().size() == 2);
+
+  // An address with an @ arrives percent-encoded in the path.
+  CHECK(served.call("DELETE", path + "/ops%40a.example").status == 204);
+  CHECK(served.call("DELETE", path + "/ops%40a.example").status == 404);
+  CHECK(json::parse(served.read(path)).as_array().size() == 1);
+  CHECK(served.call("GET", "/1.0/kb/accounts/nope/emails").status == 404);
+}
