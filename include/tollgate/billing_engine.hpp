@@ -57,10 +57,17 @@ class BillingEngine {
   /// Creates a subscription to `plan`; an ADD_ON names its BASE subscription in `base`.
   Result<Ok> create_subscription(const std::string& id, const std::string& plan, const Date& on,
                                  const std::optional<std::string>& base = std::nullopt);
+  /// A change or cancel requested on `on` for a later date `at` waits until
+  /// then: decided (policy, end of term) as of `at`, and, until `at`, still
+  /// undone by undo_change() or uncancel(), with other operations dated `on`
+  /// and later taken meanwhile. Without `at`, it is requested for `on`.
+  /// "engine.date" also when `at` is before `on`.
   Result<Ok> change_plan(const std::string& id, const std::string& plan, const Date& on,
-                         std::optional<BillingActionPolicy> policy = std::nullopt);
+                         std::optional<BillingActionPolicy> policy = std::nullopt,
+                         std::optional<Date> at = std::nullopt);
   Result<Ok> cancel(const std::string& id, const Date& on,
-                    std::optional<BillingActionPolicy> policy = std::nullopt);
+                    std::optional<BillingActionPolicy> policy = std::nullopt,
+                    std::optional<Date> at = std::nullopt);
   /// Undoes a pending END_OF_TERM cancel.
   Result<Ok> uncancel(const std::string& id, const Date& on);
   /// Undoes a plan change not yet in effect (an END_OF_TERM or START_OF_TERM

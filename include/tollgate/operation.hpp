@@ -46,6 +46,9 @@ struct Operation {
   std::string plan;
   std::optional<std::string> base;  ///< create: the BASE subscription of an add-on
   std::optional<BillingActionPolicy> policy;
+  /// change, cancel: requested on `date` for this later date, and pending
+  /// until then (BillingEngine::change_plan, cancel)
+  std::optional<Date> effective;
   int day = 0;     ///< bill_cycle_day
   std::string id;  ///< payment method, usage, credit purchase (checkout session), grant or account
                    ///< credit id

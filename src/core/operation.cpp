@@ -53,9 +53,10 @@ Result<Recorded> apply(BillingEngine& engine, const Operation& op) {
     case OperationType::create:
       return applied(engine.create_subscription(op.subscription, op.plan, op.date, op.base));
     case OperationType::change:
-      return applied(engine.change_plan(op.subscription, op.plan, op.date, op.policy));
+      return applied(
+          engine.change_plan(op.subscription, op.plan, op.date, op.policy, op.effective));
     case OperationType::cancel:
-      return applied(engine.cancel(op.subscription, op.date, op.policy));
+      return applied(engine.cancel(op.subscription, op.date, op.policy, op.effective));
     case OperationType::uncancel:
       return applied(engine.uncancel(op.subscription, op.date));
     case OperationType::undo_change:
@@ -98,6 +99,7 @@ std::string to_json(const Operation& op) {
       [[fallthrough]];
     case OperationType::cancel:
       if (op.policy) o["policy"] = policy_name(*op.policy);
+      if (op.effective) o["effective"] = to_string(*op.effective);
       break;
     case OperationType::bill_cycle_day:
       o["day"] = op.day;
@@ -156,10 +158,12 @@ bool read_operation(ObjectReader& r, Operation& op, bool* date_read) {
       op.subscription = required("subscription");
       op.plan = required("plan");
       op.policy = r.enumeration("policy", kPolicies);
+      op.effective = r.date("effective");
       break;
     case OperationType::cancel:
       op.subscription = required("subscription");
       op.policy = r.enumeration("policy", kPolicies);
+      op.effective = r.date("effective");
       break;
     case OperationType::uncancel:
     case OperationType::undo_change:
@@ -198,6 +202,8 @@ bool read_operation(ObjectReader& r, Operation& op, bool* date_read) {
       op.reason = r.string("reason").value_or("");
       break;
   }
+  if (op.effective && *op.effective < op.date)
+    r.problem("effective", "must not be before date " + to_string(op.date));
   return true;
 }
 

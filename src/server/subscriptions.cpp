@@ -260,6 +260,13 @@ Response operate(
   op.date = *on;
   op.type = type;
   op.subscription = sub->id;
+  // A change or cancel requested for a later date is made today and waits for
+  // its date: until then it can be undone, and today's other operations go on.
+  Date today = today_for(*view);
+  if ((type == OperationType::change || type == OperationType::cancel) && today < *on) {
+    op.effective = *on;
+    op.date = today;
+  }
   if (auto bad = fill(op, *view)) return *bad;
   if (auto a = apply(s, ctx, sub->account_id, op, ObjectType::subscription, sub->id, "UPDATE"); !a)
     return std::move(a).error();

@@ -164,6 +164,14 @@ Result<Ok> check_date(EngineState& s, const Date& on) {
   return Ok{};
 }
 
+// Where an operation requested on `on` for `at` takes effect: `at`, never before `on`.
+Result<Date> effective_from(const Date& on, const std::optional<Date>& at) {
+  if (at && *at < on)
+    return make_error(errors::engine_date, "effective date " + to_string(*at) +
+                                               " is before the request's date " + to_string(on));
+  return at.value_or(on);
+}
+
 void done(EngineState& s, const Date& on) {
   s.last_operation = on;
   detail::settle_account_bill_cycle_day(s);
@@ -275,19 +283,21 @@ Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::
 }
 
 Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& plan_name,
-                                      const Date& on, std::optional<BillingActionPolicy> policy) {
+                                      const Date& on, std::optional<BillingActionPolicy> policy,
+                                      std::optional<Date> requested_for) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
+  TOLLGATE_ASSIGN_OR_RETURN(Date at, effective_from(on, requested_for));
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
   const Plan* plan = s.catalog->find_plan(plan_name);
   if (!plan) return unknown_plan(plan_name);
-  if (is_ended(s, *sub, on))
+  if (is_ended(s, *sub, at))
     return refused(errors::refused_cancelled, "subscription \"" + id + "\" is cancelled");
-  auto seg = detail::segment_at(s, *sub, on);
+  auto seg = detail::segment_at(s, *sub, at);
   if (!seg)
     return refused(errors::refused_not_active,
-                   "subscription \"" + id + "\" is not active on " + to_string(on));
+                   "subscription \"" + id + "\" is not active on " + to_string(at));
   const Product& to_product = s.catalog->product_of(*plan);
   ChangeCase c{seg->phase->type, sub->product->category,
                detail::case_of(*sub, *seg->phase).billing_period, to_product.category,
@@ -310,11 +320,11 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
           errors::refused_not_available,
           "add-on " + to_product.name + " is not available for product " + base->product->name);
   }
-  Date effective = on;
+  Date effective = at;
   if (decided.value == BillingActionPolicy::end_of_term)
-    effective = detail::end_of_term(s, *sub, on);
+    effective = detail::end_of_term(s, *sub, at);
   if (decided.value == BillingActionPolicy::start_of_term)
-    effective = detail::start_of_term(s, *sub, on);
+    effective = detail::start_of_term(s, *sub, at);
 
   Date anchor = effective;
   switch (s.rules.change_alignment(c).value) {
@@ -376,9 +386,11 @@ Result<Ok> BillingEngine::undo_change(const std::string& id, const Date& on) {
 }
 
 Result<Ok> BillingEngine::cancel(const std::string& id, const Date& on,
-                                 std::optional<BillingActionPolicy> policy) {
+                                 std::optional<BillingActionPolicy> policy,
+                                 std::optional<Date> requested_for) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
+  TOLLGATE_ASSIGN_OR_RETURN(Date at, effective_from(on, requested_for));
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
   if (policy == BillingActionPolicy::illegal)
@@ -387,14 +399,14 @@ Result<Ok> BillingEngine::cancel(const std::string& id, const Date& on,
     return refused(errors::refused_cancelled, "subscription \"" + id +
                                                   "\" is already cancelled (effective " +
                                                   to_string(*sub->cancel_effective) + ")");
-  Date effective = on;
-  if (auto seg = detail::segment_at(s, *sub, on)) {
+  Date effective = at;
+  if (auto seg = detail::segment_at(s, *sub, at)) {
     auto decided = s.rules.cancel_policy(detail::case_of(*sub, *seg->phase), policy);
     if (decided.value == BillingActionPolicy::end_of_term)
-      effective = detail::end_of_term(s, *sub, on);
+      effective = detail::end_of_term(s, *sub, at);
     if (decided.value == BillingActionPolicy::start_of_term)
-      effective = detail::start_of_term(s, *sub, on);
-  } else if (detail::state_at(s, *sub, on) == SubscriptionState::cancelled) {
+      effective = detail::start_of_term(s, *sub, at);
+  } else if (detail::state_at(s, *sub, at) == SubscriptionState::cancelled) {
     return refused(errors::refused_cancelled, "subscription \"" + id + "\" has ended");
   }
   s.reach(effective);
