@@ -21,7 +21,7 @@ using server::Tenant;
 namespace {
 
 // The same tables as SqliteStore's migration 5, in PostgreSQL's dialect.
-constexpr std::array<Migration, 3> kServerMigrations{{
+constexpr std::array<Migration, 4> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE tenant (
         id              TEXT NOT NULL PRIMARY KEY,
@@ -123,6 +123,16 @@ constexpr std::array<Migration, 3> kServerMigrations{{
         email      TEXT NOT NULL,
         UNIQUE (tenant_id, account_id, email)
       );
+    )sql"},
+    {4, "objects' places in creation order, and indexes for pages and searches", R"sql(
+      ALTER TABLE owned_object ADD COLUMN position BIGINT;
+      UPDATE owned_object SET position = n FROM (SELECT seq AS s, row_number() OVER
+        (PARTITION BY tenant_id, type ORDER BY seq) AS n FROM owned_object) AS numbered
+        WHERE numbered.s = owned_object.seq;
+      CREATE UNIQUE INDEX owned_object_by_position ON owned_object (tenant_id, type, position);
+      CREATE INDEX owned_object_by_external_key ON owned_object (tenant_id, type, external_key COLLATE "C");
+      CREATE INDEX owned_object_by_name ON owned_object (tenant_id, type, name COLLATE "C");
+      CREATE INDEX owned_object_by_email ON owned_object (tenant_id, type, email COLLATE "C");
     )sql"},
 }};
 
@@ -262,10 +272,18 @@ Result<std::size_t> PostgresTenantStore::user_count() {
 
 Result<Ok> PostgresTenantStore::put_object(const OwnedObject& o) {
   Connection& db = StoreAccess::db(store_);
+  // Places are handed out one at a time per tenant and type (servers sharing
+  // the database wait for each other here, to the end of the transaction).
+  if (auto locked = db.query("SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2))",
+                             {o.tenant_id, std::string(to_string(o.type))});
+      !locked)
+    return unexpected(locked.error());
   auto r = conflict_as(
       db, std::string(to_string(o.type)) + " external key " + o.external_key + " is taken", [&] {
         return db.query("INSERT INTO owned_object (" TOLLGATE_OBJECT_COLUMNS
-                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                        ", position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT "
+                        "coalesce(max(position), 0) + 1 FROM owned_object WHERE tenant_id = $2 "
+                        "AND type = $3)) "
                         "ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, "
                         "bundle_id = excluded.bundle_id, external_key = excluded.external_key, "
                         "name = excluded.name, email = excluded.email "
@@ -299,17 +317,66 @@ Result<OwnedObject> PostgresTenantStore::object_by_key(const std::string& tenant
 
 Result<std::vector<OwnedObject>> PostgresTenantStore::objects(const std::string& tenant_id,
                                                               ObjectType type, const Query& q) {
-  // Empty filters match everything; the search is a substring of the id or the
-  // external key; LIMIT NULL is no limit.
+  // Empty filters match everything; LIMIT NULL is no limit.
   return collect<OwnedObject>(
       StoreAccess::db(store_).query(
           "SELECT " TOLLGATE_OBJECT_COLUMNS " FROM owned_object WHERE tenant_id = $1 AND type = $2 "
           "AND ($3 = '' OR account_id = $3) AND ($4 = '' OR bundle_id = $4) "
-          "AND ($5 = '' OR strpos(id, $5) > 0 OR strpos(external_key, $5) > 0) "
-          "ORDER BY seq LIMIT $6::bigint OFFSET $7::bigint",
-          {tenant_id, std::string(to_string(type)), q.account_id, q.bundle_id, q.search,
+          "ORDER BY seq LIMIT $5::bigint OFFSET $6::bigint",
+          {tenant_id, std::string(to_string(type)), q.account_id, q.bundle_id,
            q.limit < 0 ? Param{} : text(q.limit), text(q.offset)}),
       read_object);
+}
+
+Result<server::TenantStore::Page> PostgresTenantStore::page(const std::string& tenant_id, ObjectType type,
+                                                    std::int64_t offset, std::int64_t limit) {
+  std::string t(to_string(type));
+  // One statement: the page and its total from one snapshot.
+  auto rows = StoreAccess::db(store_).query(
+      "SELECT " TOLLGATE_OBJECT_COLUMNS
+      ", (SELECT coalesce(max(position), 0) FROM owned_object "
+      "WHERE tenant_id = $1 AND type = $2) FROM owned_object WHERE tenant_id = $1 AND type = $2 "
+      "AND position > $3::bigint ORDER BY position LIMIT $4::bigint",
+      {tenant_id, t, text(offset), text(limit)});
+  TOLLGATE_ASSIGN_OR_RETURN(auto objects, collect<OwnedObject>(rows, read_object));
+  Page page{std::move(objects), 0};
+  if (rows->size() > 0) {
+    page.total = rows->integer(0, 9);
+  } else {
+    auto total = StoreAccess::db(store_).query(
+        "SELECT coalesce(max(position), 0) FROM owned_object WHERE tenant_id = $1 AND type = $2",
+        {tenant_id, t});
+    if (!total) return unexpected(total.error());
+    page.total = total->integer(0, 0);
+  }
+  return page;
+}
+
+Result<server::TenantStore::Page> PostgresTenantStore::search(const std::string& tenant_id, ObjectType type,
+                                                      const std::string& key, std::int64_t offset,
+                                                      std::int64_t limit) {
+  // Byte order ("C"), as the indexes: every text starting with `key` sorts
+  // at or after it and before key + U+10FFFF.
+  auto rows = StoreAccess::db(store_).query(
+      "WITH found AS (SELECT " TOLLGATE_OBJECT_COLUMNS
+      ", position FROM owned_object WHERE tenant_id = $1 AND type = $2 AND (id = $3 OR "
+      "(external_key COLLATE \"C\" >= $3 AND external_key COLLATE \"C\" < $4) OR (name COLLATE "
+      "\"C\" >= $3 AND name COLLATE \"C\" < $4) OR (email COLLATE \"C\" >= $3 AND email COLLATE "
+      "\"C\" < $4))) SELECT " TOLLGATE_OBJECT_COLUMNS
+      ", (SELECT count(*) FROM found) FROM found ORDER BY position LIMIT $5::bigint OFFSET "
+      "$6::bigint",
+      {tenant_id, std::string(to_string(type)), key, key + "\xF4\x8F\xBF\xBF", text(limit),
+       text(offset)});
+  TOLLGATE_ASSIGN_OR_RETURN(auto objects, collect<OwnedObject>(rows, read_object));
+  Page page{std::move(objects), 0};
+  if (rows->size() > 0) {
+    page.total = rows->integer(0, 9);
+  } else if (offset > 0) {  // past the end: count the matches alone
+    auto again = search(tenant_id, type, key, 0, 1);
+    if (!again) return again;
+    page.total = again->total;
+  }
+  return page;
 }
 
 Result<Ok> PostgresTenantStore::add_tag(const std::string& tenant_id, const Tag& t) {

@@ -241,6 +241,36 @@ Response remove_account_email(Server& s, Ctx& ctx) {
   return no_content();
 }
 
+namespace {
+
+// A page of the tenant's accounts, or of those `search` finds (TenantStore::search).
+Response account_list(Server& s, Ctx& ctx, const std::optional<std::string>& search) {
+  auto page = page_request(ctx);
+  if (!page) return std::move(page).error();
+  auto found =
+      search
+          ? s.tenants.search(ctx.tenant.id, ObjectType::account, *search, page->offset, page->limit)
+          : s.tenants.page(ctx.tenant.id, ObjectType::account, page->offset, page->limit);
+  if (!found) return failure(found.error());
+  json::array out;
+  for (const auto& owner : found->objects) {
+    auto stored = s.billing.account(owner.id);
+    if (!stored) return failure(stored.error());
+    out.push_back(account_json(*stored, owner));
+  }
+  return paged_response(std::move(out), *page, found->total);
+}
+
+}  // namespace
+
+Response accounts_page(Server& s, Ctx& ctx) {
+  return account_list(s, ctx, std::nullopt);
+}
+
+Response search_accounts(Server& s, Ctx& ctx) {
+  return account_list(s, ctx, ctx.param("searchKey"));
+}
+
 Response get_account_by_key(Server& s, Ctx& ctx) {
   auto key = ctx.query.get("externalKey");
   if (!key || key->empty()) return bad_request("externalKey: required query parameter is missing");

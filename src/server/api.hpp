@@ -129,6 +129,16 @@ std::string to_text(const json::value& v);
 
 // --- reading requests ---------------------------------------------------------
 
+/// Kill Bill's pagination: `offset` (default 0) and `limit` (default 100) in,
+/// X-Killbill-Pagination-* headers out. Errors: a 400 naming a parameter that
+/// is not a whole number, or is negative.
+struct PageRequest {
+  std::int64_t offset = 0;
+  std::int64_t limit = 100;
+};
+Result<PageRequest, Response> page_request(const Ctx& ctx);
+Response paged_response(json::array items, const PageRequest& page, std::int64_t total);
+
 /// The body as JSON, nulls removed (Kill Bill's clients send them for unset fields).
 /// Fails with 400 naming where the syntax breaks.
 Result<json::value, Response> parse_body(const Ctx& ctx);
@@ -211,6 +221,8 @@ Response get_rules(Server&, Ctx&);
 
 Response create_account(Server&, Ctx&);
 Response account_timeline(Server&, Ctx&);
+Response accounts_page(Server&, Ctx&);
+Response search_accounts(Server&, Ctx&);
 Response account_overdue(Server&, Ctx&);
 Response account_emails(Server&, Ctx&);
 Response add_account_email(Server&, Ctx&);

@@ -129,6 +129,8 @@ bool matches(std::string_view pattern, const std::vector<std::string>& path,
 constexpr Route kRoutes[] = {
     {"POST", "/1.0/kb/accounts", create_account},
     {"GET", "/1.0/kb/accounts", get_account_by_key},
+    {"GET", "/1.0/kb/accounts/pagination", accounts_page},
+    {"GET", "/1.0/kb/accounts/search/{searchKey}", search_accounts},
     {"GET", "/1.0/kb/accounts/{accountId}", get_account},
     {"PUT", "/1.0/kb/accounts/{accountId}", update_account},
     {"GET", "/1.0/kb/accounts/{accountId}/bundles", account_bundles},
@@ -384,6 +386,30 @@ Result<json::value, Response> parse_body(const Ctx& ctx) {
     return unexpected(bad_request("the body is not JSON: " + v.error().front().reason, v.error()));
   strip_nulls(*v);
   return std::move(v).value();
+}
+
+Result<PageRequest, Response> page_request(const Ctx& ctx) {
+  PageRequest page;
+  for (auto [name, out] : {std::pair{"offset", &page.offset}, std::pair{"limit", &page.limit}}) {
+    auto text = ctx.query.get(name);
+    if (!text || text->empty()) continue;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), *out);
+    if (ec != std::errc() || end != text->data() + text->size() || *out < 0)
+      return unexpected(bad_request(std::string(name) + ": \"" + *text +
+                                    "\" is not a whole number of 0 or more"));
+  }
+  return page;
+}
+
+Response paged_response(json::array items, const PageRequest& page, std::int64_t total) {
+  Response r = json_response(200, items);
+  r.headers.emplace_back("X-Killbill-Pagination-CurrentOffset", std::to_string(page.offset));
+  if (page.offset + page.limit < total)
+    r.headers.emplace_back("X-Killbill-Pagination-NextOffset",
+                           std::to_string(page.offset + page.limit));
+  r.headers.emplace_back("X-Killbill-Pagination-TotalNbRecords", std::to_string(total));
+  r.headers.emplace_back("X-Killbill-Pagination-MaxNbRecords", std::to_string(total));
+  return r;
 }
 
 void accept_fields(ObjectReader& reader, std::initializer_list<std::string_view> names) {

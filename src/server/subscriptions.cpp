@@ -317,30 +317,23 @@ Response bundle_response(Server& s, Ctx& ctx, const OwnedObject& b) {
   return json_response(200, *j);
 }
 
-Response bundle_list(Server& s, Ctx& ctx, const std::string& search) {
-  auto offset =
-      std::max<std::int64_t>(0, std::atoll(ctx.query.get("offset").value_or("0").c_str()));
-  auto limit =
-      std::max<std::int64_t>(0, std::atoll(ctx.query.get("limit").value_or("100").c_str()));
-  auto all =
-      s.tenants.objects(ctx.tenant.id, ObjectType::bundle, TenantStore::Query::matching(search));
-  if (!all) return failure(all.error());
+// A page of the tenant's bundles, or of those `search` finds (TenantStore::search).
+Response bundle_list(Server& s, Ctx& ctx, const std::optional<std::string>& search) {
+  auto page = page_request(ctx);
+  if (!page) return std::move(page).error();
+  auto found =
+      search
+          ? s.tenants.search(ctx.tenant.id, ObjectType::bundle, *search, page->offset, page->limit)
+          : s.tenants.page(ctx.tenant.id, ObjectType::bundle, page->offset, page->limit);
+  if (!found) return failure(found.error());
   json::array out;
   AccountViews views;  // one replay per account, however many of its bundles are listed
-  for (std::int64_t i = offset; i < offset + limit && i < static_cast<std::int64_t>(all->size());
-       ++i) {
-    auto j = bundle_json(s, ctx, (*all)[static_cast<std::size_t>(i)], &views);
+  for (const auto& b : found->objects) {
+    auto j = bundle_json(s, ctx, b, &views);
     if (!j) return std::move(j).error();
     out.push_back(std::move(j).value());
   }
-  Response r = json_response(200, out);
-  auto total = static_cast<std::int64_t>(all->size());
-  r.headers.emplace_back("X-Killbill-Pagination-CurrentOffset", std::to_string(offset));
-  if (offset + limit < total)
-    r.headers.emplace_back("X-Killbill-Pagination-NextOffset", std::to_string(offset + limit));
-  r.headers.emplace_back("X-Killbill-Pagination-TotalNbRecords", std::to_string(total));
-  r.headers.emplace_back("X-Killbill-Pagination-MaxNbRecords", std::to_string(total));
-  return r;
+  return paged_response(std::move(out), *page, found->total);
 }
 
 /// Blocks or unblocks a bundle or a subscription: a state that blocks
@@ -748,7 +741,7 @@ Response get_bundle_by_key(Server& s, Ctx& ctx) {
 }
 
 Response bundles_page(Server& s, Ctx& ctx) {
-  return bundle_list(s, ctx, "");
+  return bundle_list(s, ctx, std::nullopt);
 }
 
 Response search_bundles(Server& s, Ctx& ctx) {

@@ -29,7 +29,7 @@ namespace {
 // The REST server's migration track. Version 1 is what the billing store's
 // migration 5 made before 0.1.0 (IF NOT EXISTS: a database that ran it adopts
 // its tables). Append only.
-constexpr std::array<Migration, 3> kServerMigrations{{
+constexpr std::array<Migration, 4> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE IF NOT EXISTS tenant (
         id           TEXT NOT NULL PRIMARY KEY,
@@ -130,6 +130,17 @@ constexpr std::array<Migration, 3> kServerMigrations{{
         email      TEXT NOT NULL,
         UNIQUE (tenant_id, account_id, email)
       );
+    )sql"},
+    {4, "objects' places in creation order, and indexes for pages and searches", R"sql(
+      -- 1, 2, 3... per tenant and type: objects are never deleted, so the
+      -- places are dense and a page is a range of them.
+      ALTER TABLE owned_object ADD COLUMN position INTEGER;
+      UPDATE owned_object SET position = (SELECT n FROM (SELECT seq AS s, row_number() OVER
+        (PARTITION BY tenant_id, type ORDER BY seq) AS n FROM owned_object) WHERE s = seq);
+      CREATE UNIQUE INDEX owned_object_by_position ON owned_object (tenant_id, type, position);
+      CREATE INDEX owned_object_by_external_key ON owned_object (tenant_id, type, external_key);
+      CREATE INDEX owned_object_by_name ON owned_object (tenant_id, type, name);
+      CREATE INDEX owned_object_by_email ON owned_object (tenant_id, type, email);
     )sql"},
 }};
 
@@ -279,7 +290,8 @@ Result<std::size_t> SqliteTenantStore::user_count() {
 Result<Ok> SqliteTenantStore::put_object(const OwnedObject& o) {
   auto st = StoreAccess::db(store_).cached(
       "INSERT INTO owned_object (" TOLLGATE_OBJECT_COLUMNS
-      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      ", position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT coalesce(max(position), 0) "
+      "+ 1 FROM owned_object WHERE tenant_id = ?2 AND type = ?3)) "
       "ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, bundle_id = "
       "excluded.bundle_id, external_key = excluded.external_key, name = excluded.name, email = "
       "excluded.email WHERE tenant_id = excluded.tenant_id");
@@ -322,17 +334,79 @@ Result<OwnedObject> SqliteTenantStore::object_by_key(const std::string& tenant_i
 
 Result<std::vector<OwnedObject>> SqliteTenantStore::objects(const std::string& tenant_id,
                                                             ObjectType type, const Query& q) {
-  // Empty filters match everything; the search is a substring of the id or the external key.
+  // Empty filters match everything.
   auto st = StoreAccess::db(store_).cached(
       "SELECT " TOLLGATE_OBJECT_COLUMNS
       " FROM owned_object WHERE tenant_id = ?1 AND type = ?2 "
       "AND (?3 = '' OR account_id = ?3) AND (?4 = '' OR bundle_id = ?4) "
-      "AND (?5 = '' OR instr(id, ?5) > 0 OR instr(external_key, ?5) > 0) "
-      "ORDER BY seq LIMIT ?6 OFFSET ?7");
+      "ORDER BY seq LIMIT ?5 OFFSET ?6");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, tenant_id).bind(2, to_string(type)).bind(3, q.account_id).bind(4, q.bundle_id);
-  (*st)->bind(5, q.search).bind(6, q.limit).bind(7, q.offset);
+  (*st)->bind(5, q.limit).bind(6, q.offset);
   return collect<OwnedObject>(**st, read_object);
+}
+
+Result<server::TenantStore::Page> SqliteTenantStore::page(const std::string& tenant_id,
+                                                          ObjectType type, std::int64_t offset,
+                                                          std::int64_t limit) {
+  auto& db = StoreAccess::db(store_);
+  return in_transaction(db, [&]() -> Result<Page> {  // the page and its total from one snapshot
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto st, db.cached("SELECT " TOLLGATE_OBJECT_COLUMNS
+                           " FROM owned_object WHERE tenant_id = ? AND type = ? AND position > ? "
+                           "ORDER BY position LIMIT ?"));
+    st->bind(1, tenant_id).bind(2, to_string(type)).bind(3, offset).bind(4, limit);
+    Page page;
+    TOLLGATE_ASSIGN_OR_RETURN(page.objects, collect<OwnedObject>(*st, read_object));
+    TOLLGATE_ASSIGN_OR_RETURN(auto total,
+                              db.cached("SELECT coalesce(max(position), 0) FROM owned_object WHERE "
+                                        "tenant_id = ? AND type = ?"));
+    total->bind(1, tenant_id).bind(2, to_string(type));
+    TOLLGATE_RETURN_IF_ERROR(total->step());
+    page.total = total->integer(0);
+    total->reset();
+    return page;
+  });
+}
+
+namespace {
+
+// Every text starting with `key` sorts at or after it and before this (byte
+// order; U+10FFFF is the largest code point, F4 8F BF BF in UTF-8).
+std::string after_prefix(const std::string& key) {
+  return key + "\xF4\x8F\xBF\xBF";
+}
+
+}  // namespace
+
+Result<server::TenantStore::Page> SqliteTenantStore::search(const std::string& tenant_id,
+                                                            ObjectType type, const std::string& key,
+                                                            std::int64_t offset,
+                                                            std::int64_t limit) {
+  auto& db = StoreAccess::db(store_);
+  // Four index ranges, their union sorted: left to one OR, SQLite would walk
+  // every object of the tenant in place order instead.
+#define TOLLGATE_SEARCH                                                                        \
+  " FROM owned_object WHERE seq IN (SELECT seq FROM owned_object WHERE id = ?3 AND tenant_id " \
+  "= ?1 AND type = ?2 UNION SELECT seq FROM owned_object WHERE tenant_id = ?1 AND type = ?2 "  \
+  "AND external_key >= ?3 AND external_key < ?4 UNION SELECT seq FROM owned_object WHERE "     \
+  "tenant_id = ?1 AND type = ?2 AND name >= ?3 AND name < ?4 UNION SELECT seq FROM "           \
+  "owned_object WHERE tenant_id = ?1 AND type = ?2 AND email >= ?3 AND email < ?4)"
+  return in_transaction(db, [&]() -> Result<Page> {
+    TOLLGATE_ASSIGN_OR_RETURN(auto st, db.cached("SELECT " TOLLGATE_OBJECT_COLUMNS TOLLGATE_SEARCH
+                                                 " ORDER BY position LIMIT ?5 OFFSET ?6"));
+    st->bind(1, tenant_id).bind(2, to_string(type)).bind(3, key).bind(4, after_prefix(key));
+    st->bind(5, limit).bind(6, offset);
+    Page page;
+    TOLLGATE_ASSIGN_OR_RETURN(page.objects, collect<OwnedObject>(*st, read_object));
+    TOLLGATE_ASSIGN_OR_RETURN(auto count, db.cached("SELECT count(*)" TOLLGATE_SEARCH));
+    count->bind(1, tenant_id).bind(2, to_string(type)).bind(3, key).bind(4, after_prefix(key));
+    TOLLGATE_RETURN_IF_ERROR(count->step());
+    page.total = count->integer(0);
+    count->reset();
+    return page;
+  });
+#undef TOLLGATE_SEARCH
 }
 
 Result<Ok> SqliteTenantStore::add_tag(const std::string& tenant_id, const Tag& t) {

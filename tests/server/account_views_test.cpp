@@ -139,3 +139,45 @@ TEST_CASE("an account's contact emails: added once, listed, removed; bad input c
   CHECK(json::parse(served.read(path)).as_array().size() == 1);
   CHECK(served.call("GET", "/1.0/kb/accounts/nope/emails").status == 404);
 }
+
+TEST_CASE("accounts page by page with Kill Bill's pagination headers, and searched") {
+  Opened o;  // account "a" (name A)
+  auto& served = o.served;
+  for (const char* body : {R"({"name": "Beta Corp", "externalKey": "b", "currency": "USD"})",
+                           R"({"name": "Gamma", "externalKey": "beta-2", "currency": "USD",
+                               "email": "ops@gamma.example"})"})
+    REQUIRE(served.call("POST", "/1.0/kb/accounts", body).status == 201);
+  auto header = [](const server::Response& r, const std::string& name) -> std::string {
+    for (const auto& [k, v] : r.headers)
+      if (k == name) return v;
+    return "(none)";
+  };
+  auto page = served.call("GET", "/1.0/kb/accounts/pagination?offset=1&limit=1");
+  REQUIRE(page.status == 200);
+  auto one = json::parse(page.body).as_array();
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].at("externalKey") == "b");  // the second made
+  CHECK(header(page, "X-Killbill-Pagination-CurrentOffset") == "1");
+  CHECK(header(page, "X-Killbill-Pagination-NextOffset") == "2");
+  CHECK(header(page, "X-Killbill-Pagination-TotalNbRecords") == "3");
+  auto last = served.call("GET", "/1.0/kb/accounts/pagination?offset=2&limit=5");
+  CHECK(json::parse(last.body).as_array().size() == 1);
+  CHECK(header(last, "X-Killbill-Pagination-NextOffset") == "(none)");
+
+  // Case as given: "Be" starts the name Beta Corp (not the key beta-2), "beta"
+  // the key beta-2, "ops@" (percent-encoded in the path) the email.
+  auto names = [&](const std::string& key) {
+    std::vector<std::string> out;
+    auto found = json::parse(served.read("/1.0/kb/accounts/search/" + key));
+    for (const auto& a : found.as_array()) out.emplace_back(a.at("externalKey").as_string());
+    return out;
+  };
+  using Keys = std::vector<std::string>;
+  CHECK(names("Be") == Keys{"b"});
+  CHECK(names("beta") == Keys{"beta-2"});
+  CHECK(names("ops%40") == Keys{"beta-2"});
+  CHECK(names(o.account) == Keys{"a"});  // by id
+  CHECK(names("nobody").empty());
+  CHECK(served.call("GET", "/1.0/kb/accounts/pagination?offset=-1").status == 400);
+  CHECK(served.call("GET", "/1.0/kb/accounts/pagination?limit=ten").status == 400);
+}

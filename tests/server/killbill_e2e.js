@@ -564,6 +564,16 @@ async function main() {
     assert.deepEqual((await A.account.getEmails(org7.accountId)).data, []);
   });
 
+  await check('accounts page by page and searched, with Kill Bill\'s pagination headers', async () => {
+    const page = await A.account.getAccounts(0, 1);
+    assert.equal(page.data.length, 1);
+    assert.equal(page.data[0].accountId, org7.accountId);  // the first account acme made
+    assert.equal(page.headers['x-killbill-pagination-nextoffset'], '1');
+    assert.ok(Number(page.headers['x-killbill-pagination-totalnbrecords']) > 1);
+    assert.deepEqual((await A.account.searchAccounts('org-7')).data.map((a) => a.accountId), [org7.accountId]);
+    assert.deepEqual((await G.account.searchAccounts('org-7')).data, []);  // another tenant's
+  });
+
   console.log(`${count()} checks passed`);
 }
 

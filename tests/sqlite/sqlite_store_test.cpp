@@ -362,7 +362,32 @@ TEST_CASE("a billing store alone has none of the server's tables; SqliteTenantSt
   }
   CHECK(raw(path, tables) ==
         "api_user,audit_log,owned_object,tag_definition,tenant,tollgate_server_migration\n");
-  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n4\n");
+}
+
+TEST_CASE("a page of objects and a search read index ranges, never every object of the tenant") {
+  auto path = fresh_path();
+  {
+    auto store = open_store(path);
+    REQUIRE(SqliteTenantStore::open(*store));
+  }
+  auto plan = [&](const std::string& query) { return raw(path, "EXPLAIN QUERY PLAN " + query); };
+  // SqliteTenantStore::page's and ::search's statements.
+  CHECK_THAT(plan("SELECT id FROM owned_object WHERE tenant_id = 't' AND type = 'ACCOUNT' AND "
+                  "position > 100 ORDER BY position LIMIT 10"),
+             Catch::Contains("USING INDEX owned_object_by_position (tenant_id=? AND type=? AND "
+                             "position>?)"));
+  auto search = plan(
+      "SELECT id FROM owned_object WHERE seq IN (SELECT seq FROM owned_object WHERE id = 'k' AND "
+      "tenant_id = 't' AND type = 'ACCOUNT' UNION SELECT seq FROM owned_object WHERE tenant_id = "
+      "'t' AND type = 'ACCOUNT' AND external_key >= 'k' AND external_key < 'l' UNION SELECT seq "
+      "FROM owned_object WHERE tenant_id = 't' AND type = 'ACCOUNT' AND name >= 'k' AND name < "
+      "'l' UNION SELECT seq FROM owned_object WHERE tenant_id = 't' AND type = 'ACCOUNT' AND email "
+      ">= 'k' AND email < 'l') ORDER BY position LIMIT 10");
+  for (const char* index : {"owned_object_by_external_key", "owned_object_by_name",
+                            "owned_object_by_email", "sqlite_autoindex_owned_object_1 (id=?)"})
+    CHECK_THAT(search, Catch::Contains(index));
+  CHECK_THAT(search, !Catch::Contains("SCAN owned_object"));
 }
 
 TEST_CASE("server tables made by the billing store's old migration 5 are adopted, rows kept") {
@@ -371,20 +396,30 @@ TEST_CASE("server tables made by the billing store's old migration 5 are adopted
     auto store = open_store(path);
     auto tenants = std::move(SqliteTenantStore::open(*store)).value();
     REQUIRE(tenants->create_tenant({"t1", "acme", "key-1", "salt", "hash", ""}));
+    for (const char* id : {"a1", "a2"})
+      REQUIRE(tenants->put_object(
+          {id, "t1", server::ObjectType::account, id, "", "", "", "", Instant{}}));
   }
   // As a database made before 0.1.0 has them: the tables of version 1, but no server track.
   raw(path,
       "DROP TABLE tollgate_server_migration; DROP TABLE tag_definition; DROP INDEX "
-      "object_tag_by_definition; DROP TABLE account_email");
+      "object_tag_by_definition; DROP TABLE account_email; DROP INDEX owned_object_by_position; "
+      "DROP INDEX owned_object_by_external_key; DROP INDEX owned_object_by_name; DROP INDEX "
+      "owned_object_by_email; ALTER TABLE owned_object DROP COLUMN position");
   {
     auto store = open_store(path);
     auto tenants = SqliteTenantStore::open(*store);
     REQUIRE(tenants.has_value());
     CHECK((*tenants)->tenant_by_api_key("key-1")->external_key == "acme");
+    // Objects made before places existed get theirs in the order they were made.
+    auto page = (*tenants)->page("t1", server::ObjectType::account, 1, 10);
+    REQUIRE(page->objects.size() == 1);
+    CHECK(page->objects[0].id == "a2");
+    CHECK(page->total == 2);
   }
-  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n4\n");
   // A newer Tollgate's server tables are refused, not misread.
-  raw(path, "INSERT INTO tollgate_server_migration (version, description) VALUES (4, 'later')");
+  raw(path, "INSERT INTO tollgate_server_migration (version, description) VALUES (5, 'later')");
   auto store = open_store(path);
   auto refused = SqliteTenantStore::open(*store);
   REQUIRE_FALSE(refused.has_value());

@@ -20,7 +20,7 @@ namespace tollgate::postgres {
 
 class PostgresTenantStore final : public server::TenantStore {
  public:
-  static constexpr int latest_schema_version = 3;
+  static constexpr int latest_schema_version = 4;
 
   /// Uses `store`'s connection (`store` must outlive the result) and brings
   /// the server's tables up to date. Errors: "store.newer" (made by a newer
@@ -44,6 +44,14 @@ class PostgresTenantStore final : public server::TenantStore {
   Result<std::vector<server::OwnedObject>> objects(const std::string& tenant_id,
                                                    server::ObjectType type,
                                                    const Query& query) override;
+
+  Result<Page> page(const std::string& tenant_id, server::ObjectType type, std::int64_t offset,
+
+                    std::int64_t limit) override;
+
+  Result<Page> search(const std::string& tenant_id, server::ObjectType type, const std::string& key,
+
+                      std::int64_t offset, std::int64_t limit) override;
 
   Result<Ok> add_tag(const std::string& tenant_id, const server::Tag& tag) override;
   Result<std::vector<server::Tag>> tags_of(const std::string& tenant_id,

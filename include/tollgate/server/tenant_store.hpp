@@ -162,11 +162,10 @@ class TenantStore {
   virtual Result<OwnedObject> object_by_key(const std::string& tenant_id, ObjectType type,
                                             const std::string& external_key) = 0;
   /// The tenant's objects of a type, by creation, optionally only those of an
-  /// account, a bundle, or whose id or external key contains `search`.
+  /// account or a bundle.
   struct Query {
     std::string account_id;
     std::string bundle_id;
-    std::string search;
     std::int64_t offset = 0;
     std::int64_t limit = -1;  ///< -1: all
 
@@ -180,14 +179,23 @@ class TenantStore {
       q.bundle_id = std::move(id);
       return q;
     }
-    static Query matching(std::string text) {
-      Query q;
-      q.search = std::move(text);
-      return q;
-    }
   };
   virtual Result<std::vector<OwnedObject>> objects(const std::string& tenant_id, ObjectType type,
                                                    const Query& query) = 0;
+  /// The tenant's objects of a type from the `offset`th on (0: the first made),
+  /// at most `limit`, in creation order, and how many it has in all: an
+  /// index range read, whatever the number of objects (Kill Bill's pagination).
+  struct Page {
+    std::vector<OwnedObject> objects;
+    std::int64_t total = 0;
+  };
+  virtual Result<Page> page(const std::string& tenant_id, ObjectType type, std::int64_t offset,
+                            std::int64_t limit) = 0;
+  /// The objects whose id is `key`, or whose external key, name or email
+  /// starts with it (case as given), in creation order: `offset` and `limit`
+  /// among them, and how many match. Index range reads: O(log n + matches).
+  virtual Result<Page> search(const std::string& tenant_id, ObjectType type, const std::string& key,
+                              std::int64_t offset, std::int64_t limit) = 0;
 
   virtual Result<Ok> add_tag(const std::string& tenant_id, const Tag& tag) = 0;
   virtual Result<std::vector<Tag>> tags_of(const std::string& tenant_id,
