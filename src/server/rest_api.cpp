@@ -391,18 +391,20 @@ Result<json::value, Response> parse_body(const Ctx& ctx) {
 Result<PageRequest, Response> page_request(const Ctx& ctx) {
   PageRequest page;
   for (auto [name, out] : {std::pair{"offset", &page.offset}, std::pair{"limit", &page.limit}}) {
-    auto text = ctx.query.get(name);
-    if (!text || text->empty()) continue;
-    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), *out);
-    if (ec != std::errc() || end != text->data() + text->size() || *out < 0)
-      return unexpected(bad_request(std::string(name) + ": \"" + *text +
-                                    "\" is not a whole number of 0 or more"));
+    auto given = ctx.query.get(name);
+    if (!given || given->empty()) continue;
+    const std::string& text = *given;
+    const char* last = text.data() + text.size();
+    auto [end, ec] = std::from_chars(text.data(), last, *out);
+    if (ec != std::errc() || end != last || *out < 0)
+      return unexpected(
+          bad_request(std::string(name) + ": \"" + text + "\" is not a whole number of 0 or more"));
   }
   return page;
 }
 
 Response paged_response(json::array items, const PageRequest& page, std::int64_t total) {
-  Response r = json_response(200, items);
+  Response r = json_response(200, json::value(std::move(items)));
   r.headers.emplace_back("X-Killbill-Pagination-CurrentOffset", std::to_string(page.offset));
   if (page.offset + page.limit < total)
     r.headers.emplace_back("X-Killbill-Pagination-NextOffset",
