@@ -221,11 +221,7 @@ Response add_account_email(Server& s, Ctx& ctx) {
   if (auto bad = problems_response(problems)) return *bad;
   if (auto added = s.tenants.add_account_email(ctx.tenant.id, owner->id, *email); !added)
     return failure(added.error());
-  if (auto au = s.tenants.append_audit(ctx.tenant.id,
-                                       ctx.audit(ObjectType::account, owner->id, "UPDATE"));
-      !au)
-    return failure(au.error());
-  return created(ctx, "/1.0/kb/accounts/" + owner->id + "/emails");
+  return audit_and(s, ctx, *owner, created(ctx, "/1.0/kb/accounts/" + owner->id + "/emails"));
 }
 
 Response remove_account_email(Server& s, Ctx& ctx) {
@@ -234,11 +230,7 @@ Response remove_account_email(Server& s, Ctx& ctx) {
   if (auto gone = s.tenants.remove_account_email(ctx.tenant.id, owner->id, ctx.param("email"));
       !gone)
     return failure(gone.error());
-  if (auto au = s.tenants.append_audit(ctx.tenant.id,
-                                       ctx.audit(ObjectType::account, owner->id, "UPDATE"));
-      !au)
-    return failure(au.error());
-  return no_content();
+  return audit_and(s, ctx, *owner, no_content());
 }
 
 namespace {
@@ -329,11 +321,7 @@ Response update_account(Server& s, Ctx& ctx) {
     return bad_request("externalKey: an account's external key cannot change",
                        {{"externalKey", "cannot change"}});
   if (auto p = s.tenants.put_object(updated); !p) return failure(p.error());
-  if (auto au = s.tenants.append_audit(ctx.tenant.id,
-                                       ctx.audit(ObjectType::account, owner->id, "UPDATE"));
-      !au)
-    return failure(au.error());
-  return no_content();
+  return audit_and(s, ctx, *owner, no_content());
 }
 
 Response account_bundles(Server& s, Ctx& ctx) {

@@ -196,6 +196,9 @@ json::object invoice_json(Server& s, const Ctx& ctx, const Invoice& invoice,
                           const std::string& account_id, const std::string& invoice_id,
                           std::string_view status);
 
+/// Records an UPDATE of `o` in the audit log, then answers `r` (or the store's error).
+Response audit_and(Server& s, const Ctx& ctx, const OwnedObject& o, Response r);
+
 /// Applies an operation through the billing service and records the audit entry.
 Result<Ok, Response> apply(Server& s, const Ctx& ctx, const std::string& account_id,
                            const Operation& op, ObjectType type, const std::string& object_id,

@@ -32,12 +32,6 @@ std::string collection_path(const Ctx& ctx, std::string_view tail) {
          std::string(tail);
 }
 
-Response audit_and(Server& s, const Ctx& ctx, const OwnedObject& o, Response r) {
-  if (auto a = s.tenants.append_audit(ctx.tenant.id, ctx.audit(o.type, o.id, "UPDATE")); !a)
-    return failure(a.error());
-  return r;
-}
-
 }  // namespace
 
 namespace {

@@ -349,11 +349,7 @@ Response add_payment_method(Server& s, Ctx& ctx) {
   bool make_default = is_default.value_or(false) || ctx.query.get("isDefault") == "true";
   if (auto added = s.service.add_payment_method(m, make_default, *on, ctx.now); !added)
     return failure(added.error());
-  if (auto au = s.tenants.append_audit(ctx.tenant.id,
-                                       ctx.audit(ObjectType::account, owner->id, "UPDATE"));
-      !au)
-    return failure(au.error());
-  return created(ctx, "/1.0/kb/paymentMethods/" + m.id);
+  return audit_and(s, ctx, *owner, created(ctx, "/1.0/kb/paymentMethods/" + m.id));
 }
 
 Response account_payment_methods(Server& s, Ctx& ctx) {

@@ -548,6 +548,12 @@ Result<Ok, Response> apply(Server& s, const Ctx& ctx, const std::string& account
   return Ok{};
 }
 
+Response audit_and(Server& s, const Ctx& ctx, const OwnedObject& o, Response r) {
+  if (auto a = s.tenants.append_audit(ctx.tenant.id, ctx.audit(o.type, o.id, "UPDATE")); !a)
+    return failure(a.error());
+  return r;
+}
+
 std::optional<ObjectType> object_type_of_collection(std::string_view segment) {
   if (segment == "accounts") return ObjectType::account;
   if (segment == "bundles") return ObjectType::bundle;
