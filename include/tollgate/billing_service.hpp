@@ -77,8 +77,9 @@ class BillingService {
   /// unless it is empty, the invoice settled against the account credit its
   /// stored invoices left (balance.md), saved with the next invoice number,
   /// UNPAID with a first payment attempt for what it asks (`first`: STARTED
-  /// when the caller sends it now, SCHEDULED for the next run) or SETTLED
-  /// when nothing is due. Returns the stored invoice (nullopt when empty) and
+  /// when the caller sends it now, SCHEDULED for the next run; none when the
+  /// account's charges are off, AccountControls::charges_off) or SETTLED
+  /// when nothing is due. `account` is the account as the caller read it. Returns the stored invoice (nullopt when empty) and
   /// its attempt. Given `engine` (this service's, after its invoice(on)), its
   /// snapshot is kept, so the next rebuild of the account starts there.
   /// Errors: store errors; nothing is stored then.
@@ -86,7 +87,7 @@ class BillingService {
     StoredInvoice invoice;
     std::optional<PaymentAttempt> attempt;
   };
-  Result<std::optional<Issued>> issue(const std::string& account_id, Invoice invoice,
+  Result<std::optional<Issued>> issue(const StoredAccount& account, Invoice invoice,
                                       const Date& on, Instant now,
                                       AttemptStatus first = AttemptStatus::scheduled,
                                       const BillingEngine* engine = nullptr);

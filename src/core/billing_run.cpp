@@ -221,7 +221,6 @@ ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
 Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(
     Context& ctx, StoredAccount& current, const Date& on, Instant now) {
   std::optional<std::pair<StoredInvoice, PaymentAttempt>> to_charge;
-  const std::string& id = current.account.id;
   auto r = ctx.store.atomically([&]() -> Result<Ok> {
     to_charge.reset();
     StoredAccount* account = &current;
@@ -233,7 +232,8 @@ Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(
     });
     if (!engine) return unexpected(engine.error());
     if (!invoice) return unexpected(invoice.error());
-    auto issued = ctx.service.issue(id, std::move(invoice).value(), on, now, AttemptStatus::started,
+    auto issued = ctx.service.issue(*account, std::move(invoice).value(), on, now,
+                                    AttemptStatus::started,
                                     &*engine);
     if (!issued) return unexpected(issued.error());
     if (*issued) {

@@ -272,11 +272,12 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
   return result;
 }
 
-Result<std::optional<BillingService::Issued>> BillingService::issue(const std::string& account_id,
+Result<std::optional<BillingService::Issued>> BillingService::issue(const StoredAccount& account,
                                                                     Invoice invoice, const Date& on,
                                                                     Instant now,
                                                                     AttemptStatus first,
                                                                     const BillingEngine* engine) {
+  const std::string& account_id = account.account.id;
   std::optional<Issued> issued;
   auto r = store_.atomically([&]() -> Result<Ok> {
     issued.reset();
@@ -306,7 +307,6 @@ Result<std::optional<BillingService::Issued>> BillingService::issue(const std::s
     out.invoice.status = due ? InvoiceStatus::unpaid : InvoiceStatus::settled;
     if (auto s = store_.save_invoice(out.invoice); !s) return s;
     // AUTO_PAY_OFF, MANUAL_PAY: the invoice waits for an external payment.
-    TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
     if (due && !account.controls.charges_off()) {
       PaymentAttempt attempt;
       attempt.invoice_id = out.invoice.id;

@@ -367,7 +367,7 @@ Result<StoredInvoice> Collections::credit(const std::string& account_id, const D
     });
     if (!engine) return unexpected(engine.error());
     if (!invoice) return unexpected(invoice.error());
-    auto done = billing_.issue(account_id, std::move(invoice).value(), on, now,
+    auto done = billing_.issue(account, std::move(invoice).value(), on, now,
                                AttemptStatus::scheduled, &*engine);
     if (!done) return unexpected(done.error());
     if (!*done) return make_error(errors::engine_credit, "the credit made no invoice");

@@ -517,7 +517,7 @@ Response create_invoice(Server& s, Ctx& ctx) {
   if (invoice->empty()) return not_found("No invoice to generate for account " + owner->id);
   // As the billing run does, with the first payment attempt scheduled for the
   // run's provider to collect.
-  auto issued = s.service.issue(owner->id, std::move(invoice).value(), *on, ctx.now,
+  auto issued = s.service.issue(view->stored, std::move(invoice).value(), *on, ctx.now,
                                 AttemptStatus::scheduled, &*engine);
   if (!issued) return failure(issued.error());
   StoredAccount account = view->stored;

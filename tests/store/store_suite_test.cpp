@@ -135,7 +135,8 @@ TEMPLATE_TEST_CASE(
     REQUIRE(engine.has_value());
     auto invoice = engine->invoice(on);
     REQUIRE(invoice.has_value());
-    REQUIRE(service.issue("acct-1", *invoice, on, at(on), AttemptStatus::scheduled, &*engine));
+    REQUIRE(service.issue(*store->account("acct-1"), *invoice, on, at(on), AttemptStatus::scheduled,
+                          &*engine));
   }
   auto handed_out = service.engine("acct-1");
   REQUIRE(handed_out.has_value());
