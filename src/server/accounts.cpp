@@ -235,22 +235,14 @@ Response remove_account_email(Server& s, Ctx& ctx) {
 
 namespace {
 
-// A page of the tenant's accounts, or of those `search` finds (TenantStore::search).
+// A page of the tenant's accounts, or of those `search` finds.
 Response account_list(Server& s, Ctx& ctx, const std::optional<std::string>& search) {
-  auto page = page_request(ctx);
-  if (!page) return std::move(page).error();
-  auto found =
-      search
-          ? s.tenants.search(ctx.tenant.id, ObjectType::account, *search, page->offset, page->limit)
-          : s.tenants.page(ctx.tenant.id, ObjectType::account, page->offset, page->limit);
-  if (!found) return failure(found.error());
-  json::array out;
-  for (const auto& owner : found->objects) {
-    auto stored = s.billing.account(owner.id);
-    if (!stored) return failure(stored.error());
-    out.push_back(account_json(*stored, owner));
-  }
-  return paged_response(std::move(out), *page, found->total);
+  return object_list(s, ctx, ObjectType::account, search,
+                     [&](const OwnedObject& owner) -> Result<json::value, Response> {
+                       auto stored = s.billing.account(owner.id);
+                       if (!stored) return unexpected(failure(stored.error()));
+                       return json::value(account_json(*stored, owner));
+                     });
 }
 
 }  // namespace

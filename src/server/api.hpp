@@ -7,6 +7,7 @@
 // subscriptions; usage.cpp: usage; metadata.cpp: tags, custom fields, blocking states;
 // payments.cpp: invoice payments, refunds and credits.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -138,6 +139,11 @@ struct PageRequest {
 };
 Result<PageRequest, Response> page_request(const Ctx& ctx);
 Response paged_response(json::array items, const PageRequest& page, std::int64_t total);
+/// A page of the tenant's objects of `type` (TenantStore::page), or of those
+/// `search` finds (TenantStore::search), each as `render` writes it.
+Response object_list(
+    Server& s, const Ctx& ctx, ObjectType type, const std::optional<std::string>& search,
+    const std::function<Result<json::value, Response>(const OwnedObject&)>& render);
 
 /// The body as JSON, nulls removed (Kill Bill's clients send them for unset fields).
 /// Fails with 400 naming where the syntax breaks.

@@ -414,6 +414,23 @@ Response paged_response(json::array items, const PageRequest& page, std::int64_t
   return r;
 }
 
+Response object_list(
+    Server& s, const Ctx& ctx, ObjectType type, const std::optional<std::string>& search,
+    const std::function<Result<json::value, Response>(const OwnedObject&)>& render) {
+  auto page = page_request(ctx);
+  if (!page) return std::move(page).error();
+  auto found = search ? s.tenants.search(ctx.tenant.id, type, *search, page->offset, page->limit)
+                      : s.tenants.page(ctx.tenant.id, type, page->offset, page->limit);
+  if (!found) return failure(found.error());
+  json::array out;
+  for (const auto& o : found->objects) {
+    auto j = render(o);
+    if (!j) return std::move(j).error();
+    out.push_back(std::move(j).value());
+  }
+  return paged_response(std::move(out), *page, found->total);
+}
+
 void accept_fields(ObjectReader& reader, std::initializer_list<std::string_view> names) {
   for (auto n : names) reader.field(n);
 }

@@ -317,23 +317,14 @@ Response bundle_response(Server& s, Ctx& ctx, const OwnedObject& b) {
   return json_response(200, *j);
 }
 
-// A page of the tenant's bundles, or of those `search` finds (TenantStore::search).
+// A page of the tenant's bundles, or of those `search` finds.
 Response bundle_list(Server& s, Ctx& ctx, const std::optional<std::string>& search) {
-  auto page = page_request(ctx);
-  if (!page) return std::move(page).error();
-  auto found =
-      search
-          ? s.tenants.search(ctx.tenant.id, ObjectType::bundle, *search, page->offset, page->limit)
-          : s.tenants.page(ctx.tenant.id, ObjectType::bundle, page->offset, page->limit);
-  if (!found) return failure(found.error());
-  json::array out;
   AccountViews views;  // one replay per account, however many of its bundles are listed
-  for (const auto& b : found->objects) {
-    auto j = bundle_json(s, ctx, b, &views);
-    if (!j) return std::move(j).error();
-    out.push_back(std::move(j).value());
-  }
-  return paged_response(std::move(out), *page, found->total);
+  return object_list(s, ctx, ObjectType::bundle, search,
+                     [&](const OwnedObject& b) -> Result<json::value, Response> {
+                       TOLLGATE_ASSIGN_OR_RETURN(auto j, bundle_json(s, ctx, b, &views));
+                       return json::value(std::move(j));
+                     });
 }
 
 /// Blocks or unblocks a bundle or a subscription: a state that blocks
