@@ -32,10 +32,6 @@ std::string collection_path(const Ctx& ctx, std::string_view tail) {
          std::string(tail);
 }
 
-}  // namespace
-
-namespace {
-
 // An account's tags decide its controls (Kill Bill's control tags): the
 // billing store is told whenever they change, in the same transaction.
 Result<Ok, Response> sync_controls(Server& s, const Ctx& ctx, const OwnedObject& o) {
@@ -43,10 +39,9 @@ Result<Ok, Response> sync_controls(Server& s, const Ctx& ctx, const OwnedObject&
   auto tags = s.tenants.tags_of(ctx.tenant.id, o.id);
   if (!tags) return unexpected(failure(tags.error()));
   AccountControls controls;
-  for (const auto& t : *tags) {
-    auto d = find_tag_definition(s, ctx, t.definition_id);
-    if (d && d->control) set_control(controls, d->definition.name, true);
-  }
+  for (const auto& t : *tags)  // only Kill Bill's system definitions control anything
+    if (const auto* d = system_tag_definition(t.definition_id))
+      set_control(controls, d->definition.name, true);
   auto account = s.billing.account(o.id);
   if (!account) return unexpected(failure(account.error()));
   TOLLGATE_ASSIGN_OR_RETURN(auto zone, zone_of(*account));
@@ -62,16 +57,21 @@ Response get_tags(Server& s, Ctx& ctx) {
   if (!o) return std::move(o).error();
   auto tags = s.tenants.tags_of(ctx.tenant.id, o->id);
   if (!tags) return failure(tags.error());
+  auto definitions = all_definitions(s, ctx);  // read once, not once a tag
+  if (!definitions) return std::move(definitions).error();
+  auto name_of = [&](const std::string& id) {
+    for (const auto& d : *definitions)
+      if (d.definition.id == id) return d.definition.name;
+    return id;  // unreachable: a definition in use is never deleted
+  };
   json::array out;
-  for (const auto& t : *tags) {
-    auto d = find_tag_definition(s, ctx, t.definition_id);  // in use: never deleted
+  for (const auto& t : *tags)
     out.push_back(json::object{{"tagId", t.id},
                                {"objectType", to_string(t.object_type)},
                                {"objectId", t.object_id},
                                {"tagDefinitionId", t.definition_id},
-                               {"tagDefinitionName", d ? d->definition.name : t.definition_id},
+                               {"tagDefinitionName", name_of(t.definition_id)},
                                {"auditLogs", json::array{}}});
-  }
   return json_response(200, out);
 }
 

@@ -64,6 +64,14 @@ json::object definition_json(const TagDefinitionView& d) {
                       {"auditLogs", json::array{}}};
 }
 
+}  // namespace
+
+const TagDefinitionView* system_tag_definition(std::string_view id) {
+  for (const auto& d : system_definitions())
+    if (d.definition.id == id) return &d;
+  return nullptr;
+}
+
 Result<std::vector<TagDefinitionView>, Response> all_definitions(Server& s, const Ctx& ctx) {
   auto own = s.tenants.tag_definitions(ctx.tenant.id);
   if (!own) return unexpected(failure(own.error()));
@@ -72,10 +80,9 @@ Result<std::vector<TagDefinitionView>, Response> all_definitions(Server& s, cons
   return all;
 }
 
-}  // namespace
-
 Result<TagDefinitionView, Response> find_tag_definition(Server& s, const Ctx& ctx,
                                                         const std::string& id) {
+  if (const auto* system = system_tag_definition(id)) return *system;  // no store read
   TOLLGATE_ASSIGN_OR_RETURN(auto all, all_definitions(s, ctx));
   for (auto& d : all)
     if (d.definition.id == id) return std::move(d);

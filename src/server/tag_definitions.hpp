@@ -11,6 +11,12 @@ struct TagDefinitionView {
   bool control = false;  ///< one of Kill Bill's system (control) definitions
 };
 
+/// Kill Bill's system definition `id`, or nullptr (no store read).
+const TagDefinitionView* system_tag_definition(std::string_view id);
+
+/// The system definitions, then the tenant's own. Errors: the store's, as a response.
+Result<std::vector<TagDefinitionView>, Response> all_definitions(Server& s, const Ctx& ctx);
+
 /// The system or tenant definition `id`. Errors: a 404 response.
 Result<TagDefinitionView, Response> find_tag_definition(Server& s, const Ctx& ctx,
                                                         const std::string& id);
