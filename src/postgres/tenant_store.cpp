@@ -18,10 +18,11 @@ using server::OwnedObject;
 using server::Tag;
 using server::TagDefinition;
 using server::Tenant;
+using server::UnboundAccount;
 namespace {
 
 // The same tables as SqliteStore's migration 5, in PostgreSQL's dialect.
-constexpr std::array<Migration, 4> kServerMigrations{{
+constexpr std::array<Migration, 5> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE tenant (
         id              TEXT NOT NULL PRIMARY KEY,
@@ -133,6 +134,17 @@ constexpr std::array<Migration, 4> kServerMigrations{{
       CREATE INDEX owned_object_by_external_key ON owned_object (tenant_id, type, external_key COLLATE "C");
       CREATE INDEX owned_object_by_name ON owned_object (tenant_id, type, name COLLATE "C");
       CREATE INDEX owned_object_by_email ON owned_object (tenant_id, type, email COLLATE "C");
+    )sql"},
+    {5, "accounts made before their tenant had a catalog", R"sql(
+      CREATE TABLE unbound_account (
+        tenant_id       TEXT NOT NULL REFERENCES tenant (id),
+        id              TEXT NOT NULL,
+        currency        TEXT NOT NULL DEFAULT '',
+        time_zone       TEXT NOT NULL,
+        bill_cycle_day  INTEGER,
+        organization_id TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
     )sql"},
 }};
 
@@ -328,8 +340,9 @@ Result<std::vector<OwnedObject>> PostgresTenantStore::objects(const std::string&
       read_object);
 }
 
-Result<server::TenantStore::Page> PostgresTenantStore::page(const std::string& tenant_id, ObjectType type,
-                                                    std::int64_t offset, std::int64_t limit) {
+Result<server::TenantStore::Page> PostgresTenantStore::page(const std::string& tenant_id,
+                                                            ObjectType type, std::int64_t offset,
+                                                            std::int64_t limit) {
   std::string t(to_string(type));
   // One statement: the page and its total from one snapshot.
   auto rows = StoreAccess::db(store_).query(
@@ -352,9 +365,11 @@ Result<server::TenantStore::Page> PostgresTenantStore::page(const std::string& t
   return page;
 }
 
-Result<server::TenantStore::Page> PostgresTenantStore::search(const std::string& tenant_id, ObjectType type,
-                                                      const std::string& key, std::int64_t offset,
-                                                      std::int64_t limit) {
+Result<server::TenantStore::Page> PostgresTenantStore::search(const std::string& tenant_id,
+                                                              ObjectType type,
+                                                              const std::string& key,
+                                                              std::int64_t offset,
+                                                              std::int64_t limit) {
   // Byte order ("C"), as the indexes: every text starting with `key` sorts
   // at or after it and before key + U+10FFFF.
   auto rows = StoreAccess::db(store_).query(
@@ -447,6 +462,41 @@ Result<Ok> PostgresTenantStore::delete_tag_definition(const std::string& tenant_
     return make_error(errors::store_conflict, "tag definition " + id + " is in use");
   if (r->integer(0, 1) != 1) return make_error(errors::store_not_found, "no tag definition " + id);
   return Ok{};
+}
+
+Result<Ok> PostgresTenantStore::put_unbound_account(const UnboundAccount& a) {
+  const auto& bcd = a.bill_cycle_day;
+  return done(StoreAccess::db(store_).query(
+      "INSERT INTO unbound_account (tenant_id, id, currency, time_zone, bill_cycle_day, "
+      "organization_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, id) DO UPDATE SET "
+      "currency = EXCLUDED.currency, time_zone = EXCLUDED.time_zone, bill_cycle_day = "
+      "EXCLUDED.bill_cycle_day, organization_id = EXCLUDED.organization_id",
+      {a.tenant_id, a.id, a.currency, a.time_zone, bcd ? Param(std::to_string(*bcd)) : std::nullopt,
+       a.organization_id}));
+}
+
+Result<UnboundAccount> PostgresTenantStore::unbound_account(const std::string& tenant_id,
+                                                            const std::string& id) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto found,
+      collect<UnboundAccount>(
+          StoreAccess::db(store_).query(
+              "SELECT currency, time_zone, bill_cycle_day, organization_id FROM unbound_account "
+              "WHERE tenant_id = $1 AND id = $2",
+              {tenant_id, id}),
+          [&](const Rows& r, int i) -> Result<UnboundAccount> {
+            UnboundAccount a{id, tenant_id, r.text(i, 0), r.text(i, 1), std::nullopt, r.text(i, 3)};
+            if (!r.is_null(i, 2)) a.bill_cycle_day = static_cast<int>(r.integer(i, 2));
+            return a;
+          }));
+  if (found.empty()) return make_error(errors::store_not_found, "no unbound account " + id);
+  return found.front();
+}
+
+Result<Ok> PostgresTenantStore::remove_unbound_account(const std::string& tenant_id,
+                                                       const std::string& id) {
+  return done(StoreAccess::db(store_).query(
+      "DELETE FROM unbound_account WHERE tenant_id = $1 AND id = $2", {tenant_id, id}));
 }
 
 Result<Ok> PostgresTenantStore::add_account_email(const std::string& tenant_id,

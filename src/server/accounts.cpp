@@ -50,6 +50,8 @@ Result<AccountFields, Response> read_account(const Ctx& ctx) {
   f.bill_cycle_day = r.integer("billCycleDayLocal", false, 0, 31);
   for (auto name : kIgnoredAccountFields) r.field(name);
   r.reject_unknown_fields();
+  if (f.currency && !Currency(*f.currency).ok())
+    problems.push_back({"currency", "unknown ISO 4217 currency \"" + *f.currency + "\""});
   if (f.time_zone && !TimeZone::locate(*f.time_zone))
     problems.push_back({"timeZone", "unknown time zone \"" + *f.time_zone + "\""});
   if (auto bad = problems_response(problems)) return unexpected(*bad);
@@ -57,13 +59,16 @@ Result<AccountFields, Response> read_account(const Ctx& ctx) {
 }
 
 Response account_response(Server& s, const Ctx& ctx, const OwnedObject& owner) {
-  auto stored = s.billing.account(owner.id);
-  if (!stored) return failure(stored.error());
+  auto stored = shown_account(s, ctx, owner.id);
+  if (!stored) return std::move(stored).error();
   StoredAccount shown = std::move(stored).value();
-  // The engine's: a first subscription sets it, a BCD change moves it.
-  auto engine = s.service.engine(shown, Scope::timeline);
-  if (!engine) return failure(engine.error());
-  shown.account.bill_cycle_day = engine->account().bill_cycle_day;
+  bool bound = !shown.catalog.empty();  // an unbound account has billed nothing yet
+  if (bound) {
+    // The engine's: a first subscription sets it, a BCD change moves it.
+    auto engine = s.service.engine(shown, Scope::timeline);
+    if (!engine) return failure(engine.error());
+    shown.account.bill_cycle_day = engine->account().bill_cycle_day;
+  }
   json::object j = account_json(shown, owner);
   auto methods = s.billing.payment_methods(owner.id);
   if (!methods) return failure(methods.error());
@@ -71,10 +76,14 @@ Response account_response(Server& s, const Ctx& ctx, const OwnedObject& owner) {
     if (m.is_default) j["paymentMethodId"] = m.id;
   bool with_cba = ctx.query.get("accountWithBalanceAndCBA") == "true";
   if (with_cba || ctx.query.get("accountWithBalance") == "true") {
-    auto statement = Collections(s.service).statement(owner.id);
-    if (!statement) return failure(statement.error());
-    j["accountBalance"] = amount_json(statement->balance);
-    if (with_cba) j["accountCBA"] = amount_json(statement->credit);
+    AccountStatement statement;
+    if (bound) {
+      auto read = Collections(s.service).statement(owner.id);
+      if (!read) return failure(read.error());
+      statement = std::move(read).value();
+    }
+    j["accountBalance"] = amount_json(statement.balance);
+    if (with_cba) j["accountCBA"] = amount_json(statement.credit);
   }
   return json_response(200, j);
 }
@@ -87,7 +96,7 @@ json::object account_json(const StoredAccount& stored, const OwnedObject& owner)
                       {"externalKey", owner.external_key},
                       {"email", text_or_null(owner.email)},
                       {"billCycleDayLocal", stored.account.bill_cycle_day.value_or(0)},
-                      {"currency", stored.account.currency},
+                      {"currency", text_or_null(std::string(stored.account.currency.code()))},
                       {"parentAccountId", nullptr},
                       {"isPaymentDelegatedToParent", false},
                       {"paymentMethodId", nullptr},
@@ -100,43 +109,105 @@ json::object account_json(const StoredAccount& stored, const OwnedObject& owner)
 Response create_account(Server& s, Ctx& ctx) {
   auto fields = read_account(ctx);
   if (!fields) return std::move(fields).error();
-  if (ctx.tenant.catalog_version.empty())
-    return bad_request("this tenant has no catalog yet: upload one (POST /1.0/tollgate/catalog)");
-  auto catalog = s.service.catalog(ctx.tenant.catalog_version);
-  if (!catalog) return failure(catalog.error());
-  if (fields->bill_cycle_day == 0) fields->bill_cycle_day.reset();
-
-  StoredAccount a;
-  a.account.id = uuid4();
-  a.account.currency = fields->currency.value_or((*catalog)->currencies.front());
-  a.account.time_zone = fields->time_zone.value_or("UTC");
-  if (fields->bill_cycle_day) a.account.bill_cycle_day = static_cast<int>(*fields->bill_cycle_day);
-  a.catalog = ctx.tenant.catalog_version;
+  UnboundAccount a;
+  a.id = uuid4();
+  a.tenant_id = ctx.tenant.id;
+  a.currency = fields->currency.value_or("");
+  a.time_zone = fields->time_zone.value_or("UTC");
+  if (fields->bill_cycle_day > 0) a.bill_cycle_day = static_cast<int>(*fields->bill_cycle_day);
   // Whose billing rules judge this account: Tollgate's header (Kill Bill has no such notion).
   std::string organization = ctx.request.header("x-tollgate-organization");
-  a.organization = {organization.empty() ? "default" : organization, ctx.tenant.id};
+  a.organization_id = organization.empty() ? "default" : organization;
 
-  OwnedObject owner{a.account.id,
+  // Kill Bill makes an account before its tenant has a catalog, and its
+  // currency may come later: such an account waits, unbound, for the catalog.
+  if (ctx.tenant.catalog_version.empty()) {
+    if (auto put = s.tenants.put_unbound_account(a); !put) return failure(put.error());
+  } else if (auto bound = bind_account(s, ctx, a); !bound) {
+    return std::move(bound).error();
+  }
+  OwnedObject owner{a.id,
                     ctx.tenant.id,
                     ObjectType::account,
-                    a.account.id,
+                    a.id,
                     "",
                     fields->external_key.value_or(""),
                     fields->name.value_or(""),
                     fields->email.value_or(""),
                     ctx.now};
-  if (auto opened = s.service.open_account(a); !opened) {
-    if (opened.error().code == errors::engine_currency)
-      return bad_request("currency: " + opened.error().message,
-                         {{"currency", opened.error().message}});
-    return failure(opened.error());
-  }
   if (auto put = s.tenants.put_object(owner); !put) return failure(put.error());
   if (auto au =
           s.tenants.append_audit(ctx.tenant.id, ctx.audit(ObjectType::account, owner.id, "INSERT"));
       !au)
     return failure(au.error());
   return created(ctx, "/1.0/kb/accounts/" + owner.id);
+}
+
+Result<StoredAccount, Response> bind_account(Server& s, const Ctx& ctx, const UnboundAccount& u) {
+  if (ctx.tenant.catalog_version.empty())
+    return unexpected(bad_request("account " + u.id +
+                                  " has no catalog yet, and neither has its tenant: upload one "
+                                  "(POST /1.0/tollgate/catalog)"));
+  auto catalog = s.service.catalog(ctx.tenant.catalog_version);
+  if (!catalog) return unexpected(failure(catalog.error()));
+  StoredAccount a;
+  a.account.id = u.id;
+  a.account.currency = u.currency.empty() ? Currency((*catalog)->currencies.front()) : u.currency;
+  a.account.time_zone = u.time_zone;
+  a.account.bill_cycle_day = u.bill_cycle_day;
+  a.catalog = ctx.tenant.catalog_version;
+  a.organization = {u.organization_id, u.tenant_id};
+  if (auto opened = s.service.open_account(a); !opened) {
+    if (opened.error().code == errors::engine_currency)
+      return unexpected(bad_request("currency: " + opened.error().message,
+                                    {{"currency", opened.error().message}}));
+    // Another worker bound it first: its row is the account.
+    if (opened.error().code == errors::store_conflict)
+      if (auto theirs = s.billing.account(u.id)) return std::move(theirs).value();
+    return unexpected(failure(opened.error()));
+  }
+  if (auto gone = s.tenants.remove_unbound_account(u.tenant_id, u.id); !gone)
+    return unexpected(failure(gone.error()));
+  return a;
+}
+
+namespace {
+
+// The account's unbound record, when the billing store has no row for it
+// (`missing` is why); otherwise that error, as the store gave it.
+Result<UnboundAccount, Response> unbound_of(Server& s, const Ctx& ctx, const std::string& id,
+                                            const Error& missing) {
+  if (missing.code == errors::store_not_found)
+    if (auto u = s.tenants.unbound_account(ctx.tenant.id, id)) return std::move(u).value();
+  return unexpected(failure(missing));
+}
+
+}  // namespace
+
+Result<StoredAccount, Response> billing_account(Server& s, const Ctx& ctx, const std::string& id) {
+  auto stored = s.billing.account(id);
+  if (stored) return std::move(stored).value();
+  TOLLGATE_ASSIGN_OR_RETURN(auto waiting, unbound_of(s, ctx, id, stored.error()));
+  TOLLGATE_ASSIGN_OR_RETURN(auto bound, bind_account(s, ctx, waiting));
+  // Tags put on it while it waited take effect now.
+  TOLLGATE_RETURN_IF_ERROR(sync_account_controls(s, ctx, id));
+  if (bound.controls == AccountControls{}) return bound;
+  auto reread = s.billing.account(id);
+  if (!reread) return unexpected(failure(reread.error()));
+  return std::move(reread).value();
+}
+
+Result<StoredAccount, Response> shown_account(Server& s, const Ctx& ctx, const std::string& id) {
+  auto stored = s.billing.account(id);
+  if (stored) return std::move(stored).value();
+  TOLLGATE_ASSIGN_OR_RETURN(auto waiting, unbound_of(s, ctx, id, stored.error()));
+  StoredAccount shown;
+  shown.account.id = id;
+  shown.account.currency = waiting.currency;
+  shown.account.time_zone = waiting.time_zone;
+  shown.account.bill_cycle_day = waiting.bill_cycle_day;
+  shown.organization = {waiting.organization_id, waiting.tenant_id};
+  return shown;
 }
 
 Response get_account(Server& s, Ctx& ctx) {
@@ -166,8 +237,8 @@ Response account_timeline(Server& s, Ctx& ctx) {
 Response account_overdue(Server& s, Ctx& ctx) {
   auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
-  auto account = s.billing.account(owner->id);
-  if (!account) return failure(account.error());
+  auto account = shown_account(s, ctx, owner->id);
+  if (!account) return std::move(account).error();
   bool overdue = account->overdue;
   bool blocked = overdue && s.service.overdue_access() == OverdueAccess::block &&
                  !account->controls.overdue_enforcement_off;
@@ -239,9 +310,8 @@ namespace {
 Response account_list(Server& s, Ctx& ctx, const std::optional<std::string>& search) {
   return object_list(s, ctx, ObjectType::account, search,
                      [&](const OwnedObject& owner) -> Result<json::value, Response> {
-                       auto stored = s.billing.account(owner.id);
-                       if (!stored) return unexpected(failure(stored.error()));
-                       return json::value(account_json(*stored, owner));
+                       TOLLGATE_ASSIGN_OR_RETURN(auto stored, shown_account(s, ctx, owner.id));
+                       return json::value(account_json(stored, owner));
                      });
 }
 
@@ -266,11 +336,52 @@ Response get_account_by_key(Server& s, Ctx& ctx) {
   return account_response(s, ctx, *owner);
 }
 
+namespace {
+
+// A PUT's name and email, and its audit entry.
+Response update_owner(Server& s, const Ctx& ctx, const OwnedObject& owner,
+                      const AccountFields& fields) {
+  OwnedObject updated = owner;
+  if (fields.name) updated.name = *fields.name;
+  if (fields.email) updated.email = *fields.email;
+  if (auto p = s.tenants.put_object(updated); !p) return failure(p.error());
+  return audit_and(s, ctx, owner, no_content());
+}
+
+// A PUT on an account that waits for its tenant's catalog: nothing was billed,
+// so currency, zone and bill cycle day all may change. Once the tenant has a
+// catalog, the account is bound with them.
+Result<Ok, Response> update_unbound(Server& s, const Ctx& ctx, UnboundAccount waiting,
+                                    const AccountFields& fields) {
+  if (fields.currency) waiting.currency = *fields.currency;
+  if (fields.time_zone) waiting.time_zone = *fields.time_zone;
+  if (fields.bill_cycle_day > 0) waiting.bill_cycle_day = static_cast<int>(*fields.bill_cycle_day);
+  if (ctx.tenant.catalog_version.empty()) {
+    if (auto put = s.tenants.put_unbound_account(waiting); !put)
+      return unexpected(failure(put.error()));
+    return Ok{};
+  }
+  TOLLGATE_RETURN_IF_ERROR(bind_account(s, ctx, waiting));
+  return sync_account_controls(s, ctx, waiting.id);
+}
+
+}  // namespace
+
 Response update_account(Server& s, Ctx& ctx) {
   auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
   auto fields = read_account(ctx);
   if (!fields) return std::move(fields).error();
+  if (fields->external_key && *fields->external_key != owner->external_key)
+    return bad_request("externalKey: an account's external key cannot change",
+                       {{"externalKey", "cannot change"}});
+  auto billed = s.billing.account(owner->id);
+  if (!billed) {
+    auto waiting = unbound_of(s, ctx, owner->id, billed.error());
+    if (!waiting) return std::move(waiting).error();
+    if (auto r = update_unbound(s, ctx, *waiting, *fields); !r) return std::move(r).error();
+    return update_owner(s, ctx, *owner, *fields);
+  }
   auto view = account_view(s, ctx, owner->id);
   if (!view) return std::move(view).error();
   StoredAccount stored = view->stored;
@@ -306,14 +417,7 @@ Response update_account(Server& s, Ctx& ctx) {
     if (auto a = apply(s, ctx, owner->id, op, ObjectType::account, owner->id, "UPDATE"); !a)
       return std::move(a).error();
   }
-  OwnedObject updated = *owner;
-  if (fields->name) updated.name = *fields->name;
-  if (fields->email) updated.email = *fields->email;
-  if (fields->external_key && *fields->external_key != owner->external_key)
-    return bad_request("externalKey: an account's external key cannot change",
-                       {{"externalKey", "cannot change"}});
-  if (auto p = s.tenants.put_object(updated); !p) return failure(p.error());
-  return audit_and(s, ctx, *owner, no_content());
+  return update_owner(s, ctx, *owner, *fields);
 }
 
 Response account_bundles(Server& s, Ctx& ctx) {

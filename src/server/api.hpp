@@ -171,6 +171,22 @@ Result<std::optional<BillingActionPolicy>, Response> policy_param(const Ctx& ctx
 Result<OwnedObject, Response> owned(Server& s, const Ctx& ctx, ObjectType type,
                                     const std::string& id);
 
+/// The account's billing row. An account made before its tenant had a catalog
+/// (an UnboundAccount) is bound to the tenant's catalog here, by the first call
+/// that bills it; while the tenant has no catalog, that call answers 400.
+Result<StoredAccount, Response> billing_account(Server& s, const Ctx& ctx, const std::string& id);
+/// The account as reads show it: its billing row or, while it waits for its
+/// tenant's catalog, what it was made with (`catalog` empty, currency maybe unset).
+Result<StoredAccount, Response> shown_account(Server& s, const Ctx& ctx, const std::string& id);
+/// Opens an unbound account's billing row under the tenant's catalog, in its
+/// own currency or the catalog's first. 400 when the tenant has no catalog or
+/// the catalog has no price in that currency.
+Result<StoredAccount, Response> bind_account(Server& s, const Ctx& ctx, const UnboundAccount& u);
+/// Tells the billing store what the account's control tags (Kill Bill's
+/// AUTO_PAY_OFF, ...) are now. An account still unbound has nothing to tell yet.
+Result<Ok, Response> sync_account_controls(Server& s, const Ctx& ctx,
+                                           const std::string& account_id);
+
 /// An account's state as of the request: stored account, engine, journal, zone.
 struct AccountView {
   StoredAccount stored;

@@ -36,21 +36,27 @@ std::string collection_path(const Ctx& ctx, std::string_view tail) {
 // billing store is told whenever they change, in the same transaction.
 Result<Ok, Response> sync_controls(Server& s, const Ctx& ctx, const OwnedObject& o) {
   if (o.type != ObjectType::account) return Ok{};
-  auto tags = s.tenants.tags_of(ctx.tenant.id, o.id);
+  return sync_account_controls(s, ctx, o.id);
+}
+
+}  // namespace
+
+Result<Ok, Response> sync_account_controls(Server& s, const Ctx& ctx,
+                                           const std::string& account_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, shown_account(s, ctx, account_id));
+  if (account.catalog.empty()) return Ok{};  // binding it syncs them
+  auto tags = s.tenants.tags_of(ctx.tenant.id, account_id);
   if (!tags) return unexpected(failure(tags.error()));
   AccountControls controls;
   for (const auto& t : *tags)  // only Kill Bill's system definitions control anything
     if (const auto* d = system_tag_definition(t.definition_id))
       set_control(controls, d->definition.name, true);
-  auto account = s.billing.account(o.id);
-  if (!account) return unexpected(failure(account.error()));
-  TOLLGATE_ASSIGN_OR_RETURN(auto zone, zone_of(*account));
-  if (auto r = Collections(s.service).set_controls(o.id, controls, zone.local_date(ctx.now)); !r)
+  TOLLGATE_ASSIGN_OR_RETURN(auto zone, zone_of(account));
+  if (auto r = Collections(s.service).set_controls(account_id, controls, zone.local_date(ctx.now));
+      !r)
     return unexpected(failure(r.error()));
   return Ok{};
 }
-
-}  // namespace
 
 Response get_tags(Server& s, Ctx& ctx) {
   auto o = target(s, ctx);

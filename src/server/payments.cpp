@@ -62,10 +62,10 @@ json::object invoice_payment_json(const Payment& p, const std::vector<Payment>& 
 }
 
 // The payments of an account's invoices, as Kill Bill lists them.
-Response payments_response(Server& s, const std::string& account_id,
+Response payments_response(Server& s, const Ctx& ctx, const std::string& account_id,
                            const std::optional<std::string>& only_invoice) {
-  auto account = s.billing.account(account_id);
-  if (!account) return failure(account.error());
+  auto account = shown_account(s, ctx, account_id);
+  if (!account) return std::move(account).error();
   auto movements = s.billing.account_payments(account_id);
   if (!movements) return failure(movements.error());
   json::array out;
@@ -139,13 +139,13 @@ Response create_instant_payment(Server& s, Ctx& ctx) {
 Response invoice_payments(Server& s, Ctx& ctx) {
   auto invoice = owned_invoice(s, ctx, ctx.param("invoiceId"));
   if (!invoice) return std::move(invoice).error();
-  return payments_response(s, invoice->account_id, invoice->id);
+  return payments_response(s, ctx, invoice->account_id, invoice->id);
 }
 
 Response account_payments(Server& s, Ctx& ctx) {
   auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();
-  return payments_response(s, owner->id, std::nullopt);
+  return payments_response(s, ctx, owner->id, std::nullopt);
 }
 
 Response get_payment(Server& s, Ctx& ctx) {

@@ -521,22 +521,18 @@ Result<TimeZone, Response> zone_of(const StoredAccount& account) {
 
 Result<AccountView, Response> account_view(Server& s, const Ctx& ctx,
                                            const std::string& account_id) {
-  auto stored = s.billing.account(account_id);
-  if (!stored) return unexpected(failure(stored.error()));
-  TOLLGATE_ASSIGN_OR_RETURN(auto zone, zone_of(*stored));
-  auto engine = s.service.engine(*stored);
+  TOLLGATE_ASSIGN_OR_RETURN(auto stored, billing_account(s, ctx, account_id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto zone, zone_of(stored));
+  auto engine = s.service.engine(stored);
   if (!engine) return unexpected(failure(engine.error()));
   auto journal = s.billing.journal(account_id);
   if (!journal) return unexpected(failure(journal.error()));
-  auto catalog = s.service.catalog(stored->catalog);
+  auto catalog = s.service.catalog(stored.catalog);
   if (!catalog) return unexpected(failure(catalog.error()));
   Date today = zone.local_date(ctx.now);
-  return AccountView{std::move(stored).value(),
-                     std::move(engine).value(),
-                     std::move(journal).value(),
-                     zone,
-                     today,
-                     *catalog};
+  return AccountView{
+      std::move(stored), std::move(engine).value(), std::move(journal).value(), zone, today,
+      *catalog};
 }
 
 // Today, but never before the account's last operation: the engine's dates

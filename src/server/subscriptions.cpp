@@ -833,8 +833,8 @@ Response transfer_bundle(Server& s, Ctx& ctx) {
   old.external_key = "kbtsf-" + b->id.substr(0, 8) + ":" + b->external_key;
   if (auto p = s.tenants.put_object(old); !p) return failure(p.error());
 
-  auto target_account = s.billing.account(target->id);
-  if (!target_account) return failure(target_account.error());
+  auto target_account = billing_account(s, ctx, target->id);
+  if (!target_account) return std::move(target_account).error();
   auto catalog = s.service.catalog(target_account->catalog);
   if (!catalog) return failure(catalog.error());
   std::optional<OwnedObject> bundle;

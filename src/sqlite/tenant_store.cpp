@@ -19,6 +19,7 @@ using server::OwnedObject;
 using server::Tag;
 using server::TagDefinition;
 using server::Tenant;
+using server::UnboundAccount;
 
 struct StoreAccess {
   static Connection& db(SqliteStore& store) { return store.impl_->db; }
@@ -29,7 +30,7 @@ namespace {
 // The REST server's migration track. Version 1 is what the billing store's
 // migration 5 made before 0.1.0 (IF NOT EXISTS: a database that ran it adopts
 // its tables). Append only.
-constexpr std::array<Migration, 4> kServerMigrations{{
+constexpr std::array<Migration, 5> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE IF NOT EXISTS tenant (
         id           TEXT NOT NULL PRIMARY KEY,
@@ -141,6 +142,17 @@ constexpr std::array<Migration, 4> kServerMigrations{{
       CREATE INDEX owned_object_by_external_key ON owned_object (tenant_id, type, external_key);
       CREATE INDEX owned_object_by_name ON owned_object (tenant_id, type, name);
       CREATE INDEX owned_object_by_email ON owned_object (tenant_id, type, email);
+    )sql"},
+    {5, "accounts made before their tenant had a catalog", R"sql(
+      CREATE TABLE unbound_account (
+        tenant_id       TEXT NOT NULL REFERENCES tenant (id),
+        id              TEXT NOT NULL,
+        currency        TEXT NOT NULL DEFAULT '',
+        time_zone       TEXT NOT NULL,
+        bill_cycle_day  INTEGER,
+        organization_id TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
     )sql"},
 }};
 
@@ -487,6 +499,45 @@ Result<Ok> SqliteTenantStore::delete_tag_definition(const std::string& tenant_id
     if (db.changes() != 1) return make_error(errors::store_not_found, "no tag definition " + id);
     return Ok{};
   });
+}
+
+Result<Ok> SqliteTenantStore::put_unbound_account(const UnboundAccount& a) {
+  auto st = StoreAccess::db(store_).cached(
+      "INSERT OR REPLACE INTO unbound_account (tenant_id, id, currency, time_zone, "
+      "bill_cycle_day, organization_id) VALUES (?, ?, ?, ?, ?, ?)");
+  if (!st) return unexpected(st.error());
+  auto& s = **st;
+  s.bind(1, a.tenant_id).bind(2, a.id).bind(3, a.currency).bind(4, a.time_zone);
+  if (a.bill_cycle_day)
+    s.bind(5, std::int64_t{*a.bill_cycle_day});
+  else
+    s.bind_null(5);
+  return s.bind(6, a.organization_id).run();
+}
+
+Result<UnboundAccount> SqliteTenantStore::unbound_account(const std::string& tenant_id,
+                                                          const std::string& id) {
+  auto st = StoreAccess::db(store_).cached(
+      "SELECT currency, time_zone, bill_cycle_day, organization_id FROM unbound_account WHERE "
+      "tenant_id = ? AND id = ?");
+  if (!st) return unexpected(st.error());
+  (*st)->bind(1, tenant_id).bind(2, id);
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto found, collect<UnboundAccount>(**st, [&](const Statement& r) -> Result<UnboundAccount> {
+        UnboundAccount a{id, tenant_id, r.text(0), r.text(1), std::nullopt, r.text(3)};
+        if (!r.is_null(2)) a.bill_cycle_day = static_cast<int>(r.integer(2));
+        return a;
+      }));
+  if (found.empty()) return make_error(errors::store_not_found, "no unbound account " + id);
+  return found.front();
+}
+
+Result<Ok> SqliteTenantStore::remove_unbound_account(const std::string& tenant_id,
+                                                     const std::string& id) {
+  auto st =
+      StoreAccess::db(store_).cached("DELETE FROM unbound_account WHERE tenant_id = ? AND id = ?");
+  if (!st) return unexpected(st.error());
+  return (*st)->bind(1, tenant_id).bind(2, id).run();
 }
 
 Result<Ok> SqliteTenantStore::add_account_email(const std::string& tenant_id,

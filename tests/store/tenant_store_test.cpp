@@ -288,6 +288,120 @@ TEMPLATE_TEST_CASE(
   CHECK(rolled_up(s, subscription) == R"([{"unitType":"api_calls","amount":100}])");
 }
 
+const char* kTwoCurrencies = R"({"name": "two", "currencies": ["USD", "EUR"],
+  "products": [{"name": "Api", "category": "BASE"}],
+  "plans": [{"name": "api-monthly", "product": "Api", "phases": [{"type": "EVERGREEN",
+    "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00", "EUR": "9.00"}}}]}]})";
+
+std::string id_of(Server& s, const std::string& key) {
+  auto r = s.call("GET", "/1.0/kb/accounts?externalKey=" + key);
+  REQUIRE(r.status == 200);
+  return std::string(json::parse(r.body).at("accountId").as_string());
+}
+
+std::string subscribe(const std::string& account) {
+  return R"({"accountId": ")" + account + R"(", "planName": "api-monthly"})";
+}
+
+TEMPLATE_TEST_CASE(
+    "an account made before its tenant's catalog waits without a currency, and its first "
+    "subscription binds it to the catalog in the currency a PUT gave it",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Server s = server_on<TestType>(TestType::fresh());
+  s.client.tenant = *server::create_tenant(*s.tenants, "acme");
+  s.client.password = *server::put_user(*s.tenants, "admin");
+  // No catalog yet: Kill Bill still makes the account, its currency unset.
+  REQUIRE(s.call("POST", "/1.0/kb/accounts", R"({"name": "A", "externalKey": "a"})").status == 201);
+  std::string a = id_of(s, "a");
+  auto shown = json::parse(s.call("GET", "/1.0/kb/accounts/" + a).body);
+  CHECK(shown.at("currency").is_null());
+  CHECK(shown.at("timeZone") == "UTC");
+  CHECK(shown.at("billCycleDayLocal") == 0);
+  CHECK(s.call("GET", "/1.0/kb/accounts/" + a + "/invoices").body == "[]");
+  CHECK(s.call("GET", "/1.0/kb/accounts/" + a + "/bundles").body == "[]");
+  CHECK(s.call("GET", "/1.0/kb/accounts/" + a + "/payments").body == "[]");
+  auto balance =
+      json::parse(s.call("GET", "/1.0/kb/accounts/" + a + "?accountWithBalanceAndCBA=true").body);
+  CHECK(balance.at("accountBalance") == 0);
+  CHECK(balance.at("accountCBA") == 0);
+  CHECK(json::parse(s.call("GET", "/1.0/kb/accounts/" + a + "/overdue").body).at("isClearState") ==
+        true);
+  CHECK(s.call("GET", "/1.0/kb/accounts/" + a + "/timeline").status == 200);
+
+  // A PUT sets what it waits with; an unknown code is refused by name.
+  auto bad = s.call("PUT", "/1.0/kb/accounts/" + a, R"({"currency": "XYZ"})");
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.body, Catch::Contains("currency"));
+  REQUIRE(s.call("PUT", "/1.0/kb/accounts/" + a,
+                 R"({"currency": "EUR", "timeZone": "Europe/Paris", "name": "A2"})")
+              .status == 204);
+  shown = json::parse(s.call("GET", "/1.0/kb/accounts/" + a).body);
+  CHECK(shown.at("currency") == "EUR");
+  CHECK(shown.at("timeZone") == "Europe/Paris");
+  CHECK(shown.at("name") == "A2");
+  auto found = json::parse(s.call("GET", "/1.0/kb/accounts/search/A2").body);
+  REQUIRE(found.as_array().size() == 1);
+  CHECK(found.at(0).at("currency") == "EUR");
+  // A control tag put on it while it waits holds once it is bound.
+  REQUIRE(
+      s.call("POST", "/1.0/kb/accounts/" + a + "/tags?tagList=00000000-0000-0000-0000-000000000001")
+          .status == 201);
+
+  // Nothing can be billed before the catalog: refused, and nothing made.
+  auto early = s.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01", subscribe(a));
+  CHECK(early.status == 400);
+  CHECK_THAT(early.body, Catch::Contains("catalog"));
+  CHECK(s.call("GET", "/1.0/kb/accounts/" + a + "/bundles").body == "[]");
+  CHECK_FALSE(s.store->account(a).has_value());
+
+  // B waits in GBP, which the catalog will not price.
+  REQUIRE(
+      s.call("POST", "/1.0/kb/accounts", R"({"name": "B", "externalKey": "b", "currency": "GBP"})")
+          .status == 201);
+  std::string b = id_of(s, "b");
+
+  REQUIRE(s.call("POST", "/1.0/tollgate/catalog", kTwoCurrencies).status == 201);
+  // The first subscription binds A in EUR: [Mar 1, Apr 1) at the EUR price, 9.00.
+  REQUIRE(s.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01", subscribe(a)).status ==
+          201);
+  auto bound = s.store->account(a);
+  REQUIRE(bound.has_value());
+  CHECK(bound->account.currency == "EUR");
+  CHECK(bound->account.time_zone == "Europe/Paris");
+  CHECK(bound->controls.auto_pay_off);
+  REQUIRE(s.call("POST", "/1.0/kb/invoices?accountId=" + a + "&targetDate=2024-03-01").status ==
+          201);
+  auto invoices = json::parse(s.call("GET", "/1.0/kb/accounts/" + a + "/invoices").body);
+  REQUIRE(invoices.as_array().size() == 1);
+  CHECK(invoices.at(0).at("currency") == "EUR");
+  CHECK(invoices.at(0).at("amount").to_number<double>() == 9.0);
+  // Once it has subscriptions, its currency stays.
+  auto late = s.call("PUT", "/1.0/kb/accounts/" + a, R"({"currency": "USD"})");
+  CHECK(late.status == 400);
+  CHECK_THAT(late.body, Catch::Contains("cannot change"));
+
+  // B cannot be bound in GBP: refused by its currency, and it keeps waiting.
+  auto gbp = s.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01", subscribe(b));
+  CHECK(gbp.status == 400);
+  CHECK_THAT(gbp.body, Catch::Contains("currency"));
+  CHECK_FALSE(s.store->account(b).has_value());
+  CHECK(json::parse(s.call("GET", "/1.0/kb/accounts/" + b).body).at("currency") == "GBP");
+  // A PUT to a currency the catalog prices binds it at once: [Mar 1, Apr 1) at 10.00 USD.
+  REQUIRE(s.call("PUT", "/1.0/kb/accounts/" + b, R"({"currency": "USD"})").status == 204);
+  CHECK(s.store->account(b)->account.currency == "USD");
+  REQUIRE(s.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01", subscribe(b)).status ==
+          201);
+  REQUIRE(s.call("POST", "/1.0/kb/invoices?accountId=" + b + "&targetDate=2024-03-01").status ==
+          201);
+  invoices = json::parse(s.call("GET", "/1.0/kb/accounts/" + b + "/invoices").body);
+  CHECK(invoices.at(0).at("amount").to_number<double>() == 10.0);
+
+  // An account made once the tenant has a catalog is bound at once, in the catalog's first.
+  REQUIRE(s.call("POST", "/1.0/kb/accounts", R"({"name": "C", "externalKey": "c"})").status == 201);
+  CHECK(s.store->account(id_of(s, "c"))->account.currency == "USD");
+}
+
 TEST_CASE(
     "two servers on one PostgreSQL database: an external key is taken for both, and "
     "usage posted to both counts once") {

@@ -20,7 +20,7 @@ namespace tollgate::postgres {
 
 class PostgresTenantStore final : public server::TenantStore {
  public:
-  static constexpr int latest_schema_version = 4;
+  static constexpr int latest_schema_version = 5;
 
   /// Uses `store`'s connection (`store` must outlive the result) and brings
   /// the server's tables up to date. Errors: "store.newer" (made by a newer
@@ -69,6 +69,10 @@ class PostgresTenantStore final : public server::TenantStore {
 
   Result<Ok> delete_tag_definition(const std::string& tenant_id, const std::string& id) override;
 
+  Result<Ok> put_unbound_account(const server::UnboundAccount& account) override;
+  Result<server::UnboundAccount> unbound_account(const std::string& tenant_id,
+                                                 const std::string& id) override;
+  Result<Ok> remove_unbound_account(const std::string& tenant_id, const std::string& id) override;
   Result<Ok> add_account_email(const std::string& tenant_id, const std::string& account_id,
 
                                const std::string& email) override;

@@ -83,6 +83,19 @@ struct OwnedObject {
   Instant created_at{};
 };
 
+/// An account made before its tenant had a catalog: Kill Bill lets an account
+/// wait for its currency. The billing store has no row for it yet (its row
+/// names a catalog); what it was made with waits here until the first call
+/// that bills it binds it to the tenant's catalog.
+struct UnboundAccount {
+  std::string id;
+  std::string tenant_id;
+  std::string currency;  ///< "" until a PUT sets it
+  std::string time_zone = "UTC";
+  std::optional<int> bill_cycle_day;
+  std::string organization_id;  ///< whose billing rules will judge it
+};
+
 /// A tag (by tag definition id) or a custom field on an object.
 struct Tag {
   std::string id;
@@ -196,6 +209,16 @@ class TenantStore {
   /// among them, and how many match. Index range reads: O(log n + matches).
   virtual Result<Page> search(const std::string& tenant_id, ObjectType type, const std::string& key,
                               std::int64_t offset, std::int64_t limit) = 0;
+
+  /// Inserts or replaces an account that waits for its tenant's catalog.
+  virtual Result<Ok> put_unbound_account(const UnboundAccount& account) = 0;
+  /// Errors: "store.not_found" (there is none, or it was bound).
+  virtual Result<UnboundAccount> unbound_account(const std::string& tenant_id,
+                                                 const std::string& id) = 0;
+  /// Forgets an unbound account once the billing store has its row; one that
+  /// is not there changes nothing.
+  virtual Result<Ok> remove_unbound_account(const std::string& tenant_id,
+                                            const std::string& id) = 0;
 
   virtual Result<Ok> add_tag(const std::string& tenant_id, const Tag& tag) = 0;
   virtual Result<std::vector<Tag>> tags_of(const std::string& tenant_id,
