@@ -22,7 +22,7 @@ using server::UnboundAccount;
 namespace {
 
 // The same tables as SqliteStore's migration 5, in PostgreSQL's dialect.
-constexpr std::array<Migration, 5> kServerMigrations{{
+constexpr std::array<Migration, 6> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE tenant (
         id              TEXT NOT NULL PRIMARY KEY,
@@ -145,6 +145,32 @@ constexpr std::array<Migration, 5> kServerMigrations{{
         organization_id TEXT NOT NULL,
         PRIMARY KEY (tenant_id, id)
       );
+    )sql"},
+    {6, "each tenant's invoices by their place, kept by a trigger on the billing store's", R"sql(
+      CREATE TABLE invoice_place (
+        tenant_id  TEXT NOT NULL,
+        position   BIGINT NOT NULL,
+        invoice_id TEXT NOT NULL UNIQUE,
+        currency   TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, position)
+      );
+      CREATE INDEX invoice_place_by_currency ON invoice_place (tenant_id, currency, position);
+      INSERT INTO invoice_place (tenant_id, position, invoice_id, currency)
+        SELECT a.tenant_id, row_number() OVER (PARTITION BY a.tenant_id ORDER BY i.invoice_number),
+               i.id, i.currency
+        FROM invoice i JOIN account a ON a.id = i.account_id;
+      -- Saving an invoice holds the invoice_sequence row until commit, so
+      -- invoices are placed one at a time and max + 1 is never taken twice.
+      CREATE FUNCTION tollgate_place_invoice() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO invoice_place (tenant_id, position, invoice_id, currency)
+          SELECT a.tenant_id, coalesce((SELECT max(position) FROM invoice_place
+                                        WHERE tenant_id = a.tenant_id), 0) + 1, NEW.id, NEW.currency
+          FROM account a WHERE a.id = NEW.account_id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER invoice_placed AFTER INSERT ON invoice
+        FOR EACH ROW EXECUTE FUNCTION tollgate_place_invoice();
     )sql"},
 }};
 
@@ -390,6 +416,61 @@ Result<server::TenantStore::Page> PostgresTenantStore::search(const std::string&
     auto again = search(tenant_id, type, key, 0, 1);
     if (!again) return again;
     page.total = again->total;
+  }
+  return page;
+}
+
+namespace {
+
+// Kill Bill's invoice number, when `key` is one: digits only, in range.
+std::int64_t invoice_number_in(const std::string& key) {
+  if (key.empty() || key.size() > 18 || key.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  return std::stoll(key);
+}
+
+// Ids in column 0 and, when there is a row, the total in column 1.
+Result<server::TenantStore::IdPage> id_page(Result<Rows> rows) {
+  if (!rows) return unexpected(rows.error());
+  server::TenantStore::IdPage page;
+  for (int i = 0; i < rows->size(); ++i) page.ids.push_back(rows->text(i, 0));
+  if (rows->size() > 0) page.total = rows->integer(0, 1);
+  return page;
+}
+
+}  // namespace
+
+Result<server::TenantStore::IdPage> PostgresTenantStore::invoice_page(const std::string& tenant_id,
+                                                                      std::int64_t offset,
+                                                                      std::int64_t limit) {
+  // One statement: the page and its total from one snapshot.
+  auto page = id_page(StoreAccess::db(store_).query(
+      "SELECT invoice_id, (SELECT coalesce(max(position), 0) FROM invoice_place WHERE tenant_id = "
+      "$1) FROM invoice_place WHERE tenant_id = $1 AND position > $2::bigint ORDER BY position "
+      "LIMIT $3::bigint",
+      {tenant_id, text(offset), text(limit)}));
+  if (!page || !page->ids.empty()) return page;
+  auto total = StoreAccess::db(store_).query(
+      "SELECT coalesce(max(position), 0) FROM invoice_place WHERE tenant_id = $1", {tenant_id});
+  if (!total) return unexpected(total.error());
+  page->total = total->integer(0, 0);
+  return page;
+}
+
+Result<server::TenantStore::IdPage> PostgresTenantStore::search_invoices(
+    const std::string& tenant_id, const std::string& key, std::int64_t offset, std::int64_t limit) {
+  auto page = id_page(StoreAccess::db(store_).query(
+      "WITH found AS (SELECT invoice_id, position FROM invoice_place WHERE tenant_id = $1 AND "
+      "invoice_id IN (SELECT id FROM invoice WHERE id = $2 UNION SELECT id FROM invoice WHERE "
+      "invoice_number = $3::bigint UNION SELECT id FROM invoice WHERE account_id = $2 UNION "
+      "SELECT invoice_id FROM invoice_place WHERE tenant_id = $1 AND currency = $2)) "
+      "SELECT invoice_id, (SELECT count(*) FROM found) FROM found ORDER BY position "
+      "LIMIT $4::bigint OFFSET $5::bigint",
+      {tenant_id, key, text(invoice_number_in(key)), text(limit), text(offset)}));
+  if (page && page->ids.empty() && offset > 0) {  // past the end: count the matches alone
+    auto again = search_invoices(tenant_id, key, 0, 1);
+    if (!again) return again;
+    page->total = again->total;
   }
   return page;
 }

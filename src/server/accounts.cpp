@@ -584,6 +584,36 @@ Response account_invoices(Server& s, Ctx& ctx) {
   return json_response(200, out);
 }
 
+namespace {
+
+// A page of the tenant's invoices, or of those `search` finds.
+Response invoice_list(Server& s, const Ctx& ctx, const std::optional<std::string>& search) {
+  auto page = page_request(ctx);
+  if (!page) return std::move(page).error();
+  auto found = search ? s.tenants.search_invoices(ctx.tenant.id, *search, page->offset, page->limit)
+                      : s.tenants.invoice_page(ctx.tenant.id, page->offset, page->limit);
+  if (!found) return failure(found.error());
+  json::array out;
+  for (const auto& id : found->ids) {
+    auto inv = s.billing.invoice(id);
+    if (!inv) return failure(inv.error());
+    auto movements = s.billing.payments_of(id);
+    if (!movements) return failure(movements.error());
+    out.push_back(stored_invoice_json(s, ctx, *inv, *movements));
+  }
+  return paged_response(std::move(out), *page, found->total);
+}
+
+}  // namespace
+
+Response invoices_page(Server& s, Ctx& ctx) {
+  return invoice_list(s, ctx, std::nullopt);
+}
+
+Response search_invoices(Server& s, Ctx& ctx) {
+  return invoice_list(s, ctx, ctx.param("searchKey"));
+}
+
 Response get_invoice(Server& s, Ctx& ctx) {
   auto inv = s.billing.invoice(ctx.param("invoiceId"));
   // An invoice of another tenant's account is as unknown as a missing one.

@@ -259,6 +259,8 @@ Response account_bundles(Server&, Ctx&);
 Response account_invoices(Server&, Ctx&);
 Response account_blocking_states(Server&, Ctx&);
 Response get_invoice(Server&, Ctx&);
+Response invoices_page(Server&, Ctx&);
+Response search_invoices(Server&, Ctx&);
 Response create_instant_payment(Server&, Ctx&);
 Response invoice_payments(Server&, Ctx&);
 Response account_payments(Server&, Ctx&);

@@ -143,6 +143,8 @@ constexpr Route kRoutes[] = {
     {"DELETE", "/1.0/kb/accounts/{accountId}/emails/{email}", remove_account_email},
     {"POST", "/1.0/kb/invoices/dryRun", dry_run},
     {"POST", "/1.0/kb/invoices", create_invoice},
+    {"GET", "/1.0/kb/invoices/pagination", invoices_page},
+    {"GET", "/1.0/kb/invoices/search/{searchKey}", search_invoices},
     {"GET", "/1.0/kb/invoices/{invoiceId}", get_invoice},
     {"POST", "/1.0/kb/invoices/{invoiceId}/payments", create_instant_payment},
     {"GET", "/1.0/kb/invoices/{invoiceId}/payments", invoice_payments},

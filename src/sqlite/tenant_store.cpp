@@ -30,7 +30,7 @@ namespace {
 // The REST server's migration track. Version 1 is what the billing store's
 // migration 5 made before 0.1.0 (IF NOT EXISTS: a database that ran it adopts
 // its tables). Append only.
-constexpr std::array<Migration, 5> kServerMigrations{{
+constexpr std::array<Migration, 6> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE IF NOT EXISTS tenant (
         id           TEXT NOT NULL PRIMARY KEY,
@@ -153,6 +153,30 @@ constexpr std::array<Migration, 5> kServerMigrations{{
         organization_id TEXT NOT NULL,
         PRIMARY KEY (tenant_id, id)
       );
+    )sql"},
+    {6, "each tenant's invoices by their place, kept by a trigger on the billing store's", R"sql(
+      -- 1, 2, 3... per tenant, in the order invoices were saved (their numbers
+      -- are store-wide): a page of a tenant's invoices is a range of places.
+      CREATE TABLE invoice_place (
+        tenant_id  TEXT NOT NULL,
+        position   INTEGER NOT NULL,
+        invoice_id TEXT NOT NULL UNIQUE,
+        currency   TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, position)
+      );
+      CREATE INDEX invoice_place_by_currency ON invoice_place (tenant_id, currency, position);
+      INSERT INTO invoice_place (tenant_id, position, invoice_id, currency)
+        SELECT a.tenant_id, row_number() OVER (PARTITION BY a.tenant_id ORDER BY i.invoice_number),
+               i.id, i.currency
+        FROM invoice i JOIN account a ON a.id = i.account_id;
+      -- Invoices are saved by the daily run and by hosts too, not only through
+      -- the server: the billing store's own table tells of each one.
+      CREATE TRIGGER invoice_placed AFTER INSERT ON invoice BEGIN
+        INSERT INTO invoice_place (tenant_id, position, invoice_id, currency)
+          SELECT a.tenant_id, coalesce((SELECT max(position) FROM invoice_place
+                                        WHERE tenant_id = a.tenant_id), 0) + 1, NEW.id, NEW.currency
+          FROM account a WHERE a.id = NEW.account_id;
+      END;
     )sql"},
 }};
 
@@ -413,6 +437,71 @@ Result<server::TenantStore::Page> SqliteTenantStore::search(const std::string& t
     TOLLGATE_ASSIGN_OR_RETURN(page.objects, collect<OwnedObject>(*st, read_object));
     TOLLGATE_ASSIGN_OR_RETURN(auto count, db.cached("SELECT count(*)" TOLLGATE_SEARCH));
     count->bind(1, tenant_id).bind(2, to_string(type)).bind(3, key).bind(4, after_prefix(key));
+    TOLLGATE_RETURN_IF_ERROR(count->step());
+    page.total = count->integer(0);
+    count->reset();
+    return page;
+  });
+#undef TOLLGATE_SEARCH
+}
+
+namespace {
+
+// Kill Bill's invoice number, when `key` is one: digits only, in range.
+std::int64_t invoice_number_in(const std::string& key) {
+  if (key.empty() || key.size() > 18 || key.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  return std::stoll(key);
+}
+
+}  // namespace
+
+Result<server::TenantStore::IdPage> SqliteTenantStore::invoice_page(const std::string& tenant_id,
+                                                                    std::int64_t offset,
+                                                                    std::int64_t limit) {
+  auto& db = StoreAccess::db(store_);
+  return in_transaction(db, [&]() -> Result<IdPage> {  // the page and its total from one snapshot
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto st, db.cached("SELECT invoice_id FROM invoice_place WHERE tenant_id = ? AND "
+                           "position > ? ORDER BY position LIMIT ?"));
+    st->bind(1, tenant_id).bind(2, offset).bind(3, limit);
+    IdPage page;
+    TOLLGATE_ASSIGN_OR_RETURN(
+        page.ids, collect<std::string>(
+                      *st, [](const Statement& r) -> Result<std::string> { return r.text(0); }));
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto total,
+        db.cached("SELECT coalesce(max(position), 0) FROM invoice_place WHERE tenant_id = ?"));
+    total->bind(1, tenant_id);
+    TOLLGATE_RETURN_IF_ERROR(total->step());
+    page.total = total->integer(0);
+    total->reset();
+    return page;
+  });
+}
+
+Result<server::TenantStore::IdPage> SqliteTenantStore::search_invoices(const std::string& tenant_id,
+                                                                       const std::string& key,
+                                                                       std::int64_t offset,
+                                                                       std::int64_t limit) {
+  auto& db = StoreAccess::db(store_);
+  // Four index probes, their union sorted by place.
+#define TOLLGATE_SEARCH                                                                          \
+  " FROM invoice_place WHERE tenant_id = ?1 AND invoice_id IN (SELECT id FROM invoice WHERE "    \
+  "id = ?2 UNION SELECT id FROM invoice WHERE invoice_number = ?3 UNION SELECT id FROM invoice " \
+  "WHERE account_id = ?2 UNION SELECT invoice_id FROM invoice_place WHERE tenant_id = ?1 AND "   \
+  "currency = ?2)"
+  return in_transaction(db, [&]() -> Result<IdPage> {
+    TOLLGATE_ASSIGN_OR_RETURN(auto st, db.cached("SELECT invoice_id" TOLLGATE_SEARCH
+                                                 " ORDER BY position LIMIT ?4 OFFSET ?5"));
+    st->bind(1, tenant_id).bind(2, key).bind(3, invoice_number_in(key)).bind(4, limit);
+    st->bind(5, offset);
+    IdPage page;
+    TOLLGATE_ASSIGN_OR_RETURN(
+        page.ids, collect<std::string>(
+                      *st, [](const Statement& r) -> Result<std::string> { return r.text(0); }));
+    TOLLGATE_ASSIGN_OR_RETURN(auto count, db.cached("SELECT count(*)" TOLLGATE_SEARCH));
+    count->bind(1, tenant_id).bind(2, key).bind(3, invoice_number_in(key));
     TOLLGATE_RETURN_IF_ERROR(count->step());
     page.total = count->integer(0);
     count->reset();

@@ -576,6 +576,22 @@ async function main() {
     assert.deepEqual((await G.account.searchAccounts('org-7')).data, []);  // another tenant's
   });
 
+  await check('invoices page by page and searched by account, number and currency', async () => {
+    const mine = (await A.account.getInvoicesForAccount(org7.accountId)).data.map((i) => i.invoiceId);
+    assert.ok(mine.length > 1);
+    const page = await A.invoice.getInvoices(0, 1);
+    assert.equal(page.data.length, 1);
+    assert.equal(page.data[0].invoiceId, mine[0]);  // org-7's first is acme's first
+    assert.equal(page.headers['x-killbill-pagination-nextoffset'], '1');
+    const byAccount = (await A.invoice.searchInvoices(org7.accountId, 0, 100)).data;
+    assert.deepEqual(byAccount.map((i) => i.invoiceId), mine);
+    const second = byAccount[1];
+    assert.deepEqual((await A.invoice.searchInvoices(second.invoiceNumber)).data.map((i) => i.invoiceId),
+      [second.invoiceId]);
+    assert.ok((await A.invoice.searchInvoices('USD', 0, 100)).data.some((i) => i.invoiceId === mine[0]));
+    assert.deepEqual((await G.invoice.searchInvoices(org7.accountId)).data, []);  // another tenant's
+  });
+
   console.log(`${count()} checks passed`);
 }
 

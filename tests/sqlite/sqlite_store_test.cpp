@@ -362,7 +362,38 @@ TEST_CASE("a billing store alone has none of the server's tables; SqliteTenantSt
   }
   CHECK(raw(path, tables) ==
         "api_user,audit_log,owned_object,tag_definition,tenant,tollgate_server_migration\n");
-  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n4\n5\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n4\n5\n6\n");
+}
+
+TEST_CASE("invoices saved before the server's migration 6 get their places, in number order") {
+  auto path = fresh_path();
+  {
+    auto store = open_store(path);
+    REQUIRE(store->put_catalog("v1", R"({"name": "c", "currencies": ["USD"],
+      "products": [{"name": "Api", "category": "BASE"}],
+      "plans": [{"name": "p", "product": "Api", "phases": [{"type": "EVERGREEN",
+        "recurring": {"billing_period": "MONTHLY", "price": {"USD": "1.00"}}}]}]})"));
+    for (auto [account, tenant] : {std::pair{"a1", "t1"}, std::pair{"a2", "t2"}}) {
+      StoredAccount a;
+      a.account.id = account;
+      a.catalog = "v1";
+      a.organization = {"default", tenant};
+      REQUIRE(store->create_account(a));
+    }
+    // Saved before the server's tables exist: no trigger places them.
+    for (auto [id, account] : {std::pair{"i1", "a1"}, std::pair{"i2", "a2"}, std::pair{"i3", "a1"}})
+      REQUIRE(store->save_invoice({id, account, Invoice{2024_y / 3 / 1, "USD", {}, {}}}));
+  }
+  auto store = open_store(path);
+  auto tenants = std::move(SqliteTenantStore::open(*store)).value();
+  auto page = tenants->invoice_page("t1", 0, 10);
+  REQUIRE(page.has_value());
+  CHECK(page->ids == std::vector<std::string>{"i1", "i3"});
+  CHECK(page->total == 2);
+  CHECK(tenants->invoice_page("t2", 0, 10)->ids == std::vector<std::string>{"i2"});
+  // From now on the trigger places each one as it is saved.
+  REQUIRE(store->save_invoice({"i4", "a2", Invoice{2024_y / 4 / 1, "USD", {}, {}}}));
+  CHECK(tenants->invoice_page("t2", 1, 10)->ids == std::vector<std::string>{"i4"});
 }
 
 TEST_CASE("a page of objects and a search read index ranges, never every object of the tenant") {
@@ -406,7 +437,7 @@ TEST_CASE("server tables made by the billing store's old migration 5 are adopted
       "object_tag_by_definition; DROP TABLE account_email; DROP INDEX owned_object_by_position; "
       "DROP INDEX owned_object_by_external_key; DROP INDEX owned_object_by_name; DROP INDEX "
       "owned_object_by_email; ALTER TABLE owned_object DROP COLUMN position; DROP TABLE "
-      "unbound_account");
+      "unbound_account; DROP TRIGGER invoice_placed; DROP TABLE invoice_place");
   {
     auto store = open_store(path);
     auto tenants = SqliteTenantStore::open(*store);
@@ -418,9 +449,9 @@ TEST_CASE("server tables made by the billing store's old migration 5 are adopted
     CHECK(page->objects[0].id == "a2");
     CHECK(page->total == 2);
   }
-  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n4\n5\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n4\n5\n6\n");
   // A newer Tollgate's server tables are refused, not misread.
-  raw(path, "INSERT INTO tollgate_server_migration (version, description) VALUES (6, 'later')");
+  raw(path, "INSERT INTO tollgate_server_migration (version, description) VALUES (7, 'later')");
   auto store = open_store(path);
   auto refused = SqliteTenantStore::open(*store);
   REQUIRE_FALSE(refused.has_value());

@@ -402,6 +402,93 @@ TEMPLATE_TEST_CASE(
   CHECK(s.store->account(id_of(s, "c"))->account.currency == "USD");
 }
 
+namespace {
+
+std::string pagination_total(const server::Response& r) {
+  for (const auto& [k, v] : r.headers)
+    if (k == "X-Killbill-Pagination-TotalNbRecords") return v;
+  return "";
+}
+
+// The invoices' ids a page or a search answered, in its order.
+std::vector<std::string> invoice_ids(const server::Response& r) {
+  REQUIRE(r.status == 200);
+  std::vector<std::string> ids;
+  json::value answered = json::parse(r.body);
+  for (const auto& inv : answered.as_array()) ids.emplace_back(inv.at("invoiceId").as_string());
+  return ids;
+}
+
+// Opens an account in `currency` with api-monthly from Mar 1, bills it now,
+// and answers its invoice's id and number.
+std::pair<std::string, std::string> billed(Server& s, const std::string& key,
+                                           const std::string& currency) {
+  REQUIRE(
+      s.call("POST", "/1.0/kb/accounts",
+             R"({"name": "N", "externalKey": ")" + key + R"(", "currency": ")" + currency + R"("})")
+          .status == 201);
+  std::string a = id_of(s, key);
+  REQUIRE(s.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01", subscribe(a)).status ==
+          201);
+  REQUIRE(s.call("POST", "/1.0/kb/invoices?accountId=" + a + "&targetDate=2024-03-01").status ==
+          201);
+  auto inv = json::parse(s.call("GET", "/1.0/kb/accounts/" + a + "/invoices").body).at(0);
+  return {std::string(inv.at("invoiceId").as_string()),
+          std::string(inv.at("invoiceNumber").as_string())};
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE(
+    "a tenant's invoices page by page and searched by id, number, account and currency, "
+    "whoever saved them",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Server s = server_on<TestType>(TestType::fresh());
+  auto acme = *server::create_tenant(*s.tenants, "acme");
+  auto globex = *server::create_tenant(*s.tenants, "globex");
+  s.client.password = *server::put_user(*s.tenants, "admin");
+
+  s.client.tenant = globex;
+  REQUIRE(s.call("POST", "/1.0/tollgate/catalog", kTwoCurrencies).status == 201);
+  auto [theirs, their_number] = billed(s, "g", "USD");
+
+  s.client.tenant = acme;
+  REQUIRE(s.call("POST", "/1.0/tollgate/catalog", kTwoCurrencies).status == 201);
+  CHECK(invoice_ids(s.call("GET", "/1.0/kb/invoices/pagination")).empty());
+  auto [first, first_number] = billed(s, "a", "USD");
+  auto [second, second_number] = billed(s, "b", "EUR");
+  // An invoice saved straight through the billing store (as the daily run
+  // does) has its place too.
+  std::string a = id_of(s, "a");
+  StoredInvoice direct{"direct-1", a, Invoice{date::year{2024} / 3 / 15, "USD", {}, {}}};
+  REQUIRE(s.store->save_invoice(direct));
+
+  auto page = s.call("GET", "/1.0/kb/invoices/pagination?offset=0&limit=2");
+  CHECK(invoice_ids(page) == std::vector<std::string>{first, second});
+  CHECK(pagination_total(page) == "3");  // globex's is not acme's
+  CHECK(invoice_ids(s.call("GET", "/1.0/kb/invoices/pagination?offset=2&limit=2")) ==
+        std::vector<std::string>{"direct-1"});
+  CHECK(invoice_ids(s.call("GET", "/1.0/kb/invoices/pagination?offset=3")).empty());
+
+  auto search = [&](const std::string& key) {
+    return invoice_ids(s.call("GET", "/1.0/kb/invoices/search/" + key));
+  };
+  CHECK(search(second) == std::vector<std::string>{second});
+  CHECK(search(first_number) == std::vector<std::string>{first});
+  CHECK(search(a) == std::vector<std::string>{first, "direct-1"});
+  CHECK(search("EUR") == std::vector<std::string>{second});
+  CHECK(search("USD") == std::vector<std::string>{first, "direct-1"});
+  auto later = s.call("GET", "/1.0/kb/invoices/search/USD?offset=1&limit=1");
+  CHECK(invoice_ids(later) == std::vector<std::string>{"direct-1"});
+  CHECK(pagination_total(later) == "2");
+  // Another tenant's invoice is not found, by id or by number.
+  CHECK(search(theirs).empty());
+  CHECK(search(their_number).empty());
+  CHECK(search("nothing").empty());
+  CHECK(search("99999999999999999999").empty());  // a number out of range matches none
+}
+
 TEST_CASE(
     "two servers on one PostgreSQL database: an external key is taken for both, and "
     "usage posted to both counts once") {

@@ -20,7 +20,7 @@ namespace tollgate::postgres {
 
 class PostgresTenantStore final : public server::TenantStore {
  public:
-  static constexpr int latest_schema_version = 5;
+  static constexpr int latest_schema_version = 6;
 
   /// Uses `store`'s connection (`store` must outlive the result) and brings
   /// the server's tables up to date. Errors: "store.newer" (made by a newer
@@ -69,6 +69,10 @@ class PostgresTenantStore final : public server::TenantStore {
 
   Result<Ok> delete_tag_definition(const std::string& tenant_id, const std::string& id) override;
 
+  Result<IdPage> invoice_page(const std::string& tenant_id, std::int64_t offset,
+                              std::int64_t limit) override;
+  Result<IdPage> search_invoices(const std::string& tenant_id, const std::string& key,
+                                 std::int64_t offset, std::int64_t limit) override;
   Result<Ok> put_unbound_account(const server::UnboundAccount& account) override;
   Result<server::UnboundAccount> unbound_account(const std::string& tenant_id,
                                                  const std::string& id) override;

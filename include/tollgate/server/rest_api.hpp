@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "tollgate/result.hpp"
-#include "tollgate/store.hpp"
 #include "tollgate/server/tenant_store.hpp"
+#include "tollgate/store.hpp"
 #include "tollgate/time_zone.hpp"
 #include "tollgate/visibility.hpp"
 

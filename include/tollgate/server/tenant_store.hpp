@@ -220,6 +220,26 @@ class TenantStore {
   virtual Result<Ok> remove_unbound_account(const std::string& tenant_id,
                                             const std::string& id) = 0;
 
+  /// Ids of objects the billing store holds (invoices), a page of them, and
+  /// how many there are in all.
+  struct IdPage {
+    std::vector<std::string> ids;
+    std::int64_t total = 0;
+  };
+  /// The tenant's invoices in the order they were saved, from the `offset`th
+  /// on (0: the first), at most `limit`: an index range read. Every invoice has
+  /// its place, whoever saved it (the server, the daily run, a host through
+  /// the billing store): a trigger on the billing store's invoice table puts
+  /// it there, under its account's tenant.
+  virtual Result<IdPage> invoice_page(const std::string& tenant_id, std::int64_t offset,
+                                      std::int64_t limit) = 0;
+  /// The tenant's invoices whose id, account id or currency is `key`, or whose
+  /// number it is (as Kill Bill searches them), in the order they were saved:
+  /// `offset` and `limit` among them, and how many match. Index reads:
+  /// O(log n + matches).
+  virtual Result<IdPage> search_invoices(const std::string& tenant_id, const std::string& key,
+                                         std::int64_t offset, std::int64_t limit) = 0;
+
   virtual Result<Ok> add_tag(const std::string& tenant_id, const Tag& tag) = 0;
   virtual Result<std::vector<Tag>> tags_of(const std::string& tenant_id,
                                            const std::string& object_id) = 0;
