@@ -22,7 +22,7 @@ using server::UnboundAccount;
 namespace {
 
 // The same tables as SqliteStore's migration 5, in PostgreSQL's dialect.
-constexpr std::array<Migration, 6> kServerMigrations{{
+constexpr std::array<Migration, 7> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE tenant (
         id              TEXT NOT NULL PRIMARY KEY,
@@ -171,6 +171,43 @@ constexpr std::array<Migration, 6> kServerMigrations{{
       END $$;
       CREATE TRIGGER invoice_placed AFTER INSERT ON invoice
         FOR EACH ROW EXECUTE FUNCTION tollgate_place_invoice();
+    )sql"},
+    {7, "tags and custom fields kept once removed (Kill Bill's includedDeleted)", R"sql(
+      CREATE TABLE removed_object_tag (
+        seq           BIGSERIAL PRIMARY KEY,
+        id            TEXT NOT NULL,
+        tenant_id     TEXT NOT NULL,
+        object_id     TEXT NOT NULL,
+        object_type   TEXT NOT NULL,
+        definition_id TEXT NOT NULL
+      );
+      CREATE INDEX removed_object_tag_by_object ON removed_object_tag (tenant_id, object_id);
+      CREATE FUNCTION tollgate_keep_removed_tag() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO removed_object_tag (id, tenant_id, object_id, object_type, definition_id)
+          VALUES (OLD.id, OLD.tenant_id, OLD.object_id, OLD.object_type, OLD.definition_id);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER object_tag_removed AFTER DELETE ON object_tag
+        FOR EACH ROW EXECUTE FUNCTION tollgate_keep_removed_tag();
+      CREATE TABLE removed_custom_field (
+        seq         BIGSERIAL PRIMARY KEY,
+        id          TEXT NOT NULL,
+        tenant_id   TEXT NOT NULL,
+        object_id   TEXT NOT NULL,
+        object_type TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        value       TEXT NOT NULL
+      );
+      CREATE INDEX removed_custom_field_by_object ON removed_custom_field (tenant_id, object_id);
+      CREATE FUNCTION tollgate_keep_removed_field() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO removed_custom_field (id, tenant_id, object_id, object_type, name, value)
+          VALUES (OLD.id, OLD.tenant_id, OLD.object_id, OLD.object_type, OLD.name, OLD.value);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER custom_field_removed AFTER DELETE ON custom_field
+        FOR EACH ROW EXECUTE FUNCTION tollgate_keep_removed_field();
     )sql"},
 }};
 
@@ -483,17 +520,50 @@ Result<Ok> PostgresTenantStore::add_tag(const std::string& tenant_id, const Tag&
       {t.id, tenant_id, t.object_id, std::string(to_string(t.object_type)), t.definition_id}));
 }
 
+namespace {
+
+// The object's tags in `table`, in order; `sql` reads them (a literal: it
+// names the prepared statement).
+#define TOLLGATE_TAGS_IN(table)                                  \
+  "SELECT id, object_id, object_type, definition_id FROM " table \
+  " WHERE tenant_id = $1 AND "                                   \
+  "object_id = $2 ORDER BY seq"
+Result<std::vector<Tag>> tags_in(Connection& db, const char* sql, const std::string& table,
+                                 const std::string& tenant_id, const std::string& object_id) {
+  return collect<Tag>(db.query(sql, {tenant_id, object_id}),
+                      [&](const Rows& r, int i) -> Result<Tag> {
+                        TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(r, i, 2, table));
+                        return Tag{r.text(i, 0), r.text(i, 1), type, r.text(i, 3)};
+                      });
+}
+
+// The object's custom fields in `table`, in order, as `sql` reads them.
+#define TOLLGATE_FIELDS_IN(table)                              \
+  "SELECT id, object_id, object_type, name, value FROM " table \
+  " WHERE tenant_id = $1 AND "                                 \
+  "object_id = $2 ORDER BY seq"
+Result<std::vector<CustomField>> fields_in(Connection& db, const char* sql,
+                                           const std::string& table, const std::string& tenant_id,
+                                           const std::string& object_id) {
+  return collect<CustomField>(
+      db.query(sql, {tenant_id, object_id}), [&](const Rows& r, int i) -> Result<CustomField> {
+        TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(r, i, 2, table));
+        return CustomField{r.text(i, 0), r.text(i, 1), type, r.text(i, 3), r.text(i, 4)};
+      });
+}
+
+}  // namespace
+
 Result<std::vector<Tag>> PostgresTenantStore::tags_of(const std::string& tenant_id,
                                                       const std::string& object_id) {
-  return collect<Tag>(
-      StoreAccess::db(store_).query(
-          "SELECT id, object_id, object_type, definition_id FROM object_tag WHERE tenant_id = $1 "
-          "AND object_id = $2 ORDER BY seq",
-          {tenant_id, object_id}),
-      [](const Rows& r, int i) -> Result<Tag> {
-        TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(r, i, 2, "object_tag"));
-        return Tag{r.text(i, 0), r.text(i, 1), type, r.text(i, 3)};
-      });
+  return tags_in(StoreAccess::db(store_), TOLLGATE_TAGS_IN("object_tag"), "object_tag", tenant_id,
+                 object_id);
+}
+
+Result<std::vector<Tag>> PostgresTenantStore::removed_tags_of(const std::string& tenant_id,
+                                                              const std::string& object_id) {
+  return tags_in(StoreAccess::db(store_), TOLLGATE_TAGS_IN("removed_object_tag"),
+                 "removed_object_tag", tenant_id, object_id);
 }
 
 Result<Ok> PostgresTenantStore::remove_tags(const std::string& tenant_id,
@@ -619,15 +689,14 @@ Result<Ok> PostgresTenantStore::add_custom_field(const std::string& tenant_id,
 
 Result<std::vector<CustomField>> PostgresTenantStore::custom_fields_of(
     const std::string& tenant_id, const std::string& object_id) {
-  return collect<CustomField>(
-      StoreAccess::db(store_).query(
-          "SELECT id, object_id, object_type, name, value FROM custom_field WHERE tenant_id = $1 "
-          "AND object_id = $2 ORDER BY seq",
-          {tenant_id, object_id}),
-      [](const Rows& r, int i) -> Result<CustomField> {
-        TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(r, i, 2, "custom_field"));
-        return CustomField{r.text(i, 0), r.text(i, 1), type, r.text(i, 3), r.text(i, 4)};
-      });
+  return fields_in(StoreAccess::db(store_), TOLLGATE_FIELDS_IN("custom_field"), "custom_field",
+                   tenant_id, object_id);
+}
+
+Result<std::vector<CustomField>> PostgresTenantStore::removed_custom_fields_of(
+    const std::string& tenant_id, const std::string& object_id) {
+  return fields_in(StoreAccess::db(store_), TOLLGATE_FIELDS_IN("removed_custom_field"),
+                   "removed_custom_field", tenant_id, object_id);
 }
 
 Result<Ok> PostgresTenantStore::set_custom_field_value(const std::string& tenant_id,

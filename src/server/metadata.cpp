@@ -58,17 +58,32 @@ Result<Ok, Response> sync_account_controls(Server& s, const Ctx& ctx,
   return Ok{};
 }
 
+namespace {
+
+// Kill Bill's includedDeleted: the tags or fields removed since are listed too,
+// after the current ones.
+bool included_deleted(const Ctx& ctx) {
+  return ctx.query.get("includedDeleted") == "true";
+}
+
+}  // namespace
+
 Response get_tags(Server& s, Ctx& ctx) {
   auto o = target(s, ctx);
   if (!o) return std::move(o).error();
   auto tags = s.tenants.tags_of(ctx.tenant.id, o->id);
   if (!tags) return failure(tags.error());
+  if (included_deleted(ctx)) {
+    auto removed = s.tenants.removed_tags_of(ctx.tenant.id, o->id);
+    if (!removed) return failure(removed.error());
+    tags->insert(tags->end(), removed->begin(), removed->end());
+  }
   auto definitions = all_definitions(s, ctx);  // read once, not once a tag
   if (!definitions) return std::move(definitions).error();
-  auto name_of = [&](const std::string& id) {
+  auto name_of = [&](const std::string& id) -> json::value {
     for (const auto& d : *definitions)
-      if (d.definition.id == id) return d.definition.name;
-    return id;  // unreachable: a definition in use is never deleted
+      if (d.definition.id == id) return json::value(d.definition.name);
+    return nullptr;  // a removed tag's definition may have been deleted since
   };
   json::array out;
   for (const auto& t : *tags)
@@ -149,6 +164,11 @@ Response get_custom_fields(Server& s, Ctx& ctx) {
   if (!o) return std::move(o).error();
   auto fields = s.tenants.custom_fields_of(ctx.tenant.id, o->id);
   if (!fields) return failure(fields.error());
+  if (included_deleted(ctx)) {
+    auto removed = s.tenants.removed_custom_fields_of(ctx.tenant.id, o->id);
+    if (!removed) return failure(removed.error());
+    fields->insert(fields->end(), removed->begin(), removed->end());
+  }
   json::array out;
   for (const auto& f : *fields)
     out.push_back(json::object{{"customFieldId", f.id},

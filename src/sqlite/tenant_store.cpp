@@ -30,7 +30,7 @@ namespace {
 // The REST server's migration track. Version 1 is what the billing store's
 // migration 5 made before 0.1.0 (IF NOT EXISTS: a database that ran it adopts
 // its tables). Append only.
-constexpr std::array<Migration, 6> kServerMigrations{{
+constexpr std::array<Migration, 7> kServerMigrations{{
     {1, "the REST server's tenants, object keys, tags, custom fields and audit log", R"sql(
       CREATE TABLE IF NOT EXISTS tenant (
         id           TEXT NOT NULL PRIMARY KEY,
@@ -176,6 +176,35 @@ constexpr std::array<Migration, 6> kServerMigrations{{
           SELECT a.tenant_id, coalesce((SELECT max(position) FROM invoice_place
                                         WHERE tenant_id = a.tenant_id), 0) + 1, NEW.id, NEW.currency
           FROM account a WHERE a.id = NEW.account_id;
+      END;
+    )sql"},
+    {7, "tags and custom fields kept once removed (Kill Bill's includedDeleted)", R"sql(
+      CREATE TABLE removed_object_tag (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        id            TEXT NOT NULL,
+        tenant_id     TEXT NOT NULL,
+        object_id     TEXT NOT NULL,
+        object_type   TEXT NOT NULL,
+        definition_id TEXT NOT NULL
+      );
+      CREATE INDEX removed_object_tag_by_object ON removed_object_tag (tenant_id, object_id);
+      CREATE TRIGGER object_tag_removed AFTER DELETE ON object_tag BEGIN
+        INSERT INTO removed_object_tag (id, tenant_id, object_id, object_type, definition_id)
+          VALUES (OLD.id, OLD.tenant_id, OLD.object_id, OLD.object_type, OLD.definition_id);
+      END;
+      CREATE TABLE removed_custom_field (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        id          TEXT NOT NULL,
+        tenant_id   TEXT NOT NULL,
+        object_id   TEXT NOT NULL,
+        object_type TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        value       TEXT NOT NULL
+      );
+      CREATE INDEX removed_custom_field_by_object ON removed_custom_field (tenant_id, object_id);
+      CREATE TRIGGER custom_field_removed AFTER DELETE ON custom_field BEGIN
+        INSERT INTO removed_custom_field (id, tenant_id, object_id, object_type, name, value)
+          VALUES (OLD.id, OLD.tenant_id, OLD.object_id, OLD.object_type, OLD.name, OLD.value);
       END;
     )sql"},
 }};
@@ -520,17 +549,52 @@ Result<Ok> SqliteTenantStore::add_tag(const std::string& tenant_id, const Tag& t
   return (*st)->bind(5, t.definition_id).run();
 }
 
-Result<std::vector<Tag>> SqliteTenantStore::tags_of(const std::string& tenant_id,
-                                                    const std::string& object_id) {
-  auto st = StoreAccess::db(store_).cached(
-      "SELECT id, object_id, object_type, definition_id FROM object_tag WHERE tenant_id = ? AND "
-      "object_id = ? ORDER BY rowid");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, tenant_id).bind(2, object_id);
-  return collect<Tag>(**st, [](const Statement& s) -> Result<Tag> {
-    TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(s, 2, "object_tag"));
+namespace {
+
+// The object's tags in `table`, in order, as `sql` reads them (a literal: the
+// connection caches its statement by it).
+#define TOLLGATE_TAGS_IN(table)                                  \
+  "SELECT id, object_id, object_type, definition_id FROM " table \
+  " WHERE tenant_id = ? AND "                                    \
+  "object_id = ? ORDER BY rowid"
+Result<std::vector<Tag>> tags_in(Connection& db, const char* sql, const std::string& table,
+                                 const std::string& tenant_id, const std::string& object_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto st, db.cached(sql));
+  st->bind(1, tenant_id).bind(2, object_id);
+  return collect<Tag>(*st, [&](const Statement& s) -> Result<Tag> {
+    TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(s, 2, table));
     return Tag{s.text(0), s.text(1), type, s.text(3)};
   });
+}
+
+// The object's custom fields in `table`, in order, as `sql` reads them.
+#define TOLLGATE_FIELDS_IN(table)                              \
+  "SELECT id, object_id, object_type, name, value FROM " table \
+  " WHERE tenant_id = ? AND "                                  \
+  "object_id = ? ORDER BY seq"
+Result<std::vector<CustomField>> fields_in(Connection& db, const char* sql,
+                                           const std::string& table, const std::string& tenant_id,
+                                           const std::string& object_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto st, db.cached(sql));
+  st->bind(1, tenant_id).bind(2, object_id);
+  return collect<CustomField>(*st, [&](const Statement& s) -> Result<CustomField> {
+    TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(s, 2, table));
+    return CustomField{s.text(0), s.text(1), type, s.text(3), s.text(4)};
+  });
+}
+
+}  // namespace
+
+Result<std::vector<Tag>> SqliteTenantStore::tags_of(const std::string& tenant_id,
+                                                    const std::string& object_id) {
+  return tags_in(StoreAccess::db(store_), TOLLGATE_TAGS_IN("object_tag"), "object_tag", tenant_id,
+                 object_id);
+}
+
+Result<std::vector<Tag>> SqliteTenantStore::removed_tags_of(const std::string& tenant_id,
+                                                            const std::string& object_id) {
+  return tags_in(StoreAccess::db(store_), TOLLGATE_TAGS_IN("removed_object_tag"),
+                 "removed_object_tag", tenant_id, object_id);
 }
 
 Result<Ok> SqliteTenantStore::remove_tags(const std::string& tenant_id,
@@ -672,15 +736,14 @@ Result<Ok> SqliteTenantStore::add_custom_field(const std::string& tenant_id, con
 
 Result<std::vector<CustomField>> SqliteTenantStore::custom_fields_of(const std::string& tenant_id,
                                                                      const std::string& object_id) {
-  auto st = StoreAccess::db(store_).cached(
-      "SELECT id, object_id, object_type, name, value FROM custom_field WHERE tenant_id = ? AND "
-      "object_id = ? ORDER BY seq");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, tenant_id).bind(2, object_id);
-  return collect<CustomField>(**st, [](const Statement& s) -> Result<CustomField> {
-    TOLLGATE_ASSIGN_OR_RETURN(auto type, object_type_column(s, 2, "custom_field"));
-    return CustomField{s.text(0), s.text(1), type, s.text(3), s.text(4)};
-  });
+  return fields_in(StoreAccess::db(store_), TOLLGATE_FIELDS_IN("custom_field"), "custom_field",
+                   tenant_id, object_id);
+}
+
+Result<std::vector<CustomField>> SqliteTenantStore::removed_custom_fields_of(
+    const std::string& tenant_id, const std::string& object_id) {
+  return fields_in(StoreAccess::db(store_), TOLLGATE_FIELDS_IN("removed_custom_field"),
+                   "removed_custom_field", tenant_id, object_id);
 }
 
 Result<Ok> SqliteTenantStore::set_custom_field_value(const std::string& tenant_id,

@@ -548,6 +548,10 @@ async function main() {
     assert.deepEqual(tagged.map((t) => t.tagDefinitionName), ['VIP']);
     assert.equal(await status(defs.deleteTagDefinition(vip.id, CREATED_BY)), 409);  // in use
     await A.account.deleteAccountTags(org7.accountId, CREATED_BY, [vip.id]);
+    const names = async (includedDeleted) =>
+      (await A.account.getAccountTags(org7.accountId, includedDeleted)).data.map((t) => t.tagDefinitionName);
+    assert.ok(!(await names(false)).includes('VIP'));
+    assert.ok((await names(true)).includes('VIP'));  // Kill Bill's includedDeleted
     assert.equal((await defs.deleteTagDefinition(vip.id, CREATED_BY)).status, 204);
   });
 

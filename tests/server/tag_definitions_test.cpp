@@ -99,6 +99,28 @@ TEST_CASE("a tenant's own tag definition is made, tagged with, and deleted once 
   REQUIRE(served.call("DELETE", "/1.0/kb/accounts/" + a + "/tags?tagDef=" + vip).status == 204);
   CHECK(served.call("DELETE", "/1.0/kb/tagDefinitions/" + vip).status == 204);
   CHECK(served.call("GET", "/1.0/kb/tagDefinitions/" + vip).status == 404);
+
+  // Kill Bill's includedDeleted: the removed VIP tag is listed after the
+  // current two; its definition is gone, so its name is null.
+  CHECK(json::parse(served.read("/1.0/kb/accounts/" + a + "/tags")).as_array().size() == 2);
+  auto all = json::parse(served.read("/1.0/kb/accounts/" + a + "/tags?includedDeleted=true"));
+  REQUIRE(all.as_array().size() == 3);
+  CHECK(all.at(2).at("tagDefinitionId") == vip.c_str());
+  CHECK(all.at(2).at("tagDefinitionName").is_null());
+}
+
+TEST_CASE("custom fields once removed are listed with includedDeleted") {
+  test::ServedStore served;
+  std::string a = catalog_and_account(served);
+  const std::string fields = "/1.0/kb/accounts/" + a + "/customFields";
+  REQUIRE(served.call("POST", fields, R"([{"name": "tier", "value": "gold"}])").status == 201);
+  std::string id(json::parse(served.read(fields)).at(0).at("customFieldId").as_string());
+  REQUIRE(served.call("DELETE", fields + "?customField=" + id).status == 204);
+  CHECK(served.read(fields) == "[]");
+  auto removed = json::parse(served.read(fields + "?includedDeleted=true"));
+  REQUIRE(removed.as_array().size() == 1);
+  CHECK(removed.at(0).at("customFieldId") == id.c_str());
+  CHECK(removed.at(0).at("value") == "gold");
 }
 
 TEST_CASE("tags and tag definitions refuse what they cannot take, and change nothing") {

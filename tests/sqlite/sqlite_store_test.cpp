@@ -362,7 +362,7 @@ TEST_CASE("a billing store alone has none of the server's tables; SqliteTenantSt
   }
   CHECK(raw(path, tables) ==
         "api_user,audit_log,owned_object,tag_definition,tenant,tollgate_server_migration\n");
-  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n4\n5\n6\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n4\n5\n6\n7\n");
 }
 
 TEST_CASE("invoices saved before the server's migration 6 get their places, in number order") {
@@ -437,7 +437,9 @@ TEST_CASE("server tables made by the billing store's old migration 5 are adopted
       "object_tag_by_definition; DROP TABLE account_email; DROP INDEX owned_object_by_position; "
       "DROP INDEX owned_object_by_external_key; DROP INDEX owned_object_by_name; DROP INDEX "
       "owned_object_by_email; ALTER TABLE owned_object DROP COLUMN position; DROP TABLE "
-      "unbound_account; DROP TRIGGER invoice_placed; DROP TABLE invoice_place");
+      "unbound_account; DROP TRIGGER invoice_placed; DROP TABLE invoice_place; DROP TRIGGER "
+      "object_tag_removed; DROP TABLE removed_object_tag; DROP TRIGGER custom_field_removed; DROP "
+      "TABLE removed_custom_field");
   {
     auto store = open_store(path);
     auto tenants = SqliteTenantStore::open(*store);
@@ -449,9 +451,9 @@ TEST_CASE("server tables made by the billing store's old migration 5 are adopted
     CHECK(page->objects[0].id == "a2");
     CHECK(page->total == 2);
   }
-  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n4\n5\n6\n");
+  CHECK(raw(path, "SELECT version FROM tollgate_server_migration") == "1\n2\n3\n4\n5\n6\n7\n");
   // A newer Tollgate's server tables are refused, not misread.
-  raw(path, "INSERT INTO tollgate_server_migration (version, description) VALUES (7, 'later')");
+  raw(path, "INSERT INTO tollgate_server_migration (version, description) VALUES (8, 'later')");
   auto store = open_store(path);
   auto refused = SqliteTenantStore::open(*store);
   REQUIRE_FALSE(refused.has_value());

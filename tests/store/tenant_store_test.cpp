@@ -164,6 +164,39 @@ TEMPLATE_TEST_CASE("a tenant's own tag definitions (unique names, kept while in 
   CHECK(t->tag_definitions("t2")->size() == 1);
 }
 
+TEMPLATE_TEST_CASE("tags and custom fields once removed are kept, in the order they went",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  auto t = TestType::tenants(*store);
+  REQUIRE(t->create_tenant({"t1", "acme", "key-1", "salt", "hash", ""}));
+  REQUIRE(t->add_tag("t1", {"tag-1", "a1", ObjectType::account, "d1"}));
+  REQUIRE(t->add_tag("t1", {"tag-2", "a1", ObjectType::account, "d2"}));
+  CHECK(t->removed_tags_of("t1", "a1")->empty());
+  REQUIRE(t->remove_tags("t1", "a1", {"d1"}));
+  REQUIRE(t->add_tag("t1", {"tag-3", "a1", ObjectType::account, "d1"}));  // again, a new tag
+  REQUIRE(t->remove_tags("t1", "a1", {"d1"}));
+  auto removed = t->removed_tags_of("t1", "a1");
+  REQUIRE(removed->size() == 2);
+  CHECK(removed->at(0).id == "tag-1");
+  CHECK(removed->at(1).id == "tag-3");
+  CHECK(removed->at(1).definition_id == "d1");
+  CHECK(removed->at(1).object_type == ObjectType::account);
+  REQUIRE(t->tags_of("t1", "a1")->size() == 1);    // tag-2 stays
+  CHECK(t->removed_tags_of("t2", "a1")->empty());  // another tenant's view
+
+  REQUIRE(t->add_custom_field("t1", {"f1", "a1", ObjectType::account, "tier", "gold"}));
+  REQUIRE(t->add_custom_field("t1", {"f2", "a1", ObjectType::account, "region", "eu"}));
+  REQUIRE(t->remove_custom_fields("t1", "a1", {"f1"}));
+  REQUIRE(t->remove_custom_fields("t1", "a1", {}));  // all that are left
+  auto fields = t->removed_custom_fields_of("t1", "a1");
+  REQUIRE(fields->size() == 2);
+  CHECK(fields->at(0).name == "tier");
+  CHECK(fields->at(0).value == "gold");
+  CHECK(fields->at(1).id == "f2");
+  CHECK(t->custom_fields_of("t1", "a1")->empty());
+}
+
 TEMPLATE_TEST_CASE(
     "the server's tables keep tenants, users, objects, tags, fields, states, "
     "tracking ids and audit entries",

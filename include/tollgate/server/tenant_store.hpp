@@ -243,6 +243,10 @@ class TenantStore {
   virtual Result<Ok> add_tag(const std::string& tenant_id, const Tag& tag) = 0;
   virtual Result<std::vector<Tag>> tags_of(const std::string& tenant_id,
                                            const std::string& object_id) = 0;
+  /// The object's tags since removed, in the order they were removed (Kill
+  /// Bill's `includedDeleted`). A trigger keeps them as rows are deleted.
+  virtual Result<std::vector<Tag>> removed_tags_of(const std::string& tenant_id,
+                                                   const std::string& object_id) = 0;
   /// Removes the object's tags of these definitions.
   virtual Result<Ok> remove_tags(const std::string& tenant_id, const std::string& object_id,
                                  const std::vector<std::string>& definition_ids) = 0;
@@ -270,6 +274,9 @@ class TenantStore {
   virtual Result<Ok> add_custom_field(const std::string& tenant_id, const CustomField& field) = 0;
   virtual Result<std::vector<CustomField>> custom_fields_of(const std::string& tenant_id,
                                                             const std::string& object_id) = 0;
+  /// The object's custom fields since removed, in the order they were removed.
+  virtual Result<std::vector<CustomField>> removed_custom_fields_of(
+      const std::string& tenant_id, const std::string& object_id) = 0;
   /// Changes the value of the object's field `id`. Errors: "store.not_found".
   virtual Result<Ok> set_custom_field_value(const std::string& tenant_id,
                                             const std::string& object_id, const std::string& id,

@@ -17,7 +17,7 @@ namespace tollgate::sqlite {
 
 class SqliteTenantStore final : public server::TenantStore {
  public:
-  static constexpr int latest_schema_version = 6;
+  static constexpr int latest_schema_version = 7;
 
   /// Uses `store`'s connection (`store` must outlive the result) and brings
   /// the server's tables up to date. Errors: "store.newer" (made by a newer
@@ -70,6 +70,10 @@ class SqliteTenantStore final : public server::TenantStore {
                               std::int64_t limit) override;
   Result<IdPage> search_invoices(const std::string& tenant_id, const std::string& key,
                                  std::int64_t offset, std::int64_t limit) override;
+  Result<std::vector<server::Tag>> removed_tags_of(const std::string& tenant_id,
+                                                   const std::string& object_id) override;
+  Result<std::vector<server::CustomField>> removed_custom_fields_of(
+      const std::string& tenant_id, const std::string& object_id) override;
   Result<Ok> put_unbound_account(const server::UnboundAccount& account) override;
   Result<server::UnboundAccount> unbound_account(const std::string& tenant_id,
                                                  const std::string& id) override;
