@@ -166,8 +166,22 @@ class Collections {
   Result<Ok> set_controls(const std::string& account_id, const AccountControls& controls,
                           const Date& on);
 
+  /// Writes an invoice off (Kill Bill's WRITTEN_OFF tag), or takes that back.
+  /// Written off, its balance no longer counts toward the account's
+  /// (statement() shows it as 0), its scheduled attempts are cancelled and no
+  /// retry is made for it, and an account overdue for it alone is overdue no
+  /// more. Taken back, it is owed again: a FAILED one makes the account
+  /// overdue again, and an UNPAID one with a balance gets an attempt SCHEDULED
+  /// on `on` unless the account's charges are off. Payments and refunds are
+  /// still recorded against it either way.
+  /// Errors: "store.not_found" (invoice), store errors; nothing changes then.
+  Result<Ok> write_off(const std::string& invoice_id, bool written_off, const Date& on);
+
  private:
   Result<Ok> settle_status(const StoredInvoice& invoice, const Date& on);
+  Result<Ok> clear_overdue_unless_failed(const std::string& account_id,
+                                         const std::string& settled_invoice);
+  Result<Ok> schedule_collection(const StoredInvoice& invoice, const Date& on);
   Result<Ok> notify(const Notification& n);
   Result<Ok> declined(const StoredInvoice& invoice, PaymentAttempt attempt,
                       const ChargeReport& report, const DunningPolicy& dunning);

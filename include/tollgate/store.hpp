@@ -126,6 +126,9 @@ struct StoredInvoice {
   /// Kill Bill's invoiceNumber: 1, 2, 3... per store, in the order invoices
   /// were saved, without gaps and never reused. Assigned by save_invoice.
   std::int64_t number = 0;
+  /// Written off (Kill Bill's WRITTEN_OFF): its balance no longer counts
+  /// toward the account's, and it is never charged again while it is.
+  bool written_off = false;
 };
 
 enum class AttemptStatus { scheduled, started, succeeded, pending, failed, cancelled };
@@ -296,6 +299,9 @@ class InvoiceStore {
   /// Saves a new invoice with its items, giving it the next invoice number.
   virtual Result<Ok> save_invoice(const StoredInvoice& invoice) = 0;
   virtual Result<Ok> set_invoice_status(const std::string& invoice_id, InvoiceStatus status) = 0;
+  /// Marks an invoice written off, or not (Kill Bill's WRITTEN_OFF tag).
+  /// Errors: "store.not_found".
+  virtual Result<Ok> set_invoice_written_off(const std::string& invoice_id, bool written_off) = 0;
   /// Errors: "store.not_found".
   virtual Result<StoredInvoice> invoice(const std::string& invoice_id) = 0;
   virtual Result<std::vector<StoredInvoice>> invoices_of(const std::string& account_id) = 0;

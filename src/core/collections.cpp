@@ -121,6 +121,7 @@ Result<Ok> Collections::declined(const StoredInvoice& invoice, PaymentAttempt at
                          invoice, report.on));
       !s)
     return s;
+  if (invoice.written_off) return Ok{};  // written off: nothing more is asked of it
   const auto& retries = dunning.retry_after_days;
   if (static_cast<std::size_t>(attempt.attempt) <= retries.size()) {
     TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice));
@@ -188,7 +189,7 @@ Result<AccountStatement> Collections::statement(const std::string& account_id) {
   Decimal owed;
   for (auto& inv : invoices) {
     InvoiceStanding standing;
-    standing.balance = invoice_balance(inv.id, inv.invoice, payments);
+    standing.balance = inv.written_off ? Decimal{} : invoice_balance(inv.id, inv.invoice, payments);
     standing.paid =
         sum_of(payments, inv.id, {PaymentKind::payment, PaymentKind::chargeback_reversal});
     standing.refunded = sum_of(payments, inv.id, {PaymentKind::refund, PaymentKind::chargeback});
@@ -218,14 +219,43 @@ Result<Ok> Collections::settle_status(const StoredInvoice& invoice, const Date& 
                                      "PAYMENT_SUCCEEDED:" + invoice.id, invoice, on));
       !r)
     return r;
-  // Dunning ran out on some invoice: the account stays overdue while one is still owed.
-  TOLLGATE_ASSIGN_OR_RETURN(auto account, store.account(invoice.account_id));
+  return clear_overdue_unless_failed(invoice.account_id, invoice.id);
+}
+
+// Dunning ran out on some invoice: the account stays overdue while another
+// one (not `settled_invoice`, not written off) is still FAILED.
+Result<Ok> Collections::clear_overdue_unless_failed(const std::string& account_id,
+                                                    const std::string& settled_invoice) {
+  BillingStore& store = billing_.store();
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, store.account(account_id));
   if (!account.overdue) return Ok{};
-  TOLLGATE_ASSIGN_OR_RETURN(auto invoices, store.invoices_of(invoice.account_id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto invoices, store.invoices_of(account_id));
   for (const auto& other : invoices)
-    if (other.id != invoice.id && other.status == InvoiceStatus::failed) return Ok{};
+    if (other.id != settled_invoice && other.status == InvoiceStatus::failed && !other.written_off)
+      return Ok{};
   account.overdue = false;
   return store.update_account(account);
+}
+
+// An UNPAID invoice with a balance and no attempt open gets one, SCHEDULED on
+// `on` for the next daily run to send.
+Result<Ok> Collections::schedule_collection(const StoredInvoice& invoice, const Date& on) {
+  BillingStore& store = billing_.store();
+  if (invoice.status != InvoiceStatus::unpaid || invoice.written_off) return Ok{};
+  TOLLGATE_ASSIGN_OR_RETURN(auto attempts, store.attempts_of(invoice.id));
+  bool open = std::any_of(attempts.begin(), attempts.end(), [](const PaymentAttempt& a) {
+    return a.status == AttemptStatus::scheduled || a.status == AttemptStatus::started;
+  });
+  if (open) return Ok{};  // a retry already scheduled goes out on its own
+  TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice));
+  if (balance.sign() <= 0) return Ok{};
+  PaymentAttempt next;
+  next.invoice_id = invoice.id;
+  next.attempt = attempts.empty() ? 1 : attempts.back().attempt + 1;
+  next.status = AttemptStatus::scheduled;
+  next.scheduled_on = on;
+  next.amount = balance;
+  return store.save_attempt(next);
 }
 
 Result<Payment> Collections::pay(const ExternalPayment& order) {
@@ -390,25 +420,37 @@ Result<Ok> Collections::set_controls(const std::string& account_id, const Accoun
     if (!resume) return Ok{};
     // Rare (an operator's change), so reading every invoice of the account is fine.
     TOLLGATE_ASSIGN_OR_RETURN(auto invoices, store.invoices_of(account_id));
-    TOLLGATE_ASSIGN_OR_RETURN(auto open, store.open_attempts(account_id));
-    for (const auto& invoice : invoices) {
-      if (invoice.status != InvoiceStatus::unpaid) continue;
-      bool waiting = std::any_of(open.begin(), open.end(), [&](const PaymentAttempt& a) {
-        return a.invoice_id == invoice.id;
-      });
-      if (waiting) continue;  // a retry already scheduled goes out on its own
-      TOLLGATE_ASSIGN_OR_RETURN(auto balance, balance_of(store, invoice));
-      if (balance.sign() <= 0) continue;
-      TOLLGATE_ASSIGN_OR_RETURN(auto attempts, store.attempts_of(invoice.id));
-      PaymentAttempt next;
-      next.invoice_id = invoice.id;
-      next.attempt = attempts.empty() ? 1 : attempts.back().attempt + 1;
-      next.status = AttemptStatus::scheduled;
-      next.scheduled_on = on;
-      next.amount = balance;
-      TOLLGATE_RETURN_IF_ERROR(store.save_attempt(next));
-    }
+    for (const auto& invoice : invoices) TOLLGATE_RETURN_IF_ERROR(schedule_collection(invoice, on));
     return Ok{};
+  });
+}
+
+Result<Ok> Collections::write_off(const std::string& invoice_id, bool written_off, const Date& on) {
+  BillingStore& store = billing_.store();
+  return store.atomically([&]() -> Result<Ok> {
+    TOLLGATE_ASSIGN_OR_RETURN(auto invoice, store.invoice(invoice_id));
+    if (invoice.written_off == written_off) return Ok{};
+    TOLLGATE_RETURN_IF_ERROR(store.set_invoice_written_off(invoice_id, written_off));
+    invoice.written_off = written_off;
+    if (written_off) {
+      // An attempt already sent (STARTED) is left to its outcome: money that
+      // comes in is recorded all the same.
+      TOLLGATE_ASSIGN_OR_RETURN(auto attempts, store.attempts_of(invoice_id));
+      for (auto attempt : attempts)
+        if (attempt.status == AttemptStatus::scheduled) {
+          attempt.status = AttemptStatus::cancelled;
+          TOLLGATE_RETURN_IF_ERROR(store.save_attempt(attempt));
+        }
+      return clear_overdue_unless_failed(invoice.account_id, invoice_id);
+    }
+    TOLLGATE_ASSIGN_OR_RETURN(auto account, store.account(invoice.account_id));
+    if (invoice.status == InvoiceStatus::failed) {  // dunning had run out: overdue again
+      if (account.overdue) return Ok{};
+      account.overdue = true;
+      return store.update_account(account);
+    }
+    if (account.controls.charges_off()) return Ok{};
+    return schedule_collection(invoice, on);
   });
 }
 

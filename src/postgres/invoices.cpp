@@ -6,9 +6,9 @@ namespace tollgate::postgres {
 
 // Connection::query() keys prepared statements by the address of a string
 // literal: the column lists are spliced in as literals.
-#define INVOICE_SELECT                                                                      \
-  "SELECT id, account_id, invoice_date, currency, status, credit_adj, invoice_number FROM " \
-  "invoice "
+#define INVOICE_SELECT                                                                  \
+  "SELECT id, account_id, invoice_date, currency, status, credit_adj, invoice_number, " \
+  "written_off FROM invoice "
 #define ATTEMPT_SELECT                                                                 \
   "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure, amount FROM " \
   "payment_attempt "
@@ -50,6 +50,14 @@ Result<Ok> PostgresStore::save_invoice(const StoredInvoice& inv) {
 Result<Ok> PostgresStore::set_invoice_status(const std::string& invoice_id, InvoiceStatus status) {
   auto r = impl_->db.query("UPDATE invoice SET status = $1 WHERE id = $2",
                            {std::string(to_string(status)), invoice_id});
+  if (!r) return unexpected(r.error());
+  if (r->affected() == 0) return make_error(errors::store_not_found, "no invoice " + invoice_id);
+  return Ok{};
+}
+
+Result<Ok> PostgresStore::set_invoice_written_off(const std::string& invoice_id, bool written_off) {
+  auto r = impl_->db.query("UPDATE invoice SET written_off = $1 WHERE id = $2",
+                           {written_off ? "true" : "false", invoice_id});
   if (!r) return unexpected(r.error());
   if (r->affected() == 0) return make_error(errors::store_not_found, "no invoice " + invoice_id);
   return Ok{};
@@ -102,6 +110,7 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, const Result<Ro
     inv.status = *status;
     inv.invoice.credit_adj = *credit_adj;
     inv.number = r.integer(i, 6);
+    inv.written_off = r.text(i, 7) == "t";
     return inv;
   });
   if (!out) return out;

@@ -13,7 +13,7 @@ namespace {
 // dates are DATE, instants Unix seconds, amounts and quantities their exact
 // decimal text. Append only. Version 5 (the REST server's tables) exists on
 // SQLite only.
-constexpr std::array<Migration, 8> kMigrations{{
+constexpr std::array<Migration, 9> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         record_id       BIGSERIAL PRIMARY KEY,
@@ -206,6 +206,8 @@ constexpr std::array<Migration, 8> kMigrations{{
     {9, "Kill Bill's control tags on accounts, as billing reads them", R"sql(
       -- The controls that are on, by Kill Bill's tag names ("AUTO_PAY_OFF,TEST").
       ALTER TABLE account ADD COLUMN control_tags TEXT NOT NULL DEFAULT '';
+    )sql"},    {10, "invoices written off (Kill Bill's WRITTEN_OFF tag)", R"sql(
+      ALTER TABLE invoice ADD COLUMN written_off BOOLEAN NOT NULL DEFAULT FALSE;
     )sql"},
 }};
 

@@ -564,7 +564,9 @@ json::object stored_invoice_json(Server& s, const Ctx& ctx, const StoredInvoice&
     if (m.invoice_id == inv.id &&
         (m.kind == PaymentKind::refund || m.kind == PaymentKind::chargeback))
       refunded -= m.amount;
-  j["balance"] = amount_json(invoice_balance(inv.id, inv.invoice, movements));
+  // Written off (WRITTEN_OFF): nothing is asked of it any more.
+  j["balance"] =
+      amount_json(inv.written_off ? Decimal{} : invoice_balance(inv.id, inv.invoice, movements));
   j["refundAdj"] = amount_json(refunded);
   j["invoiceNumber"] = std::to_string(inv.number);
   return j;

@@ -1,4 +1,4 @@
-// Tags, custom fields and audit logs of accounts, bundles and subscriptions.
+// Tags, custom fields and audit logs of accounts, bundles, subscriptions and invoices.
 
 #include <algorithm>
 #include <cctype>
@@ -24,7 +24,17 @@ bool is_uuid(std::string_view s) {
 Result<OwnedObject, Response> target(Server& s, const Ctx& ctx) {
   auto type = object_type_of_collection(ctx.param("objectType"));
   if (!type) return unexpected(not_found("no such resource"));
-  return owned(s, ctx, *type, ctx.param("objectId"));
+  if (*type != ObjectType::invoice) return owned(s, ctx, *type, ctx.param("objectId"));
+  // An invoice is the tenant's when its account is.
+  auto inv = s.billing.invoice(ctx.param("objectId"));
+  if (!inv || !s.tenants.object(ctx.tenant.id, ObjectType::account, inv->account_id))
+    return unexpected(not_found("Invoice does not exist for id " + ctx.param("objectId")));
+  OwnedObject o;
+  o.id = inv->id;
+  o.tenant_id = ctx.tenant.id;
+  o.type = ObjectType::invoice;
+  o.account_id = inv->account_id;
+  return o;
 }
 
 std::string collection_path(const Ctx& ctx, std::string_view tail) {
@@ -32,9 +42,26 @@ std::string collection_path(const Ctx& ctx, std::string_view tail) {
          std::string(tail);
 }
 
+// An invoice tagged WRITTEN_OFF is written off, and taken back when the tag goes.
+Result<Ok, Response> sync_write_off(Server& s, const Ctx& ctx, const OwnedObject& invoice) {
+  auto tags = s.tenants.tags_of(ctx.tenant.id, invoice.id);
+  if (!tags) return unexpected(failure(tags.error()));
+  bool written_off = std::any_of(tags->begin(), tags->end(), [](const Tag& t) {
+    const auto* d = system_tag_definition(t.definition_id);
+    return d && d->definition.name == "WRITTEN_OFF";
+  });
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, billing_account(s, ctx, invoice.account_id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto zone, zone_of(account));
+  if (auto r = Collections(s.service).write_off(invoice.id, written_off, zone.local_date(ctx.now));
+      !r)
+    return unexpected(failure(r.error()));
+  return Ok{};
+}
+
 // An account's tags decide its controls (Kill Bill's control tags): the
 // billing store is told whenever they change, in the same transaction.
 Result<Ok, Response> sync_controls(Server& s, const Ctx& ctx, const OwnedObject& o) {
+  if (o.type == ObjectType::invoice) return sync_write_off(s, ctx, o);
   if (o.type != ObjectType::account) return Ok{};
   return sync_account_controls(s, ctx, o.id);
 }

@@ -573,6 +573,7 @@ std::optional<ObjectType> object_type_of_collection(std::string_view segment) {
   if (segment == "accounts") return ObjectType::account;
   if (segment == "bundles") return ObjectType::bundle;
   if (segment == "subscriptions") return ObjectType::subscription;
+  if (segment == "invoices") return ObjectType::invoice;
   return std::nullopt;
 }
 

@@ -7,7 +7,8 @@ namespace {
 
 // Connection::cached() keys statements by the address of a string literal:
 // the column lists are spliced in as literals.
-#define INVOICE_COLUMNS "id, account_id, invoice_date, currency, status, credit_adj, invoice_number"
+#define INVOICE_COLUMNS \
+  "id, account_id, invoice_date, currency, status, credit_adj, invoice_number, written_off"
 #define ATTEMPT_COLUMNS "invoice_id, attempt, status, scheduled_on, charge_id, failure, amount"
 #define PAYMENT_SELECT                                                                       \
   "SELECT id, invoice_id, account_id, kind, amount, method, reference, payment_id, paid_on " \
@@ -108,6 +109,16 @@ Result<Ok> SqliteStore::set_invoice_status(const std::string& invoice_id, Invoic
   return Ok{};
 }
 
+Result<Ok> SqliteStore::set_invoice_written_off(const std::string& invoice_id, bool written_off) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto st,
+                            impl_->db.cached("UPDATE invoice SET written_off = ? WHERE id = ?"));
+  if (auto r = st->bind(1, std::int64_t{written_off ? 1 : 0}).bind(2, invoice_id).run(); !r)
+    return r;
+  if (impl_->db.changes() == 0)
+    return make_error(errors::store_not_found, "no invoice " + invoice_id);
+  return Ok{};
+}
+
 namespace {
 
 // Reads the invoices a statement selects (INVOICE_COLUMNS), then their items.
@@ -126,6 +137,7 @@ Result<std::vector<StoredInvoice>> read_invoices(Connection& db, Statement& s) {
     inv.status = *status;
     inv.invoice.credit_adj = *credit_adj;
     inv.number = row.integer(6);
+    inv.written_off = row.integer(7) != 0;
     return inv;
   });
   if (!out) return out;

@@ -18,7 +18,7 @@ namespace {
 
 // Append only: a released migration never changes, so every older database
 // upgrades the same way.
-constexpr std::array<Migration, 9> kMigrations{{
+constexpr std::array<Migration, 10> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         id              VARCHAR(36) NOT NULL PRIMARY KEY,
@@ -227,6 +227,9 @@ constexpr std::array<Migration, 9> kMigrations{{
     {9, "Kill Bill's control tags on accounts, as billing reads them", R"sql(
       -- The controls that are on, by Kill Bill's tag names ("AUTO_PAY_OFF,TEST").
       ALTER TABLE account ADD COLUMN control_tags TEXT NOT NULL DEFAULT '';
+    )sql"},    {10, "invoices written off (Kill Bill's WRITTEN_OFF tag)", R"sql(
+      -- 1: its balance no longer counts and it is never charged again.
+      ALTER TABLE invoice ADD COLUMN written_off INTEGER NOT NULL DEFAULT 0;
     )sql"},
 }};
 

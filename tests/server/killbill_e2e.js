@@ -596,6 +596,24 @@ async function main() {
     assert.deepEqual((await G.invoice.searchInvoices(org7.accountId)).data, []);  // another tenant's
   });
 
+  await check('WRITTEN_OFF on an invoice takes its balance out of the account\'s, until removed', async () => {
+    const WRITTEN_OFF = '00000000-0000-0000-0000-000000000004';
+    const wo = (await A.account.createAccount({ name: 'WO', externalKey: 'wo', currency: 'USD' }, CREATED_BY)).data;
+    await A.subscription.createSubscription({ accountId: wo.accountId, planName: 'pro-monthly' }, CREATED_BY, '2024-01-03');
+    // 7 days of trial, then 30.00 for [01-10, 02-10).
+    const owed = (await A.invoice.createFutureInvoice(wo.accountId, CREATED_BY, '2024-01-10')).data;
+    assert.equal(owed.balance, 30);
+    const balance = async () => (await A.account.getAccount(wo.accountId, true)).data.accountBalance;
+    const before = await balance();
+    const tags = (await A.invoice.createInvoiceTags([WRITTEN_OFF], owed.invoiceId, CREATED_BY)).data;
+    assert.deepEqual(tags.map((t) => [t.objectType, t.tagDefinitionName]), [['INVOICE', 'WRITTEN_OFF']]);
+    assert.equal((await A.invoice.getInvoice(owed.invoiceId)).data.balance, 0);
+    assert.equal(Math.round((before - owed.balance) * 100), Math.round((await balance()) * 100));
+    await A.invoice.deleteInvoiceTags(owed.invoiceId, CREATED_BY, [WRITTEN_OFF]);
+    assert.equal((await A.invoice.getInvoice(owed.invoiceId)).data.balance, owed.balance);
+    assert.equal(await balance(), before);
+  });
+
   console.log(`${count()} checks passed`);
 }
 

@@ -202,3 +202,56 @@ TEST_CASE("control tags on an account reach billing, and leave with the tag") {
   CHECK(attempts->at(0).scheduled_on == date::year{2024} / 3 / 15);
   CHECK(attempts->at(0).amount == Decimal(10));
 }
+
+TEST_CASE("WRITTEN_OFF on an invoice: its balance stops counting toward the account's") {
+  server::ApiOptions options;
+  options.clock = test::clock_at(date::year{2024} / 3 / 15);
+  test::ServedStore served(options);
+  std::string a = catalog_and_account(served);
+  const std::string written_off = "00000000-0000-0000-0000-000000000004";
+  // Billed now: 10.00 for [Mar 15, Apr 15), owed.
+  REQUIRE(served
+              .call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-15",
+                    R"({"accountId": ")" + a + R"(", "planName": "api-monthly"})")
+              .status == 201);
+  REQUIRE(
+      served.call("POST", "/1.0/kb/invoices?accountId=" + a + "&targetDate=2024-03-15").status ==
+      201);
+  std::string invoice = served.store->invoices_of(a)->at(0).id;
+  auto balances = [&] {
+    auto account = json::parse(served.read("/1.0/kb/accounts/" + a + "?accountWithBalance=true"));
+    auto inv = json::parse(served.read("/1.0/kb/invoices/" + invoice));
+    return std::pair{account.at("accountBalance").to_number<double>(),
+                     inv.at("balance").to_number<double>()};
+  };
+  CHECK(balances() == std::pair{10.0, 10.0});
+
+  REQUIRE(
+      served.call("POST", "/1.0/kb/invoices/" + invoice + "/tags?tagList=" + written_off).status ==
+      201);
+  CHECK(balances() == std::pair{0.0, 0.0});
+  CHECK(served.store->invoice(invoice)->written_off);
+  auto tags = json::parse(served.read("/1.0/kb/invoices/" + invoice + "/tags"));
+  CHECK(tags.at(0).at("objectType") == "INVOICE");
+  CHECK(tags.at(0).at("tagDefinitionName") == "WRITTEN_OFF");
+  // Its scheduled attempt is cancelled: the run will not charge it.
+  auto attempts = served.store->attempts_of(invoice);
+  REQUIRE(attempts->size() == 1);
+  CHECK(attempts->at(0).status == AttemptStatus::cancelled);
+
+  // The tag removed: owed again, and a new attempt scheduled today.
+  REQUIRE(
+      served.call("DELETE", "/1.0/kb/invoices/" + invoice + "/tags?tagDef=" + written_off).status ==
+      204);
+  CHECK(balances() == std::pair{10.0, 10.0});
+  attempts = served.store->attempts_of(invoice);
+  REQUIRE(attempts->size() == 2);
+  CHECK(attempts->at(1).status == AttemptStatus::scheduled);
+  CHECK(attempts->at(1).scheduled_on == date::year{2024} / 3 / 15);
+
+  // An invoice that is not there, or not the tenant's, cannot be tagged.
+  CHECK(served
+            .call("POST", "/1.0/kb/invoices/11111111-2222-3333-4444-555555555555/tags?tagList=" +
+                              written_off)
+            .status == 404);
+}

@@ -325,6 +325,68 @@ TEMPLATE_TEST_CASE(
   CHECK_FALSE(*f.service.is_entitled("late", "sl", 2024_y / 3 / 13));
 }
 
+TEMPLATE_TEST_CASE(
+    "WRITTEN_OFF: an invoice written off is neither owed nor charged, and taken back is owed "
+    "again",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  Collections money(f.service);
+  f.provider.decline("cus_bad");
+  f.provider.decline("cus_gone");
+  add_account(f.service, "late", "cus_bad", "sl", "std", 2024_y / 3 / 1, 1);
+  add_account(f.service, "gone", "cus_gone", "sg", "std", 2024_y / 3 / 1, 1);
+
+  // Mar 1: [Mar 1, Apr 1) at 10.00 for each, declined; attempt 2 is due Mar 2.
+  f.run_through(2024_y / 3 / 1, 2024_y / 3 / 1);
+  std::string late = f.store->invoices_of("late")->at(0).id;
+  CHECK(money.statement("late")->balance == Decimal(10));
+  REQUIRE(money.write_off(late, true, 2024_y / 3 / 1));
+  REQUIRE(money.write_off(late, true, 2024_y / 3 / 1));  // again: nothing more changes
+  auto statement = money.statement("late");
+  CHECK(statement->balance == Decimal(0));
+  CHECK(statement->invoices.at(0).balance == Decimal(0));
+  CHECK(statement->invoices.at(0).invoice.written_off);
+  auto attempts = f.store->attempts_of(late);
+  REQUIRE(attempts->size() == 2);
+  CHECK(attempts->at(1).status == AttemptStatus::cancelled);
+
+  // "gone" runs out of retries (Mar 1, 2, 5, 12): FAILED, overdue, blocked.
+  // "late" is never charged again.
+  f.run_through(2024_y / 3 / 2, 2024_y / 3 / 12);
+  CHECK(f.provider.charges(late, "failed") == 1);
+  CHECK_FALSE(f.store->account("late")->overdue);
+  std::string gone = f.store->invoices_of("gone")->at(0).id;
+  CHECK(f.provider.charges(gone, "failed") == 4);
+  CHECK(f.store->invoice(gone)->status == InvoiceStatus::failed);
+  CHECK(f.store->account("gone")->overdue);
+  CHECK_FALSE(*f.service.is_entitled("gone", "sg", 2024_y / 3 / 12));
+  // Written off, the FAILED invoice no longer holds the account overdue.
+  REQUIRE(money.write_off(gone, true, 2024_y / 3 / 12));
+  CHECK_FALSE(f.store->account("gone")->overdue);
+  CHECK(*f.service.is_entitled("gone", "sg", 2024_y / 3 / 12));
+  CHECK(money.statement("gone")->balance == Decimal(0));
+  // Taken back, it does again.
+  REQUIRE(money.write_off(gone, false, 2024_y / 3 / 13));
+  CHECK(f.store->account("gone")->overdue);
+  CHECK(money.statement("gone")->balance == Decimal(10));
+
+  // Taken back on Mar 13, "late"'s 10.00 is owed again and gets attempt 3 that
+  // day; with the card fixed, the Mar 13 run collects it.
+  f.provider.accept("cus_bad");
+  REQUIRE(money.write_off(late, false, 2024_y / 3 / 13));
+  CHECK(money.statement("late")->balance == Decimal(10));
+  attempts = f.store->attempts_of(late);
+  REQUIRE(attempts->size() == 3);
+  CHECK(attempts->at(2).status == AttemptStatus::scheduled);
+  CHECK(attempts->at(2).scheduled_on == 2024_y / 3 / 13);
+  CHECK(attempts->at(2).amount == Decimal(10));
+  f.run_through(2024_y / 3 / 13, 2024_y / 3 / 13);
+  CHECK(f.store->invoice(late)->status == InvoiceStatus::paid);
+  CHECK(f.provider.charges(late) == 1);
+  CHECK(money.statement("late")->balance == Decimal(0));
+}
+
 TEMPLATE_TEST_CASE("a refused operation leaves no trace in the journal", "[store]",
                    test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);

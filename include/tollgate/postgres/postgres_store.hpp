@@ -25,7 +25,7 @@ struct PostgresOptions {
 
 class PostgresStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 9;
+  static constexpr int latest_schema_version = 10;
 
   /// Connects with a libpq connection string ("host=127.0.0.1 port=5432
   /// dbname=billing user=tollgate", or a postgresql:// URI; a password is best
@@ -82,6 +82,7 @@ class PostgresStore final : public BillingStore {
 
   Result<Ok> save_invoice(const StoredInvoice& invoice) override;
   Result<Ok> set_invoice_status(const std::string& invoice_id, InvoiceStatus status) override;
+  Result<Ok> set_invoice_written_off(const std::string& invoice_id, bool written_off) override;
   Result<StoredInvoice> invoice(const std::string& invoice_id) override;
   Result<std::vector<StoredInvoice>> invoices_of(const std::string& account_id) override;
   Result<Ok> save_attempt(const PaymentAttempt& attempt) override;

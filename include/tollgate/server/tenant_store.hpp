@@ -49,8 +49,10 @@ struct ApiUser {
 // lookup would not find) stay visible beside the one below.
 using tollgate::to_string;
 
-enum class ObjectType { account, bundle, subscription };
-/// Kill Bill's names: "ACCOUNT", "BUNDLE", "SUBSCRIPTION".
+/// What tags, custom fields and audit entries are on. Invoices live in the
+/// billing store only: they are never OwnedObjects (their account is).
+enum class ObjectType { account, bundle, subscription, invoice };
+/// Kill Bill's names: "ACCOUNT", "BUNDLE", "SUBSCRIPTION", "INVOICE".
 constexpr std::string_view to_string(ObjectType t) noexcept {
   switch (t) {
     case ObjectType::account:
@@ -59,12 +61,15 @@ constexpr std::string_view to_string(ObjectType t) noexcept {
       return "BUNDLE";
     case ObjectType::subscription:
       return "SUBSCRIPTION";
+    case ObjectType::invoice:
+      return "INVOICE";
   }
   return "ACCOUNT";
 }
 /// The ObjectType Kill Bill names `text` ("ACCOUNT", ...); nullopt for any other.
 constexpr std::optional<ObjectType> object_type_named(std::string_view text) noexcept {
-  for (auto t : {ObjectType::account, ObjectType::bundle, ObjectType::subscription})
+  for (auto t :
+       {ObjectType::account, ObjectType::bundle, ObjectType::subscription, ObjectType::invoice})
     if (to_string(t) == text) return t;
   return std::nullopt;
 }

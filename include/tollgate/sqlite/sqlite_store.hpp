@@ -43,7 +43,7 @@ struct SqliteOptions {
 
 class SqliteStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 9;
+  static constexpr int latest_schema_version = 10;
 
   /// Opens or creates a store and brings its schema up to date. A database
   /// file it creates is readable and writable by its owner only (0600, whatever
@@ -107,6 +107,7 @@ class SqliteStore final : public BillingStore {
 
   Result<Ok> save_invoice(const StoredInvoice& invoice) override;
   Result<Ok> set_invoice_status(const std::string& invoice_id, InvoiceStatus status) override;
+  Result<Ok> set_invoice_written_off(const std::string& invoice_id, bool written_off) override;
   Result<StoredInvoice> invoice(const std::string& invoice_id) override;
   Result<std::vector<StoredInvoice>> invoices_of(const std::string& account_id) override;
   Result<Ok> save_attempt(const PaymentAttempt& attempt) override;
