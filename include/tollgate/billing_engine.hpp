@@ -74,11 +74,20 @@ class BillingEngine {
   /// change dated after `on`): the plan in force stays, and add-ons the change
   /// would have ended stay too.
   Result<Ok> undo_change(const std::string& id, const Date& on);
-  Result<Ok> pause(const std::string& id, const Date& on);
-  Result<Ok> resume(const std::string& id, const Date& on);
+  /// Pauses a subscription (its add-ons with it) from `at`, or from `on`.
+  /// Requested for a later date, the pause waits: until `at` the subscription
+  /// is active, and resume() dated before `at` undoes it.
+  Result<Ok> pause(const std::string& id, const Date& on, std::optional<Date> at = std::nullopt);
+  /// Resumes a paused subscription from `at`, or from `on`. Dated before a
+  /// pending pause's date, it undoes that pause instead.
+  Result<Ok> resume(const std::string& id, const Date& on, std::optional<Date> at = std::nullopt);
   /// Changes the bill cycle day of one subscription, or of the account when `id`
-  /// is empty, from the end of the period already billed.
-  Result<Ok> change_bill_cycle_day(const std::optional<std::string>& id, int day, const Date& on);
+  /// is empty, from the end of the period already billed. A subscription's can
+  /// be requested for a later date `at`: it applies from the end of the period
+  /// holding `at`. An account's cannot ("refused.bill_cycle_day"): subscriptions
+  /// made meanwhile would follow it early.
+  Result<Ok> change_bill_cycle_day(const std::optional<std::string>& id, int day, const Date& on,
+                                   std::optional<Date> at = std::nullopt);
   /// A payment method is now on file (ends a REQUIRE_PAYMENT_METHOD block).
   Result<Ok> attach_payment_method(const std::string& payment_method_id, const Date& on);
 

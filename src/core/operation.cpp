@@ -62,13 +62,13 @@ Result<Recorded> apply(BillingEngine& engine, const Operation& op) {
     case OperationType::undo_change:
       return applied(engine.undo_change(op.subscription, op.date));
     case OperationType::pause:
-      return applied(engine.pause(op.subscription, op.date));
+      return applied(engine.pause(op.subscription, op.date, op.effective));
     case OperationType::resume:
-      return applied(engine.resume(op.subscription, op.date));
+      return applied(engine.resume(op.subscription, op.date, op.effective));
     case OperationType::bill_cycle_day:
       return applied(engine.change_bill_cycle_day(
-          op.subscription.empty() ? std::nullopt : std::optional(op.subscription), op.day,
-          op.date));
+          op.subscription.empty() ? std::nullopt : std::optional(op.subscription), op.day, op.date,
+          op.effective));
     case OperationType::payment_method:
       return applied(engine.attach_payment_method(op.id, op.date));
     case OperationType::usage:
@@ -101,8 +101,13 @@ std::string to_json(const Operation& op) {
       if (op.policy) o["policy"] = policy_name(*op.policy);
       if (op.effective) o["effective"] = to_string(*op.effective);
       break;
+    case OperationType::pause:
+    case OperationType::resume:
+      if (op.effective) o["effective"] = to_string(*op.effective);
+      break;
     case OperationType::bill_cycle_day:
       o["day"] = op.day;
+      if (op.effective) o["effective"] = to_string(*op.effective);
       break;
     case OperationType::usage:
       o["metric"] = op.metric;
@@ -167,13 +172,17 @@ bool read_operation(ObjectReader& r, Operation& op, bool* date_read) {
       break;
     case OperationType::uncancel:
     case OperationType::undo_change:
+      op.subscription = required("subscription");
+      break;
     case OperationType::pause:
     case OperationType::resume:
       op.subscription = required("subscription");
+      op.effective = r.date("effective");
       break;
     case OperationType::bill_cycle_day:
       op.subscription = r.string("subscription").value_or("");
       op.day = static_cast<int>(r.integer("day", true, 1, 31).value_or(1));
+      op.effective = r.date("effective");
       break;
     case OperationType::payment_method:
       op.id = required("id");

@@ -246,6 +246,14 @@ Result<bool, Response> change_blocked(Server& s, const Ctx& ctx, const OwnedObje
   return false;
 }
 
+/// An operation asked for a date after `today` is journaled today, effective
+/// on its date (Operation::effective).
+void dated_later(Operation& op, const Date& today) {
+  if (!(today < op.date)) return;
+  op.effective = op.date;
+  op.date = today;
+}
+
 /// One operation on an existing subscription, dated by `date_name` (or today).
 Response operate(
     Server& s, Ctx& ctx, OperationType type, std::string_view date_name,
@@ -260,13 +268,12 @@ Response operate(
   op.date = *on;
   op.type = type;
   op.subscription = sub->id;
-  // A change or cancel requested for a later date is made today and waits for
-  // its date: until then it can be undone, and today's other operations go on.
-  Date today = today_for(*view);
-  if ((type == OperationType::change || type == OperationType::cancel) && today < *on) {
-    op.effective = *on;
-    op.date = today;
-  }
+  // A change, cancel or BCD change requested for a later date is made today
+  // and waits for its date: until then it can be undone, and today's other
+  // operations go on.
+  if (type == OperationType::change || type == OperationType::cancel ||
+      type == OperationType::bill_cycle_day)
+    dated_later(op, today_for(*view));
   if (auto bad = fill(op, *view)) return *bad;
   if (auto a = apply(s, ctx, sub->account_id, op, ObjectType::subscription, sub->id, "UPDATE"); !a)
     return std::move(a).error();
@@ -302,12 +309,13 @@ Result<std::string, Response> bundle_subject(Server& s, const Ctx& ctx, const Ow
 }
 
 Result<Ok, Response> pause_or_resume(Server& s, Ctx& ctx, const OwnedObject& bundle,
-                                     OperationType type, const Date& on) {
+                                     OperationType type, const Date& on, const Date& today) {
   TOLLGATE_ASSIGN_OR_RETURN(auto subject, bundle_subject(s, ctx, bundle));
   Operation op;
   op.date = on;
   op.type = type;
   op.subscription = subject;
+  dated_later(op, today);
   return apply(s, ctx, bundle.account_id, op, ObjectType::bundle, bundle.id, "UPDATE");
 }
 
@@ -366,6 +374,7 @@ Response block(Server& s, Ctx& ctx, const OwnedObject& target, const OwnedObject
     op.date = *on;
     op.type = block_service ? OperationType::pause : OperationType::resume;
     op.subscription = subject;
+    dated_later(op, today_for(*view));
     if (auto a = apply(s, ctx, target.account_id, op, target.type, target.id, "UPDATE"); !a)
       return std::move(a).error();
   }
@@ -748,7 +757,8 @@ Response pause_or_resume_bundle(Server& s, Ctx& ctx, OperationType type) {
   if (!view) return std::move(view).error();
   auto on = requested(ctx, "requestedDate", *view);
   if (!on) return std::move(on).error();
-  if (auto r = pause_or_resume(s, ctx, *b, type, *on); !r) return std::move(r).error();
+  if (auto r = pause_or_resume(s, ctx, *b, type, *on, today_for(*view)); !r)
+    return std::move(r).error();
   return no_content();
 }
 

@@ -491,6 +491,34 @@ TEST_CASE("a bill cycle day change applies from the end of the period already bi
                              "2024-02-01 RECURRING s 2024-02-01..2024-02-15 4.52",
                              "2024-02-15 RECURRING s 2024-02-15..2024-03-15 10.00"});
   }
+  SECTION("one subscription's, requested for a later date: the period holding it keeps the 1st") {
+    // Requested Jan 10 for Feb 10: [Feb 1, Mar 1) holds Feb 10 and keeps the
+    // 1st; from Mar 1 the 15th: [Mar 1, Mar 15) against [Feb 15, Mar 15) =
+    // 14/29 (2024 is a leap year): 10.00 x 14/29 = 4.827... -> 4.83.
+    Harness h = harness(1);
+    ON(h, 2024_y / 1 / 1, create_subscription("s", "std", 2024_y / 1 / 1));
+    ON(h, 2024_y / 1 / 10,
+       change_bill_cycle_day(std::string("s"), 15, 2024_y / 1 / 10, 2024_y / 2 / 10));
+    // Operations dated Jan 10 and later are still taken meanwhile: t follows the
+    // account's 1st, [Jan 12, Feb 1) = 20/31 of 20.00 = 12.90.
+    ON(h, 2024_y / 1 / 12, create_subscription("t", "pro", 2024_y / 1 / 12));
+    h.bill_through(2024_y / 3 / 15);
+    CHECK(h.lines() == Lines{"2024-01-01 RECURRING s 2024-01-01..2024-02-01 10.00",
+                             "2024-01-12 RECURRING t 2024-01-12..2024-02-01 12.90",
+                             "2024-02-01 RECURRING s 2024-02-01..2024-03-01 10.00",
+                             "2024-02-01 RECURRING t 2024-02-01..2024-03-01 20.00",
+                             "2024-03-01 RECURRING s 2024-03-01..2024-03-15 4.83",
+                             "2024-03-01 RECURRING t 2024-03-01..2024-04-01 20.00",
+                             "2024-03-15 RECURRING s 2024-03-15..2024-04-15 10.00"});
+  }
+  SECTION("the account's, for a later date, is refused and changes nothing") {
+    Harness h = harness(1);
+    ON(h, 2024_y / 1 / 1, create_subscription("s", "std", 2024_y / 1 / 1));
+    auto r = h.engine().change_bill_cycle_day(std::nullopt, 15, 2024_y / 1 / 10, 2024_y / 2 / 10);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == "refused.bill_cycle_day");
+    CHECK(h.engine().account().bill_cycle_day == 1);
+  }
   SECTION("a day outside 1-31 is refused") {
     Harness h = harness(1);
     CHECK(h.engine().change_bill_cycle_day(std::nullopt, 32, 2024_y / 1 / 1).error().code ==

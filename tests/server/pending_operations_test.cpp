@@ -148,3 +148,72 @@ TEST_CASE("a plan change a week ahead waits: undone today with undoChangePlan") 
   CHECK(b.bill("2024-03-22") ==
         Items{"RECURRING 2024-03-22 20.00", "REPAIR_ADJ 2024-03-22 -10.00"});
 }
+
+namespace {
+
+std::string bundle_of(Opened& a, const std::string& subscription) {
+  return std::string(json::parse(a.served.read("/1.0/kb/subscriptions/" + subscription))
+                         .at("bundleId")
+                         .as_string());
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a pause a week ahead waits: still active, today's operations taken, undone by a resume") {
+  Opened a;
+  std::string s1 = a.subscribe("api-monthly", "2024-03-01");
+  CHECK(a.bill("2024-03-01") == Items{"RECURRING 2024-03-01 31.00"});
+  std::string b = bundle_of(a, s1);
+  // Today (Mar 15), a pause for Mar 22: pending, the subscription still active.
+  REQUIRE(a.served.call("PUT", "/1.0/kb/bundles/" + b + "/pause?requestedDate=2024-03-22").status ==
+          204);
+  CHECK(json::parse(a.served.read("/1.0/kb/subscriptions/" + s1)).at("state") == "ACTIVE");
+  // A subscription opened today: [Mar 15, Apr 1), 17 March days at 1.00.
+  a.subscribe("api-monthly", "2024-03-15");
+  CHECK(a.bill("2024-03-15") == Items{"RECURRING 2024-03-15 17.00"});
+  // Resumed today, before the pause's date: the pause is undone. Nothing is
+  // given back on Mar 22, and April is 31.00 for each.
+  REQUIRE(a.served.call("PUT", "/1.0/kb/bundles/" + b + "/resume").status == 204);
+  CHECK(a.bill("2024-04-01") == Items{"RECURRING 2024-04-01 31.00", "RECURRING 2024-04-01 31.00"});
+}
+
+TEST_CASE(
+    "a pause a week ahead takes effect on its date; a resume for a later date bills from it") {
+  Opened a;
+  std::string s1 = a.subscribe("api-monthly", "2024-03-01");
+  CHECK(a.bill("2024-03-01") == Items{"RECURRING 2024-03-01 31.00"});
+  std::string b = bundle_of(a, s1);
+  REQUIRE(a.served.call("PUT", "/1.0/kb/bundles/" + b + "/pause?requestedDate=2024-03-22").status ==
+          204);
+  // Billed Mar 22: [Mar 22, Apr 1) given back, 10 March days: -10.00, held as credit.
+  CHECK(a.bill("2024-03-22") == Items{"CBA_ADJ 2024-03-22 10.00", "REPAIR_ADJ 2024-03-22 -10.00"});
+  CHECK(json::parse(a.served.read("/1.0/kb/subscriptions/" + s1)).at("state") == "BLOCKED");
+  // Resumed for Mar 27 (asked on Mar 22, the account's last date): [Mar 27,
+  // Apr 1), 5 March days: 5.00, paid from the credit.
+  REQUIRE(
+      a.served.call("PUT", "/1.0/kb/bundles/" + b + "/resume?requestedDate=2024-03-27").status ==
+      204);
+  CHECK(a.bill("2024-03-27") == Items{"CBA_ADJ 2024-03-27 -5.00", "RECURRING 2024-03-27 5.00"});
+}
+
+TEST_CASE("a bill cycle day change for a later date keeps the periods before it") {
+  Opened a;
+  std::string s1 = a.subscribe("api-monthly", "2024-03-01");
+  CHECK(a.bill("2024-03-01") == Items{"RECURRING 2024-03-01 31.00"});
+  // Today (Mar 15): the 15th from Apr 10. The period holding Apr 10, [Apr 1,
+  // May 1), keeps the 1st; the 15th applies from May 1.
+  REQUIRE(a.served
+              .call("PUT", "/1.0/kb/subscriptions/" + s1 + "/bcd?effectiveFromDate=2024-04-10",
+                    R"({"billCycleDayLocal": 15})")
+              .status == 204);
+  // Today's operations are still taken: [Mar 15, Apr 1) at 17.00.
+  a.subscribe("api-monthly", "2024-03-15");
+  CHECK(a.bill("2024-03-15") == Items{"RECURRING 2024-03-15 17.00"});
+  CHECK(a.bill("2024-04-01") == Items{"RECURRING 2024-04-01 31.00", "RECURRING 2024-04-01 31.00"});
+  // May 1: s1's [May 1, May 15), 14 days of the period [Apr 15, May 15) it
+  // belongs to, 30 days (proration.md): 31.00 x 14 / 30 = 14.47; the other's May: 31.00.
+  CHECK(a.bill("2024-05-01") == Items{"RECURRING 2024-05-01 14.47", "RECURRING 2024-05-01 31.00"});
+  // May 15: s1's [May 15, Jun 15) at 31.00.
+  CHECK(a.bill("2024-05-15") == Items{"RECURRING 2024-05-15 31.00"});
+}

@@ -1,6 +1,7 @@
 // Snapshots change what billing costs, never what it bills (issue #18): over
-// random histories with late usage and backdated operations (some dated within
-// what a snapshot keeps, some before it), billed by the daily run through
+// random histories with late usage, backdated operations (some dated within
+// what a snapshot keeps, some before it) and operations requested for a later
+// date, billed by the daily run through
 // snapshots, (1) every day an account's dry run the fast way (its snapshot and
 // the journal since) equals the dry run of a full replay, and (2) the invoices
 // the run stored equal those a full replay of the whole journal computes.
@@ -55,6 +56,12 @@ Date backdated(const Date& last_operation, const Date& today, std::mt19937& rng)
   return add_days(last_operation, std::uniform_int_distribution<int>(0, span)(rng));
 }
 
+// The operations Kill Bill takes for a later date (Operation::effective).
+bool later_dated(OperationType t) {
+  return t == OperationType::change || t == OperationType::cancel || t == OperationType::pause ||
+         t == OperationType::resume;
+}
+
 }  // namespace
 
 TEMPLATE_TEST_CASE("billing through snapshots equals a full replay, backdated operations included",
@@ -62,7 +69,7 @@ TEMPLATE_TEST_CASE("billing through snapshots equals a full replay, backdated op
   TOLLGATE_NEEDS_BACKEND(TestType);
   std::mt19937 rng(181126);
   int compared = 0, backdated_applied = 0, backdated_past_snapshot = 0, invoices_compared = 0,
-      snapshots_kept = 0;
+      snapshots_kept = 0, later_applied = 0;
   for (int n = 0; n < 6; ++n) {
     auto store = TestType::fresh();
     BillingService service(*store);
@@ -84,13 +91,17 @@ TEMPLATE_TEST_CASE("billing through snapshots equals a full replay, backdated op
         if (op.type != OperationType::usage) {
           if (quiet && next > 0) continue;  // only the first create
           if (op.type != OperationType::create) {
-            if (std::uniform_int_distribution<int>(0, 1)(rng) == 0)
-              op.date = backdated(last_operation, d, rng);
+            int how = std::uniform_int_distribution<int>(0, 3)(rng);
+            if (how < 2) op.date = backdated(last_operation, d, rng);
+            // Requested for a later date: it waits (and its repair with it).
+            if (how == 2 && later_dated(op.type))
+              op.effective = add_days(d, std::uniform_int_distribution<int>(1, 20)(rng));
           }
           auto applied = service.apply("a", op, Instant{date::sys_days(d)});
           if (!applied) continue;
           last_operation = op.date;
           if (op.date < d) ++backdated_applied;
+          if (op.effective) ++later_applied;
           continue;
         }
         UsageEvent e{op.subscription, op.metric, op.quantity, op.date, op.id, ""};
@@ -140,6 +151,7 @@ TEMPLATE_TEST_CASE("billing through snapshots equals a full replay, backdated op
   CHECK(compared > 500);
   CHECK(backdated_applied > 5);
   CHECK(backdated_past_snapshot > 0);
+  CHECK(later_applied > 5);
   CHECK(invoices_compared > 30);
   CHECK(snapshots_kept >= 4);  // the run keeps them (not after a short replay)
 }

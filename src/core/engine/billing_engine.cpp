@@ -445,45 +445,55 @@ Result<Ok> BillingEngine::uncancel(const std::string& id, const Date& on) {
   return Ok{};
 }
 
-Result<Ok> BillingEngine::pause(const std::string& id, const Date& on) {
+Result<Ok> BillingEngine::pause(const std::string& id, const Date& on, std::optional<Date> at) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
+  TOLLGATE_ASSIGN_OR_RETURN(Date from, effective_from(on, at));
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
-  if (detail::state_at(s, *sub, on) != SubscriptionState::active || sub->cancel_effective)
+  if (sub->paused_since || detail::state_at(s, *sub, from) != SubscriptionState::active ||
+      sub->cancel_effective)
     return refused(errors::refused_not_active, "only an active subscription can be paused");
   auto pause_one = [&](Subscription& x, bool with_base) {
-    end_service(x, on);
-    x.paused_since = on;
+    end_service(x, from);
+    x.paused_since = from;
     x.paused_with_base = with_base;
   };
+  s.reach(from);
   UsageGuard guard(s);
   pause_one(*sub, false);
   for (Subscription* addon : addons_of(s, id))
-    if (detail::state_at(s, *addon, on) == SubscriptionState::active && !addon->cancel_effective)
+    if (detail::state_at(s, *addon, from) == SubscriptionState::active && !addon->cancel_effective)
       pause_one(*addon, true);
   if (auto ok = guard.check(); !ok) return ok;
   done(s, on);
   return Ok{};
 }
 
-Result<Ok> BillingEngine::resume(const std::string& id, const Date& on) {
+Result<Ok> BillingEngine::resume(const std::string& id, const Date& on, std::optional<Date> at) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
+  TOLLGATE_ASSIGN_OR_RETURN(Date from, effective_from(on, at));
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
   if (!sub->paused_since || sub->cancel_effective)
     return refused(errors::refused_not_paused, "subscription \"" + id + "\" is not paused");
+  // Before a pending pause's date, resuming undoes it: service never stopped.
+  bool undo = from < *sub->paused_since;
   auto resume_one = [&](Subscription& x) {
-    const Span& last = x.last_span();
-    x.spans.push_back(Span{.id = s.next_span_id++,
-                           .plan = last.plan,
-                           .start = on,
-                           .end = std::nullopt,
-                           .phase_anchor = last.phase_anchor,
-                           .restarted = true,  // its phase's fixed fee is not charged again
-                           .bill_cycle_day = last.bill_cycle_day,
-                           .account_bill_cycle_day = std::nullopt});
+    if (undo) {
+      x.last_span().end.reset();
+    } else {
+      const Span& last = x.last_span();
+      x.spans.push_back(Span{.id = s.next_span_id++,
+                             .plan = last.plan,
+                             .start = from,
+                             .end = std::nullopt,
+                             .phase_anchor = last.phase_anchor,
+                             .restarted = true,  // its phase's fixed fee is not charged again
+                             .bill_cycle_day = last.bill_cycle_day,
+                             .account_bill_cycle_day = std::nullopt});
+    }
     x.paused_since.reset();
     x.paused_with_base = false;
   };
@@ -495,11 +505,20 @@ Result<Ok> BillingEngine::resume(const std::string& id, const Date& on) {
 }
 
 Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>& id, int day,
-                                                const Date& on) {
+                                                const Date& requested_on,
+                                                std::optional<Date> requested_for) {
   EngineState& s = *state_;
-  if (auto ok = check_date(s, on); !ok) return ok;
+  if (auto ok = check_date(s, requested_on); !ok) return ok;
+  TOLLGATE_ASSIGN_OR_RETURN(Date on, effective_from(requested_on, requested_for));
   if (day < 1 || day > 31)
     return refused(errors::refused_bill_cycle_day, "a bill cycle day is from 1 to 31");
+  // An account's day applies to every subscription that follows it, those
+  // made in the meantime too: it changes from the request's date only.
+  if (!id && requested_on < on)
+    return refused(errors::refused_bill_cycle_day,
+                   "an account's bill cycle day cannot be changed for a later date; a "
+                   "subscription's can");
+  s.reach(on);
   // The new day applies from the end of what is already billed: a new span
   // starts there, so no billed period is re-cut.
   // `explicit_day` pins the new span to the day; otherwise it follows the account's.
@@ -537,7 +556,7 @@ Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>
     s.account.bill_cycle_day = day;
     for (Subscription* sub : aligned) move_to(*sub, std::nullopt);
   }
-  done(s, on);
+  done(s, requested_on);
   return Ok{};
 }
 

@@ -282,15 +282,23 @@ void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, co
   }
 }
 
-// Repairs: in-advance items whose service was cut short since they were billed.
-void repair_cut_items(EngineState& s, const Subscription& sub, const Segments& segments,
-                      Invoice& invoice) {
+// Repairs: in-advance items whose service was cut short since they were
+// billed. A cut dated after `on` (a cancel or a pause requested for a later
+// date) is not repaired yet: it can still be undone, and its repair goes on
+// the invoice of its date. Answers whether one waits so.
+bool repair_cut_items(EngineState& s, const Subscription& sub, const Segments& segments,
+                      const Date& on, Invoice& invoice) {
+  bool waiting = false;
   for_each_billed(s.ledger, sub.id, [&](const ItemKey& key, BilledItem& billed) {
     if (key.type != InvoiceItemType::recurring || !billed.in_advance) return;
     if (billed.amount.sign() <= 0) return;         // zero items are never repaired
     if (billed.repaired == billed.amount) return;  // nothing left to give back
     Date covered_end = proposed_end(segments, key, billed);
     if (!(covered_end < billed.effective_end)) return;
+    if (on < covered_end) {
+      waiting = true;
+      return;
+    }
     Decimal unused = billed.amount * Decimal(days_between(covered_end, billed.effective_end)) /
                      Decimal(days_between(key.start, billed.end));
     Decimal repair = min(round_item(s, unused), billed.amount - billed.repaired);
@@ -310,6 +318,7 @@ void repair_cut_items(EngineState& s, const Subscription& sub, const Segments& s
     billed.repaired += repair;
     if (!repair.is_zero()) invoice.items.push_back(item);
   });
+  return waiting;
 }
 
 // The segments as invoicing sees them, by value.
@@ -396,10 +405,11 @@ Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
     // Billed items change only when their segments did: repairs and re-rating
     // look at the past only then, from the first date that changed.
     std::optional<Date> changed;
+    std::vector<SegmentMark> invoiced;
     if (!same_timeline(s, sub, segments)) {
       auto marks = marks_of(s, sub, segments);
       changed = first_difference(sub.invoiced_timeline, marks);
-      sub.invoiced_timeline = std::move(marks);
+      invoiced = std::exchange(sub.invoiced_timeline, std::move(marks));
     }
     if (changed) {
       s.reach(*changed);
@@ -407,7 +417,9 @@ Result<Invoice> generate_invoice(EngineState& s, const Date& on) {
       if (!sub.rerate_from || from < *sub.rerate_from) sub.rerate_from = from;
     }
     bill_new_charges(s, propose(s, sub, segments, on), on, invoice);
-    if (changed) repair_cut_items(s, sub, segments, invoice);
+    // A repair that waits for its date: the change is looked at again then.
+    if (changed && repair_cut_items(s, sub, segments, on, invoice))
+      sub.invoiced_timeline = std::move(invoiced);
     sub.rerate_from.reset();
   }
   // Operator credits given on or before `on` go on this invoice.
