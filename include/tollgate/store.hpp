@@ -41,6 +41,12 @@ class UsageStore {
   virtual Result<IngestResult> record_usage(std::span<const UsageEvent> events) = 0;
   /// A subscription's usage events, in the order they were stored.
   virtual Result<std::vector<UsageEvent>> usage_of(const std::string& subscription) = 0;
+  /// A subscription's usage events dated on or after `from` and before `to`
+  /// (an absent end is open), by date and then in the order they were stored.
+  /// The stores read an index range; the default filters usage_of().
+  virtual Result<std::vector<UsageEvent>> usage_between(const std::string& subscription,
+                                                        const std::optional<Date>& from,
+                                                        const std::optional<Date>& to);
 };
 
 /// One row of the organization_billing_rule table.

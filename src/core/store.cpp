@@ -140,6 +140,20 @@ Result<std::vector<JournalEntry>> JournalStore::journal_after(const std::string&
   return all;
 }
 
+Result<std::vector<UsageEvent>> UsageStore::usage_between(const std::string& subscription,
+                                                          const std::optional<Date>& from,
+                                                          const std::optional<Date>& to) {
+  auto all = usage_of(subscription);
+  if (!all) return all;
+  std::erase_if(*all, [&](const UsageEvent& e) {
+    return (from && e.occurred_on < *from) || (to && !(e.occurred_on < *to));
+  });
+  std::stable_sort(all->begin(), all->end(), [](const UsageEvent& a, const UsageEvent& b) {
+    return a.occurred_on < b.occurred_on;
+  });
+  return all;
+}
+
 Result<std::vector<SequencedUsage>> JournalStore::account_usage_after(const std::string& account_id,
                                                                       std::int64_t seq) {
   auto all = account_usage(account_id);

@@ -13,7 +13,7 @@ namespace {
 // dates are DATE, instants Unix seconds, amounts and quantities their exact
 // decimal text. Append only. Version 5 (the REST server's tables) exists on
 // SQLite only.
-constexpr std::array<Migration, 9> kMigrations{{
+constexpr std::array<Migration, 10> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         record_id       BIGSERIAL PRIMARY KEY,
@@ -206,8 +206,12 @@ constexpr std::array<Migration, 9> kMigrations{{
     {9, "Kill Bill's control tags on accounts, as billing reads them", R"sql(
       -- The controls that are on, by Kill Bill's tag names ("AUTO_PAY_OFF,TEST").
       ALTER TABLE account ADD COLUMN control_tags TEXT NOT NULL DEFAULT '';
-    )sql"},    {10, "invoices written off (Kill Bill's WRITTEN_OFF tag)", R"sql(
+    )sql"},
+    {10, "invoices written off (Kill Bill's WRITTEN_OFF tag)", R"sql(
       ALTER TABLE invoice ADD COLUMN written_off BOOLEAN NOT NULL DEFAULT FALSE;
+    )sql"},
+    {11, "a subscription's usage by date, for reads of a date range", R"sql(
+      CREATE INDEX usage_event_by_date ON usage_event (subscription_id, occurred_on);
     )sql"},
 }};
 
@@ -302,17 +306,40 @@ Result<IngestResult> PostgresStore::record_usage(std::span<const UsageEvent> eve
   });
 }
 
+namespace {
+
+// The usage events a query selects (subscription_id, metric, quantity,
+// occurred_on, event_id, value_key).
+Result<std::vector<UsageEvent>> read_usage(const Result<Rows>& rows,
+                                           const std::string& subscription) {
+  return collect<UsageEvent>(rows, [&](const Rows& r, int i) -> Result<UsageEvent> {
+    auto quantity = Decimal::parse(r.text(i, 2));
+    auto on = parse_date(r.text(i, 3));
+    if (!quantity || !on) return corrupt("usage_event", subscription, "quantity or date");
+    return UsageEvent{r.text(i, 0), r.text(i, 1), *quantity, *on, r.text(i, 4), r.text(i, 5)};
+  });
+}
+
+}  // namespace
+
 Result<std::vector<UsageEvent>> PostgresStore::usage_of(const std::string& subscription) {
-  return collect<UsageEvent>(
+  return read_usage(
       impl_->db.query("SELECT subscription_id, metric, quantity, occurred_on, event_id, value_key "
                       "FROM usage_event WHERE subscription_id = $1 ORDER BY seq",
                       {subscription}),
-      [&](const Rows& r, int i) -> Result<UsageEvent> {
-        auto quantity = Decimal::parse(r.text(i, 2));
-        auto on = parse_date(r.text(i, 3));
-        if (!quantity || !on) return corrupt("usage_event", subscription, "quantity or date");
-        return UsageEvent{r.text(i, 0), r.text(i, 1), *quantity, *on, r.text(i, 4), r.text(i, 5)};
-      });
+      subscription);
+}
+
+Result<std::vector<UsageEvent>> PostgresStore::usage_between(const std::string& subscription,
+                                                             const std::optional<Date>& from,
+                                                             const std::optional<Date>& to) {
+  return read_usage(
+      impl_->db.query("SELECT subscription_id, metric, quantity, occurred_on, event_id, value_key "
+                      "FROM usage_event WHERE subscription_id = $1 AND occurred_on >= $2::date "
+                      "AND occurred_on < $3::date ORDER BY occurred_on, seq",
+                      {subscription, from ? to_string(*from) : std::string("-infinity"),
+                       to ? to_string(*to) : std::string("infinity")}),
+      subscription);
 }
 
 Result<std::string> PostgresStore::register_rules(const OrganizationKey& org,

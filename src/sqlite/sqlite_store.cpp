@@ -18,7 +18,7 @@ namespace {
 
 // Append only: a released migration never changes, so every older database
 // upgrades the same way.
-constexpr std::array<Migration, 10> kMigrations{{
+constexpr std::array<Migration, 11> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         id              VARCHAR(36) NOT NULL PRIMARY KEY,
@@ -227,9 +227,13 @@ constexpr std::array<Migration, 10> kMigrations{{
     {9, "Kill Bill's control tags on accounts, as billing reads them", R"sql(
       -- The controls that are on, by Kill Bill's tag names ("AUTO_PAY_OFF,TEST").
       ALTER TABLE account ADD COLUMN control_tags TEXT NOT NULL DEFAULT '';
-    )sql"},    {10, "invoices written off (Kill Bill's WRITTEN_OFF tag)", R"sql(
+    )sql"},
+    {10, "invoices written off (Kill Bill's WRITTEN_OFF tag)", R"sql(
       -- 1: its balance no longer counts and it is never charged again.
       ALTER TABLE invoice ADD COLUMN written_off INTEGER NOT NULL DEFAULT 0;
+    )sql"},
+    {11, "a subscription's usage by date, for reads of a date range", R"sql(
+      CREATE INDEX usage_event_by_date ON usage_event (subscription_id, occurred_on);
     )sql"},
 }};
 
@@ -440,25 +444,50 @@ Result<IngestResult> SqliteStore::record_usage(std::span<const UsageEvent> event
   return result;
 }
 
-Result<std::vector<UsageEvent>> SqliteStore::usage_of(const std::string& subscription) {
-  auto st = impl_->db.prepare(
-      "SELECT subscription_id, metric, quantity, occurred_on, event_id, value_key FROM usage_event "
-      "WHERE subscription_id = ? ORDER BY seq");
-  if (!st) return unexpected(st.error());
-  st->bind(1, subscription);
+namespace {
+
+// The usage events a statement selects (subscription_id, metric, quantity,
+// occurred_on, event_id, value_key).
+Result<std::vector<UsageEvent>> read_usage(Statement* st, const std::string& subscription) {
   std::vector<UsageEvent> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return unexpected(row.error());
-    if (!*row) break;
-    auto quantity = Decimal::parse(st->text(2));
-    auto on = parse_date(st->text(3));
+  auto rows = for_each_row(*st, [&](Statement& row) -> Result<Ok> {
+    auto quantity = Decimal::parse(row.text(2));
+    auto on = parse_date(row.text(3));
     if (!quantity || !on)
       return make_error(errors::store_corrupt,
                         "usage_event holds a malformed row for " + subscription);
-    out.push_back({st->text(0), st->text(1), *quantity, *on, st->text(4), st->text(5)});
-  }
+    out.push_back({row.text(0), row.text(1), *quantity, *on, row.text(4), row.text(5)});
+    return Ok{};
+  });
+  st->reset();  // a cached statement must not hold the read open
+  if (!rows) return unexpected(rows.error());
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<UsageEvent>> SqliteStore::usage_of(const std::string& subscription) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st,
+      impl_->db.cached("SELECT subscription_id, metric, quantity, occurred_on, event_id, "
+                       "value_key FROM usage_event WHERE subscription_id = ? ORDER BY seq"));
+  st->bind(1, subscription);
+  return read_usage(st, subscription);
+}
+
+Result<std::vector<UsageEvent>> SqliteStore::usage_between(const std::string& subscription,
+                                                           const std::optional<Date>& from,
+                                                           const std::optional<Date>& to) {
+  // Dates are ISO text: "" sorts before every date and "~" after.
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st,
+      impl_->db.cached("SELECT subscription_id, metric, quantity, occurred_on, event_id, value_key "
+                       "FROM usage_event WHERE subscription_id = ? AND occurred_on >= ? AND "
+                       "occurred_on < ? ORDER BY occurred_on, seq"));
+  st->bind(1, subscription)
+      .bind(2, from ? to_string(*from) : std::string())
+      .bind(3, to ? to_string(*to) : std::string("~"));
+  return read_usage(st, subscription);
 }
 
 Result<std::string> SqliteStore::register_rules(const OrganizationKey& org,

@@ -151,6 +151,32 @@ TEMPLATE_TEST_CASE(
   CHECK(own->statuses(2024_y / 4 / 20).at(0).charged_through == 2024_y / 5 / 15);
 }
 
+TEMPLATE_TEST_CASE("a date range of a subscription's usage, by date, ends open when absent",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  // Stored out of date order, on two subscriptions.
+  std::vector<UsageEvent> events{{"s1", "api_calls", Decimal(3), 2024_y / 3 / 20, "c", ""},
+                                 {"s1", "api_calls", Decimal(1), 2024_y / 2 / 29, "a", ""},
+                                 {"s2", "api_calls", Decimal(9), 2024_y / 3 / 10, "x", ""},
+                                 {"s1", "api_calls", Decimal(2), 2024_y / 3 / 1, "b", ""},
+                                 {"s1", "api_calls", Decimal(4), 2024_y / 4 / 1, "d", ""}};
+  REQUIRE(store->record_usage(events));
+  auto ids = [&](std::optional<Date> from, std::optional<Date> to) {
+    auto found = store->usage_between("s1", from, to);
+    REQUIRE(found.has_value());
+    std::string out;
+    for (const auto& e : *found) out += e.id;
+    return out;
+  };
+  // March: from Mar 1 inclusive to Apr 1 exclusive, by date.
+  CHECK(ids(2024_y / 3 / 1, 2024_y / 4 / 1) == "bc");
+  CHECK(ids(std::nullopt, 2024_y / 3 / 1) == "a");
+  CHECK(ids(2024_y / 3 / 2, std::nullopt) == "cd");
+  CHECK(ids(std::nullopt, std::nullopt) == "abcd");
+  CHECK(ids(2024_y / 5 / 1, std::nullopt).empty());
+}
+
 TEMPLATE_TEST_CASE("batch ingestion stores each (subscription, id) once and counts the duplicates",
                    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);

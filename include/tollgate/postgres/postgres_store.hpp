@@ -25,7 +25,7 @@ struct PostgresOptions {
 
 class PostgresStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 10;
+  static constexpr int latest_schema_version = 11;
 
   /// Connects with a libpq connection string ("host=127.0.0.1 port=5432
   /// dbname=billing user=tollgate", or a postgresql:// URI; a password is best
@@ -40,6 +40,9 @@ class PostgresStore final : public BillingStore {
 
   Result<IngestResult> record_usage(std::span<const UsageEvent> events) override;
   Result<std::vector<UsageEvent>> usage_of(const std::string& subscription) override;
+  Result<std::vector<UsageEvent>> usage_between(const std::string& subscription,
+                                                const std::optional<Date>& from,
+                                                const std::optional<Date>& to) override;
 
   Result<std::string> register_rules(const OrganizationKey& organization,
                                      std::string_view rule_json, Instant registered_at) override;

@@ -43,7 +43,7 @@ struct SqliteOptions {
 
 class SqliteStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 10;
+  static constexpr int latest_schema_version = 11;
 
   /// Opens or creates a store and brings its schema up to date. A database
   /// file it creates is readable and writable by its owner only (0600, whatever
@@ -63,6 +63,9 @@ class SqliteStore final : public BillingStore {
 
   Result<IngestResult> record_usage(std::span<const UsageEvent> events) override;
   Result<std::vector<UsageEvent>> usage_of(const std::string& subscription) override;
+  Result<std::vector<UsageEvent>> usage_between(const std::string& subscription,
+                                                const std::optional<Date>& from,
+                                                const std::optional<Date>& to) override;
 
   Result<std::string> register_rules(const OrganizationKey& organization,
                                      std::string_view rule_json, Instant registered_at) override;
