@@ -54,6 +54,15 @@ Server server_on(std::unique_ptr<BillingStore> store) {
   return s;
 }
 
+// A server on a fresh store, tenant "acme" signed in as its admin.
+template <class Backend>
+Server acme_server() {
+  Server s = server_on<Backend>(Backend::fresh());
+  s.client.tenant = *server::create_tenant(*s.tenants, "acme");
+  s.client.password = *server::put_user(*s.tenants, "admin");
+  return s;
+}
+
 std::string usage_record(const std::string& subscription, const std::string& tracking_id) {
   return R"({"subscriptionId": ")" + subscription + R"(", "trackingId": ")" + tracking_id +
          R"(", "unitUsageRecords": [{"unitType": "api_calls", "usageRecords": [
@@ -300,9 +309,7 @@ TEMPLATE_TEST_CASE(
     "repeated trackingId counts once",
     "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
-  Server s = server_on<TestType>(TestType::fresh());
-  s.client.tenant = *server::create_tenant(*s.tenants, "acme");
-  s.client.password = *server::put_user(*s.tenants, "admin");
+  Server s = acme_server<TestType>();
   REQUIRE(s.call("POST", "/1.0/tollgate/catalog", kCatalog).status == 201);
   const std::string account = R"({"name": "A", "externalKey": "k", "currency": "USD"})";
   REQUIRE(s.call("POST", "/1.0/kb/accounts", account).status == 201);
@@ -341,9 +348,7 @@ TEMPLATE_TEST_CASE(
     "subscription binds it to the catalog in the currency a PUT gave it",
     "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
-  Server s = server_on<TestType>(TestType::fresh());
-  s.client.tenant = *server::create_tenant(*s.tenants, "acme");
-  s.client.password = *server::put_user(*s.tenants, "admin");
+  Server s = acme_server<TestType>();
   // No catalog yet: Kill Bill still makes the account, its currency unset.
   REQUIRE(s.call("POST", "/1.0/kb/accounts", R"({"name": "A", "externalKey": "a"})").status == 201);
   std::string a = id_of(s, "a");
