@@ -104,6 +104,9 @@ TEST_CASE("every route refuses bad input, and a refused request changes nothing"
         {"GET", "/1.0/kb/subscriptions/nope/customFields"},
         {"DELETE", "/1.0/kb/accounts/nope/customFields"},
         {"GET", "/1.0/kb/accounts/nope/auditLogs"},
+        {"GET", "/1.0/kb/invoices/nope/tags"},
+        {"POST", "/1.0/kb/invoices/nope/tags?tagList=00000000-0000-0000-0000-000000000004"},
+        {"GET", "/1.0/kb/invoices/nope/customFields"},
         {"GET", "/1.0/tollgate/rules/nope"},
     };
     for (const auto& c : unknown) {
@@ -158,6 +161,29 @@ TEST_CASE("every route refuses bad input, and a refused request changes nothing"
                    {"recordDate": "2024-03-10", "amount": "ten"}]}]})");
     CHECK(r.status == 400);
     CHECK(r.body.find("unitUsageRecords[0].usageRecords[0].amount") != std::string::npos);
+  }
+
+  SECTION("a query parameter or a value out of its range: 400 naming it") {
+    const std::vector<Call> refused = {
+        {"GET", "/1.0/kb/invoices/pagination?offset=-1"},
+        {"GET", "/1.0/kb/invoices/search/USD?limit=ten"},
+        {"GET", "/1.0/kb/accounts/pagination?limit=ten"},
+        {"PUT", "/1.0/kb/bundles/" + b + "/pause?requestedDate=tomorrow"},
+        {"PUT", "/1.0/kb/bundles/" + b + "/resume"},  // not paused
+        {"GET", "/1.0/kb/usages/" + s + "?startDate=March"},
+    };
+    for (const auto& c : refused) {
+      auto r = call(c.method, c.target);
+      INFO(c.method << " " << c.target << ": " << r.body);
+      CHECK(r.status == 400);
+    }
+    auto bcd = call("PUT", "/1.0/kb/subscriptions/" + s + "/bcd?effectiveFromDate=2024-13-01",
+                    R"({"billCycleDayLocal": 15})");
+    CHECK(bcd.status == 400);
+    CHECK_THAT(bcd.body, Catch::Contains("effectiveFromDate"));
+    auto currency = call("PUT", "/1.0/kb/accounts/" + a, R"({"currency": "XYZ"})");
+    CHECK(currency.status == 400);
+    CHECK_THAT(currency.body, Catch::Contains("currency"));
   }
 
   SECTION("a body over the limit: 413; a taken external key: 409") {
