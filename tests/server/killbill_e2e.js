@@ -596,6 +596,23 @@ async function main() {
     assert.deepEqual((await G.invoice.searchInvoices(org7.accountId)).data, []);  // another tenant's
   });
 
+  await check('a pause two weeks ahead waits: still ACTIVE, today\'s operations taken, undone by a resume', async () => {
+    const fp = (await A.account.createAccount({ name: 'FP', externalKey: 'fp', currency: 'USD' }, CREATED_BY)).data;
+    const sub = (await A.subscription.createSubscription({ accountId: fp.accountId, planName: 'pro-monthly' },
+      CREATED_BY, '2024-03-01')).data;
+    // The server's today is 03-15.
+    assert.equal((await A.bundle.pauseBundle(sub.bundleId, CREATED_BY, '2024-03-29')).status, 204);
+    const states = async () => (await A.bundle.getBundle(sub.bundleId)).data.subscriptions.map((s) => s.state);
+    assert.deepEqual(await states(), ['ACTIVE']);
+    const pauses = async () => (await A.subscription.getSubscription(sub.subscriptionId)).data.events
+      .filter((e) => e.eventType === 'PAUSE_ENTITLEMENT').map((e) => e.effectiveDate);
+    assert.deepEqual(await pauses(), ['2024-03-29']);  // pending, on its date
+    await A.subscription.createSubscription({ accountId: fp.accountId, planName: 'pro-monthly' }, CREATED_BY, '2024-03-15');
+    assert.equal((await A.bundle.resumeBundle(sub.bundleId, CREATED_BY)).status, 204);
+    assert.deepEqual(await pauses(), []);
+    assert.deepEqual(await states(), ['ACTIVE']);
+  });
+
   await check('WRITTEN_OFF on an invoice takes its balance out of the account\'s, until removed', async () => {
     const WRITTEN_OFF = '00000000-0000-0000-0000-000000000004';
     const wo = (await A.account.createAccount({ name: 'WO', externalKey: 'wo', currency: 'USD' }, CREATED_BY)).data;
