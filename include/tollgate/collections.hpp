@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct InvoiceStanding {
   Decimal paid;      ///< payments and chargeback reversals, summed
   Decimal refunded;  ///< refunds and chargebacks, summed
 };
+
+/// What a stored invoice still asks, as statements show it: its balance
+/// (invoice_balance, payments.hpp), or 0 while it is written off.
+Decimal balance_shown(const StoredInvoice& invoice, std::span<const Payment> movements);
 
 /// What an account owes: Kill Bill's accountBalance and accountCBA.
 struct AccountStatement {

@@ -178,6 +178,10 @@ Result<Ok> Collections::record_movement(const ProviderMovement& m) {
   });
 }
 
+Decimal balance_shown(const StoredInvoice& invoice, std::span<const Payment> movements) {
+  return invoice.written_off ? Decimal{} : invoice_balance(invoice.id, invoice.invoice, movements);
+}
+
 Result<AccountStatement> Collections::statement(const std::string& account_id) {
   BillingStore& store = billing_.store();
   TOLLGATE_ASSIGN_OR_RETURN(auto account, store.account(account_id));
@@ -189,7 +193,7 @@ Result<AccountStatement> Collections::statement(const std::string& account_id) {
   Decimal owed;
   for (auto& inv : invoices) {
     InvoiceStanding standing;
-    standing.balance = inv.written_off ? Decimal{} : invoice_balance(inv.id, inv.invoice, payments);
+    standing.balance = balance_shown(inv, payments);
     standing.paid =
         sum_of(payments, inv.id, {PaymentKind::payment, PaymentKind::chargeback_reversal});
     standing.refunded = sum_of(payments, inv.id, {PaymentKind::refund, PaymentKind::chargeback});

@@ -356,13 +356,11 @@ Result<Ok, Response> update_unbound(Server& s, const Ctx& ctx, UnboundAccount wa
   if (fields.currency) waiting.currency = *fields.currency;
   if (fields.time_zone) waiting.time_zone = *fields.time_zone;
   if (fields.bill_cycle_day > 0) waiting.bill_cycle_day = static_cast<int>(*fields.bill_cycle_day);
-  if (ctx.tenant.catalog_version.empty()) {
-    if (auto put = s.tenants.put_unbound_account(waiting); !put)
-      return unexpected(failure(put.error()));
-    return Ok{};
-  }
-  TOLLGATE_RETURN_IF_ERROR(bind_account(s, ctx, waiting));
-  return sync_account_controls(s, ctx, waiting.id);
+  if (auto put = s.tenants.put_unbound_account(waiting); !put)
+    return unexpected(failure(put.error()));
+  if (ctx.tenant.catalog_version.empty()) return Ok{};
+  TOLLGATE_RETURN_IF_ERROR(billing_account(s, ctx, waiting.id));
+  return Ok{};
 }
 
 }  // namespace
@@ -564,9 +562,7 @@ json::object stored_invoice_json(Server& s, const Ctx& ctx, const StoredInvoice&
     if (m.invoice_id == inv.id &&
         (m.kind == PaymentKind::refund || m.kind == PaymentKind::chargeback))
       refunded -= m.amount;
-  // Written off (WRITTEN_OFF): nothing is asked of it any more.
-  j["balance"] =
-      amount_json(inv.written_off ? Decimal{} : invoice_balance(inv.id, inv.invoice, movements));
+  j["balance"] = amount_json(balance_shown(inv, movements));
   j["refundAdj"] = amount_json(refunded);
   j["invoiceNumber"] = std::to_string(inv.number);
   return j;
