@@ -39,6 +39,7 @@ struct SubscriptionCase {
   ProductCategory product_category = ProductCategory::base;
   BillingPeriod billing_period = BillingPeriod::no_billing_period;
   PhaseType phase_type = PhaseType::evergreen;
+  std::string_view product;  ///< the product's name (a view into the catalog)
 };
 
 /// A plan change as the changePolicy and changeAlignment rules see it;
@@ -49,12 +50,16 @@ struct ChangeCase {
   BillingPeriod from_billing_period = BillingPeriod::no_billing_period;
   ProductCategory to_product_category = ProductCategory::base;
   BillingPeriod to_billing_period = BillingPeriod::no_billing_period;
+  std::string_view from_product;  ///< the products' names (views into the catalog)
+  std::string_view to_product;
 };
 
 struct SubscriptionConditions {
   std::optional<ProductCategory> product_category;
   std::optional<BillingPeriod> billing_period;
   std::optional<PhaseType> phase_type;
+  /// A product's name: one the catalog lacks never matches.
+  std::optional<std::string> product;
   bool matches(const SubscriptionCase& c) const;
 };
 
@@ -64,6 +69,8 @@ struct ChangeConditions {
   std::optional<BillingPeriod> from_billing_period;
   std::optional<ProductCategory> to_product_category;
   std::optional<BillingPeriod> to_billing_period;
+  std::optional<std::string> from_product;
+  std::optional<std::string> to_product;
   bool matches(const ChangeCase& c) const;
 };
 
@@ -72,6 +79,7 @@ struct BillingAlignmentRule {
   BillingAlignment alignment;
 };
 struct CreateAlignmentRule {
+  std::optional<std::string> product;  ///< the add-on's product
   PlanAlignmentCreate alignment;
 };
 struct CancelPolicyRule {
@@ -103,8 +111,9 @@ struct RuleSet {
 
   /// Default: ACCOUNT.
   Decision<BillingAlignment> billing_alignment(const SubscriptionCase& c) const;
-  /// For add-ons. Default: START_OF_BUNDLE.
-  Decision<PlanAlignmentCreate> create_alignment() const;
+  /// For an add-on of product `add_on_product`: the first rule naming it or
+  /// naming no product. Default: START_OF_BUNDLE.
+  Decision<PlanAlignmentCreate> create_alignment(std::string_view add_on_product = {}) const;
   /// Default: END_OF_TERM. An explicit `override` wins (a cancel is never ILLEGAL).
   Decision<BillingActionPolicy> cancel_policy(
       const SubscriptionCase& c, std::optional<BillingActionPolicy> override = {}) const;

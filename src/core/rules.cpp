@@ -41,6 +41,10 @@ bool matches(const std::optional<T>& condition, const T& actual) {
   return !condition || *condition == actual;
 }
 
+bool matches(const std::optional<std::string>& product, std::string_view actual) {
+  return !product || *product == actual;
+}
+
 // The first rule of `rules` whose conditions match, as a Decision.
 template <class Rule, class Case, class Value>
 Decision<Value> first_match(const std::vector<Rule>& rules, const Case& c, std::string_view list,
@@ -73,22 +77,22 @@ const std::array<ListInfo, 5>& lists() {
       {"billingAlignment",
        ListKind::billing_alignment,
        "billingAlignment",
-       {"productCategory", "billingPeriod", "phaseType"}},
-      {"createAlignment", ListKind::create_alignment, "planAlignmentCreate", {}},
+       {"product", "productCategory", "billingPeriod", "phaseType"}},
+      {"createAlignment", ListKind::create_alignment, "planAlignmentCreate", {"product"}},
       {"cancelPolicy",
        ListKind::cancel_policy,
        "billingActionPolicy",
-       {"productCategory", "billingPeriod", "phaseType"}},
+       {"product", "productCategory", "billingPeriod", "phaseType"}},
       {"changePolicy",
        ListKind::change_policy,
        "billingActionPolicy",
-       {"phaseType", "fromProductCategory", "fromBillingPeriod", "toProductCategory",
-        "toBillingPeriod"}},
+       {"phaseType", "fromProduct", "fromProductCategory", "fromBillingPeriod", "toProduct",
+        "toProductCategory", "toBillingPeriod"}},
       {"changeAlignment",
        ListKind::change_alignment,
        "planAlignmentChange",
-       {"phaseType", "fromProductCategory", "fromBillingPeriod", "toProductCategory",
-        "toBillingPeriod"}},
+       {"phaseType", "fromProduct", "fromProductCategory", "fromBillingPeriod", "toProduct",
+        "toProductCategory", "toBillingPeriod"}},
   }};
   return kLists;
 }
@@ -144,8 +148,8 @@ class RulesLoader {
         break;
       }
       case ListKind::create_alignment:
-        if (auto a = action(r, list, kCreateAlignments))
-          rules_.create_alignment_rules.push_back({*a});
+        if (auto product = product_name(r, "product"); auto a = action(r, list, kCreateAlignments))
+          rules_.create_alignment_rules.push_back({std::move(product), *a});
         break;
       case ListKind::cancel_policy: {
         auto when = subscription_conditions(r);
@@ -220,7 +224,7 @@ class RulesLoader {
   SubscriptionConditions subscription_conditions(ObjectReader& r) {
     return {r.enumeration("productCategory", detail::kProductCategories),
             r.enumeration("billingPeriod", detail::kBillingPeriods),
-            r.enumeration("phaseType", detail::kPhaseTypes)};
+            r.enumeration("phaseType", detail::kPhaseTypes), product_name(r, "product")};
   }
 
   ChangeConditions change_conditions(ObjectReader& r) {
@@ -228,7 +232,15 @@ class RulesLoader {
             r.enumeration("fromProductCategory", detail::kProductCategories),
             r.enumeration("fromBillingPeriod", detail::kBillingPeriods),
             r.enumeration("toProductCategory", detail::kProductCategories),
-            r.enumeration("toBillingPeriod", detail::kBillingPeriods)};
+            r.enumeration("toBillingPeriod", detail::kBillingPeriods),
+            product_name(r, "fromProduct"),
+            product_name(r, "toProduct")};
+  }
+
+  // A product-name condition: any non-empty string. It is not checked against
+  // a catalog: a rule set serves many catalogs, and a name one lacks never matches.
+  static std::optional<std::string> product_name(ObjectReader& r, std::string_view key) {
+    return r.string(key, false);
   }
 
   Problems problems_;
@@ -260,7 +272,7 @@ std::optional<BillingActionPolicy> billing_action_policy_from_string(
 bool SubscriptionConditions::matches(const SubscriptionCase& c) const {
   return tollgate::matches(product_category, c.product_category) &&
          tollgate::matches(billing_period, c.billing_period) &&
-         tollgate::matches(phase_type, c.phase_type);
+         tollgate::matches(phase_type, c.phase_type) && tollgate::matches(product, c.product);
 }
 
 bool ChangeConditions::matches(const ChangeCase& c) const {
@@ -268,7 +280,9 @@ bool ChangeConditions::matches(const ChangeCase& c) const {
          tollgate::matches(from_product_category, c.from_product_category) &&
          tollgate::matches(from_billing_period, c.from_billing_period) &&
          tollgate::matches(to_product_category, c.to_product_category) &&
-         tollgate::matches(to_billing_period, c.to_billing_period);
+         tollgate::matches(to_billing_period, c.to_billing_period) &&
+         tollgate::matches(from_product, c.from_product) &&
+         tollgate::matches(to_product, c.to_product);
 }
 
 Decision<BillingAlignment> RuleSet::billing_alignment(const SubscriptionCase& c) const {
@@ -276,9 +290,11 @@ Decision<BillingAlignment> RuleSet::billing_alignment(const SubscriptionCase& c)
                      &BillingAlignmentRule::alignment);
 }
 
-Decision<PlanAlignmentCreate> RuleSet::create_alignment() const {
-  if (create_alignment_rules.empty()) return {PlanAlignmentCreate::start_of_bundle, "default"};
-  return {create_alignment_rules.front().alignment, "createAlignment[0]"};
+Decision<PlanAlignmentCreate> RuleSet::create_alignment(std::string_view add_on_product) const {
+  for (std::size_t i = 0; i < create_alignment_rules.size(); ++i)
+    if (tollgate::matches(create_alignment_rules[i].product, add_on_product))
+      return {create_alignment_rules[i].alignment, "createAlignment[" + std::to_string(i) + "]"};
+  return {PlanAlignmentCreate::start_of_bundle, "default"};
 }
 
 Decision<BillingActionPolicy> RuleSet::cancel_policy(

@@ -453,6 +453,37 @@ TEST_CASE("an ILLEGAL change is refused naming the rule") {
   CHECK(r.error().message == "change from BASE to ADD_ON is ILLEGAL under changePolicy[0]");
 }
 
+TEST_CASE("rules by product name: a change, a cancel and an alignment") {
+  Harness h = harness(1, R"({
+    "billingAlignment": [{"product": "Pro", "billingAlignment": "SUBSCRIPTION"}],
+    "cancelPolicy": [{"product": "Pro", "billingActionPolicy": "IMMEDIATE"}],
+    "changePolicy": [{"fromProduct": "Std", "toProduct": "Pro", "billingActionPolicy": "IMMEDIATE"}]})");
+  // Operations in date order (an engine takes none dated before the last):
+  //  - a: Std -> Pro on Apr 16 is IMMEDIATE by changePolicy[0]: -10.00 x 15/30 = -5.00 for
+  //    the rest of April. Pro is SUBSCRIPTION-aligned by billingAlignment[0]: the first
+  //    billable date of a is Apr 1, so its BCD stays the 1st: [Apr 16, May 1) is
+  //    20.00 x 15/30 = 10.00.
+  //  - b: Std -> Std (another plan) matches no rule: END_OF_TERM, nothing before May 1.
+  //  - c: Pro from Apr 10 bills from its own day, the 10th: 20.00 for [Apr 10, May 10).
+  //    Cancelled on Apr 25 with no policy: IMMEDIATE by cancelPolicy[0], -20.00 x 15/30 =
+  //    -10.00 for [Apr 25, May 10).
+  ON(h, 2024_y / 4 / 1, create_subscription("a", "std", 2024_y / 4 / 1));
+  ON(h, 2024_y / 4 / 1, create_subscription("b", "std", 2024_y / 4 / 1));
+  ON(h, 2024_y / 4 / 10, create_subscription("c", "pro", 2024_y / 4 / 10));
+  ON(h, 2024_y / 4 / 16, change_plan("a", "pro", 2024_y / 4 / 16));
+  ON(h, 2024_y / 4 / 16, change_plan("b", "thirty", 2024_y / 4 / 16));
+  ON(h, 2024_y / 4 / 25, cancel("c", 2024_y / 4 / 25));
+  h.bill_through(2024_y / 4 / 30);
+  CHECK(h.lines() == Lines{"2024-04-01 RECURRING a 2024-04-01..2024-05-01 10.00",
+                           "2024-04-01 RECURRING b 2024-04-01..2024-05-01 10.00",
+                           "2024-04-10 RECURRING c 2024-04-10..2024-05-10 20.00",
+                           "2024-04-16 RECURRING a 2024-04-16..2024-05-01 10.00",
+                           "2024-04-16 REPAIR_ADJ a 2024-04-16..2024-05-01 -5.00",
+                           "2024-04-25 REPAIR_ADJ c 2024-04-25..2024-05-10 -10.00"});
+  CHECK(h.status("b", 2024_y / 4 / 30).plan == "std");
+  CHECK(h.status("b", 2024_y / 5 / 1).plan == "thirty");
+}
+
 TEST_CASE("invoicing twice for the same date adds nothing; a preview records nothing") {
   Harness h = harness(1);
   ON(h, 2024_y / 1 / 1, create_subscription("s", "std", 2024_y / 1 / 1));

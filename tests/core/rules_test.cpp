@@ -50,10 +50,10 @@ Problems problems_of(const std::string& json) {
   return r.error();
 }
 
-SubscriptionCase sub(ProductCategory c, BillingPeriod p, PhaseType t) { return {c, p, t}; }
+SubscriptionCase sub(ProductCategory c, BillingPeriod p, PhaseType t) { return {c, p, t, ""}; }
 
 ChangeCase change(PhaseType t, ProductCategory fc, BillingPeriod fp, ProductCategory tc, BillingPeriod tp) {
-  return {t, fc, fp, tc, tp};
+  return {t, fc, fp, tc, tp, "", ""};
 }
 
 constexpr auto BASE = ProductCategory::base;
@@ -127,6 +127,65 @@ TEST_CASE("changeAlignment: phase-dependent alignment") {
   CHECK(by_target.change_alignment(change(EVERGREEN, ADD_ON, MONTHLY, ADD_ON, MONTHLY)).source == "default");
 }
 
+// --- Product-name conditions (rules spec: product, fromProduct, toProduct) ---
+
+TEST_CASE("product names a catalog product in billingAlignment and cancelPolicy") {
+  RuleSet rules = load(R"({
+    "billingAlignment": [{"product": "Sports", "billingAlignment": "SUBSCRIPTION"}],
+    "cancelPolicy": [{"product": "Sports", "phaseType": "EVERGREEN", "billingActionPolicy": "IMMEDIATE"},
+                     {"productCategory": "BASE", "billingActionPolicy": "START_OF_TERM"}]})");
+  SubscriptionCase sports{BASE, MONTHLY, EVERGREEN, "Sports"};
+  SubscriptionCase standard{BASE, MONTHLY, EVERGREEN, "Standard"};
+  CHECK(rules.billing_alignment(sports).value == BillingAlignment::subscription);
+  CHECK(rules.billing_alignment(standard).value == BillingAlignment::account);
+  CHECK(rules.cancel_policy(sports).source == "cancelPolicy[0]");
+  // Every present condition must match: Sports in its trial falls through to rule 1.
+  CHECK(rules.cancel_policy({BASE, MONTHLY, TRIAL, "Sports"}).source == "cancelPolicy[1]");
+  CHECK(rules.cancel_policy(standard).value == BillingActionPolicy::start_of_term);
+  // Names are compared exactly: a catalog's "sports" is another product.
+  CHECK(rules.billing_alignment({BASE, MONTHLY, EVERGREEN, "sports"}).source == "default");
+}
+
+TEST_CASE("fromProduct and toProduct must both match, in first-match order") {
+  RuleSet rules = load(R"({"changePolicy": [
+      {"fromProduct": "Standard", "toProduct": "Super", "billingActionPolicy": "ILLEGAL"},
+      {"toProduct": "Super", "billingActionPolicy": "IMMEDIATE"},
+      {"fromProduct": "Super", "billingActionPolicy": "END_OF_TERM"}],
+    "changeAlignment": [{"fromProduct": "Standard", "planAlignmentChange": "CHANGE_OF_PLAN"}]})");
+  auto c = [](std::string_view from, std::string_view to) {
+    return ChangeCase{EVERGREEN, BASE, MONTHLY, BASE, MONTHLY, from, to};
+  };
+  CHECK(rules.change_policy(c("Standard", "Super")).value == BillingActionPolicy::illegal);
+  CHECK(rules.change_policy(c("Standard", "Super")).source == "changePolicy[0]");
+  CHECK(rules.change_policy(c("Sports", "Super")).source == "changePolicy[1]");
+  CHECK(rules.change_policy(c("Super", "Standard")).source == "changePolicy[2]");
+  CHECK(rules.change_policy(c("Sports", "Standard")).source == "default");
+  CHECK(rules.change_alignment(c("Standard", "Sports")).value == PlanAlignmentChange::change_of_plan);
+  CHECK(rules.change_alignment(c("Sports", "Standard")).source == "default");
+}
+
+TEST_CASE("createAlignment: the first rule naming the add-on's product, or naming none") {
+  RuleSet rules = load(R"({"createAlignment": [
+      {"product": "Extra-Seats", "planAlignmentCreate": "START_OF_SUBSCRIPTION"},
+      {"planAlignmentCreate": "START_OF_BUNDLE"}]})");
+  CHECK(rules.create_alignment("Extra-Seats").value == PlanAlignmentCreate::start_of_subscription);
+  CHECK(rules.create_alignment("Extra-Seats").source == "createAlignment[0]");
+  CHECK(rules.create_alignment("Oil-Slick").source == "createAlignment[1]");
+  RuleSet only_named = load(R"({"createAlignment": [{"product": "Extra-Seats", "planAlignmentCreate": "START_OF_SUBSCRIPTION"}]})");
+  CHECK(only_named.create_alignment("Oil-Slick").source == "default");
+}
+
+TEST_CASE("product-name conditions: allowed only in their lists, and never empty") {
+  auto p = problems_of(R"({"cancelPolicy": [{"fromProduct": "A", "billingActionPolicy": "IMMEDIATE"}],
+                          "changePolicy": [{"product": "A", "billingActionPolicy": "IMMEDIATE"},
+                                           {"toProduct": "", "billingActionPolicy": "IMMEDIATE"},
+                                           {"fromProduct": 7, "billingActionPolicy": "IMMEDIATE"}]})");
+  CHECK(has_problem(p, "cancelPolicy[0].fromProduct", "condition not allowed in cancelPolicy"));
+  CHECK(has_problem(p, "changePolicy[0].product", "condition not allowed in changePolicy"));
+  CHECK(has_problem(p, "changePolicy[1].toProduct", "must not be empty"));
+  CHECK(has_problem(p, "changePolicy[2].fromProduct", "must be a string"));
+}
+
 TEST_CASE("an empty rule set answers with Kill Bill's defaults") {
   RuleSet none = load("{}");
   CHECK(none.billing_alignment(sub(BASE, MONTHLY, EVERGREEN)).value == BillingAlignment::account);
@@ -165,7 +224,7 @@ TEST_CASE("a property not allowed in its list is refused") {
   auto p = problems_of(R"({"cancelPolicy": [{"fromProductCategory": "BASE", "billingActionPolicy": "IMMEDIATE"}],
                           "createAlignment": [{"productCategory": "ADD_ON", "planAlignmentCreate": "START_OF_BUNDLE"}]})");
   CHECK(has_problem(p, "cancelPolicy[0].fromProductCategory", "condition not allowed in cancelPolicy"));
-  CHECK(has_problem(p, "createAlignment[0].productCategory", "createAlignment takes no conditions"));
+  CHECK(has_problem(p, "createAlignment[0].productCategory", "allowed conditions: product)"));
 }
 
 TEST_CASE("an unknown enum value is refused") {

@@ -265,7 +265,7 @@ Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::
       return refused(
           errors::refused_not_available,
           "add-on " + product.name + " is not available for product " + base->product->name);
-    if (s.rules.create_alignment().value == PlanAlignmentCreate::start_of_bundle)
+    if (s.rules.create_alignment(product.name).value == PlanAlignmentCreate::start_of_bundle)
       anchor = start_of(*base);
   } else if (base_id) {
     return refused(errors::refused_not_add_on, "only an ADD_ON subscription joins a base; " +
@@ -299,9 +299,10 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
     return refused(errors::refused_not_active,
                    "subscription \"" + id + "\" is not active on " + to_string(at));
   const Product& to_product = s.catalog->product_of(*plan);
-  ChangeCase c{seg->phase->type, sub->product->category,
-               detail::case_of(*sub, *seg->phase).billing_period, to_product.category,
-               billing_period_of(*plan)};
+  ChangeCase c{
+      seg->phase->type,    sub->product->category,   detail::case_of(*sub, *seg).billing_period,
+      to_product.category, billing_period_of(*plan), seg->span->plan->product,
+      to_product.name};
   auto decided = s.rules.change_policy(c, policy);
   if (decided.value == BillingActionPolicy::illegal)
     return refused(errors::refused_illegal,
@@ -401,7 +402,7 @@ Result<Ok> BillingEngine::cancel(const std::string& id, const Date& on,
                                                   to_string(*sub->cancel_effective) + ")");
   Date effective = at;
   if (auto seg = detail::segment_at(s, *sub, at)) {
-    auto decided = s.rules.cancel_policy(detail::case_of(*sub, *seg->phase), policy);
+    auto decided = s.rules.cancel_policy(detail::case_of(*sub, *seg), policy);
     if (decided.value == BillingActionPolicy::end_of_term)
       effective = detail::end_of_term(s, *sub, at);
     if (decided.value == BillingActionPolicy::start_of_term)
@@ -550,8 +551,8 @@ Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>
     std::vector<Subscription*> aligned;
     for (auto& sub : s.subscriptions)
       if (auto seg = detail::segment_at(s, sub, on);
-          seg && s.rules.billing_alignment(detail::case_of(sub, *seg->phase)).value ==
-                     BillingAlignment::account)
+          seg &&
+          s.rules.billing_alignment(detail::case_of(sub, *seg)).value == BillingAlignment::account)
         aligned.push_back(&sub);
     s.account.bill_cycle_day = day;
     for (Subscription* sub : aligned) move_to(*sub, std::nullopt);

@@ -215,8 +215,9 @@ enum class UsageHome {
 std::optional<std::size_t> usage_home(const Segments& segments, const Date& on,
                                       const std::string& metric, UsageHome rule);
 
-/// The rule case of a subscription in a segment's phase.
-SubscriptionCase case_of(const Subscription& sub, const Phase& phase);
+/// The rule case of a subscription in a segment: its phase, and the product
+/// of the segment's plan (a change of plan may have changed the product).
+SubscriptionCase case_of(const Subscription& sub, const Segment& seg);
 /// The bill cycle day a segment is billed on.
 int bill_cycle_day_of(const EngineState& s, const Subscription& sub, const Segment& seg);
 /// Sets the account's BCD from its first ACCOUNT-aligned billable date, once.

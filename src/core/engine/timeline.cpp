@@ -215,10 +215,11 @@ Decimal recurring_price(const EngineState& s, const Phase& phase) {
   return it == phase.recurring->price.end() ? Decimal(0) : it->second;
 }
 
-SubscriptionCase case_of(const Subscription& sub, const Phase& phase) {
+SubscriptionCase case_of(const Subscription& sub, const Segment& seg) {
+  const Phase& phase = *seg.phase;
   return {sub.product->category,
           phase.recurring ? phase.recurring->billing_period : BillingPeriod::no_billing_period,
-          phase.type};
+          phase.type, seg.span->plan->product};
 }
 
 namespace {
@@ -236,7 +237,7 @@ std::optional<Date> first_billable_date(const EngineState& s, const Subscription
   for (const auto& seg : segments_of(s, sub)) {
     if (!is_charged(s, seg)) continue;
     if (account_aligned_only &&
-        s.rules.billing_alignment(case_of(sub, *seg.phase)).value != BillingAlignment::account)
+        s.rules.billing_alignment(case_of(sub, seg)).value != BillingAlignment::account)
       continue;
     if (recurring_price(s, *seg.phase).sign() > 0) return seg.start;
     if (!with_usage) with_usage = seg.start;
@@ -262,7 +263,7 @@ void settle_account_bill_cycle_day(EngineState& s) {
 
 int bill_cycle_day_of(const EngineState& s, const Subscription& sub, const Segment& seg) {
   if (seg.span->bill_cycle_day) return *seg.span->bill_cycle_day;
-  switch (s.rules.billing_alignment(case_of(sub, *seg.phase)).value) {
+  switch (s.rules.billing_alignment(case_of(sub, seg)).value) {
     case BillingAlignment::account:
       if (seg.span->account_bill_cycle_day) return *seg.span->account_bill_cycle_day;
       return s.account.bill_cycle_day.value_or(day_of(seg.start));
