@@ -10,8 +10,8 @@ class TollgateConan(ConanFile):
     description = "Embeddable C++20 billing library: catalogs, subscriptions, proration, usage, credits, Stripe"
     topics = ("billing", "subscriptions", "stripe", "invoicing")
     settings = "os", "compiler", "build_type", "arch"
-    options = {"shared": [True, False], "fPIC": [True, False], "with_stripe": [True, False], "with_sqlite": [True, False], "with_postgres": [True, False], "with_server": [True, False]}
-    default_options = {"shared": False, "fPIC": True, "with_stripe": True, "with_sqlite": True, "with_postgres": False, "with_server": False}
+    options = {"shared": [True, False], "fPIC": [True, False], "with_stripe": [True, False], "with_sqlite": [True, False], "with_postgres": [True, False], "with_server": [True, False], "with_kill_bill_xml": [True, False]}
+    default_options = {"shared": False, "fPIC": True, "with_stripe": True, "with_sqlite": True, "with_postgres": False, "with_server": False, "with_kill_bill_xml": False}
     exports_sources = "../CMakeLists.txt", "../cmake/*", "../include/*", "../src/*", "../LICENSE"
 
     def config_options(self):
@@ -27,6 +27,8 @@ class TollgateConan(ConanFile):
             self.requires("sqlite3/[>=3.31]")
         if self.options.with_postgres:
             self.requires("libpq/[>=12]")
+        if self.options.with_kill_bill_xml:
+            self.requires("pugixml/[>=1.11]")
 
     def layout(self):
         cmake_layout(self)
@@ -42,6 +44,7 @@ class TollgateConan(ConanFile):
         tc.variables["TOLLGATE_WITH_SQLITE"] = bool(self.options.with_sqlite)
         tc.variables["TOLLGATE_WITH_POSTGRES"] = bool(self.options.with_postgres)
         tc.variables["TOLLGATE_WITH_SERVER"] = bool(self.options.with_server)
+        tc.variables["TOLLGATE_WITH_KILL_BILL_XML"] = bool(self.options.with_kill_bill_xml)
         tc.generate()
         CMakeDeps(self).generate()
 
@@ -71,6 +74,11 @@ class TollgateConan(ConanFile):
             pg.libs = ["tollgate_postgres"]
             pg.requires = ["core", "libpq::libpq"]
             pg.set_property("cmake_target_name", "tollgate::postgres")
+        if self.options.with_kill_bill_xml:
+            kill_bill = self.cpp_info.components["kill_bill"]
+            kill_bill.libs = ["tollgate_kill_bill"]
+            kill_bill.requires = ["core", "pugixml::pugixml", "boost::json"]
+            kill_bill.set_property("cmake_target_name", "tollgate::kill_bill")
         if self.options.with_stripe:
             stripe = self.cpp_info.components["stripe"]
             stripe.libs = ["tollgate_stripe_beast", "tollgate_stripe"]

@@ -17,7 +17,7 @@ if ! command -v clang++-14 >/dev/null 2>&1 || ! dpkg-query -W -f='${Status}' lib
     exit 1
   fi
 fi
-targets=(fuzz_decimal fuzz_catalog fuzz_rules fuzz_scenario fuzz_webhook fuzz_stripe_response fuzz_rest)
+targets=(fuzz_decimal fuzz_catalog fuzz_rules fuzz_kill_bill_catalog fuzz_scenario fuzz_webhook fuzz_stripe_response fuzz_rest)
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)" --target "${targets[@]}"
 

@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   cmake g++ ninja-build python3 tzdata
   libboost1.81-dev libboost-json1.81-dev catch2 libhowardhinnant-date-dev libsqlite3-dev libssl-dev
+  # Kill Bill's XML catalogs (tollgate::kill_bill).
+  libpugixml-dev
   # The PostgreSQL store: libpq to build it, the server for its tests (started on loopback by them).
   libpq-dev postgresql
 )

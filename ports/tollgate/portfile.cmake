@@ -11,6 +11,7 @@ vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     sqlite   TOLLGATE_WITH_SQLITE
     postgres TOLLGATE_WITH_POSTGRES
     server   TOLLGATE_WITH_SERVER
+    kill-bill-xml TOLLGATE_WITH_KILL_BILL_XML
 )
 
 # The same options Tollgate's own consumer test builds with (tests/CMakeLists.txt).

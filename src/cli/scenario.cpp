@@ -4,6 +4,7 @@
 
 #include "../core/json_reader.hpp"
 #include "../core/operation_reader.hpp"
+#include "catalog_document.hpp"
 #include "cli.hpp"
 #include "tollgate/time_zone.hpp"
 
@@ -24,13 +25,18 @@ class ScenarioLoader {
     ObjectReader root(doc, "$", problems_);
     if (!root.is_object()) return unexpected(std::move(problems_));
 
+    std::optional<RuleSet> catalog_rules;
     if (auto catalog_text = document(root, "catalog", true)) {
-      auto catalog = load_catalog(*catalog_text);
-      if (catalog)
-        scenario_.catalog = std::make_shared<const Catalog>(std::move(catalog).value());
-      else
+      auto catalog = load_catalog_document(*catalog_text);
+      if (catalog) {
+        scenario_.catalog = std::make_shared<const Catalog>(std::move(catalog->catalog));
+        scenario_.catalog_json = std::move(catalog->json);
+        catalog_rules = std::move(catalog->rules);
+      } else {
         prefixed("catalog", catalog.error());
+      }
     }
+    if (catalog_rules && !root.has("rules")) scenario_.rules = std::move(*catalog_rules);
     if (auto rules_text = document(root, "rules", false)) {
       auto rules = load_rules(*rules_text);
       if (rules)
@@ -67,8 +73,12 @@ class ScenarioLoader {
   }
 
   void prefixed(const std::string& prefix, const Problems& inner) {
+    // An XML catalog's problems have XML paths: "catalog:/catalog/plans/...".
     for (const auto& p : inner)
-      problems_.push_back({p.path == "$" ? prefix : prefix + "." + p.path, p.reason});
+      problems_.push_back({p.path == "$"             ? prefix
+                           : p.path.starts_with("/") ? prefix + ":" + p.path
+                                                     : prefix + "." + p.path,
+                           p.reason});
   }
 
   void read_account(ObjectReader& root) {

@@ -26,6 +26,7 @@ struct ScenarioEvent : Operation {
 
 struct Scenario {
   std::shared_ptr<const Catalog> catalog;
+  std::string catalog_json;  ///< the catalog as JSON (an XML catalog translated)
   RuleSet rules;
   Account account;
   std::vector<ScenarioEvent> events;
@@ -33,9 +34,10 @@ struct Scenario {
 };
 
 /// Loads a scenario; `catalog` and `rules` may be paths relative to `base_dir`
-/// or inline objects. Errors: every problem, by JSON path within the scenario
-/// (a referenced file's problems are prefixed with "catalog." or "rules.").
-/// `read` fetches a referenced file (read_file by default; fuzzing passes one that reads nothing).
+/// or inline objects. A `catalog` path may name a Kill Bill XML catalog; its
+/// <rules> apply when the scenario has no `rules`. Errors: every problem, by JSON path within the
+/// scenario (a referenced file's problems are prefixed with "catalog." or "rules."). `read` fetches
+/// a referenced file (read_file by default; fuzzing passes one that reads nothing).
 Result<Scenario, Problems> load_scenario(
     std::string_view json, const std::filesystem::path& base_dir,
     const std::function<Result<std::string>(const std::string&)>& read = {});

@@ -13,6 +13,7 @@
 #include <map>
 #include <ostream>
 
+#include "catalog_document.hpp"
 #include "cli.hpp"
 #include "flags.hpp"
 #include "json_output.hpp"
@@ -45,8 +46,32 @@ Instant midnight(const Date& d) {
   return Instant{date::sys_days(d)};
 }
 
-int import_scenario(BillingStore& store, const std::string& path, const Flags& flags,
-                    Streams io) {
+// A Kill Bill catalog's <rules>: Tollgate keeps rules per organization and
+// tenant, so they are registered for the ones named, or left out with a warning.
+int import_catalog_rules(BillingStore& store, const CatalogDocument& catalog, const Flags& flags,
+                         Streams io) {
+  auto organization = flags.find("--organization");
+  auto tenant = flags.find("--tenant");
+  if (organization == flags.end() || tenant == flags.end()) {
+    io.err << "tollgate import: warning: the catalog's " << rule_count(*catalog.rules)
+           << " rules were not imported: Tollgate keeps rules per organization; pass "
+              "--organization and --tenant to register them\n";
+    return exit_ok;
+  }
+  Instant at = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (flags.contains("--registered-at")) {
+    auto d = date_flag(flags, "--registered-at", io);
+    if (!d) return exit_usage;
+    at = midnight(*d);
+  }
+  auto id = store.register_rules({std::string(organization->second), std::string(tenant->second)},
+                                 catalog.rules_json, at);
+  if (!id) return refused("import", id.error(), io);
+  io.out << "imported rule set " << *id << "\n";
+  return exit_ok;
+}
+
+int import_scenario(BillingStore& store, const std::string& path, const Flags& flags, Streams io) {
   auto text = read_file(path);
   if (!text) return refused("import", text.error(), io);
   auto scenario = load_scenario(*text, std::filesystem::path(path).parent_path());
@@ -54,14 +79,8 @@ int import_scenario(BillingStore& store, const std::string& path, const Flags& f
     for (const auto& p : scenario.error()) io.err << path << ": " << to_string(p) << "\n";
     return exit_usage;
   }
-  // The catalog as the scenario holds it: stored under its name.
-  json::value doc = json::parse(*text);
-  std::string catalog_text;
-  if (const auto& c = doc.at("catalog"); c.is_string())
-    catalog_text = *read_file(
-        (std::filesystem::path(path).parent_path() / std::string(c.get_string())).string());
-  else
-    catalog_text = json::serialize(c);
+  // The catalog as the scenario holds it (as JSON): stored under its name.
+  const std::string& catalog_text = scenario->catalog_json;
   BillingService service(store);
   auto r = store.atomically([&]() -> Result<Ok> {
     if (auto s = store.put_catalog(scenario->catalog->name, catalog_text); !s) return s;
@@ -150,16 +169,17 @@ int import_command(std::span<const std::string_view> args, Streams io) {
   if (flags->contains("--catalog")) {
     auto text = read_file(get("--catalog"));
     if (!text) return refused("import", text.error(), io);
-    auto catalog = load_catalog(*text);
+    auto catalog = load_catalog_document(*text);
     if (!catalog) {
       for (const auto& p : catalog.error())
         io.err << get("--catalog") << ": " << to_string(p) << "\n";
       return exit_usage;
     }
-    std::string version = flags->contains("--version") ? get("--version") : catalog->name;
-    if (auto r = store->put_catalog(version, *text); !r) return refused("import", r.error(), io);
+    std::string version = flags->contains("--version") ? get("--version") : catalog->catalog.name;
+    if (auto r = store->put_catalog(version, catalog->json); !r)
+      return refused("import", r.error(), io);
     io.out << "imported catalog " << version << "\n";
-    return exit_ok;
+    return catalog->rules ? import_catalog_rules(*store, *catalog, *flags, io) : exit_ok;
   }
   if (flags->contains("--rules")) {
     if (!flags->contains("--organization") || !flags->contains("--tenant")) {

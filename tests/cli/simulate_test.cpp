@@ -234,3 +234,21 @@ TEST_CASE("simulate bills usage dated on the stop day and lists usage it cannot 
   CHECK(item.at("end") == "2024-03-20");
   CHECK(dec(item.at("quantity")) == tollgate::Decimal(130));
 }
+
+TEST_CASE("simulate takes a Kill Bill XML catalog, and its rules when the scenario has none") {
+  // SpyCarBasic, GBP: the 30-day trial ends Mar 31; [Mar 31, Apr 1) is 1 of 31 days of
+  // 375.00 = 12.10; April 375.00; the catalog's cancelPolicy is IMMEDIATE, so a cancel
+  // on Apr 16 credits 15 of April's 30 days: -187.50.
+  Run r = tollgate_cli({"simulate", data("kill_bill/spycar-scenario.json")});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  json::value out = json::parse(r.out);
+  const json::array& invoices = out.at("invoices").as_array();
+  REQUIRE(invoices.size() == 3);
+  CHECK(invoices[0].at("date") == "2024-03-31");
+  CHECK(dec(invoices[0].at("total")) == *tollgate::Decimal::parse("12.10"));
+  CHECK(invoices[1].at("date") == "2024-04-01");
+  CHECK(dec(invoices[1].at("total")) == tollgate::Decimal(375));
+  CHECK(invoices[2].at("date") == "2024-04-16");
+  CHECK(dec(invoices[2].at("total")) == *tollgate::Decimal::parse("-187.50"));
+}

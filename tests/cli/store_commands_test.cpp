@@ -46,6 +46,32 @@ TEST_CASE(
   CHECK(json::parse(again.out).as_array()[0].at("invoices").as_int64() == 0);
 }
 
+TEST_CASE("import --catalog takes a Kill Bill XML catalog: the store keeps its JSON, and its rules where told") {
+  std::string db = tollgate::test::temp_dir() + "/cli-xml.db";
+  auto alone = tollgate_cli({"import", "--db", db, "--catalog", data("kill_bill/SpyCarBasic.xml")});
+  INFO(alone.err);
+  REQUIRE(alone.code == 0);
+  CHECK(alone.out == "imported catalog SpyCarBasic\n");
+  // Kill Bill keeps rules in the catalog, Tollgate per organization: not lost in silence.
+  CHECK(alone.err.find("the catalog's 5 rules were not imported") != std::string::npos);
+  auto exported = tollgate_cli({"export", "--db", db, "--catalog", "SpyCarBasic"});
+  REQUIRE(exported.code == 0);
+  json::value catalog = json::parse(exported.out);
+  CHECK(catalog.at("plans").as_array().size() == 3);
+  CHECK(catalog.at("plans").at(1).at("phases").at(1).at("recurring").at("price").at("USD") == "500.00");
+
+  auto with_rules = tollgate_cli({"import", "--db", db, "--catalog", data("kill_bill/SpyCarBasic.xml"),
+                                  "--version", "v2", "--organization", "org-1", "--tenant", "t-1",
+                                  "--registered-at", "2024-01-01"});
+  INFO(with_rules.err);
+  REQUIRE(with_rules.code == 0);
+  CHECK(with_rules.err.empty());
+  auto listed = json::parse(tollgate_cli({"export", "--db", db, "--rules"}).out).as_array();
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].at("organization_id") == "org-1");
+  CHECK(listed[0].at("rule").at("cancelPolicy").at(0).at("billingActionPolicy") == "IMMEDIATE");
+}
+
 TEST_CASE(
     "import and export of catalogs and rule sets; bad input is refused with the field and the "
     "reason") {

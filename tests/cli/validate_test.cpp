@@ -56,3 +56,14 @@ TEST_CASE("usage errors exit 2") {
   CHECK(tollgate_cli({"frobnicate"}).code == 2);
   CHECK(tollgate_cli({"--version"}).out.rfind("tollgate ", 0) == 0);
 }
+
+TEST_CASE("validate-catalog reads a Kill Bill XML catalog, and names XML paths when it refuses one") {
+  Run ok = tollgate_cli({"validate-catalog", data("kill_bill/SpyCarBasic.xml")});
+  CHECK(ok.code == 0);
+  CHECK(ok.out == "valid Kill Bill catalog \"SpyCarBasic\": 3 products, 3 plans, 0 credit packages, 5 rules\n");
+  Run bad = tollgate_cli({"validate-catalog", data("invalid/kill-bill-included-addon.xml")});
+  CHECK(bad.code == 2);
+  CHECK(bad.err ==
+        "/catalog/products/product[@name='Super']/included: included add-ons are not supported: Tollgate bills "
+        "each add-on as its own subscription\n");
+}

@@ -1,0 +1,52 @@
+#pragma once
+// KillBillCatalog: a Kill Bill XML catalog, read into Tollgate's catalog and rules.
+//
+// Kill Bill keeps a whole offering in one XML document: products, plans and
+// phases, price lists, billing rules, units. load_kill_bill_catalog() reads
+// one into the Catalog and RuleSet that the JSON formats build, by way of
+// those formats: the XML is translated to catalog JSON and rules JSON, and
+// load_catalog() and load_rules() validate them. So an XML catalog is held to
+// exactly the rules a JSON one is, and a store keeps the JSON.
+//
+// What Kill Bill has and Tollgate does not (included add-ons, price lists
+// other than DEFAULT, capacity usage, ...) is refused with its XML path and
+// the reason, never dropped. docs/formats.md ("Kill Bill XML catalogs") maps
+// each element to its JSON field and lists what is refused.
+//
+// The XML parser (pugixml) stays in src/: this header names none of it.
+
+#include <string>
+#include <string_view>
+
+#include "tollgate/catalog.hpp"
+#include "tollgate/problem.hpp"
+#include "tollgate/result.hpp"
+#include "tollgate/rules.hpp"
+#include "tollgate/visibility.hpp"
+
+TOLLGATE_API_BEGIN
+namespace tollgate {
+
+struct KillBillCatalog {
+  Catalog catalog;
+  RuleSet rules;             ///< the catalog's <rules>; Kill Bill's defaults when it has none
+  std::string catalog_json;  ///< the catalog in the JSON format: what a Store keeps
+  std::string rules_json;    ///< the rules in the rules JSON format ("{}" when none)
+};
+
+/// Reads a Kill Bill XML catalog.
+/// Errors (problems; each path is an XML path such as
+/// "/catalog/plans/plan[@name='gold']/finalPhase/recurring/billingPeriod"):
+///  - "/": "malformed XML: ..." when the text is not XML, or has no <catalog>;
+///  - an element Tollgate does not support, or does not know, with the reason;
+///  - a value that is not what the element takes (a duration that is no number);
+///  - every problem that load_catalog() or load_rules() finds in the
+///    translation, at the XML element it came from.
+Result<KillBillCatalog, Problems> load_kill_bill_catalog(std::string_view xml);
+
+/// True when `text`'s first character after blanks is '<': how the command
+/// line tells an XML catalog from a JSON one.
+bool looks_like_xml(std::string_view text) noexcept;
+
+}  // namespace tollgate
+TOLLGATE_API_END

@@ -1,0 +1,551 @@
+// Kill Bill's XML catalog, translated to the catalog and rules JSON formats.
+//
+// The translation walks the XML once. Each JSON value it makes is recorded with
+// the XML path it came from, so that what load_catalog() and load_rules() find
+// wrong in the JSON is reported where the operator has to fix it: in the XML.
+// Every element is either translated, refused with the reason, or (a display
+// name) ignored on purpose; an element nobody knows is refused too.
+
+#include "tollgate/kill_bill_catalog.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/json.hpp>
+#include <charconv>
+#include <map>
+#include <pugixml.hpp>
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace tollgate {
+namespace {
+
+namespace json = boost::json;
+
+// Elements that only name things for display: read by nobody.
+constexpr std::array<std::string_view, 1> kIgnored = {"prettyName"};
+
+std::string trimmed(const char* text) {
+  std::string_view s(text);
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::string text_of(pugi::xml_node node) {
+  return trimmed(node.child_value());
+}
+
+class Translator {
+ public:
+  Result<KillBillCatalog, Problems> translate(std::string_view xml) {
+    pugi::xml_document doc;
+    auto parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (!parsed)
+      return unexpected(Problems{{"/", "malformed XML: " + std::string(parsed.description()) +
+                                           " at offset " + std::to_string(parsed.offset)}});
+    pugi::xml_node root = doc.child("catalog");
+    if (!root)
+      return unexpected(Problems{{"/", "malformed XML: the root element is not <catalog>"}});
+    read_catalog(root, "/catalog");
+    if (!problems_.empty()) return unexpected(std::move(problems_));
+    return validated();
+  }
+
+ private:
+  // --- Paths ---------------------------------------------------------------
+
+  // An element's path: by its name attribute where it has one, by its place
+  // among same-named siblings where there are several, else by its name.
+  static std::string path_of(pugi::xml_node node, const std::string& parent) {
+    std::string path = parent + "/" + node.name();
+    if (auto name = node.attribute("name")) return path + "[@name='" + name.value() + "']";
+    int place = 0, same = 0;
+    for (auto sibling : node.parent().children(node.name())) {
+      ++same;
+      if (sibling == node) place = same;
+    }
+    return same > 1 ? path + "[" + std::to_string(place) + "]" : path;
+  }
+
+  void problem(const std::string& path, std::string reason) {
+    problems_.push_back({path, std::move(reason)});
+  }
+
+  void record(std::string json_path, std::string xml_path) {
+    xml_path_of_[std::move(json_path)] = std::move(xml_path);
+  }
+
+  // Every child element must be one of `known`; an ignored one passes, an
+  // unknown one is a problem. Text-only elements have no children to check.
+  void check_children(pugi::xml_node node, const std::string& path,
+                      std::initializer_list<std::string_view> known) {
+    for (auto child : node.children()) {
+      if (child.type() != pugi::node_element) continue;
+      std::string_view name = child.name();
+      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+      if (std::find(kIgnored.begin(), kIgnored.end(), name) != kIgnored.end()) continue;
+      problem(path_of(child, path), unsupported_reason(name));
+    }
+  }
+
+  static std::string unsupported_reason(std::string_view element) {
+    static const std::map<std::string_view, std::string_view> kReasons = {
+        {"included",
+         "included add-ons are not supported: Tollgate bills each add-on as its own "
+         "subscription"},
+        {"limits", "limits are not supported"},
+        {"plansAllowedInBundle",
+         "plansAllowedInBundle is not supported: Tollgate does not limit "
+         "the plans of a bundle"},
+        {"effectiveDateForExistingSubscriptions",
+         "catalog versions are not supported yet: existing subscriptions keep their prices"},
+        {"blocks", "usage blocks outside tiers are not supported"},
+        {"fixedPrice", "a fixed price on a usage or tier is not supported"},
+        {"recurringPrice", "a recurring price on a usage or tier is not supported"},
+    };
+    if (auto it = kReasons.find(element); it != kReasons.end()) return std::string(it->second);
+    return "unknown element <" + std::string(element) + ">";
+  }
+
+  // --- The catalog ---------------------------------------------------------
+
+  void read_catalog(pugi::xml_node root, const std::string& path) {
+    check_children(root, path,
+                   {"effectiveDate", "catalogName", "recurringBillingMode", "currencies", "units",
+                    "products", "rules", "plans", "priceLists"});
+    // Each of these is read once: a second one would be dropped, so it is refused.
+    for (const char* single : {"effectiveDate", "catalogName", "recurringBillingMode", "currencies",
+                               "units", "products", "rules", "plans", "priceLists"}) {
+      auto all = root.children(single);
+      if (std::distance(all.begin(), all.end()) > 1)
+        problem(path + "/" + single, "appears more than once (Kill Bill's schema has one)");
+    }
+    if (auto name = root.child("catalogName")) {
+      catalog_["name"] = text_of(name);
+      record("name", path + "/catalogName");
+    } else {
+      problem(path + "/catalogName", "required element is missing");
+    }
+    if (auto effective = root.child("effectiveDate")) {
+      // Kill Bill's is a date-time; a catalog version starts on a date.
+      std::string when = text_of(effective);
+      catalog_["effective_date"] = when.substr(0, 10);
+      record("effective_date", path + "/effectiveDate");
+    }
+    if (auto mode = root.child("recurringBillingMode")) default_mode_ = text_of(mode);
+    json::array currencies;
+    for (auto c : root.child("currencies").children("currency"))
+      currencies.push_back(json::string(text_of(c)));
+    catalog_["currencies"] = std::move(currencies);
+    record("currencies", path + "/currencies");
+    check_children(root.child("currencies"), path + "/currencies", {"currency"});
+    for (auto unit : root.child("units").children("unit"))
+      units_.insert(unit.attribute("name").value());
+    check_children(root.child("units"), path + "/units", {"unit"});
+    read_price_lists(root.child("priceLists"), path + "/priceLists");
+    read_products(root.child("products"), path + "/products");
+    read_plans(root.child("plans"), path + "/plans");
+    read_rules(root.child("rules"), path + "/rules");
+  }
+
+  void read_products(pugi::xml_node products, const std::string& path) {
+    check_children(products, path, {"product"});
+    // Kill Bill lists on each base the add-ons it takes; the JSON lists on each
+    // add-on the bases it joins. One pass collects, the next inverts.
+    std::map<std::string, json::array> bases_of;
+    for (auto product : products.children("product"))
+      for (auto addon : product.child("available").children("addonProduct"))
+        bases_of[text_of(addon)].push_back(json::string(product.attribute("name").value()));
+    json::array out;
+    for (auto product : products.children("product")) {
+      std::string p = path_of(product, path);
+      check_children(product, p, {"category", "available"});
+      check_children(product.child("available"), p + "/available", {"addonProduct"});
+      json::object o;
+      o["name"] = product.attribute("name").value();
+      o["category"] = text_of(product.child("category"));
+      // An add-on no base lists is one Kill Bill never sells: available for none.
+      if (o["category"].as_string() == "ADD_ON")
+        o["available_for"] = bases_of[product.attribute("name").value()];
+      record("products[" + std::to_string(out.size()) + "]", p);
+      record("products[" + std::to_string(out.size()) + "].category", p + "/category");
+      record("products[" + std::to_string(out.size()) + "].available_for", p);
+      out.push_back(std::move(o));
+    }
+    catalog_["products"] = std::move(out);
+  }
+
+  void read_price_lists(pugi::xml_node lists, const std::string& path) {
+    check_children(lists, path, {"defaultPriceList", "childPriceList"});
+    for (auto plan : lists.child("defaultPriceList").child("plans").children("plan"))
+      in_default_.insert(text_of(plan));
+    for (auto child : lists.children("childPriceList")) {
+      if (child.child("plans").child("plan"))
+        problem(path_of(child, path),
+                "price lists other than DEFAULT are not supported yet: every plan of a Tollgate "
+                "catalog is sold at one price");
+    }
+  }
+
+  void read_plans(pugi::xml_node plans, const std::string& path) {
+    check_children(plans, path, {"plan"});
+    json::array out;
+    for (auto plan : plans.children("plan")) {
+      std::string p = path_of(plan, path);
+      std::string name = plan.attribute("name").value();
+      std::string jp = "plans[" + std::to_string(out.size()) + "]";
+      check_children(plan, p, {"product", "recurringBillingMode", "initialPhases", "finalPhase"});
+      if (!in_default_.count(name))
+        problem(p,
+                "the plan is in no price list: Kill Bill would not sell it (list it in the "
+                "DEFAULT price list)");
+      std::string mode = plan.child("recurringBillingMode")
+                             ? text_of(plan.child("recurringBillingMode"))
+                             : default_mode_;
+      json::object o;
+      o["name"] = name;
+      o["product"] = text_of(plan.child("product"));
+      record(jp, p);
+      record(jp + ".product", p + "/product");
+      json::array phases;
+      check_children(plan.child("initialPhases"), p + "/initialPhases", {"phase"});
+      for (auto phase : plan.child("initialPhases").children("phase"))
+        phases.push_back(read_phase(phase, path_of(phase, p + "/initialPhases"),
+                                    jp + ".phases[" + std::to_string(phases.size()) + "]", mode));
+      if (auto final_phase = plan.child("finalPhase"))
+        phases.push_back(read_phase(final_phase, p + "/finalPhase",
+                                    jp + ".phases[" + std::to_string(phases.size()) + "]", mode));
+      else
+        problem(p + "/finalPhase", "required element is missing");
+      record(jp + ".phases", p);
+      o["phases"] = std::move(phases);
+      out.push_back(std::move(o));
+    }
+    catalog_["plans"] = std::move(out);
+  }
+
+  json::object read_phase(pugi::xml_node phase, const std::string& p, const std::string& jp,
+                          const std::string& mode) {
+    check_children(phase, p, {"duration", "fixed", "recurring", "usages"});
+    record(jp, p);
+    json::object o;
+    o["type"] = phase.attribute("type").value();
+    record(jp + ".type", p + "/@type");
+    if (auto duration = phase.child("duration")) read_duration(duration, p + "/duration", jp, o);
+    if (auto fixed = phase.child("fixed")) {
+      check_children(fixed, p + "/fixed", {"fixedPrice"});
+      if (auto type = fixed.attribute("type"); type && std::string_view(type.value()) != "ONE_TIME")
+        problem(p + "/fixed/@type", "only ONE_TIME fixed prices are supported");
+      json::object prices =
+          read_prices(fixed.child("fixedPrice"), p + "/fixed/fixedPrice", jp + ".fixed");
+      if (!prices.empty()) o["fixed"] = std::move(prices);  // an empty price is none
+    }
+    if (auto recurring = phase.child("recurring")) {
+      std::string rp = p + "/recurring";
+      check_children(recurring, rp, {"billingPeriod", "recurringPrice"});
+      json::object r;
+      r["billing_period"] = text_of(recurring.child("billingPeriod"));
+      record(jp + ".recurring.billing_period", rp + "/billingPeriod");
+      if (!mode.empty()) r["billing_mode"] = mode;
+      r["price"] = read_prices(recurring.child("recurringPrice"), rp + "/recurringPrice",
+                               jp + ".recurring.price");
+      record(jp + ".recurring", rp);
+      o["recurring"] = std::move(r);
+    }
+    if (auto usages = phase.child("usages")) {
+      check_children(usages, p + "/usages", {"usage"});
+      json::array out;
+      for (auto usage : usages.children("usage"))
+        if (auto u = read_usage(usage, path_of(usage, p + "/usages"),
+                                jp + ".usages[" + std::to_string(out.size()) + "]"))
+          out.push_back(std::move(*u));
+      o["usages"] = std::move(out);
+    }
+    return o;
+  }
+
+  void read_duration(pugi::xml_node duration, const std::string& p, const std::string& jp,
+                     json::object& phase) {
+    check_children(duration, p, {"unit", "number"});
+    std::string unit = text_of(duration.child("unit"));
+    if (unit == "UNLIMITED") return;  // lasts until cancelled: no duration in the JSON
+    std::string number = text_of(duration.child("number"));
+    int length = 0;
+    auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), length);
+    if (ec != std::errc() || end != number.data() + number.size()) {
+      problem(p + "/number", "must be a whole number, not \"" + number + "\"");
+      return;
+    }
+    phase["duration"] = json::object{{"unit", unit}, {"length", length}};
+    record(jp + ".duration", p);
+    record(jp + ".duration.unit", p + "/unit");
+    record(jp + ".duration.length", p + "/number");
+  }
+
+  // <price><currency>USD</currency><value>1.00</value></price>... as {"USD": "1.00"}.
+  json::object read_prices(pugi::xml_node prices, const std::string& p, const std::string& jp) {
+    check_children(prices, p, {"price"});
+    json::object out;
+    record(jp, p);
+    for (auto price : prices.children("price")) {
+      std::string pp = path_of(price, p);
+      check_children(price, pp, {"currency", "value"});
+      std::string currency = text_of(price.child("currency"));
+      if (out.contains(currency)) problem(pp + "/currency", "a second price in " + currency);
+      out[currency] = text_of(price.child("value"));
+      record(jp + "." + currency, pp + "/value");
+    }
+    return out;
+  }
+
+  // --- Usage -----------------------------------------------------------------
+  //
+  // A CONSUMABLE, IN_ARREAR usage of one unit maps to a usage price:
+  //  - one tier of one block of size 1: PER_UNIT at the block's price;
+  //  - one tier of one block of size N: PACKAGE of N (a started block is billed whole);
+  //  - several tiers of one block of size 1 each, ALL_TIERS: GRADUATED, each
+  //    tier's `max` (blocks in that tier) added up into the JSON's `up_to`.
+  // The rest has no Tollgate equivalent yet and is refused.
+
+  std::optional<json::object> read_usage(pugi::xml_node usage, const std::string& p,
+                                         const std::string& jp) {
+    check_children(usage, p, {"billingPeriod", "tiers"});
+    record(jp, p);
+    std::string_view type = usage.attribute("usageType").value();
+    if (type != "CONSUMABLE") {
+      problem(p + "/@usageType",
+              "only CONSUMABLE usage is supported, not \"" + std::string(type) + "\"");
+      return std::nullopt;
+    }
+    if (auto mode = usage.attribute("billingMode"); std::string_view(mode.value()) != "IN_ARREAR") {
+      problem(p + "/@billingMode", "usage is billed IN_ARREAR in Tollgate");
+      return std::nullopt;
+    }
+    std::string_view policy = usage.attribute("tierBlockPolicy").value();
+    if (policy.empty()) policy = "ALL_TIERS";
+    json::object o;
+    o["name"] = usage.attribute("name").value();
+    o["billing_period"] = text_of(usage.child("billingPeriod"));
+    record(jp + ".billing_period", p + "/billingPeriod");
+    std::vector<std::pair<pugi::xml_node, std::string>> blocks;  // one per tier
+    std::string tiers_path = p + "/tiers";
+    check_children(usage.child("tiers"), tiers_path, {"tier"});
+    for (auto tier : usage.child("tiers").children("tier")) {
+      std::string tp = path_of(tier, tiers_path);
+      check_children(tier, tp, {"blocks"});
+      check_children(tier.child("blocks"), tp + "/blocks", {"tieredBlock"});
+      auto all = tier.child("blocks").children("tieredBlock");
+      if (std::distance(all.begin(), all.end()) != 1) {
+        problem(tp + "/blocks", "a tier must have exactly one tieredBlock in Tollgate");
+        return std::nullopt;
+      }
+      blocks.emplace_back(*all.begin(), tp + "/blocks/tieredBlock");
+    }
+    if (blocks.empty()) {
+      problem(tiers_path, "a usage needs a tier");
+      return std::nullopt;
+    }
+    std::string unit;
+    for (const auto& [block, bp] : blocks) {
+      check_children(block, bp, {"unit", "size", "prices", "max"});
+      std::string u = text_of(block.child("unit"));
+      if (!units_.count(u))
+        problem(bp + "/unit", "unknown unit \"" + u + "\" (declare it in <units>)");
+      if (!unit.empty() && u != unit) {
+        problem(bp + "/unit",
+                "a usage prices one unit in Tollgate: \"" + u + "\" after \"" + unit + "\"");
+        return std::nullopt;
+      }
+      unit = u;
+    }
+    o["metric"] = unit;
+    if (blocks.size() == 1) {
+      auto [block, bp] = blocks.front();
+      std::string size = text_of(block.child("size"));
+      if (size == "1" || size == "1.0") {
+        o["model"] = "PER_UNIT";
+        o["unit_price"] = read_prices(block.child("prices"), bp + "/prices", jp + ".unit_price");
+      } else {
+        o["model"] = "PACKAGE";
+        o["package_size"] = size;
+        record(jp + ".package_size", bp + "/size");
+        o["package_price"] =
+            read_prices(block.child("prices"), bp + "/prices", jp + ".package_price");
+      }
+      return o;
+    }
+    if (policy != "ALL_TIERS") {
+      problem(p + "/@tierBlockPolicy",
+              "only ALL_TIERS is supported for several tiers, not \"" + std::string(policy) + "\"");
+      return std::nullopt;
+    }
+    o["model"] = "GRADUATED";
+    json::array tiers;
+    long long up_to = 0;
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      auto [block, bp] = blocks[i];
+      std::string tj = jp + ".tiers[" + std::to_string(i) + "]";
+      if (std::string size = text_of(block.child("size")); size != "1") {
+        problem(bp + "/size",
+                "tiers of blocks larger than 1 are not supported, not \"" + size + "\"");
+        return std::nullopt;
+      }
+      json::object t;
+      std::string max = text_of(block.child("max"));
+      long long blocks_in_tier = -1;
+      auto [end, ec] = std::from_chars(max.data(), max.data() + max.size(), blocks_in_tier);
+      if (ec != std::errc() || end != max.data() + max.size() || blocks_in_tier == 0 ||
+          blocks_in_tier < -1) {
+        problem(bp + "/max",
+                "must be a positive whole number of blocks, or -1, not \"" + max + "\"");
+        return std::nullopt;
+      }
+      if (blocks_in_tier == -1) {
+        t["up_to"] = nullptr;
+      } else {
+        up_to += blocks_in_tier;
+        t["up_to"] = std::to_string(up_to);
+      }
+      record(tj, bp);
+      record(tj + ".up_to", bp + "/max");
+      t["unit_price"] = read_prices(block.child("prices"), bp + "/prices", tj + ".unit_price");
+      tiers.push_back(std::move(t));
+    }
+    o["tiers"] = std::move(tiers);
+    return o;
+  }
+
+  // --- Rules -------------------------------------------------------------------
+
+  struct RuleList {
+    std::string_view xml;     // changePolicy
+    std::string_view action;  // the JSON action of its cases
+  };
+
+  void read_rules(pugi::xml_node rules, const std::string& path) {
+    static const std::array<RuleList, 5> kLists{{{"changePolicy", "billingActionPolicy"},
+                                                 {"changeAlignment", "planAlignmentChange"},
+                                                 {"cancelPolicy", "billingActionPolicy"},
+                                                 {"createAlignment", "planAlignmentCreate"},
+                                                 {"billingAlignment", "billingAlignment"}}};
+    check_children(rules, path,
+                   {"changePolicy", "changeAlignment", "cancelPolicy", "createAlignment",
+                    "billingAlignment", "priceList"});
+    for (const auto& list : kLists) {
+      pugi::xml_node node = rules.child(list.xml.data());
+      if (!node) continue;
+      std::string lp = path + "/" + std::string(list.xml);
+      std::string case_name = std::string(list.xml) + "Case";
+      check_children(node, lp, {case_name});
+      json::array cases;
+      for (auto c : node.children(case_name.c_str()))
+        cases.push_back(read_case(c, path_of(c, lp),
+                                  std::string(list.xml) + "[" + std::to_string(cases.size()) + "]",
+                                  list.action));
+      rules_[list.xml] = std::move(cases);
+    }
+    // With one price list, a rule that picks the price list of a change can
+    // only pick DEFAULT.
+    if (auto lists = rules.child("priceList")) {
+      check_children(lists, path + "/priceList", {"priceListCase"});
+      for (auto c : lists.children("priceListCase")) {
+        std::string cp = path_of(c, path + "/priceList");
+        for (auto child : c.children())
+          if (child.type() == pugi::node_element && text_of(child) != "DEFAULT" &&
+              std::string_view(child.name()).find("PriceList") != std::string_view::npos)
+            problem(cp + "/" + child.name(),
+                    "price lists other than DEFAULT are not supported yet, not \"" +
+                        text_of(child) + "\"");
+      }
+    }
+  }
+
+  // A case's conditions have the JSON's names; its action is <policy> or
+  // <alignment>. A DEFAULT price-list condition always holds (every plan is in
+  // DEFAULT), so it is left out; another price list is refused by load_rules().
+  json::object read_case(pugi::xml_node c, const std::string& cp, const std::string& jp,
+                         std::string_view action) {
+    json::object o;
+    record(jp, cp);
+    for (auto child : c.children()) {
+      if (child.type() != pugi::node_element) continue;
+      std::string_view name = child.name();
+      std::string value = text_of(child);
+      bool price_list = name == "priceList" || name == "fromPriceList" || name == "toPriceList";
+      if (price_list && value == "DEFAULT") continue;
+      std::string key =
+          name == "policy" || name == "alignment" ? std::string(action) : std::string(name);
+      o[key] = value;
+      record(jp + "." + key, cp + "/" + std::string(name));
+    }
+    return o;
+  }
+
+  // --- Validation through the JSON loaders ------------------------------------
+
+  Result<KillBillCatalog, Problems> validated() {
+    KillBillCatalog out;
+    out.catalog_json = json::serialize(catalog_);
+    out.rules_json = json::serialize(rules_);
+    auto catalog = load_catalog(out.catalog_json);
+    if (!catalog) add_located(catalog.error());
+    auto rules = load_rules(out.rules_json);
+    if (!rules) add_located(rules.error());
+    if (!problems_.empty()) return unexpected(std::move(problems_));
+    out.catalog = std::move(catalog).value();
+    out.rules = std::move(rules).value();
+    return out;
+  }
+
+  void add_located(const Problems& found) {
+    for (const auto& p : found) problems_.push_back(located(p));
+  }
+
+  // The XML path of the longest recorded JSON path that `p.path` starts with;
+  // what is left of the JSON path goes in front of the reason.
+  Problem located(const Problem& p) const {
+    std::string json_path = p.path;
+    while (true) {
+      if (auto it = xml_path_of_.find(json_path); it != xml_path_of_.end()) {
+        std::string rest = p.path.substr(json_path.size());
+        if (!rest.empty() && rest.front() == '.') rest.erase(0, 1);
+        return {it->second, rest.empty() ? p.reason : rest + ": " + p.reason};
+      }
+      auto cut = json_path.find_last_of(".[");
+      if (cut == std::string::npos || cut == 0) break;
+      json_path.resize(cut);
+    }
+    return {"/catalog", p.path + ": " + p.reason};
+  }
+
+  Problems problems_;
+  json::object catalog_;
+  json::object rules_;
+  std::map<std::string, std::string> xml_path_of_;
+  std::set<std::string> units_;
+  std::set<std::string> in_default_;
+  std::string default_mode_;
+};
+
+}  // namespace
+
+Result<KillBillCatalog, Problems> load_kill_bill_catalog(std::string_view xml) {
+  return Translator().translate(xml);
+}
+
+bool looks_like_xml(std::string_view text) noexcept {
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    // A UTF-8 byte-order mark before the declaration.
+    if (static_cast<unsigned char>(c) == 0xEF || static_cast<unsigned char>(c) == 0xBB ||
+        static_cast<unsigned char>(c) == 0xBF)
+      continue;
+    return c == '<';
+  }
+  return false;
+}
+
+}  // namespace tollgate

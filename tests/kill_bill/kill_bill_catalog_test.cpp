@@ -1,0 +1,230 @@
+// Kill Bill's XML catalogs read into Tollgate's catalog and rules: Kill Bill's
+// own sample (SpyCarBasic.xml), a catalog of ours with usage and product rules,
+// each billed with amounts worked out by hand; and what is refused, by XML path.
+
+#include "tollgate/kill_bill_catalog.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "../support/engine_harness.hpp"
+#include "../support/problems.hpp"
+
+using namespace tollgate;
+using namespace date::literals;
+using tollgate::test::has_problem;
+using tollgate::test::Harness;
+using Lines = std::vector<std::string>;
+
+namespace {
+
+KillBillCatalog load_file(const std::string& name) {
+  auto loaded = load_kill_bill_catalog(test::data_file("kill_bill/" + name));
+  INFO((loaded ? "" : test::describe(loaded.error())));
+  REQUIRE(loaded.has_value());
+  return std::move(loaded).value();
+}
+
+Harness harness(const KillBillCatalog& kb, const char* currency) {
+  return Harness(std::make_shared<const Catalog>(kb.catalog), kb.rules, {"acct", currency, "UTC", 1});
+}
+
+Lines sorted(Lines lines) {
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+#define ON(h, date, call) \
+  REQUIRE((h).on(date, [&](BillingEngine& e) { return e.call; }).has_value())
+
+// A one-plan catalog with `extra` spliced into <catalog> and `phase` as its final phase.
+std::string xml(const std::string& extra, const std::string& phase = R"(
+      <finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
+        <recurring><billingPeriod>MONTHLY</billingPeriod>
+          <recurringPrice><price><currency>USD</currency><value>10.00</value></price></recurringPrice>
+        </recurring></finalPhase>)") {
+  return R"(<catalog><catalogName>small</catalogName>
+    <currencies><currency>USD</currency></currencies>
+    <units><unit name="calls"/></units>
+    <products><product name="Basic"><category>BASE</category></product></products>
+    <plans><plan name="basic"><product>Basic</product>)" +
+         phase + R"(</plan></plans>
+    <priceLists><defaultPriceList name="DEFAULT"><plans><plan>basic</plan></plans></defaultPriceList></priceLists>)" +
+         extra + "</catalog>";
+}
+
+Problems problems_of(const std::string& text) {
+  auto loaded = load_kill_bill_catalog(text);
+  REQUIRE_FALSE(loaded.has_value());
+  return loaded.error();
+}
+
+}  // namespace
+
+TEST_CASE("SpyCarBasic.xml reads into the catalog and rules Kill Bill gives it") {
+  KillBillCatalog kb = load_file("SpyCarBasic.xml");
+  const Catalog& c = kb.catalog;
+  CHECK(c.name == "SpyCarBasic");
+  CHECK(c.effective_date == 2013_y / 2 / 8);
+  CHECK(c.currencies == std::vector<std::string>{"USD", "GBP"});
+  REQUIRE(c.products.size() == 3);
+  CHECK(c.products[1].name == "Sports");
+  CHECK(c.products[1].category == ProductCategory::base);
+  const Plan* sports = c.find_plan("sports-monthly");
+  REQUIRE(sports);
+  CHECK(sports->product == "Sports");
+  REQUIRE(sports->phases.size() == 2);
+  CHECK(sports->phases[0].type == PhaseType::trial);
+  CHECK(sports->phases[0].duration->unit == TimeUnit::days);
+  CHECK(sports->phases[0].duration->length == 30);
+  CHECK(sports->phases[0].fixed.empty());  // an empty <fixedPrice> is no fixed price
+  CHECK_FALSE(sports->phases[1].duration);  // UNLIMITED
+  CHECK(sports->phases[1].recurring->billing_period == BillingPeriod::monthly);
+  CHECK(sports->phases[1].recurring->price.at("GBP") == Decimal(375));
+  CHECK(sports->phases[1].recurring->price.at("USD") == Decimal(500));
+  // Its <rules>: changes and cancels IMMEDIATE, ACCOUNT alignment.
+  CHECK(kb.rules.change_policy({PhaseType::evergreen, ProductCategory::base, BillingPeriod::monthly,
+                                ProductCategory::base, BillingPeriod::monthly, "Sports", "Super"})
+            .value == BillingActionPolicy::immediate);
+  CHECK(kb.rules.cancel_policy({ProductCategory::base, BillingPeriod::monthly, PhaseType::trial, "Standard"})
+            .value == BillingActionPolicy::immediate);
+  CHECK(kb.rules.billing_alignment({}).source == "billingAlignment[0]");
+  // What a store keeps is the catalog JSON, which loads to the same catalog.
+  auto again = load_catalog(kb.catalog_json);
+  REQUIRE(again.has_value());
+  CHECK(again->plans.size() == 3);
+  CHECK(again->find_plan("super-monthly")->phases[1].recurring->price.at("USD") == Decimal(1000));
+}
+
+TEST_CASE("SpyCarBasic bills a GBP account: a 30-day trial, then monthly, cancelled IMMEDIATE by its rules") {
+  KillBillCatalog kb = load_file("SpyCarBasic.xml");
+  Harness h = harness(kb, "GBP");
+  // Trial [Mar 1, Mar 31); the evergreen phase starts Mar 31. With BCD 1 its first
+  // period [Mar 31, Apr 1) is 1 day of March's 31: 375.00 x 1/31 = 12.096... -> 12.10.
+  // April: 375.00. Cancel on Apr 16 with no policy: the catalog's cancelPolicy says
+  // IMMEDIATE, so [Apr 16, May 1), 15 of 30 days, is repaired: -375.00 x 15/30 = -187.50.
+  ON(h, 2024_y / 3 / 1, create_subscription("car", "sports-monthly", 2024_y / 3 / 1));
+  ON(h, 2024_y / 4 / 16, cancel("car", 2024_y / 4 / 16));
+  h.bill_through(2024_y / 5 / 1);
+  CHECK(h.lines() == Lines{"2024-03-31 RECURRING car 2024-03-31..2024-04-01 12.10",
+                           "2024-04-01 RECURRING car 2024-04-01..2024-05-01 375.00",
+                           "2024-04-16 REPAIR_ADJ car 2024-04-16..2024-05-01 -187.50"});
+}
+
+TEST_CASE("usage tiers, a package-priced add-on and a product rule from an XML catalog") {
+  KillBillCatalog kb = load_file("api-usage.xml");
+  const Plan* api = kb.catalog.find_plan("api-monthly");
+  REQUIRE(api);
+  const UsagePrice& calls = api->phases[1].usages.at(0);
+  CHECK(calls.metric == "api-calls");
+  CHECK(calls.model == UsageModel::graduated);
+  REQUIRE(calls.tiers.size() == 2);
+  CHECK(calls.tiers[0].up_to == Decimal(1000));
+  CHECK_FALSE(calls.tiers[1].up_to);
+  const UsagePrice& storage = kb.catalog.find_plan("storage-monthly")->phases[0].usages.at(0);
+  CHECK(storage.model == UsageModel::package);
+  CHECK(storage.package_size == Decimal(100));
+  // The add-on lists the bases that take it (Kill Bill lists them the other way round).
+  CHECK(kb.catalog.find_product("Storage")->available_for == std::vector<std::string>{"Api"});
+
+  Harness h = harness(kb, "USD");
+  // Trial [Jan 1, Jan 15); [Jan 15, Feb 1) is 17 of January's 31 days: 29.00 x 17/31 =
+  // 15.903... -> 15.90.
+  ON(h, 2024_y / 1 / 1, create_subscription("s1", "api-monthly", 2024_y / 1 / 1));
+  ON(h, 2024_y / 1 / 20, record_usage({"s1", "api-calls", Decimal(1500), 2024_y / 1 / 20, "u1", ""}));
+  ON(h, 2024_y / 1 / 20, create_subscription("st", "storage-monthly", 2024_y / 1 / 20, "s1"));
+  ON(h, 2024_y / 1 / 25, record_usage({"st", "gigabytes", Decimal(250), 2024_y / 1 / 25, "u2", ""}));
+  // Feb 1: February in advance, 29.00; January's calls in arrear: the first 1,000 free,
+  // 500 x 0.01 = 5.00; storage: 250 GB is 3 started blocks of 100, 3 x 2.50 = 7.50.
+  // Feb 10, Api -> ApiPro with no policy: IMMEDIATE by changePolicy[0] (fromProduct Api,
+  // toProduct ApiPro). [Feb 10, Mar 1) is 20 of February 2024's 29 days:
+  // -29.00 x 20/29 = -20.00, and 93.00 x 20/29 = 64.137... -> 64.14.
+  ON(h, 2024_y / 2 / 10, change_plan("s1", "api-pro-monthly", 2024_y / 2 / 10));
+  h.bill_through(2024_y / 3 / 1);
+  CHECK(sorted(h.lines()) == sorted(Lines{"2024-01-15 RECURRING s1 2024-01-15..2024-02-01 15.90",
+                                          "2024-02-01 RECURRING s1 2024-02-01..2024-03-01 29.00",
+                                          "2024-02-01 USAGE s1 2024-01-15..2024-02-01 5.00",
+                                          "2024-02-01 USAGE st 2024-01-20..2024-02-01 7.50",
+                                          "2024-02-10 RECURRING s1 2024-02-10..2024-03-01 64.14",
+                                          "2024-02-10 REPAIR_ADJ s1 2024-02-10..2024-03-01 -20.00",
+                                          "2024-03-01 RECURRING s1 2024-03-01..2024-04-01 93.00"}));
+}
+
+TEST_CASE("the small catalog of these tests loads") {
+  auto loaded = load_kill_bill_catalog(xml(""));
+  INFO((loaded ? "" : test::describe(loaded.error())));
+  CHECK(loaded.has_value());
+}
+
+TEST_CASE("text that is not a Kill Bill catalog is refused at the root") {
+  CHECK(has_problem(problems_of("<catalog><plans>"), "/", "malformed XML"));
+  CHECK(has_problem(problems_of("<pricing/>"), "/", "the root element is not <catalog>"));
+}
+
+TEST_CASE("what Tollgate does not support is refused with its XML path, never dropped") {
+  std::string with_included = xml("");
+  with_included.replace(with_included.find("<category>BASE</category>"), 25,
+                        "<category>BASE</category><included><addonProduct>X</addonProduct></included>");
+  auto included = problems_of(with_included);
+  CHECK(has_problem(included, "/catalog/products/product[@name='Basic']/included",
+                    "included add-ons are not supported"));
+  std::string promo = xml("");
+  promo.replace(promo.find("</defaultPriceList>"), 19,
+                R"(</defaultPriceList><childPriceList name="Promo"><plans><plan>basic</plan></plans></childPriceList>)");
+  auto child_list = problems_of(promo);
+  CHECK(has_problem(child_list, "/catalog/priceLists/childPriceList[@name='Promo']",
+                    "price lists other than DEFAULT are not supported yet"));
+  CHECK(has_problem(problems_of(xml("<plans/>")), "/catalog/plans", "appears more than once"));
+  auto unknown = problems_of(xml("<surprise/>"));
+  CHECK(has_problem(unknown, "/catalog/surprise", "unknown element <surprise>"));
+  auto capacity = problems_of(xml("", R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
+      <usages><usage name="seats" billingMode="IN_ARREAR" usageType="CAPACITY"><billingPeriod>MONTHLY</billingPeriod>
+      </usage></usages></finalPhase>)"));
+  CHECK(has_problem(capacity, "/catalog/plans/plan[@name='basic']/finalPhase/usages/usage[@name='seats']/@usageType",
+                    "only CONSUMABLE usage is supported"));
+}
+
+TEST_CASE("rules Tollgate cannot follow are refused at their XML element") {
+  auto p = problems_of(xml(R"(<rules><changeAlignment>
+      <changeAlignmentCase><alignment>START_OF_BUNDLE</alignment></changeAlignmentCase>
+      <changeAlignmentCase><fromPriceList>Promo</fromPriceList><alignment>CHANGE_OF_PRICELIST</alignment></changeAlignmentCase>
+    </changeAlignment></rules>)"));
+  CHECK(has_problem(p, "/catalog/rules/changeAlignment/changeAlignmentCase[2]/fromPriceList",
+                    "price lists are not supported"));
+  CHECK(has_problem(p, "/catalog/rules/changeAlignment/changeAlignmentCase[2]/alignment",
+                    "CHANGE_OF_PRICELIST is not supported"));
+  // A DEFAULT price-list condition always holds: accepted, and left out.
+  auto ok = load_kill_bill_catalog(xml(R"(<rules><cancelPolicy><cancelPolicyCase><priceList>DEFAULT</priceList>
+      <policy>IMMEDIATE</policy></cancelPolicyCase></cancelPolicy></rules>)"));
+  REQUIRE(ok.has_value());
+  CHECK(ok->rules.cancel_policy({}).value == BillingActionPolicy::immediate);
+}
+
+TEST_CASE("what the catalog validation finds is reported at the XML element") {
+  auto negative = problems_of(xml("", R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
+        <recurring><billingPeriod>MONTHLY</billingPeriod>
+          <recurringPrice><price><currency>USD</currency><value>-1.00</value></price></recurringPrice>
+        </recurring></finalPhase>)"));
+  CHECK(has_problem(negative, "/catalog/plans/plan[@name='basic']/finalPhase/recurring/recurringPrice/price/value",
+                    "must not be negative"));
+  auto period = problems_of(xml("", R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
+        <recurring><billingPeriod>MONTHY</billingPeriod>
+          <recurringPrice><price><currency>USD</currency><value>1.00</value></price></recurringPrice>
+        </recurring></finalPhase>)"));
+  CHECK(has_problem(period, "/catalog/plans/plan[@name='basic']/finalPhase/recurring/billingPeriod",
+                    "unknown value \"MONTHY\""));
+  auto days = problems_of(xml("", R"(<finalPhase type="FIXEDTERM"><duration><unit>DAYS</unit><number>ten</number></duration>
+        </finalPhase>)"));
+  CHECK(has_problem(days, "/catalog/plans/plan[@name='basic']/finalPhase/duration/number",
+                    "must be a whole number"));
+  std::string unlisted = xml("");
+  unlisted.replace(unlisted.find("<plan>basic</plan>"), 18, "");
+  CHECK(has_problem(problems_of(unlisted), "/catalog/plans/plan[@name='basic']", "in no price list"));
+}
+
+TEST_CASE("looks_like_xml tells the two formats apart") {
+  CHECK(looks_like_xml("  \n<?xml version=\"1.0\"?><catalog/>"));
+  CHECK(looks_like_xml("\xEF\xBB\xBF<catalog/>"));
+  CHECK_FALSE(looks_like_xml(R"({"name": "x"})"));
+  CHECK_FALSE(looks_like_xml(""));
+}
