@@ -44,6 +44,18 @@ struct KillBillCatalog {
 ///    translation, at the XML element it came from.
 Result<KillBillCatalog, Problems> load_kill_bill_catalog(std::string_view xml);
 
+/// Writes a catalog, and optionally its rules, as a Kill Bill XML catalog with
+/// every plan in the DEFAULT price list: reading it back with
+/// load_kill_bill_catalog() gives the same catalog and rules. (An OVERAGE
+/// usage is written as a free first tier, and reads back as the GRADUATED
+/// usage that bills the same amounts.)
+/// Errors (problems, by the catalog JSON's paths): what Kill Bill's format
+/// cannot say, each with the reason: credit packages, OVERAGE usage whose
+/// allowance is prorated, VOLUME usage of several tiers, flat tier prices, tiers
+/// of fractional bounds, aggregations other than SUM, `after_trial`
+/// REQUIRE_PAYMENT_METHOD, a plan whose phases bill in different modes.
+Result<std::string, Problems> to_kill_bill_xml(const Catalog& catalog, const RuleSet& rules = {});
+
 /// True when `text`'s first character after blanks is '<': how the command
 /// line tells an XML catalog from a JSON one.
 bool looks_like_xml(std::string_view text) noexcept;

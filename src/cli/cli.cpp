@@ -20,7 +20,7 @@ constexpr std::string_view kUsage =
     "  tollgate import --db FILE (--catalog FILE [--version V] | --rules FILE --organization O "
     "--tenant T\n"
     "                  [--registered-at DATE] | --scenario FILE [--customer CUS])\n"
-    "  tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT | --balance ACCOUNT)\n"
+    "  tollgate export --db FILE (--catalog V [--xml] | --rules | --invoices ACCOUNT | --balance ACCOUNT)\n"
     "  tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe]\n"
     "               [--worker NAME]\n"
     "  tollgate pay --db FILE --invoice ID --amount A --reference R [--date D]\n"

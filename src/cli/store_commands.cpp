@@ -2,8 +2,9 @@
 //   tollgate import --db FILE --catalog FILE [--version V]
 //   tollgate import --db FILE --rules FILE --organization O --tenant T [--registered-at DATE]
 //   tollgate import --db FILE --scenario FILE [--customer CUS]
-//   tollgate export --db FILE (--catalog V | --rules | --invoices ACCOUNT | --balance ACCOUNT)
-//   tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe] [--worker NAME]
+//   tollgate export --db FILE (--catalog V [--xml] | --rules | --invoices ACCOUNT | --balance
+//   ACCOUNT) tollgate run --db FILE --as-of DATE [--through DATE] [--provider manual|stripe]
+//   [--worker NAME]
 // Exit 0 done, 1 refused by the store or the engine (the reason on stderr), 2 usage error.
 
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "json_output.hpp"
 #include "scenario.hpp"
 #include "tollgate/billing_run.hpp"
+#include "tollgate/kill_bill_catalog.hpp"
 #include "tollgate/manual_provider.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
 #include "tollgate/stripe/beast_transport.hpp"
@@ -68,6 +70,23 @@ int import_catalog_rules(BillingStore& store, const CatalogDocument& catalog, co
                                  catalog.rules_json, at);
   if (!id) return refused("import", id.error(), io);
   io.out << "imported rule set " << *id << "\n";
+  return exit_ok;
+}
+
+// A stored catalog as Kill Bill XML (export --catalog V --xml). Rules stay
+// out: Tollgate keeps them per organization, not in the catalog.
+int export_kill_bill_xml(const std::string& catalog_json, Streams io) {
+  auto catalog = load_catalog(catalog_json);
+  if (!catalog) {
+    for (const auto& p : catalog.error()) io.err << "tollgate export: " << to_string(p) << "\n";
+    return exit_refused;
+  }
+  auto xml = to_kill_bill_xml(*catalog);
+  if (!xml) {
+    for (const auto& p : xml.error()) io.err << "tollgate export: " << to_string(p) << "\n";
+    return exit_refused;
+  }
+  io.out << *xml;
   return exit_ok;
 }
 
@@ -209,15 +228,18 @@ int import_command(std::span<const std::string_view> args, Streams io) {
 
 int export_command(std::span<const std::string_view> args, Streams io) {
   auto flags = parse_flags("export", args, {"--db", "--catalog", "--invoices", "--balance"}, io,
-                           {"--rules"});
+                           {"--rules", "--xml"});
   if (!flags) return exit_usage;
   auto store = open_db("export", *flags, io);
   if (!store) return exit_usage;
   if (auto v = flags->find("--catalog"); v != flags->end()) {
     auto text = store->catalog_json(std::string(v->second));
     if (!text) return refused("export", text.error(), io);
-    io.out << *text;
-    return exit_ok;
+    if (!flags->contains("--xml")) {
+      io.out << *text;
+      return exit_ok;
+    }
+    return export_kill_bill_xml(*text, io);
   }
   if (flags->contains("--rules")) {
     auto sets = store->rule_sets();

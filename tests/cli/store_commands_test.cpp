@@ -60,6 +60,19 @@ TEST_CASE("import --catalog takes a Kill Bill XML catalog: the store keeps its J
   CHECK(catalog.at("plans").as_array().size() == 3);
   CHECK(catalog.at("plans").at(1).at("phases").at(1).at("recurring").at("price").at("USD") == "500.00");
 
+  // export --xml writes it back as Kill Bill XML, with the same prices.
+  auto as_xml = tollgate_cli({"export", "--db", db, "--catalog", "SpyCarBasic", "--xml"});
+  INFO(as_xml.err);
+  REQUIRE(as_xml.code == 0);
+  CHECK(as_xml.out.find("<catalogName>SpyCarBasic</catalogName>") != std::string::npos);
+  CHECK(as_xml.out.find("<value>1000</value>") != std::string::npos);
+  // A catalog with credit packages has no Kill Bill form: refused, by JSON path.
+  REQUIRE(tollgate_cli({"import", "--db", db, "--catalog", data("examples/credits/catalog.json"), "--version", "cr"})
+              .code == 0);
+  auto credits = tollgate_cli({"export", "--db", db, "--catalog", "cr", "--xml"});
+  CHECK(credits.code == 1);
+  CHECK(credits.err.find("credit_packages: Kill Bill's catalog has no credit packages") != std::string::npos);
+
   auto with_rules = tollgate_cli({"import", "--db", db, "--catalog", data("kill_bill/SpyCarBasic.xml"),
                                   "--version", "v2", "--organization", "org-1", "--tenant", "t-1",
                                   "--registered-at", "2024-01-01"});

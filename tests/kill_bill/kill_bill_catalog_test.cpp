@@ -228,3 +228,85 @@ TEST_CASE("looks_like_xml tells the two formats apart") {
   CHECK_FALSE(looks_like_xml(R"({"name": "x"})"));
   CHECK_FALSE(looks_like_xml(""));
 }
+
+// --- Writing a catalog as Kill Bill XML -------------------------------------------
+
+namespace {
+
+std::string written(const Catalog& catalog, const RuleSet& rules = {}) {
+  auto xml_text = to_kill_bill_xml(catalog, rules);
+  INFO((xml_text ? "" : test::describe(xml_text.error())));
+  REQUIRE(xml_text.has_value());
+  return *xml_text;
+}
+
+KillBillCatalog read_back(const std::string& text) {
+  auto loaded = load_kill_bill_catalog(text);
+  INFO((loaded ? "" : test::describe(loaded.error())) << text);
+  REQUIRE(loaded.has_value());
+  return std::move(loaded).value();
+}
+
+}  // namespace
+
+TEST_CASE("a catalog written as XML and read back is the same catalog, with the same rules") {
+  for (const char* name : {"SpyCarBasic.xml", "api-usage.xml"}) {
+    INFO(name);
+    KillBillCatalog first = load_file(name);
+    std::string once = written(first.catalog, first.rules);
+    KillBillCatalog second = read_back(once);
+    // What the writer says of the second is what it said of the first: nothing was lost.
+    CHECK(written(second.catalog, second.rules) == once);
+    CHECK(second.rules_json == first.rules_json);
+    CHECK(second.catalog.effective_date == first.catalog.effective_date);
+    CHECK(second.catalog.plans.size() == first.catalog.plans.size());
+  }
+  KillBillCatalog usage = read_back(written(load_file("api-usage.xml").catalog));
+  const UsagePrice& calls = usage.catalog.find_plan("api-monthly")->phases[1].usages.at(0);
+  CHECK(calls.tiers.at(0).up_to == Decimal(1000));
+  CHECK(calls.tiers.at(1).unit_price.at("USD") == *Decimal::parse("0.01"));
+  CHECK(usage.catalog.find_plan("api-pro-monthly")->phases[0].recurring->price.at("USD") == Decimal(93));
+  CHECK(usage.catalog.find_product("Storage")->available_for == std::vector<std::string>{"Api"});
+}
+
+TEST_CASE("a JSON catalog's OVERAGE is written as a free first tier, and bills the same") {
+  auto json_catalog = load_catalog(R"({"name": "saas", "currencies": ["USD", "EUR"],
+    "products": [{"name": "App", "category": "BASE"}],
+    "plans": [{"name": "app-monthly", "product": "App", "phases": [{"type": "EVERGREEN",
+      "recurring": {"billing_period": "MONTHLY", "billing_mode": "IN_ARREAR", "price": {"USD": "50.00", "EUR": "46.00"}},
+      "usages": [{"name": "calls", "metric": "api_calls", "billing_period": "MONTHLY", "model": "OVERAGE",
+        "included": "100", "unit_price": {"USD": "2.25", "EUR": "2.10"}}]}]}]})");
+  REQUIRE(json_catalog.has_value());
+  KillBillCatalog kb = read_back(written(*json_catalog));
+  const Phase& phase = kb.catalog.plans.at(0).phases.at(0);
+  CHECK(phase.recurring->billing_mode == BillingMode::in_arrear);
+  const UsagePrice& calls = phase.usages.at(0);
+  CHECK(calls.model == UsageModel::graduated);
+  REQUIRE(calls.tiers.size() == 2);
+  CHECK(calls.tiers[0].up_to == Decimal(100));
+  CHECK(calls.tiers[0].unit_price.at("EUR") == Decimal(0));
+  CHECK(calls.tiers[1].unit_price.at("EUR") == *Decimal::parse("2.10"));
+  // 150 calls in a month: OVERAGE bills (150 - 100) x 2.25 = 112.50, and so do the tiers.
+  Harness h(std::make_shared<const Catalog>(kb.catalog), kb.rules, {"acct", "USD", "UTC", 1});
+  ON(h, 2024_y / 4 / 1, create_subscription("s", "app-monthly", 2024_y / 4 / 1));
+  ON(h, 2024_y / 4 / 9, record_usage({"s", "api_calls", Decimal(150), 2024_y / 4 / 9, "u1", ""}));
+  h.bill_through(2024_y / 5 / 1);
+  CHECK(sorted(h.lines()) == sorted(Lines{"2024-05-01 RECURRING s 2024-04-01..2024-05-01 50.00",
+                                          "2024-05-01 USAGE s 2024-04-01..2024-05-01 112.50"}));
+}
+
+TEST_CASE("what Kill Bill's format cannot say is refused by JSON path") {
+  auto json_catalog = load_catalog(R"({"name": "credits", "currencies": ["USD"],
+    "products": [{"name": "App", "category": "BASE"}],
+    "plans": [{"name": "app", "product": "App", "after_trial": "REQUIRE_PAYMENT_METHOD", "phases": [
+      {"type": "TRIAL", "duration": {"unit": "DAYS", "length": 14}},
+      {"type": "EVERGREEN", "usages": [{"name": "calls", "metric": "api_calls", "billing_period": "MONTHLY",
+        "model": "OVERAGE", "included": "100", "prorate_included": true, "unit_price": {"USD": "1"}}]}]}],
+    "credit_packages": [{"name": "fifty", "credits": "50", "price": {"USD": "5.00"}}]})");
+  REQUIRE(json_catalog.has_value());
+  auto refused = to_kill_bill_xml(*json_catalog);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(has_problem(refused.error(), "credit_packages", "no credit packages"));
+  CHECK(has_problem(refused.error(), "plans[0].after_trial", "cannot require a payment method"));
+  CHECK(has_problem(refused.error(), "plans[0].phases[1].usages[0].prorate_included", "not prorated"));
+}

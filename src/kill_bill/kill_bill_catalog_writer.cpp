@@ -1,0 +1,330 @@
+// A catalog and its rules written as a Kill Bill XML catalog: the inverse of
+// the reader in kill_bill_catalog.cpp, for `tollgate export --xml` and for
+// Kill Bill's clients, which read catalogs as XML.
+//
+// It writes only what the reader reads back to the same model; what Kill
+// Bill's format cannot say is refused by the catalog JSON's path.
+
+#include <pugixml.hpp>
+#include <set>
+#include <sstream>
+
+#include "tollgate/kill_bill_catalog.hpp"
+
+namespace tollgate {
+namespace {
+
+std::string_view unit_name(TimeUnit u) {
+  switch (u) {
+    case TimeUnit::days:
+      return "DAYS";
+    case TimeUnit::weeks:
+      return "WEEKS";
+    case TimeUnit::months:
+      return "MONTHS";
+    case TimeUnit::years:
+      return "YEARS";
+  }
+  return "DAYS";
+}
+
+class Writer {
+ public:
+  Writer(const Catalog& catalog, const RuleSet& rules) : catalog_(catalog), rules_(rules) {}
+
+  Result<std::string, Problems> write() {
+    auto decl = doc_.append_child(pugi::node_declaration);
+    decl.append_attribute("version") = "1.0";
+    decl.append_attribute("encoding") = "UTF-8";
+    pugi::xml_node root = doc_.append_child("catalog");
+    if (catalog_.effective_date)
+      text(root, "effectiveDate", to_string(*catalog_.effective_date) + "T00:00:00+00:00");
+    text(root, "catalogName", catalog_.name);
+    text(root, "recurringBillingMode", "IN_ADVANCE");
+    auto currencies = root.append_child("currencies");
+    for (const auto& c : catalog_.currencies) text(currencies, "currency", c);
+    write_units(root);
+    write_products(root);
+    write_rules(root);
+    write_plans(root);
+    auto list = root.append_child("priceLists").append_child("defaultPriceList");
+    list.append_attribute("name") = "DEFAULT";
+    auto plans = list.append_child("plans");
+    for (const auto& plan : catalog_.plans) text(plans, "plan", plan.name);
+    if (!catalog_.credit_packages.empty())
+      problem("credit_packages", "Kill Bill's catalog has no credit packages");
+    if (catalog_.rounding != RoundingMode::half_up)
+      problem("rounding", "Kill Bill's catalog has no rounding mode (it rounds HALF_UP)");
+    if (!problems_.empty()) return unexpected(std::move(problems_));
+    std::ostringstream out;
+    doc_.save(out, "    ");
+    return out.str();
+  }
+
+ private:
+  static void text(pugi::xml_node parent, const char* name, std::string_view value) {
+    parent.append_child(name).text().set(std::string(value).c_str());
+  }
+
+  void problem(std::string path, std::string reason) {
+    problems_.push_back({std::move(path), std::move(reason)});
+  }
+
+  void write_units(pugi::xml_node root) {
+    std::set<std::string> units;
+    for (const auto& plan : catalog_.plans)
+      for (const auto& phase : plan.phases)
+        for (const auto& usage : phase.usages) units.insert(usage.metric);
+    if (units.empty()) return;
+    auto node = root.append_child("units");
+    for (const auto& u : units) node.append_child("unit").append_attribute("name") = u.c_str();
+  }
+
+  void write_products(pugi::xml_node root) {
+    auto products = root.append_child("products");
+    for (const auto& product : catalog_.products) {
+      auto node = products.append_child("product");
+      node.append_attribute("name") = product.name.c_str();
+      text(node, "category", to_string(product.category));
+      if (product.category != ProductCategory::base) continue;
+      // Kill Bill lists on each base the add-ons it takes.
+      pugi::xml_node available;
+      for (const auto& addon : catalog_.products)
+        if (addon.category == ProductCategory::add_on && addon.available_for_base(product.name)) {
+          if (!available) available = node.append_child("available");
+          text(available, "addonProduct", addon.name);
+        }
+    }
+  }
+
+  void write_plans(pugi::xml_node root) {
+    auto plans = root.append_child("plans");
+    for (std::size_t i = 0; i < catalog_.plans.size(); ++i) {
+      const Plan& plan = catalog_.plans[i];
+      std::string path = "plans[" + std::to_string(i) + "]";
+      if (plan.after_trial != AfterTrial::continue_billing)
+        problem(path + ".after_trial",
+                "Kill Bill's catalog cannot require a payment method after a trial");
+      auto node = plans.append_child("plan");
+      node.append_attribute("name") = plan.name.c_str();
+      text(node, "product", plan.product);
+      std::optional<BillingMode> mode;
+      for (const auto& phase : plan.phases)
+        if (phase.recurring) {
+          if (mode && *mode != phase.recurring->billing_mode)
+            problem(path, "its phases bill in different modes: Kill Bill's plan has one");
+          mode = phase.recurring->billing_mode;
+        }
+      if (mode == BillingMode::in_arrear) text(node, "recurringBillingMode", "IN_ARREAR");
+      pugi::xml_node initial;
+      for (std::size_t k = 0; k < plan.phases.size(); ++k) {
+        bool last = k + 1 == plan.phases.size();
+        if (!last && !initial) initial = node.append_child("initialPhases");
+        auto phase = last ? node.append_child("finalPhase") : initial.append_child("phase");
+        write_phase(phase, plan.phases[k], path + ".phases[" + std::to_string(k) + "]");
+      }
+    }
+  }
+
+  void write_phase(pugi::xml_node node, const Phase& phase, const std::string& path) {
+    node.append_attribute("type") = std::string(to_string(phase.type)).c_str();
+    auto duration = node.append_child("duration");
+    if (phase.duration) {
+      text(duration, "unit", unit_name(phase.duration->unit));
+      text(duration, "number", std::to_string(phase.duration->length));
+    } else {
+      text(duration, "unit", "UNLIMITED");
+    }
+    if (!phase.fixed.empty())
+      prices(node.append_child("fixed").append_child("fixedPrice"), phase.fixed);
+    if (phase.recurring) {
+      auto recurring = node.append_child("recurring");
+      text(recurring, "billingPeriod", to_string(phase.recurring->billing_period));
+      prices(recurring.append_child("recurringPrice"), phase.recurring->price);
+    }
+    if (phase.usages.empty()) return;
+    auto usages = node.append_child("usages");
+    for (std::size_t u = 0; u < phase.usages.size(); ++u)
+      write_usage(usages, phase.usages[u], path + ".usages[" + std::to_string(u) + "]");
+  }
+
+  static void prices(pugi::xml_node node, const PriceByCurrency& by_currency) {
+    for (const auto& [currency, amount] : by_currency) {
+      auto price = node.append_child("price");
+      text(price, "currency", currency);
+      text(price, "value", amount.to_string());
+    }
+  }
+
+  // One tier of one block, as the reader maps it back.
+  static void tier(pugi::xml_node tiers, const std::string& unit, const Decimal& size,
+                   const PriceByCurrency& price, const std::string& max) {
+    auto block = tiers.append_child("tier").append_child("blocks").append_child("tieredBlock");
+    text(block, "unit", unit);
+    text(block, "size", size.to_string());
+    prices(block.append_child("prices"), price);
+    text(block, "max", max);
+  }
+
+  void write_usage(pugi::xml_node usages, const UsagePrice& usage, const std::string& path) {
+    auto node = usages.append_child("usage");
+    node.append_attribute("name") = usage.name.c_str();
+    node.append_attribute("billingMode") = "IN_ARREAR";
+    node.append_attribute("usageType") = "CONSUMABLE";
+    node.append_attribute("tierBlockPolicy") = "ALL_TIERS";
+    text(node, "billingPeriod", to_string(usage.billing_period));
+    if (usage.aggregation != Aggregation::sum)
+      problem(path + ".aggregation", "Kill Bill's consumable usage is summed");
+    if (usage.pay_with_credits)
+      problem(path + ".pay_with_credits", "Kill Bill's catalog has no prepaid credits");
+    auto tiers = node.append_child("tiers");
+    switch (usage.model) {
+      case UsageModel::per_unit:
+        tier(tiers, usage.metric, Decimal(1), usage.unit_price, "-1");
+        return;
+      case UsageModel::package:
+        if (usage.package_rounding != PackageRounding::up)
+          problem(path + ".round", "Kill Bill bills a started block whole (UP)");
+        tier(tiers, usage.metric, usage.package_size, usage.package_price, "-1");
+        return;
+      case UsageModel::overage:
+        // An allowance is a free first tier, unless it is prorated.
+        if (usage.prorate_included)
+          problem(path + ".prorate_included", "Kill Bill's tiers are not prorated");
+        whole(usage.included, path + ".included");
+        tier(tiers, usage.metric, Decimal(1), free(), usage.included.to_string());
+        tier(tiers, usage.metric, Decimal(1), usage.unit_price, "-1");
+        return;
+      case UsageModel::graduated:
+      case UsageModel::volume:
+        write_tiers(tiers, usage, path);
+        return;
+    }
+  }
+
+  // Kill Bill counts tiers in whole blocks.
+  void whole(const Decimal& count, const std::string& path) {
+    if (count.to_string().find('.') != std::string::npos)
+      problem(path, "Kill Bill counts a tier in whole blocks, not " + count.to_string());
+  }
+
+  // A price of 0 in every currency: Kill Bill's tiers name one in each.
+  PriceByCurrency free() const {
+    PriceByCurrency zero;
+    for (const auto& c : catalog_.currencies) zero.emplace(c, Decimal(0));
+    return zero;
+  }
+
+  // GRADUATED tiers as ALL_TIERS blocks of size 1: each `max` is the count of
+  // units in that tier, the difference of the running bounds.
+  void write_tiers(pugi::xml_node tiers, const UsagePrice& usage, const std::string& path) {
+    if (usage.model == UsageModel::volume && usage.tiers.size() > 1)
+      problem(path + ".model",
+              "VOLUME tiers are Kill Bill's TOP_TIER, which Tollgate does not write yet");
+    Decimal below(0);
+    for (std::size_t t = 0; t < usage.tiers.size(); ++t) {
+      const Tier& tr = usage.tiers[t];
+      std::string tp = path + ".tiers[" + std::to_string(t) + "]";
+      if (!tr.flat_price.empty())
+        problem(tp + ".flat_price", "Kill Bill's tiers have no flat price");
+      std::string max = "-1";
+      if (tr.up_to) {
+        Decimal count = *tr.up_to - below;
+        whole(count, tp + ".up_to");
+        max = count.to_string();
+        below = *tr.up_to;
+      }
+      tier(tiers, usage.metric, Decimal(1), tr.unit_price, max);
+    }
+  }
+
+  // --- Rules ---------------------------------------------------------------
+
+  template <class T>
+  static void condition(pugi::xml_node node, const char* name, const std::optional<T>& value) {
+    if (value) text(node, name, to_string(*value));
+  }
+  static void condition(pugi::xml_node node, const char* name,
+                        const std::optional<std::string>& value) {
+    if (value) text(node, name, *value);
+  }
+
+  void write_rules(pugi::xml_node root) {
+    const RuleSet& r = rules_;
+    if (r.billing_alignment_rules.empty() && r.create_alignment_rules.empty() &&
+        r.cancel_policy_rules.empty() && r.change_policy_rules.empty() &&
+        r.change_alignment_rules.empty())
+      return;
+    auto rules = root.append_child("rules");
+    if (!r.change_policy_rules.empty()) {
+      auto list = rules.append_child("changePolicy");
+      for (const auto& rule : r.change_policy_rules) {
+        auto c = list.append_child("changePolicyCase");
+        change_conditions(c, rule.when);
+        text(c, "policy", to_string(rule.policy));
+      }
+    }
+    if (!r.change_alignment_rules.empty()) {
+      auto list = rules.append_child("changeAlignment");
+      for (const auto& rule : r.change_alignment_rules) {
+        auto c = list.append_child("changeAlignmentCase");
+        change_conditions(c, rule.when);
+        text(c, "alignment", to_string(rule.alignment));
+      }
+    }
+    if (!r.cancel_policy_rules.empty()) {
+      auto list = rules.append_child("cancelPolicy");
+      for (const auto& rule : r.cancel_policy_rules) {
+        auto c = list.append_child("cancelPolicyCase");
+        subscription_conditions(c, rule.when);
+        text(c, "policy", to_string(rule.policy));
+      }
+    }
+    if (!r.create_alignment_rules.empty()) {
+      auto list = rules.append_child("createAlignment");
+      for (const auto& rule : r.create_alignment_rules) {
+        auto c = list.append_child("createAlignmentCase");
+        condition(c, "product", rule.product);
+        text(c, "alignment", to_string(rule.alignment));
+      }
+    }
+    if (!r.billing_alignment_rules.empty()) {
+      auto list = rules.append_child("billingAlignment");
+      for (const auto& rule : r.billing_alignment_rules) {
+        auto c = list.append_child("billingAlignmentCase");
+        subscription_conditions(c, rule.when);
+        text(c, "alignment", to_string(rule.alignment));
+      }
+    }
+  }
+
+  static void subscription_conditions(pugi::xml_node c, const SubscriptionConditions& when) {
+    condition(c, "product", when.product);
+    condition(c, "productCategory", when.product_category);
+    condition(c, "billingPeriod", when.billing_period);
+    condition(c, "phaseType", when.phase_type);
+  }
+
+  static void change_conditions(pugi::xml_node c, const ChangeConditions& when) {
+    condition(c, "phaseType", when.phase_type);
+    condition(c, "fromProduct", when.from_product);
+    condition(c, "fromProductCategory", when.from_product_category);
+    condition(c, "fromBillingPeriod", when.from_billing_period);
+    condition(c, "toProduct", when.to_product);
+    condition(c, "toProductCategory", when.to_product_category);
+    condition(c, "toBillingPeriod", when.to_billing_period);
+  }
+
+  const Catalog& catalog_;
+  const RuleSet& rules_;
+  pugi::xml_document doc_;
+  Problems problems_;
+};
+
+}  // namespace
+
+Result<std::string, Problems> to_kill_bill_xml(const Catalog& catalog, const RuleSet& rules) {
+  return Writer(catalog, rules).write();
+}
+
+}  // namespace tollgate
