@@ -241,6 +241,12 @@ Response delete_tag_definition(Server&, Ctx&);
 Response get_tenant_by_api_key(Server&, Ctx&);
 Response put_catalog(Server&, Ctx&);
 Response get_catalog(Server&, Ctx&);
+// catalog.cpp: Kill Bill's catalog resource.
+Response upload_catalog_xml(Server&, Ctx&);
+Response get_catalog_xml(Server&, Ctx&);
+Response get_kill_bill_catalog(Server&, Ctx&);
+Response available_base_plans(Server&, Ctx&);
+Response available_addons(Server&, Ctx&);
 Response put_rules(Server&, Ctx&);
 Response get_rules(Server&, Ctx&);
 

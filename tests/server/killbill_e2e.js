@@ -56,6 +56,7 @@ function apis(t) {
     usage: new killbill.UsageApi(config, null, axios),
     invoicePayment: new killbill.InvoicePaymentApi(config, null, axios),
     credit: new killbill.CreditApi(config, null, axios),
+    catalog: new killbill.CatalogApi(config, null, axios),
     headers: {
       'X-Killbill-ApiKey': t.apiKey, 'X-Killbill-ApiSecret': t.apiSecret,
       'X-Killbill-CreatedBy': 'e2e', 'Content-Type': 'application/json',
@@ -629,6 +630,28 @@ async function main() {
     await A.invoice.deleteInvoiceTags(owed.invoiceId, CREATED_BY, [WRITTEN_OFF]);
     assert.equal((await A.invoice.getInvoice(owed.invoiceId)).data.balance, owed.balance);
     assert.equal(await balance(), before);
+  });
+
+  await check('a Kill Bill XML catalog uploaded through CatalogApi: read back, and the waiting account bills from it', async () => {
+    const xml = fs.readFileSync(path.join(__dirname, '..', 'data', 'kill_bill', 'SpyCarBasic.xml'), 'utf8');
+    assert.equal((await G.catalog.uploadCatalogXml(xml, CREATED_BY)).status, 201);
+    const back = (await G.catalog.getCatalogXml()).data;
+    assert.match(back, /<catalogName>SpyCarBasic<\/catalogName>/);
+    const versions = (await G.catalog.getCatalogJson()).data;
+    assert.equal(versions[0].name, 'SpyCarBasic');
+    assert.deepEqual(versions[0].products.map((p) => p.name), ['Standard', 'Sports', 'Super']);
+    const bases = (await G.catalog.getAvailableBasePlans()).data;
+    assert.deepEqual(bases.map((b) => b.plan), ['standard-monthly', 'sports-monthly', 'super-monthly']);
+    // The account made before any catalog binds to it in the catalog's first currency, USD.
+    // A 30-day trial from 02-01 ends 03-02 (February 2024 has 29 days). The account had no
+    // bill cycle day, so it takes the day of its first billable date, the 2nd (ACCOUNT
+    // alignment, the catalog's rule): a whole period [03-02, 04-02) at 100.00.
+    const gx = (await G.account.getAccountByKey('gx')).data;
+    await G.subscription.createSubscription({ accountId: gx.accountId, planName: 'standard-monthly' }, CREATED_BY, '2024-02-01');
+    const invoice = (await G.invoice.createFutureInvoice(gx.accountId, CREATED_BY, '2024-03-02')).data;
+    assert.equal(invoice.amount, 100);
+    assert.equal((await G.account.getAccount(gx.accountId)).data.billCycleDayLocal, 2);
+    assert.equal((await G.account.getAccount(gx.accountId)).data.currency, 'USD');
   });
 
   console.log(`${count()} checks passed`);

@@ -1,0 +1,202 @@
+// Kill Bill's catalog resource: a tenant's catalog uploaded and read as Kill
+// Bill's XML (POST/GET /1.0/kb/catalog/xml), read as Kill Bill's catalog JSON
+// (GET /1.0/kb/catalog), and the plans a customer may choose
+// (availableBasePlans, availableAddons).
+//
+// The store keeps the catalog JSON either way; XML is translated on the way
+// in and written on the way out (tollgate::kill_bill). An XML catalog's
+// <rules> are registered for the tenant's default organization, the one an
+// account belongs to unless a header names another.
+
+#include <functional>
+#include <string>
+
+#include "api.hpp"
+#include "credentials.hpp"
+#ifdef TOLLGATE_SERVER_KILL_BILL_XML
+#include "tollgate/kill_bill_catalog.hpp"
+#endif
+
+namespace tollgate::server::detail {
+namespace {
+
+const char* kDefaultOrganization = "default";
+
+// The tenant's catalog, loaded. 404 when it has none.
+Result<Catalog, Response> tenant_catalog(Server& s, const Ctx& ctx) {
+  if (ctx.tenant.catalog_version.empty())
+    return unexpected(not_found("no catalog uploaded for this tenant"));
+  auto text = s.billing.catalog_json(ctx.tenant.catalog_version);
+  if (!text) return unexpected(failure(text.error()));
+  auto catalog = load_catalog(*text);
+  if (!catalog)
+    return unexpected(
+        failure(500, "store.catalog", "the stored catalog no longer loads", catalog.error()));
+  return std::move(catalog).value();
+}
+
+json::array prices_json(const PriceByCurrency& prices) {
+  json::array out;
+  for (const auto& [currency, value] : prices)
+    out.push_back(json::object{{"currency", currency}, {"value", amount_json(value)}});
+  return out;
+}
+
+json::object phase_json(const Plan& plan, const Phase& phase) {
+  json::object duration;
+  if (phase.duration) {
+    static const char* kUnits[] = {"DAYS", "WEEKS", "MONTHS", "YEARS"};
+    duration = {{"unit", kUnits[static_cast<int>(phase.duration->unit)]},
+                {"number", phase.duration->length}};
+  } else {
+    duration = {{"unit", "UNLIMITED"}, {"number", -1}};
+  }
+  json::array usages;
+  for (const auto& u : phase.usages)
+    usages.push_back(
+        json::object{{"billingPeriod", to_string(u.billing_period)}, {"tiers", json::array{}}});
+  return {{"type", to_string(phase.type)},
+          {"name", phase_name(plan.name, phase.type)},
+          {"prices", phase.recurring ? prices_json(phase.recurring->price) : json::array{}},
+          {"fixedPrices", prices_json(phase.fixed)},
+          {"duration", std::move(duration)},
+          {"usages", std::move(usages)}};
+}
+
+json::object plan_json(const Plan& plan) {
+  json::array phases;
+  for (const auto& phase : plan.phases) phases.push_back(phase_json(plan, phase));
+  return {{"name", plan.name},
+          {"prettyName", plan.name},
+          {"billingPeriod", to_string(billing_period_of(plan))},
+          {"phases", std::move(phases)}};
+}
+
+// Kill Bill's CatalogJson: one version, products with their plans, one price list.
+json::object catalog_json(const Catalog& catalog) {
+  json::array products, plan_names;
+  for (const auto& product : catalog.products) {
+    json::array plans, available;
+    for (const auto& plan : catalog.plans)
+      if (plan.product == product.name) plans.push_back(plan_json(plan));
+    if (product.category == ProductCategory::base)
+      for (const auto& addon : catalog.products)
+        if (addon.category == ProductCategory::add_on && addon.available_for_base(product.name))
+          available.push_back(json::string(addon.name));
+    products.push_back(json::object{{"type", to_string(product.category)},
+                                    {"name", product.name},
+                                    {"prettyName", product.name},
+                                    {"plans", std::move(plans)},
+                                    {"included", json::array{}},
+                                    {"available", std::move(available)}});
+  }
+  for (const auto& plan : catalog.plans) plan_names.push_back(json::string(plan.name));
+  json::array currencies;
+  for (const auto& c : catalog.currencies) currencies.push_back(json::string(c));
+  return {{"name", catalog.name},
+          {"effectiveDate", catalog.effective_date
+                                ? json::value(to_string(*catalog.effective_date) + "T00:00:00.000Z")
+                                : json::value(nullptr)},
+          {"currencies", std::move(currencies)},
+          {"units", json::array{}},
+          {"products", std::move(products)},
+          {"priceLists",
+           json::array{json::object{{"name", "DEFAULT"}, {"plans", std::move(plan_names)}}}}};
+}
+
+// Kill Bill's PlanDetailJson: what availableBasePlans and availableAddons list.
+json::object plan_detail(const Plan& plan) {
+  const Phase& last = plan.phases.back();
+  return {{"product", plan.product},
+          {"plan", plan.name},
+          {"priceList", "DEFAULT"},
+          {"finalPhaseBillingPeriod", to_string(billing_period_of(plan))},
+          {"finalPhaseRecurringPrice",
+           last.recurring ? prices_json(last.recurring->price) : json::array{}}};
+}
+
+json::array plans_of(const Catalog& catalog, const std::function<bool(const Product&)>& keep) {
+  json::array out;
+  for (const auto& plan : catalog.plans)
+    if (keep(catalog.product_of(plan))) out.push_back(plan_detail(plan));
+  return out;
+}
+
+}  // namespace
+
+Response get_kill_bill_catalog(Server& s, Ctx& ctx) {
+  auto catalog = tenant_catalog(s, ctx);
+  if (!catalog) return std::move(catalog).error();
+  return json_response(200, json::array{catalog_json(*catalog)});
+}
+
+Response available_base_plans(Server& s, Ctx& ctx) {
+  auto catalog = tenant_catalog(s, ctx);
+  if (!catalog) return std::move(catalog).error();
+  return json_response(200, plans_of(*catalog, [](const Product& p) {
+                         return p.category == ProductCategory::base;
+                       }));
+}
+
+Response available_addons(Server& s, Ctx& ctx) {
+  auto base = ctx.query.get("baseProductName");
+  if (!base || base->empty())
+    return bad_request("baseProductName: required query parameter is missing");
+  auto catalog = tenant_catalog(s, ctx);
+  if (!catalog) return std::move(catalog).error();
+  const Product* product = catalog->find_product(*base);
+  if (!product || product->category != ProductCategory::base)
+    return bad_request("baseProductName: \"" + *base + "\" is not a BASE product of the catalog");
+  return json_response(200, plans_of(*catalog, [&](const Product& p) {
+                         return p.category == ProductCategory::add_on &&
+                                p.available_for_base(*base);
+                       }));
+}
+
+#ifdef TOLLGATE_SERVER_KILL_BILL_XML
+
+Response upload_catalog_xml(Server& s, Ctx& ctx) {
+  auto read = load_kill_bill_catalog(ctx.request.body);
+  if (!read) return bad_request("the catalog is not one Tollgate can bill from", read.error());
+  // Everything is validated before anything is written; the tenant's catalog
+  // pointer moves last, so a failed write leaves the tenant as it was.
+  std::string version = ctx.tenant.id + "/" + sha256_hex(read->catalog_json).substr(0, 16);
+  if (auto stored = s.billing.put_catalog(version, read->catalog_json); !stored)
+    return failure(stored.error());
+  if (read->rules_json != "{}") {
+    OrganizationKey org{kDefaultOrganization, ctx.tenant.id};
+    if (auto id = s.billing.register_rules(org, read->rules_json, ctx.now); !id)
+      return failure(id.error());
+  }
+  if (auto set = s.tenants.set_catalog_version(ctx.tenant.id, version); !set)
+    return failure(set.error());
+  return created(ctx, "/1.0/kb/catalog/xml");
+}
+
+Response get_catalog_xml(Server& s, Ctx& ctx) {
+  auto catalog = tenant_catalog(s, ctx);
+  if (!catalog) return std::move(catalog).error();
+  RuleSet rules;
+  if (auto book = s.billing.rule_book())
+    rules = book->in_force({kDefaultOrganization, ctx.tenant.id}, ctx.now);
+  auto xml = to_kill_bill_xml(*catalog, rules);
+  if (!xml)
+    return failure(409, "catalog.not_kill_bill",
+                   "the tenant's catalog has what Kill Bill's XML cannot say (read it as JSON: "
+                   "GET /1.0/tollgate/catalog)",
+                   xml.error());
+  return Response{200, {{"Content-Type", "text/xml"}}, *xml};
+}
+
+#else
+
+Response upload_catalog_xml(Server&, Ctx&) {
+  return failure(501, "server.not_built", "this server was built without Kill Bill XML catalogs");
+}
+Response get_catalog_xml(Server&, Ctx&) {
+  return failure(501, "server.not_built", "this server was built without Kill Bill XML catalogs");
+}
+
+#endif
+
+}  // namespace tollgate::server::detail

@@ -1,0 +1,133 @@
+// Kill Bill's catalog resource: a Kill Bill XML catalog uploaded, read back as
+// XML and as Kill Bill's catalog JSON, its plans listed, and its <rules>
+// applied to the tenant's accounts; bad XML refused with nothing changed.
+
+#include <string>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "../support/problems.hpp"
+#include "../support/served_store.hpp"
+
+using namespace tollgate;
+namespace json = boost::json;
+
+namespace {
+
+std::string location_id(const server::Response& r) {
+  for (const auto& [k, v] : r.headers)
+    if (k == "Location") return v.substr(v.rfind('/') + 1);
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a Kill Bill XML catalog uploaded is read back as XML, as Kill Bill's JSON, and as plans") {
+  test::ServedStore served;
+  CHECK(served.call("GET", "/1.0/kb/catalog").status == 404);  // none yet
+  auto up =
+      served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/SpyCarBasic.xml"));
+  INFO(up.body);
+  REQUIRE(up.status == 201);
+
+  json::array versions = json::parse(served.read("/1.0/kb/catalog")).as_array();
+  REQUIRE(versions.size() == 1);
+  const json::value& catalog = versions[0];
+  CHECK(catalog.at("name") == "SpyCarBasic");
+  CHECK(catalog.at("effectiveDate") == "2013-02-08T00:00:00.000Z");
+  const json::value& sports = catalog.at("products").at(1);
+  CHECK(sports.at("name") == "Sports");
+  CHECK(sports.at("type") == "BASE");
+  const json::value& plan = sports.at("plans").at(0);
+  CHECK(plan.at("name") == "sports-monthly");
+  CHECK(plan.at("billingPeriod") == "MONTHLY");
+  CHECK(plan.at("phases").at(0).at("type") == "TRIAL");
+  CHECK(plan.at("phases").at(0).at("duration").at("number") == 30);
+  // Prices by currency, in ISO order: GBP 375, USD 500.
+  CHECK(plan.at("phases").at(1).at("prices").at(0).at("currency") == "GBP");
+  CHECK(plan.at("phases").at(1).at("prices").at(0).at("value").to_number<double>() == 375.0);
+  CHECK(catalog.at("priceLists").at(0).at("plans").as_array().size() == 3);
+
+  std::string xml = served.read("/1.0/kb/catalog/xml");
+  CHECK(xml.find("<catalogName>SpyCarBasic</catalogName>") != std::string::npos);
+  CHECK(xml.find("<plan name=\"super-monthly\">") != std::string::npos);
+  CHECK(xml.find("<cancelPolicyCase>") != std::string::npos);  // its rules came back with it
+
+  json::array bases = json::parse(served.read("/1.0/kb/catalog/availableBasePlans")).as_array();
+  REQUIRE(bases.size() == 3);
+  CHECK(bases[2].at("plan") == "super-monthly");
+  CHECK(bases[2].at("priceList") == "DEFAULT");
+  CHECK(bases[2].at("finalPhaseRecurringPrice").at(1).at("value").to_number<double>() == 1000.0);
+}
+
+TEST_CASE("an uploaded catalog's rules govern the tenant's accounts: a cancel is IMMEDIATE") {
+  Date today = date::year{2024} / 4 / 1;
+  server::ApiOptions options;
+  options.clock = [&today] { return Instant{date::sys_days{today}}; };
+  test::ServedStore served(options);
+  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/SpyCarBasic.xml"))
+              .status == 201);
+  REQUIRE(
+      served
+          .call(
+              "POST", "/1.0/kb/accounts",
+              R"({"name": "Spy", "externalKey": "spy", "currency": "GBP", "billCycleDayLocal": 1})")
+          .status == 201);
+  std::string account = std::string(
+      json::parse(served.read("/1.0/kb/accounts?externalKey=spy")).at("accountId").as_string());
+  auto made = served.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
+                          R"({"accountId": ")" + account + R"(", "planName": "sports-monthly"})");
+  INFO(made.body);
+  REQUIRE(made.status == 201);
+  std::string sub = location_id(made);
+  today = date::year{2024} / 4 / 16;
+  // No policy asked: Kill Bill's default would be END_OF_TERM (May 1); the
+  // catalog's cancelPolicy says IMMEDIATE, so the subscription ends today.
+  auto cancelled = served.call("DELETE", "/1.0/kb/subscriptions/" + sub);
+  INFO(cancelled.body);
+  REQUIRE(cancelled.status == 204);
+  json::value got = json::parse(served.read("/1.0/kb/subscriptions/" + sub));
+  CHECK(got.at("cancelledDate").as_string().starts_with("2024-04-16"));
+}
+
+TEST_CASE("a catalog that cannot be billed from is refused by XML path, and the old one stays") {
+  test::ServedStore served;
+  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/SpyCarBasic.xml"))
+              .status == 201);
+  auto bad = served.call("POST", "/1.0/kb/catalog/xml",
+                         test::data_file("invalid/kill-bill-included-addon.xml"));
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("/catalog/products/product[@name='Super']/included") != std::string::npos);
+  CHECK(served.call("POST", "/1.0/kb/catalog/xml", "not xml").status == 400);
+  CHECK(json::parse(served.read("/1.0/kb/catalog")).at(0).at("name") == "SpyCarBasic");
+}
+
+TEST_CASE("add-ons by base product, and a JSON catalog Kill Bill's XML cannot say") {
+  test::ServedStore served;
+  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/api-usage.xml"))
+              .status == 201);
+  json::array addons =
+      json::parse(served.read("/1.0/kb/catalog/availableAddons?baseProductName=Api")).as_array();
+  REQUIRE(addons.size() == 1);
+  CHECK(addons[0].at("plan") == "storage-monthly");
+  CHECK(json::parse(served.read("/1.0/kb/catalog/availableAddons?baseProductName=ApiPro"))
+            .as_array()
+            .empty());
+  CHECK(served.call("GET", "/1.0/kb/catalog/availableAddons").status == 400);
+  CHECK(served.call("GET", "/1.0/kb/catalog/availableAddons?baseProductName=Storage").status ==
+        400);
+
+  REQUIRE(served
+              .call("POST", "/1.0/tollgate/catalog", R"({"name": "credits", "currencies": ["USD"],
+    "products": [{"name": "Api", "category": "BASE"}],
+    "plans": [{"name": "api", "product": "Api", "phases": [{"type": "EVERGREEN",
+      "recurring": {"billing_period": "MONTHLY", "price": {"USD": "10.00"}}}]}],
+    "credit_packages": [{"name": "fifty", "credits": "50", "price": {"USD": "5.00"}}]})")
+              .status == 201);
+  auto as_xml = served.call("GET", "/1.0/kb/catalog/xml");
+  CHECK(as_xml.status == 409);
+  CHECK(as_xml.body.find("credit_packages") != std::string::npos);
+  CHECK(json::parse(served.read("/1.0/kb/catalog")).at(0).at("name") == "credits");
+}
