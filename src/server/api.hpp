@@ -247,6 +247,10 @@ Response get_catalog_xml(Server&, Ctx&);
 Response get_kill_bill_catalog(Server&, Ctx&);
 Response available_base_plans(Server&, Ctx&);
 Response available_addons(Server&, Ctx&);
+Response plan_for_subscription(Server&, Ctx&);
+Response phase_for_subscription(Server&, Ctx&);
+Response product_for_subscription(Server&, Ctx&);
+Response price_list_for_subscription(Server&, Ctx&);
 Response put_rules(Server&, Ctx&);
 Response get_rules(Server&, Ctx&);
 

@@ -65,32 +65,41 @@ json::object phase_json(const Plan& plan, const Phase& phase) {
 
 json::object plan_json(const Plan& plan) {
   json::array phases;
-  for (const auto& phase : plan.phases) phases.push_back(phase_json(plan, phase));
+  BillingMode mode = BillingMode::in_advance;
+  for (const auto& phase : plan.phases) {
+    phases.push_back(phase_json(plan, phase));
+    if (phase.recurring) mode = phase.recurring->billing_mode;
+  }
   return {{"name", plan.name},
           {"prettyName", plan.name},
+          {"recurringBillingMode", to_string(mode)},
           {"billingPeriod", to_string(billing_period_of(plan))},
           {"phases", std::move(phases)}};
 }
 
+json::object product_json(const Catalog& catalog, const Product& product) {
+  json::array plans, available;
+  for (const auto& plan : catalog.plans)
+    if (plan.product == product.name) plans.push_back(plan_json(plan));
+  if (product.category == ProductCategory::base)
+    for (const auto& addon : catalog.products)
+      if (addon.category == ProductCategory::add_on && addon.available_for_base(product.name))
+        available.push_back(json::string(addon.name));
+  return {{"type", to_string(product.category)}, {"name", product.name},
+          {"prettyName", product.name},          {"plans", std::move(plans)},
+          {"included", json::array{}},           {"available", std::move(available)}};
+}
+
+json::object price_list_json(const Catalog& catalog) {
+  json::array names;
+  for (const auto& plan : catalog.plans) names.push_back(json::string(plan.name));
+  return {{"name", "DEFAULT"}, {"plans", std::move(names)}};
+}
+
 // Kill Bill's CatalogJson: one version, products with their plans, one price list.
 json::object catalog_json(const Catalog& catalog) {
-  json::array products, plan_names;
-  for (const auto& product : catalog.products) {
-    json::array plans, available;
-    for (const auto& plan : catalog.plans)
-      if (plan.product == product.name) plans.push_back(plan_json(plan));
-    if (product.category == ProductCategory::base)
-      for (const auto& addon : catalog.products)
-        if (addon.category == ProductCategory::add_on && addon.available_for_base(product.name))
-          available.push_back(json::string(addon.name));
-    products.push_back(json::object{{"type", to_string(product.category)},
-                                    {"name", product.name},
-                                    {"prettyName", product.name},
-                                    {"plans", std::move(plans)},
-                                    {"included", json::array{}},
-                                    {"available", std::move(available)}});
-  }
-  for (const auto& plan : catalog.plans) plan_names.push_back(json::string(plan.name));
+  json::array products;
+  for (const auto& product : catalog.products) products.push_back(product_json(catalog, product));
   json::array currencies;
   for (const auto& c : catalog.currencies) currencies.push_back(json::string(c));
   return {{"name", catalog.name},
@@ -100,8 +109,7 @@ json::object catalog_json(const Catalog& catalog) {
           {"currencies", std::move(currencies)},
           {"units", json::array{}},
           {"products", std::move(products)},
-          {"priceLists",
-           json::array{json::object{{"name", "DEFAULT"}, {"plans", std::move(plan_names)}}}}};
+          {"priceLists", json::array{price_list_json(catalog)}}};
 }
 
 // Kill Bill's PlanDetailJson: what availableBasePlans and availableAddons list.
@@ -122,7 +130,64 @@ json::array plans_of(const Catalog& catalog, const std::function<bool(const Prod
   return out;
 }
 
+// The plan (and phase) of a subscription on `requestedDate` (default: today):
+// what Kill Bill's …/plan, …/phase, …/product and …/priceList answer.
+struct InForce {
+  std::shared_ptr<const Catalog> catalog;
+  const Plan* plan = nullptr;
+  const Phase* phase = nullptr;  ///< nullptr when it is in none (not yet started, ended)
+};
+
+Result<InForce, Response> in_force(Server& s, const Ctx& ctx) {
+  auto id = ctx.query.get("subscriptionId");
+  if (!id || id->empty())
+    return unexpected(bad_request("subscriptionId: required query parameter is missing"));
+  auto sub = owned(s, ctx, ObjectType::subscription, *id);
+  if (!sub) return unexpected(std::move(sub).error());
+  auto view = account_view(s, ctx, sub->account_id);
+  if (!view) return unexpected(std::move(view).error());
+  auto day = requested(ctx, "requestedDate", *view);
+  if (!day) return unexpected(std::move(day).error());
+  for (const auto& status : view->engine.statuses(*day)) {
+    if (status.id != *id) continue;
+    InForce out{view->catalog, view->catalog->find_plan(status.plan), nullptr};
+    if (!out.plan) break;
+    for (const auto& phase : out.plan->phases)
+      if (status.phase == phase.type) {
+        out.phase = &phase;
+        break;
+      }
+    return out;
+  }
+  return unexpected(not_found("subscription " + *id + " has no plan on " + to_string(*day)));
+}
+
 }  // namespace
+
+Response plan_for_subscription(Server& s, Ctx& ctx) {
+  auto f = in_force(s, ctx);
+  if (!f) return std::move(f).error();
+  return json_response(200, plan_json(*f->plan));
+}
+
+Response phase_for_subscription(Server& s, Ctx& ctx) {
+  auto f = in_force(s, ctx);
+  if (!f) return std::move(f).error();
+  if (!f->phase) return not_found("the subscription is in no phase on that date");
+  return json_response(200, phase_json(*f->plan, *f->phase));
+}
+
+Response product_for_subscription(Server& s, Ctx& ctx) {
+  auto f = in_force(s, ctx);
+  if (!f) return std::move(f).error();
+  return json_response(200, product_json(*f->catalog, f->catalog->product_of(*f->plan)));
+}
+
+Response price_list_for_subscription(Server& s, Ctx& ctx) {
+  auto f = in_force(s, ctx);
+  if (!f) return std::move(f).error();
+  return json_response(200, price_list_json(*f->catalog));
+}
 
 Response get_kill_bill_catalog(Server& s, Ctx& ctx) {
   auto catalog = tenant_catalog(s, ctx);

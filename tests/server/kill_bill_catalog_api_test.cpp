@@ -62,7 +62,9 @@ TEST_CASE(
   CHECK(bases[2].at("finalPhaseRecurringPrice").at(1).at("value").to_number<double>() == 1000.0);
 }
 
-TEST_CASE("an uploaded catalog's rules govern the tenant's accounts: a cancel is IMMEDIATE") {
+TEST_CASE(
+    "a subscription's plan, phase, product and price list by date; the catalog's rules govern its "
+    "cancel") {
   Date today = date::year{2024} / 4 / 1;
   server::ApiOptions options;
   options.clock = [&today] { return Instant{date::sys_days{today}}; };
@@ -82,6 +84,22 @@ TEST_CASE("an uploaded catalog's rules govern the tenant's accounts: a cancel is
   INFO(made.body);
   REQUIRE(made.status == 201);
   std::string sub = location_id(made);
+  // The catalog as the subscription sees it: the 30-day trial from 03-01 ends 03-31.
+  auto at = [&](const std::string& what, const std::string& day) {
+    return json::parse(served.read("/1.0/kb/catalog/" + what + "?subscriptionId=" + sub +
+                                   "&requestedDate=" + day));
+  };
+  CHECK(at("plan", "2024-03-10").at("name") == "sports-monthly");
+  CHECK(at("phase", "2024-03-30").at("type") == "TRIAL");
+  json::value evergreen = at("phase", "2024-03-31");
+  CHECK(evergreen.at("type") == "EVERGREEN");
+  CHECK(evergreen.at("prices").at(0).at("value").to_number<double>() == 375.0);  // GBP first
+  CHECK(at("product", "2024-03-31").at("name") == "Sports");
+  CHECK(at("priceList", "2024-03-31").at("name") == "DEFAULT");
+  CHECK(served.call("GET", "/1.0/kb/catalog/plan").status == 400);
+  CHECK(
+      served.call("GET", "/1.0/kb/catalog/plan?subscriptionId=00000000-0000-0000-0000-00000000dead")
+          .status == 404);
   today = date::year{2024} / 4 / 16;
   // No policy asked: Kill Bill's default would be END_OF_TERM (May 1); the
   // catalog's cancelPolicy says IMMEDIATE, so the subscription ends today.
@@ -90,6 +108,10 @@ TEST_CASE("an uploaded catalog's rules govern the tenant's accounts: a cancel is
   REQUIRE(cancelled.status == 204);
   json::value got = json::parse(served.read("/1.0/kb/subscriptions/" + sub));
   CHECK(got.at("cancelledDate").as_string().starts_with("2024-04-16"));
+  // Ended: its last plan is still named, but it is in no phase.
+  CHECK(served.read("/1.0/kb/catalog/plan?subscriptionId=" + sub).find("sports-monthly") !=
+        std::string::npos);
+  CHECK(served.call("GET", "/1.0/kb/catalog/phase?subscriptionId=" + sub).status == 404);
 }
 
 TEST_CASE("a catalog that cannot be billed from is refused by XML path, and the old one stays") {
