@@ -136,9 +136,16 @@ class CreditsShop {
     auto price = Money::of(package->price.at("USD"), "USD");
     if (!price)
       return problem(http::status::internal_server_error, "package", price.error().message);
-    auto session = provider_.start_credit_purchase(
-        {id, account->customer_id, package->name, package->credits, *price,
-         "https://shop.test/credits/thanks", "https://shop.test/credits"});
+    CreditPurchaseRequest request;
+    request.account_id = id;
+    request.customer_id = account->customer_id;
+    request.package = package->name;
+    request.credits = package->credits;
+    request.price = *price;
+    request.success_url = "https://shop.test/credits/thanks";
+    request.cancel_url = "https://shop.test/credits";
+    request.description = package->description;  // shown on Stripe's payment form
+    auto session = provider_.start_credit_purchase(request);
     if (!session) return problem(http::status::bad_gateway, "provider", session.error().message);
     return {http::status::created, json::object{{"session", session->id}, {"url", session->url}}};
   }

@@ -102,6 +102,7 @@ struct CreditPackage {
   std::string name;
   Decimal credits;
   PriceByCurrency price;
+  std::string description;  ///< optional: shown to the customer on the payment form
 };
 
 struct Catalog {

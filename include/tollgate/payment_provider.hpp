@@ -70,19 +70,41 @@ struct SetupOutcome {
   std::string payment_method_id;  ///< "pm_..." once succeeded
 };
 
+/// Where a customer pays: on the provider's own page (a URL to send them to),
+/// or on a form embedded in the host's page (a client secret for the
+/// provider's script; Stripe's `embedded_page`).
+enum class CheckoutUi { hosted_page, embedded_page };
+
 struct CreditPurchaseRequest {
   std::string account_id;
   std::string customer_id;
   std::string package;  ///< the catalog credit package's name
   Decimal credits;
-  Money price;
-  std::string success_url;
-  std::string cancel_url;
+  Money price{Decimal(0), Currency()};  ///< set by the caller: no currency is no price
+  std::string success_url;              ///< hosted_page: where the customer lands after paying
+  std::string cancel_url;               ///< hosted_page: where the customer lands after giving up
+  std::string description;  ///< shown on the payment form (the package's, from the catalog)
+  CheckoutUi ui = CheckoutUi::hosted_page;
+  std::string return_url;      ///< embedded_page: where the customer returns (instead of both URLs)
+  bool automatic_tax = false;  ///< the provider adds the tax it computes (Stripe Tax)
 };
 
 struct CheckoutSession {
   std::string id;
-  std::string url;
+  std::string url;            ///< hosted_page: where to send the customer
+  std::string client_secret;  ///< embedded_page: what the host's form mounts with; never logged
+};
+
+/// A session of the provider's customer portal, where customers manage their
+/// cards themselves.
+struct PortalRequest {
+  std::string customer_id;
+  std::string return_url;  ///< where the portal's "back" link goes
+};
+
+struct PortalSession {
+  std::string id;
+  std::string url;  ///< where to send the customer; it expires soon after
 };
 
 struct ChargeRequest {
@@ -143,6 +165,19 @@ class PaymentProvider {
       const std::string& session_id) = 0;
   virtual ProviderResult<CheckoutSession> start_credit_purchase(
       const CreditPurchaseRequest& request) = 0;
+  /// A customer-portal session. The default answers "unsupported": a provider
+  /// without a portal (ManualProvider) has nothing to send the customer to.
+  virtual ProviderResult<PortalSession> start_customer_portal(const PortalRequest& request) {
+    return unexpected(ProviderError{
+        .http_status = 0,
+        .type = "invalid_request_error",
+        .code = "unsupported",
+        .decline_code = "",
+        .message =
+            std::string(name()) + " has no customer portal (for " + request.customer_id + ")",
+        .request_id = "",
+        .retryable = false});
+  }
   /// Charges off-session. A decline is an error with type "card_error".
   virtual ProviderResult<ChargeOutcome> charge(const ChargeRequest& request) = 0;
   /// The charge already made for `request`'s invoice and attempt, if any

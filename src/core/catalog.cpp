@@ -387,6 +387,7 @@ class CatalogLoader {
     p.credits = r.decimal("credits", true).value_or(Decimal(0));
     if (r.has("credits") && p.credits.is_zero()) r.problem("credits", "must be greater than 0");
     p.price = required_price(r, "price");
+    p.description = r.string("description").value_or("");
     catalog_.credit_packages.push_back(std::move(p));
   }
 

@@ -22,7 +22,7 @@ ProviderResult<SetupOutcome> ManualProvider::payment_method_setup_result(const s
 
 ProviderResult<CheckoutSession> ManualProvider::start_credit_purchase(
     const CreditPurchaseRequest& request) {
-  return CheckoutSession{"manual-checkout-" + request.account_id + "-" + request.package, ""};
+  return CheckoutSession{"manual-checkout-" + request.account_id + "-" + request.package, "", ""};
 }
 
 ProviderResult<ChargeOutcome> ManualProvider::charge(const ChargeRequest& request) {

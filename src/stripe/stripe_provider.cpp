@@ -322,18 +322,50 @@ ProviderResult<SetupOutcome> StripeProvider::payment_method_setup_result(
                      });
 }
 
+namespace {
+
+// Stripe's price must charge what the catalog's package costs: a price id
+// set in configuration that has drifted would sell credits at the wrong price.
+ProviderResult<Ok> check_package_price(const json::object& price, std::int64_t amount,
+                                       const std::string& currency, const std::string& price_id) {
+  const json::value* unit = price.if_contains("unit_amount");
+  bool same =
+      unit && unit->is_int64() && unit->get_int64() == amount && str(price, "currency") == currency;
+  if (!same)
+    return local_error("price_mismatch", "Stripe price " + price_id + " does not charge " +
+                                             std::to_string(amount) + " " + currency +
+                                             " (the credit package's price in minor units)");
+  return Ok{};
+}
+
+}  // namespace
+
 ProviderResult<CheckoutSession> StripeProvider::start_credit_purchase(
     const CreditPurchaseRequest& r) {
   auto amount = to_minor_units(r.price);
   if (!amount) return local_error("amount", amount.error().message);
-  Form product;
-  product.set("name", r.package);
-  Form price;
-  price.set("currency", lower(r.price.currency().code()))
-      .set("unit_amount", *amount)
-      .set("product_data", product);
+  std::string currency = lower(r.price.currency().code());
+  if (r.ui == CheckoutUi::embedded_page && r.return_url.empty())
+    return local_error("return_url", "an embedded Checkout page needs a return_url");
   Form item;
-  item.set("price_data", price).set("quantity", 1);
+  item.set("quantity", 1);
+  if (auto configured = config_.credit_package_prices.find(r.package);
+      configured != config_.credit_package_prices.end()) {
+    auto checked =
+        with_object(call("GET", "/v1/prices/" + percent_encode(configured->second), Form()),
+                    [&](const json::object& o) {
+                      return check_package_price(o, *amount, currency, configured->second);
+                    });
+    if (!checked) return unexpected(std::move(checked).error());
+    item.set("price", configured->second);
+  } else {
+    Form product;
+    product.set("name", r.package);
+    if (!r.description.empty()) product.set("description", r.description);
+    Form price;
+    price.set("currency", currency).set("unit_amount", *amount).set("product_data", product);
+    item.set("price_data", price);
+  }
   Form meta;
   meta.set("tollgate_account", r.account_id)
       .set("tollgate_package", r.package)
@@ -341,12 +373,32 @@ ProviderResult<CheckoutSession> StripeProvider::start_credit_purchase(
   Form f;
   f.set("mode", "payment");
   if (!r.customer_id.empty()) f.set("customer", r.customer_id);
-  f.append("line_items", item).set("success_url", r.success_url).set("cancel_url", r.cancel_url);
+  f.append("line_items", item);
+  if (r.ui == CheckoutUi::embedded_page)
+    f.set("ui_mode", "embedded_page").set("return_url", r.return_url);
+  else
+    f.set("success_url", r.success_url).set("cancel_url", r.cancel_url);
+  if (r.automatic_tax) {
+    f.set("automatic_tax", Form().set("enabled", "true"));
+    // Stripe Tax needs the customer's address: keep the one entered on the page.
+    if (!r.customer_id.empty()) f.set("customer_update", Form().set("address", "auto"));
+  }
   f.set("client_reference_id", r.account_id).set("metadata", meta);
   f.set("payment_intent_data", Form().set("metadata", meta));
   return with_object(call("POST", "/v1/checkout/sessions", f),
                      [](const json::object& o) -> ProviderResult<CheckoutSession> {
-                       return CheckoutSession{str(o, "id"), str(o, "url")};
+                       return CheckoutSession{str(o, "id"), str(o, "url"), str(o, "client_secret")};
+                     });
+}
+
+ProviderResult<PortalSession> StripeProvider::start_customer_portal(const PortalRequest& r) {
+  if (r.customer_id.empty()) return local_error("customer", "a portal session needs a customer");
+  Form f;
+  f.set("customer", r.customer_id);
+  if (!r.return_url.empty()) f.set("return_url", r.return_url);
+  return with_object(call("POST", "/v1/billing_portal/sessions", f),
+                     [](const json::object& o) -> ProviderResult<PortalSession> {
+                       return PortalSession{str(o, "id"), str(o, "url")};
                      });
 }
 

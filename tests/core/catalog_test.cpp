@@ -151,6 +151,19 @@ TEST_CASE("a duplicated name is refused") {
   CHECK(has_problem(p, "credit_packages[1].name", "duplicate credit package name \"c\""));
 }
 
+TEST_CASE("a credit package may carry a description for the payment form") {
+  auto c = load_catalog(R"({"name": "t", "currencies": ["USD"], "products": [], "plans": [],
+      "credit_packages": [{"name": "c", "credits": "50", "price": {"USD": "5.00"},
+                           "description": "Fifty API credits"},
+                          {"name": "d", "credits": "1", "price": {"USD": "1"}}]})");
+  REQUIRE(c.has_value());
+  CHECK(c->find_credit_package("c")->description == "Fifty API credits");
+  CHECK(c->find_credit_package("d")->description.empty());
+  auto p = problems_of(R"({"name": "t", "currencies": ["USD"], "products": [], "plans": [],
+      "credit_packages": [{"name": "c", "credits": "1", "price": {"USD": "1"}, "description": 7}]})");
+  CHECK(has_problem(p, "credit_packages[0].description", "must be a string"));
+}
+
 TEST_CASE("a plan naming an unknown product is refused") {
   auto p = problems_of(R"({"name": "t", "currencies": ["USD"], "products": [],
       "plans": [{"name": "a", "product": "Nope", "phases": [{"type": "EVERGREEN"}]}]})");

@@ -6,7 +6,7 @@ using namespace tollgate;
 using namespace date::literals;
 
 namespace {
-CreditPackage package(const char* credits) { return {"credits", *Decimal::parse(credits), {}}; }
+CreditPackage package(const char* credits) { return {"credits", *Decimal::parse(credits), {}, ""}; }
 }  // namespace
 
 TEST_CASE("a checkout session credits a package once") {

@@ -52,11 +52,19 @@ function create(kind, params) {
     o.url = `https://checkout.stripe.test/c/pay/${o.id}`;
     if (params.mode === "setup") o.setup_intent = create("setup_intent", { customer: params.customer, status: "requires_payment_method" }).id;
     if (params.line_items) {
+      // An inline price, or one that exists (a price id), as Stripe prices the line.
       const item = params.line_items["0"];
-      o.amount_total = Number(item.price_data.unit_amount) * Number(item.quantity || 1);
-      o.currency = item.price_data.currency;
+      const price = item.price ? objects.get(item.price) : item.price_data;
+      o.amount_total = Number(price.unit_amount) * Number(item.quantity || 1);
+      o.currency = price.currency;
+    }
+    if (params.ui_mode === "embedded_page") {
+      o.url = null;
+      o.client_secret = `${o.id}_secret_fake`;
     }
   }
+  if (kind === "price" && params.unit_amount !== undefined) o.unit_amount = Number(params.unit_amount);
+  if (kind === "billing_portal.session") o.url = `https://billing.stripe.test/p/session/${o.id}`;
   if (kind === "payment_intent") {
     o.amount = Number(params.amount);
     o.status = params.payment_method === "pm_card_chargeDeclined" ? "requires_payment_method" : "succeeded";
@@ -73,6 +81,7 @@ const routes = {
   "POST /v1/products": (p) => create("product", p),
   "POST /v1/prices": (p) => create("price", p),
   "POST /v1/customers": (p) => create("customer", p),
+  "POST /v1/billing_portal/sessions": (p) => create("billing_portal.session", p),
 };
 
 const server = http.createServer((req, res) => {
@@ -101,6 +110,10 @@ const server = http.createServer((req, res) => {
       result = { object: "billing.meter_event", event_name: params.event_name, identifier: params.identifier, payload: params.payload, timestamp: Number(params.timestamp) };
     } else if (req.method === "GET" && url.pathname === "/__meter_events") {
       result = { count: meterEvents.size };
+    } else if (req.method === "GET" && url.pathname.startsWith("/v1/prices/")) {
+      const o = objects.get(url.pathname.split("/").pop());
+      if (!o) return error(res, 404, "invalid_request_error", "resource_missing", "No such price");
+      result = o;
     } else if (req.method === "GET" && url.pathname.startsWith("/v1/checkout/sessions/")) {
       const o = objects.get(url.pathname.split("/").pop());
       if (!o) return error(res, 404, "invalid_request_error", "resource_missing", "No such checkout session");

@@ -15,6 +15,7 @@
 #include "../support/peer.hpp"
 #include "../support/problems.hpp"
 #include "../support/test_pki.hpp"
+#include "tollgate/manual_provider.hpp"
 #include "tollgate/stripe/beast_transport.hpp"
 #include "tollgate/stripe/events.hpp"
 #include "tollgate/stripe/stripe_provider.hpp"
@@ -53,11 +54,12 @@ struct LoopbackStripe {
   std::vector<std::chrono::milliseconds> sleeps;
   std::unique_ptr<StripeProvider> provider;
 
-  LoopbackStripe(const Peer& peer, std::string key) {
+  LoopbackStripe(const Peer& peer, std::string key, const std::function<void(StripeConfig&)>& tune = {}) {
     StripeConfig config;
     config.secret_key = std::move(key);
     config.api_base = peer.url();
     config.sleep = [this](std::chrono::milliseconds d) { sleeps.push_back(d); };
+    if (tune) tune(config);
     provider = std::move(StripeProvider::create(config, transport)).value();
   }
 };
@@ -203,8 +205,15 @@ TEST_CASE("our fake: set-up through Checkout, credit purchases, off-session char
   CHECK(outcome->status == SetupStatus::succeeded);
   CHECK(outcome->payment_method_id == "pm_fake_card");
 
-  auto purchase = s.provider->start_credit_purchase(
-      {"acme", "cus_1", "credits-50", Decimal(50), *Money::parse("5.00", "USD"), "https://a/ok", "https://a/no"});
+  CreditPurchaseRequest request;
+  request.account_id = "acme";
+  request.customer_id = "cus_1";
+  request.package = "credits-50";
+  request.credits = Decimal(50);
+  request.price = *Money::parse("5.00", "USD");
+  request.success_url = "https://a/ok";
+  request.cancel_url = "https://a/no";
+  auto purchase = s.provider->start_credit_purchase(request);
   REQUIRE(purchase.has_value());
   auto completed = s.provider->call("POST", "/__complete/" + purchase->id, Form().set("timestamp", 1700000000));
   REQUIRE(completed.has_value());
@@ -233,6 +242,85 @@ TEST_CASE("our fake: set-up through Checkout, credit purchases, off-session char
   REQUIRE(s.provider->report_usage({"api_calls", "cus_1", Decimal(4000), "c1", 1710460800}));
   auto count = s.provider->call("GET", "/__meter_events", Form());
   CHECK(json::parse(*count).at("count").as_int64() == 1);
+}
+
+TEST_CASE("our fake: credit packages on an embedded page, through a Stripe price, with tax; the portal") {
+  Peer fake("stripe_fake.js", {"--secret=whsec_loopback"});
+  LoopbackStripe admin(fake, "sk_test_fake_key");
+  auto make_price = [&](int cents) {
+    Form f;
+    f.set("currency", "usd").set("unit_amount", cents).set("product", "prod_credits");
+    auto made = admin.provider->call("POST", "/v1/prices", f);
+    REQUIRE(made.has_value());
+    return std::string(json::parse(*made).at("id").as_string());
+  };
+  // credits-50 costs 5.00 and its Stripe price charges 500 cents; credits-10's has
+  // drifted to 400 cents while the catalog says 1.00.
+  std::string good = make_price(500), drifted = make_price(400);
+  LoopbackStripe s(fake, "sk_test_fake_key", [&](StripeConfig& c) {
+    c.credit_package_prices = {{"credits-50", good}, {"credits-10", drifted}};
+  });
+  auto session_sent = [&](const std::string& id) {
+    return json::parse(*s.provider->call("GET", "/v1/checkout/sessions/" + id, Form()));
+  };
+
+  CreditPurchaseRequest r;
+  r.account_id = "acme";
+  r.customer_id = "cus_1";
+  r.package = "credits-50";
+  r.credits = Decimal(50);
+  r.price = *Money::parse("5.00", "USD");
+  r.ui = CheckoutUi::embedded_page;
+  r.return_url = "https://a/credits/done?session={CHECKOUT_SESSION_ID}";
+  r.automatic_tax = true;
+  auto embedded = s.provider->start_credit_purchase(r);
+  INFO((embedded ? "" : embedded.error().message));
+  REQUIRE(embedded.has_value());
+  CHECK(embedded->url.empty());
+  CHECK(embedded->client_secret == embedded->id + "_secret_fake");
+  json::value sent = session_sent(embedded->id);
+  CHECK(sent.at("ui_mode") == "embedded_page");
+  CHECK(sent.at("return_url") == "https://a/credits/done?session={CHECKOUT_SESSION_ID}");
+  CHECK(sent.at("line_items").at("0").at("price").as_string() == good);
+  CHECK(sent.at("amount_total").to_number<std::int64_t>() == 500);
+  CHECK(sent.at("automatic_tax").at("enabled") == "true");
+  CHECK(sent.at("customer_update").at("address") == "auto");
+
+  // A configured price that no longer charges the package's price sells nothing.
+  r.package = "credits-10";
+  r.price = *Money::parse("1.00", "USD");
+  auto mismatch = s.provider->start_credit_purchase(r);
+  REQUIRE_FALSE(mismatch.has_value());
+  CHECK(mismatch.error().code == "price_mismatch");
+
+  // An embedded page needs somewhere to return to.
+  r.return_url.clear();
+  CHECK(s.provider->start_credit_purchase(r).error().code == "return_url");
+
+  // A package with no Stripe price: an inline price with its name and description.
+  r.package = "credits-7";
+  r.price = *Money::parse("0.70", "USD");
+  r.ui = CheckoutUi::hosted_page;
+  r.automatic_tax = false;
+  r.success_url = "https://a/ok";
+  r.cancel_url = "https://a/no";
+  r.description = "Seven API credits, valid a year";
+  auto hosted = s.provider->start_credit_purchase(r);
+  REQUIRE(hosted.has_value());
+  CHECK_FALSE(hosted->url.empty());
+  json::value inline_sent = session_sent(hosted->id);
+  const json::value& data = inline_sent.at("line_items").at("0").at("price_data");
+  CHECK(data.at("unit_amount") == "70");
+  CHECK(data.at("product_data").at("name") == "credits-7");
+  CHECK(data.at("product_data").at("description") == "Seven API credits, valid a year");
+  CHECK(inline_sent.at("success_url") == "https://a/ok");
+
+  auto portal = s.provider->start_customer_portal({"cus_1", "https://a/account"});
+  REQUIRE(portal.has_value());
+  CHECK(portal->url == "https://billing.stripe.test/p/session/" + portal->id);
+  CHECK(s.provider->start_customer_portal({"", "https://a/account"}).error().code == "customer");
+  ManualProvider manual;
+  CHECK(manual.start_customer_portal({"cus_1", ""}).error().code == "unsupported");
 }
 
 TEST_CASE("the form encoder matches the official SDK's on a table of nested parameters") {

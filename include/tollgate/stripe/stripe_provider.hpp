@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,10 @@ struct StripeConfig {
   std::chrono::milliseconds timeout{30'000};
   /// How the provider waits between retries (tests record instead of sleeping).
   std::function<void(std::chrono::milliseconds)> sleep;
+  /// Credit packages sold through prices that already exist in Stripe, by
+  /// package name ("credits-50" -> "price_..."). Each price must charge the
+  /// package's price in its currency: start_credit_purchase checks it.
+  std::map<std::string, std::string> credit_package_prices;
 };
 
 /// Stripe's zero-decimal currencies (amounts are sent in whole units).
@@ -58,8 +63,15 @@ class StripeProvider final : public PaymentProvider {
                                                    const CustomerInfo& info) override;
   ProviderResult<SetupSession> start_payment_method_setup(const SetupRequest& request) override;
   ProviderResult<SetupOutcome> payment_method_setup_result(const std::string& session_id) override;
+  /// Checkout in payment mode. A package named in `credit_package_prices` is
+  /// sold through that Stripe price, after checking that it charges the
+  /// package's price (errors: "price_mismatch"); else through an inline price
+  /// carrying the package's name and description. `embedded_page` returns a
+  /// client secret and takes `return_url` (errors: "return_url" when empty).
   ProviderResult<CheckoutSession> start_credit_purchase(
       const CreditPurchaseRequest& request) override;
+  /// POST /v1/billing_portal/sessions.
+  ProviderResult<PortalSession> start_customer_portal(const PortalRequest& request) override;
   ProviderResult<ChargeOutcome> charge(const ChargeRequest& request) override;
   /// Lists the customer's PaymentIntents (newest first, strongly consistent,
   /// unlike search) for one whose metadata names the invoice and attempt.
