@@ -244,6 +244,7 @@ Response get_catalog(Server&, Ctx&);
 // catalog.cpp: Kill Bill's catalog resource.
 Response upload_catalog_xml(Server&, Ctx&);
 Response get_catalog_xml(Server&, Ctx&);
+Response validate_catalog_xml(Server&, Ctx&);
 Response get_kill_bill_catalog(Server&, Ctx&);
 Response available_base_plans(Server&, Ctx&);
 Response available_addons(Server&, Ctx&);

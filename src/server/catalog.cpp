@@ -238,6 +238,16 @@ Response upload_catalog_xml(Server& s, Ctx& ctx) {
   return created(ctx, "/1.0/kb/catalog/xml");
 }
 
+// Kill Bill's CatalogValidation: 200 either way, the problems listed (none:
+// the catalog would be taken). Nothing is stored.
+Response validate_catalog_xml(Server&, Ctx& ctx) {
+  json::array errors;
+  if (auto read = load_kill_bill_catalog(ctx.request.body); !read)
+    for (const auto& p : read.error())
+      errors.push_back(json::object{{"errorDescription", to_string(p)}});
+  return json_response(200, json::object{{"catalogValidationErrors", std::move(errors)}});
+}
+
 Response get_catalog_xml(Server& s, Ctx& ctx) {
   auto catalog = tenant_catalog(s, ctx);
   if (!catalog) return std::move(catalog).error();
@@ -259,6 +269,9 @@ Response upload_catalog_xml(Server&, Ctx&) {
   return failure(501, "server.not_built", "this server was built without Kill Bill XML catalogs");
 }
 Response get_catalog_xml(Server&, Ctx&) {
+  return failure(501, "server.not_built", "this server was built without Kill Bill XML catalogs");
+}
+Response validate_catalog_xml(Server&, Ctx&) {
   return failure(501, "server.not_built", "this server was built without Kill Bill XML catalogs");
 }
 
