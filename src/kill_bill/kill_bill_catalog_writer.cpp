@@ -256,46 +256,41 @@ class Writer {
         r.change_alignment_rules.empty())
       return;
     auto rules = root.append_child("rules");
-    if (!r.change_policy_rules.empty()) {
-      auto list = rules.append_child("changePolicy");
-      for (const auto& rule : r.change_policy_rules) {
-        auto c = list.append_child("changePolicyCase");
-        change_conditions(c, rule.when);
-        text(c, "policy", to_string(rule.policy));
-      }
-    }
-    if (!r.change_alignment_rules.empty()) {
-      auto list = rules.append_child("changeAlignment");
-      for (const auto& rule : r.change_alignment_rules) {
-        auto c = list.append_child("changeAlignmentCase");
-        change_conditions(c, rule.when);
-        text(c, "alignment", to_string(rule.alignment));
-      }
-    }
-    if (!r.cancel_policy_rules.empty()) {
-      auto list = rules.append_child("cancelPolicy");
-      for (const auto& rule : r.cancel_policy_rules) {
-        auto c = list.append_child("cancelPolicyCase");
-        subscription_conditions(c, rule.when);
-        text(c, "policy", to_string(rule.policy));
-      }
-    }
-    if (!r.create_alignment_rules.empty()) {
-      auto list = rules.append_child("createAlignment");
-      for (const auto& rule : r.create_alignment_rules) {
-        auto c = list.append_child("createAlignmentCase");
-        condition(c, "product", rule.product);
-        text(c, "alignment", to_string(rule.alignment));
-      }
-    }
-    if (!r.billing_alignment_rules.empty()) {
-      auto list = rules.append_child("billingAlignment");
-      for (const auto& rule : r.billing_alignment_rules) {
-        auto c = list.append_child("billingAlignmentCase");
-        subscription_conditions(c, rule.when);
-        text(c, "alignment", to_string(rule.alignment));
-      }
-    }
+    rule_list(rules, "changePolicy", r.change_policy_rules,
+              [](pugi::xml_node c, const ChangePolicyRule& rule) {
+                change_conditions(c, rule.when);
+                text(c, "policy", to_string(rule.policy));
+              });
+    rule_list(rules, "changeAlignment", r.change_alignment_rules,
+              [](pugi::xml_node c, const ChangeAlignmentRule& rule) {
+                change_conditions(c, rule.when);
+                text(c, "alignment", to_string(rule.alignment));
+              });
+    rule_list(rules, "cancelPolicy", r.cancel_policy_rules,
+              [](pugi::xml_node c, const CancelPolicyRule& rule) {
+                subscription_conditions(c, rule.when);
+                text(c, "policy", to_string(rule.policy));
+              });
+    rule_list(rules, "createAlignment", r.create_alignment_rules,
+              [](pugi::xml_node c, const CreateAlignmentRule& rule) {
+                condition(c, "product", rule.product);
+                text(c, "alignment", to_string(rule.alignment));
+              });
+    rule_list(rules, "billingAlignment", r.billing_alignment_rules,
+              [](pugi::xml_node c, const BillingAlignmentRule& rule) {
+                subscription_conditions(c, rule.when);
+                text(c, "alignment", to_string(rule.alignment));
+              });
+  }
+
+  // One of Kill Bill's rule lists, <name> of <nameCase>s, when it has any.
+  template <class Rule, class WriteCase>
+  static void rule_list(pugi::xml_node rules, const char* name, const std::vector<Rule>& list,
+                        WriteCase write_case) {
+    if (list.empty()) return;
+    auto node = rules.append_child(name);
+    std::string case_name = std::string(name) + "Case";
+    for (const auto& rule : list) write_case(node.append_child(case_name.c_str()), rule);
   }
 
   static void subscription_conditions(pugi::xml_node c, const SubscriptionConditions& when) {

@@ -162,31 +162,37 @@ Result<InForce, Response> in_force(Server& s, const Ctx& ctx) {
   return unexpected(not_found("subscription " + *id + " has no plan on " + to_string(*day)));
 }
 
+// What the subscription is on, answered by `respond`; the lookup's error as it is.
+template <class Respond>
+Response answer_in_force(Server& s, const Ctx& ctx, Respond respond) {
+  auto f = in_force(s, ctx);
+  if (!f) return std::move(f).error();
+  return respond(*f);
+}
+
 }  // namespace
 
 Response plan_for_subscription(Server& s, Ctx& ctx) {
-  auto f = in_force(s, ctx);
-  if (!f) return std::move(f).error();
-  return json_response(200, plan_json(*f->plan));
+  return answer_in_force(s, ctx,
+                         [](const InForce& f) { return json_response(200, plan_json(*f.plan)); });
 }
 
 Response phase_for_subscription(Server& s, Ctx& ctx) {
-  auto f = in_force(s, ctx);
-  if (!f) return std::move(f).error();
-  if (!f->phase) return not_found("the subscription is in no phase on that date");
-  return json_response(200, phase_json(*f->plan, *f->phase));
+  return answer_in_force(s, ctx, [](const InForce& f) {
+    if (!f.phase) return not_found("the subscription is in no phase on that date");
+    return json_response(200, phase_json(*f.plan, *f.phase));
+  });
 }
 
 Response product_for_subscription(Server& s, Ctx& ctx) {
-  auto f = in_force(s, ctx);
-  if (!f) return std::move(f).error();
-  return json_response(200, product_json(*f->catalog, f->catalog->product_of(*f->plan)));
+  return answer_in_force(s, ctx, [](const InForce& f) {
+    return json_response(200, product_json(*f.catalog, f.catalog->product_of(*f.plan)));
+  });
 }
 
 Response price_list_for_subscription(Server& s, Ctx& ctx) {
-  auto f = in_force(s, ctx);
-  if (!f) return std::move(f).error();
-  return json_response(200, price_list_json(*f->catalog));
+  return answer_in_force(
+      s, ctx, [](const InForce& f) { return json_response(200, price_list_json(*f.catalog)); });
 }
 
 Response get_kill_bill_catalog(Server& s, Ctx& ctx) {
