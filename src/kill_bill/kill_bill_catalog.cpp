@@ -38,6 +38,15 @@ std::string text_of(pugi::xml_node node) {
   return trimmed(node.child_value());
 }
 
+// "path" + separator + "name", in one allocation.
+std::string joined(std::string_view path, char separator, std::string_view name) {
+  std::string out;
+  out.reserve(path.size() + 1 + name.size());
+  out.append(path).push_back(separator);
+  out.append(name);
+  return out;
+}
+
 class Translator {
  public:
   Result<KillBillCatalog, Problems> translate(std::string_view xml) {
@@ -296,7 +305,7 @@ class Translator {
       std::string currency = text_of(price.child("currency"));
       if (out.contains(currency)) problem(pp + "/currency", "a second price in " + currency);
       out[currency] = text_of(price.child("value"));
-      record(jp + "." + currency, pp + "/value");
+      record(joined(jp, '.', currency), joined(pp, '/', "value"));
     }
     return out;
   }
@@ -355,8 +364,9 @@ class Translator {
       if (!units_.count(u))
         problem(bp + "/unit", "unknown unit \"" + u + "\" (declare it in <units>)");
       if (!unit.empty() && u != unit) {
-        problem(bp + "/unit",
-                "a usage prices one unit in Tollgate: \"" + u + "\" after \"" + unit + "\"");
+        std::string reason = "a usage prices one unit in Tollgate: \"";
+        reason.append(u).append("\" after \"").append(unit).append("\"");
+        problem(bp + "/unit", std::move(reason));
         return std::nullopt;
       }
       unit = u;
@@ -479,7 +489,7 @@ class Translator {
       std::string key =
           name == "policy" || name == "alignment" ? std::string(action) : std::string(name);
       o[key] = value;
-      record(jp + "." + key, cp + "/" + std::string(name));
+      record(joined(jp, '.', key), joined(cp, '/', name));
     }
     return o;
   }
