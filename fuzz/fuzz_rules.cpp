@@ -11,11 +11,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (rules.error().empty()) std::abort();
     return 0;
   }
+  // Product names too: a rule naming a product the case lacks must simply not match.
   tollgate::SubscriptionCase c{tollgate::ProductCategory::add_on, tollgate::BillingPeriod::monthly,
-                               tollgate::PhaseType::trial};
+                               tollgate::PhaseType::trial, "Gold"};
   tollgate::ChangeCase change{};
+  change.from_product = "Gold";
+  change.to_product = "Silver";
   (void)rules->billing_alignment(c);
-  (void)rules->create_alignment();
+  (void)rules->create_alignment("Gold");
   if (rules->cancel_policy(c).value == tollgate::BillingActionPolicy::illegal) std::abort();
   (void)rules->change_policy(change);
   (void)rules->change_alignment(change);
