@@ -135,7 +135,8 @@ int main(int argc, char** argv) {
         return example::fail(kProgram, "request", applied.error());
       auto engine = billing.engine(r.account);
       if (!engine) return example::fail(kProgram, "engine", engine.error());
-      const auto& status = engine->statuses(day).at(0);
+      const SubscriptionStatus status =
+          engine->statuses(day).at(0);  // a copy: the list is a temporary
       std::cout << to_string(day) << " " << std::left << std::setw(6) << r.account << std::setw(7)
                 << to_string(r.type) << " -> " << status.plan << " " << to_string(status.state)
                 << "\n";
