@@ -117,7 +117,7 @@ Response create_account(Server& s, Ctx& ctx) {
   if (fields->bill_cycle_day > 0) a.bill_cycle_day = static_cast<int>(*fields->bill_cycle_day);
   // Whose billing rules judge this account: Tollgate's header (Kill Bill has no such notion).
   std::string organization = ctx.request.header("x-tollgate-organization");
-  a.organization_id = organization.empty() ? "default" : organization;
+  a.organization_id = organization.empty() ? kDefaultOrganization : organization;
 
   // Kill Bill makes an account before its tenant has a catalog, and its
   // currency may come later: such an account waits, unbound, for the catalog.

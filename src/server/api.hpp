@@ -97,6 +97,10 @@ class Server {
   std::map<std::string, std::string> verified_;  ///< stored hash -> sha256(secret that matched)
 };
 
+/// The organization an account belongs to unless X-Tollgate-Organization names
+/// another; an uploaded Kill Bill catalog's rules are registered for it.
+inline constexpr const char* kDefaultOrganization = "default";
+
 // --- responses ----------------------------------------------------------------
 
 Response json_response(int status, const json::value& body);

@@ -20,18 +20,12 @@
 namespace tollgate::server::detail {
 namespace {
 
-const char* kDefaultOrganization = "default";
-
-// The tenant's catalog, loaded. 404 when it has none.
-Result<Catalog, Response> tenant_catalog(Server& s, const Ctx& ctx) {
+// The tenant's catalog, as the service keeps it loaded. 404 when it has none.
+Result<std::shared_ptr<const Catalog>, Response> tenant_catalog(Server& s, const Ctx& ctx) {
   if (ctx.tenant.catalog_version.empty())
     return unexpected(not_found("no catalog uploaded for this tenant"));
-  auto text = s.billing.catalog_json(ctx.tenant.catalog_version);
-  if (!text) return unexpected(failure(text.error()));
-  auto catalog = load_catalog(*text);
-  if (!catalog)
-    return unexpected(
-        failure(500, "store.catalog", "the stored catalog no longer loads", catalog.error()));
+  auto catalog = s.service.catalog(ctx.tenant.catalog_version);
+  if (!catalog) return unexpected(failure(catalog.error()));
   return std::move(catalog).value();
 }
 
@@ -198,13 +192,13 @@ Response price_list_for_subscription(Server& s, Ctx& ctx) {
 Response get_kill_bill_catalog(Server& s, Ctx& ctx) {
   auto catalog = tenant_catalog(s, ctx);
   if (!catalog) return std::move(catalog).error();
-  return json_response(200, json::array{catalog_json(*catalog)});
+  return json_response(200, json::array{catalog_json(**catalog)});
 }
 
 Response available_base_plans(Server& s, Ctx& ctx) {
   auto catalog = tenant_catalog(s, ctx);
   if (!catalog) return std::move(catalog).error();
-  return json_response(200, plans_of(*catalog, [](const Product& p) {
+  return json_response(200, plans_of(**catalog, [](const Product& p) {
                          return p.category == ProductCategory::base;
                        }));
 }
@@ -215,10 +209,10 @@ Response available_addons(Server& s, Ctx& ctx) {
     return bad_request("baseProductName: required query parameter is missing");
   auto catalog = tenant_catalog(s, ctx);
   if (!catalog) return std::move(catalog).error();
-  const Product* product = catalog->find_product(*base);
+  const Product* product = (*catalog)->find_product(*base);
   if (!product || product->category != ProductCategory::base)
     return bad_request("baseProductName: \"" + *base + "\" is not a BASE product of the catalog");
-  return json_response(200, plans_of(*catalog, [&](const Product& p) {
+  return json_response(200, plans_of(**catalog, [&](const Product& p) {
                          return p.category == ProductCategory::add_on &&
                                 p.available_for_base(*base);
                        }));
@@ -257,10 +251,10 @@ Response validate_catalog_xml(Server&, Ctx& ctx) {
 Response get_catalog_xml(Server& s, Ctx& ctx) {
   auto catalog = tenant_catalog(s, ctx);
   if (!catalog) return std::move(catalog).error();
-  RuleSet rules;
-  if (auto book = s.billing.rule_book())
-    rules = book->in_force({kDefaultOrganization, ctx.tenant.id}, ctx.now);
-  auto xml = to_kill_bill_xml(*catalog, rules);
+  auto book = s.billing.rule_book();
+  if (!book) return failure(book.error());
+  const RuleSet& rules = book->in_force({kDefaultOrganization, ctx.tenant.id}, ctx.now);
+  auto xml = to_kill_bill_xml(**catalog, rules);
   if (!xml)
     return failure(409, "catalog.not_kill_bill",
                    "the tenant's catalog has what Kill Bill's XML cannot say (read it as JSON: "
