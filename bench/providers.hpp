@@ -56,7 +56,7 @@ class PaidProvider final : public ManualExceptCharge {
   std::string_view name() const override { return "paid"; }
   ProviderResult<ChargeOutcome> charge(const ChargeRequest& r) override {
     return ChargeOutcome{"pi_" + r.invoice_id + "_" + std::to_string(r.attempt),
-                         ChargeStatus::succeeded, ""};
+                         ChargeStatus::succeeded, "", ""};
   }
 };
 

@@ -94,7 +94,11 @@ struct RunReport {
 
 class BillingRun {
  public:
-  BillingRun(BillingStore& store, PaymentProvider& provider, RunOptions options = {});
+  /// With the default options, built in place: a moved-from temporary of
+  /// them makes GCC 12 at -O3 warn -Wmaybe-uninitialized about the dunning
+  /// policy's vector.
+  BillingRun(BillingStore& store, PaymentProvider& provider);
+  BillingRun(BillingStore& store, PaymentProvider& provider, RunOptions options);
 
   /// Runs for the instant `now`: each account on its local date at `now`.
   /// Errors: only when the store cannot be read at all; an account that fails

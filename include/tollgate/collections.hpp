@@ -69,6 +69,10 @@ struct DunningPolicy {
   /// Days after a failed attempt before the next one; when they run out the
   /// invoice is FAILED and the account overdue.
   std::vector<int> retry_after_days{1, 3, 7};
+  /// Days an attempt waits for the customer to confirm it (3-D Secure) before
+  /// the run voids it at the provider and counts it failed; dunning then goes
+  /// on as after a decline.
+  int action_wait_days = 3;
 };
 
 enum class ChargeResult {
@@ -85,8 +89,9 @@ struct ChargeReport {
   std::string charge_id;  ///< the provider's id ("pi_...")
   std::string provider;   ///< the provider's name(): the method of the payment recorded
   ChargeResult result = ChargeResult::pending;
-  std::string failure;  ///< declined: why ("card_declined: insufficient_funds")
-  Date on;              ///< the account's local date of the report
+  std::string failure;     ///< declined: why ("card_declined: insufficient_funds")
+  Date on;                 ///< the account's local date of the report
+  std::string action_url;  ///< requires_action: where the customer confirms it, when known
 };
 
 /// Money a provider reports moving on its own: a refund made in its
@@ -116,8 +121,10 @@ class Collections {
   /// (PAYMENT_SUCCEEDED). Declined: the attempt FAILED, PAYMENT_FAILED, and the
   /// next attempt scheduled after `dunning`'s delay, or, when the delays ran
   /// out, the invoice FAILED and the account overdue; a PAID invoice stays
-  /// PAID. Requires action: the attempt PENDING and PAYMENT_ACTION_REQUIRED.
-  /// Pending: the attempt PENDING.
+  /// PAID. Requires action: the attempt ACTION_REQUIRED with the report's
+  /// confirmation URL, due to be given up `dunning.action_wait_days` later
+  /// (the daily run voids it then and records it declined), and a
+  /// PAYMENT_ACTION_REQUIRED notice carrying the URL. Pending: the attempt PENDING.
   /// Errors: "store.not_found" (invoice), store errors.
   Result<Ok> record_charge(const ChargeReport& report, const DunningPolicy& dunning = {});
 
@@ -188,6 +195,8 @@ class Collections {
                                          const std::string& settled_invoice);
   Result<Ok> schedule_collection(const StoredInvoice& invoice, const Date& on);
   Result<Ok> notify(const Notification& n);
+  Result<Ok> action_required(const StoredInvoice& invoice, PaymentAttempt attempt,
+                             const ChargeReport& report, const DunningPolicy& dunning);
   Result<Ok> declined(const StoredInvoice& invoice, PaymentAttempt attempt,
                       const ChargeReport& report, const DunningPolicy& dunning);
 

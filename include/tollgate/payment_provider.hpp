@@ -122,7 +122,8 @@ enum class ChargeStatus { succeeded, pending, requires_action, failed };
 struct ChargeOutcome {
   std::string id;  ///< "pi_..."
   ChargeStatus status = ChargeStatus::pending;
-  std::string failure;  ///< failed: why ("card_declined: insufficient_funds"), when known
+  std::string failure;     ///< failed: why ("card_declined: insufficient_funds"), when known
+  std::string action_url;  ///< requires_action: where the customer confirms it, when known
 };
 
 struct RefundRequest {
@@ -188,6 +189,14 @@ class PaymentProvider {
   virtual ProviderResult<std::optional<ChargeOutcome>> find_charge(const ChargeRequest& request) {
     (void)request;
     return std::optional<ChargeOutcome>();
+  }
+  /// Voids a charge the customer never confirmed (requires_action), so that
+  /// a later confirmation cannot take the money a retry takes again. Answers
+  /// the charge as it ends: failed once voided, succeeded when the customer
+  /// confirmed it first. The default answers it failed without asking: for
+  /// providers whose unconfirmed charges cannot be confirmed later.
+  virtual ProviderResult<ChargeOutcome> cancel_charge(const std::string& charge_id) {
+    return ChargeOutcome{charge_id, ChargeStatus::failed, "authentication_required", ""};
   }
   virtual ProviderResult<RefundOutcome> refund(const RefundRequest& request) = 0;
   virtual ProviderResult<CatalogMapping> publish_catalog(const Catalog& catalog,

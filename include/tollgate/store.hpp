@@ -137,9 +137,18 @@ struct StoredInvoice {
   bool written_off = false;
 };
 
-enum class AttemptStatus { scheduled, started, succeeded, pending, failed, cancelled };
+enum class AttemptStatus {
+  scheduled,
+  started,
+  succeeded,
+  pending,
+  failed,
+  cancelled,
+  action_required
+};
 /// "SCHEDULED", "STARTED" (sent, outcome not recorded), "SUCCEEDED", "PENDING", "FAILED",
-/// "CANCELLED" (never sent: the invoice was paid another way first).
+/// "CANCELLED" (never sent: the invoice was paid another way first), "ACTION_REQUIRED"
+/// (the customer must confirm it: 3-D Secure).
 std::string_view to_string(AttemptStatus s) noexcept;
 std::optional<AttemptStatus> parse_attempt_status(std::string_view text) noexcept;
 
@@ -149,10 +158,13 @@ struct PaymentAttempt {
   std::string invoice_id;
   int attempt = 1;
   AttemptStatus status = AttemptStatus::scheduled;
-  Date scheduled_on;      ///< the local date it is due
-  Decimal amount;         ///< what it asks the provider for: the invoice's balance when sent
-  std::string charge_id;  ///< the provider's id once known
-  std::string failure;    ///< why it failed ("card_declined: insufficient_funds")
+  /// The local date the run next acts on it: sends it (SCHEDULED), or gives
+  /// it up unless the customer confirmed it by then (ACTION_REQUIRED).
+  Date scheduled_on;
+  Decimal amount;          ///< what it asks the provider for: the invoice's balance when sent
+  std::string charge_id;   ///< the provider's id once known
+  std::string failure;     ///< why it failed ("card_declined: insufficient_funds")
+  std::string action_url;  ///< ACTION_REQUIRED: where the customer confirms it, when known
 };
 
 enum class NotificationKind {
@@ -176,9 +188,11 @@ struct Notification {
   NotificationKind kind = NotificationKind::trial_ending;
   Date on;                   ///< the local date it was raised
   std::string subscription;  ///< when about one
-  std::optional<Date> date;  ///< the date it is about (trial end, period end)
+  std::optional<Date> date;  ///< the date it is about (trial end, period end, the day
+                             ///< an unconfirmed payment is given up)
   std::string invoice_id;    ///< payments
   bool delivered = false;
+  std::string action_url;  ///< PAYMENT_ACTION_REQUIRED: where the customer confirms the charge
 };
 
 /// A payment method on file for an account: the provider's ids only, never card data.

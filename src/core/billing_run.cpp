@@ -163,6 +163,7 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
   } else {
     r.charge_id = outcome->id;
     r.failure = outcome->failure.empty() ? "declined" : outcome->failure;
+    r.action_url = outcome->action_url;
     r.result = outcome->status == ChargeStatus::succeeded         ? ChargeResult::succeeded
                : outcome->status == ChargeStatus::requires_action ? ChargeResult::requires_action
                : outcome->status == ChargeStatus::failed          ? ChargeResult::declined
@@ -186,6 +187,14 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
 ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
                                    const StoredInvoice& invoice, const PaymentAttempt& attempt,
                                    bool resent, const Date& on) {
+  // Not confirmed in time: voided, so that a late confirmation cannot take
+  // the money the next attempt asks for. The provider says how it ended.
+  if (attempt.status == AttemptStatus::action_required) {
+    auto voided = ctx.provider.cancel_charge(attempt.charge_id);
+    if (voided && voided->status == ChargeStatus::failed && voided->failure.empty())
+      voided->failure = "authentication_required";
+    return voided;
+  }
   auto currency = invoice.invoice.currency.checked();
   if (!currency)
     return unexpected(ProviderError{.http_status = 0,
@@ -233,8 +242,7 @@ Result<std::optional<std::pair<StoredInvoice, PaymentAttempt>>> invoice_account(
     if (!engine) return unexpected(engine.error());
     if (!invoice) return unexpected(invoice.error());
     auto issued = ctx.service.issue(*account, std::move(invoice).value(), on, now,
-                                    AttemptStatus::started,
-                                    &*engine);
+                                    AttemptStatus::started, &*engine);
     if (!issued) return unexpected(issued.error());
     if (*issued) {
       if ((*issued)->attempt) to_charge.emplace((*issued)->invoice, *(*issued)->attempt);
@@ -260,8 +268,9 @@ struct ToSend {
 };
 
 // The attempts a claimed account has to send today: those an earlier run sent
-// without recording the answer (again, same key), and dunning retries that fell
-// due (marked STARTED before the provider hears of them).
+// without recording the answer (again, same key), dunning retries that fell
+// due (marked STARTED before the provider hears of them), and charges whose
+// wait for the customer's confirmation is over (voided).
 Result<std::vector<ToSend>> open_attempts(Context& ctx, const StoredAccount& account,
                                           const Date& on) {
   TOLLGATE_ASSIGN_OR_RETURN(auto attempts, ctx.store.open_attempts(account.account.id));
@@ -269,6 +278,11 @@ Result<std::vector<ToSend>> open_attempts(Context& ctx, const StoredAccount& acc
   for (auto attempt : attempts) {
     bool resent = attempt.status == AttemptStatus::started;
     if (!resent && on < attempt.scheduled_on) continue;
+    if (attempt.status == AttemptStatus::action_required) {  // the wait is over: give it up
+      TOLLGATE_ASSIGN_OR_RETURN(auto invoice, ctx.store.invoice(attempt.invoice_id));
+      out.push_back({account, std::move(invoice), attempt, on, false});
+      continue;
+    }
     // AUTO_PAY_OFF, MANUAL_PAY: no retry is sent while they hold (it waits, and
     // goes out on the first run after they are removed). An attempt already
     // sent is still asked after: the provider may have charged it.
@@ -416,6 +430,9 @@ bool dead_local_worker(const std::string& worker, const std::string& host) {
 std::string default_worker_name() {
   return this_host() + "-" + std::to_string(static_cast<long>(getpid()));
 }
+
+BillingRun::BillingRun(BillingStore& store, PaymentProvider& provider)
+    : store_(store), provider_(provider) {}
 
 BillingRun::BillingRun(BillingStore& store, PaymentProvider& provider, RunOptions options)
     : store_(store), provider_(provider), options_(std::move(options)) {}

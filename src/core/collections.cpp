@@ -61,7 +61,9 @@ Result<Ok> Collections::record_charge(const ChargeReport& report, const DunningP
         attempt = a;
     if (!attempt && report.attempt == 0)
       for (const auto& a : attempts)
-        if (a.status == AttemptStatus::pending || a.status == AttemptStatus::started) attempt = a;
+        if (a.status == AttemptStatus::pending || a.status == AttemptStatus::started ||
+            a.status == AttemptStatus::action_required)
+          attempt = a;
     if (!attempt) {
       // Money taken for this invoice outside any attempt of ours is still a payment.
       if (report.result != ChargeResult::succeeded) return Ok{};
@@ -90,20 +92,36 @@ Result<Ok> Collections::record_charge(const ChargeReport& report, const DunningP
       }
       case ChargeResult::declined:
         return declined(*invoice, *attempt, report, dunning);
-      case ChargeResult::requires_action:
-      case ChargeResult::pending: {
+      case ChargeResult::pending:
         if (attempt->status == AttemptStatus::failed) return Ok{};  // a later answer came first
         attempt->status = AttemptStatus::pending;
-        if (auto s = store.save_attempt(*attempt); !s) return s;
-        if (report.result == ChargeResult::pending) return Ok{};
-        return notify(invoice_notice(
-            NotificationKind::payment_action_required,
-            "PAYMENT_ACTION_REQUIRED:" + invoice->id + ":" + std::to_string(attempt->attempt),
-            *invoice, report.on));
-      }
+        return store.save_attempt(*attempt);
+      case ChargeResult::requires_action:
+        return action_required(*invoice, *attempt, report, dunning);
     }
     return Ok{};
   });
+}
+
+// A charge the customer must confirm (3-D Secure): it waits for them, and the
+// notice tells the host where to send them. The wait is set once: the same
+// news again (the run's answer, then the webhook) does not lengthen it.
+Result<Ok> Collections::action_required(const StoredInvoice& invoice, PaymentAttempt attempt,
+                                        const ChargeReport& report, const DunningPolicy& dunning) {
+  BillingStore& store = billing_.store();
+  if (attempt.status == AttemptStatus::failed) return Ok{};  // a later answer came first
+  if (attempt.status != AttemptStatus::action_required)
+    attempt.scheduled_on = add_days(report.on, std::max(0, dunning.action_wait_days));
+  attempt.status = AttemptStatus::action_required;
+  if (!report.action_url.empty()) attempt.action_url = report.action_url;
+  if (auto s = store.save_attempt(attempt); !s) return s;
+  Notification n = invoice_notice(
+      NotificationKind::payment_action_required,
+      "PAYMENT_ACTION_REQUIRED:" + invoice.id + ":" + std::to_string(attempt.attempt), invoice,
+      report.on);
+  n.action_url = attempt.action_url;
+  n.date = attempt.scheduled_on;
+  return notify(n);
 }
 
 // A declined charge: the dunning policy decides what follows.

@@ -27,7 +27,7 @@ ProviderResult<CheckoutSession> ManualProvider::start_credit_purchase(
 
 ProviderResult<ChargeOutcome> ManualProvider::charge(const ChargeRequest& request) {
   return ChargeOutcome{"manual-" + request.invoice_id + "-" + std::to_string(request.attempt),
-                       ChargeStatus::failed, "awaiting_payment"};
+                       ChargeStatus::failed, "awaiting_payment", ""};
 }
 
 ProviderResult<RefundOutcome> ManualProvider::refund(const RefundRequest& request) {

@@ -43,6 +43,8 @@ std::string_view to_string(AttemptStatus s) noexcept {
       return "FAILED";
     case AttemptStatus::cancelled:
       return "CANCELLED";
+    case AttemptStatus::action_required:
+      return "ACTION_REQUIRED";
   }
   return "?";
 }
@@ -103,7 +105,8 @@ std::optional<InvoiceStatus> parse_invoice_status(std::string_view text) noexcep
 
 std::optional<AttemptStatus> parse_attempt_status(std::string_view text) noexcept {
   return named(text, {AttemptStatus::scheduled, AttemptStatus::started, AttemptStatus::succeeded,
-                      AttemptStatus::pending, AttemptStatus::failed, AttemptStatus::cancelled});
+                      AttemptStatus::pending, AttemptStatus::failed, AttemptStatus::cancelled,
+                      AttemptStatus::action_required});
 }
 
 std::optional<NotificationKind> parse_notification_kind(std::string_view text) noexcept {

@@ -180,7 +180,8 @@ Result<Ok> PostgresStore::set_default_payment_method(const std::string& account_
 // An account with work through $1: an invoicing date come, or an attempt to send or re-send.
 #define TOLLGATE_HAS_WORK                                                           \
   "(a.next_run <= $1 OR a.id IN (SELECT p.account_id FROM payment_attempt p WHERE " \
-  "p.status = 'STARTED' OR (p.status = 'SCHEDULED' AND p.scheduled_on <= $1)))"
+  "p.status = 'STARTED' OR (p.status IN ('SCHEDULED', 'ACTION_REQUIRED') AND "      \
+  "p.scheduled_on <= $1)))"
 
 Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through,
                                                              const std::string& after,
@@ -198,7 +199,8 @@ Result<std::vector<ClaimedAccount>> PostgresStore::claim_due(const Date& through
           " ORDER BY a.id COLLATE \"C\" LIMIT $3 FOR UPDATE SKIP LOCKED) "
           "UPDATE account a SET lease_worker = $4, lease_run = $5, lease_until = " TOLLGATE_NOW
           " + $6 FROM picked WHERE a.id = picked.id RETURNING a.id, EXISTS (SELECT 1 FROM "
-          "payment_attempt p WHERE p.account_id = a.id AND p.status IN ('STARTED', 'SCHEDULED'))",
+          "payment_attempt p WHERE p.account_id = a.id AND p.status IN ('STARTED', 'SCHEDULED', "
+          "'ACTION_REQUIRED'))",
           {text(through), after, std::to_string(limit), lease.worker, lease.run,
            std::to_string(lease.duration.count())}),
       [](const Rows& r, int i) -> Result<ClaimedAccount> {

@@ -9,8 +9,8 @@ namespace tollgate::postgres {
 #define INVOICE_SELECT                                                                  \
   "SELECT id, account_id, invoice_date, currency, status, credit_adj, invoice_number, " \
   "written_off FROM invoice "
-#define ATTEMPT_SELECT                                                                 \
-  "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure, amount FROM " \
+#define ATTEMPT_SELECT                                                                             \
+  "SELECT invoice_id, attempt, status, scheduled_on, charge_id, failure, amount, action_url FROM " \
   "payment_attempt "
 #define PAYMENT_SELECT                                                                            \
   "SELECT id, invoice_id, account_id, kind, amount, method, reference, payment_id, paid_on FROM " \
@@ -138,13 +138,13 @@ Result<std::vector<StoredInvoice>> PostgresStore::invoices_of(const std::string&
 Result<Ok> PostgresStore::save_attempt(const PaymentAttempt& a) {
   return done(impl_->db.query(
       "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure, "
-      "amount, account_id) VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT account_id FROM invoice "
-      "WHERE id = $1)) ON CONFLICT (invoice_id, attempt) DO UPDATE "
+      "amount, action_url, account_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT account_id "
+      "FROM invoice WHERE id = $1)) ON CONFLICT (invoice_id, attempt) DO UPDATE "
       "SET status = excluded.status, scheduled_on = excluded.scheduled_on, charge_id = "
-      "excluded.charge_id, failure = excluded.failure, amount = excluded.amount, updated_at = "
-      "CURRENT_TIMESTAMP",
+      "excluded.charge_id, failure = excluded.failure, amount = excluded.amount, action_url = "
+      "excluded.action_url, updated_at = CURRENT_TIMESTAMP",
       {a.invoice_id, text(std::int64_t{a.attempt}), std::string(to_string(a.status)),
-       text(a.scheduled_on), a.charge_id, a.failure, a.amount.to_string()}));
+       text(a.scheduled_on), a.charge_id, a.failure, a.amount.to_string(), a.action_url}));
 }
 
 namespace {
@@ -164,6 +164,7 @@ Result<std::vector<PaymentAttempt>> read_attempts(const Result<Rows>& rows) {
     a.charge_id = r.text(i, 4);
     a.failure = r.text(i, 5);
     a.amount = *amount;
+    a.action_url = r.text(i, 7);
     return a;
   });
 }
@@ -186,9 +187,9 @@ Result<std::vector<PaymentAttempt>> PostgresStore::attempts_in(AttemptStatus sta
 
 Result<std::vector<PaymentAttempt>> PostgresStore::open_attempts(const std::string& account_id) {
   return read_attempts(impl_->db.query(
-      "SELECT p.invoice_id, p.attempt, p.status, p.scheduled_on, p.charge_id, p.failure, p.amount "
-      "FROM payment_attempt p WHERE p.account_id = $1 AND p.status IN ('STARTED', 'SCHEDULED') "
-      "ORDER BY p.invoice_id COLLATE \"C\", p.attempt",
+      ATTEMPT_SELECT
+      "WHERE account_id = $1 AND status IN ('STARTED', 'SCHEDULED', 'ACTION_REQUIRED') "
+      "ORDER BY invoice_id COLLATE \"C\", attempt",
       {account_id}));
 }
 
@@ -273,9 +274,11 @@ Result<std::vector<Payment>> PostgresStore::account_payments(const std::string& 
 Result<bool> PostgresStore::record_notification(const Notification& n) {
   auto r = impl_->db.query(
       "INSERT INTO notification (key, account_id, kind, raised_on, subscription_id, about_date, "
-      "invoice_id, delivered) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+      "invoice_id, delivered, action_url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT "
+      "DO "
+      "NOTHING",
       {n.key, n.account_id, std::string(to_string(n.kind)), text(n.on), n.subscription,
-       text(n.date), n.invoice_id, n.delivered ? "true" : "false"});
+       text(n.date), n.invoice_id, n.delivered ? "true" : "false", n.action_url});
   if (!r) return unexpected(r.error());
   return r->affected() == 1;
 }
@@ -300,6 +303,7 @@ Result<std::vector<Notification>> read_notifications(const Result<Rows>& rows) {
     n.date = optional_date(r, i, 5);
     n.invoice_id = r.text(i, 6);
     n.delivered = r.text(i, 7) == "t";
+    n.action_url = r.text(i, 8);
     return n;
   });
 }
@@ -309,13 +313,13 @@ Result<std::vector<Notification>> read_notifications(const Result<Rows>& rows) {
 Result<std::vector<Notification>> PostgresStore::undelivered() {
   return read_notifications(impl_->db.query(
       "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, "
-      "delivered FROM notification WHERE NOT delivered ORDER BY record_id"));
+      "delivered, action_url FROM notification WHERE NOT delivered ORDER BY record_id"));
 }
 
 Result<std::vector<Notification>> PostgresStore::notifications_of(const std::string& account_id) {
   return read_notifications(impl_->db.query(
       "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, "
-      "delivered FROM notification WHERE account_id = $1 ORDER BY record_id",
+      "delivered, action_url FROM notification WHERE account_id = $1 ORDER BY record_id",
       {account_id}));
 }
 

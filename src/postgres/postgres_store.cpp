@@ -13,7 +13,7 @@ namespace {
 // dates are DATE, instants Unix seconds, amounts and quantities their exact
 // decimal text. Append only. Version 5 (the REST server's tables) exists on
 // SQLite only.
-constexpr std::array<Migration, 10> kMigrations{{
+constexpr std::array<Migration, 11> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         record_id       BIGSERIAL PRIMARY KEY,
@@ -212,6 +212,13 @@ constexpr std::array<Migration, 10> kMigrations{{
     )sql"},
     {11, "a subscription's usage by date, for reads of a date range", R"sql(
       CREATE INDEX usage_event_by_date ON usage_event (subscription_id, occurred_on);
+    )sql"},
+    {12, "charges waiting for the customer's confirmation (3-D Secure)", R"sql(
+      ALTER TABLE payment_attempt ADD COLUMN action_url TEXT NOT NULL DEFAULT '';
+      ALTER TABLE notification ADD COLUMN action_url TEXT NOT NULL DEFAULT '';
+      DROP INDEX payment_attempt_open;
+      CREATE INDEX payment_attempt_open ON payment_attempt (account_id)
+        WHERE status IN ('STARTED', 'SCHEDULED', 'ACTION_REQUIRED');
     )sql"},
 }};
 

@@ -336,14 +336,15 @@ namespace tollgate::sqlite {
 // An account with work through ?1: an invoicing date come, or an attempt to send or re-send.
 #define TOLLGATE_HAS_WORK                                                           \
   "(a.next_run <= ?1 OR a.id IN (SELECT p.account_id FROM payment_attempt p WHERE " \
-  "p.status = 'STARTED' OR (p.status = 'SCHEDULED' AND p.scheduled_on <= ?1)))"
+  "p.status = 'STARTED' OR (p.status IN ('SCHEDULED', 'ACTION_REQUIRED') AND "      \
+  "p.scheduled_on <= ?1)))"
 
 // Whether account `a` has an attempt started or scheduled (on any date): one
 // probe of the index of open attempts (schema version 8), however many
 // invoices the account has had.
 #define TOLLGATE_HAS_OPEN_ATTEMPT                                      \
   "EXISTS (SELECT 1 FROM payment_attempt p WHERE p.account_id = a.id " \
-  "AND p.status IN ('STARTED', 'SCHEDULED'))"
+  "AND p.status IN ('STARTED', 'SCHEDULED', 'ACTION_REQUIRED'))"
 
 Result<std::vector<ClaimedAccount>> SqliteStore::claim_due(const Date& through,
                                                            const std::string& after,

@@ -9,7 +9,8 @@ namespace {
 // the column lists are spliced in as literals.
 #define INVOICE_COLUMNS \
   "id, account_id, invoice_date, currency, status, credit_adj, invoice_number, written_off"
-#define ATTEMPT_COLUMNS "invoice_id, attempt, status, scheduled_on, charge_id, failure, amount"
+#define ATTEMPT_COLUMNS \
+  "invoice_id, attempt, status, scheduled_on, charge_id, failure, amount, action_url"
 #define PAYMENT_SELECT                                                                       \
   "SELECT id, invoice_id, account_id, kind, amount, method, reference, payment_id, paid_on " \
   "FROM payment "
@@ -167,18 +168,18 @@ Result<std::vector<StoredInvoice>> SqliteStore::invoices_of(const std::string& a
 Result<Ok> SqliteStore::save_attempt(const PaymentAttempt& a) {
   auto st = impl_->db.cached(
       "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure, "
-      "amount, account_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "amount, action_url, account_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
       "(SELECT account_id FROM invoice WHERE id = ?1)) ON CONFLICT (invoice_id, attempt) DO UPDATE "
       "SET "
       "status = excluded.status, "
       "scheduled_on = excluded.scheduled_on, charge_id = excluded.charge_id, failure = "
-      "excluded.failure, amount = excluded.amount, "
+      "excluded.failure, amount = excluded.amount, action_url = excluded.action_url, "
       "updated_at = CURRENT_TIMESTAMP");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, a.invoice_id).bind(2, std::int64_t{a.attempt}).bind(3, to_string(a.status));
   s.bind(4, to_string(a.scheduled_on)).bind(5, a.charge_id).bind(6, a.failure);
-  s.bind(7, a.amount.to_string());
+  s.bind(7, a.amount.to_string()).bind(8, a.action_url);
   return s.run();
 }
 
@@ -199,6 +200,7 @@ Result<std::vector<PaymentAttempt>> read_attempts(Statement& s) {
     a.charge_id = row.text(4);
     a.failure = row.text(5);
     a.amount = *amount;
+    a.action_url = row.text(7);
     return a;
   });
 }
@@ -228,9 +230,10 @@ Result<std::vector<PaymentAttempt>> SqliteStore::attempts_in(AttemptStatus statu
 
 Result<std::vector<PaymentAttempt>> SqliteStore::open_attempts(const std::string& account_id) {
   auto st = impl_->db.cached(
-      "SELECT p.invoice_id, p.attempt, p.status, p.scheduled_on, p.charge_id, p.failure, p.amount "
-      "FROM payment_attempt p WHERE p.account_id = ? AND p.status IN ('STARTED', 'SCHEDULED') "
-      "ORDER BY p.invoice_id, p.attempt");
+      "SELECT " ATTEMPT_COLUMNS
+      " FROM payment_attempt WHERE account_id = ? AND status IN ('STARTED', 'SCHEDULED', "
+      "'ACTION_REQUIRED') "
+      "ORDER BY invoice_id, attempt");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, account_id);
   return read_attempts(**st);
@@ -331,7 +334,7 @@ Result<bool> SqliteStore::record_notification(const Notification& n) {
   auto st = impl_->db.cached(
       "INSERT OR IGNORE INTO notification (key, account_id, kind, raised_on, subscription_id, "
       "about_date, invoice_id, "
-      "delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      "delivered, action_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, n.key)
@@ -340,7 +343,7 @@ Result<bool> SqliteStore::record_notification(const Notification& n) {
       .bind(4, to_string(n.on))
       .bind(5, n.subscription);
   bind_optional_date(s, 6, n.date);
-  s.bind(7, n.invoice_id).bind(8, std::int64_t{n.delivered});
+  s.bind(7, n.invoice_id).bind(8, std::int64_t{n.delivered}).bind(9, n.action_url);
   TOLLGATE_RETURN_IF_ERROR(s.run());
   return impl_->db.changes() == 1;
 }
@@ -367,6 +370,7 @@ Result<std::vector<Notification>> read_notifications(Statement& s) {
     n.date = optional_date(row, 5);
     n.invoice_id = row.text(6);
     n.delivered = row.integer(7) != 0;
+    n.action_url = row.text(8);
     return n;
   });
 }
@@ -375,8 +379,9 @@ Result<std::vector<Notification>> read_notifications(Statement& s) {
 
 Result<std::vector<Notification>> SqliteStore::undelivered() {
   auto st = impl_->db.cached(
-      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, delivered "
-      "FROM notification "
+      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, "
+      "delivered, "
+      "action_url FROM notification "
       "WHERE delivered = 0 ORDER BY rowid");
   if (!st) return unexpected(st.error());
   return read_notifications(**st);
@@ -384,8 +389,9 @@ Result<std::vector<Notification>> SqliteStore::undelivered() {
 
 Result<std::vector<Notification>> SqliteStore::notifications_of(const std::string& account_id) {
   auto st = impl_->db.cached(
-      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, delivered "
-      "FROM notification "
+      "SELECT key, account_id, kind, raised_on, subscription_id, about_date, invoice_id, "
+      "delivered, "
+      "action_url FROM notification "
       "WHERE account_id = ? ORDER BY rowid");
   if (!st) return unexpected(st.error());
   (*st)->bind(1, account_id);

@@ -18,7 +18,7 @@ namespace {
 
 // Append only: a released migration never changes, so every older database
 // upgrades the same way.
-constexpr std::array<Migration, 11> kMigrations{{
+constexpr std::array<Migration, 12> kMigrations{{
     {1, "billing rules per organization and tenant", R"sql(
       CREATE TABLE organization_billing_rule (
         id              VARCHAR(36) NOT NULL PRIMARY KEY,
@@ -234,6 +234,15 @@ constexpr std::array<Migration, 11> kMigrations{{
     )sql"},
     {11, "a subscription's usage by date, for reads of a date range", R"sql(
       CREATE INDEX usage_event_by_date ON usage_event (subscription_id, occurred_on);
+    )sql"},
+    {12, "charges waiting for the customer's confirmation (3-D Secure)", R"sql(
+      -- Where the customer confirms the charge, on the attempt and on its notice.
+      ALTER TABLE payment_attempt ADD COLUMN action_url TEXT NOT NULL DEFAULT '';
+      ALTER TABLE notification ADD COLUMN action_url TEXT NOT NULL DEFAULT '';
+      -- An attempt waiting for the customer is open: the run gives it up when the wait ends.
+      DROP INDEX payment_attempt_open;
+      CREATE INDEX payment_attempt_open ON payment_attempt (account_id)
+        WHERE status IN ('STARTED', 'SCHEDULED', 'ACTION_REQUIRED');
     )sql"},
 }};
 

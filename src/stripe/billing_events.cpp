@@ -52,7 +52,7 @@ Result<Date> outcome_date(BillingStore& store, const std::string& invoice_id,
 Result<Ok> charge_outcome(BillingService& service, const Event& event,
                           const std::string& invoice_id, ChargeResult result,
                           const std::string& charge_id, const std::string& failure,
-                          const DunningPolicy& dunning) {
+                          const DunningPolicy& dunning, const std::string& action_url = {}) {
   auto on = outcome_date(service.store(), invoice_id, event.created);
   if (!on) {
     if (on.error().code == errors::store_not_found)
@@ -67,6 +67,7 @@ Result<Ok> charge_outcome(BillingService& service, const Event& event,
   report.result = result;
   report.failure = failure;
   report.on = *on;
+  report.action_url = action_url;
   return Collections(service).record_charge(report, dunning);
 }
 
@@ -106,12 +107,18 @@ Result<Ok> payment_intent(BillingService& service, const Event& event, const Unk
     if (std::string decline = string_of(*e, "decline_code"); !decline.empty())
       failure += ": " + decline;
   }
-  ChargeResult result = event.type == "payment_intent.succeeded" ? ChargeResult::succeeded
-                        : event.type == "payment_intent.requires_action"
-                            ? ChargeResult::requires_action
-                            : ChargeResult::declined;
+  // Declined off-session for want of 3-D Secure is a request to confirm it, not a decline.
+  ChargeResult result =
+      event.type == "payment_intent.succeeded" ? ChargeResult::succeeded
+      : event.type == "payment_intent.requires_action" || failure == "authentication_required"
+          ? ChargeResult::requires_action
+          : ChargeResult::declined;
+  std::string action_url;
+  if (const auto* next = object_of(o, "next_action"))
+    if (const auto* redirect = object_of(*next, "redirect_to_url"))
+      action_url = string_of(*redirect, "url");
   return charge_outcome(service, event, invoice_id, result, string_of(o, "id"),
-                        failure.empty() ? "payment_failed" : failure, dunning);
+                        failure.empty() ? "payment_failed" : failure, dunning, action_url);
 }
 
 Date utc_date(std::int64_t created) {

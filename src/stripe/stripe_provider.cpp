@@ -404,6 +404,23 @@ ProviderResult<PortalSession> StripeProvider::start_customer_portal(const Portal
 
 namespace {
 
+// Where the customer confirms an intent: the host's page when configured,
+// else the page Stripe names for it.
+std::string confirmation_url(const std::string& page, const json::object& intent) {
+  std::string id = str(intent, "id");
+  if (!page.empty()) {
+    std::string url = page;
+    const std::string slot = "{PAYMENT_INTENT}";
+    for (auto at = url.find(slot); at != std::string::npos; at = url.find(slot, at + id.size()))
+      url.replace(at, slot.size(), id);
+    return url;
+  }
+  const json::value* next = intent.if_contains("next_action");
+  if (!next || !next->is_object()) return {};
+  const json::value* redirect = next->get_object().if_contains("redirect_to_url");
+  return redirect && redirect->is_object() ? str(redirect->get_object(), "url") : std::string();
+}
+
 ChargeOutcome outcome_of(const json::object& o) {
   std::string status = str(o, "status");
   ChargeStatus s = status == "succeeded"         ? ChargeStatus::succeeded
@@ -417,7 +434,10 @@ ChargeOutcome outcome_of(const json::object& o) {
     if (std::string decline = str(e->get_object(), "decline_code"); !decline.empty())
       failure += ": " + decline;
   }
-  return ChargeOutcome{str(o, "id"), s, failure};
+  // Declined off-session for want of 3-D Secure: the customer can still confirm it.
+  if (status == "requires_payment_method" && failure == "authentication_required")
+    s = ChargeStatus::requires_action;
+  return ChargeOutcome{str(o, "id"), s, failure, ""};
 }
 
 }  // namespace
@@ -459,9 +479,59 @@ ProviderResult<ChargeOutcome> StripeProvider::charge(const ChargeRequest& r) {
   if (!r.description.empty()) f.set("description", r.description);
   f.set("metadata",
         Form().set("tollgate_invoice", r.invoice_id).set("tollgate_attempt", r.attempt));
-  return with_object(
-      call("POST", "/v1/payment_intents", f, charge_idempotency_key(r)),
-      [](const json::object& o) -> ProviderResult<ChargeOutcome> { return outcome_of(o); });
+  auto answered = with_object(call("POST", "/v1/payment_intents", f, charge_idempotency_key(r)),
+                              [this](const json::object& o) -> ProviderResult<ChargeOutcome> {
+                                ChargeOutcome out = outcome_of(o);
+                                if (out.status == ChargeStatus::requires_action)
+                                  out.action_url = confirmation_url(config_.confirmation_url, o);
+                                return out;
+                              });
+  // Off-session, Stripe declines a card that needs 3-D Secure instead of
+  // asking: the intent stays, waiting for the customer to confirm it on-session.
+  if (answered || answered.error().code != "authentication_required") return answered;
+  TOLLGATE_ASSIGN_OR_RETURN(auto intent, find_charge(r));
+  if (!intent) return answered;
+  intent->status = ChargeStatus::requires_action;
+  intent->failure = "authentication_required";
+  json::object named;
+  named["id"] = intent->id;
+  intent->action_url = confirmation_url(config_.confirmation_url, named);
+  return *intent;
+}
+
+ProviderResult<ChargeOutcome> StripeProvider::cancel_charge(const std::string& charge_id) {
+  if (charge_id.empty()) return local_error("charge_id", "no PaymentIntent to cancel");
+  const std::string path = "/v1/payment_intents/" + charge_id;
+  // Only succeeded and canceled are final: an intent Stripe declined for
+  // authentication (requires_payment_method) can still be confirmed.
+  auto ended = [](const json::object& o) -> std::optional<ChargeOutcome> {
+    std::string status = str(o, "status");
+    if (status != "succeeded" && status != "canceled") return std::nullopt;
+    ChargeOutcome out = outcome_of(o);
+    if (status == "canceled") out.failure = "authentication_required";
+    return out;
+  };
+  auto read = [&](const json::object& o) -> ProviderResult<std::optional<ChargeOutcome>> {
+    return ended(o);
+  };
+  TOLLGATE_ASSIGN_OR_RETURN(auto before, with_object(call("GET", path, Form()), read));
+  if (before) return *before;
+  Form f;
+  f.set("cancellation_reason", "abandoned");
+  auto canceled =
+      with_object(call("POST", path + "/cancel", f, "tollgate-cancel-" + charge_id), read);
+  if (canceled && *canceled) return **canceled;
+  // Confirmed between the two calls (Stripe refuses to cancel it): read how it ended.
+  TOLLGATE_ASSIGN_OR_RETURN(auto after, with_object(call("GET", path, Form()), read));
+  if (after) return *after;
+  if (!canceled) return unexpected(canceled.error());
+  return unexpected(ProviderError{.http_status = 0,
+                                  .type = "api_error",
+                                  .code = "cancel",
+                                  .decline_code = "",
+                                  .message = "PaymentIntent " + charge_id + " was not canceled",
+                                  .request_id = "",
+                                  .retryable = true});
 }
 
 ProviderResult<RefundOutcome> StripeProvider::refund(const RefundRequest& r) {

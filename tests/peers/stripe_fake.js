@@ -68,6 +68,12 @@ function create(kind, params) {
   if (kind === "payment_intent") {
     o.amount = Number(params.amount);
     o.status = params.payment_method === "pm_card_chargeDeclined" ? "requires_payment_method" : "succeeded";
+    // Stripe's test card that always asks for 3-D Secure: off-session, Stripe
+    // declines it and the intent waits for the customer to confirm it on-session.
+    if (params.payment_method === "pm_card_authenticationRequired") {
+      o.status = "requires_payment_method";
+      o.last_payment_error = { type: "card_error", code: "authentication_required", message: "Your card was declined. This transaction requires authentication." };
+    }
   }
   objects.set(o.id, o);
   return o;
@@ -103,8 +109,34 @@ const server = http.createServer((req, res) => {
       result = route(params);
       if (url.pathname === "/v1/payment_intents" && result.status === "requires_payment_method") {
         status = 402;
-        result = { error: { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined.", payment_intent: result } };
+        result = result.last_payment_error && result.last_payment_error.code === "authentication_required"
+          ? { error: { ...result.last_payment_error, payment_intent: result } }
+          : { error: { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined.", payment_intent: result } };
       }
+    } else if (req.method === "GET" && url.pathname === "/v1/payment_intents") {
+      // A customer's intents, newest first, on one page.
+      const customer = url.searchParams.get("customer");
+      const data = [...objects.values()].filter((o) => o.object === "payment_intent" && o.customer === customer).reverse();
+      result = { object: "list", data, has_more: false, url: "/v1/payment_intents" };
+    } else if (req.method === "GET" && url.pathname.startsWith("/v1/payment_intents/")) {
+      const o = objects.get(url.pathname.split("/").pop());
+      if (!o) return error(res, 404, "invalid_request_error", "resource_missing", "No such payment_intent");
+      result = o;
+    } else if (req.method === "POST" && /^\/v1\/payment_intents\/[^/]+\/cancel$/.test(url.pathname)) {
+      const o = objects.get(url.pathname.split("/")[3]);
+      if (!o) return error(res, 404, "invalid_request_error", "resource_missing", "No such payment_intent");
+      if (o.status === "succeeded" || o.status === "canceled")
+        return error(res, 400, "invalid_request_error", "payment_intent_unexpected_state", `You cannot cancel this PaymentIntent because it has a status of ${o.status}.`);
+      o.status = "canceled";
+      o.cancellation_reason = params.cancellation_reason || null;
+      result = o;
+    } else if (req.method === "POST" && url.pathname.startsWith("/__confirm/")) {
+      // The customer confirms the intent on-session (3-D Secure passed).
+      const o = objects.get(url.pathname.split("/").pop());
+      if (!o) return error(res, 404, "invalid_request_error", "resource_missing", "No such payment_intent");
+      o.status = "succeeded";
+      o.last_payment_error = null;
+      result = o;
     } else if (req.method === "POST" && url.pathname === "/v1/billing/meter_events") {
       meterEvents.set(params.identifier, params); // an identifier counts once
       result = { object: "billing.meter_event", event_name: params.event_name, identifier: params.identifier, payload: params.payload, timestamp: Number(params.timestamp) };

@@ -68,7 +68,7 @@ TEST_CASE("a new file gets the whole schema, in WAL mode, with its migrations re
   auto store = open_store(path);
   CHECK(store->schema_version() == SqliteStore::latest_schema_version);
   CHECK(raw(path, "SELECT version FROM tollgate_migration ORDER BY version") ==
-        "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n");
+        "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n");
   CHECK(raw(path, "PRAGMA journal_mode") == "wal\n");
   CHECK(raw(path,
             "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -94,7 +94,7 @@ TEST_CASE("a database made by an earlier schema version upgrades, keeping its da
   CHECK(upgraded->record_usage(events)->inserted == 1);
   // Opening again migrates nothing.
   CHECK(open_store(path)->schema_version() == SqliteStore::latest_schema_version);
-  CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "11\n");
+  CHECK(raw(path, "SELECT count(*) FROM tollgate_migration") == "12\n");
 }
 
 TEST_CASE(
@@ -191,7 +191,7 @@ TEST_CASE(
   CHECK((*claimed)[0].id == "b");
   CHECK((*claimed)[0].open_attempts);
   // An attempt saved now is filed under its invoice's account.
-  PaymentAttempt retry{"i1", 2, AttemptStatus::scheduled, 2024_y / 3 / 1, Decimal(10), "", ""};
+  PaymentAttempt retry{"i1", 2, AttemptStatus::scheduled, 2024_y / 3 / 1, Decimal(10), "", "", ""};
   REQUIRE(store->save_attempt(retry));
   REQUIRE(store->open_attempts("a")->size() == 1);
 }
@@ -207,7 +207,7 @@ TEST_CASE(
       plan("SELECT id, credit_adj FROM invoice WHERE account_id = 'a' AND credit_adj <> '0'"),
       Catch::Contains("USING INDEX invoice_moving_credit (account_id=?)"));
   CHECK_THAT(plan("SELECT 1 FROM payment_attempt p WHERE p.account_id = 'a' AND p.status IN "
-                  "('STARTED', 'SCHEDULED')"),
+                  "('STARTED', 'SCHEDULED', 'ACTION_REQUIRED')"),
              Catch::Contains("USING INDEX payment_attempt_open (account_id=?)"));
 }
 

@@ -46,7 +46,9 @@ std::string https(int port, const std::string& host = "localhost") {
   return "https://" + host + ":" + std::to_string(port) + "/hello";
 }
 
-int connection_of(const HttpResponse& r) { return static_cast<int>(json::parse(r.body).at("connection").as_int64()); }
+int connection_of(const HttpResponse& r) {
+  return static_cast<int>(json::parse(r.body).at("connection").as_int64());
+}
 
 // The provider, over the Beast transport, against a plain-HTTP loopback peer.
 struct LoopbackStripe {
@@ -54,7 +56,8 @@ struct LoopbackStripe {
   std::vector<std::chrono::milliseconds> sleeps;
   std::unique_ptr<StripeProvider> provider;
 
-  LoopbackStripe(const Peer& peer, std::string key, const std::function<void(StripeConfig&)>& tune = {}) {
+  LoopbackStripe(const Peer& peer, std::string key,
+                 const std::function<void(StripeConfig&)>& tune = {}) {
     StripeConfig config;
     config.secret_key = std::move(key);
     config.api_base = peer.url();
@@ -103,7 +106,8 @@ TEST_CASE("TLS: an unknown CA, a wrong host name and an expired certificate are 
 }
 
 TEST_CASE("a kept-alive connection the server closed is reopened once") {
-  Peer server("tls_server.js", {"--key=" + pki().server_key, "--cert=" + pki().server_cert, "--idle-close=100"});
+  Peer server("tls_server.js",
+              {"--key=" + pki().server_key, "--cert=" + pki().server_cert, "--idle-close=100"});
   BeastTransport transport({pki().ca_cert, false, {}});
   REQUIRE(transport.send(get(https(server.port()))).has_value());
   std::this_thread::sleep_for(400ms);  // the server drops the idle connection
@@ -139,7 +143,8 @@ TEST_CASE("plain HTTP only to loopback peers when allowed, never with a live key
 TEST_CASE("stripe-stateful-mock: customers with real pagination") {
   Peer mock("stripe_mock.js");
   LoopbackStripe s(mock, "sk_test_pagination");
-  for (const char* account : {"a1", "a2", "a3"}) REQUIRE(s.provider->create_customer({account, "", "", {}}));
+  for (const char* account : {"a1", "a2", "a3"})
+    REQUIRE(s.provider->create_customer({account, "", "", {}}));
   auto all = s.provider->list_customers(2);
   INFO((all ? "" : all.error().message));
   REQUIRE(all.has_value());
@@ -193,13 +198,15 @@ TEST_CASE("stripe-stateful-mock: charges, declines, idempotent replays and injec
 TEST_CASE("our fake: set-up through Checkout, credit purchases, off-session charges, meters") {
   Peer fake("stripe_fake.js", {"--secret=whsec_loopback"});
   LoopbackStripe s(fake, "sk_test_fake_key");
-  auto setup = s.provider->start_payment_method_setup({"acme", "cus_1", "usd", "https://a/ok", "https://a/no"});
+  auto setup = s.provider->start_payment_method_setup(
+      {"acme", "cus_1", "usd", "https://a/ok", "https://a/no"});
   REQUIRE(setup.has_value());
   CHECK(setup->url.find(setup->id) != std::string::npos);
   CHECK(s.provider->payment_method_setup_result(setup->id)->status == SetupStatus::pending);
 
   // The customer completes the page: the fake returns the webhook Stripe would send.
-  auto delivery = s.provider->call("POST", "/__complete/" + setup->id, Form().set("timestamp", 1700000000));
+  auto delivery =
+      s.provider->call("POST", "/__complete/" + setup->id, Form().set("timestamp", 1700000000));
   REQUIRE(delivery.has_value());
   auto outcome = s.provider->payment_method_setup_result(setup->id);
   CHECK(outcome->status == SetupStatus::succeeded);
@@ -215,10 +222,12 @@ TEST_CASE("our fake: set-up through Checkout, credit purchases, off-session char
   request.cancel_url = "https://a/no";
   auto purchase = s.provider->start_credit_purchase(request);
   REQUIRE(purchase.has_value());
-  auto completed = s.provider->call("POST", "/__complete/" + purchase->id, Form().set("timestamp", 1700000000));
+  auto completed =
+      s.provider->call("POST", "/__complete/" + purchase->id, Form().set("timestamp", 1700000000));
   REQUIRE(completed.has_value());
   auto signed_event = json::parse(*completed);
-  std::string payload(signed_event.at("payload").as_string()), header(signed_event.at("header").as_string());
+  std::string payload(signed_event.at("payload").as_string()),
+      header(signed_event.at("header").as_string());
   REQUIRE(verify_webhook(payload, header, "whsec_loopback", {300, 1700000005}).has_value());
   auto event = parse_event(payload);
   REQUIRE(event.has_value());
@@ -229,11 +238,14 @@ TEST_CASE("our fake: set-up through Checkout, credit purchases, off-session char
   CHECK(session.metadata.at("credits") == "50");
   CHECK(session.metadata.at("tollgate_account") == "acme");
 
-  auto charge = s.provider->charge({"inv-9", 1, *Money::parse("12.00", "USD"), "cus_1", "pm_fake_card", ""});
+  auto charge =
+      s.provider->charge({"inv-9", 1, *Money::parse("12.00", "USD"), "cus_1", "pm_fake_card", ""});
   REQUIRE(charge.has_value());
   CHECK(charge->status == ChargeStatus::succeeded);
-  CHECK(s.provider->charge({"inv-9", 1, *Money::parse("12.00", "USD"), "cus_1", "pm_fake_card", ""})->id == charge->id);
-  auto declined = s.provider->charge({"inv-10", 1, *Money::parse("12.00", "USD"), "cus_1", "pm_card_chargeDeclined", ""});
+  CHECK(s.provider->charge({"inv-9", 1, *Money::parse("12.00", "USD"), "cus_1", "pm_fake_card", ""})
+            ->id == charge->id);
+  auto declined = s.provider->charge(
+      {"inv-10", 1, *Money::parse("12.00", "USD"), "cus_1", "pm_card_chargeDeclined", ""});
   REQUIRE_FALSE(declined.has_value());
   CHECK(declined.error().code == "card_declined");
 
@@ -244,7 +256,48 @@ TEST_CASE("our fake: set-up through Checkout, credit purchases, off-session char
   CHECK(json::parse(*count).at("count").as_int64() == 1);
 }
 
-TEST_CASE("our fake: credit packages on an embedded page, through a Stripe price, with tax; the portal") {
+TEST_CASE(
+    "our fake: a card that needs 3-D Secure waits for the customer, and is voided or found paid") {
+  Peer fake("stripe_fake.js", {"--secret=whsec_loopback"});
+  LoopbackStripe s(fake, "sk_test_fake_key", [](StripeConfig& c) {
+    c.confirmation_url = "https://shop.test/confirm?intent={PAYMENT_INTENT}";
+  });
+  auto usd = [](const char* amount) { return *Money::parse(amount, "USD"); };
+  // Off-session, Stripe declines the card "authentication_required" and keeps the intent.
+  auto asked = s.provider->charge(
+      {"inv-3ds", 1, usd("12.00"), "cus_3ds", "pm_card_authenticationRequired", ""});
+  REQUIRE(asked.has_value());
+  CHECK(asked->status == ChargeStatus::requires_action);
+  CHECK(asked->failure == "authentication_required");
+  CHECK(asked->id.rfind("pi_", 0) == 0);
+  CHECK(asked->action_url == "https://shop.test/confirm?intent=" + asked->id);
+  // Looked up again later (a run that lost the answer), it still waits for the customer.
+  auto found = s.provider->find_charge({"inv-3ds", 1, usd("12.00"), "cus_3ds", "", ""});
+  REQUIRE(found.has_value());
+  REQUIRE(found->has_value());
+  CHECK((*found)->id == asked->id);
+  CHECK((*found)->status == ChargeStatus::requires_action);
+  // Never confirmed: voided; voiding it again reads it and calls nothing more.
+  auto voided = s.provider->cancel_charge(asked->id);
+  REQUIRE(voided.has_value());
+  CHECK(voided->status == ChargeStatus::failed);
+  CHECK(voided->failure == "authentication_required");
+  CHECK(s.provider->cancel_charge(asked->id)->status == ChargeStatus::failed);
+
+  // Confirmed by the customer before the wait ended: not voided, paid.
+  auto second = s.provider->charge(
+      {"inv-3ds", 2, usd("12.00"), "cus_3ds", "pm_card_authenticationRequired", ""});
+  REQUIRE(second.has_value());
+  REQUIRE(s.provider->call("POST", "/__confirm/" + second->id, Form()).has_value());
+  auto settled = s.provider->cancel_charge(second->id);
+  REQUIRE(settled.has_value());
+  CHECK(settled->status == ChargeStatus::succeeded);
+  CHECK(settled->id == second->id);
+  CHECK_FALSE(s.provider->cancel_charge("").has_value());
+}
+
+TEST_CASE(
+    "our fake: credit packages on an embedded page, through a Stripe price, with tax; the portal") {
   Peer fake("stripe_fake.js", {"--secret=whsec_loopback"});
   LoopbackStripe admin(fake, "sk_test_fake_key");
   auto make_price = [&](int cents) {
@@ -353,7 +406,8 @@ TEST_CASE("the form encoder matches the official SDK's on a table of nested para
         f.set(key, to_form(value.get_object()));
       } else if (value.is_array()) {
         for (const auto& item : value.get_array())
-          item.is_object() ? f.append(key, to_form(item.get_object())) : f.append(key, scalar(item));
+          item.is_object() ? f.append(key, to_form(item.get_object()))
+                           : f.append(key, scalar(item));
       } else {
         f.set(key, scalar(value));
       }
@@ -362,21 +416,24 @@ TEST_CASE("the form encoder matches the official SDK's on a table of nested para
   };
   std::string actual;
   const json::value parsed = json::parse(table);  // kept alive: the loop borrows from it
-  for (const auto& params : parsed.as_array()) actual += to_form(params.as_object()).encode() + "\n";
+  for (const auto& params : parsed.as_array())
+    actual += to_form(params.as_object()).encode() + "\n";
   CHECK(actual == expected);
 }
 
 TEST_CASE("headers generated by the official SDK verify") {
-  const char* payloads = R"(["{\"id\":\"evt_1\",\"type\":\"checkout.session.completed\"}", "{}", "caf\u00e9 \n bytes"])";
+  const char* payloads =
+      R"(["{\"id\":\"evt_1\",\"type\":\"checkout.session.completed\"}", "{}", "caf\u00e9 \n bytes"])";
   std::string file = test::temp_dir() + "/payloads.json";
   std::ofstream(file) << payloads;
-  std::string lines = test::run_node("webhook_oracle.js", {file, "whsec_oracle_secret", "1700000000"});
+  std::string lines =
+      test::run_node("webhook_oracle.js", {file, "whsec_oracle_secret", "1700000000"});
   int verified = 0;
   std::size_t start = 0;
   for (std::size_t end; (end = lines.find('\n', start)) != std::string::npos; start = end + 1) {
     auto line = json::parse(lines.substr(start, end - start));
-    auto ok = verify_webhook(line.at("payload").as_string(), line.at("header").as_string(), "whsec_oracle_secret",
-                             {300, 1700000030});
+    auto ok = verify_webhook(line.at("payload").as_string(), line.at("header").as_string(),
+                             "whsec_oracle_secret", {300, 1700000030});
     CHECK(ok.has_value());
     ++verified;
   }

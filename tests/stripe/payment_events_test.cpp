@@ -147,16 +147,75 @@ TEST_CASE("a webhook's failed payment follows the dunning policy the daily run a
   CHECK(b.store->invoice(b.invoice)->status == InvoiceStatus::paid);
 }
 
-TEST_CASE("a payment that needs 3-D Secure is pending, and the customer is asked to confirm it") {
+TEST_CASE(
+    "a payment that needs 3-D Secure waits for the customer with where to confirm it; its "
+    "confirmation pays the invoice") {
   test::FakeProvider processing{":memory:"};
   processing.pending = true;
   Books b(processing);
-  CHECK(b.deliver(signed_event("evt_a1", "payment_intent.requires_action",
-                               intent("pi_1", b.invoice))) == 200);
-  CHECK(b.attempts()[0].status == AttemptStatus::pending);
-  CHECK(b.attempts()[0].charge_id == "pi_1");
+  // Jan 2: Stripe asks for 3-D Secure and names the page (next_action.redirect_to_url).
+  std::string asking = intent("pi_1", b.invoice);
+  asking.insert(asking.size() - 1,
+                R"(, "status": "requires_action", "next_action": {"type": "redirect_to_url",
+                   "redirect_to_url": {"url": "https://hooks.stripe.test/3ds/pi_1"}})");
+  CHECK(b.deliver(signed_event("evt_a1", "payment_intent.requires_action", asking)) == 200);
+  // Waits for the customer until Jan 2 + 3 days = Jan 5.
+  auto attempts = b.attempts();
+  REQUIRE(attempts.size() == 1);
+  CHECK(attempts[0].status == AttemptStatus::action_required);
+  CHECK(attempts[0].charge_id == "pi_1");
+  CHECK(attempts[0].action_url == "https://hooks.stripe.test/3ds/pi_1");
+  CHECK(attempts[0].scheduled_on == 2024_y / 1 / 5);
   CHECK(b.notices(NotificationKind::payment_action_required) == 1);
+  auto kept = *b.store->notifications_of("A");
+  CHECK(kept.back().action_url == "https://hooks.stripe.test/3ds/pi_1");
+  // Off-session Stripe declines "authentication_required": the same request, not a decline,
+  // and the wait is not lengthened. No retry, no PAYMENT_FAILED.
+  CHECK(b.deliver(signed_event("evt_a2", "payment_intent.payment_failed",
+                               intent("pi_1", b.invoice, R"({"code": "authentication_required"})"),
+                               kJan2 + 86400)) == 200);
+  attempts = b.attempts();
+  REQUIRE(attempts.size() == 1);
+  CHECK(attempts[0].status == AttemptStatus::action_required);
+  CHECK(attempts[0].scheduled_on == 2024_y / 1 / 5);
+  CHECK(attempts[0].action_url == "https://hooks.stripe.test/3ds/pi_1");
+  CHECK(b.notices(NotificationKind::payment_failed) == 0);
   CHECK(b.store->invoice(b.invoice)->status == InvoiceStatus::unpaid);
+  // The customer confirms: 30.00 paid.
+  CHECK(b.deliver(signed_event("evt_a3", "payment_intent.succeeded", intent("pi_1", b.invoice))) ==
+        200);
+  CHECK(b.attempts()[0].status == AttemptStatus::succeeded);
+  CHECK(b.store->invoice(b.invoice)->status == InvoiceStatus::paid);
+  CHECK(b.store->payments_of(b.invoice)->front().amount == d("30.00"));
+}
+
+TEST_CASE("3-D Secure's events, each delivered three times and shuffled, pay the invoice once") {
+  test::FakeProvider processing{":memory:"};
+  processing.pending = true;
+  Books b(processing);
+  std::string asking = intent("pi_1", b.invoice);
+  asking.insert(asking.size() - 1, R"(, "status": "requires_action")");
+  std::vector<Signed> storm;
+  for (int i = 0; i < 3; ++i) {
+    storm.push_back(signed_event("evt_s1", "payment_intent.requires_action", asking));
+    storm.push_back(
+        signed_event("evt_s2", "payment_intent.payment_failed",
+                     intent("pi_1", b.invoice, R"({"code": "authentication_required"})")));
+    storm.push_back(signed_event("evt_s3", "payment_intent.succeeded", intent("pi_1", b.invoice)));
+  }
+  const char* seed = std::getenv("TOLLGATE_SEED");
+  std::mt19937 rng(seed ? static_cast<unsigned>(std::stoul(seed)) : 20240102u);
+  std::shuffle(storm.begin(), storm.end(), rng);
+  for (const auto& d : storm) CHECK(b.deliver(d) == 200);
+  // Whatever the order: one attempt, SUCCEEDED; one payment of 30.00; no retry, no failure.
+  auto attempts = b.attempts();
+  REQUIRE(attempts.size() == 1);
+  CHECK(attempts[0].status == AttemptStatus::succeeded);
+  auto paid = *b.store->payments_of(b.invoice);
+  REQUIRE(paid.size() == 1);
+  CHECK(paid[0].amount == d("30.00"));
+  CHECK(b.store->invoice(b.invoice)->status == InvoiceStatus::paid);
+  CHECK(b.notices(NotificationKind::payment_failed) == 0);
 }
 
 TEST_CASE(

@@ -36,6 +36,12 @@ class FakeProvider final : public PaymentProvider {
   /// Every charge for this customer is declined (insufficient funds).
   void decline(const std::string& customer) { declined_.insert(customer); }
   void accept(const std::string& customer) { declined_.erase(customer); }
+  /// Every charge for this customer needs 3-D Secure: it waits for the
+  /// customer (requires_action) until confirm() or cancel_charge().
+  void require_authentication(const std::string& customer) { authenticate_.insert(customer); }
+  /// The customer confirms a charge waiting for them; false when it was not waiting.
+  bool confirm(const std::string& charge_id) { return update_waiting(charge_id, "succeeded"); }
+  int cancels = 0;  ///< cancel_charge calls
 
   /// How many charges (distinct keys) with this status the provider holds for an invoice.
   int charges(const std::string& invoice_id, const std::string& status = "succeeded") {
@@ -89,20 +95,39 @@ class FakeProvider final : public PaymentProvider {
     std::optional<ChargeOutcome> found;
     if (sqlite3_step(st) == SQLITE_ROW) {
       std::string status = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-      bool paid = status == "succeeded";
-      found = ChargeOutcome{"pi_" + key, paid ? ChargeStatus::succeeded : ChargeStatus::failed,
-                            paid ? "" : "card_declined: insufficient_funds"};
+      found = outcome(key, status);
     }
     sqlite3_finalize(st);
     return found;
   }
   int lookups = 0;
 
+  /// Voids a charge still waiting for the customer; answers how it ended.
+  ProviderResult<ChargeOutcome> cancel_charge(const std::string& charge_id) override {
+    ++cancels;
+    update_waiting(charge_id, "canceled");
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db_, "SELECT key, status FROM charge WHERE 'pi_' || key = ?1", -1, &st,
+                       nullptr);
+    sqlite3_bind_text(st, 1, charge_id.c_str(), -1, SQLITE_TRANSIENT);
+    std::optional<ChargeOutcome> found;
+    if (sqlite3_step(st) == SQLITE_ROW)
+      found = outcome(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
+                      reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+    sqlite3_finalize(st);
+    if (!found)
+      return unexpected(ProviderError{404, "invalid_request_error", "resource_missing", "",
+                                      "no such charge", "", false});
+    return *found;
+  }
+
   ProviderResult<ChargeOutcome> charge(const ChargeRequest& r) override {
     if (outage) return unexpected(*outage);
     if (latency_.count() > 0) std::this_thread::sleep_for(latency_);
     std::string key = charge_idempotency_key(r);
-    std::string status = declined_.contains(r.customer_id) ? "failed" : "succeeded";
+    std::string status = declined_.contains(r.customer_id)       ? "failed"
+                         : authenticate_.contains(r.customer_id) ? "requires_action"
+                                                                 : "succeeded";
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(
         db_,
@@ -120,13 +145,17 @@ class FakeProvider final : public PaymentProvider {
     sqlite3_finalize(st);
     if (!answered)  // as a network timeout: the outcome is unknown, ask again with the same key
       return unexpected(ProviderError{0, "api_connection_error", "", "", "busy", "", true});
-    if (pending && status != "failed") return ChargeOutcome{"pi_" + key, ChargeStatus::pending, ""};
+    if (pending && status != "failed")
+      return ChargeOutcome{"pi_" + key, ChargeStatus::pending, "", ""};
     if (lose_answers)  // made, but the answer never arrives: ask again later
       return unexpected(ProviderError{0, "transport", "timeout", "", "lost", "", true});
+    if (status == "requires_action")
+      return ChargeOutcome{"pi_" + key, ChargeStatus::requires_action, "authentication_required",
+                           "https://pay.example/confirm/pi_" + key};
     if (status == "failed")
       return unexpected(ProviderError{402, "card_error", "card_declined", "insufficient_funds",
                                       "declined", "", false});
-    return ChargeOutcome{"pi_" + key, ChargeStatus::succeeded, ""};
+    return ChargeOutcome{"pi_" + key, ChargeStatus::succeeded, "", ""};
   }
 
   ProviderResult<ProviderCustomer> create_customer(const CustomerInfo&) override {
@@ -171,6 +200,28 @@ class FakeProvider final : public PaymentProvider {
   ProviderResult<Ok> report_usage(const UsageReport&) override { return unsupported(); }
 
  private:
+  static ChargeOutcome outcome(const std::string& key, const std::string& status) {
+    if (status == "succeeded") return ChargeOutcome{"pi_" + key, ChargeStatus::succeeded, "", ""};
+    if (status == "requires_action")
+      return ChargeOutcome{"pi_" + key, ChargeStatus::requires_action, "authentication_required",
+                           "https://pay.example/confirm/pi_" + key};
+    if (status == "canceled")
+      return ChargeOutcome{"pi_" + key, ChargeStatus::failed, "authentication_required", ""};
+    return ChargeOutcome{"pi_" + key, ChargeStatus::failed, "card_declined: insufficient_funds",
+                         ""};
+  }
+  bool update_waiting(const std::string& charge_id, const char* status) {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db_,
+                       "UPDATE charge SET status = ?2 WHERE 'pi_' || key = ?1 AND status = "
+                       "'requires_action'",
+                       -1, &st, nullptr);
+    sqlite3_bind_text(st, 1, charge_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+    return sqlite3_changes(db_) == 1;
+  }
   static Unexpected<ProviderError> unsupported() {
     return unexpected(
         ProviderError{0, "invalid_request_error", "unsupported", "", "not in the fake", "", false});
@@ -189,6 +240,7 @@ class FakeProvider final : public PaymentProvider {
   sqlite3* db_ = nullptr;
   std::chrono::microseconds latency_;
   std::set<std::string> declined_;
+  std::set<std::string> authenticate_;
 };
 
 }  // namespace tollgate::test

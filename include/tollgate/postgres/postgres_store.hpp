@@ -25,7 +25,7 @@ struct PostgresOptions {
 
 class PostgresStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 11;
+  static constexpr int latest_schema_version = 12;
 
   /// Connects with a libpq connection string ("host=127.0.0.1 port=5432
   /// dbname=billing user=tollgate", or a postgresql:// URI; a password is best

@@ -43,7 +43,7 @@ struct SqliteOptions {
 
 class SqliteStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 11;
+  static constexpr int latest_schema_version = 12;
 
   /// Opens or creates a store and brings its schema up to date. A database
   /// file it creates is readable and writable by its owner only (0600, whatever

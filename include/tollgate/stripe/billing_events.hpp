@@ -28,7 +28,9 @@ namespace tollgate::stripe {
 ///   payment_intent.requires_action: the charge's outcome, recorded through
 ///   Collections::record_charge with `dunning`, as the daily run records its
 ///   own (a payment and PAID; a failure, PAYMENT_FAILED and the next attempt or
-///   overdue; PAYMENT_ACTION_REQUIRED). A PAID invoice stays PAID;
+///   overdue; PAYMENT_ACTION_REQUIRED and a wait for the customer). A failure
+///   whose code is authentication_required asks for 3-D Secure like
+///   requires_action; it is no decline. A PAID invoice stays PAID;
 /// - charge.refunded: each refund of a charge of ours, once by its id (by the
 ///   charge's refunded total when the list is not expanded);
 /// - charge.dispute.created (not an inquiry): a chargeback; charge.dispute.closed

@@ -37,6 +37,12 @@ struct StripeConfig {
   /// package name ("credits-50" -> "price_..."). Each price must charge the
   /// package's price in its currency: start_credit_purchase checks it.
   std::map<std::string, std::string> credit_package_prices;
+  /// The host's page where a customer confirms a charge that needs 3-D
+  /// Secure, with "{PAYMENT_INTENT}" standing for the PaymentIntent's id
+  /// ("https://example.com/confirm?payment_intent={PAYMENT_INTENT}"). The page
+  /// confirms it with Stripe.js and the intent's client secret. Empty: the
+  /// URL Stripe gives (next_action.redirect_to_url), when it gives one.
+  std::string confirmation_url;
 };
 
 /// Stripe's zero-decimal currencies (amounts are sent in whole units).
@@ -72,7 +78,13 @@ class StripeProvider final : public PaymentProvider {
       const CreditPurchaseRequest& request) override;
   /// POST /v1/billing_portal/sessions.
   ProviderResult<PortalSession> start_customer_portal(const PortalRequest& request) override;
+  /// Off-session and confirmed at once. A card that needs 3-D Secure (Stripe
+  /// declines it "authentication_required", or the intent requires_action)
+  /// answers requires_action with the intent's id and its confirmation URL.
   ProviderResult<ChargeOutcome> charge(const ChargeRequest& request) override;
+  /// POST /v1/payment_intents/{id}/cancel, unless the intent succeeded or
+  /// was canceled already (read first); answers how the intent ended.
+  ProviderResult<ChargeOutcome> cancel_charge(const std::string& charge_id) override;
   /// Lists the customer's PaymentIntents (newest first, strongly consistent,
   /// unlike search) for one whose metadata names the invoice and attempt.
   ProviderResult<std::optional<ChargeOutcome>> find_charge(const ChargeRequest& request) override;
