@@ -51,12 +51,9 @@ class FakeProvider final : public PaymentProvider {
   /// The amounts of an invoice's succeeded charges, as the provider was asked for them.
   std::vector<Decimal> amounts(const std::string& invoice_id) {
     std::vector<Decimal> out;
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db_,
-                       "SELECT amount FROM charge WHERE invoice_id = ?1 AND status = 'succeeded' "
-                       "ORDER BY rowid",
-                       -1, &st, nullptr);
-    sqlite3_bind_text(st, 1, invoice_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_stmt* st = statement(
+        "SELECT amount FROM charge WHERE invoice_id = ?1 AND status = 'succeeded' ORDER BY rowid",
+        {invoice_id});
     while (sqlite3_step(st) == SQLITE_ROW)
       out.push_back(*Decimal::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))));
     sqlite3_finalize(st);
@@ -106,10 +103,8 @@ class FakeProvider final : public PaymentProvider {
   ProviderResult<ChargeOutcome> cancel_charge(const std::string& charge_id) override {
     ++cancels;
     update_waiting(charge_id, "canceled");
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db_, "SELECT key, status FROM charge WHERE 'pi_' || key = ?1", -1, &st,
-                       nullptr);
-    sqlite3_bind_text(st, 1, charge_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_stmt* st =
+        statement("SELECT key, status FROM charge WHERE 'pi_' || key = ?1", {charge_id});
     std::optional<ChargeOutcome> found;
     if (sqlite3_step(st) == SQLITE_ROW)
       found = outcome(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
@@ -210,14 +205,18 @@ class FakeProvider final : public PaymentProvider {
     return ChargeOutcome{"pi_" + key, ChargeStatus::failed, "card_declined: insufficient_funds",
                          ""};
   }
-  bool update_waiting(const std::string& charge_id, const char* status) {
+  // A prepared statement with its texts bound in order (?1, ?2...); the caller finalizes it.
+  sqlite3_stmt* statement(const char* sql, std::initializer_list<std::string> texts) {
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db_,
-                       "UPDATE charge SET status = ?2 WHERE 'pi_' || key = ?1 AND status = "
-                       "'requires_action'",
-                       -1, &st, nullptr);
-    sqlite3_bind_text(st, 1, charge_id.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+    sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
+    int at = 0;
+    for (const auto& t : texts) sqlite3_bind_text(st, ++at, t.c_str(), -1, SQLITE_TRANSIENT);
+    return st;
+  }
+  bool update_waiting(const std::string& charge_id, const char* status) {
+    sqlite3_stmt* st = statement(
+        "UPDATE charge SET status = ?2 WHERE 'pi_' || key = ?1 AND status = 'requires_action'",
+        {charge_id, status});
     sqlite3_step(st);
     sqlite3_finalize(st);
     return sqlite3_changes(db_) == 1;
