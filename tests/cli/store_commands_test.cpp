@@ -86,7 +86,7 @@ TEST_CASE("import --catalog takes a Kill Bill XML catalog: the store keeps its J
 }
 
 TEST_CASE(
-    "import and export of catalogs and rule sets; bad input is refused with the field and the "
+    "import and export of catalogs and rule sets, bad input is refused with the field and the "
     "reason") {
   std::string db = tollgate::test::temp_dir() + "/cli.db";
   auto catalog = tollgate_cli({"import", "--db", db, "--catalog",

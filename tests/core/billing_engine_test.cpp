@@ -188,7 +188,7 @@ TEST_CASE("an immediate upgrade from 10 to 20 halfway through April nets +5.00")
   CHECK(h.engine().invoices().back().total() == Decimal(5));
 }
 
-TEST_CASE("pause repairs like an immediate cancel; resume restarts like a new start") {
+TEST_CASE("pause repairs like an immediate cancel, resume restarts like a new start") {
   // Pause Apr 11: -30.00 x 20/30 = -20.00. Resume May 21: [May 21, Jun 1) = 30.00 x 11/31
   // = 10.645... -> 10.65.
   Harness h = harness(1);
@@ -484,7 +484,7 @@ TEST_CASE("rules by product name: a change, a cancel and an alignment") {
   CHECK(h.status("b", 2024_y / 5 / 1).plan == "thirty");
 }
 
-TEST_CASE("invoicing twice for the same date adds nothing; a preview records nothing") {
+TEST_CASE("invoicing twice for the same date adds nothing, a preview records nothing") {
   Harness h = harness(1);
   ON(h, 2024_y / 1 / 1, create_subscription("s", "std", 2024_y / 1 / 1));
   auto& e = h.engine();
@@ -602,7 +602,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "next_billing_date: an in-arrear plan falls due at the end of its period; a cancelled one "
+    "next_billing_date: an in-arrear plan falls due at the end of its period, a cancelled one "
     "never again") {
   Harness h = harness(1);
   ON(h, 2024_y / 2 / 10, create_subscription("a", "arrear", 2024_y / 2 / 10));
@@ -671,7 +671,7 @@ TEST_CASE("events: start, a trial's end, pause, resume, change and cancel, each 
   CHECK(h.engine().events("nobody").empty());
 }
 
-TEST_CASE("events: scheduled ones are listed ahead; a FIXEDTERM plan stops when it runs out") {
+TEST_CASE("events: scheduled ones are listed ahead, a FIXEDTERM plan stops when it runs out") {
   Harness h = harness(1);
   // two-months: FIXEDTERM of 2 months from Jan 1, so it stops on Mar 1.
   ON(h, 2024_y / 1 / 1, create_subscription("f", "two-months", 2024_y / 1 / 1));

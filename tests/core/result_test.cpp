@@ -73,7 +73,7 @@ TEST_CASE("transform maps the value, changes its type, and keeps an error") {
   CHECK(seen == 3);
 }
 
-TEST_CASE("or_else recovers from an error; transform_error rewrites it") {
+TEST_CASE("or_else recovers from an error, transform_error rewrites it") {
   auto recovered = parse_count("none").or_else([](const Error& e) -> Result<int> {
     if (e.code == "count.syntax") return 0;
     return unexpected(e);

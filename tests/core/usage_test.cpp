@@ -128,7 +128,7 @@ TEST_CASE("usage splits at an immediate plan change, each part rated by its plan
                            "2024-02-01 USAGE s 2024-01-16..2024-02-01 0.50"});
 }
 
-TEST_CASE("a cancel mid-period bills the usage so far on the cancel date; later usage is refused") {
+TEST_CASE("a cancel mid-period bills the usage so far on the cancel date, later usage is refused") {
   Harness h = harness();
   ON(h, 2024_y / 1 / 1, create_subscription("s", "metered", 2024_y / 1 / 1));
   REQUIRE(h.on(2024_y / 1 / 10, [](BillingEngine& e) {

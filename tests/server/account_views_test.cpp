@@ -110,7 +110,7 @@ TEST_CASE("an account's overdue state: clear, overdue and blocked, or overdue an
   CHECK(overdue().at("isDisableEntitlementAndChangesBlocked") == false);
 }
 
-TEST_CASE("an account's contact emails: added once, listed, removed; bad input changes nothing") {
+TEST_CASE("an account's contact emails: added once, listed, removed, bad input changes nothing") {
   Opened o;
   auto& served = o.served;
   const std::string& a = o.account;

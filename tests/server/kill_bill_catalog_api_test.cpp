@@ -63,7 +63,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a subscription's plan, phase, product and price list by date; the catalog's rules govern its "
+    "a subscription's plan, phase, product and price list by date, the catalog's rules govern its "
     "cancel") {
   Date today = date::year{2024} / 4 / 1;
   server::ApiOptions options;

@@ -98,7 +98,7 @@ std::string retry_after(const server::Response& r) {
 }  // namespace
 
 TEST_CASE(
-    "a burst of bad passwords backs that client off, with a doubling wait; others are served") {
+    "a burst of bad passwords backs that client off, with a doubling wait, others are served") {
   Throttled t;
   REQUIRE(t.get(t.admin, "10.0.0.2").status == 404);  // a client at work: its login is verified
   Client guess = t.admin;

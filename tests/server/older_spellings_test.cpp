@@ -57,7 +57,7 @@ TEST_CASE("createEntitlementWithAddOns and createEntitlementsWithAddOns create b
   CHECK(f.read("/1.0/kb/bundles?externalKey=old-2").at("subscriptions").as_array().size() == 1);
 }
 
-TEST_CASE("PUT on a bundle transfers it; PUT .../block blocks and unblocks") {
+TEST_CASE("PUT on a bundle transfers it, PUT .../block blocks and unblocks") {
   Fixture f;
   auto alpha = f.account("alpha");
   auto beta = f.account("beta");

@@ -38,7 +38,7 @@ std::vector<std::string> lines(const json::array& events) {
 
 }  // namespace
 
-TEST_CASE("a subscription's events: start, the trial's end, a cancel; the bundle's timeline") {
+TEST_CASE("a subscription's events: start, the trial's end, a cancel, the bundle's timeline") {
   server::ApiOptions options;
   options.clock = test::clock_at(date::year{2024} / 6 / 1);
   test::ServedStore served(options);

@@ -347,7 +347,7 @@ TEST_CASE("an existing database others can read is reported, and its mode left a
 
 // --- the REST server's tables: a migration track of their own -------------------------
 
-TEST_CASE("a billing store alone has none of the server's tables; SqliteTenantStore makes them") {
+TEST_CASE("a billing store alone has none of the server's tables, SqliteTenantStore makes them") {
   auto path = fresh_path();
   const std::string tables =
       "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "

@@ -194,7 +194,7 @@ TEMPLATE_TEST_CASE(
 // 3 days for the customer, then retries 1, 3 and 7 days after a failure.
 TEMPLATE_TEST_CASE(
     "a charge that needs 3-D Secure waits 3 days for the customer with its confirmation URL, "
-    "then is voided and dunning goes on; a confirmation settles it",
+    "then is voided and dunning goes on, unless a confirmation settles it",
     "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   Fixture<TestType> f;
@@ -286,7 +286,7 @@ TEMPLATE_TEST_CASE(
 }
 
 TEMPLATE_TEST_CASE(
-    "trial notices come once, 3 days ahead; a trial that ends without a card blocks access until "
+    "trial notices come once, 3 days ahead, a trial that ends without a card blocks access until "
     "one is on file",
     "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
@@ -383,7 +383,7 @@ TEMPLATE_TEST_CASE("control tags: invoicing and charges held until removed, then
 }
 
 TEMPLATE_TEST_CASE(
-    "control tags: OVERDUE_ENFORCEMENT_OFF keeps access after dunning; TEST accounts are counted "
+    "control tags: OVERDUE_ENFORCEMENT_OFF keeps access after dunning, TEST accounts are counted "
     "apart",
     "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);

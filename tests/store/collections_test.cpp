@@ -77,7 +77,7 @@ struct Books {
 }  // namespace
 
 TEMPLATE_TEST_CASE(
-    "external payments pay an invoice; an overpayment is refused and changes nothing", "[store]",
+    "external payments pay an invoice, an overpayment is refused and changes nothing", "[store]",
     test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   Books<TestType> b;
@@ -233,7 +233,7 @@ TEMPLATE_TEST_CASE("money in a currency without a minor unit (JPY)", "[store]", 
 }
 
 TEMPLATE_TEST_CASE(
-    "manual collection: the invoice waits for an external payment; reminders follow the dunning "
+    "manual collection: the invoice waits for an external payment, reminders follow the dunning "
     "schedule until it arrives",
     "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);

@@ -121,7 +121,7 @@ TEMPLATE_TEST_CASE("a rule set registered through another handle judges the next
 }
 
 TEMPLATE_TEST_CASE(
-    "the engine handed out lists the account's invoices; the service's own keeps none", "[store]",
+    "the engine handed out lists the account's invoices, the service's own keeps none", "[store]",
     test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   auto store = TestType::fresh();

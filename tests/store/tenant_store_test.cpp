@@ -132,7 +132,7 @@ TEMPLATE_TEST_CASE("pages of a tenant's objects by their place, and searches by 
   CHECK(t->search("t1", ObjectType::account, "zzz", 3, 10)->total == 0);
 }
 
-TEMPLATE_TEST_CASE("a tenant's own tag definitions (unique names, kept while in use); emails",
+TEMPLATE_TEST_CASE("a tenant's own tag definitions (unique names, kept while in use), emails",
                    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
   auto store = TestType::fresh();

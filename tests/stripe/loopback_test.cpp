@@ -297,7 +297,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "our fake: credit packages on an embedded page, through a Stripe price, with tax; the portal") {
+    "our fake: credit packages on an embedded page, through a Stripe price, with tax, the portal") {
   Peer fake("stripe_fake.js", {"--secret=whsec_loopback"});
   LoopbackStripe admin(fake, "sk_test_fake_key");
   auto make_price = [&](int cents) {

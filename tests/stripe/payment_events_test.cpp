@@ -148,7 +148,7 @@ TEST_CASE("a webhook's failed payment follows the dunning policy the daily run a
 }
 
 TEST_CASE(
-    "a payment that needs 3-D Secure waits for the customer with where to confirm it; its "
+    "a payment that needs 3-D Secure waits for the customer with where to confirm it, and its "
     "confirmation pays the invoice") {
   test::FakeProvider processing{":memory:"};
   processing.pending = true;

@@ -241,7 +241,7 @@ TEST_CASE("amounts in Stripe's minor units") {
   CHECK(from_minor_units(3871, "bhd") == *Decimal::parse("3.871"));
 }
 
-TEST_CASE("a live key is never sent over plain HTTP; only secret keys are accepted") {
+TEST_CASE("a live key is never sent over plain HTTP, only secret keys are accepted") {
   ScriptedTransport t;
   StripeConfig live;
   live.secret_key = "sk_live_abc";
