@@ -38,6 +38,9 @@ struct NoticePolicy {
   int trial_ending_days = 3;   ///< notify this many days before a trial ends
   int period_ending_days = 3;  ///< notify this many days before a billing period ends (0: never)
   std::optional<Decimal> credits_below;  ///< notify once when the credit balance drops below this
+  /// Notify this many days before the account's card stops working (the end
+  /// of its expiry month), once per card and expiry (0: never).
+  int card_expiring_days = 30;
 };
 
 /// Who runs: several workers (processes, machines) may run the same day's run

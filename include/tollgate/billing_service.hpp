@@ -79,17 +79,16 @@ class BillingService {
   /// UNPAID with a first payment attempt for what it asks (`first`: STARTED
   /// when the caller sends it now, SCHEDULED for the next run; none when the
   /// account's charges are off, AccountControls::charges_off) or SETTLED
-  /// when nothing is due. `account` is the account as the caller read it. Returns the stored invoice (nullopt when empty) and
-  /// its attempt. Given `engine` (this service's, after its invoice(on)), its
-  /// snapshot is kept, so the next rebuild of the account starts there.
-  /// Errors: store errors; nothing is stored then.
+  /// when nothing is due. `account` is the account as the caller read it. Returns the stored
+  /// invoice (nullopt when empty) and its attempt. Given `engine` (this service's, after its
+  /// invoice(on)), its snapshot is kept, so the next rebuild of the account starts there. Errors:
+  /// store errors; nothing is stored then.
   struct Issued {
     StoredInvoice invoice;
     std::optional<PaymentAttempt> attempt;
   };
-  Result<std::optional<Issued>> issue(const StoredAccount& account, Invoice invoice,
-                                      const Date& on, Instant now,
-                                      AttemptStatus first = AttemptStatus::scheduled,
+  Result<std::optional<Issued>> issue(const StoredAccount& account, Invoice invoice, const Date& on,
+                                      Instant now, AttemptStatus first = AttemptStatus::scheduled,
                                       const BillingEngine* engine = nullptr);
 
   /// Adds a payment method to an account on `on`, and makes it the default
@@ -101,6 +100,22 @@ class BillingService {
   /// the engine's refusals, store errors; nothing is stored then.
   Result<Ok> add_payment_method(const PaymentMethod& method, bool make_default, const Date& on,
                                 Instant now);
+  /// What the provider says of a card of the account (Stripe's
+  /// payment_method.attached), kept by its id: it becomes the account's card
+  /// (StoredAccount::card) now if it is the one charged, or when it becomes
+  /// that later, whichever comes first. The account's next run falls on
+  /// `on` at the latest, so that the run plans its card-expiring notice.
+  /// Errors: "store.not_found" (account), store errors.
+  Result<Ok> describe_card(const std::string& account_id, const std::string& provider_method_id,
+                           const Card& card, const Date& on);
+  /// The provider removed a payment method (payment_method.detached): its
+  /// card is forgotten, and if it was the one charged the account has none
+  /// (payment_method_id and card empty) until another is set up. It stays
+  /// removed: a late description or set-up of it changes nothing. The account
+  /// is the card's, else `account_id`.
+  /// Errors: store errors.
+  Result<Ok> forget_card(const std::string& provider_method_id,
+                         const std::optional<std::string>& account_id = std::nullopt);
   /// Makes an account's payment method its default, as above.
   /// Errors: "store.not_found" (not a method of the account), store errors.
   Result<Ok> set_default_payment_method(const std::string& account_id, const std::string& id,

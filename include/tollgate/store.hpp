@@ -16,6 +16,7 @@
 
 #include "tollgate/account_controls.hpp"
 #include "tollgate/billing_engine.hpp"
+#include "tollgate/card.hpp"
 #include "tollgate/event_inbox.hpp"
 #include "tollgate/operation.hpp"
 #include "tollgate/payments.hpp"
@@ -90,6 +91,9 @@ struct StoredAccount {
   std::optional<Date> next_run;  ///< the first local date the billing run must look at it again
   bool overdue = false;          ///< dunning ran out: a payment is still owed
   AccountControls controls;      ///< Kill Bill's control tags: what billing leaves alone
+  /// The card of payment_method_id, once the provider described it (brand,
+  /// last 4 digits, expiry): what the customer is shown, and what expires.
+  std::optional<Card> card;
 };
 
 /// One entry of an account's journal: an operation, or an invoicing run on
@@ -175,10 +179,11 @@ enum class NotificationKind {
   credits_low,
   blocked,
   refunded,
-  payment_action_required
+  payment_action_required,
+  card_expiring
 };
 /// "TRIAL_ENDING", "PERIOD_ENDING", "PAYMENT_FAILED", "PAYMENT_SUCCEEDED", "CREDITS_LOW",
-/// "BLOCKED", "REFUNDED", "PAYMENT_ACTION_REQUIRED".
+/// "BLOCKED", "REFUNDED", "PAYMENT_ACTION_REQUIRED", "CARD_EXPIRING".
 std::string_view to_string(NotificationKind k) noexcept;
 std::optional<NotificationKind> parse_notification_kind(std::string_view text) noexcept;
 
@@ -189,7 +194,8 @@ struct Notification {
   Date on;                   ///< the local date it was raised
   std::string subscription;  ///< when about one
   std::optional<Date> date;  ///< the date it is about (trial end, period end, the day
-                             ///< an unconfirmed payment is given up)
+                             ///< an unconfirmed payment is given up, the first day a
+                             ///< card no longer works)
   std::string invoice_id;    ///< payments
   bool delivered = false;
   std::string action_url;  ///< PAYMENT_ACTION_REQUIRED: where the customer confirms the charge
@@ -253,6 +259,27 @@ class AccountStore {
   /// Errors: "store.not_found" (not a method of that account).
   virtual Result<Ok> set_default_payment_method(const std::string& account_id,
                                                 const std::string& id) = 0;
+
+  // Cards on file, by the provider's payment method id ("pm_..."): kept
+  // whenever the provider describes one, so that the description and the
+  // card's becoming the account's (in either order) both find it.
+
+  /// Keeps (or replaces) what the provider says of a payment method of the
+  /// account; a removed one stays removed (a late description changes nothing).
+  virtual Result<Ok> save_card(const std::string& account_id, const std::string& provider_method_id,
+                               const Card& card) = 0;
+  /// nullopt: the provider never described it, or it was removed.
+  virtual Result<std::optional<Card>> card_of(const std::string& provider_method_id) = 0;
+  /// Marks the payment method removed for good, described or not (a
+  /// provider never brings a removed one back), and forgets its card. Answers
+  /// the account it was kept for, else `account_id`.
+  virtual Result<std::optional<std::string>> remove_card(
+      const std::string& provider_method_id, const std::optional<std::string>& account_id) = 0;
+  /// Whether remove_card was told of it.
+  virtual Result<bool> card_removed(const std::string& provider_method_id) = 0;
+  /// The account whose provider customer is `customer_id` ("cus_..."); nullopt: none.
+  virtual Result<std::optional<std::string>> account_of_customer(
+      const std::string& customer_id) = 0;
 
   // Claims, for billing runs shared by several workers. Lease times are the
   // database's clock, so workers on machines whose clocks differ agree.

@@ -186,6 +186,10 @@ int export_balance(BillingStore& store, const std::string& account_id, Streams i
   o["currency"] = s->currency;
   o["credit"] = currency->format(s->credit);
   o["balance"] = currency->format(s->balance);
+  // The card charged, masked as the customer knows it ("visa **** 4242, expires 12/2027").
+  auto account = store.account(account_id);
+  if (!account) return refusal("export", account.error(), io);
+  o["card"] = account->card ? json::value(masked(*account->card)) : json::value(nullptr);
   json::array invoices;
   for (const auto& standing : s->invoices) {
     json::object inv = stored_invoice_json(standing.invoice, standing.balance, *currency);

@@ -113,6 +113,19 @@ Result<std::optional<Date>> raise_notices(Context& ctx, const StoredAccount& acc
       TOLLGATE_RETURN_IF_ERROR(raise(ctx, std::move(n)));
     }
   }
+  if (account.card && policy.card_expiring_days > 0) {
+    const Card& card = *account.card;
+    Date ends = card.expires_on();
+    if (Date from = add_days(ends, -policy.card_expiring_days); on < from) {
+      later(from);
+    } else if (on < ends) {
+      Notification n = notice(
+          NotificationKind::card_expiring,
+          "CARD_EXPIRING:" + id + ":" + account.payment_method_id + ":" + to_string(ends), id, on);
+      n.date = ends;
+      TOLLGATE_RETURN_IF_ERROR(raise(ctx, std::move(n)));
+    }
+  }
   if (policy.credits_below && engine.credits().balance(on) < *policy.credits_below) {
     // Once per top-up: the key counts the credits ever added.
     std::size_t added =

@@ -206,7 +206,10 @@ Result<Recorded> BillingService::apply(const std::string& account_id, const Oper
     if (!e) return unexpected(e.error());
     if (recorded == Recorded::duplicate) return Ok{};
     TOLLGATE_RETURN_IF_ERROR(store_.append(account_id, {0, op.date, op, requested_at}));
-    if (op.type == OperationType::payment_method) account.payment_method_id = op.id;
+    if (op.type == OperationType::payment_method) {
+      account.payment_method_id = op.id;
+      TOLLGATE_ASSIGN_OR_RETURN(account.card, store_.card_of(op.id));
+    }
     // Whatever the operation made due (a first in-advance period, a repair) is billed on its date.
     if (!account.next_run || op.date < *account.next_run) account.next_run = op.date;
     return store_.update_account(account);
@@ -342,6 +345,36 @@ Result<Ok> BillingService::add_payment_method(const PaymentMethod& method, bool 
     if (auto r = store_.add_payment_method(method); !r) return r;
     if (!make_default && has_default) return Ok{};
     return set_default_payment_method(method.account_id, method.id, on, now);
+  });
+}
+
+Result<Ok> BillingService::describe_card(const std::string& account_id,
+                                         const std::string& provider_method_id, const Card& card,
+                                         const Date& on) {
+  return store_.atomically([&]() -> Result<Ok> {
+    TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
+    TOLLGATE_RETURN_IF_ERROR(store_.save_card(account_id, provider_method_id, card));
+    TOLLGATE_ASSIGN_OR_RETURN(auto removed, store_.card_removed(provider_method_id));
+    if (removed || account.payment_method_id != provider_method_id || account.card == card)
+      return Ok{};
+    account.card = card;
+    if (!account.next_run || on < *account.next_run) account.next_run = on;
+    return store_.update_account(account);
+  });
+}
+
+Result<Ok> BillingService::forget_card(const std::string& provider_method_id,
+                                       const std::optional<std::string>& account_id) {
+  return store_.atomically([&]() -> Result<Ok> {
+    TOLLGATE_ASSIGN_OR_RETURN(auto owner, store_.remove_card(provider_method_id, account_id));
+    if (!owner) return Ok{};
+    auto account = store_.account(*owner);
+    if (!account && account.error().code == errors::store_not_found) return Ok{};
+    if (!account) return unexpected(account.error());
+    if (account->payment_method_id != provider_method_id) return Ok{};
+    account->payment_method_id.clear();
+    account->card.reset();
+    return store_.update_account(*account);
   });
 }
 

@@ -67,6 +67,8 @@ std::string_view to_string(NotificationKind k) noexcept {
       return "REFUNDED";
     case NotificationKind::payment_action_required:
       return "PAYMENT_ACTION_REQUIRED";
+    case NotificationKind::card_expiring:
+      return "CARD_EXPIRING";
   }
   return "?";
 }
@@ -110,10 +112,11 @@ std::optional<AttemptStatus> parse_attempt_status(std::string_view text) noexcep
 }
 
 std::optional<NotificationKind> parse_notification_kind(std::string_view text) noexcept {
-  return named(text, {NotificationKind::trial_ending, NotificationKind::period_ending,
-                      NotificationKind::payment_failed, NotificationKind::payment_succeeded,
-                      NotificationKind::credits_low, NotificationKind::blocked,
-                      NotificationKind::refunded, NotificationKind::payment_action_required});
+  return named(
+      text, {NotificationKind::trial_ending, NotificationKind::period_ending,
+             NotificationKind::payment_failed, NotificationKind::payment_succeeded,
+             NotificationKind::credits_low, NotificationKind::blocked, NotificationKind::refunded,
+             NotificationKind::payment_action_required, NotificationKind::card_expiring});
 }
 
 std::optional<InvoiceItemType> parse_invoice_item_type(std::string_view text) noexcept {

@@ -46,7 +46,8 @@ std::vector<Param> account_params(const StoredAccount& a) {
           text(a.next_run),
           a.overdue ? "true" : "false",
           seconds(a.payment_method_at),
-          to_string(a.controls)};
+          to_string(a.controls),
+          a.card ? to_string(*a.card) : std::string()};
 }
 
 }  // namespace
@@ -57,8 +58,8 @@ Result<Ok> PostgresStore::create_account(const StoredAccount& a) {
     auto r = impl_->db.query(
         "INSERT INTO account (id, currency, time_zone, bill_cycle_day, catalog_version, "
         "organization_id, tenant_id, customer_id, payment_method_id, next_run, overdue, "
-        "payment_method_at, control_tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-        "$12, $13) "
+        "payment_method_at, control_tags, card) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+        "$11, $12, $13, $14) "
         "ON CONFLICT DO NOTHING",
         account_params(a));
     if (!r) return unexpected(r.error());
@@ -72,7 +73,7 @@ Result<StoredAccount> PostgresStore::account(const std::string& id) {
   auto r = impl_->db.query(
       "SELECT id, currency, time_zone, bill_cycle_day, catalog_version, organization_id, "
       "tenant_id, customer_id, payment_method_id, next_run, overdue, payment_method_at, "
-      "control_tags FROM account WHERE id = $1",
+      "control_tags, card FROM account WHERE id = $1",
       {id});
   if (!r) return unexpected(r.error());
   if (r->empty()) return make_error(errors::store_not_found, "no account " + id);
@@ -92,6 +93,10 @@ Result<StoredAccount> PostgresStore::account(const std::string& id) {
   auto controls = parse_account_controls(r->text(0, 12));
   if (!controls) return corrupt("account", id, "control_tags");
   a.controls = *controls;
+  if (std::string card = r->text(0, 13); !card.empty()) {
+    a.card = parse_card(card);
+    if (!a.card) return corrupt("account", id, "card");
+  }
   return a;
 }
 
@@ -99,11 +104,63 @@ Result<Ok> PostgresStore::update_account(const StoredAccount& a) {
   auto r = impl_->db.query(
       "UPDATE account SET currency = $2, time_zone = $3, bill_cycle_day = $4, catalog_version = "
       "$5, organization_id = $6, tenant_id = $7, customer_id = $8, payment_method_id = $9, "
-      "next_run = $10, overdue = $11, payment_method_at = $12, control_tags = $13 WHERE id = $1",
+      "next_run = $10, overdue = $11, payment_method_at = $12, control_tags = $13, card = $14 "
+      "WHERE id = $1",
       account_params(a));
   if (!r) return unexpected(r.error());
   if (r->affected() == 0) return make_error(errors::store_not_found, "no account " + a.account.id);
   return Ok{};
+}
+
+Result<Ok> PostgresStore::save_card(const std::string& account_id,
+                                    const std::string& provider_method_id, const Card& card) {
+  return done(impl_->db.query(
+      "INSERT INTO card (payment_method_id, account_id, card) VALUES ($1, $2, $3) ON CONFLICT "
+      "(payment_method_id) DO UPDATE SET account_id = excluded.account_id, card = excluded.card "
+      "WHERE card.removed = 0",
+      {provider_method_id, account_id, to_string(card)}));
+}
+
+Result<std::optional<Card>> PostgresStore::card_of(const std::string& provider_method_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto rows,
+      impl_->db.query("SELECT card FROM card WHERE payment_method_id = $1 AND removed = 0",
+                      {provider_method_id}));
+  if (rows.empty()) return std::optional<Card>();
+  auto card = parse_card(rows.text(0, 0));
+  if (!card) return corrupt("card", provider_method_id, "card");
+  return card;
+}
+
+Result<std::optional<std::string>> PostgresStore::remove_card(
+    const std::string& provider_method_id, const std::optional<std::string>& account_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto rows, impl_->db.query(
+                     "INSERT INTO card (payment_method_id, account_id, removed) VALUES ($1, $2, 1) "
+                     "ON CONFLICT (payment_method_id) DO UPDATE SET removed = 1, card = '', "
+                     "account_id = coalesce(card.account_id, excluded.account_id) "
+                     "RETURNING account_id",
+                     {provider_method_id, account_id ? Param(*account_id) : std::nullopt}));
+  if (rows.empty() || rows.is_null(0, 0)) return std::optional<std::string>();
+  return std::optional(rows.text(0, 0));
+}
+
+Result<bool> PostgresStore::card_removed(const std::string& provider_method_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto rows, impl_->db.query("SELECT 1 FROM card WHERE payment_method_id = $1 AND removed = 1",
+                                 {provider_method_id}));
+  return !rows.empty();
+}
+
+Result<std::optional<std::string>> PostgresStore::account_of_customer(
+    const std::string& customer_id) {
+  if (customer_id.empty()) return std::optional<std::string>();
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto rows, impl_->db.query("SELECT id FROM account WHERE customer_id = $1 AND customer_id <> "
+                                 "'' ORDER BY id COLLATE \"C\" LIMIT 1",
+                                 {customer_id}));
+  if (rows.empty()) return std::optional<std::string>();
+  return std::optional(rows.text(0, 0));
 }
 
 Result<std::vector<std::string>> PostgresStore::accounts_due(const Date& through) {

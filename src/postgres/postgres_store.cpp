@@ -213,12 +213,20 @@ constexpr std::array<Migration, 11> kMigrations{{
     {11, "a subscription's usage by date, for reads of a date range", R"sql(
       CREATE INDEX usage_event_by_date ON usage_event (subscription_id, occurred_on);
     )sql"},
-    {12, "charges waiting for the customer's confirmation (3-D Secure)", R"sql(
+    {12, "charges waiting for the customer's confirmation (3-D Secure); cards on file", R"sql(
       ALTER TABLE payment_attempt ADD COLUMN action_url TEXT NOT NULL DEFAULT '';
       ALTER TABLE notification ADD COLUMN action_url TEXT NOT NULL DEFAULT '';
       DROP INDEX payment_attempt_open;
       CREATE INDEX payment_attempt_open ON payment_attempt (account_id)
         WHERE status IN ('STARTED', 'SCHEDULED', 'ACTION_REQUIRED');
+      CREATE TABLE card (
+        payment_method_id TEXT NOT NULL PRIMARY KEY,
+        account_id        TEXT REFERENCES account (id),
+        card              TEXT NOT NULL DEFAULT '',
+        removed           INTEGER NOT NULL DEFAULT 0
+      );
+      ALTER TABLE account ADD COLUMN card TEXT NOT NULL DEFAULT '';
+      CREATE INDEX account_by_customer ON account (customer_id) WHERE customer_id <> '';
     )sql"},
 }};
 

@@ -259,7 +259,9 @@ namespace {
 constexpr std::string_view kExternalPlugin = "__EXTERNAL_PAYMENT__";
 constexpr std::string_view kStripePlugin = "killbill-stripe";
 
-json::object method_json(const PaymentMethod& m) {
+// A payment method as Kill Bill shows it; its card, when the provider
+// described it, as the plugin properties Kill Bill's card plugins use, masked.
+json::object method_json(const PaymentMethod& m, const std::optional<Card>& card) {
   json::array properties;
   if (!m.customer_id.empty())
     properties.push_back(
@@ -267,6 +269,17 @@ json::object method_json(const PaymentMethod& m) {
   if (!m.method_id.empty())
     properties.push_back(
         json::object{{"key", "paymentMethodId"}, {"value", m.method_id}, {"isUpdatable", false}});
+  if (card) {
+    auto property = [&](const char* key, std::string value) {
+      properties.push_back(
+          json::object{{"key", key}, {"value", std::move(value)}, {"isUpdatable", false}});
+    };
+    property("ccType", card->brand);
+    property("ccLast4", card->last4);
+    property("ccExpirationMonth", std::to_string(card->exp_month));
+    property("ccExpirationYear", std::to_string(card->exp_year));
+    property("card", masked(*card));
+  }
   return json::object{
       {"paymentMethodId", m.id},
       {"externalKey", text_or_null(m.external_key)},
@@ -277,6 +290,11 @@ json::object method_json(const PaymentMethod& m) {
                                   {"isDefaultPaymentMethod", m.is_default},
                                   {"properties", std::move(properties)}}},
       {"auditLogs", json::array{}}};
+}
+
+Result<std::optional<Card>> card_of(Server& s, const PaymentMethod& m) {
+  if (m.method_id.empty()) return std::optional<Card>();
+  return s.billing.card_of(m.method_id);
 }
 
 Result<PaymentMethod, Response> owned_method(Server& s, const Ctx& ctx, const std::string& id) {
@@ -358,14 +376,20 @@ Response account_payment_methods(Server& s, Ctx& ctx) {
   auto methods = s.billing.payment_methods(owner->id);
   if (!methods) return failure(methods.error());
   json::array out;
-  for (const auto& m : *methods) out.push_back(method_json(m));
+  for (const auto& m : *methods) {
+    auto card = card_of(s, m);
+    if (!card) return failure(card.error());
+    out.push_back(method_json(m, *card));
+  }
   return json_response(200, out);
 }
 
 Response get_payment_method(Server& s, Ctx& ctx) {
   auto m = owned_method(s, ctx, ctx.param("paymentMethodId"));
   if (!m) return std::move(m).error();
-  return json_response(200, method_json(*m));
+  auto card = card_of(s, *m);
+  if (!card) return failure(card.error());
+  return json_response(200, method_json(*m, *card));
 }
 
 Response set_default_payment_method(Server& s, Ctx& ctx) {

@@ -36,8 +36,8 @@ Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
     auto st = impl_->db.cached(
         "INSERT INTO account (id, currency, time_zone, bill_cycle_day, catalog_version, "
         "organization_id, tenant_id, "
-        "customer_id, payment_method_id, next_run, overdue, payment_method_at, control_tags) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "customer_id, payment_method_id, next_run, overdue, payment_method_at, control_tags, card) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return unexpected(st.error());
     Statement& s = **st;
     s.bind(1, a.account.id).bind(2, a.account.currency).bind(3, a.account.time_zone);
@@ -49,7 +49,7 @@ Result<Ok> SqliteStore::create_account(const StoredAccount& a) {
     s.bind(8, a.customer_id).bind(9, a.payment_method_id);
     bind_optional_date(s, 10, a.next_run).bind(11, std::int64_t{a.overdue});
     s.bind(12, std::int64_t{a.payment_method_at.time_since_epoch().count()});
-    s.bind(13, to_string(a.controls));
+    s.bind(13, to_string(a.controls)).bind(14, a.card ? to_string(*a.card) : std::string());
     return s.run();
   });
 }
@@ -58,8 +58,8 @@ Result<StoredAccount> SqliteStore::account(const std::string& id) {
   auto st = impl_->db.cached(
       "SELECT id, currency, time_zone, bill_cycle_day, catalog_version, organization_id, "
       "tenant_id, customer_id, "
-      "payment_method_id, next_run, overdue, payment_method_at, control_tags FROM account WHERE "
-      "id = ?");
+      "payment_method_id, next_run, overdue, payment_method_at, control_tags, card FROM account "
+      "WHERE id = ?");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, id);
@@ -79,7 +79,12 @@ Result<StoredAccount> SqliteStore::account(const std::string& id) {
   a.overdue = s.integer(10) != 0;
   a.payment_method_at = Instant{std::chrono::seconds{s.integer(11)}};
   auto controls = parse_account_controls(s.text(12));
+  std::string card = s.text(13);
   s.reset();
+  if (!card.empty()) {
+    a.card = parse_card(card);
+    if (!a.card) return corrupt("account", id, "card");
+  }
   if (bad_date) return corrupt("account", id, "next_run");
   if (!controls) return corrupt("account", id, "control_tags");
   a.controls = *controls;
@@ -90,7 +95,7 @@ Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
   auto st = impl_->db.cached(
       "UPDATE account SET currency = ?, time_zone = ?, bill_cycle_day = ?, organization_id = ?, "
       "tenant_id = ?, customer_id = ?, payment_method_id = ?, next_run = ?, overdue = ?, "
-      "payment_method_at = ?, catalog_version = ?, control_tags = ? WHERE id = ?");
+      "payment_method_at = ?, catalog_version = ?, control_tags = ?, card = ? WHERE id = ?");
   if (!st) return unexpected(st.error());
   Statement& s = **st;
   s.bind(1, a.account.currency).bind(2, a.account.time_zone);
@@ -104,7 +109,8 @@ Result<Ok> SqliteStore::update_account(const StoredAccount& a) {
   s.bind(7, a.payment_method_id);
   bind_optional_date(s, 8, a.next_run).bind(9, std::int64_t{a.overdue});
   s.bind(10, std::int64_t{a.payment_method_at.time_since_epoch().count()});
-  s.bind(11, a.catalog).bind(12, to_string(a.controls)).bind(13, a.account.id);
+  s.bind(11, a.catalog).bind(12, to_string(a.controls));
+  s.bind(13, a.card ? to_string(*a.card) : std::string()).bind(14, a.account.id);
   if (auto r = s.run(); !r) return r;
   if (impl_->db.changes() == 0)
     return make_error(errors::store_not_found, "no account " + a.account.id);
@@ -195,6 +201,72 @@ Result<Ok> SqliteStore::set_default_payment_method(const std::string& account_id
       return make_error(errors::store_not_found, "no payment method " + id + " of " + account_id);
     return Ok{};
   });
+}
+
+Result<Ok> SqliteStore::save_card(const std::string& account_id,
+                                  const std::string& provider_method_id, const Card& card) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached("INSERT INTO card (payment_method_id, account_id, card) VALUES "
+                                "(?1, ?2, ?3) ON CONFLICT (payment_method_id) DO UPDATE SET "
+                                "account_id = excluded.account_id, card = excluded.card "
+                                "WHERE card.removed = 0"));
+  return st->bind(1, provider_method_id).bind(2, account_id).bind(3, to_string(card)).run();
+}
+
+Result<std::optional<Card>> SqliteStore::card_of(const std::string& provider_method_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st,
+      impl_->db.cached("SELECT card FROM card WHERE payment_method_id = ? AND removed = 0"));
+  st->bind(1, provider_method_id);
+  TOLLGATE_ASSIGN_OR_RETURN(auto row, st->step());
+  if (!row) return std::optional<Card>();
+  auto card = parse_card(st->text(0));
+  st->reset();
+  if (!card) return corrupt("card", provider_method_id, "card");
+  return card;
+}
+
+Result<std::optional<std::string>> SqliteStore::remove_card(
+    const std::string& provider_method_id, const std::optional<std::string>& account_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached(
+                   "INSERT INTO card (payment_method_id, account_id, removed) VALUES (?1, ?2, 1) "
+                   "ON CONFLICT (payment_method_id) DO UPDATE SET removed = 1, card = '', "
+                   "account_id = coalesce(card.account_id, excluded.account_id) "
+                   "RETURNING account_id"));
+  st->bind(1, provider_method_id);
+  if (account_id)
+    st->bind(2, *account_id);
+  else
+    st->bind_null(2);
+  TOLLGATE_ASSIGN_OR_RETURN(auto row, st->step());
+  std::optional<std::string> owner;
+  if (row && !st->is_null(0)) owner = st->text(0);
+  st->reset();
+  return owner;
+}
+
+Result<bool> SqliteStore::card_removed(const std::string& provider_method_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached("SELECT 1 FROM card WHERE payment_method_id = ? AND removed = 1"));
+  st->bind(1, provider_method_id);
+  TOLLGATE_ASSIGN_OR_RETURN(auto row, st->step());
+  st->reset();
+  return row;
+}
+
+Result<std::optional<std::string>> SqliteStore::account_of_customer(
+    const std::string& customer_id) {
+  if (customer_id.empty()) return std::optional<std::string>();
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached("SELECT id FROM account WHERE customer_id = ? AND customer_id <> "
+                                "'' ORDER BY id LIMIT 1"));
+  st->bind(1, customer_id);
+  TOLLGATE_ASSIGN_OR_RETURN(auto row, st->step());
+  if (!row) return std::optional<std::string>();
+  std::string id = st->text(0);
+  st->reset();
+  return std::optional(id);
 }
 
 Result<std::int64_t> SqliteStore::append(const std::string& account_id, const JournalEntry& entry) {

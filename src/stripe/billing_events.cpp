@@ -192,6 +192,65 @@ Result<Ok> dispute(BillingService& service, const Event& event, const UnknownEve
   return movement(service, m);
 }
 
+// The card the account is charged on from now: a payment_method operation
+// (it lifts a REQUIRE_PAYMENT_METHOD block). An event older than the card on
+// file changes nothing: events arrive out of order.
+Result<Ok> charge_this_card(BillingService& service, const Event& event, const std::string& account,
+                            const std::string& payment_method) {
+  Instant created{std::chrono::seconds{event.created}};
+  auto stored = service.store().account(account);
+  if (!stored)
+    return make_error(errors::stripe_event_account, event.id + ": no account \"" + account + "\"");
+  if (created < stored->payment_method_at) return Ok{};  // a newer card is already on file
+  TOLLGATE_ASSIGN_OR_RETURN(auto removed, service.store().card_removed(payment_method));
+  if (removed) return Ok{};  // detached already (events arrive out of order)
+  Operation op;
+  op.type = OperationType::payment_method;
+  op.id = payment_method;
+  if (auto r = apply_operation(service, event, account, op); !r) return r;
+  TOLLGATE_ASSIGN_OR_RETURN(auto updated, service.store().account(account));
+  updated.payment_method_at = created;
+  return service.store().update_account(updated);
+}
+
+// What the provider says of a card of the account, dated on the event's day there.
+Result<Ok> describe(BillingService& service, const Event& event, const std::string& account,
+                    const std::string& payment_method, const Card& card) {
+  auto stored = service.store().account(account);
+  if (!stored)
+    return make_error(errors::stripe_event_account, event.id + ": no account \"" + account + "\"");
+  TOLLGATE_ASSIGN_OR_RETURN(auto on, event_date(service.store(), *stored, event.created));
+  return service.describe_card(account, payment_method, card, on);
+}
+
+// payment_method.detached: the card is no longer the customer's. Stripe has
+// already cleared its customer, so the account is the one its card was kept for.
+Result<Ok> detached(BillingService& service, const Event& event, const UnknownEvent& raw) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto o, raw_object(event, raw));
+  std::string id = string_of(o, "id");
+  if (id.empty()) return Ok{};
+  TOLLGATE_ASSIGN_OR_RETURN(auto owner,
+                            service.store().account_of_customer(string_of(o, "customer")));
+  return service.forget_card(id, owner);
+}
+
+// customer.updated: the customer chose another default card (the customer
+// portal, the dashboard): it is the one charged from now.
+Result<Ok> customer_updated(BillingService& service, const Event& event, const UnknownEvent& raw) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto o, raw_object(event, raw));
+  const auto* settings = object_of(o, "invoice_settings");
+  if (!settings) return Ok{};
+  std::string card = string_of(*settings, "default_payment_method");
+  if (const auto* expanded = object_of(*settings, "default_payment_method"))
+    card = string_of(*expanded, "id");
+  if (card.empty()) return Ok{};
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, service.store().account_of_customer(string_of(o, "id")));
+  if (!account) return Ok{};  // another system's customer
+  TOLLGATE_ASSIGN_OR_RETURN(auto stored, service.store().account(*account));
+  if (stored.payment_method_id == card) return Ok{};
+  return charge_this_card(service, event, *account, card);
+}
+
 }  // namespace
 
 Result<Ok> apply_billing_event(BillingService& service, const Event& event,
@@ -212,19 +271,17 @@ Result<Ok> apply_billing_event(BillingService& service, const Event& event,
   if (const auto* setup = std::get_if<SetupIntentSucceeded>(&event.data)) {
     std::string account = meta(setup->metadata, "tollgate_account");
     if (account.empty() || setup->payment_method.empty()) return Ok{};
-    Instant created{std::chrono::seconds{event.created}};
-    auto stored = service.store().account(account);
-    if (!stored)
-      return make_error(errors::stripe_event_account,
-                        event.id + ": no account \"" + account + "\"");
-    if (created < stored->payment_method_at) return Ok{};  // a newer card is already on file
-    Operation op;
-    op.type = OperationType::payment_method;
-    op.id = setup->payment_method;
-    if (auto r = apply_operation(service, event, account, op); !r) return r;
-    TOLLGATE_ASSIGN_OR_RETURN(auto updated, service.store().account(account));
-    updated.payment_method_at = created;
-    return service.store().update_account(updated);
+    if (setup->card)
+      TOLLGATE_RETURN_IF_ERROR(
+          describe(service, event, account, setup->payment_method, *setup->card));
+    return charge_this_card(service, event, account, setup->payment_method);
+  }
+  if (const auto* attached = std::get_if<PaymentMethodAttached>(&event.data)) {
+    if (!attached->card) return Ok{};  // not a card, or one missing a part: nothing to show
+    TOLLGATE_ASSIGN_OR_RETURN(auto account,
+                              service.store().account_of_customer(attached->customer));
+    if (!account) return Ok{};  // another system's customer
+    return describe(service, event, *account, attached->id, *attached->card);
   }
   if (const auto* invoice = std::get_if<InvoiceEvent>(&event.data)) {
     std::string ours = meta(invoice->metadata, "tollgate_invoice");
@@ -240,6 +297,8 @@ Result<Ok> apply_billing_event(BillingService& service, const Event& event,
         event.type == "payment_intent.requires_action")
       return payment_intent(service, event, *raw, dunning);
     if (event.type == "charge.refunded") return charge_refunded(service, event, *raw);
+    if (event.type == "payment_method.detached") return detached(service, event, *raw);
+    if (event.type == "customer.updated") return customer_updated(service, event, *raw);
     if (event.type == "charge.dispute.created" || event.type == "charge.dispute.closed")
       return dispute(service, event, *raw);
   }

@@ -33,6 +33,25 @@ Metadata metadata(const json::object& o) {
   return m;
 }
 
+// A payment method's card: nullopt unless every part is there and well formed.
+std::optional<Card> card_of(const json::object& method) {
+  const json::value* c = method.if_contains("card");
+  if (!c || !c->is_object()) return std::nullopt;
+  const json::object& o = c->get_object();
+  Card card{text(o, "brand"), text(o, "last4"),
+            static_cast<int>(integer(o, "exp_month").value_or(0)),
+            static_cast<int>(integer(o, "exp_year").value_or(0))};
+  if (!card.ok()) return std::nullopt;
+  return card;
+}
+
+// The card of an expandable payment method field, when it came expanded.
+std::optional<Card> expanded_card(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v || !v->is_object()) return std::nullopt;
+  return card_of(v->get_object());
+}
+
 EventData typed(std::string_view type, const json::object& o) {
   if (type == "checkout.session.completed" || type == "checkout.session.async_payment_succeeded")
     return CheckoutSessionEvent{text(o, "id"),
@@ -47,9 +66,9 @@ EventData typed(std::string_view type, const json::object& o) {
                                 metadata(o)};
   if (type == "setup_intent.succeeded")
     return SetupIntentSucceeded{text(o, "id"), text(o, "customer"), text(o, "payment_method"),
-                                metadata(o)};
+                                metadata(o), expanded_card(o, "payment_method")};
   if (type == "payment_method.attached")
-    return PaymentMethodAttached{text(o, "id"), text(o, "customer"), text(o, "type")};
+    return PaymentMethodAttached{text(o, "id"), text(o, "customer"), text(o, "type"), card_of(o)};
   if (type == "invoice.paid" || type == "invoice.payment_failed")
     return InvoiceEvent{text(o, "id"),
                         text(o, "customer"),

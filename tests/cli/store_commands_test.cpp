@@ -3,6 +3,9 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "tollgate/billing_service.hpp"
+#include "tollgate/sqlite/sqlite_store.hpp"
+
 #include "../support/cli_runner.hpp"
 #include "../support/peer.hpp"
 
@@ -46,7 +49,9 @@ TEST_CASE(
   CHECK(json::parse(again.out).as_array()[0].at("invoices").as_int64() == 0);
 }
 
-TEST_CASE("import --catalog takes a Kill Bill XML catalog: the store keeps its JSON, and its rules where told") {
+TEST_CASE(
+    "import --catalog takes a Kill Bill XML catalog: the store keeps its JSON, and its rules where "
+    "told") {
   std::string db = tollgate::test::temp_dir() + "/cli-xml.db";
   auto alone = tollgate_cli({"import", "--db", db, "--catalog", data("kill_bill/SpyCarBasic.xml")});
   INFO(alone.err);
@@ -58,7 +63,8 @@ TEST_CASE("import --catalog takes a Kill Bill XML catalog: the store keeps its J
   REQUIRE(exported.code == 0);
   json::value catalog = json::parse(exported.out);
   CHECK(catalog.at("plans").as_array().size() == 3);
-  CHECK(catalog.at("plans").at(1).at("phases").at(1).at("recurring").at("price").at("USD") == "500.00");
+  CHECK(catalog.at("plans").at(1).at("phases").at(1).at("recurring").at("price").at("USD") ==
+        "500.00");
 
   // export --xml writes it back as Kill Bill XML, with the same prices.
   auto as_xml = tollgate_cli({"export", "--db", db, "--catalog", "SpyCarBasic", "--xml"});
@@ -67,15 +73,17 @@ TEST_CASE("import --catalog takes a Kill Bill XML catalog: the store keeps its J
   CHECK(as_xml.out.find("<catalogName>SpyCarBasic</catalogName>") != std::string::npos);
   CHECK(as_xml.out.find("<value>1000</value>") != std::string::npos);
   // A catalog with credit packages has no Kill Bill form: refused, by JSON path.
-  REQUIRE(tollgate_cli({"import", "--db", db, "--catalog", data("examples/credits/catalog.json"), "--version", "cr"})
+  REQUIRE(tollgate_cli({"import", "--db", db, "--catalog", data("examples/credits/catalog.json"),
+                        "--version", "cr"})
               .code == 0);
   auto credits = tollgate_cli({"export", "--db", db, "--catalog", "cr", "--xml"});
   CHECK(credits.code == 1);
-  CHECK(credits.err.find("credit_packages: Kill Bill's catalog has no credit packages") != std::string::npos);
+  CHECK(credits.err.find("credit_packages: Kill Bill's catalog has no credit packages") !=
+        std::string::npos);
 
-  auto with_rules = tollgate_cli({"import", "--db", db, "--catalog", data("kill_bill/SpyCarBasic.xml"),
-                                  "--version", "v2", "--organization", "org-1", "--tenant", "t-1",
-                                  "--registered-at", "2024-01-01"});
+  auto with_rules = tollgate_cli(
+      {"import", "--db", db, "--catalog", data("kill_bill/SpyCarBasic.xml"), "--version", "v2",
+       "--organization", "org-1", "--tenant", "t-1", "--registered-at", "2024-01-01"});
   INFO(with_rules.err);
   REQUIRE(with_rules.code == 0);
   CHECK(with_rules.err.empty());
@@ -191,4 +199,19 @@ TEST_CASE(
   CHECK(moves[0].at("kind") == "PAYMENT");
   CHECK(moves[1].at("kind") == "REFUND");
   CHECK(moves[1].at("amount") == "11.00");
+
+  // The card charged, masked: none yet; then the provider describes it.
+  CHECK(statement.at("card").is_null());
+  {
+    auto store = tollgate::sqlite::SqliteStore::open(db);
+    REQUIRE(store.has_value());
+    auto acme = *(*store)->account("acme");
+    acme.payment_method_id = "pm_t";
+    REQUIRE((*store)->update_account(acme));
+    tollgate::BillingService billing(**store);
+    REQUIRE(billing.describe_card("acme", "pm_t", tollgate::Card{"visa", "4242", 12, 2027},
+                                  date::year{2024} / 3 / 1));
+  }
+  auto shown = json::parse(tollgate_cli({"export", "--db", db, "--balance", "acme"}).out);
+  CHECK(shown.at("card") == "visa **** 4242, expires 12/2027");
 }

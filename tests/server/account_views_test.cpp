@@ -1,12 +1,14 @@
 // What a support person opens on an account: its timeline (bundles with their
 // events, invoices, payments) and its overdue state, in Kill Bill's shapes.
 
+#include <map>
 #include <string>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include "../support/served_store.hpp"
+#include "tollgate/billing_service.hpp"
 
 using namespace tollgate;
 namespace json = boost::json;
@@ -180,4 +182,33 @@ TEST_CASE("accounts page by page with Kill Bill's pagination headers, and search
   CHECK(names("nobody").empty());
   CHECK(served.call("GET", "/1.0/kb/accounts/pagination?offset=-1").status == 400);
   CHECK(served.call("GET", "/1.0/kb/accounts/pagination?limit=ten").status == 400);
+}
+
+TEST_CASE("an account's card as the provider described it, masked, on its payment method") {
+  Opened o;
+  auto& served = o.served;
+  const std::string& a = o.account;
+  REQUIRE(served
+              .call("POST", "/1.0/kb/accounts/" + a + "/paymentMethods?isDefault=true",
+                    R"({"pluginName": "killbill-stripe", "pluginInfo": {"properties": [
+                      {"key": "customerId", "value": "cus_v"},
+                      {"key": "paymentMethodId", "value": "pm_v"}]}})")
+              .status == 201);
+  auto properties = [&] {
+    auto methods = json::parse(served.read("/1.0/kb/accounts/" + a + "/paymentMethods"));
+    std::map<std::string, std::string> out;
+    for (const auto& p : methods.at(0).at("pluginInfo").at("properties").as_array())
+      out[std::string(p.at("key").as_string())] = std::string(p.at("value").as_string());
+    return out;
+  };
+  CHECK_FALSE(properties().contains("ccLast4"));  // not described yet
+  // Stripe describes it (payment_method.attached): brand, last 4 digits, expiry.
+  REQUIRE(BillingService(*served.store)
+              .describe_card(a, "pm_v", Card{"visa", "4242", 8, 2028}, date::year{2024} / 3 / 15));
+  auto shown = properties();
+  CHECK(shown["ccType"] == "visa");
+  CHECK(shown["ccLast4"] == "4242");
+  CHECK(shown["ccExpirationMonth"] == "8");
+  CHECK(shown["ccExpirationYear"] == "2028");
+  CHECK(shown["card"] == "visa **** 4242, expires 08/2028");
 }

@@ -285,6 +285,29 @@ TEMPLATE_TEST_CASE(
   CHECK(f.provider.charges(never, "succeeded") == 0);
 }
 
+TEMPLATE_TEST_CASE("a card-expiring notice comes once, the configured days before the card stops",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  add_account(f.service, "a8", "cus_8", "s8", "std", 2024_y / 3 / 1, 1);
+  // The card on file expires 04/2024: it works through Apr 30 and stops May 1.
+  // 10 days ahead: the notice falls on May 1 - 10 days = Apr 21, a day the
+  // account has nothing else due (its period notices fall on Mar 29 and Apr 28).
+  REQUIRE(f.service.describe_card("a8", "pm_cus_8", Card{"visa", "4242", 4, 2024}, 2024_y / 3 / 1));
+  CHECK(f.store->account("a8")->card == std::optional(Card{"visa", "4242", 4, 2024}));
+  BillingRun run(*f.store, f.provider, [&] {
+    RunOptions o = f.options();
+    o.notices.card_expiring_days = 10;
+    return o;
+  }());
+  for (Date d = 2024_y / 3 / 1; !(2024_y / 5 / 5 < d); d = add_days(d, 1)) REQUIRE(run.run(d));
+  auto expiring = f.of_kind(NotificationKind::card_expiring);
+  REQUIRE(expiring.size() == 1);
+  CHECK(expiring[0].account_id == "a8");
+  CHECK(expiring[0].on == 2024_y / 4 / 21);
+  CHECK(expiring[0].date == std::optional(2024_y / 5 / 1));
+}
+
 TEMPLATE_TEST_CASE(
     "trial notices come once, 3 days ahead, a trial that ends without a card blocks access until "
     "one is on file",

@@ -244,6 +244,50 @@ TEMPLATE_TEST_CASE("the inbox applies an event and records its id in one transac
   CHECK(*store->apply_once("evt_2", [] { return Result<Ok>(Ok{}); }) == Delivery::applied);
 }
 
+TEMPLATE_TEST_CASE("cards on file are kept by payment method, and the account's own with it",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  REQUIRE(store->put_catalog("v1", kCatalog));
+  StoredAccount a = account("acct-c", std::nullopt);
+  a.customer_id = "cus_c";
+  a.payment_method_id = "pm_1";
+  a.card = Card{"visa", "4242", 12, 2027};
+  REQUIRE(store->create_account(a));
+  CHECK(store->account("acct-c")->card == a.card);
+  // The account is found by its provider customer; an unknown or empty one finds none.
+  CHECK(*store->account_of_customer("cus_c") == std::optional<std::string>("acct-c"));
+  CHECK_FALSE(store->account_of_customer("cus_other")->has_value());
+  CHECK_FALSE(store->account_of_customer("")->has_value());
+
+  Card amex{"amex", "0005", 1, 2030};
+  REQUIRE(store->save_card("acct-c", "pm_2", amex));
+  CHECK(*store->card_of("pm_2") == std::optional(amex));
+  CHECK_FALSE(store->card_of("pm_9")->has_value());
+  Card renewed{"amex", "0005", 1, 2033};  // the same card, a new expiry: replaced
+  REQUIRE(store->save_card("acct-c", "pm_2", renewed));
+  CHECK(*store->card_of("pm_2") == std::optional(renewed));
+  CHECK_FALSE(*store->card_removed("pm_2"));
+  CHECK(*store->remove_card("pm_2", std::nullopt) == std::optional<std::string>("acct-c"));
+  CHECK_FALSE(store->card_of("pm_2")->has_value());
+  CHECK(*store->card_removed("pm_2"));
+  // Removed for good: a late description does not bring it back.
+  REQUIRE(store->save_card("acct-c", "pm_2", amex));
+  CHECK_FALSE(store->card_of("pm_2")->has_value());
+  // Removed before it was ever described: the account given is the owner, and
+  // the later description is refused the same way.
+  CHECK(*store->remove_card("pm_3", std::optional<std::string>("acct-c")) ==
+        std::optional<std::string>("acct-c"));
+  REQUIRE(store->save_card("acct-c", "pm_3", amex));
+  CHECK_FALSE(store->card_of("pm_3")->has_value());
+  CHECK_FALSE(store->remove_card("pm_4", std::nullopt)->has_value());  // nobody's
+
+  auto back = *store->account("acct-c");
+  back.card.reset();
+  REQUIRE(store->update_account(back));
+  CHECK_FALSE(store->account("acct-c")->card.has_value());
+}
+
 TEMPLATE_TEST_CASE("accounts, journals and invoices round-trip exactly", "[store]",
                    test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);

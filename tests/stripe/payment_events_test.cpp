@@ -218,6 +218,97 @@ TEST_CASE("3-D Secure's events, each delivered three times and shuffled, pay the
   CHECK(b.notices(NotificationKind::payment_failed) == 0);
 }
 
+// Cards on file. Account A (customer cus_A) sets up pm_B (a Visa) through
+// Checkout, adds pm_C (a Mastercard) and makes it its default in the customer
+// portal, then removes pm_B. Noise: a card of another system's customer and a
+// card missing its expiry year.
+std::vector<Signed> card_events() {
+  auto method = [](const std::string& id, const std::string& customer, const std::string& card) {
+    return R"({"id": ")" + id + R"(", "object": "payment_method", "type": "card", "customer": )" +
+           (customer.empty() ? "null" : "\"" + customer + "\"") +
+           (card.empty() ? "" : R"(, "card": )" + card) + "}";
+  };
+  return {
+      signed_event(
+          "evt_c1", "payment_method.attached",
+          method("pm_B", "cus_A",
+                 R"({"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2027})"),
+          kJan2),
+      signed_event("evt_c2", "setup_intent.succeeded",
+                   R"({"id": "seti_1", "object": "setup_intent", "customer": "cus_A",
+                       "payment_method": "pm_B", "metadata": {"tollgate_account": "A"}})",
+                   kJan2 + 1),
+      signed_event(
+          "evt_c3", "payment_method.attached",
+          method("pm_C", "cus_A",
+                 R"({"brand": "mastercard", "last4": "4444", "exp_month": 3, "exp_year": 2029})"),
+          kJan2 + 100),
+      signed_event("evt_c4", "customer.updated",
+                   R"({"id": "cus_A", "object": "customer",
+                       "invoice_settings": {"default_payment_method": "pm_C"}})",
+                   kJan2 + 200),
+      signed_event("evt_c5", "payment_method.detached", method("pm_B", "", ""), kJan2 + 300),
+      signed_event(
+          "evt_c6", "payment_method.attached",
+          method("pm_X", "cus_elsewhere",
+                 R"({"brand": "visa", "last4": "1111", "exp_month": 1, "exp_year": 2030})"),
+          kJan2 + 400),
+      signed_event("evt_c7", "payment_method.attached",
+                   method("pm_Y", "cus_A", R"({"brand": "visa", "last4": "0000", "exp_month": 1})"),
+                   kJan2 + 500),
+  };
+}
+
+// Where card_events() ends, whatever the order and however often each came.
+void check_cards_end(Books& b) {
+  auto a = *b.store->account("A");
+  CHECK(a.payment_method_id == "pm_C");
+  CHECK(a.card == std::optional(Card{"mastercard", "4444", 3, 2029}));
+  CHECK_FALSE(b.store->card_of("pm_B")->has_value());  // detached
+  CHECK(*b.store->card_removed("pm_B"));
+  CHECK_FALSE(b.store->card_of("pm_X")->has_value());  // not our customer
+  CHECK_FALSE(b.store->card_of("pm_Y")->has_value());  // no expiry year: nothing to keep
+}
+
+TEST_CASE("cards on file follow Stripe's events: described, made the default, removed") {
+  test::FakeProvider fake{":memory:"};
+  Books b(fake);
+  auto events = card_events();
+  // In order, watching each step: the Visa set up and shown.
+  CHECK(b.deliver(events[0]) == 200);
+  CHECK(b.store->account("A")->card == std::nullopt);  // described, not yet the one charged
+  CHECK(b.deliver(events[1]) == 200);
+  CHECK(b.store->account("A")->payment_method_id == "pm_B");
+  CHECK(b.store->account("A")->card == std::optional(Card{"visa", "4242", 12, 2027}));
+  for (std::size_t i = 2; i < events.size(); ++i) CHECK(b.deliver(events[i]) == 200);
+  check_cards_end(b);
+}
+
+TEST_CASE("cards on file: each event three times, shuffled, ends where one in order does") {
+  test::FakeProvider fake{":memory:"};
+  Books b(fake);
+  std::vector<Signed> storm;
+  for (const auto& e : card_events())
+    for (int i = 0; i < 3; ++i) storm.push_back(e);
+  const char* seed = std::getenv("TOLLGATE_SEED");
+  std::mt19937 rng(seed ? static_cast<unsigned>(std::stoul(seed)) : 20240103u);
+  std::shuffle(storm.begin(), storm.end(), rng);
+  for (const auto& d : storm) CHECK(b.deliver(d) == 200);
+  check_cards_end(b);
+}
+
+TEST_CASE("the default card removed leaves the account with none until another is set up") {
+  test::FakeProvider fake{":memory:"};
+  Books b(fake);
+  auto events = card_events();
+  CHECK(b.deliver(events[0]) == 200);
+  CHECK(b.deliver(events[1]) == 200);
+  CHECK(b.deliver(events[4]) == 200);  // pm_B detached while it is the default
+  auto a = *b.store->account("A");
+  CHECK(a.payment_method_id.empty());
+  CHECK_FALSE(a.card.has_value());
+}
+
 TEST_CASE(
     "a refund made in Stripe's dashboard is recorded once, by its running total when unlisted") {
   test::FakeProvider fake{":memory:"};

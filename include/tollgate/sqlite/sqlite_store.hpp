@@ -90,6 +90,13 @@ class SqliteStore final : public BillingStore {
   Result<PaymentMethod> payment_method(const std::string& id) override;
   Result<Ok> set_default_payment_method(const std::string& account_id,
                                         const std::string& id) override;
+  Result<Ok> save_card(const std::string& account_id, const std::string& provider_method_id,
+                       const Card& card) override;
+  Result<std::optional<Card>> card_of(const std::string& provider_method_id) override;
+  Result<std::optional<std::string>> remove_card(
+      const std::string& provider_method_id, const std::optional<std::string>& account_id) override;
+  Result<bool> card_removed(const std::string& provider_method_id) override;
+  Result<std::optional<std::string>> account_of_customer(const std::string& customer_id) override;
   Result<std::vector<ClaimedAccount>> claim_due(const Date& through, const std::string& after,
                                                 std::size_t limit, const Lease& lease) override;
   Result<bool> renew(const std::string& account_id, const Lease& lease) override;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <variant>
 
+#include "tollgate/card.hpp"
 #include "tollgate/result.hpp"
 #include "tollgate/visibility.hpp"
 
@@ -41,13 +42,15 @@ struct SetupIntentSucceeded {
   std::string customer;
   std::string payment_method;
   Metadata metadata;
+  std::optional<Card> card;  ///< when payment_method came expanded, with a whole card
 };
 
 /// payment_method.attached.
 struct PaymentMethodAttached {
   std::string id;
   std::string customer;
-  std::string type;  ///< "card", "sepa_debit", ...
+  std::string type;          ///< "card", "sepa_debit", ...
+  std::optional<Card> card;  ///< brand, last4, exp_month and exp_year; nullopt if any is missing
 };
 
 /// invoice.paid and invoice.payment_failed.
