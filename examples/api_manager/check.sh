@@ -7,6 +7,9 @@
 #   1,000 free, 9,000 x 0.0125 = 112.50, 2,000 x 0.0045 = 9.00: 221.50.
 # - app-dev-7's card is declined: attempts on 03-11, 03-12, 03-15 and 03-22,
 #   then FAILED and overdue: the gateway refuses its calls.
+# - Stripe Connect: app-dev-42 is weather-co's customer and is charged on
+#   acct_weather, app-dev-7 maps-co's on acct_maps; new-co's account is still
+#   onboarding, so its tier is not published and it is told what Stripe needs.
 . "$(dirname "$0")/../common/check_support.sh" "$@"
 expect '^invoice app-dev-42 +2024-03-11 +100\.00 PAID +attempts 1$'
 expect '^invoice app-dev-42 +2024-04-10 +221\.50 PAID +attempts 1$'
@@ -15,6 +18,10 @@ expect "notice to the publisher: app-dev-42's period ends on 2024-04-10"
 expect '^access app-dev-42 +allowed$'
 expect '^access app-dev-7 +refused$'
 expect 'product GoldAPI -> prod_'
+expect_count 2 ': published on acct_(weather|maps) '
+expect '^new-co: not published: the Stripe account acct_pending cannot take charges yet.*external_account'
+expect '^charge inv-app-dev-42-[0-9]+ .* on acct_weather$'
+expect '^charge inv-app-dev-7-[0-9]+ .* on acct_maps$'
 expect '^charge inv-app-dev-42-[0-9]+ +#1 2024-03-11 SUCCEEDED pi_'
 expect '^charge inv-app-dev-7-[0-9]+ +#4 2024-03-22 FAILED +- +card_declined'
 echo "check: the api_manager example billed what the spec says"

@@ -1,12 +1,15 @@
 // API monetization, as an API gateway would embed Tollgate.
 //
-// A paid tier attached to an API (the catalog's gold-api plan: 100.00 a month
-// plus graduated API-call pricing) is published to Stripe as a product and
-// prices; each application developer who subscribes becomes a Stripe customer;
-// the gateway records API calls as usage; a daily job at 00:00 UTC finds the
-// accounts whose billing cycle ended, invoices and charges them; the publisher
-// is warned 3 days before a period ends. Subscriptions, proration and rating
-// stay in Tollgate: Stripe collects the money.
+// Each API provider on the gateway is a merchant with its own Stripe account
+// (Stripe Connect): its paid tier (the catalog's gold-api plan: 100.00 a month
+// plus graduated API-call pricing) is published on that account as a product
+// and prices, once Stripe says the account can take charges; each application
+// developer who subscribes becomes a customer of that provider; the gateway
+// records API calls as usage; a daily job at 00:00 UTC finds the accounts
+// whose billing cycle ended, invoices them and charges each on its provider's
+// account (the gateway keeping a platform fee); the publisher is warned 3 days
+// before a period ends. Subscriptions, proration and rating stay in Tollgate:
+// Stripe collects the money.
 //
 //   api_manager --db FILE [--catalog FILE] [--manual]
 // With STRIPE_API_BASE and STRIPE_SECRET_KEY set (scripts/with_stripe_fake.sh
@@ -14,6 +17,7 @@
 
 #include <iomanip>
 #include <iostream>
+#include <map>
 
 #include "../common/example_support.hpp"
 #include "tollgate/billing_run.hpp"
@@ -24,10 +28,18 @@ using namespace date::literals;
 
 namespace {
 
+// An API provider on the gateway: an organization with its own Stripe account.
+struct Publisher {
+  std::string organization;
+  std::string stripe_account;  // connected to the gateway's Stripe platform
+  int fee_percent;             // what the gateway keeps of each charge
+};
+
 struct Developer {
   std::string account;
   std::string name;
   std::string payment_method;  // from the card set-up (Checkout in setup mode, not shown here)
+  std::string publisher;       // whose API it subscribes to
 };
 
 // Day by day: API calls per developer (id, quantity). app-dev-42 retries one
@@ -39,9 +51,16 @@ struct Calls {
   int quantity;
 };
 
+// new-co has not finished Stripe's onboarding: its tier is not published.
+const Publisher kPublishers[] = {
+    {"weather-co", "acct_weather", 10},
+    {"maps-co", "acct_maps", 0},
+    {"new-co", "acct_pending", 0},
+};
+
 const Developer kDevelopers[] = {
-    {"app-dev-42", "Weather Widgets Ltd", "pm_fake_card"},
-    {"app-dev-7", "Sketchy Scraper Inc", "pm_card_chargeDeclined"},
+    {"app-dev-42", "Weather Widgets Ltd", "pm_fake_card", "weather-co"},
+    {"app-dev-7", "Sketchy Scraper Inc", "pm_card_chargeDeclined", "maps-co"},
 };
 
 const Calls kCalls[] = {
@@ -76,14 +95,20 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // --- the payment provider: Stripe, or ManualProvider in one line -------------------------
+  // --- one payment provider per API provider: Stripe on its own account, or ManualProvider ----
   // (make_provider in ../common/example_support.hpp: `std::make_unique<ManualProvider>()`
-  // or StripeProvider::create(config, transport).)
+  // or StripeProvider::create(config, transport) with config.connected_account set.)
   stripe::BeastTransport transport(
       stripe::BeastTransportOptions{"", true, {}});  // plain HTTP to loopback only
-  auto made = example::make_provider(manual, transport);
-  if (!made) return fail("provider", made.error());
-  std::unique_ptr<PaymentProvider> provider = std::move(made).value();
+  std::map<std::string, std::unique_ptr<PaymentProvider>> providers;
+  for (const auto& p : kPublishers) {
+    auto made = example::make_provider(manual, transport, [&](stripe::StripeConfig& c) {
+      c.connected_account = p.stripe_account;
+      c.platform_fee_percent = Decimal(p.fee_percent);
+    });
+    if (!made) return fail("provider", made.error());
+    providers[p.organization] = std::move(made).value();
+  }
 
   // --- storage and the catalog ------------------------------------------------------------
   auto opened = sqlite::SqliteStore::open(db);
@@ -96,23 +121,30 @@ int main(int argc, char** argv) {
   auto catalog = billing.catalog("api-tiers-v1");
   if (!catalog) return fail("catalog", catalog.error());
 
-  // The paid tier becomes a Stripe product and prices.
-  auto published = provider->publish_catalog(**catalog, "USD");
-  if (!published) {
-    std::cerr << "api_manager: publishing the tier: " << published.error().message << "\n";
-    return 1;
+  // Each provider's paid tier becomes a product and prices on its own Stripe
+  // account, once that account can take charges; the one that cannot is told why.
+  std::cout << "== The paid tier, published per API provider\n";
+  for (const auto& p : kPublishers) {
+    auto published = providers[p.organization]->publish_catalog(**catalog, "USD");
+    if (!published) {
+      std::cout << p.organization << ": not published: " << published.error().message
+                << " (notice to " << p.organization << ")\n";
+      continue;
+    }
+    std::cout << p.organization << ": published on " << p.stripe_account << " ("
+              << providers[p.organization]->name() << ", gateway fee " << p.fee_percent << "%)\n";
+    for (const auto& [product, id] : published->products)
+      std::cout << "  product " << product << " -> " << id << "\n";
+    for (const auto& [price, id] : published->prices)
+      std::cout << "  price   " << price << " -> " << id << "\n";
   }
-  std::cout << "== The paid tier, published to " << provider->name() << "\n";
-  for (const auto& [product, id] : published->products)
-    std::cout << "  product " << product << " -> " << id << "\n";
-  for (const auto& [price, id] : published->prices)
-    std::cout << "  price   " << price << " -> " << id << "\n";
 
   // --- developers subscribe: each becomes a customer, then a subscription ---------------
   std::cout << "\n== Developers\n";
   for (const auto& dev : kDevelopers) {
+    PaymentProvider& provider = *providers[dev.publisher];
     auto customer =
-        provider->create_customer({dev.account, dev.account + "@example.test", dev.name, {}});
+        provider.create_customer({dev.account, dev.account + "@example.test", dev.name, {}});
     if (!customer) {
       std::cerr << "api_manager: customer: " << customer.error().message << "\n";
       return 1;
@@ -122,9 +154,10 @@ int main(int argc, char** argv) {
     account.catalog = "api-tiers-v1";
     account.customer_id = customer->id;
     account.payment_method_id = dev.payment_method;
+    account.organization = {dev.publisher, "gateway"};
     if (auto r = billing.open_account(account); !r) return fail("account", r.error());
     std::cout << "  " << std::left << std::setw(12) << dev.account << std::setw(22) << dev.name
-              << customer->id << "\n";
+              << std::setw(12) << dev.publisher << customer->id << "\n";
   }
 
   // --- the daily job at 00:00 UTC, and each day's traffic --------------------------------
@@ -137,7 +170,12 @@ int main(int argc, char** argv) {
       std::cout << "  " << to_string(n.on) << " payment failed: " << n.account_id << " ("
                 << n.invoice_id << ")\n";
   };
-  BillingRun daily(store, *provider, options);
+  // Each developer is charged on its API provider's Stripe account.
+  options.provider_for = [&](const StoredAccount& a) -> PaymentProvider* {
+    auto found = providers.find(a.organization.organization_id);
+    return found == providers.end() ? nullptr : found->second.get();
+  };
+  BillingRun daily(store, *providers.begin()->second, options);
   std::cout << "\n== Daily runs, 2024-03-10 .. 2024-04-10\n";
   for (Date day = 2024_y / 3 / 10; !(2024_y / 4 / 10 < day); day = add_days(day, 1)) {
     auto report = daily.run(Instant{date::sys_days(day)});  // 00:00 UTC
@@ -185,11 +223,14 @@ int main(int argc, char** argv) {
     for (const auto& inv : *invoices) {
       auto attempts = store.attempts_of(inv.id);
       if (!attempts) return fail("attempts", attempts.error());
+      std::string merchant;
+      for (const auto& p : kPublishers)
+        if (p.organization == dev.publisher) merchant = p.stripe_account;
       for (const auto& a : *attempts)
         std::cout << "charge " << std::left << std::setw(22) << inv.id << " #" << a.attempt << " "
                   << to_string(a.scheduled_on) << " " << std::setw(10) << to_string(a.status)
-                  << std::setw(16) << (a.charge_id.empty() ? "-" : a.charge_id) << a.failure
-                  << "\n";
+                  << std::setw(16) << (a.charge_id.empty() ? "-" : a.charge_id) << std::setw(16)
+                  << (a.failure.empty() ? "-" : a.failure) << " on " << merchant << "\n";
     }
   }
   std::cout << "\n== The gateway asks before each call (2024-04-10)\n";

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -39,8 +40,10 @@ inline std::string env(const char* name) {
 /// points both at the loopback fake), or ManualProvider when `manual`: the
 /// provider is one line of the host's code. Errors: "example.stripe_env"
 /// when Stripe is wanted and the variables are missing, and StripeProvider's.
+/// `tune` sets what differs per merchant (Stripe Connect's connected_account, a platform fee).
 inline tollgate::Result<std::unique_ptr<tollgate::PaymentProvider>> make_provider(
-    bool manual, tollgate::HttpTransport& transport) {
+    bool manual, tollgate::HttpTransport& transport,
+    const std::function<void(tollgate::stripe::StripeConfig&)>& tune = {}) {
   if (manual)
     return std::unique_ptr<tollgate::PaymentProvider>(std::make_unique<tollgate::ManualProvider>());
   tollgate::stripe::StripeConfig config;
@@ -50,6 +53,7 @@ inline tollgate::Result<std::unique_ptr<tollgate::PaymentProvider>> make_provide
     return tollgate::make_error(
         "example.stripe_env",
         "set STRIPE_API_BASE and STRIPE_SECRET_KEY (scripts/with_stripe_fake.sh does)");
+  if (tune) tune(config);
   auto stripe = tollgate::stripe::StripeProvider::create(config, transport);
   if (!stripe) return tollgate::unexpected(stripe.error());
   return std::unique_ptr<tollgate::PaymentProvider>(std::move(stripe).value());

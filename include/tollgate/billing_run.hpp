@@ -69,6 +69,10 @@ struct WorkerOptions {
 struct RunOptions {
   DunningPolicy dunning;
   NoticePolicy notices;
+  /// The provider that charges an account, when they differ by account (Stripe
+  /// Connect: one StripeProvider per merchant, picked by the account's
+  /// organization). Unset, or answering nullptr: the run's own provider.
+  std::function<PaymentProvider*(const StoredAccount&)> provider_for;
   /// Called for every notice once it is recorded. Must not throw.
   std::function<void(const Notification&)> notify;
   /// Accounts invoiced per transaction (and charged between two transactions):

@@ -30,6 +30,13 @@ RunReport& totals(Context& ctx, const StoredAccount& account) {
   return account.controls.test ? ctx.test_totals : ctx.report;
 }
 
+// Who charges this account: its merchant's provider, else the run's.
+PaymentProvider& provider_of(Context& ctx, const StoredAccount& account) {
+  if (ctx.options.provider_for)
+    if (PaymentProvider* p = ctx.options.provider_for(account)) return *p;
+  return ctx.provider;
+}
+
 Result<Ok> raise(Context& ctx, Notification n) {
   TOLLGATE_ASSIGN_OR_RETURN(auto fresh, ctx.store.record_notification(n));
   if (fresh) ctx.raised.push_back(std::move(n));
@@ -168,7 +175,7 @@ Result<Ok> record_outcome(Context& ctx, const StoredAccount& account, const Stor
   ChargeReport r;
   r.invoice_id = invoice.id;
   r.attempt = attempt.attempt;
-  r.provider = std::string(ctx.provider.name());
+  r.provider = std::string(provider_of(ctx, account).name());
   r.on = on;
   if (!outcome) {
     r.result = ChargeResult::declined;
@@ -203,7 +210,7 @@ ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
   // Not confirmed in time: voided, so that a late confirmation cannot take
   // the money the next attempt asks for. The provider says how it ended.
   if (attempt.status == AttemptStatus::action_required) {
-    auto voided = ctx.provider.cancel_charge(attempt.charge_id);
+    auto voided = provider_of(ctx, account).cancel_charge(attempt.charge_id);
     if (voided && voided->status == ChargeStatus::failed && voided->failure.empty())
       voided->failure = "authentication_required";
     return voided;
@@ -224,7 +231,7 @@ ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
                         .payment_method_id = account.payment_method_id,
                         .description = "Invoice " + invoice.id};
   if (resent && attempt.scheduled_on < on) {
-    auto found = ctx.provider.find_charge(request);
+    auto found = provider_of(ctx, account).find_charge(request);
     if (!found)  // not knowing is no reason to charge again: the attempt waits
       return unexpected(
           ProviderError{.http_status = 0,
@@ -236,7 +243,7 @@ ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
                         .retryable = found.error().retryable});
     if (*found) return **found;
   }
-  return ctx.provider.charge(request);
+  return provider_of(ctx, account).charge(request);
 }
 
 // Invoices one due account and stores the invoice with its first attempt, in one transaction.

@@ -198,6 +198,21 @@ Result<std::unique_ptr<StripeProvider>> StripeProvider::create(StripeConfig conf
                       "the Stripe key must be a secret (sk_...) or restricted (rk_...) key");
   if (live && config.api_base.rfind("https://", 0) != 0)
     return make_error(errors::stripe_config, "a live key is only ever sent over HTTPS");
+  const std::string& merchant = config.connected_account;
+  if (!merchant.empty() &&
+      (merchant.rfind("acct_", 0) != 0 || merchant.find_first_of(" \r\n") != std::string::npos))
+    return make_error(errors::stripe_config,
+                      "connected_account: a Stripe account id (acct_...) is expected");
+  bool fee = !config.platform_fee_percent.is_zero() || !config.platform_fee_fixed.is_zero();
+  if (config.platform_fee_percent.sign() < 0 || config.platform_fee_fixed.sign() < 0 ||
+      Decimal(100) < config.platform_fee_percent)
+    return make_error(errors::stripe_config,
+                      "platform_fee_percent and platform_fee_fixed: between 0 and 100 percent, "
+                      "and not negative");
+  if (fee && merchant.empty())
+    return make_error(errors::stripe_config,
+                      "a platform fee is taken on a connected account's charges: set "
+                      "connected_account");
   return std::unique_ptr<StripeProvider>(new StripeProvider(std::move(config), transport));
 }
 
@@ -213,6 +228,12 @@ std::chrono::milliseconds StripeProvider::backoff(int retry) {
 
 ProviderResult<std::string> StripeProvider::call(const std::string& method, const std::string& path,
                                                  const Form& form, std::string idempotency_key) {
+  return send(method, path, form, std::move(idempotency_key), false);
+}
+
+ProviderResult<std::string> StripeProvider::send(const std::string& method, const std::string& path,
+                                                 const Form& form, std::string idempotency_key,
+                                                 bool as_platform) {
   HttpRequest request;
   request.method = method;
   request.url = config_.api_base + path;
@@ -227,6 +248,8 @@ ProviderResult<std::string> StripeProvider::call(const std::string& method, cons
   request.headers.push_back({"Authorization", "Bearer " + config_.secret_key});
   request.headers.push_back({"Stripe-Version", config_.api_version});
   request.headers.push_back({"User-Agent", "tollgate"});
+  if (!as_platform && !config_.connected_account.empty())
+    request.headers.push_back({"Stripe-Account", config_.connected_account});
   if (method == "POST") {
     // One key for the logical request, reused by every retry: Stripe replays the first outcome.
     if (idempotency_key.empty()) idempotency_key = "tollgate-" + tollgate::detail::random_hex(16);
@@ -477,6 +500,9 @@ ProviderResult<ChargeOutcome> StripeProvider::charge(const ChargeRequest& r) {
   f.set("customer", r.customer_id).set("payment_method", r.payment_method_id);
   f.set("off_session", true).set("confirm", true);
   if (!r.description.empty()) f.set("description", r.description);
+  auto fee = platform_fee(r.amount);
+  if (!fee) return local_error("amount", fee.error().message);
+  if (*fee > 0) f.set("application_fee_amount", *fee);
   f.set("metadata",
         Form().set("tollgate_invoice", r.invoice_id).set("tollgate_attempt", r.attempt));
   auto answered = with_object(call("POST", "/v1/payment_intents", f, charge_idempotency_key(r)),
@@ -643,8 +669,74 @@ void add_usage_amounts(Form& f, const UsagePrice& usage, std::string_view curren
 
 }  // namespace
 
+Result<std::int64_t> StripeProvider::platform_fee(const Money& amount) const {
+  if (config_.connected_account.empty()) return std::int64_t{0};
+  Decimal fee =
+      amount.amount() * config_.platform_fee_percent / Decimal(100) + config_.platform_fee_fixed;
+  fee = amount.currency().round(fee, RoundingMode::half_up);
+  if (amount.amount() < fee) fee = amount.amount();
+  if (fee.sign() <= 0) return std::int64_t{0};
+  return to_minor_units(Money(fee, amount.currency()));
+}
+
+ProviderResult<ConnectedAccount> StripeProvider::connected_account_status() {
+  const std::string& id = config_.connected_account;
+  if (id.empty()) return local_error("connected_account", "no connected account is configured");
+  auto body = send("GET", "/v1/accounts/" + id, Form(), {}, true);
+  if (!body && (body.error().http_status == 404 || body.error().code == "resource_missing" ||
+                body.error().code == "account_invalid"))
+    return unexpected(ProviderError{
+        .http_status = body.error().http_status,
+        .type = "invalid_request_error",
+        .code = "account_missing",
+        .decline_code = "",
+        .message = "no Stripe account " + id +
+                   " is connected to the platform: connect one before selling a paid tier",
+        .request_id = body.error().request_id,
+        .retryable = false});
+  return with_object(
+      std::move(body), [&](const json::object& o) -> ProviderResult<ConnectedAccount> {
+        ConnectedAccount a;
+        a.id = str(o, "id");
+        auto flag = [&](const char* key) {
+          const json::value* v = o.if_contains(key);
+          return v && v->is_bool() && v->get_bool();
+        };
+        a.charges_enabled = flag("charges_enabled");
+        a.details_submitted = flag("details_submitted");
+        if (const json::value* req = o.if_contains("requirements"); req && req->is_object()) {
+          a.disabled_reason = str(req->get_object(), "disabled_reason");
+          if (const json::value* due = req->get_object().if_contains("currently_due");
+              due && due->is_array())
+            for (const auto& item : due->get_array())
+              if (item.is_string()) a.currently_due.emplace_back(item.get_string());
+        }
+        return a;
+      });
+}
+
 ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& catalog,
                                                                std::string_view currency) {
+  // A merchant's paid tier is sold on its own account: it must take charges first.
+  if (!config_.connected_account.empty()) {
+    TOLLGATE_ASSIGN_OR_RETURN(auto merchant, connected_account_status());
+    if (!merchant.charges_enabled) {
+      std::string why =
+          merchant.disabled_reason.empty() ? "" : " (" + merchant.disabled_reason + ")";
+      std::string due;
+      for (const auto& item : merchant.currently_due) due += (due.empty() ? "" : ", ") + item;
+      return unexpected(ProviderError{
+          .http_status = 0,
+          .type = "invalid_request_error",
+          .code = "account_restricted",
+          .decline_code = "",
+          .message = "the Stripe account " + merchant.id + " cannot take charges yet" + why +
+                     (due.empty() ? "" : "; Stripe still needs: " + due) +
+                     ". Finish its onboarding at Stripe before selling a paid tier",
+          .request_id = "",
+          .retryable = false});
+    }
+  }
   CatalogMapping mapping;
   std::string cur = lower(currency), prefix = "tollgate-publish-" + catalog.name + "-";
   auto created_id = [](ProviderResult<std::string> body) -> ProviderResult<std::string> {

@@ -67,6 +67,7 @@ function create(kind, params) {
   if (kind === "billing_portal.session") o.url = `https://billing.stripe.test/p/session/${o.id}`;
   if (kind === "payment_intent") {
     o.amount = Number(params.amount);
+    o.application_fee_amount = params.application_fee_amount === undefined ? null : Number(params.application_fee_amount);
     o.status = params.payment_method === "pm_card_chargeDeclined" ? "requires_payment_method" : "succeeded";
     // Stripe's test card that always asks for 3-D Secure: off-session, Stripe
     // declines it and the intent waits for the customer to confirm it on-session.
@@ -90,6 +91,18 @@ const routes = {
   "POST /v1/billing_portal/sessions": (p) => create("billing_portal.session", p),
 };
 
+// Stripe Connect: the accounts connected to this platform, and the account
+// (Stripe-Account) each object was made on ("" for the platform's own).
+const connected = {
+  acct_ready: { charges_enabled: true, details_submitted: true, requirements: { currently_due: [], disabled_reason: null } },
+  acct_weather: { charges_enabled: true, details_submitted: true, requirements: { currently_due: [], disabled_reason: null } },
+  acct_maps: { charges_enabled: true, details_submitted: true, requirements: { currently_due: [], disabled_reason: null } },
+  acct_pending: { charges_enabled: false, details_submitted: false,
+    requirements: { currently_due: ["external_account", "tos_acceptance.date"], disabled_reason: "requirements.past_due" } },
+};
+const owners = new Map();
+const ownedHere = (req, id) => (owners.get(id) || "") === (req.headers["stripe-account"] || "");
+
 const server = http.createServer((req, res) => {
   let body = "";
   req.on("data", (c) => (body += c));
@@ -97,7 +110,8 @@ const server = http.createServer((req, res) => {
     if (req.headers.authorization !== "Bearer sk_test_fake_key")
       return error(res, 401, "invalid_request_error", "api_key_invalid", "Invalid API Key provided");
     const url = new URL(req.url, "http://127.0.0.1");
-    const key = req.headers["idempotency-key"];
+    // Stripe keeps idempotency keys per account: a connected account's are its own.
+    const key = req.headers["idempotency-key"] && `${req.headers["stripe-account"] || ""}:${req.headers["idempotency-key"]}`;
     if (req.method === "POST" && key && replays.has(key)) {
       const [status, replayed] = replays.get(key);
       return reply(res, status, replayed, { "Idempotent-Replayed": "true" });
@@ -107,6 +121,7 @@ const server = http.createServer((req, res) => {
     const route = routes[`${req.method} ${url.pathname}`];
     if (route) {
       result = route(params);
+      owners.set(result.id, req.headers["stripe-account"] || "");
       if (url.pathname === "/v1/payment_intents" && result.status === "requires_payment_method") {
         status = 402;
         result = result.last_payment_error && result.last_payment_error.code === "authentication_required"
@@ -116,15 +131,21 @@ const server = http.createServer((req, res) => {
     } else if (req.method === "GET" && url.pathname === "/v1/payment_intents") {
       // A customer's intents, newest first, on one page.
       const customer = url.searchParams.get("customer");
-      const data = [...objects.values()].filter((o) => o.object === "payment_intent" && o.customer === customer).reverse();
+      const data = [...objects.values()].filter((o) => o.object === "payment_intent" && o.customer === customer && ownedHere(req, o.id)).reverse();
       result = { object: "list", data, has_more: false, url: "/v1/payment_intents" };
+    } else if (req.method === "GET" && url.pathname.startsWith("/v1/accounts/")) {
+      // Asked as the platform: an account does not read itself through Stripe-Account.
+      if (req.headers["stripe-account"]) return error(res, 403, "invalid_request_error", "platform_api_key_expired", "Connected accounts cannot read other accounts");
+      const id = url.pathname.split("/").pop();
+      if (!connected[id]) return error(res, 404, "invalid_request_error", "resource_missing", `No such account: '${id}'`);
+      result = { id, object: "account", type: "standard", ...connected[id] };
     } else if (req.method === "GET" && url.pathname.startsWith("/v1/payment_intents/")) {
       const o = objects.get(url.pathname.split("/").pop());
-      if (!o) return error(res, 404, "invalid_request_error", "resource_missing", "No such payment_intent");
+      if (!o || !ownedHere(req, o.id)) return error(res, 404, "invalid_request_error", "resource_missing", "No such payment_intent");
       result = o;
     } else if (req.method === "POST" && /^\/v1\/payment_intents\/[^/]+\/cancel$/.test(url.pathname)) {
       const o = objects.get(url.pathname.split("/")[3]);
-      if (!o) return error(res, 404, "invalid_request_error", "resource_missing", "No such payment_intent");
+      if (!o || !ownedHere(req, o.id)) return error(res, 404, "invalid_request_error", "resource_missing", "No such payment_intent");
       if (o.status === "succeeded" || o.status === "canceled")
         return error(res, 400, "invalid_request_error", "payment_intent_unexpected_state", `You cannot cancel this PaymentIntent because it has a status of ${o.status}.`);
       o.status = "canceled";

@@ -285,6 +285,39 @@ TEMPLATE_TEST_CASE(
   CHECK(f.provider.charges(never, "succeeded") == 0);
 }
 
+TEMPLATE_TEST_CASE("each merchant's accounts are charged through its own provider (Stripe Connect)",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  FakeProvider weather{":memory:"}, maps{":memory:"};
+  add_account(f.service, "w1", "cus_w1", "sw1", "std", 2024_y / 3 / 1, 1);
+  add_account(f.service, "m1", "cus_m1", "sm1", "std", 2024_y / 3 / 1, 1);
+  add_account(f.service, "own", "cus_own", "so", "half", 2024_y / 3 / 1, 1);
+  for (auto [account, merchant] : {std::pair{"w1", "weather-co"}, std::pair{"m1", "maps-co"}}) {
+    auto a = *f.store->account(account);
+    a.organization = {merchant, "t1"};
+    REQUIRE(f.store->update_account(a));
+  }
+  RunOptions options = f.options();
+  options.provider_for = [&](const StoredAccount& a) -> PaymentProvider* {
+    if (a.organization.organization_id == "weather-co") return &weather;
+    if (a.organization.organization_id == "maps-co") return &maps;
+    return nullptr;  // the platform's own
+  };
+  BillingRun run(*f.store, f.provider, options);
+  REQUIRE(run.run(2024_y / 3 / 1));
+  // Mar 1: 10.00 for each merchant's account on its own provider, 5.00 on the platform's.
+  auto invoice_of = [&](const char* account) { return f.store->invoices_of(account)->at(0).id; };
+  CHECK(weather.amounts(invoice_of("w1")) == std::vector<Decimal>{Decimal(10)});
+  CHECK(maps.amounts(invoice_of("m1")) == std::vector<Decimal>{Decimal(10)});
+  CHECK(f.provider.amounts(invoice_of("own")) == std::vector<Decimal>{Decimal(5)});
+  CHECK(weather.all_charges() == 1);
+  CHECK(maps.all_charges() == 1);
+  CHECK(f.provider.all_charges() == 1);
+  for (const char* account : {"w1", "m1", "own"})
+    CHECK(f.store->invoice(invoice_of(account))->status == InvoiceStatus::paid);
+}
+
 TEMPLATE_TEST_CASE("a card-expiring notice comes once, the configured days before the card stops",
                    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);

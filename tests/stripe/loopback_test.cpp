@@ -15,6 +15,7 @@
 #include "../support/peer.hpp"
 #include "../support/problems.hpp"
 #include "../support/test_pki.hpp"
+#include "tollgate/catalog.hpp"
 #include "tollgate/manual_provider.hpp"
 #include "tollgate/stripe/beast_transport.hpp"
 #include "tollgate/stripe/events.hpp"
@@ -294,6 +295,59 @@ TEST_CASE(
   CHECK(settled->status == ChargeStatus::succeeded);
   CHECK(settled->id == second->id);
   CHECK_FALSE(s.provider->cancel_charge("").has_value());
+}
+
+TEST_CASE(
+    "our fake: Stripe Connect, a merchant's charges on its own account with the platform's fee") {
+  Peer fake("stripe_fake.js", {"--secret=whsec_loopback"});
+  auto usd = [](const char* amount) { return *Money::parse(amount, "USD"); };
+  // acct_ready takes charges: 10% + 0.30 of 12.00 = 1.20 + 0.30 = 1.50 goes to the platform.
+  LoopbackStripe merchant(fake, "sk_test_fake_key", [](StripeConfig& c) {
+    c.connected_account = "acct_ready";
+    c.platform_fee_percent = Decimal(10);
+    c.platform_fee_fixed = *Decimal::parse("0.30");
+  });
+  auto status = merchant.provider->connected_account_status();
+  REQUIRE(status.has_value());
+  CHECK(status->id == "acct_ready");
+  CHECK(status->charges_enabled);
+  auto catalog = load_catalog(test::data_file("examples/api-metering/catalog.json"));
+  REQUIRE(catalog.has_value());
+  CHECK(merchant.provider->publish_catalog(*catalog, "USD").has_value());
+  auto charged =
+      merchant.provider->charge({"inv-c1", 1, usd("12.00"), "cus_m", "pm_fake_card", ""});
+  REQUIRE(charged.has_value());
+  CHECK(charged->status == ChargeStatus::succeeded);
+  // The charge lives on the merchant's account (Stripe-Account), with the fee on it.
+  auto seen =
+      json::parse(*merchant.provider->call("GET", "/v1/payment_intents/" + charged->id, Form()));
+  CHECK(seen.at("application_fee_amount").as_int64() == 150);
+  CHECK(seen.at("amount").as_int64() == 1200);
+  LoopbackStripe platform(fake, "sk_test_fake_key");
+  CHECK(platform.provider->call("GET", "/v1/payment_intents/" + charged->id, Form())
+            .error()
+            .http_status == 404);
+  // A fee is never more than the charge: 10% + 0.30 of 0.20 is capped at 0.20.
+  auto tiny = merchant.provider->charge({"inv-c2", 1, usd("0.20"), "cus_m", "pm_fake_card", ""});
+  REQUIRE(tiny.has_value());
+  CHECK(json::parse(*merchant.provider->call("GET", "/v1/payment_intents/" + tiny->id, Form()))
+            .at("application_fee_amount")
+            .as_int64() == 20);
+
+  // A merchant still onboarding: refused before anything is published, saying what Stripe needs.
+  LoopbackStripe pending(fake, "sk_test_fake_key",
+                         [](StripeConfig& c) { c.connected_account = "acct_pending"; });
+  auto refused = pending.provider->publish_catalog(*catalog, "USD");
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == "account_restricted");
+  CHECK(refused.error().message.find("external_account, tos_acceptance.date") != std::string::npos);
+  // An account that is not connected to the platform at all.
+  LoopbackStripe missing(fake, "sk_test_fake_key",
+                         [](StripeConfig& c) { c.connected_account = "acct_nobody"; });
+  auto absent = missing.provider->publish_catalog(*catalog, "USD");
+  REQUIRE_FALSE(absent.has_value());
+  CHECK(absent.error().code == "account_missing");
+  CHECK(absent.error().message.find("acct_nobody") != std::string::npos);
 }
 
 TEST_CASE(

@@ -6,6 +6,8 @@
 
 #include <deque>
 
+#include <functional>
+
 #include <catch2/catch.hpp>
 
 #include "../support/engine_harness.hpp"
@@ -250,6 +252,36 @@ TEST_CASE("a live key is never sent over plain HTTP, only secret keys are accept
   StripeConfig publishable;
   publishable.secret_key = "pk_test_abc";
   CHECK(StripeProvider::create(publishable, t).error().code == "stripe.config");
+}
+
+TEST_CASE(
+    "Stripe Connect's settings are checked: an acct_ id, a fee only with one, never negative") {
+  ScriptedTransport t;
+  auto with = [&](const std::function<void(StripeConfig&)>& tune) {
+    StripeConfig c;
+    c.secret_key = "sk_test_abc";
+    tune(c);
+    return StripeProvider::create(c, t);
+  };
+  CHECK(with([](StripeConfig& c) { c.connected_account = "acct_1"; }).has_value());
+  CHECK(with([](StripeConfig& c) { c.connected_account = "cus_1"; }).error().code ==
+        "stripe.config");
+  CHECK(with([](StripeConfig& c) { c.connected_account = "acct_1\r\nX: y"; }).error().code ==
+        "stripe.config");
+  CHECK(with([](StripeConfig& c) { c.platform_fee_percent = Decimal(5); }).error().code ==
+        "stripe.config");  // a fee with no connected account
+  CHECK(with([](StripeConfig& c) {
+          c.connected_account = "acct_1";
+          c.platform_fee_fixed = Decimal(-1);
+        })
+            .error()
+            .code == "stripe.config");
+  CHECK(with([](StripeConfig& c) {
+          c.connected_account = "acct_1";
+          c.platform_fee_percent = Decimal(101);
+        })
+            .error()
+            .code == "stripe.config");
 }
 
 TEST_CASE("publishing a catalog creates products, prices, meters and tiered prices") {

@@ -43,6 +43,26 @@ struct StripeConfig {
   /// confirms it with Stripe.js and the intent's client secret. Empty: the
   /// URL Stripe gives (next_action.redirect_to_url), when it gives one.
   std::string confirmation_url;
+  /// Stripe Connect: the merchant's connected account ("acct_..."). Every
+  /// call then carries `Stripe-Account`: customers, prices and charges live
+  /// on that account and the money goes to it. One provider per merchant
+  /// (RunOptions::provider_for picks it per account). Empty: the platform's own.
+  std::string connected_account;
+  /// The platform's fee on each charge of a connected account, sent as
+  /// `application_fee_amount`: this percentage of the charge plus this fixed
+  /// amount (in the charge's currency), rounded half up to its minor unit
+  /// and never more than the charge. Zero: no fee.
+  Decimal platform_fee_percent;
+  Decimal platform_fee_fixed;
+};
+
+/// What Stripe says of a connected account (GET /v1/accounts/{id}).
+struct ConnectedAccount {
+  std::string id;
+  bool charges_enabled = false;
+  bool details_submitted = false;
+  std::string disabled_reason;             ///< requirements.disabled_reason, when restricted
+  std::vector<std::string> currently_due;  ///< requirements.currently_due
 };
 
 /// Stripe's zero-decimal currencies (amounts are sent in whole units).
@@ -93,6 +113,14 @@ class StripeProvider final : public PaymentProvider {
                                                  std::string_view currency) override;
   ProviderResult<Ok> report_usage(const UsageReport& report) override;
 
+  /// The connected account as Stripe sees it, asked as the platform.
+  /// Errors (ProviderError codes): "account_missing" (no such account is
+  /// connected to the platform), "connected_account" (none configured),
+  /// Stripe's errors. publish_catalog asks this first for a connected account,
+  /// and refuses one that cannot take charges with "account_restricted" and
+  /// a message for the merchant (what Stripe still needs).
+  ProviderResult<ConnectedAccount> connected_account_status();
+
   /// Every customer, following `starting_after` across pages.
   ProviderResult<std::vector<ProviderCustomer>> list_customers(int page_size = 100);
 
@@ -104,6 +132,11 @@ class StripeProvider final : public PaymentProvider {
  private:
   StripeProvider(StripeConfig config, HttpTransport& transport);
   std::chrono::milliseconds backoff(int retry);
+  /// `call`, as the platform (no Stripe-Account) when `as_platform`.
+  ProviderResult<std::string> send(const std::string& method, const std::string& path,
+                                   const Form& form, std::string idempotency_key, bool as_platform);
+  /// application_fee_amount for a charge of `amount`, in minor units (0: none).
+  Result<std::int64_t> platform_fee(const Money& amount) const;
 
   StripeConfig config_;
   HttpTransport& transport_;
