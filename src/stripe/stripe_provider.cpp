@@ -493,6 +493,16 @@ ProviderResult<std::optional<ChargeOutcome>> StripeProvider::find_charge(const C
 }
 
 ProviderResult<ChargeOutcome> StripeProvider::charge(const ChargeRequest& r) {
+  // No card left on file (removed, never set up): declined here, as Stripe
+  // would, so that dunning and its notices follow instead of a request error.
+  if (r.payment_method_id.empty())
+    return unexpected(ProviderError{.http_status = 402,
+                                    .type = "card_error",
+                                    .code = "payment_method_missing",
+                                    .decline_code = "",
+                                    .message = "the customer has no card on file",
+                                    .request_id = "",
+                                    .retryable = false});
   auto amount = to_minor_units(r.amount);
   if (!amount) return local_error("amount", amount.error().message);
   Form f;

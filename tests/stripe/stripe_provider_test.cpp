@@ -254,6 +254,17 @@ TEST_CASE("a live key is never sent over plain HTTP, only secret keys are accept
   CHECK(StripeProvider::create(publishable, t).error().code == "stripe.config");
 }
 
+TEST_CASE("a charge with no card on file is declined without asking Stripe") {
+  Fixture f;  // no reply scripted: a request would fail the transport's REQUIRE
+  auto declined = f.stripe->charge({"inv-1", 1, *Money::parse("10.00", "USD"), "cus_1", "", ""});
+  REQUIRE_FALSE(declined.has_value());
+  CHECK(declined.error().type == "card_error");
+  CHECK(declined.error().code == "payment_method_missing");
+  CHECK(declined.error().http_status == 402);
+  CHECK_FALSE(declined.error().retryable);
+  CHECK(f.transport.sent.empty());
+}
+
 TEST_CASE(
     "Stripe Connect's settings are checked: an acct_ id, a fee only with one, never negative") {
   ScriptedTransport t;

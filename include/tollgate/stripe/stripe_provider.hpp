@@ -101,6 +101,8 @@ class StripeProvider final : public PaymentProvider {
   /// Off-session and confirmed at once. A card that needs 3-D Secure (Stripe
   /// declines it "authentication_required", or the intent requires_action)
   /// answers requires_action with the intent's id and its confirmation URL.
+  /// With no payment method (the card was removed) it is declined
+  /// "payment_method_missing" without asking Stripe.
   ProviderResult<ChargeOutcome> charge(const ChargeRequest& request) override;
   /// POST /v1/payment_intents/{id}/cancel, unless the intent succeeded or
   /// was canceled already (read first); answers how the intent ended.
