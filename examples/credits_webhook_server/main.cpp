@@ -165,7 +165,14 @@ class CreditsShop {
   Reply webhook(const http::request<http::string_body>& request) {
     auto receipt = stripe::handle_webhook(
         request.body(), request["Stripe-Signature"], secret_, {300, unix_now()}, store_,
-        [&](const stripe::Event& e) { return stripe::apply_billing_event(billing_, e); });
+        [&](const stripe::Event& e) {
+          // An event for another system, or missing what it needs: logged by its id.
+          return stripe::apply_billing_event(
+              billing_, e, {}, [](const stripe::Event& left, std::string_view why) {
+                std::cerr << "webhook: " << left.id << " (" << left.type << ") left alone: " << why
+                          << "\n";
+              });
+        });
     json::object body{{"event", receipt.event_id}};
     if (receipt.delivery)
       body["delivery"] = receipt.delivery == Delivery::applied ? "applied" : "duplicate";

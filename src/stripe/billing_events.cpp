@@ -223,12 +223,19 @@ Result<Ok> describe(BillingService& service, const Event& event, const std::stri
   return service.describe_card(account, payment_method, card, on);
 }
 
+// An event left alone: the host hears why, by its id.
+Result<Ok> skip(const IgnoredEvent& ignored, const Event& event, const std::string& why) {
+  if (ignored) ignored(event, why);
+  return Ok{};
+}
+
 // payment_method.detached: the card is no longer the customer's. Stripe has
 // already cleared its customer, so the account is the one its card was kept for.
-Result<Ok> detached(BillingService& service, const Event& event, const UnknownEvent& raw) {
+Result<Ok> detached(BillingService& service, const Event& event, const UnknownEvent& raw,
+                    const IgnoredEvent& ignored) {
   TOLLGATE_ASSIGN_OR_RETURN(auto o, raw_object(event, raw));
   std::string id = string_of(o, "id");
-  if (id.empty()) return Ok{};
+  if (id.empty()) return skip(ignored, event, "a payment method without an id");
   TOLLGATE_ASSIGN_OR_RETURN(auto owner,
                             service.store().account_of_customer(string_of(o, "customer")));
   return service.forget_card(id, owner);
@@ -236,7 +243,8 @@ Result<Ok> detached(BillingService& service, const Event& event, const UnknownEv
 
 // customer.updated: the customer chose another default card (the customer
 // portal, the dashboard): it is the one charged from now.
-Result<Ok> customer_updated(BillingService& service, const Event& event, const UnknownEvent& raw) {
+Result<Ok> customer_updated(BillingService& service, const Event& event, const UnknownEvent& raw,
+                            const IgnoredEvent& ignored) {
   TOLLGATE_ASSIGN_OR_RETURN(auto o, raw_object(event, raw));
   const auto* settings = object_of(o, "invoice_settings");
   if (!settings) return Ok{};
@@ -245,7 +253,8 @@ Result<Ok> customer_updated(BillingService& service, const Event& event, const U
     card = string_of(*expanded, "id");
   if (card.empty()) return Ok{};
   TOLLGATE_ASSIGN_OR_RETURN(auto account, service.store().account_of_customer(string_of(o, "id")));
-  if (!account) return Ok{};  // another system's customer
+  if (!account)
+    return skip(ignored, event, "no account has customer \"" + string_of(o, "id") + "\"");
   TOLLGATE_ASSIGN_OR_RETURN(auto stored, service.store().account(*account));
   if (stored.payment_method_id == card) return Ok{};
   return charge_this_card(service, event, *account, card);
@@ -254,7 +263,7 @@ Result<Ok> customer_updated(BillingService& service, const Event& event, const U
 }  // namespace
 
 Result<Ok> apply_billing_event(BillingService& service, const Event& event,
-                               const DunningPolicy& dunning) {
+                               const DunningPolicy& dunning, const IgnoredEvent& ignored) {
   if (const auto* session = std::get_if<CheckoutSessionEvent>(&event.data)) {
     bool purchase = event.type == "checkout.session.completed" ||
                     event.type == "checkout.session.async_payment_succeeded";
@@ -277,10 +286,14 @@ Result<Ok> apply_billing_event(BillingService& service, const Event& event,
     return charge_this_card(service, event, account, setup->payment_method);
   }
   if (const auto* attached = std::get_if<PaymentMethodAttached>(&event.data)) {
-    if (!attached->card) return Ok{};  // not a card, or one missing a part: nothing to show
+    if (!attached->card)  // not a card, or one missing a part: nothing to show
+      return skip(ignored, event,
+                  "payment method " + attached->id +
+                      " has no card with a brand, last 4 digits and expiry month and year");
     TOLLGATE_ASSIGN_OR_RETURN(auto account,
                               service.store().account_of_customer(attached->customer));
-    if (!account) return Ok{};  // another system's customer
+    if (!account)
+      return skip(ignored, event, "no account has customer \"" + attached->customer + "\"");
     return describe(service, event, *account, attached->id, *attached->card);
   }
   if (const auto* invoice = std::get_if<InvoiceEvent>(&event.data)) {
@@ -297,8 +310,8 @@ Result<Ok> apply_billing_event(BillingService& service, const Event& event,
         event.type == "payment_intent.requires_action")
       return payment_intent(service, event, *raw, dunning);
     if (event.type == "charge.refunded") return charge_refunded(service, event, *raw);
-    if (event.type == "payment_method.detached") return detached(service, event, *raw);
-    if (event.type == "customer.updated") return customer_updated(service, event, *raw);
+    if (event.type == "payment_method.detached") return detached(service, event, *raw, ignored);
+    if (event.type == "customer.updated") return customer_updated(service, event, *raw, ignored);
     if (event.type == "charge.dispute.created" || event.type == "charge.dispute.closed")
       return dispute(service, event, *raw);
   }

@@ -9,6 +9,9 @@
 // checkout session id; a paid invoice never goes back to unpaid when a late
 // payment_failed arrives.
 
+#include <functional>
+#include <string_view>
+
 #include "tollgate/billing_service.hpp"
 #include "tollgate/collections.hpp"
 #include "tollgate/result.hpp"
@@ -42,8 +45,14 @@ namespace tollgate::stripe {
 /// zone, or on the account's last operation day when the event is older.
 /// Errors: "stripe.event_account" (no such account), "stripe.event_invoice"
 /// (no such invoice), the engine's refusals, store errors.
+/// Told of an event left alone because it is not for this system or lacks
+/// what it needs (a card of another system's customer, a card without its
+/// expiry), with why: for the host's log, by event id. Such an event is
+/// answered 200 and changes nothing.
+using IgnoredEvent = std::function<void(const Event& event, std::string_view why)>;
+
 Result<Ok> apply_billing_event(BillingService& service, const Event& event,
-                               const DunningPolicy& dunning = {});
+                               const DunningPolicy& dunning = {}, const IgnoredEvent& ignored = {});
 
 }  // namespace tollgate::stripe
 TOLLGATE_API_END
