@@ -18,8 +18,9 @@ json::object fixture(const char* resource) {
 }
 
 std::string envelope(const char* type, const json::object& object) {
-  json::object e{{"id", "evt_test_1"}, {"object", "event"}, {"type", type}, {"created", 1700000000},
-                 {"livemode", false}, {"api_version", "2026-10-28.endive"}};
+  json::object e{{"id", "evt_test_1"}, {"object", "event"},
+                 {"type", type},       {"created", 1700000000},
+                 {"livemode", false},  {"api_version", "2026-10-28.endive"}};
   e["data"] = json::object{{"object", object}};
   return json::serialize(e);
 }
@@ -54,13 +55,37 @@ TEST_CASE("setup intents, payment methods, invoices and subscriptions from Strip
   CHECK(invoice.customer == "cus_QXg1o8vcGmoR32");
   CHECK(invoice.amount_due == 1000);
   CHECK(invoice.currency == "usd");
-  CHECK(std::holds_alternative<InvoiceEvent>(parse_event(envelope("invoice.payment_failed", fixture("invoice")))->data));
+  CHECK(std::holds_alternative<InvoiceEvent>(
+      parse_event(envelope("invoice.payment_failed", fixture("invoice")))->data));
   for (const char* type : {"customer.subscription.updated", "customer.subscription.deleted",
                            "customer.subscription.trial_will_end"}) {
     auto sub = parse_event(envelope(type, fixture("subscription")));
     REQUIRE(sub.has_value());
     CHECK(std::get<SubscriptionEvent>(sub->data).trial_end == 1234567890);
   }
+}
+
+TEST_CASE("a card's brand, last 4 digits and expiry from Stripe's example payment method") {
+  auto pm = parse_event(envelope("payment_method.attached", fixture("payment_method")));
+  const auto& attached = std::get<PaymentMethodAttached>(pm->data);
+  CHECK(attached.id == "pm_1Pgc75B7WZ01zgkWlHVgdEGJ");
+  CHECK(attached.card == std::optional(tollgate::Card{"visa", "4242", 8, 2030}));
+  // A set-up whose payment method came expanded carries the card too; as an id, it does not.
+  json::object setup = fixture("setup_intent");
+  setup["payment_method"] = fixture("payment_method");
+  auto expanded = parse_event(envelope("setup_intent.succeeded", setup));
+  const auto& succeeded = std::get<SetupIntentSucceeded>(expanded->data);
+  CHECK(succeeded.payment_method == "pm_1Pgc75B7WZ01zgkWlHVgdEGJ");
+  CHECK(succeeded.card == std::optional(tollgate::Card{"visa", "4242", 8, 2030}));
+  CHECK_FALSE(std::get<SetupIntentSucceeded>(
+                  parse_event(envelope("setup_intent.succeeded", fixture("setup_intent")))->data)
+                  .card.has_value());
+  // A card missing a part is no card to show.
+  json::object partial = fixture("payment_method");
+  partial["card"].as_object().erase("exp_year");
+  CHECK_FALSE(std::get<PaymentMethodAttached>(
+                  parse_event(envelope("payment_method.attached", partial))->data)
+                  .card.has_value());
 }
 
 TEST_CASE("unknown event types pass through untouched") {
@@ -80,9 +105,9 @@ TEST_CASE("Stripe's example event parses, and non-events are refused") {
 
 TEST_CASE("every example object the provider reads parses as event data") {
   // The provider reads these resources from events; each parses without error.
-  for (const char* resource : {"checkout.session", "setup_intent", "payment_method", "invoice", "subscription",
-                               "payment_intent", "customer", "price", "product", "refund", "billing.meter_event",
-                               "billing.meter"}) {
+  for (const char* resource : {"checkout.session", "setup_intent", "payment_method", "invoice",
+                               "subscription", "payment_intent", "customer", "price", "product",
+                               "refund", "billing.meter_event", "billing.meter"}) {
     INFO(resource);
     CHECK(parse_event(envelope("any.type", fixture(resource))).has_value());
   }

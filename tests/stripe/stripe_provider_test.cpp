@@ -4,8 +4,9 @@
 
 #include "tollgate/stripe/stripe_provider.hpp"
 
-#include <deque>
+#include <boost/json.hpp>
 
+#include <deque>
 #include <functional>
 
 #include <catch2/catch.hpp>
@@ -15,6 +16,7 @@
 using namespace tollgate;
 using namespace tollgate::stripe;
 using namespace std::chrono_literals;
+namespace json = boost::json;
 
 namespace {
 
@@ -252,6 +254,31 @@ TEST_CASE("a live key is never sent over plain HTTP, only secret keys are accept
   StripeConfig publishable;
   publishable.secret_key = "pk_test_abc";
   CHECK(StripeProvider::create(publishable, t).error().code == "stripe.config");
+}
+
+TEST_CASE("a connected account read from Stripe's example account, asked as the platform") {
+  ScriptedTransport t;
+  StripeConfig config;
+  config.secret_key = "sk_test_secret_123";
+  config.api_base = "http://127.0.0.1:12111";
+  config.connected_account = "acct_1PgafTB7WZ01zgkW";
+  auto stripe = std::move(StripeProvider::create(config, t)).value();
+  auto doc = json::parse(tollgate::test::data_file("stripe/fixtures3.json"));
+  t.reply(200, json::serialize(doc.at("resources").at("account")));
+  auto status = stripe->connected_account_status();
+  REQUIRE(status.has_value());
+  CHECK(status->id == "acct_1PgafTB7WZ01zgkW");
+  CHECK_FALSE(status->charges_enabled);
+  CHECK(status->disabled_reason == "requirements.past_due");
+  CHECK(status->currently_due.size() == 6);
+  CHECK(status->currently_due[3] == "external_account");
+  REQUIRE(t.sent.size() == 1);
+  CHECK(t.sent[0].url == "http://127.0.0.1:12111/v1/accounts/acct_1PgafTB7WZ01zgkW");
+  CHECK(header(t.sent[0], "Stripe-Account").empty());  // the platform asks about its account
+  // Every other call carries it.
+  t.reply(200, R"({"id": "cus_1"})");
+  REQUIRE(stripe->create_customer({"acme", "", "", {}}));
+  CHECK(header(t.sent[1], "Stripe-Account") == "acct_1PgafTB7WZ01zgkW");
 }
 
 TEST_CASE("a charge with no card on file is declined without asking Stripe") {
