@@ -196,6 +196,36 @@ TEST_CASE("stripe-stateful-mock: charges, declines, idempotent replays and injec
   CHECK(next_attempt.has_value());
 }
 
+TEST_CASE("stripe-stateful-mock: a connected account onboarding, its customers its own") {
+  Peer mock("stripe_mock.js");
+  LoopbackStripe platform(mock, "sk_test_connect");
+  // The platform connects a merchant (onboarding is Stripe's, not Tollgate's).
+  auto made = platform.provider->call("POST", "/v1/accounts", Form().set("type", "custom"));
+  REQUIRE(made.has_value());
+  std::string merchant_id(json::parse(*made).at("id").as_string());
+  LoopbackStripe merchant(mock, "sk_test_connect",
+                          [&](StripeConfig& c) { c.connected_account = merchant_id; });
+  auto status = merchant.provider->connected_account_status();
+  REQUIRE(status.has_value());
+  CHECK(status->id == merchant_id);
+  CHECK_FALSE(status->charges_enabled);  // a new account takes no charges yet
+  CHECK_FALSE(status->currently_due.empty());
+  auto catalog = load_catalog(test::data_file("examples/api-metering/catalog.json"));
+  REQUIRE(catalog.has_value());
+  CHECK(merchant.provider->publish_catalog(*catalog, "USD").error().code == "account_restricted");
+  // Its customers live on its account (Stripe-Account), not on the platform's.
+  auto customer = merchant.provider->create_customer({"dev-1", "", "", {}});
+  REQUIRE(customer.has_value());
+  CHECK(merchant.provider->call("GET", "/v1/customers/" + customer->id, Form()).has_value());
+  CHECK(
+      platform.provider->call("GET", "/v1/customers/" + customer->id, Form()).error().http_status ==
+      404);
+  // An account the platform never connected.
+  LoopbackStripe stranger(mock, "sk_test_connect",
+                          [](StripeConfig& c) { c.connected_account = "acct_neverconnected"; });
+  CHECK(stranger.provider->connected_account_status().error().code == "account_missing");
+}
+
 TEST_CASE("our fake: set-up through Checkout, credit purchases, off-session charges, meters") {
   Peer fake("stripe_fake.js", {"--secret=whsec_loopback"});
   LoopbackStripe s(fake, "sk_test_fake_key");
