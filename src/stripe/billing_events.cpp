@@ -265,6 +265,21 @@ Result<Ok> customer_updated(BillingService& service, const Event& event, const U
 Result<Ok> apply_billing_event(BillingService& service, const Event& event,
                                const DunningPolicy& dunning, const IgnoredEvent& ignored) {
   if (const auto* session = std::get_if<CheckoutSessionEvent>(&event.data)) {
+    if (session->mode == "setup" && event.type == "checkout.session.completed") {
+      // A card set up through Checkout: its SetupIntent names the payment
+      // method only when it came expanded; otherwise setup_intent.succeeded,
+      // which Stripe sends as well, brings it.
+      std::string account = meta(session->metadata, "tollgate_account");
+      if (account.empty()) account = session->client_reference_id;
+      if (account.empty()) return skip(ignored, event, "a set-up session of no account of ours");
+      if (session->setup_payment_method.empty())
+        return skip(ignored, event,
+                    "setup_intent not expanded: setup_intent.succeeded brings its card");
+      if (session->card)
+        TOLLGATE_RETURN_IF_ERROR(
+            describe(service, event, account, session->setup_payment_method, *session->card));
+      return charge_this_card(service, event, account, session->setup_payment_method);
+    }
     bool purchase = event.type == "checkout.session.completed" ||
                     event.type == "checkout.session.async_payment_succeeded";
     if (!purchase || session->mode != "payment" || session->payment_status != "paid") return Ok{};

@@ -53,17 +53,25 @@ std::optional<Card> expanded_card(const json::object& o, std::string_view key) {
 }
 
 EventData typed(std::string_view type, const json::object& o) {
-  if (type == "checkout.session.completed" || type == "checkout.session.async_payment_succeeded")
-    return CheckoutSessionEvent{text(o, "id"),
-                                text(o, "mode"),
-                                text(o, "payment_status"),
-                                text(o, "customer"),
-                                text(o, "client_reference_id"),
-                                text(o, "setup_intent"),
-                                text(o, "payment_intent"),
-                                integer(o, "amount_total"),
-                                text(o, "currency"),
-                                metadata(o)};
+  if (type == "checkout.session.completed" || type == "checkout.session.async_payment_succeeded") {
+    CheckoutSessionEvent session{text(o, "id"),
+                                 text(o, "mode"),
+                                 text(o, "payment_status"),
+                                 text(o, "customer"),
+                                 text(o, "client_reference_id"),
+                                 text(o, "setup_intent"),
+                                 text(o, "payment_intent"),
+                                 integer(o, "amount_total"),
+                                 text(o, "currency"),
+                                 metadata(o),
+                                 "",
+                                 std::nullopt};
+    if (const json::value* setup = o.if_contains("setup_intent"); setup && setup->is_object()) {
+      session.setup_payment_method = text(setup->get_object(), "payment_method");
+      session.card = expanded_card(setup->get_object(), "payment_method");
+    }
+    return session;
+  }
   if (type == "setup_intent.succeeded")
     return SetupIntentSucceeded{text(o, "id"), text(o, "customer"), text(o, "payment_method"),
                                 metadata(o), expanded_card(o, "payment_method")};

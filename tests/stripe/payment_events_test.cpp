@@ -305,6 +305,32 @@ TEST_CASE("cards on file: each event three times, shuffled, ends where one in or
   check_cards_end(b);
 }
 
+TEST_CASE("a card set up through Checkout: the completed session's expanded set-up is enough") {
+  test::FakeProvider fake{":memory:"};
+  Books b(fake);
+  const std::string card =
+      R"({"brand": "amex", "last4": "0005", "exp_month": 6, "exp_year": 2031})";
+  // Expanded: the session names the payment method and its card.
+  CHECK(b.deliver(signed_event(
+            "evt_s1", "checkout.session.completed",
+            R"({"id": "cs_s1", "object": "checkout.session", "mode": "setup", "status": "complete",
+                "client_reference_id": "A", "metadata": {"tollgate_account": "A"},
+                "setup_intent": {"id": "seti_9", "object": "setup_intent",
+                  "payment_method": {"id": "pm_S", "object": "payment_method", "card": )" +
+                card + "}}}",
+            kJan2 + 10)) == 200);
+  auto a = *b.store->account("A");
+  CHECK(a.payment_method_id == "pm_S");
+  CHECK(a.card == std::optional(Card{"amex", "0005", 6, 2031}));
+  // Not expanded: left alone (setup_intent.succeeded brings it), told by id.
+  CHECK(b.deliver(signed_event("evt_s2", "checkout.session.completed",
+                               R"({"id": "cs_s2", "object": "checkout.session", "mode": "setup",
+                                   "client_reference_id": "A", "setup_intent": "seti_10"})",
+                               kJan2 + 20)) == 200);
+  CHECK(b.store->account("A")->payment_method_id == "pm_S");
+  CHECK(b.ignored == std::vector<std::string>{"evt_s2"});
+}
+
 TEST_CASE("the default card removed leaves the account with none until another is set up") {
   test::FakeProvider fake{":memory:"};
   Books b(fake);

@@ -24,8 +24,14 @@ namespace tollgate::stripe {
 /// What it does, by event type (metadata keys are the ones StripeProvider sets):
 /// - checkout.session.completed / .async_payment_succeeded in payment mode and
 ///   paid: buys the credit package `tollgate_package` for `tollgate_account`;
-/// - setup_intent.succeeded: the payment method is on file for `tollgate_account`
-///   (unless a card set up later is already there: events may come out of order);
+/// - setup_intent.succeeded, and checkout.session.completed in setup mode when
+///   its setup_intent came expanded: the payment method is on file for
+///   `tollgate_account` (unless a card set up later, or its removal, is already
+///   there: events may come out of order), with its card when expanded;
+/// - payment_method.attached: the card of a customer of ours described
+///   (BillingService::describe_card); customer.updated: its
+///   invoice_settings.default_payment_method charged from now;
+///   payment_method.detached: the card removed (BillingService::forget_card);
 /// - payment_intent.succeeded / invoice.paid with `tollgate_invoice`, and
 ///   payment_intent.payment_failed / invoice.payment_failed /
 ///   payment_intent.requires_action: the charge's outcome, recorded through

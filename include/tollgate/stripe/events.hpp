@@ -34,6 +34,10 @@ struct CheckoutSessionEvent {
   std::optional<std::int64_t> amount_total;  ///< minor units
   std::string currency;
   Metadata metadata;
+  /// Setup mode, when setup_intent came expanded: the payment method it set
+  /// up, and its card when that came expanded too.
+  std::string setup_payment_method;
+  std::optional<Card> card;
 };
 
 /// setup_intent.succeeded.
