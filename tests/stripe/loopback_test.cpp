@@ -471,7 +471,12 @@ TEST_CASE("the form encoder matches the official SDK's on a table of nested para
     {"tiers": [{"up_to": 1000, "unit_amount_decimal": "0"}, {"up_to": "inf", "unit_amount_decimal": "0.45"}],
      "recurring": {"interval": "month", "usage_type": "metered"}},
     {"description": "", "metadata": {"k[x]": "v[0]", "empty": ""}},
-    {"payload": {"stripe_customer_id": "cus_1", "value": "80"}, "identifier": "u-1", "timestamp": 1706140800}
+    {"payload": {"stripe_customer_id": "cus_1", "value": "80"}, "identifier": "u-1", "timestamp": 1706140800},
+    {"amount": 1200, "currency": "usd", "off_session": true, "confirm": true, "application_fee_amount": 150,
+     "metadata": {"tollgate_invoice": "inv-1", "tollgate_attempt": 1}},
+    {"cancellation_reason": "abandoned"},
+    {"ui_mode": "embedded_page", "automatic_tax": {"enabled": true}, "customer_update": {"address": "auto"},
+     "payment_intent_data": {"metadata": {"credits": "50"}}}
   ])";
   std::string file = test::temp_dir() + "/params.json";
   std::ofstream(file) << table;
