@@ -194,6 +194,17 @@ TEST_CASE(
   PaymentAttempt retry{"i1", 2, AttemptStatus::scheduled, 2024_y / 3 / 1, Decimal(10), "", "", ""};
   REQUIRE(store->save_attempt(retry));
   REQUIRE(store->open_attempts("a")->size() == 1);
+  // Schema 12: older rows have no confirmation URL and no card; an attempt
+  // waiting for the customer is open, with its URL.
+  CHECK((*open)[0].action_url.empty());
+  CHECK_FALSE(store->account("b")->card.has_value());
+  PaymentAttempt waiting{"i1",   3,  AttemptStatus::action_required, 2024_y / 3 / 4, Decimal(10),
+                         "pi_w", "", "https://pay.example/w"};
+  REQUIRE(store->save_attempt(waiting));
+  auto open_a = store->open_attempts("a");
+  REQUIRE(open_a->size() == 2);
+  CHECK((*open_a)[1].status == AttemptStatus::action_required);
+  CHECK((*open_a)[1].action_url == "https://pay.example/w");
 }
 
 TEST_CASE(
