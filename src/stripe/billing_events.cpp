@@ -101,16 +101,17 @@ Result<Ok> payment_intent(BillingService& service, const Event& event, const Unk
   std::string invoice_id;
   if (const auto* m = object_of(o, "metadata")) invoice_id = string_of(*m, "tollgate_invoice");
   if (invoice_id.empty()) return Ok{};  // not one of ours
-  std::string failure;
+  std::string failure, code;
   if (const auto* e = object_of(o, "last_payment_error")) {
-    failure = string_of(*e, "code");
+    failure = code = string_of(*e, "code");
     if (std::string decline = string_of(*e, "decline_code"); !decline.empty())
       failure += ": " + decline;
   }
-  // Declined off-session for want of 3-D Secure is a request to confirm it, not a decline.
+  // Declined off-session for want of 3-D Secure is a request to confirm it, not
+  // a decline, whatever the decline code says.
   ChargeResult result =
       event.type == "payment_intent.succeeded" ? ChargeResult::succeeded
-      : event.type == "payment_intent.requires_action" || failure == "authentication_required"
+      : event.type == "payment_intent.requires_action" || code == "authentication_required"
           ? ChargeResult::requires_action
           : ChargeResult::declined;
   std::string action_url;

@@ -14,8 +14,8 @@ std::string percent_encode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (unsigned char c : text) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '.' || c == '_' || c == '~';
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved) {
       out.push_back(static_cast<char>(c));
     } else {
@@ -46,15 +46,19 @@ Form& Form::set(std::string_view key, Form nested) {
 
 Form& Form::append(std::string_view key, std::string_view value) {
   Node& n = node(key);
-  if (!std::holds_alternative<std::vector<std::shared_ptr<Node>>>(n.value)) n.value = std::vector<std::shared_ptr<Node>>{};
-  std::get<std::vector<std::shared_ptr<Node>>>(n.value).push_back(std::make_shared<Node>(Node{std::string(value)}));
+  if (!std::holds_alternative<std::vector<std::shared_ptr<Node>>>(n.value))
+    n.value = std::vector<std::shared_ptr<Node>>{};
+  std::get<std::vector<std::shared_ptr<Node>>>(n.value).push_back(
+      std::make_shared<Node>(Node{std::string(value)}));
   return *this;
 }
 
 Form& Form::append(std::string_view key, Form nested) {
   Node& n = node(key);
-  if (!std::holds_alternative<std::vector<std::shared_ptr<Node>>>(n.value)) n.value = std::vector<std::shared_ptr<Node>>{};
-  std::get<std::vector<std::shared_ptr<Node>>>(n.value).push_back(std::make_shared<Node>(Node{std::move(nested)}));
+  if (!std::holds_alternative<std::vector<std::shared_ptr<Node>>>(n.value))
+    n.value = std::vector<std::shared_ptr<Node>>{};
+  std::get<std::vector<std::shared_ptr<Node>>>(n.value).push_back(
+      std::make_shared<Node>(Node{std::move(nested)}));
   return *this;
 }
 

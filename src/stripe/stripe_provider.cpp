@@ -451,14 +451,15 @@ ChargeOutcome outcome_of(const json::object& o) {
                    : status == "canceled" || status == "requires_payment_method"
                        ? ChargeStatus::failed
                        : ChargeStatus::pending;
-  std::string failure;
+  std::string failure, code;
   if (const json::value* e = o.if_contains("last_payment_error"); e && e->is_object()) {
-    failure = str(e->get_object(), "code");
+    failure = code = str(e->get_object(), "code");
     if (std::string decline = str(e->get_object(), "decline_code"); !decline.empty())
       failure += ": " + decline;
   }
-  // Declined off-session for want of 3-D Secure: the customer can still confirm it.
-  if (status == "requires_payment_method" && failure == "authentication_required")
+  // Declined off-session for want of 3-D Secure (Stripe often sets the decline
+  // code to the same word): the customer can still confirm it.
+  if (status == "requires_payment_method" && code == "authentication_required")
     s = ChargeStatus::requires_action;
   return ChargeOutcome{str(o, "id"), s, failure, ""};
 }

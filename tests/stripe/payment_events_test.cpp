@@ -187,6 +187,17 @@ TEST_CASE(
   CHECK(attempts[0].action_url == "https://hooks.stripe.test/3ds/pi_1");
   CHECK(b.notices(NotificationKind::payment_failed) == 0);
   CHECK(b.store->invoice(b.invoice)->status == InvoiceStatus::unpaid);
+  // Stripe often repeats the code as the decline code: still no decline.
+  CHECK(
+      b.deliver(signed_event(
+          "evt_a2b", "payment_intent.payment_failed",
+          intent(
+              "pi_1", b.invoice,
+              R"({"code": "authentication_required", "decline_code": "authentication_required"})"),
+          kJan2 + 86400)) == 200);
+  CHECK(b.attempts().size() == 1);
+  CHECK(b.attempts()[0].status == AttemptStatus::action_required);
+  CHECK(b.notices(NotificationKind::payment_failed) == 0);
   // The customer confirms: 30.00 paid.
   CHECK(b.deliver(signed_event("evt_a3", "payment_intent.succeeded", intent("pi_1", b.invoice))) ==
         200);

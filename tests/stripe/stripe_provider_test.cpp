@@ -210,6 +210,16 @@ TEST_CASE("an earlier charge is found by the invoice and attempt in its metadata
   auto none = f.stripe->find_charge({"inv-43", 1, usd("1.00"), "cus_1", "pm_card_visa", ""});
   REQUIRE(none.has_value());
   CHECK_FALSE(none->has_value());
+  // Declined for want of 3-D Secure, decline code and all: it waits for the customer.
+  f.transport.reply(200, R"({"object": "list", "has_more": false, "data": [
+    {"id": "pi_6", "status": "requires_payment_method",
+     "last_payment_error": {"code": "authentication_required", "decline_code": "authentication_required"},
+     "metadata": {"tollgate_invoice": "inv-44", "tollgate_attempt": "1"}}]})");
+  auto waiting = f.stripe->find_charge({"inv-44", 1, usd("1.00"), "cus_1", "pm_card_visa", ""});
+  REQUIRE(waiting.has_value());
+  REQUIRE(waiting->has_value());
+  CHECK((*waiting)->status == ChargeStatus::requires_action);
+  CHECK((*waiting)->failure == "authentication_required: authentication_required");
 }
 
 TEST_CASE("pagination follows starting_after") {
