@@ -427,10 +427,10 @@ ProviderResult<PortalSession> StripeProvider::start_customer_portal(const Portal
 
 namespace {
 
-// Where the customer confirms an intent: the host's page when configured,
-// else the page Stripe names for it.
-std::string confirmation_url(const std::string& page, const json::object& intent) {
-  std::string id = str(intent, "id");
+// Where the customer confirms intent `id`: the host's page when configured,
+// else the page Stripe names for it in the intent, when it names one.
+std::string confirmation_url(const std::string& page, const std::string& id,
+                             const json::object* intent) {
   if (!page.empty()) {
     std::string url = page;
     const std::string slot = "{PAYMENT_INTENT}";
@@ -438,7 +438,8 @@ std::string confirmation_url(const std::string& page, const json::object& intent
       url.replace(at, slot.size(), id);
     return url;
   }
-  const json::value* next = intent.if_contains("next_action");
+  if (!intent) return {};
+  const json::value* next = intent->if_contains("next_action");
   if (!next || !next->is_object()) return {};
   const json::value* redirect = next->get_object().if_contains("redirect_to_url");
   return redirect && redirect->is_object() ? str(redirect->get_object(), "url") : std::string();
@@ -520,7 +521,8 @@ ProviderResult<ChargeOutcome> StripeProvider::charge(const ChargeRequest& r) {
                               [this](const json::object& o) -> ProviderResult<ChargeOutcome> {
                                 ChargeOutcome out = outcome_of(o);
                                 if (out.status == ChargeStatus::requires_action)
-                                  out.action_url = confirmation_url(config_.confirmation_url, o);
+                                  out.action_url =
+                                      confirmation_url(config_.confirmation_url, out.id, &o);
                                 return out;
                               });
   // Off-session, Stripe declines a card that needs 3-D Secure instead of
@@ -530,9 +532,7 @@ ProviderResult<ChargeOutcome> StripeProvider::charge(const ChargeRequest& r) {
   if (!intent) return answered;
   intent->status = ChargeStatus::requires_action;
   intent->failure = "authentication_required";
-  json::object named;
-  named["id"] = intent->id;
-  intent->action_url = confirmation_url(config_.confirmation_url, named);
+  intent->action_url = confirmation_url(config_.confirmation_url, intent->id, nullptr);
   return *intent;
 }
 
@@ -541,15 +541,12 @@ ProviderResult<ChargeOutcome> StripeProvider::cancel_charge(const std::string& c
   const std::string path = "/v1/payment_intents/" + charge_id;
   // Only succeeded and canceled are final: an intent Stripe declined for
   // authentication (requires_payment_method) can still be confirmed.
-  auto ended = [](const json::object& o) -> std::optional<ChargeOutcome> {
+  auto read = [](const json::object& o) -> ProviderResult<std::optional<ChargeOutcome>> {
     std::string status = str(o, "status");
-    if (status != "succeeded" && status != "canceled") return std::nullopt;
+    if (status != "succeeded" && status != "canceled") return std::optional<ChargeOutcome>();
     ChargeOutcome out = outcome_of(o);
     if (status == "canceled") out.failure = "authentication_required";
-    return out;
-  };
-  auto read = [&](const json::object& o) -> ProviderResult<std::optional<ChargeOutcome>> {
-    return ended(o);
+    return std::optional(out);
   };
   TOLLGATE_ASSIGN_OR_RETURN(auto before, with_object(call("GET", path, Form()), read));
   if (before) return *before;
