@@ -209,12 +209,8 @@ ProviderResult<ChargeOutcome> send(Context& ctx, const StoredAccount& account,
                                    bool resent, const Date& on) {
   // Not confirmed in time: voided, so that a late confirmation cannot take
   // the money the next attempt asks for. The provider says how it ended.
-  if (attempt.status == AttemptStatus::action_required) {
-    auto voided = provider_of(ctx, account).cancel_charge(attempt.charge_id);
-    if (voided && voided->status == ChargeStatus::failed && voided->failure.empty())
-      voided->failure = "authentication_required";
-    return voided;
-  }
+  if (attempt.status == AttemptStatus::action_required)
+    return provider_of(ctx, account).cancel_charge(attempt.charge_id);
   auto currency = invoice.invoice.currency.checked();
   if (!currency)
     return unexpected(ProviderError{.http_status = 0,

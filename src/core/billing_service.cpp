@@ -353,10 +353,10 @@ Result<Ok> BillingService::describe_card(const std::string& account_id,
                                          const Date& on) {
   return store_.atomically([&]() -> Result<Ok> {
     TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
-    TOLLGATE_RETURN_IF_ERROR(store_.save_card(account_id, provider_method_id, card));
     TOLLGATE_ASSIGN_OR_RETURN(auto removed, store_.card_removed(provider_method_id));
-    if (removed || account.payment_method_id != provider_method_id || account.card == card)
-      return Ok{};
+    if (removed) return Ok{};  // removed for good: a late description changes nothing
+    TOLLGATE_RETURN_IF_ERROR(store_.save_card(account_id, provider_method_id, card));
+    if (account.payment_method_id != provider_method_id || account.card == card) return Ok{};
     account.card = card;
     if (!account.next_run || on < *account.next_run) account.next_run = on;
     return store_.update_account(account);
