@@ -90,6 +90,14 @@ class BillingEngine {
                                    std::optional<Date> at = std::nullopt);
   /// A payment method is now on file (ends a REQUIRE_PAYMENT_METHOD block).
   Result<Ok> attach_payment_method(const std::string& payment_method_id, const Date& on);
+  /// The payment method on file is gone and none is left (the customer
+  /// removed their card). A REQUIRE_PAYMENT_METHOD subscription past its trial
+  /// is blocked again from its next charge (the end of the term paid for, or
+  /// of the period in progress) until a payment method is attached; one in
+  /// its trial is blocked when the trial ends. Refused: an empty id
+  /// ("refused.payment_method"), a date before the last operation
+  /// ("engine.date").
+  Result<Ok> detach_payment_method(const std::string& payment_method_id, const Date& on);
 
   /// Records usage. A repeated (subscription, id) is a duplicate and changes nothing.
   /// Refused: unknown subscription, metric not in its plan, negative quantity,

@@ -108,14 +108,18 @@ class BillingService {
   /// Errors: "store.not_found" (account), store errors.
   Result<Ok> describe_card(const std::string& account_id, const std::string& provider_method_id,
                            const Card& card, const Date& on);
-  /// The provider removed a payment method (payment_method.detached): its
-  /// card is forgotten, and if it was the one charged the account has none
-  /// (payment_method_id and card empty) until another is set up. It stays
-  /// removed: a late description or set-up of it changes nothing. The account
-  /// is the card's, else `account_id`.
-  /// Errors: store errors.
+  /// The provider removed a payment method at `at` (payment_method.detached):
+  /// its card is forgotten, and if it was the one charged the account has none
+  /// (payment_method_id and card empty) until another is set up. Then a
+  /// payment_method_removed operation is journaled, dated on the account's
+  /// local day of `at` (never before its last operation): REQUIRE_PAYMENT_METHOD
+  /// subscriptions are blocked again from their next charge
+  /// (BillingEngine::detach_payment_method). It stays removed: a late
+  /// description or set-up of it changes nothing. The account is the card's,
+  /// else `account_id`.
+  /// Errors: "time_zone.unknown" (the account's zone), store errors.
   Result<Ok> forget_card(const std::string& provider_method_id,
-                         const std::optional<std::string>& account_id = std::nullopt);
+                         const std::optional<std::string>& account_id, Instant at);
   /// Makes an account's payment method its default, as above.
   /// Errors: "store.not_found" (not a method of the account), store errors.
   Result<Ok> set_default_payment_method(const std::string& account_id, const std::string& id,

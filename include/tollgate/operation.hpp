@@ -34,7 +34,8 @@ enum class OperationType {
   usage,
   credit_purchase,
   credit_grant,
-  account_credit
+  account_credit,
+  payment_method_removed  ///< the card on file is gone (BillingEngine::detach_payment_method)
 };
 /// The scenario file's names: "create", "bill_cycle_day", "credit_purchase"...
 std::string_view to_string(OperationType t) noexcept;

@@ -195,7 +195,7 @@ struct Notification {
   std::string subscription;  ///< when about one
   std::optional<Date> date;  ///< the date it is about (trial end, period end, the day
                              ///< an unconfirmed payment is given up, the first day a
-                             ///< card no longer works)
+                             ///< card no longer works, the first day blocked)
   std::string invoice_id;    ///< payments
   bool delivered = false;
   std::string action_url;  ///< PAYMENT_ACTION_REQUIRED: where the customer confirms the charge

@@ -34,6 +34,10 @@ struct SubscriptionStatus {
       trial_ends;  ///< the end of the trial it is in (exclusive: the first paid day)
   std::optional<Date> period_ends;  ///< the end of the billing period it is in (exclusive)
   bool entitled = false;
+  /// The first day of the block it is in (BLOCKED), or of the next one already
+  /// known: REQUIRE_PAYMENT_METHOD without a card, from the trial's end or
+  /// from the next charge after the card was removed.
+  std::optional<Date> blocked_from;
 };
 
 /// What happened to a subscription, in Kill Bill's vocabulary. Entitlement

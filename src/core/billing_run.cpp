@@ -114,9 +114,14 @@ Result<std::optional<Date>> raise_notices(Context& ctx, const StoredAccount& acc
                          policy.period_ending_days);
           !r)
         return unexpected(r.error());
-    if (st.state == SubscriptionState::blocked) {
-      Notification n = notice(NotificationKind::blocked, "BLOCKED:" + st.id, id, on);
+    if (st.blocked_from && on < *st.blocked_from) later(*st.blocked_from);  // a card removed
+    if (st.state == SubscriptionState::blocked && st.blocked_from) {
+      // Once a block: a subscription blocked again after a new card and its
+      // removal is told again.
+      Notification n = notice(NotificationKind::blocked,
+                              "BLOCKED:" + st.id + ":" + to_string(*st.blocked_from), id, on);
       n.subscription = st.id;
+      n.date = st.blocked_from;
       TOLLGATE_RETURN_IF_ERROR(raise(ctx, std::move(n)));
     }
   }

@@ -4,6 +4,8 @@
 #include <limits>
 #include <map>
 
+#include "tollgate/time_zone.hpp"
+
 namespace tollgate {
 
 namespace {
@@ -210,6 +212,10 @@ Result<Recorded> BillingService::apply(const std::string& account_id, const Oper
       account.payment_method_id = op.id;
       TOLLGATE_ASSIGN_OR_RETURN(account.card, store_.card_of(op.id));
     }
+    if (op.type == OperationType::payment_method_removed && account.payment_method_id == op.id) {
+      account.payment_method_id.clear();
+      account.card.reset();
+    }
     // Whatever the operation made due (a first in-advance period, a repair) is billed on its date.
     if (!account.next_run || op.date < *account.next_run) account.next_run = op.date;
     return store_.update_account(account);
@@ -364,7 +370,7 @@ Result<Ok> BillingService::describe_card(const std::string& account_id,
 }
 
 Result<Ok> BillingService::forget_card(const std::string& provider_method_id,
-                                       const std::optional<std::string>& account_id) {
+                                       const std::optional<std::string>& account_id, Instant at) {
   return store_.atomically([&]() -> Result<Ok> {
     TOLLGATE_ASSIGN_OR_RETURN(auto owner, store_.remove_card(provider_method_id, account_id));
     if (!owner) return Ok{};
@@ -372,9 +378,15 @@ Result<Ok> BillingService::forget_card(const std::string& provider_method_id,
     if (!account && account.error().code == errors::store_not_found) return Ok{};
     if (!account) return unexpected(account.error());
     if (account->payment_method_id != provider_method_id) return Ok{};
-    account->payment_method_id.clear();
-    account->card.reset();
-    return store_.update_account(*account);
+    TOLLGATE_ASSIGN_OR_RETURN(auto zone, TimeZone::locate(account->account.time_zone));
+    Operation op;
+    op.type = OperationType::payment_method_removed;
+    op.id = provider_method_id;
+    op.date = zone.local_date(at);
+    TOLLGATE_ASSIGN_OR_RETURN(auto journal, store_.journal(*owner));
+    if (!journal.empty() && op.date < journal.back().date) op.date = journal.back().date;
+    TOLLGATE_RETURN_IF_ERROR(apply(*owner, op, at));  // apply() clears the card
+    return Ok{};
   });
 }
 

@@ -18,6 +18,7 @@ constexpr EnumName<OperationType> kTypes[] = {
     {"resume", OperationType::resume},
     {"bill_cycle_day", OperationType::bill_cycle_day},
     {"payment_method", OperationType::payment_method},
+    {"payment_method_removed", OperationType::payment_method_removed},
     {"usage", OperationType::usage},
     {"credit_purchase", OperationType::credit_purchase},
     {"credit_grant", OperationType::credit_grant},
@@ -71,6 +72,8 @@ Result<Recorded> apply(BillingEngine& engine, const Operation& op) {
           op.effective));
     case OperationType::payment_method:
       return applied(engine.attach_payment_method(op.id, op.date));
+    case OperationType::payment_method_removed:
+      return applied(engine.detach_payment_method(op.id, op.date));
     case OperationType::usage:
       return engine.record_usage(
           {op.subscription, op.metric, op.quantity, op.date, op.id, op.value_key});
@@ -185,6 +188,7 @@ bool read_operation(ObjectReader& r, Operation& op, bool* date_read) {
       op.effective = r.date("effective");
       break;
     case OperationType::payment_method:
+    case OperationType::payment_method_removed:
       op.id = required("id");
       break;
     case OperationType::usage:

@@ -239,7 +239,7 @@ Result<Ok> detached(BillingService& service, const Event& event, const UnknownEv
   if (id.empty()) return skip(ignored, event, "a payment method without an id");
   TOLLGATE_ASSIGN_OR_RETURN(auto owner,
                             service.store().account_of_customer(string_of(o, "customer")));
-  return service.forget_card(id, owner);
+  return service.forget_card(id, owner, Instant{std::chrono::seconds{event.created}});
 }
 
 // customer.updated: the customer chose another default card (the customer

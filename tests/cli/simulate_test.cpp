@@ -20,7 +20,9 @@ using Run = tollgate::test::CliRun;
 using tollgate::test::data;
 using tollgate::test::tollgate_cli;
 
-tollgate::Decimal dec(const json::value& v) { return *tollgate::Decimal::parse(v.as_string()); }
+tollgate::Decimal dec(const json::value& v) {
+  return *tollgate::Decimal::parse(v.as_string());
+}
 
 bool is_nonzero(const json::value& item) {
   const auto* amount = item.as_object().if_contains("amount");
@@ -49,14 +51,16 @@ std::vector<std::string> compare(const json::object& expected, const json::objec
   }
   for (const auto& w : expected.at("invoices").as_array()) {
     const auto& want = w.as_object();
-    auto it = std::find_if(got.begin(), got.end(), [&](const json::object& g) { return g.at("date") == want.at("date"); });
+    auto it = std::find_if(got.begin(), got.end(),
+                           [&](const json::object& g) { return g.at("date") == want.at("date"); });
     std::string date(want.at("date").as_string());
     if (it == got.end()) {
       problems.push_back("missing invoice " + date);
       continue;
     }
     for (const char* field : {"total", "credit_adj", "balance"})
-      if (want.contains(field) && !(it->contains(field) && dec(it->at(field)) == dec(want.at(field))))
+      if (want.contains(field) &&
+          !(it->contains(field) && dec(it->at(field)) == dec(want.at(field))))
         problems.push_back("invoice " + date + ": " + field + " " +
                            (it->contains(field) ? json::serialize(it->at(field)) : "missing"));
     std::vector<json::object> items;
@@ -66,31 +70,40 @@ std::vector<std::string> compare(const json::object& expected, const json::objec
       auto hit = std::find_if(items.begin(), items.end(), [&](const json::object& g) {
         return item_matches(wi.as_object(), g);
       });
-      if (hit == items.end()) problems.push_back("invoice " + date + ": no item like " + json::serialize(wi));
-      else items.erase(hit);
+      if (hit == items.end())
+        problems.push_back("invoice " + date + ": no item like " + json::serialize(wi));
+      else
+        items.erase(hit);
     }
-    for (const auto& extra : items) problems.push_back("invoice " + date + ": unexpected " + json::serialize(extra));
+    for (const auto& extra : items)
+      problems.push_back("invoice " + date + ": unexpected " + json::serialize(extra));
     got.erase(it);
   }
-  for (const auto& extra : got) problems.push_back("unexpected invoice " + json::serialize(extra.at("date")));
+  for (const auto& extra : got)
+    problems.push_back("unexpected invoice " + json::serialize(extra.at("date")));
   if (const auto* rejected = expected.if_contains("rejected")) {
     std::vector<std::int64_t> want, have;
-    for (const auto& r : rejected->as_array()) want.push_back(r.at("event").to_number<std::int64_t>());
-    for (const auto& r : actual.at("rejected").as_array()) have.push_back(r.at("event").to_number<std::int64_t>());
-    if (want != have) problems.push_back("rejected events differ: " + json::serialize(actual.at("rejected")));
+    for (const auto& r : rejected->as_array())
+      want.push_back(r.at("event").to_number<std::int64_t>());
+    for (const auto& r : actual.at("rejected").as_array())
+      have.push_back(r.at("event").to_number<std::int64_t>());
+    if (want != have)
+      problems.push_back("rejected events differ: " + json::serialize(actual.at("rejected")));
   }
   const json::array no_subscriptions;
   const auto* want_subs = expected.if_contains("subscriptions");
   for (const auto& ws : want_subs ? want_subs->as_array() : no_subscriptions) {
     const auto& subs = actual.at("subscriptions").as_array();
-    auto gs = std::find_if(subs.begin(), subs.end(), [&](const json::value& s) { return s.at("id") == ws.at("id"); });
+    auto gs = std::find_if(subs.begin(), subs.end(),
+                           [&](const json::value& s) { return s.at("id") == ws.at("id"); });
     if (gs == subs.end()) {
       problems.push_back("subscription missing: " + json::serialize(ws.at("id")));
       continue;
     }
     for (const auto& [key, value] : ws.as_object())
       if (gs->as_object().if_contains(key) == nullptr || gs->at(key) != value)
-        problems.push_back("subscription " + json::serialize(ws.at("id")) + ": " + std::string(key));
+        problems.push_back("subscription " + json::serialize(ws.at("id")) + ": " +
+                           std::string(key));
   }
   if (const auto* credits = expected.if_contains("credits"))
     if (!(dec(actual.at("credits").at("balance")) == dec(credits->at("balance"))))
@@ -110,7 +123,8 @@ std::string read(const std::string& path) {
 }  // namespace
 
 TEST_CASE("simulate reproduces every example scenario's hand-worked invoices") {
-  for (const char* name : {"account-credit", "addon-rules", "api-metering", "credits", "saas-trial"}) {
+  for (const char* name :
+       {"account-credit", "addon-rules", "api-metering", "credits", "saas-trial"}) {
     INFO(name);
     std::string dir = data(std::string("examples/") + name);
     Run r = tollgate_cli({"simulate", dir + "/scenario.json"});
@@ -130,7 +144,8 @@ TEST_CASE("the comparison itself catches a wrong amount") {
   std::string dir = data("examples/saas-trial");
   auto actual = json::parse(tollgate_cli({"simulate", dir + "/scenario.json"}).out).as_object();
   auto expected = json::parse(read(dir + "/expected.json")).as_object();
-  expected["invoices"].as_array()[0].as_object()["items"].as_array()[0].as_object()["amount"] = "19.36";
+  expected["invoices"].as_array()[0].as_object()["items"].as_array()[0].as_object()["amount"] =
+      "19.36";
   CHECK_FALSE(compare(expected, actual).empty());
 }
 
@@ -162,7 +177,8 @@ TEST_CASE("simulate's output carries the contract's fields") {
   CHECK(item.at("type") == "RECURRING");
   CHECK(item.at("plan") == "pro-monthly");
   CHECK(item.at("phase") == "EVERGREEN");
-  CHECK(out.at("rejected").at(0).at("reason") == "change from BASE to ADD_ON is ILLEGAL under changePolicy[1]");
+  CHECK(out.at("rejected").at(0).at("reason") ==
+        "change from BASE to ADD_ON is ILLEGAL under changePolicy[1]");
   CHECK(out.at("subscriptions").at(0).at("charged_through") == "2024-03-01");
   CHECK(out.at("credits").at("balance") == "0");
   // The add-on's IMMEDIATE cancel on 02-15 left a -5.17 invoice; the base ends on 03-01, so no
@@ -177,11 +193,15 @@ TEST_CASE("bad scenarios exit 2 with every problem by path") {
   CHECK(r.err ==
         "account.time_zone: \"Mars/Base\" is not a known IANA time zone\n"
         "events[0].plan: unknown plan \"platinum-monthly\"\n"
-        "events[1].date: 2024-01-01 is before the previous event's date 2024-01-03 (events must not go backwards)\n"
+        "events[1].date: 2024-01-01 is before the previous event's date 2024-01-03 (events must "
+        "not go backwards)\n"
         "events[2].subscription: unknown subscription \"s9\" (no earlier create event)\n"
-        "events[3].quantity: \"1e3\" is not a decimal number (digits, optionally '-' first and one '.' between digits)\n"
-        "events[4].type: unknown value \"upgrade\" (expected one of create, change, cancel, uncancel, undo_change, pause, resume, "
-        "bill_cycle_day, payment_method, usage, credit_purchase, credit_grant, account_credit)\n"
+        "events[3].quantity: \"1e3\" is not a decimal number (digits, optionally '-' first and one "
+        "'.' between digits)\n"
+        "events[4].type: unknown value \"upgrade\" (expected one of create, change, cancel, "
+        "uncancel, undo_change, pause, resume, "
+        "bill_cycle_day, payment_method, payment_method_removed, usage, credit_purchase, "
+        "credit_grant, account_credit)\n"
         "events[5].colour: unknown field\n");
   Run missing_catalog = tollgate_cli({"simulate", data("invalid/scenario-missing-catalog.json")});
   CHECK(missing_catalog.code == 2);
@@ -198,10 +218,12 @@ TEST_CASE("refused events are listed and the scenario goes on") {
   const auto& rejected = out.at("rejected").as_array();
   REQUIRE(rejected.size() == 2);
   CHECK(rejected[0].at("event") == 2);
-  CHECK(rejected[0].at("reason") == "subscription \"s1\" is already cancelled (effective 2024-01-20)");
+  CHECK(rejected[0].at("reason") ==
+        "subscription \"s1\" is already cancelled (effective 2024-01-20)");
   CHECK(rejected[1].at("event") == 3);
   // The refused usage is dated after the cancel: the subscription is not entitled.
-  CHECK(rejected[1].at("reason") == "subscription \"s1\" is CANCELLED on 2024-01-25: usage is not accepted");
+  CHECK(rejected[1].at("reason") ==
+        "subscription \"s1\" is CANCELLED on 2024-01-25: usage is not accepted");
   // Only the first invoice and the repair: 31.00 for January, then -31.00 x 12/31 = -12.00.
   const auto& invoices = out.at("invoices").as_array();
   REQUIRE(invoices.size() == 2);
@@ -221,7 +243,8 @@ TEST_CASE("simulate bills usage dated on the stop day and lists usage it cannot 
   CHECK(rejected[0].at("reason") ==
         "metric \"calls\" is not priced by the TRIAL phase of plan calls on 2024-02-20");
   CHECK(rejected[1].at("event") == 5);
-  CHECK(rejected[1].at("reason") == "subscription \"s1\" is CANCELLED on 2024-03-21: usage is not accepted");
+  CHECK(rejected[1].at("reason") ==
+        "subscription \"s1\" is CANCELLED on 2024-03-21: usage is not accepted");
   const auto& invoices = out.at("invoices").as_array();
   std::vector<json::object> billed;
   for (const auto& inv : invoices)

@@ -313,6 +313,91 @@ TEST_CASE("a payment method on file before the trial ends changes nothing") {
   CHECK(h.lines() == Lines{"2024-01-15 RECURRING s 2024-01-15..2024-02-01 17.00"});
 }
 
+TEST_CASE("a card removed after the trial blocks the subscription from its next charge") {
+  Harness h = harness(1);
+  ON(h, 2024_y / 1 / 1, create_subscription("s", "card-required", 2024_y / 1 / 1));
+  ON(h, 2024_y / 1 / 10, attach_payment_method("pm_1", 2024_y / 1 / 10));
+  // Paid through Mar 1 when the card goes on Feb 10: February is served, March is not.
+  ON(h, 2024_y / 2 / 10, detach_payment_method("pm_1", 2024_y / 2 / 10));
+  h.bill_through(2024_y / 4 / 7);
+  CHECK(h.status("s", 2024_y / 2 / 29).state == SubscriptionState::active);
+  auto blocked = h.status("s", 2024_y / 3 / 1);
+  CHECK(blocked.state == SubscriptionState::blocked);
+  CHECK_FALSE(blocked.entitled);
+  ON(h, 2024_y / 4 / 8, attach_payment_method("pm_2", 2024_y / 4 / 8));
+  h.bill_through(2024_y / 5 / 1);
+  // Trial ends Jan 15: [Jan 15, Feb 1) = 31.00 x 17/31 = 17.00. Nothing for March;
+  // billing goes on from the new card: [Apr 8, May 1) = 31.00 x 23/30 = 23.766... -> 23.77.
+  CHECK(h.lines() == Lines{"2024-01-15 RECURRING s 2024-01-15..2024-02-01 17.00",
+                           "2024-02-01 RECURRING s 2024-02-01..2024-03-01 31.00",
+                           "2024-04-08 RECURRING s 2024-04-08..2024-05-01 23.77",
+                           "2024-05-01 RECURRING s 2024-05-01..2024-06-01 31.00"});
+  CHECK(h.status("s", 2024_y / 4 / 8).state == SubscriptionState::active);
+}
+
+TEST_CASE("a block waiting for a card survives a snapshot") {
+  auto open = [](const std::string& snapshot) {
+    auto c = catalog_from(kCatalog);
+    return snapshot.empty() ? BillingEngine::open(c, {}, account(1))
+                            : BillingEngine::restore(c, {}, account(1), snapshot);
+  };
+  auto engine = open("");
+  REQUIRE(engine);
+  REQUIRE(engine->create_subscription("s", "card-required", 2024_y / 1 / 1));
+  REQUIRE(engine->attach_payment_method("pm_1", 2024_y / 1 / 10));
+  REQUIRE(engine->invoice(2024_y / 2 / 1));
+  REQUIRE(engine->detach_payment_method("pm_1", 2024_y / 2 / 10));
+  auto restored = open(engine->snapshot(2024_y / 2 / 1));
+  REQUIRE(restored);
+  auto march = restored->invoice(2024_y / 3 / 1);
+  REQUIRE(march);
+  CHECK(march->items.empty());
+  REQUIRE(restored->statuses(2024_y / 3 / 1).size() == 1);
+  CHECK(restored->statuses(2024_y / 3 / 1)[0].state == SubscriptionState::blocked);
+  // The card window restored too: a new card ends the block.
+  REQUIRE(restored->attach_payment_method("pm_2", 2024_y / 3 / 16));
+  auto rest = restored->invoice(2024_y / 3 / 16);
+  REQUIRE(rest);
+  // [Mar 16, Apr 1) = 31.00 x 16/31 = 16.00.
+  REQUIRE(rest->items.size() == 1);
+  CHECK(rest->items[0].amount == Decimal::parse("16.00").value());
+}
+
+TEST_CASE("a card replaced before the next charge leaves no block") {
+  Harness h = harness(1);
+  ON(h, 2024_y / 1 / 1, create_subscription("s", "card-required", 2024_y / 1 / 1));
+  ON(h, 2024_y / 1 / 10, attach_payment_method("pm_1", 2024_y / 1 / 10));
+  ON(h, 2024_y / 2 / 10, detach_payment_method("pm_1", 2024_y / 2 / 10));
+  ON(h, 2024_y / 2 / 20, attach_payment_method("pm_2", 2024_y / 2 / 20));
+  h.bill_through(2024_y / 3 / 1);
+  CHECK(h.lines() == Lines{"2024-01-15 RECURRING s 2024-01-15..2024-02-01 17.00",
+                           "2024-02-01 RECURRING s 2024-02-01..2024-03-01 31.00",
+                           "2024-03-01 RECURRING s 2024-03-01..2024-04-01 31.00"});
+  CHECK(h.status("s", 2024_y / 3 / 5).state == SubscriptionState::active);
+}
+
+TEST_CASE("a card removed during the trial blocks the subscription when the trial ends") {
+  Harness h = harness(1);
+  ON(h, 2024_y / 1 / 1, create_subscription("s", "card-required", 2024_y / 1 / 1));
+  ON(h, 2024_y / 1 / 5, attach_payment_method("pm_1", 2024_y / 1 / 5));
+  ON(h, 2024_y / 1 / 10, detach_payment_method("pm_1", 2024_y / 1 / 10));
+  h.bill_through(2024_y / 1 / 31);
+  CHECK(h.lines().empty());
+  CHECK(h.status("s", 2024_y / 1 / 15).state == SubscriptionState::blocked);
+}
+
+TEST_CASE("a card removed from a plan that does not require one changes no bill") {
+  Harness h = harness(1);
+  ON(h, 2024_y / 1 / 1, create_subscription("s", "trial15", 2024_y / 1 / 1));
+  ON(h, 2024_y / 1 / 5, attach_payment_method("pm_1", 2024_y / 1 / 5));
+  ON(h, 2024_y / 2 / 10, detach_payment_method("pm_1", 2024_y / 2 / 10));
+  h.bill_through(2024_y / 3 / 1);
+  // Trial ends Jan 16: [Jan 16, Feb 1) = 31.00 x 16/31 = 16.00.
+  CHECK(h.lines() == Lines{"2024-01-16 RECURRING s 2024-01-16..2024-02-01 16.00",
+                           "2024-02-01 RECURRING s 2024-02-01..2024-03-01 31.00",
+                           "2024-03-01 RECURRING s 2024-03-01..2024-04-01 31.00"});
+}
+
 TEST_CASE("under SUBSCRIPTION alignment the BCD becomes the day the block ends") {
   Harness h = harness(1, R"({"billingAlignment": [{"billingAlignment": "SUBSCRIPTION"}]})");
   ON(h, 2024_y / 1 / 1, create_subscription("s", "card-required", 2024_y / 1 / 1));

@@ -378,6 +378,47 @@ TEMPLATE_TEST_CASE(
   CHECK(f.store->account("a4")->payment_method_id == "pm_new");
 }
 
+TEMPLATE_TEST_CASE(
+    "a card removed after the trial: blocked from the next charge, told once, billed again from "
+    "the new card",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  add_account(f.service, "a5", "cus_5", "c5", "card", 2024_y / 3 / 1);
+  Operation card;
+  card.date = 2024_y / 3 / 1;
+  card.type = OperationType::payment_method;
+  card.id = "pm_cus_5";
+  REQUIRE(f.service.apply("a5", card, at(2024_y / 3 / 1)));
+  // The trial is [Mar 1, Mar 15); the BCD becomes 15: 31.00 for [Mar 15, Apr 15).
+  f.run_through(2024_y / 3 / 1, 2024_y / 3 / 20);
+  REQUIRE(f.store->invoices_of("a5")->size() == 1);
+  // The card goes on Mar 20, 12:00 UTC: March's term is paid, the block starts Apr 15.
+  REQUIRE(f.service.forget_card("pm_cus_5", std::string("a5"),
+                                at(2024_y / 3 / 20) + std::chrono::hours(12)));
+  CHECK(f.store->account("a5")->payment_method_id.empty());
+  CHECK(*f.service.is_entitled("a5", "c5", 2024_y / 4 / 14));
+  CHECK(f.store->account("a5")->next_run <= std::optional(2024_y / 4 / 15));
+  f.run_through(2024_y / 3 / 21, 2024_y / 4 / 19);
+  CHECK(f.store->invoices_of("a5")->size() == 1);  // nothing charged for the blocked term
+  CHECK_FALSE(*f.service.is_entitled("a5", "c5", 2024_y / 4 / 15));
+  auto blocked = f.of_kind(NotificationKind::blocked);
+  REQUIRE(blocked.size() == 1);
+  CHECK(blocked[0].on == 2024_y / 4 / 15);
+  CHECK(blocked[0].date == std::optional(2024_y / 4 / 15));
+  // A new card on Apr 20: [Apr 20, May 15) is 25 of April 15 - May 15's 30 days:
+  // 31.00 x 25/30 = 25.833... -> 25.83.
+  card.date = 2024_y / 4 / 20;
+  card.id = "pm_new";
+  REQUIRE(f.service.apply("a5", card, at(2024_y / 4 / 20)));
+  f.run_through(2024_y / 4 / 20, 2024_y / 4 / 20);
+  auto invoices = f.store->invoices_of("a5");
+  REQUIRE(invoices->size() == 2);
+  CHECK((*invoices)[1].invoice.date == 2024_y / 4 / 20);
+  CHECK((*invoices)[1].invoice.total() == Decimal::parse("25.83").value());
+  CHECK(*f.service.is_entitled("a5", "c5", 2024_y / 4 / 20));
+}
+
 // Kill Bill's control tags, as AccountControls. Every account: "std", 10.00 a
 // month in advance, bill cycle day 1, from Mar 1.
 TEMPLATE_TEST_CASE("control tags: invoicing and charges held until removed, then caught up",

@@ -567,7 +567,49 @@ Result<Ok> BillingEngine::attach_payment_method(const std::string& payment_metho
   if (auto ok = check_date(s, on); !ok) return ok;
   if (payment_method_id.empty())
     return refused(errors::refused_payment_method, "a payment method needs an id");
-  if (!s.payment_method_since) s.payment_method_since = on;
+  auto& on_file = s.payment_methods;
+  if (on_file.empty() || on_file.back().end) {
+    if (!on_file.empty() && *on_file.back().end == on)
+      on_file.back().end.reset();  // removed and replaced the same day: no gap
+    else
+      on_file.push_back({on, std::nullopt});
+  }
+  // The blocks waiting for a card end today; one that had not begun never will.
+  for (auto& sub : s.subscriptions) {
+    auto& blocks = sub.blocked_without_card;
+    for (auto& b : blocks)
+      if (!b.end) b.end = on;
+    std::erase_if(blocks, [](const detail::DateWindow& b) { return !(b.start < *b.end); });
+  }
+  done(s, on);
+  return Ok{};
+}
+
+Result<Ok> BillingEngine::detach_payment_method(const std::string& payment_method_id,
+                                                const Date& on) {
+  EngineState& s = *state_;
+  if (auto ok = check_date(s, on); !ok) return ok;
+  if (payment_method_id.empty())
+    return refused(errors::refused_payment_method, "a payment method needs an id");
+  auto& on_file = s.payment_methods;
+  if (on_file.empty() || on_file.back().end) {  // none on file: nothing changes
+    done(s, on);
+    return Ok{};
+  }
+  if (on_file.back().start == on)
+    on_file.pop_back();
+  else
+    on_file.back().end = on;
+  for (auto& sub : s.subscriptions) {
+    auto seg = detail::segment_at(s, sub, on);
+    if (!seg || seg->kind != detail::SegmentKind::billable ||
+        seg->phase->type == PhaseType::trial ||
+        seg->span->plan->after_trial != AfterTrial::require_payment_method)
+      continue;
+    // What is paid for is served; the next charge is what the card is missing for.
+    Date next_charge = std::max(detail::end_of_term(s, sub, on), on);
+    sub.blocked_without_card.push_back({next_charge, std::nullopt});
+  }
   done(s, on);
   return Ok{};
 }
@@ -679,6 +721,7 @@ std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
       st.period_ends = detail::current_period_end(s, sub, on);
     }
     st.entitled = st.state == SubscriptionState::active;
+    st.blocked_from = detail::blocked_from(detail::segments_of(s, sub), on);
     out.push_back(std::move(st));
   }
   return out;

@@ -49,6 +49,15 @@ struct UsageRecord {
 
 enum class SegmentKind { billable, blocked };
 
+/// A stretch of days, [start, end); an open end runs until further notice.
+struct DateWindow {
+  Date start;
+  std::optional<Date> end;
+
+  bool contains(const Date& d) const { return start <= d && (!end || d < *end); }
+  friend bool operator==(const DateWindow&, const DateWindow&) = default;
+};
+
 /// A segment as invoicing saw it: what its billing depends on, by value.
 struct SegmentMark {
   int span = 0;
@@ -74,6 +83,10 @@ struct Subscription {
   std::vector<UsageRecord> usage;    ///< in the order it was recorded
   std::vector<std::size_t> by_date;  ///< indexes into `usage`, by date (stable)
   std::set<std::string> usage_ids;
+  /// REQUIRE_PAYMENT_METHOD after the trial: the card on file was removed, so
+  /// from the next charge (the end of the term paid or in progress) until
+  /// another card arrives the subscription is blocked and bills nothing.
+  std::vector<DateWindow> blocked_without_card;
 
   // What changed since the last invoice, so that invoicing looks at that and
   // at what is newly due, never at the whole billed past (issue #18).
@@ -160,7 +173,8 @@ struct EngineState {
   RuleSet rules;
   Account account;
   Currency currency;
-  std::optional<Date> payment_method_since;
+  /// When the account had a payment method on file, in date order, disjoint.
+  std::vector<DateWindow> payment_methods;
   std::optional<Date> last_operation;
   std::vector<Subscription> subscriptions;  ///< in creation order
   std::map<ItemKey, BilledItem> ledger;
@@ -185,6 +199,9 @@ struct EngineState {
 
   Subscription* find(const std::string& id);
   const Subscription* find(const std::string& id) const;
+  bool has_payment_method_on(const Date& d) const;
+  /// The first day after `d` a payment method arrived, if one did.
+  std::optional<Date> payment_method_after(const Date& d) const;
 };
 
 // --- timeline.cpp ---------------------------------------------------------------
@@ -196,6 +213,8 @@ std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub,
 /// Kill Bill's subscription events, from the spans and their segments.
 std::vector<SubscriptionEvent> events_of(const EngineState& s, const Subscription& sub);
 SubscriptionState state_at(const EngineState& s, const Subscription& sub, const Date& d);
+/// The first day of the block holding `on`, or of the next block after it.
+std::optional<Date> blocked_from(const Segments& segments, const Date& on);
 /// Whether a phase has a usage price for `metric`.
 bool prices(const Phase& phase, const std::string& metric);
 

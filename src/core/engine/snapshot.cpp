@@ -34,7 +34,8 @@ namespace {
 
 using namespace tollgate::detail;
 
-constexpr std::int64_t kFormat = 1;
+// 2: payment methods on file as windows, and the blocks waiting for a card.
+constexpr std::int64_t kFormat = 2;
 
 json::value date_or_null(const std::optional<Date>& d) {
   return d ? json::value(to_string(*d)) : json::value(nullptr);
@@ -74,6 +75,12 @@ Decimal decimal_of(const json::value& v) {
 
 std::string text_of(const json::value& v) {
   return std::string(v.as_string());
+}
+
+json::array write_windows(const std::vector<DateWindow>& windows) {
+  json::array out;
+  for (const auto& w : windows) out.push_back(json::array{to_string(w.start), date_or_null(w.end)});
+  return out;
 }
 
 json::array write_spans(const Subscription& sub) {
@@ -180,6 +187,7 @@ json::value write_state(const EngineState& s, Date keep_from) {
     o["rerate_from"] = date_or_null(sub.rerate_from);
     o["timeline"] = write_timeline(sub);
     o["charged_through_floor"] = date_or_null(floor);
+    o["blocked_without_card"] = write_windows(sub.blocked_without_card);
     subscriptions.push_back(std::move(o));
   }
   json::array credit_adjs;
@@ -194,7 +202,7 @@ json::value write_state(const EngineState& s, Date keep_from) {
   out["currency"] = s.account.currency.code();
   out["bill_cycle_day"] = int_or_null(s.account.bill_cycle_day);
   out["keep_from"] = to_string(keep_from);
-  out["payment_method_since"] = date_or_null(s.payment_method_since);
+  out["payment_methods"] = write_windows(s.payment_methods);
   out["last_operation"] = date_or_null(s.last_operation);
   out["next_span_id"] = s.next_span_id;
   out["subscriptions"] = std::move(subscriptions);
@@ -203,6 +211,13 @@ json::value write_state(const EngineState& s, Date keep_from) {
   out["account_credit"] = s.account_credit.balance().to_string();
   out["pending_credit_adjs"] = std::move(credit_adjs);
   out["account_credit_ids"] = std::move(credit_ids);
+  return out;
+}
+
+std::vector<DateWindow> read_windows(const json::value& v) {
+  std::vector<DateWindow> out;
+  for (const auto& w : v.as_array())
+    out.push_back({date_of(w.as_array().at(0)), optional_date(w.as_array().at(1))});
   return out;
 }
 
@@ -255,6 +270,7 @@ void read_subscription(EngineState& s, const json::object& o) {
     sub.invoiced_timeline.push_back(m);
   }
   sub.charged_through_floor = optional_date(o.at("charged_through_floor"));
+  sub.blocked_without_card = read_windows(o.at("blocked_without_card"));
   s.subscriptions.push_back(std::move(sub));
 }
 
@@ -283,7 +299,7 @@ void read_state(EngineState& s, const json::object& o) {
   if (o.at("currency").as_string() != s.account.currency) throw Malformed{"another currency"};
   s.account.bill_cycle_day = optional_int(o.at("bill_cycle_day"));
   s.kept_from = date_of(o.at("keep_from"));
-  s.payment_method_since = optional_date(o.at("payment_method_since"));
+  s.payment_methods = read_windows(o.at("payment_methods"));
   s.last_operation = optional_date(o.at("last_operation"));
   s.next_span_id = static_cast<int>(o.at("next_span_id").as_int64());
   for (const auto& sub : o.at("subscriptions").as_array()) read_subscription(s, sub.as_object());

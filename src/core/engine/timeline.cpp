@@ -14,22 +14,28 @@ const Subscription* EngineState::find(const std::string& id) const {
   return const_cast<EngineState*>(this)->find(id);
 }
 
+bool EngineState::has_payment_method_on(const Date& d) const {
+  return std::any_of(payment_methods.begin(), payment_methods.end(),
+                     [&](const DateWindow& w) { return w.contains(d); });
+}
+
+std::optional<Date> EngineState::payment_method_after(const Date& d) const {
+  for (const auto& w : payment_methods)
+    if (d < w.start) return w.start;
+  return std::nullopt;
+}
+
 namespace {
 
-struct PhaseWindow {
-  Date start;
-  std::optional<Date> end;
-};
-
 // Inline for the usual plan of a few phases: no allocation per segments_of().
-using PhaseWindows = boost::container::small_vector<PhaseWindow, 4>;
+using PhaseWindows = boost::container::small_vector<DateWindow, 4>;
 
 // Where each phase of a plan falls when measured from `anchor`.
 PhaseWindows phase_windows(const Plan& plan, const Date& anchor) {
   PhaseWindows windows;
   Date t = anchor;
   for (const auto& phase : plan.phases) {
-    PhaseWindow w{t, std::nullopt};
+    DateWindow w{t, std::nullopt};
     if (phase.duration) {
       t = add_duration(t, *phase.duration);
       w.end = t;
@@ -55,48 +61,82 @@ std::optional<Date> earlier(const std::optional<Date>& a, const std::optional<Da
   return std::min(*a, *b);
 }
 
-void expand_span(const EngineState& s, const Span& span, Segments& out) {
+// REQUIRE_PAYMENT_METHOD: without a payment method when the trial ends, the
+// subscription is blocked until one arrives; the next phase starts that day.
+// Returns the block, and moves (or drops) the phases after the trial.
+std::optional<DateWindow> block_after_trial(const EngineState& s, const Span& span,
+                                            PhaseWindows& windows) {
   const Plan& plan = *span.plan;
-  auto windows = phase_windows(plan, span.phase_anchor);
-  std::optional<PhaseWindow> blocked;
-
-  // REQUIRE_PAYMENT_METHOD: without a payment method when the trial ends, the
-  // subscription is blocked until one arrives; the next phase starts that day.
-  if (plan.after_trial == AfterTrial::require_payment_method) {
-    for (std::size_t i = 0; i + 1 < windows.size(); ++i) {
-      if (plan.phases[i].type != PhaseType::trial) continue;
-      Date trial_end = *windows[i].end;
-      if (!s.payment_method_since || *s.payment_method_since > trial_end) {
-        Date block_start = std::max(trial_end, span.start);
-        blocked = PhaseWindow{block_start, s.payment_method_since};
-        if (s.payment_method_since) {
-          restart_after(plan, windows, i, std::max(*s.payment_method_since, block_start));
-        } else {
-          windows.resize(i + 1);  // nothing after the trial is known yet
-        }
-      }
-      break;
-    }
+  for (std::size_t i = 0; i + 1 < windows.size(); ++i) {
+    if (plan.phases[i].type != PhaseType::trial) continue;
+    Date trial_end = *windows[i].end;
+    if (s.has_payment_method_on(trial_end)) return std::nullopt;
+    auto arrived = s.payment_method_after(trial_end);
+    Date block_start = std::max(trial_end, span.start);
+    if (arrived)
+      restart_after(plan, windows, i, std::max(*arrived, block_start));
+    else
+      windows.resize(i + 1);  // nothing after the trial is known yet
+    return DateWindow{block_start, arrived};
   }
+  return std::nullopt;
+}
 
-  auto add = [&](const PhaseWindow& w, int phase_index, SegmentKind kind) {
-    Date start = std::max(w.start, span.start);
-    std::optional<Date> end = earlier(w.end, span.end);
+class SpanExpander {
+ public:
+  SpanExpander(const Span& span, Segments& out) : span_(span), out_(out) {}
+
+  void add(const DateWindow& w, int phase_index, SegmentKind kind, bool opens_phase) {
+    Date start = std::max(w.start, span_.start);
+    std::optional<Date> end = earlier(w.end, span_.end);
     if (end && !(start < *end)) return;
     Segment seg;
-    seg.span = &span;
+    seg.span = &span_;
     seg.phase_index = phase_index;
-    seg.phase = &plan.phases[static_cast<std::size_t>(phase_index)];
+    seg.phase = &span_.plan->phases[static_cast<std::size_t>(phase_index)];
     seg.start = start;
     seg.end = end;
     seg.kind = kind;
-    seg.starts_phase = kind == SegmentKind::billable && w.start >= span.start && !span.restarted;
-    out.push_back(seg);
-  };
+    seg.starts_phase =
+        opens_phase && kind == SegmentKind::billable && w.start >= span_.start && !span_.restarted;
+    out_.push_back(seg);
+  }
+
+  // A phase cut by the blocks without a card: billable around them, blocked
+  // in them. Billing after a block goes on in the same phase (no new fixed fee).
+  void add_around(const DateWindow& w, int phase_index, const std::vector<DateWindow>& blocks) {
+    std::optional<Date> cursor = w.start;
+    for (const auto& b : blocks) {
+      if (b.end && *b.end <= *cursor) continue;
+      if (w.end && !(b.start < *w.end)) break;
+      Date from = std::max(b.start, *cursor);
+      add({*cursor, from}, phase_index, SegmentKind::billable, *cursor == w.start);
+      add({from, earlier(b.end, w.end)}, phase_index, SegmentKind::blocked, false);
+      cursor = b.end;
+      if (!cursor) return;
+    }
+    add({*cursor, w.end}, phase_index, SegmentKind::billable, *cursor == w.start);
+  }
+
+ private:
+  const Span& span_;
+  Segments& out_;
+};
+
+void expand_span(const EngineState& s, const Subscription& sub, const Span& span, Segments& out) {
+  const Plan& plan = *span.plan;
+  auto windows = phase_windows(plan, span.phase_anchor);
+  bool needs_card = plan.after_trial == AfterTrial::require_payment_method;
+  auto blocked = needs_card ? block_after_trial(s, span, windows) : std::nullopt;
+  SpanExpander expander(span, out);
   for (std::size_t i = 0; i < windows.size(); ++i) {
-    add(windows[i], static_cast<int>(i), SegmentKind::billable);
-    if (blocked && plan.phases[i].type == PhaseType::trial)
-      add(*blocked, static_cast<int>(i), SegmentKind::blocked);
+    int index = static_cast<int>(i);
+    bool trial = plan.phases[i].type == PhaseType::trial;
+    if (needs_card && !trial && !sub.blocked_without_card.empty())
+      expander.add_around(windows[i], index, sub.blocked_without_card);
+    else
+      expander.add(windows[i], index, SegmentKind::billable, true);
+    if (blocked && trial) expander.add(*blocked, index, SegmentKind::blocked, false);
   }
 }
 
@@ -104,7 +144,7 @@ void expand_span(const EngineState& s, const Span& span, Segments& out) {
 
 Segments segments_of(const EngineState& s, const Subscription& sub) {
   Segments out;
-  for (const auto& span : sub.spans) expand_span(s, span, out);
+  for (const auto& span : sub.spans) expand_span(s, sub, span, out);
   return out;
 }
 
@@ -207,6 +247,21 @@ SubscriptionState state_at(const EngineState& s, const Subscription& sub, const 
   // Between spans (a pending change not yet started cannot leave a gap), or
   // after a FIXEDTERM phase ran out.
   return SubscriptionState::cancelled;
+}
+
+std::optional<Date> blocked_from(const Segments& segments, const Date& on) {
+  std::optional<Date> run_start;  // where the blocked days running up to this segment began
+  std::optional<Date> run_end;
+  for (const auto& seg : segments) {
+    if (seg.kind != SegmentKind::blocked) {
+      run_start.reset();
+      continue;
+    }
+    if (!run_start || run_end != seg.start) run_start = seg.start;  // a block split by phases
+    if (seg.contains(on) || on < seg.start) return run_start;
+    run_end = seg.end;
+  }
+  return std::nullopt;
 }
 
 Decimal recurring_price(const EngineState& s, const Phase& phase) {
