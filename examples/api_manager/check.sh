@@ -9,7 +9,8 @@
 #   then FAILED and overdue: the gateway refuses its calls.
 # - Stripe Connect: app-dev-42 is weather-co's customer and is charged on
 #   acct_weather, app-dev-7 maps-co's on acct_maps; new-co's account is still
-#   onboarding, so its tier is not published and it is told what Stripe needs.
+#   onboarding, so its tier is not published and it is told what Stripe needs
+#   and where to finish (its MerchantNotice).
 . "$(dirname "$0")/../common/check_support.sh" "$@"
 expect '^invoice app-dev-42 +2024-03-11 +100\.00 PAID +attempts 1$'
 expect '^invoice app-dev-42 +2024-04-10 +221\.50 PAID +attempts 1$'
@@ -20,6 +21,7 @@ expect '^access app-dev-7 +refused$'
 expect 'product GoldAPI -> prod_'
 expect_count 2 ': published on acct_(weather|maps) '
 expect '^new-co: not published: the Stripe account acct_pending cannot take charges yet.*external_account'
+expect '^notice to new-co: account_restricted, finish at https://gateway.example/connect\?account=acct_pending$'
 expect '^charge inv-app-dev-42-[0-9]+ .* on acct_weather$'
 expect '^charge inv-app-dev-7-[0-9]+ .* on acct_maps$'
 expect '^charge inv-app-dev-42-[0-9]+ +#1 2024-03-11 SUCCEEDED pi_'

@@ -21,6 +21,7 @@
 
 #include "../common/example_support.hpp"
 #include "tollgate/billing_run.hpp"
+#include "tollgate/merchant.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
 
 using namespace tollgate;
@@ -105,6 +106,9 @@ int main(int argc, char** argv) {
     auto made = example::make_provider(manual, transport, [&](stripe::StripeConfig& c) {
       c.connected_account = p.stripe_account;
       c.platform_fee_percent = Decimal(p.fee_percent);
+      // Where a provider finishes its Stripe onboarding: the gateway's page,
+      // which asks StripeProvider::onboarding_link for Stripe's form.
+      c.onboarding_url = "https://gateway.example/connect?account={ACCOUNT}";
     });
     if (!made) return fail("provider", made.error());
     providers[p.organization] = std::move(made).value();
@@ -122,13 +126,19 @@ int main(int argc, char** argv) {
   if (!catalog) return fail("catalog", catalog.error());
 
   // Each provider's paid tier becomes a product and prices on its own Stripe
-  // account, once that account can take charges; the one that cannot is told why.
+  // account, once that account can take charges; the one that cannot is told
+  // what is missing and where to finish (a MerchantNotice, e-mailed here).
   std::cout << "== The paid tier, published per API provider\n";
+  auto tell_provider = [](const MerchantNotice& n) {
+    std::cout << "notice to " << n.organization.organization_id << ": " << n.reason
+              << ", finish at " << n.action_url << "\n";
+  };
   for (const auto& p : kPublishers) {
-    auto published = providers[p.organization]->publish_catalog(**catalog, "USD");
+    auto published =
+        publish_for_merchant(*providers[p.organization], **catalog, "USD",
+                             {p.organization, "gateway"}, 2024_y / 3 / 1, tell_provider);
     if (!published) {
-      std::cout << p.organization << ": not published: " << published.error().message
-                << " (notice to " << p.organization << ")\n";
+      std::cout << p.organization << ": not published: " << published.error().message << "\n";
       continue;
     }
     std::cout << p.organization << ": published on " << p.stripe_account << " ("

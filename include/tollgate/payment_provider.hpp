@@ -201,6 +201,9 @@ class PaymentProvider {
   virtual ProviderResult<RefundOutcome> refund(const RefundRequest& request) = 0;
   virtual ProviderResult<CatalogMapping> publish_catalog(const Catalog& catalog,
                                                          std::string_view currency) = 0;
+  /// Where a merchant selling through this provider connects or finishes its
+  /// account (the host's page), told in a MerchantNotice. Empty by default.
+  virtual std::string merchant_onboarding_url() const { return {}; }
   virtual ProviderResult<Ok> report_usage(const UsageReport& report) = 0;
 };
 

@@ -427,17 +427,18 @@ ProviderResult<PortalSession> StripeProvider::start_customer_portal(const Portal
 
 namespace {
 
+// A host's page with each `slot` ("{PAYMENT_INTENT}") standing for `id`.
+std::string page_for(std::string url, const std::string& slot, const std::string& id) {
+  for (auto at = url.find(slot); at != std::string::npos; at = url.find(slot, at + id.size()))
+    url.replace(at, slot.size(), id);
+  return url;
+}
+
 // Where the customer confirms intent `id`: the host's page when configured,
 // else the page Stripe names for it in the intent, when it names one.
 std::string confirmation_url(const std::string& page, const std::string& id,
                              const json::object* intent) {
-  if (!page.empty()) {
-    std::string url = page;
-    const std::string slot = "{PAYMENT_INTENT}";
-    for (auto at = url.find(slot); at != std::string::npos; at = url.find(slot, at + id.size()))
-      url.replace(at, slot.size(), id);
-    return url;
-  }
+  if (!page.empty()) return page_for(page, "{PAYMENT_INTENT}", id);
   if (!intent) return {};
   const json::value* next = intent->if_contains("next_action");
   if (!next || !next->is_object()) return {};
@@ -721,6 +722,27 @@ ProviderResult<ConnectedAccount> StripeProvider::connected_account_status() {
         }
         return a;
       });
+}
+
+std::string StripeProvider::merchant_onboarding_url() const {
+  if (config_.onboarding_url.empty()) return {};
+  return page_for(config_.onboarding_url, "{ACCOUNT}", config_.connected_account);
+}
+
+ProviderResult<std::string> StripeProvider::onboarding_link(const std::string& refresh_url,
+                                                            const std::string& return_url) {
+  const std::string& id = config_.connected_account;
+  if (id.empty()) return local_error("connected_account", "no connected account is configured");
+  Form f;
+  f.set("account", id)
+      .set("type", "account_onboarding")
+      .set("refresh_url", refresh_url)
+      .set("return_url", return_url);
+  // Single use and short-lived: each visit asks for a new one, so no idempotency key is reused.
+  auto body = send("POST", "/v1/account_links", f, {}, true);
+  return with_object(std::move(body), [](const json::object& o) -> ProviderResult<std::string> {
+    return str(o, "url");
+  });
 }
 
 ProviderResult<CatalogMapping> StripeProvider::publish_catalog(const Catalog& catalog,

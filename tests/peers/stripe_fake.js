@@ -139,6 +139,15 @@ const server = http.createServer((req, res) => {
       const id = url.pathname.split("/").pop();
       if (!connected[id]) return error(res, 404, "invalid_request_error", "resource_missing", `No such account: '${id}'`);
       result = { id, object: "account", type: "standard", ...connected[id] };
+    } else if (req.method === "POST" && url.pathname === "/v1/account_links") {
+      // A single-use onboarding form for a connected account, made by the platform.
+      if (req.headers["stripe-account"]) return error(res, 403, "invalid_request_error", "platform_api_key_expired", "Connected accounts cannot create account links");
+      for (const field of ["account", "type", "refresh_url", "return_url"])
+        if (!params[field]) return error(res, 400, "invalid_request_error", "parameter_missing", `Missing required param: ${field}.`);
+      if (!connected[params.account]) return error(res, 400, "invalid_request_error", "resource_missing", `No such account: '${params.account}'`);
+      const created = Math.floor(Date.now() / 1000);
+      result = { object: "account_link", created, expires_at: created + 300,
+        url: `https://connect.stripe.test/setup/e/${params.account}/${Math.random().toString(36).slice(2)}` };
     } else if (req.method === "GET" && url.pathname.startsWith("/v1/payment_intents/")) {
       const o = objects.get(url.pathname.split("/").pop());
       if (!o || !ownedHere(req, o.id)) return error(res, 404, "invalid_request_error", "resource_missing", "No such payment_intent");

@@ -17,6 +17,7 @@
 #include "../support/test_pki.hpp"
 #include "tollgate/catalog.hpp"
 #include "tollgate/manual_provider.hpp"
+#include "tollgate/merchant.hpp"
 #include "tollgate/stripe/beast_transport.hpp"
 #include "tollgate/stripe/events.hpp"
 #include "tollgate/stripe/stripe_provider.hpp"
@@ -27,6 +28,7 @@ using namespace tollgate::stripe;
 using tollgate::test::Peer;
 namespace json = boost::json;
 using namespace std::chrono_literals;
+using namespace date::literals;
 
 namespace {
 
@@ -365,19 +367,47 @@ TEST_CASE(
             .as_int64() == 20);
 
   // A merchant still onboarding: refused before anything is published, saying what Stripe needs.
-  LoopbackStripe pending(fake, "sk_test_fake_key",
-                         [](StripeConfig& c) { c.connected_account = "acct_pending"; });
-  auto refused = pending.provider->publish_catalog(*catalog, "USD");
+  // The merchant is told, with the host's page where it finishes onboarding.
+  auto onboarding = [](const char* account) {
+    return [account](StripeConfig& c) {
+      c.connected_account = account;
+      c.onboarding_url = "https://gateway.test/connect?account={ACCOUNT}";
+    };
+  };
+  std::vector<MerchantNotice> told;
+  auto notify = [&](const MerchantNotice& n) { told.push_back(n); };
+  LoopbackStripe pending(fake, "sk_test_fake_key", onboarding("acct_pending"));
+  auto refused = publish_for_merchant(*pending.provider, *catalog, "USD", {"new-co", "gw"},
+                                      2024_y / 3 / 1, notify);
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code == "account_restricted");
   CHECK(refused.error().message.find("external_account, tos_acceptance.date") != std::string::npos);
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].reason == "account_restricted");
+  CHECK(told[0].message == refused.error().message);
+  CHECK(told[0].action_url == "https://gateway.test/connect?account=acct_pending");
+  // That page asks Stripe for the onboarding form, as the platform.
+  auto form = pending.provider->onboarding_link("https://gateway.test/connect/refresh",
+                                                "https://gateway.test/connect/done");
+  REQUIRE(form.has_value());
+  CHECK(form->rfind("https://connect.stripe.test/setup/e/acct_pending/", 0) == 0);
   // An account that is not connected to the platform at all.
-  LoopbackStripe missing(fake, "sk_test_fake_key",
-                         [](StripeConfig& c) { c.connected_account = "acct_nobody"; });
-  auto absent = missing.provider->publish_catalog(*catalog, "USD");
+  LoopbackStripe missing(fake, "sk_test_fake_key", onboarding("acct_nobody"));
+  auto absent = publish_for_merchant(*missing.provider, *catalog, "USD", {"lost-co", "gw"},
+                                     2024_y / 3 / 1, notify);
   REQUIRE_FALSE(absent.has_value());
   CHECK(absent.error().code == "account_missing");
   CHECK(absent.error().message.find("acct_nobody") != std::string::npos);
+  REQUIRE(told.size() == 2);
+  CHECK(told[1].key == "MERCHANT_ACCOUNT:lost-co:gw:account_missing:2024-03-01");
+  CHECK(missing.provider->onboarding_link("https://r.test", "https://d.test").error().code ==
+        "resource_missing");
+  // A ready merchant publishes, and nobody is told anything.
+  LoopbackStripe ready(fake, "sk_test_fake_key", onboarding("acct_ready"));
+  CHECK(publish_for_merchant(*ready.provider, *catalog, "USD", {"ready-co", "gw"}, 2024_y / 3 / 1,
+                             notify)
+            .has_value());
+  CHECK(told.size() == 2);
 }
 
 TEST_CASE(
@@ -476,7 +506,9 @@ TEST_CASE("the form encoder matches the official SDK's on a table of nested para
      "metadata": {"tollgate_invoice": "inv-1", "tollgate_attempt": 1}},
     {"cancellation_reason": "abandoned"},
     {"ui_mode": "embedded_page", "automatic_tax": {"enabled": true}, "customer_update": {"address": "auto"},
-     "payment_intent_data": {"metadata": {"credits": "50"}}}
+     "payment_intent_data": {"metadata": {"credits": "50"}}},
+    {"account": "acct_pending", "type": "account_onboarding",
+     "refresh_url": "https://gw.test/connect?account=acct_pending&again=1", "return_url": "https://gw.test/done"}
   ])";
   std::string file = test::temp_dir() + "/params.json";
   std::ofstream(file) << table;

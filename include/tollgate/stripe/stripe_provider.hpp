@@ -54,6 +54,12 @@ struct StripeConfig {
   /// and never more than the charge. Zero: no fee.
   Decimal platform_fee_percent;
   Decimal platform_fee_fixed;
+  /// Stripe Connect: the host's page where the merchant connects its account
+  /// or finishes its onboarding, with "{ACCOUNT}" standing for
+  /// `connected_account` ("https://example.com/connect?account={ACCOUNT}").
+  /// Told in a MerchantNotice (merchant_onboarding_url); the page asks
+  /// onboarding_link for Stripe's form and redirects there.
+  std::string onboarding_url;
 };
 
 /// What Stripe says of a connected account (GET /v1/accounts/{id}).
@@ -122,6 +128,16 @@ class StripeProvider final : public PaymentProvider {
   /// and refuses one that cannot take charges with "account_restricted" and
   /// a message for the merchant (what Stripe still needs).
   ProviderResult<ConnectedAccount> connected_account_status();
+  /// `onboarding_url` for this merchant's account (empty when not configured).
+  std::string merchant_onboarding_url() const override;
+  /// A Stripe-hosted onboarding form for the connected account, asked as the
+  /// platform (POST /v1/account_links, type account_onboarding): Stripe sends
+  /// the merchant to `return_url` when done, to `refresh_url` when the link
+  /// expired. The URL is single-use and expires within minutes: redirect to
+  /// it at once, never store or log it.
+  /// Errors: "connected_account" (none configured), Stripe's errors.
+  ProviderResult<std::string> onboarding_link(const std::string& refresh_url,
+                                              const std::string& return_url);
 
   /// Every customer, following `starting_after` across pages.
   ProviderResult<std::vector<ProviderCustomer>> list_customers(int page_size = 100);
