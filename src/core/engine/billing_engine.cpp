@@ -561,12 +561,20 @@ Result<Ok> BillingEngine::change_bill_cycle_day(const std::optional<std::string>
   return Ok{};
 }
 
+namespace {
+
+Result<Ok> check_payment_method(EngineState& s, const std::string& id, const Date& on) {
+  if (auto ok = check_date(s, on); !ok) return ok;
+  if (id.empty()) return refused(errors::refused_payment_method, "a payment method needs an id");
+  return Ok{};
+}
+
+}  // namespace
+
 Result<Ok> BillingEngine::attach_payment_method(const std::string& payment_method_id,
                                                 const Date& on) {
   EngineState& s = *state_;
-  if (auto ok = check_date(s, on); !ok) return ok;
-  if (payment_method_id.empty())
-    return refused(errors::refused_payment_method, "a payment method needs an id");
+  TOLLGATE_RETURN_IF_ERROR(check_payment_method(s, payment_method_id, on));
   auto& on_file = s.payment_methods;
   if (on_file.empty() || on_file.back().end) {
     if (!on_file.empty() && *on_file.back().end == on)
@@ -588,9 +596,7 @@ Result<Ok> BillingEngine::attach_payment_method(const std::string& payment_metho
 Result<Ok> BillingEngine::detach_payment_method(const std::string& payment_method_id,
                                                 const Date& on) {
   EngineState& s = *state_;
-  if (auto ok = check_date(s, on); !ok) return ok;
-  if (payment_method_id.empty())
-    return refused(errors::refused_payment_method, "a payment method needs an id");
+  TOLLGATE_RETURN_IF_ERROR(check_payment_method(s, payment_method_id, on));
   auto& on_file = s.payment_methods;
   if (on_file.empty() || on_file.back().end) {  // none on file: nothing changes
     done(s, on);
