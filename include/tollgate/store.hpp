@@ -338,6 +338,10 @@ class JournalStore {
   /// order it was recorded (the default filters account_usage()).
   virtual Result<std::vector<SequencedUsage>> account_usage_after(const std::string& account_id,
                                                                   std::int64_t seq);
+  /// The latest date of the account's journal entries (operations and
+  /// invoices), nullopt when it has none: what an event from outside (a
+  /// provider's webhook) is dated no earlier than. The default reads journal().
+  virtual Result<std::optional<Date>> last_entry_date(const std::string& account_id);
 };
 
 class InvoiceStore {

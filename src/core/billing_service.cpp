@@ -383,8 +383,8 @@ Result<Ok> BillingService::forget_card(const std::string& provider_method_id,
     op.type = OperationType::payment_method_removed;
     op.id = provider_method_id;
     op.date = zone.local_date(at);
-    TOLLGATE_ASSIGN_OR_RETURN(auto journal, store_.journal(*owner));
-    if (!journal.empty() && op.date < journal.back().date) op.date = journal.back().date;
+    TOLLGATE_ASSIGN_OR_RETURN(auto last, store_.last_entry_date(*owner));
+    if (last && op.date < *last) op.date = *last;
     TOLLGATE_RETURN_IF_ERROR(apply(*owner, op, at));  // apply() clears the card
     return Ok{};
   });

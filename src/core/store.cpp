@@ -138,6 +138,14 @@ Result<std::optional<EngineSnapshot>> JournalStore::snapshot(const std::string&)
   return std::optional<EngineSnapshot>();
 }
 
+Result<std::optional<Date>> JournalStore::last_entry_date(const std::string& account_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto all, journal(account_id));
+  std::optional<Date> last;
+  for (const auto& e : all)
+    if (!last || *last < e.date) last = e.date;
+  return last;
+}
+
 Result<std::vector<JournalEntry>> JournalStore::journal_after(const std::string& account_id,
                                                               std::int64_t seq) {
   auto all = journal(account_id);

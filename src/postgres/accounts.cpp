@@ -380,6 +380,13 @@ Result<std::vector<JournalEntry>> PostgresStore::journal(const std::string& acco
       journal_row);
 }
 
+Result<std::optional<Date>> PostgresStore::last_entry_date(const std::string& account_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto r,
+      impl_->db.query("SELECT max(entry_date) FROM journal WHERE account_id = $1", {account_id}));
+  return optional_date(r, 0, 0);
+}
+
 Result<std::vector<JournalEntry>> PostgresStore::journal_after(const std::string& account_id,
                                                                std::int64_t seq) {
   return collect<JournalEntry>(

@@ -336,6 +336,14 @@ Result<std::vector<JournalEntry>> SqliteStore::journal(const std::string& accoun
   return collect<JournalEntry>(*st, journal_row);
 }
 
+Result<std::optional<Date>> SqliteStore::last_entry_date(const std::string& account_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached("SELECT max(entry_date) FROM journal WHERE account_id = ?"));
+  st->bind(1, account_id);
+  TOLLGATE_RETURN_IF_ERROR(st->step());
+  return optional_date(*st, 0);
+}
+
 Result<std::vector<JournalEntry>> SqliteStore::journal_after(const std::string& account_id,
                                                              std::int64_t seq) {
   TOLLGATE_ASSIGN_OR_RETURN(

@@ -19,9 +19,8 @@ std::string meta(const Metadata& m, const char* key) {
 Result<Date> event_date(BillingStore& store, const StoredAccount& account, std::int64_t created) {
   TOLLGATE_ASSIGN_OR_RETURN(auto zone, TimeZone::locate(account.account.time_zone));
   Date on = zone.local_date(Instant{std::chrono::seconds{created}});
-  TOLLGATE_ASSIGN_OR_RETURN(auto journal, store.journal(account.account.id));
-  for (const auto& entry : journal)
-    if (on < entry.date) on = entry.date;
+  TOLLGATE_ASSIGN_OR_RETURN(auto last, store.last_entry_date(account.account.id));
+  if (last && on < *last) on = *last;
   return on;
 }
 

@@ -327,6 +327,7 @@ TEMPLATE_TEST_CASE("accounts, journals and invoices round-trip exactly", "[store
   create.date = 2024_y / 3 / 15;
   create.subscription = "sub-1";
   create.plan = "p";
+  CHECK_FALSE(store->last_entry_date("acct-1")->has_value());  // no entry yet
   auto first = store->append("acct-1", {0, create.date, create, at(2024_y / 3 / 15)});
   REQUIRE(first.has_value());
   CHECK(store->append("acct-1", {0, create.date, create, at(2024_y / 3 / 15)}).error().code ==
@@ -336,9 +337,17 @@ TEMPLATE_TEST_CASE("accounts, journals and invoices round-trip exactly", "[store
   auto run = store->append("acct-1", {0, 2024_y / 4 / 15, std::nullopt, at(2024_y / 4 / 15)});
   REQUIRE(run.has_value());
   CHECK(*first < *run);
+  // An operation dated back after the Apr 15 invoice: the latest date is still Apr 15.
+  Operation card;
+  card.type = OperationType::payment_method;
+  card.date = 2024_y / 4 / 1;
+  card.id = "pm_1";
+  REQUIRE(store->append("acct-1", {0, card.date, card, at(2024_y / 4 / 16)}));
+  CHECK(*store->last_entry_date("acct-1") == std::optional(2024_y / 4 / 15));
+  CHECK_FALSE(store->last_entry_date("acct-9")->has_value());
   CHECK(*store->account_of_subscription("sub-1") == "acct-1");
   auto journal = store->journal("acct-1");
-  REQUIRE(journal->size() == 2);
+  REQUIRE(journal->size() == 3);
   CHECK((*journal)[0].operation->plan == "p");
   CHECK_FALSE((*journal)[1].operation.has_value());
   auto usage = store->account_usage("acct-1");

@@ -25,7 +25,7 @@ struct PostgresOptions {
 
 class PostgresStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 12;
+  static constexpr int latest_schema_version = 13;
 
   /// Connects with a libpq connection string ("host=127.0.0.1 port=5432
   /// dbname=billing user=tollgate", or a postgresql:// URI; a password is best
@@ -85,6 +85,7 @@ class PostgresStore final : public BillingStore {
   Result<std::vector<SequencedUsage>> account_usage(const std::string& account_id) override;
   Result<Ok> save_snapshot(const std::string& account_id, const EngineSnapshot& snapshot) override;
   Result<std::optional<EngineSnapshot>> snapshot(const std::string& account_id) override;
+  Result<std::optional<Date>> last_entry_date(const std::string& account_id) override;
   Result<std::vector<JournalEntry>> journal_after(const std::string& account_id,
                                                   std::int64_t seq) override;
   Result<std::vector<SequencedUsage>> account_usage_after(const std::string& account_id,

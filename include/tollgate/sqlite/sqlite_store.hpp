@@ -43,7 +43,7 @@ struct SqliteOptions {
 
 class SqliteStore final : public BillingStore {
  public:
-  static constexpr int latest_schema_version = 12;
+  static constexpr int latest_schema_version = 13;
 
   /// Opens or creates a store and brings its schema up to date. A database
   /// file it creates is readable and writable by its owner only (0600, whatever
@@ -110,6 +110,7 @@ class SqliteStore final : public BillingStore {
   Result<std::vector<SequencedUsage>> account_usage(const std::string& account_id) override;
   Result<Ok> save_snapshot(const std::string& account_id, const EngineSnapshot& snapshot) override;
   Result<std::optional<EngineSnapshot>> snapshot(const std::string& account_id) override;
+  Result<std::optional<Date>> last_entry_date(const std::string& account_id) override;
   Result<std::vector<JournalEntry>> journal_after(const std::string& account_id,
                                                   std::int64_t seq) override;
   Result<std::vector<SequencedUsage>> account_usage_after(const std::string& account_id,
