@@ -238,7 +238,7 @@ TEST_CASE("3-D Secure's events, each delivered three times and shuffled, pay the
 // Cards on file. Account A (customer cus_A) sets up pm_B (a Visa) through
 // Checkout, adds pm_C (a Mastercard) and makes it its default in the customer
 // portal, then removes pm_B. Noise: a card of another system's customer and a
-// card missing its expiry year.
+// card missing its expiry year. An Amex set up through Checkout in between.
 std::vector<Signed> card_events() {
   auto method = [](const std::string& id, const std::string& customer, const std::string& card) {
     return R"({"id": ")" + id + R"(", "object": "payment_method", "type": "card", "customer": )" +
@@ -273,6 +273,16 @@ std::vector<Signed> card_events() {
       signed_event("evt_c7", "payment_method.attached",
                    method("pm_Y", "cus_A", R"({"brand": "visa", "last4": "0000", "exp_month": 1})"),
                    kJan2 + 500),
+      // An Amex set up through Checkout before the portal change: described, but
+      // older than the default chosen in the portal, so never the one charged.
+      signed_event(
+          "evt_c8", "checkout.session.completed",
+          R"({"id": "cs_c8", "object": "checkout.session", "mode": "setup", "status": "complete",
+              "client_reference_id": "A", "metadata": {"tollgate_account": "A"},
+              "setup_intent": {"id": "seti_8", "object": "setup_intent",
+                "payment_method": {"id": "pm_S", "object": "payment_method",
+                  "card": {"brand": "amex", "last4": "0005", "exp_month": 6, "exp_year": 2031}}}})",
+          kJan2 + 50),
   };
 }
 
@@ -285,6 +295,7 @@ void check_cards_end(Books& b) {
   CHECK(*b.store->card_removed("pm_B"));
   CHECK_FALSE(b.store->card_of("pm_X")->has_value());  // not our customer
   CHECK_FALSE(b.store->card_of("pm_Y")->has_value());  // no expiry year: nothing to keep
+  CHECK(*b.store->card_of("pm_S") == std::optional(Card{"amex", "0005", 6, 2031}));
 }
 
 TEST_CASE("cards on file follow Stripe's events: described, made the default, removed") {
