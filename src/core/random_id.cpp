@@ -3,6 +3,12 @@
 #include <array>
 #include <random>
 
+#if defined(__linux__) || defined(__APPLE__)
+#include <sys/random.h>  // getentropy (macOS)
+#include <unistd.h>      // getentropy (glibc 2.25+)
+#define TOLLGATE_HAVE_GETENTROPY 1
+#endif
+
 namespace tollgate::detail {
 namespace {
 
@@ -10,9 +16,16 @@ constexpr char kHex[] = "0123456789abcdef";
 
 template <std::size_t N>
 std::array<unsigned char, N> random_bytes() {
+  static_assert(N <= 256, "getentropy fills at most 256 bytes a call");
+  std::array<unsigned char, N> out{};
+#ifdef TOLLGATE_HAVE_GETENTROPY
+  // The kernel's generator, one system call. libstdc++'s random_device takes
+  // the CPU's RDSEED when it has one, which under load keeps failing and
+  // spinning on retries: it was a third of a busy server's time.
+  if (getentropy(out.data(), out.size()) == 0) return out;
+#endif
   // One random_device a thread: opening it may cost a file descriptor.
   static thread_local std::random_device source;
-  std::array<unsigned char, N> out{};
   for (std::size_t i = 0; i < N; i += 4) {
     auto word = source();
     for (std::size_t j = 0; j < 4 && i + j < N; ++j)

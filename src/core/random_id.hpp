@@ -2,8 +2,8 @@
 // Private: the one source of random ids (UUIDs, idempotency keys) for the core
 // and every adapter, and the one constant-time comparison of secrets.
 //
-// Ids come from the OS's random source (std::random_device: getrandom or
-// RDRAND), never from a seeded PRNG whose next outputs its past ones give away.
+// Ids come from the OS's random source (getentropy, else std::random_device),
+// never from a seeded PRNG whose next outputs its past ones give away.
 // API secrets and salts are drawn by the server's credentials (OpenSSL).
 
 #include <cstddef>
