@@ -341,7 +341,9 @@ Result<std::optional<Date>> SqliteStore::last_entry_date(const std::string& acco
       auto st, impl_->db.cached("SELECT max(entry_date) FROM journal WHERE account_id = ?"));
   st->bind(1, account_id);
   TOLLGATE_RETURN_IF_ERROR(st->step());
-  return optional_date(*st, 0);
+  auto last = optional_date(*st, 0);
+  st->reset();  // a cached statement left mid-read would hold its read open
+  return last;
 }
 
 Result<std::vector<JournalEntry>> SqliteStore::journal_after(const std::string& account_id,
