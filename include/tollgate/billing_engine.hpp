@@ -103,6 +103,9 @@ class BillingEngine {
   /// Refused: unknown subscription, metric not in its plan, negative quantity,
   /// subscription not entitled on that date.
   Result<Recorded> record_usage(const UsageEvent& event);
+  /// Whether record_usage would take `event`, leaving the engine as it is
+  /// (duplicates aside: only the store knows every id). The same refusals.
+  Result<Ok> judge_usage(const UsageEvent& event) const;
   /// Credits a catalog credit package once per checkout session id.
   Result<Recorded> purchase_credits(const std::string& package, const std::string& session_id,
                                     const Date& on);

@@ -185,6 +185,17 @@ class BillingService {
   };
   std::map<std::string, Replayed> replayed_;  ///< bounded; see remember_replay
   void remember_replay(const std::string& account_id, Replayed replayed);
+  /// Engines that judged usage (the timeline only), kept while the account's
+  /// journal, settings and the rules stay as they were: judging a POST of
+  /// usage then costs two lookups, not a rebuild from the snapshot. Bounded.
+  struct Judge {
+    std::int64_t journal_seq = 0;
+    std::int64_t rules_revision = 0;
+    StoredAccount account;
+    BillingEngine engine;
+  };
+  std::map<std::string, Judge> judges_;
+  Result<const BillingEngine*> judge_for(const std::string& account_id);
   std::map<std::string, std::shared_ptr<const Catalog>> catalogs_;
   std::optional<RuleBook> rules_;
   std::int64_t rules_revision_ = -1;  ///< of the store when rules_ was loaded

@@ -342,6 +342,10 @@ class JournalStore {
   /// invoices), nullopt when it has none: what an event from outside (a
   /// provider's webhook) is dated no earlier than. The default reads journal().
   virtual Result<std::optional<Date>> last_entry_date(const std::string& account_id);
+  /// The seq of the account's latest journal entry (0: none): it changes with
+  /// every entry, so what was computed from the journal up to it still holds
+  /// while it stays the same. The default reads journal().
+  virtual Result<std::int64_t> last_journal_seq(const std::string& account_id);
 };
 
 class InvoiceStore {

@@ -25,6 +25,16 @@ constexpr std::size_t kSnapshotAfter = 16;
 // follows (a run invoices each account right after rebuilding it).
 constexpr std::size_t kReplaysRemembered = 1024;
 
+// How many accounts' usage judges a service keeps (BillingService::judge_for).
+constexpr std::size_t kJudgesRemembered = 1024;
+
+// What an engine is built from besides the journal and the rules.
+bool same_engine_inputs(const StoredAccount& a, const StoredAccount& b) {
+  return a.catalog == b.catalog && a.account.id == b.account.id &&
+         a.account.currency == b.account.currency && a.account.time_zone == b.account.time_zone &&
+         a.account.bill_cycle_day == b.account.bill_cycle_day;
+}
+
 // Whether any subscription `subject` names (its id, or its plan's product) is
 // entitled on `at`, with credits left for usage paid with credits.
 bool entitled_to(const BillingEngine& engine, const Catalog& catalog, const std::string& subject,
@@ -230,9 +240,10 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
     // Each account's engine judges its events, in batch order, before anything
     // is stored: usage the engine would not bill is refused here, visibly,
     // instead of being stored and then skipped by every replay.
-    std::map<std::string, std::string> account_of;  // subscription -> account
-    std::map<std::string, BillingEngine> engines;   // by account
-    std::map<std::string, Date> earliest;           // by account: the earliest usage applied
+    std::map<std::string, std::string> account_of;             // subscription -> account
+    std::map<std::string, const BillingEngine*> engines;       // by account, in judges_
+    if (judges_.size() >= kJudgesRemembered) judges_.clear();  // never during a batch
+    std::map<std::string, Date> earliest;  // by account: the earliest usage applied
     for (std::size_t i = 0; i < events.size(); ++i) {
       const UsageEvent& e = events[i];
       std::string where = "usage[" + std::to_string(i) + "]";
@@ -249,27 +260,20 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
       }
       auto engine = engines.find(owner->second);
       if (engine == engines.end()) {
-        // Judging usage needs the account's timeline, not its usage: a rebuild
-        // without it costs the same on the last day of a busy period as on the first.
-        TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(owner->second));
-        TOLLGATE_ASSIGN_OR_RETURN(auto book, rule_book());
-        TOLLGATE_ASSIGN_OR_RETURN(auto built,
-                                  replay(account, *book, Scope::timeline, History::dropped));
-        engine = engines.emplace(owner->second, std::move(built)).first;
+        TOLLGATE_ASSIGN_OR_RETURN(auto judge, judge_for(owner->second));
+        engine = engines.emplace(owner->second, judge).first;
       }
-      auto judged = engine->second.record_usage(e);
+      auto judged = engine->second->judge_usage(e);
       if (!judged) return make_error(judged.error().code, where + ": " + judged.error().message);
-      if (*judged == Recorded::applied) {
-        auto [at, fresh] = earliest.emplace(owner->second, e.occurred_on);
-        if (!fresh && e.occurred_on < at->second) at->second = e.occurred_on;
-      }
+      auto [at, fresh] = earliest.emplace(owner->second, e.occurred_on);
+      if (!fresh && e.occurred_on < at->second) at->second = e.occurred_on;
     }
     TOLLGATE_ASSIGN_OR_RETURN(auto stored, store_.record_usage(events));
     result = stored;
     // Usage for a period already due (late, or on a stop day) is billed by the
     // next run: bring the account's next run forward to the date it falls due.
     for (const auto& [account_id, first] : earliest) {
-      auto due = engines.at(account_id).next_billing_date(add_days(first, -1)).value_or(first);
+      auto due = engines.at(account_id)->next_billing_date(add_days(first, -1)).value_or(first);
       TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
       if (account.next_run && !(due < *account.next_run)) continue;
       account.next_run = due;
@@ -279,6 +283,24 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
   });
   if (!r) return unexpected(r.error());
   return result;
+}
+
+// Judging usage needs the account's timeline, not its usage: a rebuild without
+// it costs the same on the last day of a busy period as on the first, and one
+// kept from an earlier batch costs nothing while nothing was journaled since.
+Result<const BillingEngine*> BillingService::judge_for(const std::string& account_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
+  TOLLGATE_ASSIGN_OR_RETURN(auto book, rule_book());
+  TOLLGATE_ASSIGN_OR_RETURN(auto seq, store_.last_journal_seq(account_id));
+  auto kept = judges_.find(account_id);
+  if (kept != judges_.end() && kept->second.journal_seq == seq &&
+      kept->second.rules_revision == rules_revision_ &&
+      same_engine_inputs(kept->second.account, account))
+    return &kept->second.engine;
+  TOLLGATE_ASSIGN_OR_RETURN(auto built, replay(account, *book, Scope::timeline, History::dropped));
+  auto [at, _] = judges_.insert_or_assign(
+      account_id, Judge{seq, rules_revision_, std::move(account), std::move(built)});
+  return &at->second.engine;
 }
 
 Result<std::optional<BillingService::Issued>> BillingService::issue(const StoredAccount& account,

@@ -146,6 +146,11 @@ Result<std::optional<Date>> JournalStore::last_entry_date(const std::string& acc
   return last;
 }
 
+Result<std::int64_t> JournalStore::last_journal_seq(const std::string& account_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto all, journal(account_id));
+  return all.empty() ? std::int64_t{0} : all.back().seq;
+}
+
 Result<std::vector<JournalEntry>> JournalStore::journal_after(const std::string& account_id,
                                                               std::int64_t seq) {
   auto all = journal(account_id);

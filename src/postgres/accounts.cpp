@@ -387,6 +387,13 @@ Result<std::optional<Date>> PostgresStore::last_entry_date(const std::string& ac
   return optional_date(r, 0, 0);
 }
 
+Result<std::int64_t> PostgresStore::last_journal_seq(const std::string& account_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto r, impl_->db.query("SELECT coalesce(max(seq), 0) FROM journal WHERE account_id = $1",
+                              {account_id}));
+  return r.integer(0, 0);
+}
+
 Result<std::vector<JournalEntry>> PostgresStore::journal_after(const std::string& account_id,
                                                                std::int64_t seq) {
   return collect<JournalEntry>(

@@ -346,6 +346,16 @@ Result<std::optional<Date>> SqliteStore::last_entry_date(const std::string& acco
   return last;
 }
 
+Result<std::int64_t> SqliteStore::last_journal_seq(const std::string& account_id) {
+  TOLLGATE_ASSIGN_OR_RETURN(
+      auto st, impl_->db.cached("SELECT coalesce(max(seq), 0) FROM journal WHERE account_id = ?"));
+  st->bind(1, account_id);
+  TOLLGATE_RETURN_IF_ERROR(st->step());
+  std::int64_t seq = st->integer(0);
+  st->reset();  // a cached statement left mid-read would hold its read open
+  return seq;
+}
+
 Result<std::vector<JournalEntry>> SqliteStore::journal_after(const std::string& account_id,
                                                              std::int64_t seq) {
   TOLLGATE_ASSIGN_OR_RETURN(

@@ -470,3 +470,29 @@ TEST_CASE("server tables made by the billing store's old migration 5 are adopted
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code == errors::store_newer);
 }
+
+TEST_CASE("a single-row read holds no read open: the next read sees another writer's rows") {
+  auto path = fresh_path();
+  auto reader = open_store(path);
+  auto writer = open_store(path);
+  REQUIRE(writer->put_catalog("v1", R"({"name": "c", "currencies": ["USD"],
+    "products": [{"name": "Api", "category": "BASE"}],
+    "plans": [{"name": "p", "product": "Api", "phases": [{"type": "EVERGREEN",
+      "recurring": {"billing_period": "MONTHLY", "price": {"USD": "1.00"}}}]}]})"));
+  StoredAccount a;
+  a.account.id = "a1";
+  a.catalog = "v1";
+  REQUIRE(writer->create_account(a));
+  Operation card;
+  card.type = OperationType::payment_method;
+  card.date = 2024_y / 3 / 1;
+  card.id = "pm_1";
+  REQUIRE(writer->append("a1", {0, card.date, card, Instant{}}));
+  // Each of these, left mid-read, would keep the reader on the file as it was.
+  REQUIRE(*reader->last_entry_date("a1") == std::optional(2024_y / 3 / 1));
+  REQUIRE(*reader->last_journal_seq("a1") > 0);
+  card.date = 2024_y / 3 / 2;
+  card.id = "pm_2";
+  REQUIRE(writer->append("a1", {0, card.date, card, Instant{}}));
+  CHECK(reader->journal("a1")->size() == 2);
+}

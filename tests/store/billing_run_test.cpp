@@ -611,6 +611,30 @@ TEMPLATE_TEST_CASE("a refused operation leaves no trace in the journal", "[store
   CHECK(f.store->usage_of("s5")->empty());
 }
 
+TEMPLATE_TEST_CASE("the service that judged usage before sees a cancel another one journaled since",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  add_account(f.service, "m2", "cus_m2", "c2", "calls", 2024_y / 3 / 1, 1);
+  std::vector<UsageEvent> first{{"c2", "api_calls", Decimal(5), 2024_y / 3 / 10, "u1", ""}};
+  REQUIRE(f.service.record_usage(first));
+  // Another process (a REST server beside this worker) cancels it on Mar 20.
+  BillingService other(*f.store);
+  Operation cancel;
+  cancel.date = 2024_y / 3 / 20;
+  cancel.type = OperationType::cancel;
+  cancel.subscription = "c2";
+  cancel.policy = BillingActionPolicy::immediate;
+  REQUIRE(other.apply("m2", cancel, at(2024_y / 3 / 20)));
+  std::vector<UsageEvent> after{{"c2", "api_calls", Decimal(1), 2024_y / 3 / 21, "u2", ""}};
+  auto refused = f.service.record_usage(after);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == "refused.not_entitled");
+  std::vector<UsageEvent> before{{"c2", "api_calls", Decimal(2), 2024_y / 3 / 15, "u3", ""}};
+  CHECK(f.service.record_usage(before)->inserted == 1);
+  CHECK(f.store->usage_of("c2")->size() == 2);
+}
+
 TEMPLATE_TEST_CASE("usage dated on the day a subscription stops is billed by the run, even late",
                    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);

@@ -86,6 +86,7 @@ class PostgresStore final : public BillingStore {
   Result<Ok> save_snapshot(const std::string& account_id, const EngineSnapshot& snapshot) override;
   Result<std::optional<EngineSnapshot>> snapshot(const std::string& account_id) override;
   Result<std::optional<Date>> last_entry_date(const std::string& account_id) override;
+  Result<std::int64_t> last_journal_seq(const std::string& account_id) override;
   Result<std::vector<JournalEntry>> journal_after(const std::string& account_id,
                                                   std::int64_t seq) override;
   Result<std::vector<SequencedUsage>> account_usage_after(const std::string& account_id,

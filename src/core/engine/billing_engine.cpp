@@ -620,30 +620,36 @@ Result<Ok> BillingEngine::detach_payment_method(const std::string& payment_metho
   return Ok{};
 }
 
-Result<Recorded> BillingEngine::record_usage(const UsageEvent& e) {
-  EngineState& s = *state_;
-  Subscription* sub = s.find(e.subscription);
+Result<Ok> BillingEngine::judge_usage(const UsageEvent& e) const {
+  const EngineState& s = *state_;
+  const Subscription* sub = s.find(e.subscription);
   if (!sub) return unknown_subscription(e.subscription);
-  if (sub->usage_ids.contains(e.id)) return Recorded::duplicate;
   if (e.id.empty())
     return refused(errors::refused_usage_id, "a usage event needs an id (its idempotency key)");
   if (!e.quantity.is_valid() || e.quantity.sign() < 0)
     return refused(errors::refused_quantity, "a usage quantity cannot be negative");
   auto segments = detail::segments_of(s, *sub);
-  if (!detail::usage_home(segments, e.occurred_on, e.metric, detail::UsageHome::on_record)) {
-    // Said as precisely as the timeline allows: the state that day, or the
-    // phase that does not price the metric.
-    auto seg = detail::segment_at(s, *sub, e.occurred_on);
-    if (!seg || seg->kind != detail::SegmentKind::billable)
-      return refused(errors::refused_not_entitled,
-                     "subscription \"" + e.subscription + "\" is " +
-                         std::string(to_string(detail::state_at(s, *sub, e.occurred_on))) + " on " +
-                         to_string(e.occurred_on) + ": usage is not accepted");
-    return refused(errors::refused_metric, "metric \"" + e.metric + "\" is not priced by the " +
-                                               std::string(to_string(seg->phase->type)) +
-                                               " phase of plan " + seg->span->plan->name + " on " +
-                                               to_string(e.occurred_on));
-  }
+  if (detail::usage_home(segments, e.occurred_on, e.metric, detail::UsageHome::on_record))
+    return Ok{};
+  // Said as precisely as the timeline allows: the state that day, or the
+  // phase that does not price the metric.
+  auto seg = detail::segment_at(s, *sub, e.occurred_on);
+  if (!seg || seg->kind != detail::SegmentKind::billable)
+    return refused(errors::refused_not_entitled,
+                   "subscription \"" + e.subscription + "\" is " +
+                       std::string(to_string(detail::state_at(s, *sub, e.occurred_on))) + " on " +
+                       to_string(e.occurred_on) + ": usage is not accepted");
+  return refused(errors::refused_metric, "metric \"" + e.metric + "\" is not priced by the " +
+                                             std::string(to_string(seg->phase->type)) +
+                                             " phase of plan " + seg->span->plan->name + " on " +
+                                             to_string(e.occurred_on));
+}
+
+Result<Recorded> BillingEngine::record_usage(const UsageEvent& e) {
+  EngineState& s = *state_;
+  Subscription* sub = s.find(e.subscription);
+  if (sub && sub->usage_ids.contains(e.id)) return Recorded::duplicate;
+  TOLLGATE_RETURN_IF_ERROR(judge_usage(e));
   sub->usage_ids.insert(e.id);
   sub->usage.push_back({e.occurred_on, e.metric, e.quantity, e.value_key});
   auto at = std::upper_bound(sub->by_date.begin(), sub->by_date.end(), e.occurred_on,
