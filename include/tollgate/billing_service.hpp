@@ -195,7 +195,8 @@ class BillingService {
     BillingEngine engine;
   };
   std::map<std::string, Judge> judges_;
-  Result<const BillingEngine*> judge_for(const std::string& account_id);
+  /// The account's judge, its account as read now (in the caller's transaction).
+  Result<Judge*> judge_for(const std::string& account_id);
   std::map<std::string, std::shared_ptr<const Catalog>> catalogs_;
   std::optional<RuleBook> rules_;
   std::int64_t rules_revision_ = -1;  ///< of the store when rules_ was loaded

@@ -241,7 +241,7 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
     // is stored: usage the engine would not bill is refused here, visibly,
     // instead of being stored and then skipped by every replay.
     std::map<std::string, std::string> account_of;             // subscription -> account
-    std::map<std::string, const BillingEngine*> engines;       // by account, in judges_
+    std::map<std::string, Judge*> engines;                     // by account, in judges_
     if (judges_.size() >= kJudgesRemembered) judges_.clear();  // never during a batch
     std::map<std::string, Date> earliest;  // by account: the earliest usage applied
     for (std::size_t i = 0; i < events.size(); ++i) {
@@ -263,7 +263,7 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
         TOLLGATE_ASSIGN_OR_RETURN(auto judge, judge_for(owner->second));
         engine = engines.emplace(owner->second, judge).first;
       }
-      auto judged = engine->second->judge_usage(e);
+      auto judged = engine->second->engine.judge_usage(e);
       if (!judged) return make_error(judged.error().code, where + ": " + judged.error().message);
       auto [at, fresh] = earliest.emplace(owner->second, e.occurred_on);
       if (!fresh && e.occurred_on < at->second) at->second = e.occurred_on;
@@ -273,8 +273,9 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
     // Usage for a period already due (late, or on a stop day) is billed by the
     // next run: bring the account's next run forward to the date it falls due.
     for (const auto& [account_id, first] : earliest) {
-      auto due = engines.at(account_id)->next_billing_date(add_days(first, -1)).value_or(first);
-      TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
+      Judge& judge = *engines.at(account_id);
+      auto due = judge.engine.next_billing_date(add_days(first, -1)).value_or(first);
+      StoredAccount& account = judge.account;  // as read in this transaction
       if (account.next_run && !(due < *account.next_run)) continue;
       account.next_run = due;
       if (auto s = store_.update_account(account); !s) return s;
@@ -288,19 +289,21 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
 // Judging usage needs the account's timeline, not its usage: a rebuild without
 // it costs the same on the last day of a busy period as on the first, and one
 // kept from an earlier batch costs nothing while nothing was journaled since.
-Result<const BillingEngine*> BillingService::judge_for(const std::string& account_id) {
+Result<BillingService::Judge*> BillingService::judge_for(const std::string& account_id) {
   TOLLGATE_ASSIGN_OR_RETURN(auto account, store_.account(account_id));
   TOLLGATE_ASSIGN_OR_RETURN(auto book, rule_book());
   TOLLGATE_ASSIGN_OR_RETURN(auto seq, store_.last_journal_seq(account_id));
   auto kept = judges_.find(account_id);
   if (kept != judges_.end() && kept->second.journal_seq == seq &&
       kept->second.rules_revision == rules_revision_ &&
-      same_engine_inputs(kept->second.account, account))
-    return &kept->second.engine;
+      same_engine_inputs(kept->second.account, account)) {
+    kept->second.account = std::move(account);
+    return &kept->second;
+  }
   TOLLGATE_ASSIGN_OR_RETURN(auto built, replay(account, *book, Scope::timeline, History::dropped));
   auto [at, _] = judges_.insert_or_assign(
       account_id, Judge{seq, rules_revision_, std::move(account), std::move(built)});
-  return &at->second.engine;
+  return &at->second;
 }
 
 Result<std::optional<BillingService::Issued>> BillingService::issue(const StoredAccount& account,
