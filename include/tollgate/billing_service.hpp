@@ -130,6 +130,13 @@ class BillingService {
   /// Errors: "store.not_found", "store.replay" (a journaled operation no longer
   /// applies: the journal was edited by hand), store errors.
   Result<BillingEngine> engine(const std::string& account_id);
+  /// The account's bill cycle day as its journal sets it (the one it was
+  /// opened with, else its first ACCOUNT-aligned billable day; a BCD change
+  /// moves it), nullopt while nothing has set it. Answered by the timeline
+  /// engine kept for judging usage while nothing was journaled since, so a
+  /// read costs the same at any age.
+  /// Errors: "store.not_found" (account), store errors.
+  Result<std::optional<int>> bill_cycle_day(const std::string& account_id);
   Result<BillingEngine> engine(const StoredAccount& account, Scope scope = Scope::everything);
   /// The account's engine after `then` ran on it. An engine restored from a
   /// snapshot that `then` found lacking history (it reached back before what

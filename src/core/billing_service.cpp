@@ -286,6 +286,12 @@ Result<IngestResult> BillingService::record_usage(std::span<const UsageEvent> ev
   return result;
 }
 
+Result<std::optional<int>> BillingService::bill_cycle_day(const std::string& account_id) {
+  if (judges_.size() >= kJudgesRemembered) judges_.clear();
+  TOLLGATE_ASSIGN_OR_RETURN(auto judge, judge_for(account_id));
+  return judge->engine.account().bill_cycle_day;
+}
+
 // Judging usage needs the account's timeline, not its usage: a rebuild without
 // it costs the same on the last day of a busy period as on the first, and one
 // kept from an earlier batch costs nothing while nothing was journaled since.

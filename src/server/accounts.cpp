@@ -65,9 +65,9 @@ Response account_response(Server& s, const Ctx& ctx, const OwnedObject& owner) {
   bool bound = !shown.catalog.empty();  // an unbound account has billed nothing yet
   if (bound) {
     // The engine's: a first subscription sets it, a BCD change moves it.
-    auto engine = s.service.engine(shown, Scope::timeline);
-    if (!engine) return failure(engine.error());
-    shown.account.bill_cycle_day = engine->account().bill_cycle_day;
+    auto bcd = s.service.bill_cycle_day(owner.id);
+    if (!bcd) return failure(bcd.error());
+    shown.account.bill_cycle_day = *bcd;
   }
   json::object j = account_json(shown, owner);
   auto methods = s.billing.payment_methods(owner.id);

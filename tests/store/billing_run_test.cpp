@@ -635,6 +635,26 @@ TEMPLATE_TEST_CASE("the service that judged usage before sees a cancel another o
   CHECK(f.store->usage_of("c2")->size() == 2);
 }
 
+TEMPLATE_TEST_CASE(
+    "an account's bill cycle day is read from the kept timeline, and follows changes", "[store]",
+    test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  add_account(f.service, "b1", "cus_b1", "sb", "std", 2024_y / 3 / 10);  // no BCD given
+  // Its first billable day, Mar 10, sets it.
+  CHECK(*f.service.bill_cycle_day("b1") == std::optional(10));
+  CHECK(*f.service.bill_cycle_day("b1") == std::optional(10));  // kept: asked again
+  // Another process moves it to the 20th.
+  BillingService other(*f.store);
+  Operation bcd;
+  bcd.date = 2024_y / 3 / 12;
+  bcd.type = OperationType::bill_cycle_day;
+  bcd.day = 20;
+  REQUIRE(other.apply("b1", bcd, at(2024_y / 3 / 12)));
+  CHECK(*f.service.bill_cycle_day("b1") == std::optional(20));
+  CHECK(f.service.bill_cycle_day("nobody").error().code == "store.not_found");
+}
+
 TEMPLATE_TEST_CASE("usage dated on the day a subscription stops is billed by the run, even late",
                    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
