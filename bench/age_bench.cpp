@@ -10,6 +10,10 @@
 //                       preview()ed) of each, the work behind a REST dry run
 //   BM_InvoicesByAge/M  the same accounts: the invoices of each read back
 //                       (GET /1.0/kb/accounts/{id}/invoices without HTTP)
+//   BM_UsageByAge/M     one usage event recorded through a service that keeps
+//                       each account's usage judge (POST /1.0/kb/usages
+//                       without HTTP); BM_UsageByAgeRebuilt/M, its baseline,
+//                       through a new service each time (a rebuild each)
 // The baseline of each is its own M=1 row: the target is M=36 costing at most
 // 1.2x what M=1 costs.
 
@@ -17,6 +21,8 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -175,8 +181,46 @@ void BM_InvoicesByAge(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kAccounts);
 }
 
+// One usage event at a time, as POST /1.0/kb/usages brings them, to each of
+// the accounts in turn, dated in the period being billed. With `kept` one
+// service takes them all and keeps each account's usage judge; without it a
+// new service takes each one and rebuilds the account's timeline from its
+// snapshot (the baseline: what every request cost before the judge was kept).
+void usage_by_age(benchmark::State& state, bool kept) {
+  int months = static_cast<int>(state.range(0));
+  auto store = fresh_copy(months);
+  auto shared = std::make_unique<BillingService>(*store);
+  Date on = add_days(billing_date(months), -1);
+  std::int64_t n = 0;
+  for (auto _ : state) {
+    std::unique_ptr<BillingService> own;
+    if (!kept) own = std::make_unique<BillingService>(*store);
+    BillingService& service = kept ? *shared : *own;
+    UsageEvent e{"sub-" + std::to_string(n % kAccounts),
+                 "api_calls",
+                 Decimal(1),
+                 on,
+                 "load-" + std::to_string(n),
+                 ""};
+    ++n;
+    auto r = service.record_usage(std::span(&e, 1));
+    if (!r || r->inserted != 1) state.SkipWithError("the usage was not taken");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_UsageByAge(benchmark::State& state) {
+  usage_by_age(state, true);
+}
+
+void BM_UsageByAgeRebuilt(benchmark::State& state) {
+  usage_by_age(state, false);
+}
+
 }  // namespace
 
+BENCHMARK(BM_UsageByAge)->Arg(1)->Arg(12)->Arg(36)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_UsageByAgeRebuilt)->Arg(1)->Arg(12)->Arg(36)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RunByAge)->Arg(1)->Arg(12)->Arg(36)->Unit(benchmark::kMillisecond)->Iterations(20);
 BENCHMARK(BM_RunAndCloseByAge)
     ->Arg(1)
