@@ -718,11 +718,12 @@ std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
   for (const auto& sub : s.subscriptions) {
     SubscriptionStatus st;
     st.id = sub.id;
-    st.state = detail::state_at(s, sub, on);
+    auto segments = detail::segments_of(s, sub);  // once: the state, the phase and any block
+    st.state = detail::state_in(sub, segments, on);
     st.plan = sub.spans.front().plan->name;
     for (const auto& span : sub.spans)
       if (!(on < span.start)) st.plan = span.plan->name;
-    if (auto seg = detail::segment_at(s, sub, on);
+    if (auto seg = detail::segment_in(segments, on);
         seg && seg->kind == detail::SegmentKind::billable)
       st.phase = seg->phase->type;
     st.charged_through = detail::charged_through(s, sub);
@@ -733,7 +734,7 @@ std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
       st.period_ends = detail::current_period_end(s, sub, on);
     }
     st.entitled = st.state == SubscriptionState::active;
-    st.blocked_from = detail::blocked_from(detail::segments_of(s, sub), on);
+    st.blocked_from = detail::blocked_from(segments, on);
     out.push_back(std::move(st));
   }
   return out;

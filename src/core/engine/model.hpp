@@ -210,9 +210,13 @@ struct EngineState {
 Segments segments_of(const EngineState& s, const Subscription& sub);
 /// The segment containing `d`, if any.
 std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub, const Date& d);
+/// The same, from segments already computed.
+std::optional<Segment> segment_in(const Segments& segments, const Date& d);
 /// Kill Bill's subscription events, from the spans and their segments.
 std::vector<SubscriptionEvent> events_of(const EngineState& s, const Subscription& sub);
 SubscriptionState state_at(const EngineState& s, const Subscription& sub, const Date& d);
+/// The same, from `sub`'s segments already computed.
+SubscriptionState state_in(const Subscription& sub, const Segments& segments, const Date& d);
 /// The first day of the block holding `on`, or of the next block after it.
 std::optional<Date> blocked_from(const Segments& segments, const Date& on);
 /// Whether a phase has a usage price for `metric`.

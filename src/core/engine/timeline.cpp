@@ -148,10 +148,14 @@ Segments segments_of(const EngineState& s, const Subscription& sub) {
   return out;
 }
 
-std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub, const Date& d) {
-  for (const auto& seg : segments_of(s, sub))
+std::optional<Segment> segment_in(const Segments& segments, const Date& d) {
+  for (const auto& seg : segments)
     if (seg.contains(d)) return seg;
   return std::nullopt;
+}
+
+std::optional<Segment> segment_at(const EngineState& s, const Subscription& sub, const Date& d) {
+  return segment_in(segments_of(s, sub), d);
 }
 
 namespace {
@@ -238,8 +242,12 @@ std::optional<std::size_t> usage_home(const Segments& segments, const Date& on,
 }
 
 SubscriptionState state_at(const EngineState& s, const Subscription& sub, const Date& d) {
+  return state_in(sub, segments_of(s, sub), d);
+}
+
+SubscriptionState state_in(const Subscription& sub, const Segments& segments, const Date& d) {
   if (d < sub.spans.front().start) return SubscriptionState::pending;
-  if (auto seg = segment_at(s, sub, d))
+  if (auto seg = segment_in(segments, d))
     return seg->kind == SegmentKind::blocked ? SubscriptionState::blocked
                                              : SubscriptionState::active;
   if (sub.cancel_effective && d >= *sub.cancel_effective) return SubscriptionState::cancelled;
