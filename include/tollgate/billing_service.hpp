@@ -108,6 +108,10 @@ class BillingService {
   /// Errors: "store.not_found" (account), store errors.
   Result<Ok> describe_card(const std::string& account_id, const std::string& provider_method_id,
                            const Card& card, const Date& on);
+  /// The account's local date of `at`, never before its latest journal entry:
+  /// the day an event from outside (a provider's webhook) happened for it.
+  /// Errors: "time_zone.unknown" (the account's zone), store errors.
+  Result<Date> event_day(const StoredAccount& account, Instant at);
   /// The provider removed a payment method at `at` (payment_method.detached):
   /// its card is forgotten, and if it was the one charged the account has none
   /// (payment_method_id and card empty) until another is set up. Then a

@@ -400,6 +400,14 @@ Result<Ok> BillingService::describe_card(const std::string& account_id,
   });
 }
 
+Result<Date> BillingService::event_day(const StoredAccount& account, Instant at) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto zone, TimeZone::locate(account.account.time_zone));
+  Date on = zone.local_date(at);
+  TOLLGATE_ASSIGN_OR_RETURN(auto last, store_.last_entry_date(account.account.id));
+  if (last && on < *last) on = *last;
+  return on;
+}
+
 Result<Ok> BillingService::forget_card(const std::string& provider_method_id,
                                        const std::optional<std::string>& account_id, Instant at) {
   return store_.atomically([&]() -> Result<Ok> {
@@ -409,13 +417,10 @@ Result<Ok> BillingService::forget_card(const std::string& provider_method_id,
     if (!account && account.error().code == errors::store_not_found) return Ok{};
     if (!account) return unexpected(account.error());
     if (account->payment_method_id != provider_method_id) return Ok{};
-    TOLLGATE_ASSIGN_OR_RETURN(auto zone, TimeZone::locate(account->account.time_zone));
     Operation op;
     op.type = OperationType::payment_method_removed;
     op.id = provider_method_id;
-    op.date = zone.local_date(at);
-    TOLLGATE_ASSIGN_OR_RETURN(auto last, store_.last_entry_date(*owner));
-    if (last && op.date < *last) op.date = *last;
+    TOLLGATE_ASSIGN_OR_RETURN(op.date, event_day(*account, at));
     TOLLGATE_RETURN_IF_ERROR(apply(*owner, op, at));  // apply() clears the card
     return Ok{};
   });

@@ -15,13 +15,9 @@ std::string meta(const Metadata& m, const char* key) {
   return it == m.end() ? std::string() : it->second;
 }
 
-// The day an event happened for an account, never before its last operation.
-Result<Date> event_date(BillingStore& store, const StoredAccount& account, std::int64_t created) {
-  TOLLGATE_ASSIGN_OR_RETURN(auto zone, TimeZone::locate(account.account.time_zone));
-  Date on = zone.local_date(Instant{std::chrono::seconds{created}});
-  TOLLGATE_ASSIGN_OR_RETURN(auto last, store.last_entry_date(account.account.id));
-  if (last && on < *last) on = *last;
-  return on;
+// When Stripe says the event happened.
+Instant created_at(const Event& event) {
+  return Instant{std::chrono::seconds{event.created}};
 }
 
 Result<Ok> apply_operation(BillingService& service, const Event& event,
@@ -30,10 +26,9 @@ Result<Ok> apply_operation(BillingService& service, const Event& event,
   if (!account)
     return make_error(errors::stripe_event_account,
                       event.id + ": no account \"" + account_id + "\"");
-  TOLLGATE_ASSIGN_OR_RETURN(auto on, event_date(service.store(), *account, event.created));
+  TOLLGATE_ASSIGN_OR_RETURN(auto on, service.event_day(*account, created_at(event)));
   op.date = on;
-  TOLLGATE_RETURN_IF_ERROR(
-      service.apply(account_id, op, Instant{std::chrono::seconds{event.created}}));
+  TOLLGATE_RETURN_IF_ERROR(service.apply(account_id, op, created_at(event)));
   return Ok{};
 }
 
@@ -197,7 +192,7 @@ Result<Ok> dispute(BillingService& service, const Event& event, const UnknownEve
 // file changes nothing: events arrive out of order.
 Result<Ok> charge_this_card(BillingService& service, const Event& event, const std::string& account,
                             const std::string& payment_method) {
-  Instant created{std::chrono::seconds{event.created}};
+  Instant created = created_at(event);
   auto stored = service.store().account(account);
   if (!stored)
     return make_error(errors::stripe_event_account, event.id + ": no account \"" + account + "\"");
@@ -219,7 +214,7 @@ Result<Ok> describe(BillingService& service, const Event& event, const std::stri
   auto stored = service.store().account(account);
   if (!stored)
     return make_error(errors::stripe_event_account, event.id + ": no account \"" + account + "\"");
-  TOLLGATE_ASSIGN_OR_RETURN(auto on, event_date(service.store(), *stored, event.created));
+  TOLLGATE_ASSIGN_OR_RETURN(auto on, service.event_day(*stored, created_at(event)));
   return service.describe_card(account, payment_method, card, on);
 }
 
@@ -238,7 +233,7 @@ Result<Ok> detached(BillingService& service, const Event& event, const UnknownEv
   if (id.empty()) return skip(ignored, event, "a payment method without an id");
   TOLLGATE_ASSIGN_OR_RETURN(auto owner,
                             service.store().account_of_customer(string_of(o, "customer")));
-  return service.forget_card(id, owner, Instant{std::chrono::seconds{event.created}});
+  return service.forget_card(id, owner, created_at(event));
 }
 
 // customer.updated: the customer chose another default card (the customer
