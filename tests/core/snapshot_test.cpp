@@ -58,7 +58,7 @@ TEST_CASE("an engine restored from its snapshot bills what the original bills") 
 TEST_CASE("a snapshot of another format version or another account is refused, not misread") {
   std::string text = billed_through_february().snapshot(2024_y / 1 / 1);
   // Format 2 keeps payment methods as windows; a format-1 snapshot is older.
-  auto at = text.find("\"format\":2");
+  auto at = text.find("\"format\":3");
   REQUIRE(at != std::string::npos);
   std::string older = text;
   older.replace(at, 10, "\"format\":1");
@@ -66,7 +66,7 @@ TEST_CASE("a snapshot of another format version or another account is refused, n
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code == "engine.snapshot");
   CHECK(restore(text, "other").error().code == "engine.snapshot");
-  CHECK(restore("{\"format\":2}").error().code == "engine.snapshot");
+  CHECK(restore("{\"format\":3}").error().code == "engine.snapshot");
   CHECK(restore("not json").error().code == "engine.snapshot");
 }
 
@@ -93,4 +93,59 @@ TEST_CASE("a restored engine says when a call reaches back before what its snaps
     REQUIRE(e->invoice(2024_y / 3 / 1));
     CHECK_FALSE(e->needs_history());
   }
+}
+
+TEST_CASE("a snapshot keeps a summed metric's usage as a total per day, and bills the same") {
+  auto engine = billed_through_february();
+  // Three calls events on Feb 5, one on Feb 6, all for February (billed Mar 1).
+  REQUIRE(engine.record_usage({"s1", "calls", Decimal(10), 2024_y / 2 / 5, "f1", ""}));
+  REQUIRE(engine.record_usage({"s1", "calls", Decimal(20), 2024_y / 2 / 6, "f2", ""}));
+  REQUIRE(engine.record_usage({"s1", "calls", Decimal(30), 2024_y / 2 / 5, "f3", ""}));
+  REQUIRE(engine.record_usage(
+      {"s1", "calls", Decimal::parse("0.5").value(), 2024_y / 2 / 5, "f4", ""}));
+  std::string text = engine.snapshot(2024_y / 1 / 1);
+  // January's 100 calls on Jan 10, then Feb 5's 40.5 in one record and Feb 6's 20.
+  CHECK(text.find("[\"2024-02-05\",\"calls\",\"40.5\",\"\"]") != std::string::npos);
+  CHECK(text.find("\"f3\"") == std::string::npos);
+  CHECK(text.find("\"summed\":[\"calls\"]") != std::string::npos);
+  auto restored = restore(text);
+  REQUIRE(restored.has_value());
+  // A late call for February after the restore still adds to the month.
+  REQUIRE(restored->record_usage({"s1", "calls", Decimal(9), 2024_y / 2 / 5, "f5", ""}));
+  auto march = restored->invoice(2024_y / 3 / 1);
+  REQUIRE(march.has_value());
+  // 30.00 for March in advance; February: 10 + 20 + 30 + 0.5 + 9 = 69.5 calls x 0.10 = 6.95.
+  REQUIRE(march->items.size() == 2);
+  CHECK(march->items[0].amount == Decimal::parse("30.00").value());
+  CHECK(*march->items[1].quantity == Decimal::parse("69.5").value());
+  CHECK(march->items[1].amount == Decimal::parse("6.95").value());
+}
+
+TEST_CASE("day totals are refused under a catalog that no longer sums their metric") {
+  std::string text = billed_through_february().snapshot(2024_y / 1 / 1);
+  std::string counted = test::kUsageHistoryCatalog;
+  // Plan "a"'s calls counted rather than summed: the day totals cannot say how many events.
+  auto at = counted.find("\"model\": \"PER_UNIT\"");
+  REQUIRE(at != std::string::npos);
+  counted.insert(at, "\"aggregation\": \"COUNT\", ");
+  auto refused =
+      BillingEngine::restore(catalog_from(counted), {}, Account{"acct", "USD", "UTC", 1}, text);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == "engine.snapshot");
+  CHECK(refused.error().message.find("no longer summed") != std::string::npos);
+}
+
+TEST_CASE("a format-2 snapshot, which summed nothing, is still read") {
+  std::string text = billed_through_february().snapshot(2024_y / 1 / 1);
+  auto at = text.find("\"format\":3");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 10, "\"format\":2");
+  auto summed = text.find(",\"summed\":[\"calls\"]");
+  REQUIRE(summed != std::string::npos);
+  text.erase(summed, std::string(",\"summed\":[\"calls\"]").size());
+  auto restored = restore(text);
+  REQUIRE(restored.has_value());
+  auto march = restored->invoice(2024_y / 3 / 1);
+  REQUIRE(march.has_value());
+  CHECK(march->total() == Decimal::parse("30.00").value());  // no February usage recorded
 }

@@ -12,6 +12,9 @@
 // replayed around, never misread; change kFormat with any change of layout
 // or of what a field means.
 
+#include <map>
+#include <set>
+
 #include <boost/json.hpp>
 
 #include "model.hpp"
@@ -35,7 +38,10 @@ namespace {
 using namespace tollgate::detail;
 
 // 2: payment methods on file as windows, and the blocks waiting for a card.
-constexpr std::int64_t kFormat = 2;
+// 3: usage of summed metrics kept as a total per day ("summed"). A format-2
+//    snapshot is a format-3 one that summed nothing, so it is still read.
+constexpr std::int64_t kFormat = 3;
+constexpr std::int64_t kOldestReadable = 2;
 
 json::value date_or_null(const std::optional<Date>& d) {
   return d ? json::value(to_string(*d)) : json::value(nullptr);
@@ -101,12 +107,41 @@ json::array write_timeline(const Subscription& sub) {
   return marks;
 }
 
-// Usage dated on or after `keep_from`, in the order it was recorded.
-json::array write_usage(const Subscription& sub, const Date& keep_from) {
+// The metrics every usage price of the catalog aggregates by SUM. Their
+// samples may be kept as a total per day: a sum of day totals is the sum of
+// the events, and a day lies in one usage period whatever its billing period.
+std::set<std::string, std::less<>> summed_metrics(const Catalog& catalog) {
+  std::set<std::string, std::less<>> summed, other;
+  for (const auto& plan : catalog.plans)
+    for (const auto& phase : plan.phases)
+      for (const auto& usage : phase.usages)
+        (usage.aggregation == Aggregation::sum ? summed : other).insert(usage.metric);
+  for (const auto& m : other) summed.erase(m);
+  return summed;
+}
+
+// Usage dated on or after `keep_from`, in the order it was recorded, the
+// events of a summed metric folded into the first of their day (so a
+// 36-month-old account's snapshot holds 35 day totals, not every call).
+json::array write_usage(const Subscription& sub, const Date& keep_from,
+                        const std::set<std::string, std::less<>>& summed) {
+  std::vector<UsageRecord> kept;
+  std::map<std::pair<Date, std::string_view>, std::size_t> day_total;  // its place in `kept`
+  for (const auto& u : sub.usage) {
+    if (u.on < keep_from) continue;
+    if (!summed.contains(u.metric)) {
+      kept.push_back(u);
+      continue;
+    }
+    auto [at, fresh] = day_total.try_emplace({u.on, u.metric}, kept.size());
+    if (fresh)
+      kept.push_back({u.on, u.metric, u.quantity, ""});
+    else
+      kept[at->second].quantity += u.quantity;
+  }
   json::array usage;
-  for (const auto& u : sub.usage)
-    if (!(u.on < keep_from))
-      usage.push_back(json::array{to_string(u.on), u.metric, u.quantity.to_string(), u.value_key});
+  for (const auto& u : kept)
+    usage.push_back(json::array{to_string(u.on), u.metric, u.quantity.to_string(), u.value_key});
   return usage;
 }
 
@@ -170,6 +205,7 @@ json::value write_state(const EngineState& s, Date keep_from) {
   keep_from = unbilled_usage_from(s, keep_from);
   std::map<std::string, Date> floors;
   json::array ledger = write_ledger(s, keep_from, floors);
+  auto summed = summed_metrics(*s.catalog);
   json::array subscriptions;
   for (const auto& sub : s.subscriptions) {
     std::optional<Date> floor = sub.charged_through_floor;
@@ -183,7 +219,7 @@ json::value write_state(const EngineState& s, Date keep_from) {
     o["paused_since"] = date_or_null(sub.paused_since);
     o["cancel_effective"] = date_or_null(sub.cancel_effective);
     o["flags"] = json::array{sub.cancelled_with_base, sub.ended_by_change, sub.paused_with_base};
-    o["usage"] = write_usage(sub, keep_from);
+    o["usage"] = write_usage(sub, keep_from, summed);
     o["rerate_from"] = date_or_null(sub.rerate_from);
     o["timeline"] = write_timeline(sub);
     o["charged_through_floor"] = date_or_null(floor);
@@ -211,6 +247,9 @@ json::value write_state(const EngineState& s, Date keep_from) {
   out["account_credit"] = s.account_credit.balance().to_string();
   out["pending_credit_adjs"] = std::move(credit_adjs);
   out["account_credit_ids"] = std::move(credit_ids);
+  json::array summed_out;
+  for (const auto& m : summed) summed_out.push_back(json::value(m));
+  out["summed"] = std::move(summed_out);
   return out;
 }
 
@@ -294,7 +333,16 @@ void read_ledger(EngineState& s, const json::array& ledger) {
 }
 
 void read_state(EngineState& s, const json::object& o) {
-  if (o.at("format").as_int64() != kFormat) throw Malformed{"another format version"};
+  auto format = o.at("format").as_int64();
+  if (format < kOldestReadable || format > kFormat) throw Malformed{"another format version"};
+  // Day totals are only as good as the SUM they were made for: a catalog
+  // that now counts, maxes or dedups one of those metrics needs the events.
+  if (format >= 3) {
+    auto summed = summed_metrics(*s.catalog);
+    for (const auto& m : o.at("summed").as_array())
+      if (!summed.contains(m.as_string()))
+        throw Malformed{"usage summed by day for a metric no longer summed"};
+  }
   if (o.at("account").as_string() != s.account.id) throw Malformed{"another account"};
   if (o.at("currency").as_string() != s.account.currency) throw Malformed{"another currency"};
   s.account.bill_cycle_day = optional_int(o.at("bill_cycle_day"));
