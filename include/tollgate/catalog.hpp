@@ -83,9 +83,15 @@ struct Phase {
   std::vector<UsagePrice> usages;
 };
 
+/// The price list every plan is in unless it names another (Kill Bill's).
+inline constexpr std::string_view kDefaultPriceList = "DEFAULT";
+
 struct Plan {
   std::string name;
   std::string product;
+  /// Kill Bill's price list: plans of one product and billing period sold at
+  /// other prices (a promotion, a partner's). Each plan is in exactly one.
+  std::string price_list = std::string(kDefaultPriceList);
   AfterTrial after_trial = AfterTrial::continue_billing;
   std::vector<Phase> phases;
 };
@@ -120,6 +126,14 @@ struct Catalog {
   const CreditPackage* find_credit_package(std::string_view name) const;
   /// The product a plan belongs to. Precondition: the plan is in this catalog.
   const Product& product_of(const Plan& plan) const;
+  /// The price lists the plans are in, DEFAULT first, then by first use.
+  std::vector<std::string> price_lists() const;
+  /// Kill Bill's plan lookup: the plan of `product` billed every `period` in
+  /// `price_list`, or in DEFAULT when that list has none.
+  /// Errors: "catalog.plan_not_found" when neither has one;
+  /// "catalog.ambiguous_plan" when the list searched has several.
+  Result<const Plan*> plan_for(std::string_view product, BillingPeriod period,
+                               std::string_view price_list = kDefaultPriceList) const;
 };
 
 /// The billing period a plan is known by (in the rules, in Kill Bill's API):

@@ -40,6 +40,13 @@ inline constexpr char rating_quantity[] = "rating.quantity";
 // --- The engine: what a catalog and a timeline allow ---
 /// "unknown.plan": a plan the catalog does not have.
 inline constexpr char unknown_plan[] = "unknown.plan";
+/// "catalog.plan_not_found": no plan of a product and billing period in a price list or DEFAULT.
+inline constexpr char catalog_plan_not_found[] = "catalog.plan_not_found";
+/// "catalog.ambiguous_plan": several plans of a product and billing period in one price list.
+inline constexpr char catalog_ambiguous_plan[] = "catalog.ambiguous_plan";
+/// "engine.change_alignment": a change whose rules align it in a way Kill Bill does not
+/// implement either (CHANGE_OF_PRICELIST).
+inline constexpr char engine_change_alignment[] = "engine.change_alignment";
 /// "unknown.package": a credit package the catalog does not have.
 inline constexpr char unknown_package[] = "unknown.package";
 /// "unknown.subscription": a subscription the account does not have.

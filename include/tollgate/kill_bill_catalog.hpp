@@ -8,8 +8,9 @@
 // load_catalog() and load_rules() validate them. So an XML catalog is held to
 // exactly the rules a JSON one is, and a store keeps the JSON.
 //
-// What Kill Bill has and Tollgate does not (included add-ons, price lists
-// other than DEFAULT, capacity usage, ...) is refused with its XML path and
+// Price lists become each plan's `price_list`, and rules that name them a
+// rule set with `with_price_lists`. What Kill Bill has and Tollgate does not
+// (included add-ons, catalog versions, capacity usage, ...) is refused with its XML path and
 // the reason, never dropped. docs/formats.md ("Kill Bill XML catalogs") maps
 // each element to its JSON field and lists what is refused.
 //
@@ -44,8 +45,8 @@ struct KillBillCatalog {
 ///    translation, at the XML element it came from.
 Result<KillBillCatalog, Problems> load_kill_bill_catalog(std::string_view xml);
 
-/// Writes a catalog, and optionally its rules, as a Kill Bill XML catalog with
-/// every plan in the DEFAULT price list: reading it back with
+/// Writes a catalog, and optionally its rules, as a Kill Bill XML catalog, each
+/// plan in its price list: reading it back with
 /// load_kill_bill_catalog() gives the same catalog and rules. (An OVERAGE
 /// usage is written as a free first tier, and reads back as the GRADUATED
 /// usage that bills the same amounts.)

@@ -2,10 +2,11 @@
 // RuleSet: an organization's billing rules — when and how changes take effect.
 //
 // Five ordered rule lists with Kill Bill's names and values (see
-// docs/formats.md, rules section). Each question is answered by the first rule
-// whose present conditions all equal the case at hand, or by Kill Bill's
-// default when none matches. Every answer says which rule gave it, so that a
-// refusal can name the rule ("ILLEGAL under changePolicy[2]").
+// docs/formats.md, rules section), and a sixth, priceList, for rule sets
+// written for catalogs with price lists (Kill Bill XML catalogs). Each question is answered by the
+// first rule whose present conditions all equal the case at hand, or by Kill Bill's default when
+// none matches. Every answer says which rule gave it, so that a refusal can name the rule ("ILLEGAL
+// under changePolicy[2]").
 
 #include <optional>
 #include <string>
@@ -24,7 +25,14 @@ namespace tollgate {
 enum class BillingAlignment { account, bundle, subscription };
 enum class PlanAlignmentCreate { start_of_bundle, start_of_subscription };
 enum class BillingActionPolicy { start_of_term, end_of_term, immediate, illegal };
-enum class PlanAlignmentChange { start_of_bundle, start_of_subscription, change_of_plan };
+/// CHANGE_OF_PRICELIST loads only in a rule set with price lists; Kill Bill
+/// refuses a change it applies to ("not implemented"), and so does Tollgate.
+enum class PlanAlignmentChange {
+  start_of_bundle,
+  start_of_subscription,
+  change_of_plan,
+  change_of_pricelist
+};
 
 std::string_view to_string(BillingAlignment a) noexcept;  ///< "ACCOUNT", "BUNDLE", "SUBSCRIPTION"
 std::string_view to_string(PlanAlignmentCreate a) noexcept;  ///< "START_OF_BUNDLE", ...
@@ -40,6 +48,7 @@ struct SubscriptionCase {
   BillingPeriod billing_period = BillingPeriod::no_billing_period;
   PhaseType phase_type = PhaseType::evergreen;
   std::string_view product;  ///< the product's name (a view into the catalog)
+  std::string_view price_list = kDefaultPriceList;  ///< its plan's price list
 };
 
 /// A plan change as the changePolicy and changeAlignment rules see it;
@@ -52,6 +61,8 @@ struct ChangeCase {
   BillingPeriod to_billing_period = BillingPeriod::no_billing_period;
   std::string_view from_product;  ///< the products' names (views into the catalog)
   std::string_view to_product;
+  std::string_view from_price_list = kDefaultPriceList;  ///< the plans' price lists
+  std::string_view to_price_list = kDefaultPriceList;
 };
 
 struct SubscriptionConditions {
@@ -60,6 +71,7 @@ struct SubscriptionConditions {
   std::optional<PhaseType> phase_type;
   /// A product's name: one the catalog lacks never matches.
   std::optional<std::string> product;
+  std::optional<std::string> price_list;  ///< only in a rule set with price lists
   bool matches(const SubscriptionCase& c) const;
 };
 
@@ -71,7 +83,19 @@ struct ChangeConditions {
   std::optional<BillingPeriod> to_billing_period;
   std::optional<std::string> from_product;
   std::optional<std::string> to_product;
+  std::optional<std::string> from_price_list;  ///< only in a rule set with price lists
+  std::optional<std::string> to_price_list;
   bool matches(const ChangeCase& c) const;
+};
+
+/// Kill Bill's priceList rule: the price list a change moves to when the
+/// request names a product and billing period but no price list.
+struct PriceListConditions {
+  std::optional<std::string> from_product;
+  std::optional<ProductCategory> from_product_category;
+  std::optional<BillingPeriod> from_billing_period;
+  std::optional<std::string> from_price_list;
+  bool matches(const SubscriptionCase& from) const;
 };
 
 struct BillingAlignmentRule {
@@ -94,6 +118,10 @@ struct ChangeAlignmentRule {
   ChangeConditions when;
   PlanAlignmentChange alignment;
 };
+struct PriceListRule {
+  PriceListConditions when;
+  std::string to_price_list;
+};
 
 /// An answer and where it came from: "changePolicy[2]", "default" or "override".
 template <class T>
@@ -108,6 +136,9 @@ struct RuleSet {
   std::vector<CancelPolicyRule> cancel_policy_rules;
   std::vector<ChangePolicyRule> change_policy_rules;
   std::vector<ChangeAlignmentRule> change_alignment_rules;
+  std::vector<PriceListRule> price_list_rules;
+  /// The JSON said "with_price_lists": true (see load_rules).
+  bool with_price_lists = false;
 
   /// Default: ACCOUNT.
   Decision<BillingAlignment> billing_alignment(const SubscriptionCase& c) const;
@@ -122,9 +153,26 @@ struct RuleSet {
       const ChangeCase& c, std::optional<BillingActionPolicy> override = {}) const;
   /// Default: START_OF_BUNDLE.
   Decision<PlanAlignmentChange> change_alignment(const ChangeCase& c) const;
+  /// The price list a change from `from` moves to when it names none.
+  /// Default: the one it is on (Kill Bill's).
+  Decision<std::string> price_list_for_change(const SubscriptionCase& from) const;
 };
 
+/// The plan a change moves to when the request names a product and billing
+/// period rather than a plan: in `price_list` when the request names one,
+/// else in the list the priceList rules pick for the plan it leaves (by
+/// default the list that plan is in), falling back to DEFAULT (Kill Bill's).
+/// Errors: "catalog.plan_not_found", "catalog.ambiguous_plan" (Catalog::plan_for).
+Result<const Plan*> plan_for_change(const Catalog& catalog, const RuleSet& rules, const Plan& from,
+                                    std::string_view product, BillingPeriod period,
+                                    std::optional<std::string_view> price_list = std::nullopt);
+
 /// Loads and validates a rule set from JSON text.
+///
+/// The rules format of ../shared/spec/rules.md has no price lists: price-list
+/// conditions, a `priceList` list and CHANGE_OF_PRICELIST are refused. A rule
+/// set made for catalogs with price lists (one read from a Kill Bill XML
+/// catalog) says so with `"with_price_lists": true`, and may use all three.
 /// Errors: every problem found, by JSON path.
 Result<RuleSet, Problems> load_rules(std::string_view json);
 

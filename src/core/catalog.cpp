@@ -6,6 +6,7 @@
 
 #include "enum_names.hpp"
 #include "json_reader.hpp"
+#include "tollgate/error_codes.hpp"
 
 namespace tollgate {
 
@@ -235,6 +236,12 @@ class CatalogLoader {
         r.problem("product", "unknown product \"" + *product + "\"");
     }
     if (auto after = r.enumeration("after_trial", kAfterTrial)) plan.after_trial = *after;
+    if (auto list = r.string("price_list")) {
+      if (list->empty())
+        r.problem("price_list", "must not be empty");
+      else
+        plan.price_list = *list;
+    }
     const json::array* phases = r.array("phases", true);
     if (phases && phases->empty()) r.problem("phases", "a plan needs at least one phase");
     if (phases) {
@@ -416,6 +423,36 @@ const CreditPackage* Catalog::find_credit_package(std::string_view n) const {
 }
 const Product& Catalog::product_of(const Plan& plan) const {
   return *find_product(plan.product);
+}
+
+std::vector<std::string> Catalog::price_lists() const {
+  std::vector<std::string> out{std::string(kDefaultPriceList)};
+  for (const auto& plan : plans)
+    if (std::find(out.begin(), out.end(), plan.price_list) == out.end())
+      out.push_back(plan.price_list);
+  return out;
+}
+
+Result<const Plan*> Catalog::plan_for(std::string_view product, BillingPeriod period,
+                                      std::string_view price_list) const {
+  for (std::string_view list : {price_list, kDefaultPriceList}) {
+    const Plan* found = nullptr;
+    for (const auto& plan : plans) {
+      if (plan.product != product || plan.price_list != list || billing_period_of(plan) != period)
+        continue;
+      if (found)
+        return make_error(errors::catalog_ambiguous_plan,
+                          "price list \"" + std::string(list) +
+                              "\" has several plans of product \"" + std::string(product) +
+                              "\" billed " + std::string(to_string(period)) + ": name the plan");
+      found = &plan;
+    }
+    if (found) return found;
+  }
+  return make_error(errors::catalog_plan_not_found,
+                    "no plan of product \"" + std::string(product) + "\" bills " +
+                        std::string(to_string(period)) + " in price list \"" +
+                        std::string(price_list) + "\" or DEFAULT");
 }
 
 BillingPeriod billing_period_of(const Plan& plan) {

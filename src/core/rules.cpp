@@ -15,6 +15,10 @@ namespace json = detail::json;
 
 namespace {
 
+constexpr char kNoPriceLists[] =
+    "this rules format has no price lists (a rule set made for a catalog with price lists "
+    "says \"with_price_lists\": true)";
+
 constexpr EnumName<BillingAlignment> kBillingAlignments[] = {
     {"ACCOUNT", BillingAlignment::account},
     {"BUNDLE", BillingAlignment::bundle},
@@ -34,7 +38,8 @@ constexpr EnumName<BillingActionPolicy> kCancelPolicies[] = {
 constexpr EnumName<PlanAlignmentChange> kChangeAlignments[] = {
     {"START_OF_BUNDLE", PlanAlignmentChange::start_of_bundle},
     {"START_OF_SUBSCRIPTION", PlanAlignmentChange::start_of_subscription},
-    {"CHANGE_OF_PLAN", PlanAlignmentChange::change_of_plan}};
+    {"CHANGE_OF_PLAN", PlanAlignmentChange::change_of_plan},
+    {"CHANGE_OF_PRICELIST", PlanAlignmentChange::change_of_pricelist}};
 
 template <class T>
 bool matches(const std::optional<T>& condition, const T& actual) {
@@ -62,7 +67,8 @@ enum class ListKind {
   create_alignment,
   cancel_policy,
   change_policy,
-  change_alignment
+  change_alignment,
+  price_list
 };
 
 struct ListInfo {
@@ -70,37 +76,57 @@ struct ListInfo {
   ListKind kind;
   std::string_view action;
   std::vector<std::string_view> conditions;
+  /// Conditions only a rule set with price lists may use.
+  std::vector<std::string_view> price_list_conditions = {};
 };
 
-const std::array<ListInfo, 5>& lists() {
-  static const std::array<ListInfo, 5> kLists{{
+const std::array<ListInfo, 6>& lists() {
+  static const std::array<ListInfo, 6> kLists{{
       {"billingAlignment",
        ListKind::billing_alignment,
        "billingAlignment",
-       {"product", "productCategory", "billingPeriod", "phaseType"}},
+       {"product", "productCategory", "billingPeriod", "phaseType"},
+       {"priceList"}},
       {"createAlignment", ListKind::create_alignment, "planAlignmentCreate", {"product"}},
       {"cancelPolicy",
        ListKind::cancel_policy,
        "billingActionPolicy",
-       {"product", "productCategory", "billingPeriod", "phaseType"}},
+       {"product", "productCategory", "billingPeriod", "phaseType"},
+       {"priceList"}},
       {"changePolicy",
        ListKind::change_policy,
        "billingActionPolicy",
        {"phaseType", "fromProduct", "fromProductCategory", "fromBillingPeriod", "toProduct",
-        "toProductCategory", "toBillingPeriod"}},
+        "toProductCategory", "toBillingPeriod"},
+       {"fromPriceList", "toPriceList"}},
       {"changeAlignment",
        ListKind::change_alignment,
        "planAlignmentChange",
        {"phaseType", "fromProduct", "fromProductCategory", "fromBillingPeriod", "toProduct",
-        "toProductCategory", "toBillingPeriod"}},
+        "toProductCategory", "toBillingPeriod"},
+       {"fromPriceList", "toPriceList"}},
+      // Only in a rule set with price lists: all of its conditions are theirs.
+      {"priceList",
+       ListKind::price_list,
+       "toPriceList",
+       {},
+       {"fromProduct", "fromProductCategory", "fromBillingPeriod", "fromPriceList"}},
   }};
   return kLists;
 }
 
+bool contains(const std::vector<std::string_view>& names, std::string_view key) {
+  return std::find(names.begin(), names.end(), key) != names.end();
+}
+
 bool is_condition_anywhere(std::string_view key) {
   for (const auto& l : lists())
-    if (std::find(l.conditions.begin(), l.conditions.end(), key) != l.conditions.end()) return true;
+    if (contains(l.conditions, key) || contains(l.price_list_conditions, key)) return true;
   return false;
+}
+
+bool is_price_list_key(std::string_view key) {
+  return key == "priceList" || key == "fromPriceList" || key == "toPriceList";
 }
 
 bool is_action_anywhere(std::string_view key) {
@@ -114,9 +140,14 @@ class RulesLoader {
     TOLLGATE_ASSIGN_OR_RETURN(auto doc, detail::parse_json(text));
     ObjectReader root(doc, "$", problems_);
     if (!root.is_object()) return unexpected(std::move(problems_));
+    rules_.with_price_lists = root.boolean("with_price_lists").value_or(false);
     for (const auto& list : lists()) {
       const json::array* rules = root.array(list.name);
       if (!rules) continue;
+      if (list.kind == ListKind::price_list && !rules_.with_price_lists) {
+        root.problem(list.name, kNoPriceLists);
+        continue;
+      }
       for (std::size_t i = 0; i < rules->size(); ++i) {
         ObjectReader r((*rules)[i], path_index(std::string(list.name), i), problems_);
         if (r.is_object()) read_rule(list, r);
@@ -171,14 +202,24 @@ class RulesLoader {
       }
       case ListKind::change_alignment: {
         auto when = change_conditions(r);
-        if (r.has(list.action) && r.field(list.action)->is_string() &&
+        if (!rules_.with_price_lists && r.has(list.action) && r.field(list.action)->is_string() &&
             r.field(list.action)->get_string() == "CHANGE_OF_PRICELIST") {
-          r.problem(list.action,
-                    "CHANGE_OF_PRICELIST is not supported: Tollgate has no price lists");
+          r.problem(list.action, std::string("CHANGE_OF_PRICELIST: ") + kNoPriceLists);
           break;
         }
         if (auto a = action(r, list, kChangeAlignments))
           rules_.change_alignment_rules.push_back({when, *a});
+        break;
+      }
+      case ListKind::price_list: {
+        PriceListConditions when{product_name(r, "fromProduct"),
+                                 r.enumeration("fromProductCategory", detail::kProductCategories),
+                                 r.enumeration("fromBillingPeriod", detail::kBillingPeriods),
+                                 product_name(r, "fromPriceList")};
+        if (!r.has(list.action))
+          r.problem(list.action, "the rule has no action (toPriceList)");
+        else if (auto to = r.string(list.action))
+          rules_.price_list_rules.push_back({when, *to});
         break;
       }
     }
@@ -188,12 +229,12 @@ class RulesLoader {
   void check_properties(const ListInfo& list, ObjectReader& r) {
     for (const auto& entry : *r.raw()) {
       std::string_view key = entry.key();
-      bool own_condition =
-          std::find(list.conditions.begin(), list.conditions.end(), key) != list.conditions.end();
+      bool own_condition = contains(list.conditions, key) ||
+                           (rules_.with_price_lists && contains(list.price_list_conditions, key));
       if (own_condition || key == list.action) continue;
       r.field(key);  // reported here, not again as unknown
-      if (key == "priceList" || key == "fromPriceList" || key == "toPriceList")
-        r.problem(key, "price lists are not supported: Tollgate has no price lists");
+      if (is_price_list_key(key) && !rules_.with_price_lists)
+        r.problem(key, kNoPriceLists);
       else if (is_action_anywhere(key))
         r.problem(key, "is not the action of " + std::string(list.name) + " (its action is " +
                            std::string(list.action) + "): a rule has exactly one action");
@@ -224,7 +265,8 @@ class RulesLoader {
   SubscriptionConditions subscription_conditions(ObjectReader& r) {
     return {r.enumeration("productCategory", detail::kProductCategories),
             r.enumeration("billingPeriod", detail::kBillingPeriods),
-            r.enumeration("phaseType", detail::kPhaseTypes), product_name(r, "product")};
+            r.enumeration("phaseType", detail::kPhaseTypes), product_name(r, "product"),
+            price_list_name(r, "priceList")};
   }
 
   ChangeConditions change_conditions(ObjectReader& r) {
@@ -234,7 +276,14 @@ class RulesLoader {
             r.enumeration("toProductCategory", detail::kProductCategories),
             r.enumeration("toBillingPeriod", detail::kBillingPeriods),
             product_name(r, "fromProduct"),
-            product_name(r, "toProduct")};
+            product_name(r, "toProduct"),
+            price_list_name(r, "fromPriceList"),
+            price_list_name(r, "toPriceList")};
+  }
+
+  // Read only where allowed (check_properties reported it otherwise).
+  std::optional<std::string> price_list_name(ObjectReader& r, std::string_view key) const {
+    return rules_.with_price_lists ? r.string(key, false) : std::nullopt;
   }
 
   // A product-name condition: any non-empty string. It is not checked against
@@ -272,7 +321,15 @@ std::optional<BillingActionPolicy> billing_action_policy_from_string(
 bool SubscriptionConditions::matches(const SubscriptionCase& c) const {
   return tollgate::matches(product_category, c.product_category) &&
          tollgate::matches(billing_period, c.billing_period) &&
-         tollgate::matches(phase_type, c.phase_type) && tollgate::matches(product, c.product);
+         tollgate::matches(phase_type, c.phase_type) && tollgate::matches(product, c.product) &&
+         tollgate::matches(price_list, c.price_list);
+}
+
+bool PriceListConditions::matches(const SubscriptionCase& from) const {
+  return tollgate::matches(from_product, from.product) &&
+         tollgate::matches(from_product_category, from.product_category) &&
+         tollgate::matches(from_billing_period, from.billing_period) &&
+         tollgate::matches(from_price_list, from.price_list);
 }
 
 bool ChangeConditions::matches(const ChangeCase& c) const {
@@ -282,7 +339,9 @@ bool ChangeConditions::matches(const ChangeCase& c) const {
          tollgate::matches(to_product_category, c.to_product_category) &&
          tollgate::matches(to_billing_period, c.to_billing_period) &&
          tollgate::matches(from_product, c.from_product) &&
-         tollgate::matches(to_product, c.to_product);
+         tollgate::matches(to_product, c.to_product) &&
+         tollgate::matches(from_price_list, c.from_price_list) &&
+         tollgate::matches(to_price_list, c.to_price_list);
 }
 
 Decision<BillingAlignment> RuleSet::billing_alignment(const SubscriptionCase& c) const {
@@ -315,6 +374,22 @@ Decision<BillingActionPolicy> RuleSet::change_policy(
 Decision<PlanAlignmentChange> RuleSet::change_alignment(const ChangeCase& c) const {
   return first_match(change_alignment_rules, c, "changeAlignment",
                      PlanAlignmentChange::start_of_bundle, &ChangeAlignmentRule::alignment);
+}
+
+Decision<std::string> RuleSet::price_list_for_change(const SubscriptionCase& from) const {
+  return first_match(price_list_rules, from, "priceList", std::string(from.price_list),
+                     &PriceListRule::to_price_list);
+}
+
+Result<const Plan*> plan_for_change(const Catalog& catalog, const RuleSet& rules, const Plan& from,
+                                    std::string_view product, BillingPeriod period,
+                                    std::optional<std::string_view> price_list) {
+  if (price_list) return catalog.plan_for(product, period, *price_list);
+  const Product* from_product = catalog.find_product(from.product);
+  SubscriptionCase leaving{from_product ? from_product->category : ProductCategory::base,
+                           billing_period_of(from), PhaseType::evergreen, from.product,
+                           from.price_list};
+  return catalog.plan_for(product, period, rules.price_list_for_change(leaving).value);
 }
 
 Result<RuleSet, Problems> load_rules(std::string_view json) {

@@ -187,15 +187,29 @@ class Translator {
     catalog_["products"] = std::move(out);
   }
 
+  // Each plan is in exactly one price list; the JSON says which on the plan.
   void read_price_lists(pugi::xml_node lists, const std::string& path) {
     check_children(lists, path, {"defaultPriceList", "childPriceList"});
-    for (auto plan : lists.child("defaultPriceList").child("plans").children("plan"))
-      in_default_.insert(text_of(plan));
+    auto add = [&](pugi::xml_node list, const std::string& lp, const std::string& name) {
+      check_children(list, lp, {"plans"});
+      check_children(list.child("plans"), lp + "/plans", {"plan"});
+      for (auto plan : list.child("plans").children("plan")) {
+        auto [at, fresh] = price_list_of_.emplace(text_of(plan), PriceListAt{name, lp});
+        if (!fresh)
+          problem(lp + "/plans/plan", "plan \"" + text_of(plan) + "\" is already in price list \"" +
+                                          at->second.name + "\": a plan is in one price list");
+      }
+    };
+    add(lists.child("defaultPriceList"), path + "/defaultPriceList",
+        std::string(kDefaultPriceList));
     for (auto child : lists.children("childPriceList")) {
-      if (child.child("plans").child("plan"))
-        problem(path_of(child, path),
-                "price lists other than DEFAULT are not supported yet: every plan of a Tollgate "
-                "catalog is sold at one price");
+      std::string name = child.attribute("name").value();
+      std::string lp = path_of(child, path);
+      if (name.empty() || name == kDefaultPriceList) {
+        problem(lp, "a child price list needs a name of its own (DEFAULT is the default list's)");
+        continue;
+      }
+      add(child, lp, name);
     }
   }
 
@@ -207,16 +221,21 @@ class Translator {
       std::string name = plan.attribute("name").value();
       std::string jp = "plans[" + std::to_string(out.size()) + "]";
       check_children(plan, p, {"product", "recurringBillingMode", "initialPhases", "finalPhase"});
-      if (!in_default_.count(name))
+      auto list = price_list_of_.find(name);
+      if (list == price_list_of_.end())
         problem(p,
                 "the plan is in no price list: Kill Bill would not sell it (list it in the "
-                "DEFAULT price list)");
+                "DEFAULT price list or a child one)");
       std::string mode = plan.child("recurringBillingMode")
                              ? text_of(plan.child("recurringBillingMode"))
                              : default_mode_;
       json::object o;
       o["name"] = name;
       o["product"] = text_of(plan.child("product"));
+      if (list != price_list_of_.end() && list->second.name != kDefaultPriceList) {
+        o["price_list"] = list->second.name;
+        record(jp + ".price_list", list->second.path);
+      }
       record(jp, p);
       record(jp + ".product", p + "/product");
       json::array phases;
@@ -457,25 +476,23 @@ class Translator {
                                   list.action));
       rules_[list.xml] = std::move(cases);
     }
-    // With one price list, a rule that picks the price list of a change can
-    // only pick DEFAULT.
     if (auto lists = rules.child("priceList")) {
-      check_children(lists, path + "/priceList", {"priceListCase"});
-      for (auto c : lists.children("priceListCase")) {
-        std::string cp = path_of(c, path + "/priceList");
-        for (auto child : c.children())
-          if (child.type() == pugi::node_element && text_of(child) != "DEFAULT" &&
-              std::string_view(child.name()).find("PriceList") != std::string_view::npos)
-            problem(cp + "/" + child.name(),
-                    "price lists other than DEFAULT are not supported yet, not \"" +
-                        text_of(child) + "\"");
-      }
+      std::string lp = path + "/priceList";
+      check_children(lists, lp, {"priceListCase"});
+      json::array cases;
+      for (auto c : lists.children("priceListCase"))
+        cases.push_back(read_case(
+            c, path_of(c, lp), "priceList[" + std::to_string(cases.size()) + "]", "toPriceList"));
+      rules_["priceList"] = std::move(cases);
+      uses_price_lists_ = true;
     }
+    // Price lists are not in the rules JSON of the spec: a rule set that uses
+    // them says so, and load_rules() then takes them.
+    if (uses_price_lists_) rules_["with_price_lists"] = true;
   }
 
-  // A case's conditions have the JSON's names; its action is <policy> or
-  // <alignment>. A DEFAULT price-list condition always holds (every plan is in
-  // DEFAULT), so it is left out; another price list is refused by load_rules().
+  // A case's conditions have the JSON's names; its action is <policy>,
+  // <alignment> or (in priceList) <toPriceList>.
   json::object read_case(pugi::xml_node c, const std::string& cp, const std::string& jp,
                          std::string_view action) {
     json::object o;
@@ -484,10 +501,12 @@ class Translator {
       if (child.type() != pugi::node_element) continue;
       std::string_view name = child.name();
       std::string value = text_of(child);
-      bool price_list = name == "priceList" || name == "fromPriceList" || name == "toPriceList";
-      if (price_list && value == "DEFAULT") continue;
-      std::string key =
-          name == "policy" || name == "alignment" ? std::string(action) : std::string(name);
+      bool is_action = name == "policy" || name == "alignment" ||
+                       (action == "toPriceList" && name == "toPriceList");
+      if (name == "priceList" || name == "fromPriceList" || name == "toPriceList" ||
+          value == "CHANGE_OF_PRICELIST")
+        uses_price_lists_ = true;
+      std::string key = is_action ? std::string(action) : std::string(name);
       o[key] = value;
       record(joined(jp, '.', key), joined(cp, '/', name));
     }
@@ -536,8 +555,13 @@ class Translator {
   json::object rules_;
   std::map<std::string, std::string> xml_path_of_;
   std::set<std::string> units_;
-  std::set<std::string> in_default_;
+  struct PriceListAt {
+    std::string name;
+    std::string path;
+  };
+  std::map<std::string, PriceListAt> price_list_of_;  // plan name -> its price list
   std::string default_mode_;
+  bool uses_price_lists_ = false;
 };
 
 }  // namespace

@@ -47,10 +47,7 @@ class Writer {
     write_products(root);
     write_rules(root);
     write_plans(root);
-    auto list = root.append_child("priceLists").append_child("defaultPriceList");
-    list.append_attribute("name") = "DEFAULT";
-    auto plans = list.append_child("plans");
-    for (const auto& plan : catalog_.plans) text(plans, "plan", plan.name);
+    write_price_lists(root);
     if (!catalog_.credit_packages.empty())
       problem("credit_packages", "Kill Bill's catalog has no credit packages");
     if (catalog_.rounding != RoundingMode::half_up)
@@ -68,6 +65,18 @@ class Writer {
 
   void problem(std::string path, std::string reason) {
     problems_.push_back({std::move(path), std::move(reason)});
+  }
+
+  void write_price_lists(pugi::xml_node root) {
+    auto lists = root.append_child("priceLists");
+    for (const auto& name : catalog_.price_lists()) {
+      bool is_default = name == kDefaultPriceList;
+      auto list = lists.append_child(is_default ? "defaultPriceList" : "childPriceList");
+      list.append_attribute("name") = name.c_str();
+      auto plans = list.append_child("plans");
+      for (const auto& plan : catalog_.plans)
+        if (plan.price_list == name) text(plans, "plan", plan.name);
+    }
   }
 
   void write_units(pugi::xml_node root) {
@@ -253,7 +262,7 @@ class Writer {
     const RuleSet& r = rules_;
     if (r.billing_alignment_rules.empty() && r.create_alignment_rules.empty() &&
         r.cancel_policy_rules.empty() && r.change_policy_rules.empty() &&
-        r.change_alignment_rules.empty())
+        r.change_alignment_rules.empty() && r.price_list_rules.empty())
       return;
     auto rules = root.append_child("rules");
     rule_list(rules, "changePolicy", r.change_policy_rules,
@@ -281,6 +290,14 @@ class Writer {
                 subscription_conditions(c, rule.when);
                 text(c, "alignment", to_string(rule.alignment));
               });
+    rule_list(rules, "priceList", r.price_list_rules,
+              [](pugi::xml_node c, const PriceListRule& rule) {
+                condition(c, "fromProduct", rule.when.from_product);
+                condition(c, "fromProductCategory", rule.when.from_product_category);
+                condition(c, "fromBillingPeriod", rule.when.from_billing_period);
+                condition(c, "fromPriceList", rule.when.from_price_list);
+                text(c, "toPriceList", rule.to_price_list);
+              });
   }
 
   // One of Kill Bill's rule lists, <name> of <nameCase>s, when it has any.
@@ -297,6 +314,7 @@ class Writer {
     condition(c, "product", when.product);
     condition(c, "productCategory", when.product_category);
     condition(c, "billingPeriod", when.billing_period);
+    condition(c, "priceList", when.price_list);
     condition(c, "phaseType", when.phase_type);
   }
 
@@ -305,9 +323,11 @@ class Writer {
     condition(c, "fromProduct", when.from_product);
     condition(c, "fromProductCategory", when.from_product_category);
     condition(c, "fromBillingPeriod", when.from_billing_period);
+    condition(c, "fromPriceList", when.from_price_list);
     condition(c, "toProduct", when.to_product);
     condition(c, "toProductCategory", when.to_product_category);
     condition(c, "toBillingPeriod", when.to_billing_period);
+    condition(c, "toPriceList", when.to_price_list);
   }
 
   const Catalog& catalog_;

@@ -117,7 +117,8 @@ TEST_CASE("rounding defaults to HALF_UP and may be HALF_EVEN") {
 }
 
 TEST_CASE("sub-cent and tiered prices load exactly") {
-  auto c = load_catalog(with_usage(R"({"name": "calls", "metric": "api_calls", "billing_period": "MONTHLY",
+  auto c = load_catalog(
+      with_usage(R"({"name": "calls", "metric": "api_calls", "billing_period": "MONTHLY",
       "model": "GRADUATED", "tiers": [
         {"up_to": "1000", "unit_price": {"USD": "0", "EUR": "0"}},
         {"up_to": "10000", "unit_price": {"USD": "0.0125", "EUR": "0.0115"}, "flat_price": {"USD": "1", "EUR": "1"}},
@@ -177,21 +178,25 @@ TEST_CASE("a price missing a catalog currency is refused") {
 }
 
 TEST_CASE("a price in a currency the catalog does not list is refused") {
-  auto p = problems_of(with_phase(R"({"type": "EVERGREEN", "fixed": {"USD": "1", "EUR": "1", "GBP": "1"}})"));
+  auto p = problems_of(
+      with_phase(R"({"type": "EVERGREEN", "fixed": {"USD": "1", "EUR": "1", "GBP": "1"}})"));
   CHECK(has_problem(p, "plans[0].phases[0].fixed.GBP", "not in the catalog's currencies"));
 }
 
 TEST_CASE("a bad decimal and a JSON number used as a price are refused") {
-  auto p = problems_of(with_phase(R"({"type": "EVERGREEN", "fixed": {"USD": "3O.00", "EUR": 30.0}})"));
+  auto p =
+      problems_of(with_phase(R"({"type": "EVERGREEN", "fixed": {"USD": "3O.00", "EUR": 30.0}})"));
   CHECK(has_problem(p, "plans[0].phases[0].fixed.USD", "not a decimal number"));
   CHECK(has_problem(p, "plans[0].phases[0].fixed.EUR", "not a JSON number"));
-  auto q = problems_of(with_phase(R"({"type": "EVERGREEN", "fixed": {"USD": "-1.00", "EUR": "1.1234567890123"}})"));
+  auto q = problems_of(
+      with_phase(R"({"type": "EVERGREEN", "fixed": {"USD": "-1.00", "EUR": "1.1234567890123"}})"));
   CHECK(has_problem(q, "plans[0].phases[0].fixed.USD", "must not be negative"));
   CHECK(has_problem(q, "plans[0].phases[0].fixed.EUR", "more than 12 digits"));
 }
 
 TEST_CASE("tiers that are not strictly increasing are refused") {
-  auto p = problems_of(with_usage(R"({"name": "u", "metric": "m", "billing_period": "MONTHLY", "model": "VOLUME",
+  auto p = problems_of(
+      with_usage(R"({"name": "u", "metric": "m", "billing_period": "MONTHLY", "model": "VOLUME",
       "tiers": [{"up_to": "10", "unit_price": {"USD": "1", "EUR": "1"}},
                 {"up_to": "10", "unit_price": {"USD": "1", "EUR": "1"}},
                 {"up_to": null, "unit_price": {"USD": "1", "EUR": "1"}}]})"));
@@ -199,11 +204,14 @@ TEST_CASE("tiers that are not strictly increasing are refused") {
 }
 
 TEST_CASE("an unbounded tier that is not last is refused") {
-  auto p = problems_of(with_usage(R"({"name": "u", "metric": "m", "billing_period": "MONTHLY", "model": "GRADUATED",
+  auto p = problems_of(
+      with_usage(R"({"name": "u", "metric": "m", "billing_period": "MONTHLY", "model": "GRADUATED",
       "tiers": [{"up_to": null, "unit_price": {"USD": "1", "EUR": "1"}},
                 {"up_to": "10", "unit_price": {"USD": "1", "EUR": "1"}}]})"));
-  CHECK(has_problem(p, "plans[0].phases[0].usages[0].tiers[0].up_to", "only the last tier may be unbounded"));
-  CHECK(has_problem(p, "plans[0].phases[0].usages[0].tiers[1].up_to", "last tier must be unbounded"));
+  CHECK(has_problem(p, "plans[0].phases[0].usages[0].tiers[0].up_to",
+                    "only the last tier may be unbounded"));
+  CHECK(
+      has_problem(p, "plans[0].phases[0].usages[0].tiers[1].up_to", "last tier must be unbounded"));
 }
 
 TEST_CASE("a non-last phase without a duration is refused") {
@@ -212,9 +220,11 @@ TEST_CASE("a non-last phase without a duration is refused") {
 }
 
 TEST_CASE("only a FIXEDTERM last phase has a duration") {
-  auto p = problems_of(with_phase(R"({"type": "EVERGREEN", "duration": {"unit": "MONTHS", "length": 1}})"));
+  auto p = problems_of(
+      with_phase(R"({"type": "EVERGREEN", "duration": {"unit": "MONTHS", "length": 1}})"));
   CHECK(has_problem(p, "plans[0].phases[0].duration", "unless it is FIXEDTERM"));
-  CHECK(load_catalog(with_phase(R"({"type": "FIXEDTERM", "duration": {"unit": "MONTHS", "length": 12}})")));
+  CHECK(load_catalog(
+      with_phase(R"({"type": "FIXEDTERM", "duration": {"unit": "MONTHS", "length": 12}})")));
   auto q = problems_of(with_phase(R"({"type": "FIXEDTERM"})"));
   CHECK(has_problem(q, "plans[0].phases[0].duration", "FIXEDTERM phase must have a duration"));
 }
@@ -240,7 +250,8 @@ TEST_CASE("an unknown field is refused at every level") {
 }
 
 TEST_CASE("an unknown enum value is refused, suggesting the right spelling") {
-  auto p = problems_of(with_usage(R"({"name": "u", "metric": "m", "billing_period": "MONTHY", "model": "overage",
+  auto p = problems_of(
+      with_usage(R"({"name": "u", "metric": "m", "billing_period": "MONTHY", "model": "overage",
       "included": "1", "unit_price": {"USD": "1", "EUR": "1"}, "aggregation": "AVG"})"));
   CHECK(has_problem(p, "plans[0].phases[0].usages[0].billing_period", "unknown value \"MONTHY\""));
   CHECK(has_problem(p, "plans[0].phases[0].usages[0].model", "did you mean \"OVERAGE\"?"));
@@ -249,7 +260,8 @@ TEST_CASE("an unknown enum value is refused, suggesting the right spelling") {
 }
 
 TEST_CASE("each usage model takes its own fields") {
-  auto p = problems_of(with_usage(R"({"name": "u", "metric": "m", "billing_period": "MONTHLY", "model": "PER_UNIT",
+  auto p = problems_of(
+      with_usage(R"({"name": "u", "metric": "m", "billing_period": "MONTHLY", "model": "PER_UNIT",
       "unit_price": {"USD": "1", "EUR": "1"}, "included": "5"},
       {"name": "v", "metric": "m", "billing_period": "MONTHLY", "model": "PACKAGE", "package_size": "0"},
       {"name": "w", "metric": "m", "billing_period": "MONTHLY", "model": "OVERAGE", "unit_price": {"USD": "1", "EUR": "1"}},
@@ -262,7 +274,8 @@ TEST_CASE("each usage model takes its own fields") {
 }
 
 TEST_CASE("duplicate usage names in a phase and credits without a credit price are refused") {
-  auto p = problems_of(with_usage(R"({"name": "u", "metric": "m", "billing_period": "MONTHLY", "model": "PER_UNIT",
+  auto p = problems_of(
+      with_usage(R"({"name": "u", "metric": "m", "billing_period": "MONTHLY", "model": "PER_UNIT",
       "unit_price": {"USD": "1", "EUR": "1"}, "pay_with_credits": true},
       {"name": "u", "metric": "n", "billing_period": "MONTHLY", "model": "PER_UNIT", "unit_price": {"USD": "1", "EUR": "1"}})"));
   CHECK(has_problem(p, "plans[0].phases[0].usages[1].name", "duplicate usage name \"u\""));
@@ -270,7 +283,8 @@ TEST_CASE("duplicate usage names in a phase and credits without a credit price a
 }
 
 TEST_CASE("currencies must be known ISO codes, listed once") {
-  auto p = problems_of(R"({"name": "t", "currencies": ["USD", "usd", "USD"], "products": [], "plans": []})");
+  auto p = problems_of(
+      R"({"name": "t", "currencies": ["USD", "usd", "USD"], "products": [], "plans": []})");
   CHECK(has_problem(p, "currencies[1]", "not an ISO 4217 currency code"));
   CHECK(has_problem(p, "currencies[2]", "duplicate currency USD"));
 }
@@ -284,7 +298,22 @@ TEST_CASE("required top-level fields and types are checked") {
 }
 
 TEST_CASE("all problems are reported at once") {
-  auto p = problems_of(R"({"name": "t", "currencies": ["USD"], "products": [{"name": "P", "category": "BAS"}],
+  auto p = problems_of(
+      R"({"name": "t", "currencies": ["USD"], "products": [{"name": "P", "category": "BAS"}],
       "plans": [{"name": "p", "product": "Q", "phases": []}], "x": 1})");
   CHECK(p.size() == 4);
+}
+
+TEST_CASE("a plan is in the DEFAULT price list unless it names another") {
+  auto c = load_catalog(R"({"name": "x", "currencies": ["USD"],
+    "products": [{"name": "P", "category": "BASE"}],
+    "plans": [{"name": "p", "product": "P", "phases": [{"type": "EVERGREEN"}]},
+              {"name": "q", "product": "P", "price_list": "Promo", "phases": [{"type": "EVERGREEN"}]}]})");
+  REQUIRE(c.has_value());
+  CHECK(c->find_plan("p")->price_list == "DEFAULT");
+  CHECK(c->find_plan("q")->price_list == "Promo");
+  CHECK(has_problem(problems_of(R"({"name": "x", "currencies": ["USD"],
+    "products": [{"name": "P", "category": "BASE"}],
+    "plans": [{"name": "p", "product": "P", "price_list": "", "phases": [{"type": "EVERGREEN"}]}]})"),
+                    "plans[0].price_list", "must not be empty"));
 }

@@ -12,8 +12,8 @@
 
 using namespace tollgate;
 using namespace date::literals;
-using tollgate::test::has_problem;
 using tollgate::test::Harness;
+using tollgate::test::has_problem;
 using Lines = std::vector<std::string>;
 
 namespace {
@@ -26,7 +26,8 @@ KillBillCatalog load_file(const std::string& name) {
 }
 
 Harness harness(const KillBillCatalog& kb, const char* currency) {
-  return Harness(std::make_shared<const Catalog>(kb.catalog), kb.rules, {"acct", currency, "UTC", 1});
+  return Harness(std::make_shared<const Catalog>(kb.catalog), kb.rules,
+                 {"acct", currency, "UTC", 1});
 }
 
 Lines sorted(Lines lines) {
@@ -77,16 +78,19 @@ TEST_CASE("SpyCarBasic.xml reads into the catalog and rules Kill Bill gives it")
   CHECK(sports->phases[0].type == PhaseType::trial);
   CHECK(sports->phases[0].duration->unit == TimeUnit::days);
   CHECK(sports->phases[0].duration->length == 30);
-  CHECK(sports->phases[0].fixed.empty());  // an empty <fixedPrice> is no fixed price
+  CHECK(sports->phases[0].fixed.empty());   // an empty <fixedPrice> is no fixed price
   CHECK_FALSE(sports->phases[1].duration);  // UNLIMITED
   CHECK(sports->phases[1].recurring->billing_period == BillingPeriod::monthly);
   CHECK(sports->phases[1].recurring->price.at("GBP") == Decimal(375));
   CHECK(sports->phases[1].recurring->price.at("USD") == Decimal(500));
   // Its <rules>: changes and cancels IMMEDIATE, ACCOUNT alignment.
-  CHECK(kb.rules.change_policy({PhaseType::evergreen, ProductCategory::base, BillingPeriod::monthly,
-                                ProductCategory::base, BillingPeriod::monthly, "Sports", "Super"})
+  CHECK(kb.rules
+            .change_policy({PhaseType::evergreen, ProductCategory::base, BillingPeriod::monthly,
+                            ProductCategory::base, BillingPeriod::monthly, "Sports", "Super"})
             .value == BillingActionPolicy::immediate);
-  CHECK(kb.rules.cancel_policy({ProductCategory::base, BillingPeriod::monthly, PhaseType::trial, "Standard"})
+  CHECK(kb.rules
+            .cancel_policy(
+                {ProductCategory::base, BillingPeriod::monthly, PhaseType::trial, "Standard"})
             .value == BillingActionPolicy::immediate);
   CHECK(kb.rules.billing_alignment({}).source == "billingAlignment[0]");
   // What a store keeps is the catalog JSON, which loads to the same catalog.
@@ -96,7 +100,9 @@ TEST_CASE("SpyCarBasic.xml reads into the catalog and rules Kill Bill gives it")
   CHECK(again->find_plan("super-monthly")->phases[1].recurring->price.at("USD") == Decimal(1000));
 }
 
-TEST_CASE("SpyCarBasic bills a GBP account: a 30-day trial, then monthly, cancelled IMMEDIATE by its rules") {
+TEST_CASE(
+    "SpyCarBasic bills a GBP account: a 30-day trial, then monthly, cancelled IMMEDIATE by its "
+    "rules") {
   KillBillCatalog kb = load_file("SpyCarBasic.xml");
   Harness h = harness(kb, "GBP");
   // Trial [Mar 1, Mar 31); the evergreen phase starts Mar 31. With BCD 1 its first
@@ -131,9 +137,11 @@ TEST_CASE("usage tiers, a package-priced add-on and a product rule from an XML c
   // Trial [Jan 1, Jan 15); [Jan 15, Feb 1) is 17 of January's 31 days: 29.00 x 17/31 =
   // 15.903... -> 15.90.
   ON(h, 2024_y / 1 / 1, create_subscription("s1", "api-monthly", 2024_y / 1 / 1));
-  ON(h, 2024_y / 1 / 20, record_usage({"s1", "api-calls", Decimal(1500), 2024_y / 1 / 20, "u1", ""}));
+  ON(h, 2024_y / 1 / 20,
+     record_usage({"s1", "api-calls", Decimal(1500), 2024_y / 1 / 20, "u1", ""}));
   ON(h, 2024_y / 1 / 20, create_subscription("st", "storage-monthly", 2024_y / 1 / 20, "s1"));
-  ON(h, 2024_y / 1 / 25, record_usage({"st", "gigabytes", Decimal(250), 2024_y / 1 / 25, "u2", ""}));
+  ON(h, 2024_y / 1 / 25,
+     record_usage({"st", "gigabytes", Decimal(250), 2024_y / 1 / 25, "u2", ""}));
   // Feb 1: February in advance, 29.00; January's calls in arrear: the first 1,000 free,
   // 500 x 0.01 = 5.00; storage: 250 GB is 3 started blocks of 100, 3 x 2.50 = 7.50.
   // Feb 10, Api -> ApiPro with no policy: IMMEDIATE by changePolicy[0] (fromProduct Api,
@@ -163,63 +171,190 @@ TEST_CASE("text that is not a Kill Bill catalog is refused at the root") {
 
 TEST_CASE("what Tollgate does not support is refused with its XML path, never dropped") {
   std::string with_included = xml("");
-  with_included.replace(with_included.find("<category>BASE</category>"), 25,
-                        "<category>BASE</category><included><addonProduct>X</addonProduct></included>");
+  with_included.replace(
+      with_included.find("<category>BASE</category>"), 25,
+      "<category>BASE</category><included><addonProduct>X</addonProduct></included>");
   auto included = problems_of(with_included);
   CHECK(has_problem(included, "/catalog/products/product[@name='Basic']/included",
                     "included add-ons are not supported"));
-  std::string promo = xml("");
-  promo.replace(promo.find("</defaultPriceList>"), 19,
-                R"(</defaultPriceList><childPriceList name="Promo"><plans><plan>basic</plan></plans></childPriceList>)");
-  auto child_list = problems_of(promo);
-  CHECK(has_problem(child_list, "/catalog/priceLists/childPriceList[@name='Promo']",
-                    "price lists other than DEFAULT are not supported yet"));
+  std::string twice = xml("");
+  twice.replace(
+      twice.find("</defaultPriceList>"), 19,
+      R"(</defaultPriceList><childPriceList name="Promo"><plans><plan>basic</plan></plans></childPriceList>)");
+  CHECK(has_problem(problems_of(twice),
+                    "/catalog/priceLists/childPriceList[@name='Promo']/plans/plan",
+                    "plan \"basic\" is already in price list \"DEFAULT\""));
+  std::string named_default = xml("");
+  named_default.replace(
+      named_default.find("</defaultPriceList>"), 19,
+      R"(</defaultPriceList><childPriceList name="DEFAULT"><plans/></childPriceList>)");
+  CHECK(has_problem(problems_of(named_default),
+                    "/catalog/priceLists/childPriceList[@name='DEFAULT']", "a name of its own"));
   CHECK(has_problem(problems_of(xml("<plans/>")), "/catalog/plans", "appears more than once"));
   auto unknown = problems_of(xml("<surprise/>"));
   CHECK(has_problem(unknown, "/catalog/surprise", "unknown element <surprise>"));
-  auto capacity = problems_of(xml("", R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
+  auto capacity = problems_of(
+      xml("", R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
       <usages><usage name="seats" billingMode="IN_ARREAR" usageType="CAPACITY"><billingPeriod>MONTHLY</billingPeriod>
       </usage></usages></finalPhase>)"));
-  CHECK(has_problem(capacity, "/catalog/plans/plan[@name='basic']/finalPhase/usages/usage[@name='seats']/@usageType",
-                    "only CONSUMABLE usage is supported"));
+  CHECK(has_problem(
+      capacity,
+      "/catalog/plans/plan[@name='basic']/finalPhase/usages/usage[@name='seats']/@usageType",
+      "only CONSUMABLE usage is supported"));
 }
 
-TEST_CASE("rules Tollgate cannot follow are refused at their XML element") {
-  auto p = problems_of(xml(R"(<rules><changeAlignment>
-      <changeAlignmentCase><alignment>START_OF_BUNDLE</alignment></changeAlignmentCase>
+TEST_CASE("price-list conditions and CHANGE_OF_PRICELIST load from an XML catalog") {
+  auto ok = load_kill_bill_catalog(xml(R"(<rules><changeAlignment>
       <changeAlignmentCase><fromPriceList>Promo</fromPriceList><alignment>CHANGE_OF_PRICELIST</alignment></changeAlignmentCase>
-    </changeAlignment></rules>)"));
-  CHECK(has_problem(p, "/catalog/rules/changeAlignment/changeAlignmentCase[2]/fromPriceList",
-                    "price lists are not supported"));
-  CHECK(has_problem(p, "/catalog/rules/changeAlignment/changeAlignmentCase[2]/alignment",
-                    "CHANGE_OF_PRICELIST is not supported"));
-  // A DEFAULT price-list condition always holds: accepted, and left out.
-  auto ok = load_kill_bill_catalog(xml(R"(<rules><cancelPolicy><cancelPolicyCase><priceList>DEFAULT</priceList>
+      <changeAlignmentCase><alignment>START_OF_BUNDLE</alignment></changeAlignmentCase>
+    </changeAlignment><cancelPolicy><cancelPolicyCase><priceList>DEFAULT</priceList>
       <policy>IMMEDIATE</policy></cancelPolicyCase></cancelPolicy></rules>)"));
+  INFO((ok ? "" : test::describe(ok.error())));
   REQUIRE(ok.has_value());
+  CHECK(ok->rules.with_price_lists);
+  ChangeCase from_promo;
+  from_promo.from_price_list = "Promo";
+  CHECK(ok->rules.change_alignment(from_promo).value == PlanAlignmentChange::change_of_pricelist);
+  CHECK(ok->rules.change_alignment({}).value == PlanAlignmentChange::start_of_bundle);
+  // A DEFAULT condition is a condition: a plan of another list does not match it.
   CHECK(ok->rules.cancel_policy({}).value == BillingActionPolicy::immediate);
+  SubscriptionCase on_promo;
+  on_promo.price_list = "Promo";
+  CHECK(ok->rules.cancel_policy(on_promo).source == "default");
+  // The rules JSON a store keeps says it uses price lists, so it loads again.
+  CHECK(ok->rules_json.find("\"with_price_lists\":true") != std::string::npos);
+  auto again = load_rules(ok->rules_json);
+  REQUIRE(again.has_value());
+  CHECK(again->change_alignment(from_promo).value == PlanAlignmentChange::change_of_pricelist);
+  // A catalog without price-list rules keeps the plain rules JSON.
+  auto plain = load_kill_bill_catalog(xml(R"(<rules><cancelPolicy><cancelPolicyCase>
+      <policy>IMMEDIATE</policy></cancelPolicyCase></cancelPolicy></rules>)"));
+  REQUIRE(plain.has_value());
+  CHECK(plain->rules_json.find("with_price_lists") == std::string::npos);
+}
+
+TEST_CASE("price lists: each plan in one list, Kill Bill's plan lookup and the priceList rules") {
+  KillBillCatalog kb = load_file("price-lists.xml");
+  const Catalog& c = kb.catalog;
+  CHECK(c.price_lists() == std::vector<std::string>{"DEFAULT", "Promo", "Partner"});
+  CHECK(c.find_plan("standard-monthly")->price_list == "DEFAULT");
+  CHECK(c.find_plan("promo-premium-monthly")->price_list == "Promo");
+  CHECK(c.find_plan("partner-standard-monthly")->price_list == "Partner");
+  auto name_of = [](const Result<const Plan*>& p) { return p ? (*p)->name : p.error().code; };
+  CHECK(name_of(c.plan_for("Standard", BillingPeriod::monthly, "Partner")) ==
+        "partner-standard-monthly");
+  // Partner has no Premium plan: Kill Bill falls back to DEFAULT's.
+  CHECK(name_of(c.plan_for("Premium", BillingPeriod::monthly, "Partner")) == "premium-monthly");
+  CHECK(name_of(c.plan_for("Premium", BillingPeriod::annual, "Promo")) == "catalog.plan_not_found");
+  // A change that names a product and period but no list: priceListCase[0]
+  // keeps Promo on Promo, priceListCase[1] sends any other list to DEFAULT.
+  auto change_from = [&](const char* plan, const char* product,
+                         std::optional<std::string_view> list = std::nullopt) {
+    return name_of(
+        plan_for_change(c, kb.rules, *c.find_plan(plan), product, BillingPeriod::monthly, list));
+  };
+  CHECK(change_from("promo-standard-monthly", "Premium") == "promo-premium-monthly");
+  CHECK(change_from("partner-standard-monthly", "Premium") == "premium-monthly");
+  CHECK(change_from("standard-monthly", "Premium", "Promo") == "promo-premium-monthly");
+  // Without priceList rules a change stays on the list it is on (Kill Bill's default).
+  CHECK(name_of(plan_for_change(c, RuleSet{}, *c.find_plan("promo-standard-monthly"), "Premium",
+                                BillingPeriod::monthly)) == "promo-premium-monthly");
+  // Two plans of one product and period in one list: the lookup cannot choose.
+  auto twice = load_catalog(R"({"name": "t", "currencies": ["USD"],
+    "products": [{"name": "P", "category": "BASE"}],
+    "plans": [{"name": "p1", "product": "P", "price_list": "X", "phases": [{"type": "EVERGREEN",
+                 "recurring": {"billing_period": "MONTHLY", "price": {"USD": "1.00"}}}]},
+              {"name": "p2", "product": "P", "price_list": "X", "phases": [{"type": "EVERGREEN",
+                 "recurring": {"billing_period": "MONTHLY", "price": {"USD": "2.00"}}}]}]})");
+  REQUIRE(twice.has_value());
+  CHECK(name_of(twice->plan_for("P", BillingPeriod::monthly, "X")) == "catalog.ambiguous_plan");
+}
+
+TEST_CASE("price lists bill their own prices, and their rules decide changes and cancels") {
+  KillBillCatalog kb = load_file("price-lists.xml");
+  Harness h = harness(kb, "USD");
+  ON(h, 2024_y / 1 / 1, create_subscription("a", "promo-standard-monthly", 2024_y / 1 / 1));
+  ON(h, 2024_y / 1 / 1, create_subscription("c", "promo-standard-monthly", 2024_y / 1 / 1));
+  ON(h, 2024_y / 1 / 1, create_subscription("p", "partner-standard-monthly", 2024_y / 1 / 1));
+  // Jan 10, "c" Promo -> DEFAULT with no policy: changePolicy[0] says END_OF_TERM, so
+  // premium-monthly starts Feb 1 and January stays at the promo price.
+  ON(h, 2024_y / 1 / 10, change_plan("c", "premium-monthly", 2024_y / 1 / 10));
+  // Jan 16, "a" Promo -> Promo: changePolicy[1], IMMEDIATE. [Jan 16, Feb 1) is 16 of
+  // January's 31 days: -20.00 x 16/31 = -10.32, and 45.00 x 16/31 = 23.225... -> 23.23.
+  ON(h, 2024_y / 1 / 16, change_plan("a", "promo-premium-monthly", 2024_y / 1 / 16));
+  // Jan 20, "p" leaves Partner: changeAlignment[0] aligns it CHANGE_OF_PRICELIST, which
+  // Kill Bill refuses to apply; nothing changes.
+  auto refused = h.on(2024_y / 1 / 20, [&](BillingEngine& e) {
+    return e.change_plan("p", "premium-monthly", 2024_y / 1 / 20);
+  });
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == errors::engine_change_alignment);
+  CHECK(refused.error().message.find("changeAlignment[0]") != std::string::npos);
+  // Feb 10, "a" cancelled with no policy: cancelPolicy[0] (priceList Promo) is
+  // IMMEDIATE. [Feb 10, Mar 1) is 20 of February 2024's 29 days: -45.00 x 20/29 = -31.03.
+  ON(h, 2024_y / 2 / 10, cancel("a", 2024_y / 2 / 10));
+  h.bill_through(2024_y / 2 / 15);
+  CHECK(sorted(h.lines()) ==
+        sorted(Lines{"2024-01-01 RECURRING a 2024-01-01..2024-02-01 20.00",
+                     "2024-01-01 RECURRING c 2024-01-01..2024-02-01 20.00",
+                     "2024-01-01 RECURRING p 2024-01-01..2024-02-01 25.00",
+                     "2024-01-16 REPAIR_ADJ a 2024-01-16..2024-02-01 -10.32",
+                     "2024-01-16 RECURRING a 2024-01-16..2024-02-01 23.23",
+                     "2024-02-01 RECURRING a 2024-02-01..2024-03-01 45.00",
+                     "2024-02-01 RECURRING c 2024-02-01..2024-03-01 60.00",
+                     "2024-02-01 RECURRING p 2024-02-01..2024-03-01 25.00",
+                     "2024-02-10 REPAIR_ADJ a 2024-02-10..2024-03-01 -31.03"}));
+}
+
+TEST_CASE("a catalog with price lists writes back to the same catalog and rules") {
+  KillBillCatalog kb = load_file("price-lists.xml");
+  auto written = to_kill_bill_xml(kb.catalog, kb.rules);
+  INFO((written ? "" : test::describe(written.error())));
+  REQUIRE(written.has_value());
+  CHECK(written->find("<childPriceList name=\"Partner\">") != std::string::npos);
+  auto read = load_kill_bill_catalog(*written);
+  INFO((read ? "" : test::describe(read.error())));
+  REQUIRE(read.has_value());
+  REQUIRE(read->catalog.plans.size() == kb.catalog.plans.size());
+  for (std::size_t i = 0; i < kb.catalog.plans.size(); ++i) {
+    const Plan& was = kb.catalog.plans[i];
+    const Plan& is = read->catalog.plans[i];
+    CHECK(is.name == was.name);
+    CHECK(is.price_list == was.price_list);
+    CHECK(is.phases[0].recurring->price == was.phases[0].recurring->price);
+  }
+  CHECK(read->rules_json == kb.rules_json);
+  auto again = to_kill_bill_xml(read->catalog, read->rules);
+  REQUIRE(again.has_value());
+  CHECK(*again == *written);
 }
 
 TEST_CASE("what the catalog validation finds is reported at the XML element") {
-  auto negative = problems_of(xml("", R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
+  auto negative = problems_of(
+      xml("", R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
         <recurring><billingPeriod>MONTHLY</billingPeriod>
           <recurringPrice><price><currency>USD</currency><value>-1.00</value></price></recurringPrice>
         </recurring></finalPhase>)"));
-  CHECK(has_problem(negative, "/catalog/plans/plan[@name='basic']/finalPhase/recurring/recurringPrice/price/value",
-                    "must not be negative"));
-  auto period = problems_of(xml("", R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
+  CHECK(has_problem(
+      negative,
+      "/catalog/plans/plan[@name='basic']/finalPhase/recurring/recurringPrice/price/value",
+      "must not be negative"));
+  auto period = problems_of(
+      xml("", R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
         <recurring><billingPeriod>MONTHY</billingPeriod>
           <recurringPrice><price><currency>USD</currency><value>1.00</value></price></recurringPrice>
         </recurring></finalPhase>)"));
   CHECK(has_problem(period, "/catalog/plans/plan[@name='basic']/finalPhase/recurring/billingPeriod",
                     "unknown value \"MONTHY\""));
-  auto days = problems_of(xml("", R"(<finalPhase type="FIXEDTERM"><duration><unit>DAYS</unit><number>ten</number></duration>
+  auto days = problems_of(xml(
+      "", R"(<finalPhase type="FIXEDTERM"><duration><unit>DAYS</unit><number>ten</number></duration>
         </finalPhase>)"));
   CHECK(has_problem(days, "/catalog/plans/plan[@name='basic']/finalPhase/duration/number",
                     "must be a whole number"));
   std::string unlisted = xml("");
   unlisted.replace(unlisted.find("<plan>basic</plan>"), 18, "");
-  CHECK(has_problem(problems_of(unlisted), "/catalog/plans/plan[@name='basic']", "in no price list"));
+  CHECK(
+      has_problem(problems_of(unlisted), "/catalog/plans/plan[@name='basic']", "in no price list"));
 }
 
 TEST_CASE("looks_like_xml tells the two formats apart") {
@@ -265,7 +400,8 @@ TEST_CASE("a catalog written as XML and read back is the same catalog, with the 
   const UsagePrice& calls = usage.catalog.find_plan("api-monthly")->phases[1].usages.at(0);
   CHECK(calls.tiers.at(0).up_to == Decimal(1000));
   CHECK(calls.tiers.at(1).unit_price.at("USD") == *Decimal::parse("0.01"));
-  CHECK(usage.catalog.find_plan("api-pro-monthly")->phases[0].recurring->price.at("USD") == Decimal(93));
+  CHECK(usage.catalog.find_plan("api-pro-monthly")->phases[0].recurring->price.at("USD") ==
+        Decimal(93));
   CHECK(usage.catalog.find_product("Storage")->available_for == std::vector<std::string>{"Api"});
 }
 
@@ -308,5 +444,6 @@ TEST_CASE("what Kill Bill's format cannot say is refused by JSON path") {
   REQUIRE_FALSE(refused.has_value());
   CHECK(has_problem(refused.error(), "credit_packages", "no credit packages"));
   CHECK(has_problem(refused.error(), "plans[0].after_trial", "cannot require a payment method"));
-  CHECK(has_problem(refused.error(), "plans[0].phases[1].usages[0].prorate_included", "not prorated"));
+  CHECK(has_problem(refused.error(), "plans[0].phases[1].usages[0].prorate_included",
+                    "not prorated"));
 }

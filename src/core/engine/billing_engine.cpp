@@ -300,9 +300,9 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
                    "subscription \"" + id + "\" is not active on " + to_string(at));
   const Product& to_product = s.catalog->product_of(*plan);
   ChangeCase c{
-      seg->phase->type,    sub->product->category,   detail::case_of(*sub, *seg).billing_period,
-      to_product.category, billing_period_of(*plan), seg->span->plan->product,
-      to_product.name};
+      seg->phase->type,    sub->product->category,      detail::case_of(*sub, *seg).billing_period,
+      to_product.category, billing_period_of(*plan),    seg->span->plan->product,
+      to_product.name,     seg->span->plan->price_list, plan->price_list};
   auto decided = s.rules.change_policy(c, policy);
   if (decided.value == BillingActionPolicy::illegal)
     return refused(errors::refused_illegal,
@@ -327,8 +327,16 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
   if (decided.value == BillingActionPolicy::start_of_term)
     effective = detail::start_of_term(s, *sub, at);
 
+  auto alignment = s.rules.change_alignment(c);
+  if (alignment.value == PlanAlignmentChange::change_of_pricelist)
+    // Kill Bill loads the value and refuses the change ("not implemented yet").
+    return make_error(errors::engine_change_alignment,
+                      "change of \"" + id + "\" is aligned CHANGE_OF_PRICELIST by " +
+                          alignment.source +
+                          ", which Kill Bill does not implement either: use CHANGE_OF_PLAN, "
+                          "START_OF_SUBSCRIPTION or START_OF_BUNDLE");
   Date anchor = effective;
-  switch (s.rules.change_alignment(c).value) {
+  switch (alignment.value) {
     case PlanAlignmentChange::start_of_subscription:
       anchor = start_of(*sub);
       break;
@@ -338,6 +346,7 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
       break;
     }
     case PlanAlignmentChange::change_of_plan:
+    case PlanAlignmentChange::change_of_pricelist:
       anchor = effective;
       break;
   }

@@ -282,7 +282,7 @@ SubscriptionCase case_of(const Subscription& sub, const Segment& seg) {
   const Phase& phase = *seg.phase;
   return {sub.product->category,
           phase.recurring ? phase.recurring->billing_period : BillingPeriod::no_billing_period,
-          phase.type, seg.span->plan->product};
+          phase.type, seg.span->plan->product, seg.span->plan->price_list};
 }
 
 namespace {
