@@ -84,13 +84,14 @@ json::object product_json(const Catalog& catalog, const Product& product) {
           {"included", json::array{}},           {"available", std::move(available)}};
 }
 
-json::object price_list_json(const Catalog& catalog) {
+json::object price_list_json(const Catalog& catalog, std::string_view name) {
   json::array names;
-  for (const auto& plan : catalog.plans) names.push_back(json::string(plan.name));
-  return {{"name", "DEFAULT"}, {"plans", std::move(names)}};
+  for (const auto& plan : catalog.plans)
+    if (plan.price_list == name) names.push_back(json::string(plan.name));
+  return {{"name", name}, {"plans", std::move(names)}};
 }
 
-// Kill Bill's CatalogJson: one version, products with their plans, one price list.
+// Kill Bill's CatalogJson: one version, products with their plans, the price lists.
 json::object catalog_json(const Catalog& catalog) {
   json::array products;
   for (const auto& product : catalog.products) products.push_back(product_json(catalog, product));
@@ -103,7 +104,12 @@ json::object catalog_json(const Catalog& catalog) {
           {"currencies", std::move(currencies)},
           {"units", json::array{}},
           {"products", std::move(products)},
-          {"priceLists", json::array{price_list_json(catalog)}}};
+          {"priceLists", [&] {
+             json::array lists;
+             for (const auto& name : catalog.price_lists())
+               lists.push_back(price_list_json(catalog, name));
+             return lists;
+           }()}};
 }
 
 // Kill Bill's PlanDetailJson: what availableBasePlans and availableAddons list.
@@ -111,7 +117,7 @@ json::object plan_detail(const Plan& plan) {
   const Phase& last = plan.phases.back();
   return {{"product", plan.product},
           {"plan", plan.name},
-          {"priceList", "DEFAULT"},
+          {"priceList", plan.price_list},
           {"finalPhaseBillingPeriod", to_string(billing_period_of(plan))},
           {"finalPhaseRecurringPrice",
            last.recurring ? prices_json(last.recurring->price) : json::array{}}};
@@ -185,8 +191,9 @@ Response product_for_subscription(Server& s, Ctx& ctx) {
 }
 
 Response price_list_for_subscription(Server& s, Ctx& ctx) {
-  return answer_in_force(
-      s, ctx, [](const InForce& f) { return json_response(200, price_list_json(*f.catalog)); });
+  return answer_in_force(s, ctx, [](const InForce& f) {
+    return json_response(200, price_list_json(*f.catalog, f.plan->price_list));
+  });
 }
 
 Response get_kill_bill_catalog(Server& s, Ctx& ctx) {

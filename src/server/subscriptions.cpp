@@ -55,14 +55,15 @@ SubscriptionFields read_subscription(const json::value& v, const std::string& pa
     r.problem("priceOverrides", "price overrides are not supported: put the price in the catalog");
   for (auto name : kStateFields) r.field(name);
   r.reject_unknown_fields();
-  if (f.price_list && *f.price_list != "DEFAULT")
-    problems.push_back({r.path_of("priceList"), "unknown price list \"" + *f.price_list +
-                                                    "\" (Tollgate has only DEFAULT)"});
   return f;
 }
 
-/// The plan a body names: planName, or productName and billingPeriod.
-const Plan* resolve_plan(const Catalog& catalog, const SubscriptionFields& f, Problems& problems) {
+/// The plan a body names: planName, or productName and billingPeriod in its
+/// priceList (Kill Bill's lookup: DEFAULT's plan when that list has none).
+/// For a change (`from` and `rules` given), a body that names no priceList
+/// moves to the list the catalog's priceList rules pick for the plan it leaves.
+const Plan* resolve_plan(const Catalog& catalog, const SubscriptionFields& f, Problems& problems,
+                         const Plan* from = nullptr, const RuleSet* rules = nullptr) {
   auto at = [&](std::string_view key) { return tollgate::detail::path_join(f.path, key); };
   if (f.plan_name) {
     if (const Plan* p = catalog.find_plan(*f.plan_name)) return p;
@@ -78,10 +79,21 @@ const Plan* resolve_plan(const Catalog& catalog, const SubscriptionFields& f, Pr
     problems.push_back({at("billingPeriod"), "unknown value \"" + *f.billing_period + "\""});
     return nullptr;
   }
-  for (const auto& plan : catalog.plans)
-    if (plan.product == *f.product_name && billing_period_of(plan) == *period) return &plan;
-  problems.push_back({at("productName"),
-                      "no plan of product \"" + *f.product_name + "\" bills " + *f.billing_period});
+  if (f.price_list) {
+    auto lists = catalog.price_lists();
+    if (std::find(lists.begin(), lists.end(), *f.price_list) == lists.end()) {
+      problems.push_back({at("priceList"), "unknown price list \"" + *f.price_list + "\""});
+      return nullptr;
+    }
+  }
+  auto plan = from && rules
+                  ? plan_for_change(catalog, *rules, *from, *f.product_name, *period,
+                                    f.price_list ? std::optional<std::string_view>(*f.price_list)
+                                                 : std::nullopt)
+                  : catalog.plan_for(*f.product_name, *period,
+                                     f.price_list.value_or(std::string(kDefaultPriceList)));
+  if (plan) return *plan;
+  problems.push_back({at("productName"), plan.error().message});
   return nullptr;
 }
 
@@ -438,7 +450,7 @@ json::array events_json(const AccountView& view, const std::string& subscription
         {"catalogEffectiveDate", nullptr},
         {"plan", e.plan},
         {"product", plan ? json::value(view.catalog->product_of(*plan).name) : nullptr},
-        {"priceList", "DEFAULT"},
+        {"priceList", plan ? json::value(plan->price_list) : nullptr},
         {"eventType", to_string(e.type)},
         {"isBlockedBilling", e.type == T::pause_billing},
         {"isBlockedEntitlement", e.type == T::pause_entitlement},
@@ -470,6 +482,7 @@ json::object subscription_json(const AccountView& view, const OwnedObject& sub) 
       j["productName"] = product.name;
       j["productCategory"] = to_string(product.category);
       j["billingPeriod"] = to_string(billing_period_of(*plan));
+      j["priceList"] = plan->price_list;
     }
     j["planName"] = st.plan;
     j["phaseType"] = st.phase ? json::value(to_string(*st.phase)) : json::value(nullptr);
@@ -658,8 +671,21 @@ Response change_plan(Server& s, Ctx& ctx) {
   if (*blocked) return bad_request("subscription " + sub->id + " is blocked from changes");
   return operate(s, ctx, OperationType::change, "requestedDate",
                  [&](Operation& op, const AccountView& view) -> std::optional<Response> {
+                   // Named by product and period: the plan it leaves and the
+                   // rules in force pick the price list.
+                   const Plan* from = nullptr;
+                   std::optional<RuleBook> book;
+                   if (!f.plan_name) {
+                     for (const auto& st : view.engine.statuses(today_for(view)))
+                       if (st.id == sub->id) from = view.catalog->find_plan(st.plan);
+                     auto read = s.billing.rule_book();
+                     if (!read) return failure(read.error());
+                     book = std::move(read).value();
+                   }
+                   const RuleSet* rules =
+                       book ? &book->in_force(view.stored.organization, ctx.now) : nullptr;
                    Problems p;
-                   const Plan* plan = resolve_plan(*view.catalog, f, p);
+                   const Plan* plan = resolve_plan(*view.catalog, f, p, from, rules);
                    if (auto bad = problems_response(p)) return *bad;
                    op.plan = plan->name;
                    op.policy = *policy;

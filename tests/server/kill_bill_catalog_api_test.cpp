@@ -167,3 +167,64 @@ TEST_CASE("add-ons by base product, and a JSON catalog Kill Bill's XML cannot sa
   CHECK(as_xml.body.find("credit_packages") != std::string::npos);
   CHECK(json::parse(served.read("/1.0/kb/catalog")).at(0).at("name") == "credits");
 }
+
+TEST_CASE("subscriptions on a price list: made and changed by product, period and price list") {
+  Date today = date::year{2024} / 1 / 1;
+  server::ApiOptions options;
+  options.clock = [&today] { return Instant{date::sys_days{today}}; };
+  test::ServedStore served(options);
+  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/price-lists.xml"))
+              .status == 201);
+  json::value catalog = json::parse(served.read("/1.0/kb/catalog")).at(0);
+  REQUIRE(catalog.at("priceLists").as_array().size() == 3);
+  CHECK(catalog.at("priceLists").at(1).at("name") == "Promo");
+  CHECK(catalog.at("priceLists").at(1).at("plans") ==
+        json::parse(R"(["promo-standard-monthly", "promo-premium-monthly"])"));
+  REQUIRE(
+      served
+          .call("POST", "/1.0/kb/accounts",
+                R"({"name": "P", "externalKey": "p", "currency": "USD", "billCycleDayLocal": 1})")
+          .status == 201);
+  std::string account = std::string(
+      json::parse(served.read("/1.0/kb/accounts?externalKey=p")).at("accountId").as_string());
+  auto make = [&](const std::string& fields) {
+    return served.call("POST", "/1.0/kb/subscriptions",
+                       R"({"accountId": ")" + account + R"(", )" + fields + "}");
+  };
+  auto unknown =
+      make(R"("productName": "Standard", "billingPeriod": "MONTHLY", "priceList": "Gold")");
+  INFO(unknown.body);
+  CHECK(unknown.status == 400);
+  CHECK(unknown.body.find(R"(priceList: unknown price list \"Gold\")") != std::string::npos);
+  auto promo =
+      make(R"("productName": "Standard", "billingPeriod": "MONTHLY", "priceList": "Promo")");
+  INFO(promo.body);
+  REQUIRE(promo.status == 201);
+  std::string sub = location_id(promo);
+  json::value got = json::parse(served.read("/1.0/kb/subscriptions/" + sub));
+  CHECK(got.at("planName") == "promo-standard-monthly");
+  CHECK(got.at("priceList") == "Promo");
+  CHECK(json::parse(served.read("/1.0/kb/catalog/priceList?subscriptionId=" + sub)).at("name") ==
+        "Promo");
+  // A change naming Premium and MONTHLY but no list: priceListCase[0] keeps it on Promo.
+  today = date::year{2024} / 1 / 16;
+  auto changed = served.call("PUT", "/1.0/kb/subscriptions/" + sub,
+                             R"({"productName": "Premium", "billingPeriod": "MONTHLY"})");
+  INFO(changed.body);
+  REQUIRE(changed.status < 300);
+  CHECK(json::parse(served.read("/1.0/kb/subscriptions/" + sub)).at("planName") ==
+        "promo-premium-monthly");
+  // Leaving Partner is aligned CHANGE_OF_PRICELIST, which Kill Bill refuses too.
+  auto partner =
+      make(R"("productName": "Standard", "billingPeriod": "MONTHLY", "priceList": "Partner")");
+  REQUIRE(partner.status == 201);
+  std::string partner_sub = location_id(partner);
+  CHECK(json::parse(served.read("/1.0/kb/subscriptions/" + partner_sub)).at("planName") ==
+        "partner-standard-monthly");
+  auto refused = served.call("PUT", "/1.0/kb/subscriptions/" + partner_sub,
+                             R"({"planName": "premium-monthly"})");
+  CHECK(refused.status == 400);
+  CHECK(refused.body.find("CHANGE_OF_PRICELIST") != std::string::npos);
+  CHECK(json::parse(served.read("/1.0/kb/subscriptions/" + partner_sub)).at("planName") ==
+        "partner-standard-monthly");
+}
