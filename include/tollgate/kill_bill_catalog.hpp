@@ -52,7 +52,7 @@ Result<KillBillCatalog, Problems> load_kill_bill_catalog(std::string_view xml);
 /// usage that bills the same amounts.)
 /// Errors (problems, by the catalog JSON's paths): what Kill Bill's format
 /// cannot say, each with the reason: credit packages, OVERAGE usage whose
-/// allowance is prorated, VOLUME usage of several tiers, flat tier prices, tiers
+/// allowance is prorated, flat tier prices, tiers
 /// of fractional bounds, aggregations other than SUM, `after_trial`
 /// REQUIRE_PAYMENT_METHOD, a plan whose phases bill in different modes.
 Result<std::string, Problems> to_kill_bill_xml(const Catalog& catalog, const RuleSet& rules = {});

@@ -335,7 +335,11 @@ class Translator {
   //  - one tier of one block of size 1: PER_UNIT at the block's price;
   //  - one tier of one block of size N: PACKAGE of N (a started block is billed whole);
   //  - several tiers of one block of size 1 each, ALL_TIERS: GRADUATED, each
-  //    tier's `max` (blocks in that tier) added up into the JSON's `up_to`.
+  //    tier's `max` (blocks in that tier) added up into the JSON's `up_to`;
+  //  - the same under TOP_TIER: VOLUME. Kill Bill bills every unit at the
+  //    first tier whose running sum of `max` holds them (the last tier when
+  //    none does), which is VOLUME's "the tier that contains q" with the same
+  //    `up_to` (ContiguousIntervalConsumableUsageInArrear, TOP_TIER).
   // The rest has no Tollgate equivalent yet and is refused.
 
   std::optional<json::object> read_usage(pugi::xml_node usage, const std::string& p,
@@ -406,12 +410,12 @@ class Translator {
       }
       return o;
     }
-    if (policy != "ALL_TIERS") {
+    if (policy != "ALL_TIERS" && policy != "TOP_TIER") {
       problem(p + "/@tierBlockPolicy",
-              "only ALL_TIERS is supported for several tiers, not \"" + std::string(policy) + "\"");
+              "unknown value \"" + std::string(policy) + "\" (expected ALL_TIERS or TOP_TIER)");
       return std::nullopt;
     }
-    o["model"] = "GRADUATED";
+    o["model"] = policy == "TOP_TIER" ? "VOLUME" : "GRADUATED";
     json::array tiers;
     long long up_to = 0;
     for (std::size_t i = 0; i < blocks.size(); ++i) {
@@ -432,7 +436,9 @@ class Translator {
                 "must be a positive whole number of blocks, or -1, not \"" + max + "\"");
         return std::nullopt;
       }
-      if (blocks_in_tier == -1) {
+      // Under TOP_TIER a quantity above every tier is billed at the last one.
+      bool last_holds_the_rest = policy == "TOP_TIER" && i + 1 == blocks.size();
+      if (blocks_in_tier == -1 || last_holds_the_rest) {
         t["up_to"] = nullptr;
       } else {
         up_to += blocks_in_tier;

@@ -180,7 +180,9 @@ class Writer {
     node.append_attribute("name") = usage.name.c_str();
     node.append_attribute("billingMode") = "IN_ARREAR";
     node.append_attribute("usageType") = "CONSUMABLE";
-    node.append_attribute("tierBlockPolicy") = "ALL_TIERS";
+    // VOLUME prices every unit at the tier the quantity reaches: Kill Bill's TOP_TIER.
+    node.append_attribute("tierBlockPolicy") =
+        usage.model == UsageModel::volume ? "TOP_TIER" : "ALL_TIERS";
     text(node, "billingPeriod", to_string(usage.billing_period));
     if (usage.aggregation != Aggregation::sum)
       problem(path + ".aggregation", "Kill Bill's consumable usage is summed");
@@ -224,12 +226,10 @@ class Writer {
     return zero;
   }
 
-  // GRADUATED tiers as ALL_TIERS blocks of size 1: each `max` is the count of
-  // units in that tier, the difference of the running bounds.
+  // GRADUATED (ALL_TIERS) and VOLUME (TOP_TIER) tiers as blocks of size 1:
+  // each `max` is the count of units in that tier, the difference of the
+  // running bounds.
   void write_tiers(pugi::xml_node tiers, const UsagePrice& usage, const std::string& path) {
-    if (usage.model == UsageModel::volume && usage.tiers.size() > 1)
-      problem(path + ".model",
-              "VOLUME tiers are Kill Bill's TOP_TIER, which Tollgate does not write yet");
     Decimal below(0);
     for (std::size_t t = 0; t < usage.tiers.size(); ++t) {
       const Tier& tr = usage.tiers[t];

@@ -3,6 +3,7 @@
 // each billed with amounts worked out by hand; and what is refused, by XML path.
 
 #include "tollgate/kill_bill_catalog.hpp"
+#include "tollgate/rating.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -446,4 +447,56 @@ TEST_CASE("what Kill Bill's format cannot say is refused by JSON path") {
   CHECK(has_problem(refused.error(), "plans[0].after_trial", "cannot require a payment method"));
   CHECK(has_problem(refused.error(), "plans[0].phases[1].usages[0].prorate_included",
                     "not prorated"));
+}
+
+TEST_CASE("TOP_TIER tiers read as VOLUME: every unit at the tier the quantity reaches") {
+  auto tier = [](const char* max, const char* price) {
+    return std::string(R"(<tier><blocks><tieredBlock><unit>calls</unit><size>1</size>
+        <prices><price><currency>USD</currency><value>)") +
+           price + "</value></price></prices><max>" + max + "</max></tieredBlock></blocks></tier>";
+  };
+  std::string phase = R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
+      <recurring><billingPeriod>MONTHLY</billingPeriod>
+        <recurringPrice><price><currency>USD</currency><value>10.00</value></price></recurringPrice>
+      </recurring>
+      <usages><usage name="calls" billingMode="IN_ARREAR" usageType="CONSUMABLE" tierBlockPolicy="TOP_TIER">
+        <billingPeriod>MONTHLY</billingPeriod><tiers>)" +
+                      tier("100", "0.10") + tier("900", "0.05") + tier("1000", "0.02") +
+                      "</tiers></usage></usages></finalPhase>";
+  auto loaded = load_kill_bill_catalog(xml("", phase));
+  INFO((loaded ? "" : test::describe(loaded.error())));
+  REQUIRE(loaded.has_value());
+  const UsagePrice& calls = loaded->catalog.find_plan("basic")->phases[0].usages.at(0);
+  CHECK(calls.model == UsageModel::volume);
+  REQUIRE(calls.tiers.size() == 3);
+  // Running sums of max: 100, then 1,000; the last tier takes any quantity above
+  // (Kill Bill's TOP_TIER falls back to its last tier), so it is unbounded.
+  CHECK(calls.tiers[0].up_to == Decimal(100));
+  CHECK(calls.tiers[1].up_to == Decimal(1000));
+  CHECK_FALSE(calls.tiers[2].up_to);
+  // 80 calls reach tier 1: 80 x 0.10 = 8.00. 500 reach tier 2 (within 1,000):
+  // all 500 at 0.05 = 25.00. 1,500 pass both: all at 0.02 = 30.00.
+  CHECK(rate(calls, "USD", Decimal(80)).value() == Decimal::parse("8.00").value());
+  CHECK(rate(calls, "USD", Decimal(500)).value() == Decimal::parse("25.00").value());
+  CHECK(rate(calls, "USD", Decimal(1500)).value() == Decimal::parse("30.00").value());
+
+  Harness h = harness(*loaded, "USD");
+  ON(h, 2024_y / 1 / 1, create_subscription("s1", "basic", 2024_y / 1 / 1));
+  ON(h, 2024_y / 1 / 10, record_usage({"s1", "calls", Decimal(500), 2024_y / 1 / 10, "u1", ""}));
+  h.bill_through(2024_y / 2 / 1);
+  CHECK(sorted(h.lines()) == sorted(Lines{"2024-01-01 RECURRING s1 2024-01-01..2024-02-01 10.00",
+                                          "2024-02-01 RECURRING s1 2024-02-01..2024-03-01 10.00",
+                                          "2024-02-01 USAGE s1 2024-01-01..2024-02-01 25.00"}));
+
+  // Written back as TOP_TIER, it reads as the same VOLUME tiers.
+  auto written = to_kill_bill_xml(loaded->catalog, loaded->rules);
+  INFO((written ? "" : test::describe(written.error())));
+  REQUIRE(written.has_value());
+  CHECK(written->find("tierBlockPolicy=\"TOP_TIER\"") != std::string::npos);
+  auto again = load_kill_bill_catalog(*written);
+  REQUIRE(again.has_value());
+  const UsagePrice& back = again->catalog.find_plan("basic")->phases[0].usages.at(0);
+  CHECK(back.model == UsageModel::volume);
+  CHECK(back.tiers[1].up_to == Decimal(1000));
+  CHECK_FALSE(back.tiers[2].up_to);
 }
