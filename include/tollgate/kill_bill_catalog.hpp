@@ -10,9 +10,9 @@
 //
 // Price lists become each plan's `price_list`, and rules that name them a
 // rule set with `with_price_lists`. What Kill Bill has and Tollgate does not
-// (included add-ons, catalog versions, capacity usage, ...) is refused with its XML path and
-// the reason, never dropped. docs/formats.md ("Kill Bill XML catalogs") maps
-// each element to its JSON field and lists what is refused.
+// (included add-ons, catalog versions, usage of several units, ...) is refused with its XML path
+// and the reason, never dropped. docs/formats.md ("Kill Bill XML catalogs") maps each element to
+// its JSON field and lists what is refused.
 //
 // The XML parser (pugixml) stays in src/: this header names none of it.
 
@@ -49,11 +49,12 @@ Result<KillBillCatalog, Problems> load_kill_bill_catalog(std::string_view xml);
 /// plan in its price list: reading it back with
 /// load_kill_bill_catalog() gives the same catalog and rules. (An OVERAGE
 /// usage is written as a free first tier, and reads back as the GRADUATED
-/// usage that bills the same amounts.)
+/// usage that bills the same amounts; VOLUME is written as TOP_TIER, and
+/// VOLUME over MAX with flat tier prices only as CAPACITY.)
 /// Errors (problems, by the catalog JSON's paths): what Kill Bill's format
 /// cannot say, each with the reason: credit packages, OVERAGE usage whose
-/// allowance is prorated, flat tier prices, tiers
-/// of fractional bounds, aggregations other than SUM, `after_trial`
+/// allowance is prorated, flat tier prices (outside CAPACITY), tiers of
+/// fractional bounds, aggregations other than SUM (outside CAPACITY), `after_trial`
 /// REQUIRE_PAYMENT_METHOD, a plan whose phases bill in different modes.
 Result<std::string, Problems> to_kill_bill_xml(const Catalog& catalog, const RuleSet& rules = {});
 

@@ -347,15 +347,16 @@ class Translator {
     check_children(usage, p, {"billingPeriod", "tiers"});
     record(jp, p);
     std::string_view type = usage.attribute("usageType").value();
-    if (type != "CONSUMABLE") {
+    if (type != "CONSUMABLE" && type != "CAPACITY") {
       problem(p + "/@usageType",
-              "only CONSUMABLE usage is supported, not \"" + std::string(type) + "\"");
+              "unknown value \"" + std::string(type) + "\" (expected CONSUMABLE or CAPACITY)");
       return std::nullopt;
     }
     if (auto mode = usage.attribute("billingMode"); std::string_view(mode.value()) != "IN_ARREAR") {
       problem(p + "/@billingMode", "usage is billed IN_ARREAR in Tollgate");
       return std::nullopt;
     }
+    if (type == "CAPACITY") return read_capacity(usage, p, jp);
     std::string_view policy = usage.attribute("tierBlockPolicy").value();
     if (policy.empty()) policy = "ALL_TIERS";
     json::object o;
@@ -449,6 +450,70 @@ class Translator {
       t["unit_price"] = read_prices(block.child("prices"), bp + "/prices", tj + ".unit_price");
       tiers.push_back(std::move(t));
     }
+    o["tiers"] = std::move(tiers);
+    return o;
+  }
+
+  // A CAPACITY usage of one unit: Kill Bill takes the period's highest value
+  // of the unit and bills the recurring price of the first tier whose limit
+  // `max` holds it (ContiguousIntervalCapacityUsageInArrear; its `min` is not
+  // used in billing, here either). That is VOLUME over MAX: each tier's
+  // `up_to` is its `max` (-1: none), its `flat_price` the tier's price.
+  std::optional<json::object> read_capacity(pugi::xml_node usage, const std::string& p,
+                                            const std::string& jp) {
+    json::object o;
+    o["name"] = usage.attribute("name").value();
+    o["billing_period"] = text_of(usage.child("billingPeriod"));
+    record(jp + ".billing_period", p + "/billingPeriod");
+    o["aggregation"] = "MAX";
+    o["model"] = "VOLUME";
+    std::string tiers_path = p + "/tiers";
+    check_children(usage.child("tiers"), tiers_path, {"tier"});
+    json::array tiers;
+    std::string unit;
+    for (auto tier : usage.child("tiers").children("tier")) {
+      std::string tp = path_of(tier, tiers_path);
+      std::string tj = jp + ".tiers[" + std::to_string(tiers.size()) + "]";
+      check_children(tier, tp, {"limits", "recurringPrice"});
+      check_children(tier.child("limits"), tp + "/limits", {"limit"});
+      auto limits = tier.child("limits").children("limit");
+      if (std::distance(limits.begin(), limits.end()) != 1) {
+        problem(tp + "/limits", "a capacity tier must have exactly one limit in Tollgate");
+        return std::nullopt;
+      }
+      pugi::xml_node limit = *limits.begin();
+      std::string lp = tp + "/limits/limit";
+      check_children(limit, lp, {"unit", "max", "min"});
+      std::string u = text_of(limit.child("unit"));
+      if (!units_.count(u))
+        problem(lp + "/unit", "unknown unit \"" + u + "\" (declare it in <units>)");
+      if (!unit.empty() && u != unit) {
+        problem(lp + "/unit",
+                "a usage prices one unit in Tollgate: \"" + u + "\" after \"" + unit + "\"");
+        return std::nullopt;
+      }
+      unit = u;
+      json::object t;
+      std::string max = text_of(limit.child("max"));
+      if (max == "-1" || max == "-1.0")
+        t["up_to"] = nullptr;
+      else
+        t["up_to"] = max;
+      record(tj, tp);
+      record(tj + ".up_to", lp + "/max");
+      if (!tier.child("recurringPrice")) {
+        problem(tp + "/recurringPrice", "required element is missing (the tier's price)");
+        return std::nullopt;
+      }
+      t["flat_price"] =
+          read_prices(tier.child("recurringPrice"), tp + "/recurringPrice", tj + ".flat_price");
+      tiers.push_back(std::move(t));
+    }
+    if (tiers.empty()) {
+      problem(tiers_path, "a usage needs a tier");
+      return std::nullopt;
+    }
+    o["metric"] = unit;
     o["tiers"] = std::move(tiers);
     return o;
   }

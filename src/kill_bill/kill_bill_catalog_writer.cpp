@@ -175,17 +175,49 @@ class Writer {
     text(block, "max", max);
   }
 
+  // Kill Bill's CAPACITY: the period's highest value picks the first tier
+  // whose limit holds it, billed at that tier's price. That is VOLUME over
+  // the MAX, with flat tier prices and no unit price.
+  static bool is_capacity(const UsagePrice& usage) {
+    if (usage.model != UsageModel::volume || usage.aggregation != Aggregation::max) return false;
+    for (const auto& t : usage.tiers)
+      for (const auto& [currency, amount] : t.unit_price)
+        if (amount.sign() != 0) return false;
+    return true;
+  }
+
+  void write_capacity(pugi::xml_node node, const UsagePrice& usage) {
+    auto tiers = node.append_child("tiers");
+    for (const auto& t : usage.tiers) {
+      auto tier = tiers.append_child("tier");
+      auto limit = tier.append_child("limits").append_child("limit");
+      text(limit, "unit", usage.metric);
+      text(limit, "max", t.up_to ? t.up_to->to_string() : "-1");
+      prices(tier.append_child("recurringPrice"), t.flat_price.empty() ? free() : t.flat_price);
+    }
+  }
+
   void write_usage(pugi::xml_node usages, const UsagePrice& usage, const std::string& path) {
     auto node = usages.append_child("usage");
     node.append_attribute("name") = usage.name.c_str();
     node.append_attribute("billingMode") = "IN_ARREAR";
+    if (is_capacity(usage)) {
+      node.append_attribute("usageType") = "CAPACITY";
+      text(node, "billingPeriod", to_string(usage.billing_period));
+      if (usage.pay_with_credits)
+        problem(path + ".pay_with_credits", "Kill Bill's catalog has no prepaid credits");
+      write_capacity(node, usage);
+      return;
+    }
     node.append_attribute("usageType") = "CONSUMABLE";
     // VOLUME prices every unit at the tier the quantity reaches: Kill Bill's TOP_TIER.
     node.append_attribute("tierBlockPolicy") =
         usage.model == UsageModel::volume ? "TOP_TIER" : "ALL_TIERS";
     text(node, "billingPeriod", to_string(usage.billing_period));
     if (usage.aggregation != Aggregation::sum)
-      problem(path + ".aggregation", "Kill Bill's consumable usage is summed");
+      problem(path + ".aggregation",
+              "Kill Bill's consumable usage is summed (its CAPACITY usage is VOLUME over MAX with "
+              "flat tier prices only)");
     if (usage.pay_with_credits)
       problem(path + ".pay_with_credits", "Kill Bill's catalog has no prepaid credits");
     auto tiers = node.append_child("tiers");

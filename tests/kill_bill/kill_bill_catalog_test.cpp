@@ -194,14 +194,14 @@ TEST_CASE("what Tollgate does not support is refused with its XML path, never dr
   CHECK(has_problem(problems_of(xml("<plans/>")), "/catalog/plans", "appears more than once"));
   auto unknown = problems_of(xml("<surprise/>"));
   CHECK(has_problem(unknown, "/catalog/surprise", "unknown element <surprise>"));
-  auto capacity = problems_of(
+  auto other_type = problems_of(
       xml("", R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
-      <usages><usage name="seats" billingMode="IN_ARREAR" usageType="CAPACITY"><billingPeriod>MONTHLY</billingPeriod>
+      <usages><usage name="seats" billingMode="IN_ARREAR" usageType="PREPAID"><billingPeriod>MONTHLY</billingPeriod>
       </usage></usages></finalPhase>)"));
   CHECK(has_problem(
-      capacity,
+      other_type,
       "/catalog/plans/plan[@name='basic']/finalPhase/usages/usage[@name='seats']/@usageType",
-      "only CONSUMABLE usage is supported"));
+      "unknown value \"PREPAID\" (expected CONSUMABLE or CAPACITY)"));
 }
 
 TEST_CASE("price-list conditions and CHANGE_OF_PRICELIST load from an XML catalog") {
@@ -499,4 +499,66 @@ TEST_CASE("TOP_TIER tiers read as VOLUME: every unit at the tier the quantity re
   CHECK(back.model == UsageModel::volume);
   CHECK(back.tiers[1].up_to == Decimal(1000));
   CHECK_FALSE(back.tiers[2].up_to);
+}
+
+TEST_CASE("CAPACITY usage: the period's highest value picks a tier, billed at the tier's price") {
+  auto tier = [](const char* max, const char* price) {
+    return std::string("<tier><limits><limit><unit>calls</unit><max>") + max +
+           "</max></limit></limits><recurringPrice><price><currency>USD</currency><value>" + price +
+           "</value></price></recurringPrice></tier>";
+  };
+  std::string phase = R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
+      <recurring><billingPeriod>MONTHLY</billingPeriod>
+        <recurringPrice><price><currency>USD</currency><value>10.00</value></price></recurringPrice>
+      </recurring>
+      <usages><usage name="seats" billingMode="IN_ARREAR" usageType="CAPACITY">
+        <billingPeriod>MONTHLY</billingPeriod><tiers>)" +
+                      tier("10", "5.00") + tier("50", "20.00") + tier("-1", "50.00") +
+                      "</tiers></usage></usages></finalPhase>";
+  auto loaded = load_kill_bill_catalog(xml("", phase));
+  INFO((loaded ? "" : test::describe(loaded.error())));
+  REQUIRE(loaded.has_value());
+  const UsagePrice& seats = loaded->catalog.find_plan("basic")->phases[0].usages.at(0);
+  CHECK(seats.aggregation == Aggregation::max);
+  CHECK(seats.model == UsageModel::volume);
+  REQUIRE(seats.tiers.size() == 3);
+  CHECK(seats.tiers[0].up_to == Decimal(10));  // a limit, not a running sum
+  CHECK(seats.tiers[1].up_to == Decimal(50));
+  CHECK_FALSE(seats.tiers[2].up_to);
+
+  Harness h = harness(*loaded, "USD");
+  ON(h, 2024_y / 1 / 1, create_subscription("s1", "basic", 2024_y / 1 / 1));
+  // January's values 8, 30 and 12: the highest, 30, is within tier 2's 50: 20.00.
+  ON(h, 2024_y / 1 / 5, record_usage({"s1", "calls", Decimal(8), 2024_y / 1 / 5, "u1", ""}));
+  ON(h, 2024_y / 1 / 12, record_usage({"s1", "calls", Decimal(30), 2024_y / 1 / 12, "u2", ""}));
+  ON(h, 2024_y / 1 / 20, record_usage({"s1", "calls", Decimal(12), 2024_y / 1 / 20, "u3", ""}));
+  // February: 51, over tier 2's limit: the unbounded tier, 50.00.
+  ON(h, 2024_y / 2 / 7, record_usage({"s1", "calls", Decimal(51), 2024_y / 2 / 7, "u4", ""}));
+  h.bill_through(2024_y / 3 / 1);
+  CHECK(sorted(h.lines()) == sorted(Lines{"2024-01-01 RECURRING s1 2024-01-01..2024-02-01 10.00",
+                                          "2024-02-01 RECURRING s1 2024-02-01..2024-03-01 10.00",
+                                          "2024-02-01 USAGE s1 2024-01-01..2024-02-01 20.00",
+                                          "2024-03-01 RECURRING s1 2024-03-01..2024-04-01 10.00",
+                                          "2024-03-01 USAGE s1 2024-02-01..2024-03-01 50.00"}));
+
+  // Written back as CAPACITY, it reads as the same tiers.
+  auto written = to_kill_bill_xml(loaded->catalog, loaded->rules);
+  INFO((written ? "" : test::describe(written.error())));
+  REQUIRE(written.has_value());
+  CHECK(written->find("usageType=\"CAPACITY\"") != std::string::npos);
+  auto again = load_kill_bill_catalog(*written);
+  REQUIRE(again.has_value());
+  const UsagePrice& back = again->catalog.find_plan("basic")->phases[0].usages.at(0);
+  CHECK(back.aggregation == Aggregation::max);
+  CHECK(back.tiers[1].up_to == Decimal(50));
+  CHECK(back.tiers[1].flat_price.at("USD") == Decimal(20));
+
+  // Two units in one tier: Tollgate prices one unit a usage.
+  std::string two_units = phase;
+  two_units.replace(two_units.find("</limit></limits>"), 17,
+                    "</limit><limit><unit>calls</unit><max>3</max></limit></limits>");
+  CHECK(has_problem(problems_of(xml("", two_units)),
+                    "/catalog/plans/plan[@name='basic']/finalPhase/usages/usage[@name='seats']/"
+                    "tiers/tier[1]/limits",
+                    "exactly one limit"));
 }
