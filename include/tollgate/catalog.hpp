@@ -100,8 +100,14 @@ struct Product {
   std::string name;
   ProductCategory category = ProductCategory::base;
   std::optional<std::vector<std::string>> available_for;  ///< ADD_ON only; nullopt = any base
+  /// ADD_ON only: the bases that include it (Kill Bill's `included`). It
+  /// comes with them at no charge, so it is not sold on them.
+  std::vector<std::string> included_in;
 
+  /// Whether the add-on may be bought on a subscription to `base_product`:
+  /// listed in (or no) `available_for`, and not included in it.
   bool available_for_base(std::string_view base_product) const;
+  bool included_in_base(std::string_view base_product) const;
 };
 
 struct CreditPackage {

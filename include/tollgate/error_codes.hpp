@@ -77,6 +77,8 @@ inline constexpr char refused_not_active[] = "refused.not_active";
 inline constexpr char refused_not_entitled[] = "refused.not_entitled";
 /// "refused.not_available": a plan not available for the change asked.
 inline constexpr char refused_not_available[] = "refused.not_available";
+/// "refused.included": an add-on bought on a base product that already includes it.
+inline constexpr char refused_included[] = "refused.included";
 /// "refused.not_paused": a resume of a subscription that is not paused.
 inline constexpr char refused_not_paused[] = "refused.not_paused";
 /// "refused.not_base": a base-plan operation on an add-on.

@@ -40,7 +40,12 @@ Date add_duration(const Date& from, const Duration& d) {
   return from;
 }
 
+bool Product::included_in_base(std::string_view base_product) const {
+  return std::find(included_in.begin(), included_in.end(), base_product) != included_in.end();
+}
+
 bool Product::available_for_base(std::string_view base_product) const {
+  if (included_in_base(base_product)) return false;
   if (!available_for) return true;
   return std::find(available_for->begin(), available_for->end(), base_product) !=
          available_for->end();
@@ -194,28 +199,35 @@ class CatalogLoader {
     product_names_.check(p.name, r.path_of("name"), problems_);
     p.category =
         r.enumeration("category", detail::kProductCategories, true).value_or(ProductCategory::base);
-    if (const json::array* bases = r.array("available_for")) {
-      if (p.category != ProductCategory::add_on)
-        r.problem("available_for", "only an ADD_ON product may list available_for");
-      std::vector<std::string> names;
-      for (std::size_t i = 0; i < bases->size(); ++i) {
-        if (!(*bases)[i].is_string()) {
-          problems_.push_back(
-              {path_index(r.path_of("available_for"), i), "must be a product name string"});
-          continue;
-        }
-        names.emplace_back((*bases)[i].get_string());
-        available_for_paths_.push_back(
-            {catalog_.products.size(), i, path_index(r.path_of("available_for"), i)});
-      }
-      p.available_for = std::move(names);
-    }
+    if (auto names = base_names(r, p, "available_for")) p.available_for = std::move(names);
+    if (auto names = base_names(r, p, "included_in")) p.included_in = std::move(*names);
     catalog_.products.push_back(std::move(p));
   }
 
+  // An ADD_ON's list of BASE products (`available_for`, `included_in`); each
+  // name is checked once every product is read (check_available_for).
+  std::optional<std::vector<std::string>> base_names(ObjectReader& r, const Product& p,
+                                                     std::string_view key) {
+    const json::array* bases = r.array(key);
+    if (!bases) return std::nullopt;
+    if (p.category != ProductCategory::add_on)
+      r.problem(key, "only an ADD_ON product may list " + std::string(key));
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < bases->size(); ++i) {
+      std::string path = path_index(r.path_of(key), i);
+      if (!(*bases)[i].is_string()) {
+        problems_.push_back({path, "must be a product name string"});
+        continue;
+      }
+      names.emplace_back((*bases)[i].get_string());
+      base_refs_.push_back({names.back(), path});
+    }
+    return names;
+  }
+
   void check_available_for() {
-    for (const auto& ref : available_for_paths_) {
-      const std::string& base = (*catalog_.products[ref.product].available_for)[ref.index];
+    for (const auto& ref : base_refs_) {
+      const std::string& base = ref.base;
       const Product* target = catalog_.find_product(base);
       if (!target)
         problems_.push_back({ref.path, "unknown product \"" + base + "\""});
@@ -398,16 +410,15 @@ class CatalogLoader {
     catalog_.credit_packages.push_back(std::move(p));
   }
 
-  struct AvailableForRef {
-    std::size_t product;
-    std::size_t index;
+  struct BaseRef {
+    std::string base;
     std::string path;
   };
 
   Problems problems_;
   Catalog catalog_;
   UniqueNames product_names_{"product"}, plan_names_{"plan"}, package_names_{"credit package"};
-  std::vector<AvailableForRef> available_for_paths_;
+  std::vector<BaseRef> base_refs_;
 };
 
 }  // namespace

@@ -102,9 +102,6 @@ class Translator {
 
   static std::string unsupported_reason(std::string_view element) {
     static const std::map<std::string_view, std::string_view> kReasons = {
-        {"included",
-         "included add-ons are not supported: Tollgate bills each add-on as its own "
-         "subscription"},
         {"limits", "limits are not supported"},
         {"plansAllowedInBundle",
          "plansAllowedInBundle is not supported: Tollgate does not limit "
@@ -162,28 +159,46 @@ class Translator {
 
   void read_products(pugi::xml_node products, const std::string& path) {
     check_children(products, path, {"product"});
-    // Kill Bill lists on each base the add-ons it takes; the JSON lists on each
-    // add-on the bases it joins. One pass collects, the next inverts.
-    std::map<std::string, json::array> bases_of;
-    for (auto product : products.children("product"))
+    // Kill Bill lists on each base the add-ons it takes and includes; the JSON
+    // lists on each add-on the bases it joins. One pass collects, the next inverts.
+    std::map<std::string, json::array> available_on, included_in;
+    for (auto product : products.children("product")) {
+      json::string base(product.attribute("name").value());
       for (auto addon : product.child("available").children("addonProduct"))
-        bases_of[text_of(addon)].push_back(json::string(product.attribute("name").value()));
+        available_on[text_of(addon)].push_back(base);
+      for (auto addon : product.child("included").children("addonProduct"))
+        included_in[text_of(addon)].push_back(base);
+    }
     json::array out;
     for (auto product : products.children("product")) {
       std::string p = path_of(product, path);
-      check_children(product, p, {"category", "available"});
+      std::string jp = "products[" + std::to_string(out.size()) + "]";
+      check_children(product, p, {"category", "included", "available"});
+      check_children(product.child("included"), p + "/included", {"addonProduct"});
       check_children(product.child("available"), p + "/available", {"addonProduct"});
       json::object o;
-      o["name"] = product.attribute("name").value();
+      std::string name = product.attribute("name").value();
+      o["name"] = name;
       o["category"] = text_of(product.child("category"));
       // An add-on no base lists is one Kill Bill never sells: available for none.
-      if (o["category"].as_string() == "ADD_ON")
-        o["available_for"] = bases_of[product.attribute("name").value()];
-      record("products[" + std::to_string(out.size()) + "]", p);
-      record("products[" + std::to_string(out.size()) + "].category", p + "/category");
-      record("products[" + std::to_string(out.size()) + "].available_for", p);
+      if (o["category"].as_string() == "ADD_ON") {
+        o["available_for"] = available_on[name];
+        if (auto in = included_in.find(name); in != included_in.end()) {
+          o["included_in"] = in->second;
+          record(jp + ".included_in", p);
+        }
+      }
+      record(jp, p);
+      record(jp + ".category", p + "/category");
+      record(jp + ".available_for", p);
       out.push_back(std::move(o));
     }
+    // A base may include only add-ons (the JSON's loader checks the rest).
+    for (auto product : products.children("product"))
+      for (auto addon : product.child("included").children("addonProduct"))
+        if (!products.find_child_by_attribute("product", "name", text_of(addon).c_str()))
+          problem(path_of(product, path) + "/included/addonProduct",
+                  "unknown product \"" + text_of(addon) + "\"");
     catalog_["products"] = std::move(out);
   }
 

@@ -96,7 +96,13 @@ class Writer {
       node.append_attribute("name") = product.name.c_str();
       text(node, "category", to_string(product.category));
       if (product.category != ProductCategory::base) continue;
-      // Kill Bill lists on each base the add-ons it takes.
+      // Kill Bill lists on each base the add-ons it includes and takes.
+      pugi::xml_node included;
+      for (const auto& addon : catalog_.products)
+        if (addon.category == ProductCategory::add_on && addon.included_in_base(product.name)) {
+          if (!included) included = node.append_child("included");
+          text(included, "addonProduct", addon.name);
+        }
       pugi::xml_node available;
       for (const auto& addon : catalog_.products)
         if (addon.category == ProductCategory::add_on && addon.available_for_base(product.name)) {

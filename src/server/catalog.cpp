@@ -72,16 +72,18 @@ json::object plan_json(const Plan& plan) {
 }
 
 json::object product_json(const Catalog& catalog, const Product& product) {
-  json::array plans, available;
+  json::array plans, included, available;
   for (const auto& plan : catalog.plans)
     if (plan.product == product.name) plans.push_back(plan_json(plan));
   if (product.category == ProductCategory::base)
-    for (const auto& addon : catalog.products)
-      if (addon.category == ProductCategory::add_on && addon.available_for_base(product.name))
-        available.push_back(json::string(addon.name));
+    for (const auto& addon : catalog.products) {
+      if (addon.category != ProductCategory::add_on) continue;
+      if (addon.included_in_base(product.name)) included.push_back(json::string(addon.name));
+      if (addon.available_for_base(product.name)) available.push_back(json::string(addon.name));
+    }
   return {{"type", to_string(product.category)}, {"name", product.name},
           {"prettyName", product.name},          {"plans", std::move(plans)},
-          {"included", json::array{}},           {"available", std::move(available)}};
+          {"included", std::move(included)},     {"available", std::move(available)}};
 }
 
 json::object price_list_json(const Catalog& catalog, std::string_view name) {

@@ -336,6 +336,7 @@ int http_status(const std::string& code) {
                                       errors::refused_not_active,
                                       errors::refused_not_entitled,
                                       errors::refused_not_available,
+                                      errors::refused_included,
                                       errors::refused_not_paused,
                                       errors::refused_not_base,
                                       errors::refused_not_add_on,

@@ -28,7 +28,8 @@ TEST_CASE("validate-catalog lists each problem as path: reason and exits 2") {
   CHECK(r.code == 2);
   // In the order the fields are read: billing_mode before price.
   CHECK(r.err ==
-        "plans[0].phases[0].recurring.billing_mode: unknown value \"IN_ADVANCED\" (expected one of IN_ADVANCE, "
+        "plans[0].phases[0].recurring.billing_mode: unknown value \"IN_ADVANCED\" (expected one of "
+        "IN_ADVANCE, "
         "IN_ARREAR)\n"
         "plans[0].phases[0].recurring.price.EUR: missing price for currency EUR\n");
 }
@@ -57,13 +58,14 @@ TEST_CASE("usage errors exit 2") {
   CHECK(tollgate_cli({"--version"}).out.rfind("tollgate ", 0) == 0);
 }
 
-TEST_CASE("validate-catalog reads a Kill Bill XML catalog, and names XML paths when it refuses one") {
+TEST_CASE(
+    "validate-catalog reads a Kill Bill XML catalog, and names XML paths when it refuses one") {
   Run ok = tollgate_cli({"validate-catalog", data("kill_bill/SpyCarBasic.xml")});
   CHECK(ok.code == 0);
-  CHECK(ok.out == "valid Kill Bill catalog \"SpyCarBasic\": 3 products, 3 plans, 0 credit packages, 5 rules\n");
-  Run bad = tollgate_cli({"validate-catalog", data("invalid/kill-bill-included-addon.xml")});
+  CHECK(
+      ok.out ==
+      "valid Kill Bill catalog \"SpyCarBasic\": 3 products, 3 plans, 0 credit packages, 5 rules\n");
+  Run bad = tollgate_cli({"validate-catalog", data("invalid/kill-bill-product-limits.xml")});
   CHECK(bad.code == 2);
-  CHECK(bad.err ==
-        "/catalog/products/product[@name='Super']/included: included add-ons are not supported: Tollgate bills "
-        "each add-on as its own subscription\n");
+  CHECK(bad.err == "/catalog/products/product[@name='Shotgun']/limits: limits are not supported\n");
 }

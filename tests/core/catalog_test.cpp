@@ -317,3 +317,22 @@ TEST_CASE("a plan is in the DEFAULT price list unless it names another") {
     "plans": [{"name": "p", "product": "P", "price_list": "", "phases": [{"type": "EVERGREEN"}]}]})"),
                     "plans[0].price_list", "must not be empty"));
 }
+
+TEST_CASE("an add-on lists the bases that include it, and is then not sold on them") {
+  auto c = load_catalog(R"({"name": "x", "currencies": ["USD"],
+    "products": [{"name": "Car", "category": "BASE"}, {"name": "Van", "category": "BASE"},
+                 {"name": "Gps", "category": "ADD_ON", "included_in": ["Van"]}],
+    "plans": [{"name": "gps", "product": "Gps", "phases": [{"type": "EVERGREEN"}]}]})");
+  REQUIRE(c.has_value());
+  const Product* gps = c->find_product("Gps");
+  CHECK(gps->included_in_base("Van"));
+  CHECK_FALSE(gps->available_for_base("Van"));
+  CHECK(gps->available_for_base("Car"));  // no available_for: any base that does not include it
+  auto p = problems_of(R"({"name": "x", "currencies": ["USD"],
+    "products": [{"name": "Car", "category": "BASE", "included_in": ["Car"]},
+                 {"name": "Gps", "category": "ADD_ON", "included_in": ["Boat", 3]}],
+    "plans": []})");
+  CHECK(has_problem(p, "products[0].included_in", "only an ADD_ON product may list included_in"));
+  CHECK(has_problem(p, "products[1].included_in[0]", "unknown product \"Boat\""));
+  CHECK(has_problem(p, "products[1].included_in[1]", "must be a product name string"));
+}

@@ -176,8 +176,8 @@ TEST_CASE("what Tollgate does not support is refused with its XML path, never dr
       with_included.find("<category>BASE</category>"), 25,
       "<category>BASE</category><included><addonProduct>X</addonProduct></included>");
   auto included = problems_of(with_included);
-  CHECK(has_problem(included, "/catalog/products/product[@name='Basic']/included",
-                    "included add-ons are not supported"));
+  CHECK(has_problem(included, "/catalog/products/product[@name='Basic']/included/addonProduct",
+                    "unknown product \"X\""));
   std::string twice = xml("");
   twice.replace(
       twice.find("</defaultPriceList>"), 19,
@@ -561,4 +561,52 @@ TEST_CASE("CAPACITY usage: the period's highest value picks a tier, billed at th
                     "/catalog/plans/plan[@name='basic']/finalPhase/usages/usage[@name='seats']/"
                     "tiers/tier[1]/limits",
                     "exactly one limit"));
+}
+
+TEST_CASE(
+    "an included add-on is not sold on the base that includes it, and ends when its base moves "
+    "there") {
+  KillBillCatalog kb = load_file("included-addon.xml");
+  const Product* oil = kb.catalog.find_product("OilSlick");
+  REQUIRE(oil);
+  CHECK(oil->included_in == std::vector<std::string>{"Super"});
+  // Super also lists it as available; Kill Bill checks "included" first.
+  CHECK_FALSE(oil->available_for_base("Super"));
+  CHECK(oil->available_for_base("Sports"));
+
+  Harness h = harness(kb, "USD");
+  ON(h, 2024_y / 1 / 1, create_subscription("b", "super-monthly", 2024_y / 1 / 1));
+  auto refused = h.on(2024_y / 1 / 1, [&](BillingEngine& e) {
+    return e.create_subscription("x", "oilslick-monthly", 2024_y / 1 / 1, "b");
+  });
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == errors::refused_included);
+  ON(h, 2024_y / 1 / 1, create_subscription("r", "remotecontrol-monthly", 2024_y / 1 / 1, "b"));
+  ON(h, 2024_y / 1 / 1, create_subscription("s", "sports-monthly", 2024_y / 1 / 1));
+  ON(h, 2024_y / 1 / 1, create_subscription("o", "oilslick-monthly", 2024_y / 1 / 1, "s"));
+  // Jan 16, Sports -> Super with no rules: END_OF_TERM, so Super from Feb 1. Super
+  // includes OilSlick, so the add-on "o" ends with the change and bills no February.
+  ON(h, 2024_y / 1 / 16, change_plan("s", "super-monthly", 2024_y / 1 / 16));
+  h.bill_through(2024_y / 2 / 1);
+  CHECK(sorted(h.lines()) ==
+        sorted(Lines{"2024-01-01 RECURRING b 2024-01-01..2024-02-01 1000.00",
+                     "2024-01-01 RECURRING r 2024-01-01..2024-02-01 15.95",
+                     "2024-01-01 RECURRING s 2024-01-01..2024-02-01 500.00",
+                     "2024-01-01 RECURRING o 2024-01-01..2024-02-01 7.95",
+                     "2024-02-01 RECURRING b 2024-02-01..2024-03-01 1000.00",
+                     "2024-02-01 RECURRING r 2024-02-01..2024-03-01 15.95",
+                     "2024-02-01 RECURRING s 2024-02-01..2024-03-01 1000.00"}));
+  auto statuses = h.engine().statuses(2024_y / 2 / 1);
+  auto o =
+      std::find_if(statuses.begin(), statuses.end(), [](const auto& st) { return st.id == "o"; });
+  REQUIRE(o != statuses.end());
+  CHECK(o->state == SubscriptionState::cancelled);
+
+  // Written back: <included> on the base, read again the same.
+  auto written = to_kill_bill_xml(kb.catalog, kb.rules);
+  REQUIRE(written.has_value());
+  CHECK(written->find("<included>") != std::string::npos);
+  auto again = load_kill_bill_catalog(*written);
+  REQUIRE(again.has_value());
+  CHECK(again->catalog.find_product("OilSlick")->included_in == std::vector<std::string>{"Super"});
 }

@@ -261,6 +261,10 @@ Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::
     if (is_ended(s, *base, on))
       return refused(errors::refused_base_cancelled,
                      "BASE subscription \"" + *base_id + "\" is cancelled");
+    if (product.included_in_base(base->product->name))
+      return refused(
+          errors::refused_included,
+          "add-on " + product.name + " is already included in product " + base->product->name);
     if (!product.available_for_base(base->product->name))
       return refused(
           errors::refused_not_available,
@@ -355,7 +359,7 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
   end_service(*sub, effective);
   sub->spans.push_back(new_span(s, plan, effective, anchor));
   sub->product = &to_product;
-  // Add-ons that the new base product does not accept end with the change.
+  // Add-ons that the new base product does not accept, or includes, end with the change.
   if (to_product.category == ProductCategory::base)
     for (Subscription* addon : addons_of(s, id))
       if (!addon->cancel_effective && !addon->product->available_for_base(to_product.name)) {
