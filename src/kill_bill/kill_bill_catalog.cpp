@@ -247,6 +247,13 @@ class Translator {
       json::object o;
       o["name"] = name;
       o["product"] = text_of(plan.child("product"));
+      // Kill Bill: "Invalid product for plan". Checked here, with the other
+      // XML mistakes, rather than only by the JSON loader after them.
+      if (!plan.parent()
+               .parent()
+               .child("products")
+               .find_child_by_attribute("product", "name", text_of(plan.child("product")).c_str()))
+        problem(p + "/product", "unknown product \"" + text_of(plan.child("product")) + "\"");
       if (list != price_list_of_.end() && list->second.name != kDefaultPriceList) {
         o["price_list"] = list->second.name;
         record(jp + ".price_list", list->second.path);
@@ -255,13 +262,21 @@ class Translator {
       record(jp + ".product", p + "/product");
       json::array phases;
       check_children(plan.child("initialPhases"), p + "/initialPhases", {"phase"});
-      for (auto phase : plan.child("initialPhases").children("phase"))
-        phases.push_back(read_phase(phase, path_of(phase, p + "/initialPhases"),
-                                    jp + ".phases[" + std::to_string(phases.size()) + "]", mode));
-      if (auto final_phase = plan.child("finalPhase"))
+      for (auto phase : plan.child("initialPhases").children("phase")) {
+        std::string pp = path_of(phase, p + "/initialPhases");
+        // Kill Bill: "Initial Phase ... cannot be of type EVERGREEN".
+        if (std::string_view(phase.attribute("type").value()) == "EVERGREEN")
+          problem(pp + "/@type", "an initial phase cannot be EVERGREEN (only the final one)");
+        phases.push_back(
+            read_phase(phase, pp, jp + ".phases[" + std::to_string(phases.size()) + "]", mode));
+      }
+      if (auto final_phase = plan.child("finalPhase")) {
+        // Kill Bill: "Final Phase ... cannot be of type TRIAL".
+        if (std::string_view(final_phase.attribute("type").value()) == "TRIAL")
+          problem(p + "/finalPhase/@type", "the final phase cannot be TRIAL");
         phases.push_back(read_phase(final_phase, p + "/finalPhase",
                                     jp + ".phases[" + std::to_string(phases.size()) + "]", mode));
-      else
+      } else
         problem(p + "/finalPhase", "required element is missing");
       record(jp + ".phases", p);
       o["phases"] = std::move(phases);
@@ -314,8 +329,19 @@ class Translator {
                      json::object& phase) {
     check_children(duration, p, {"unit", "number"});
     std::string unit = text_of(duration.child("unit"));
-    if (unit == "UNLIMITED") return;  // lasts until cancelled: no duration in the JSON
     std::string number = text_of(duration.child("number"));
+    if (unit == "UNLIMITED") {  // lasts until cancelled: no duration in the JSON
+      // Kill Bill: "Duration can only have 'UNLIMITED' unit if the number is omitted".
+      if (duration.child("number") && number != "-1")
+        problem(p + "/number",
+                "an UNLIMITED duration has no number (or -1), not \"" + number + "\"");
+      return;
+    }
+    if (!duration.child("number")) {
+      // Kill Bill: "Finite Duration must have a well defined length".
+      problem(p, "a " + unit + " duration needs its <number>");
+      return;
+    }
     int length = 0;
     auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), length);
     if (ec != std::errc() || end != number.data() + number.size()) {

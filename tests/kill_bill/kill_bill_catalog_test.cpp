@@ -610,3 +610,29 @@ TEST_CASE(
   REQUIRE(again.has_value());
   CHECK(again->catalog.find_product("OilSlick")->included_in == std::vector<std::string>{"Super"});
 }
+
+TEST_CASE("the five mistakes Kill Bill's own validation tests expect are refused, in its order") {
+  auto loaded = load_kill_bill_catalog(test::data_file("invalid/kill-bill-validation-errors.xml"));
+  REQUIRE_FALSE(loaded.has_value());
+  const Problems& p = loaded.error();
+  REQUIRE(p.size() == 5);
+  // Kill Bill: "Invalid product for plan 'standard'".
+  CHECK(p[0].path == "/catalog/plans/plan[@name='basic']/product");
+  CHECK(p[0].reason == "unknown product \"basic\"");
+  // "Duration can only have 'UNLIMITED' unit if the number is omitted".
+  CHECK(p[1].path == "/catalog/plans/plan[@name='basic']/finalPhase/duration/number");
+  // "Initial Phase ... cannot be of type EVERGREEN".
+  CHECK(p[2].path == "/catalog/plans/plan[@name='basic-trial']/initialPhases/phase/@type");
+  // "Finite Duration must have a well defined length".
+  CHECK(p[3].path == "/catalog/plans/plan[@name='basic-trial']/initialPhases/phase/duration");
+  CHECK(p[3].reason == "a DAYS duration needs its <number>");
+  // "Final Phase ... cannot be of type TRIAL".
+  CHECK(p[4].path == "/catalog/plans/plan[@name='basic-trial']/finalPhase/@type");
+  // An UNLIMITED duration may say -1, as Kill Bill's samples do.
+  CHECK(load_kill_bill_catalog(xml("", R"(<finalPhase type="EVERGREEN">
+      <duration><unit>UNLIMITED</unit><number>-1</number></duration>
+      <recurring><billingPeriod>MONTHLY</billingPeriod>
+        <recurringPrice><price><currency>USD</currency><value>10.00</value></price></recurringPrice>
+      </recurring></finalPhase>)"))
+            .has_value());
+}
