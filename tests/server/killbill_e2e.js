@@ -654,6 +654,28 @@ async function main() {
     assert.equal((await G.account.getAccount(gx.accountId)).data.currency, 'USD');
   });
 
+  await check('price lists through SubscriptionApi and CatalogApi: made on Promo by product and period, changed by the catalog\'s priceList rule', async () => {
+    const xml = fs.readFileSync(path.join(__dirname, '..', 'data', 'kill_bill', 'price-lists.xml'), 'utf8');
+    assert.equal((await G.catalog.uploadCatalogXml(xml, CREATED_BY)).status, 201);
+    const lists = (await G.catalog.getCatalogJson()).data[0].priceLists;
+    assert.deepEqual(lists.map((l) => l.name), ['DEFAULT', 'Promo', 'Partner']);
+    const lister = (await G.account.createAccount({ name: 'Lists', externalKey: 'lists', currency: 'USD', billCycleDayLocal: 1 },
+      CREATED_BY)).data;
+    const sub = (await G.subscription.createSubscription({ accountId: lister.accountId, productName: 'Standard',
+      billingPeriod: 'MONTHLY', priceList: 'Promo' }, CREATED_BY, '2024-01-01')).data;
+    assert.equal(sub.planName, 'promo-standard-monthly');
+    assert.equal(sub.priceList, 'Promo');
+    assert.equal((await G.catalog.getPriceListForSubscriptionAndDate(sub.subscriptionId)).data.name, 'Promo');
+    // No price list named: priceListCase[0] keeps a Promo subscription on Promo.
+    await G.subscription.changeSubscriptionPlan({ productName: 'Premium', billingPeriod: 'MONTHLY' }, sub.subscriptionId,
+      CREATED_BY, '2024-01-16');
+    assert.equal((await G.subscription.getSubscription(sub.subscriptionId)).data.planName, 'promo-premium-monthly');
+    // January 20.00; the change IMMEDIATE (changePolicy[1]) on 01-16, 16 of 31 days:
+    // -20.00 x 16/31 = -10.32 and 45.00 x 16/31 = 23.23; February 45.00. Together 77.91.
+    const invoice = (await G.invoice.createFutureInvoice(lister.accountId, CREATED_BY, '2024-02-01')).data;
+    assert.equal(invoice.amount, 77.91);
+  });
+
   console.log(`${count()} checks passed`);
 }
 
