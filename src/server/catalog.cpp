@@ -198,6 +198,17 @@ Response price_list_for_subscription(Server& s, Ctx& ctx) {
   });
 }
 
+// Kill Bill's "delete all versions of the tenant's catalog": from now on the
+// tenant has none, and new accounts wait for one as before the first upload.
+// Accounts already bound go on billing from the version they were bound to
+// (their invoices were made from it), and the organization's rules stay
+// registered: Tollgate keeps them per organization, not in the catalog.
+Response delete_catalog(Server& s, Ctx& ctx) {
+  if (auto cleared = s.tenants.set_catalog_version(ctx.tenant.id, ""); !cleared)
+    return failure(cleared.error());
+  return no_content();
+}
+
 Response get_kill_bill_catalog(Server& s, Ctx& ctx) {
   auto catalog = tenant_catalog(s, ctx);
   if (!catalog) return std::move(catalog).error();

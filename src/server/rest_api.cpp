@@ -200,6 +200,7 @@ constexpr Route kRoutes[] = {
     {"GET", "/1.0/kb/catalog/xml", get_catalog_xml},
     {"POST", "/1.0/kb/catalog/xml/validate", validate_catalog_xml},
     {"GET", "/1.0/kb/catalog", get_kill_bill_catalog},
+    {"DELETE", "/1.0/kb/catalog", delete_catalog},
     {"GET", "/1.0/kb/catalog/availableBasePlans", available_base_plans},
     {"GET", "/1.0/kb/catalog/availableAddons", available_addons},
     {"GET", "/1.0/kb/catalog/plan", plan_for_subscription},

@@ -228,3 +228,44 @@ TEST_CASE("subscriptions on a price list: made and changed by product, period an
   CHECK(json::parse(served.read("/1.0/kb/subscriptions/" + partner_sub)).at("planName") ==
         "partner-standard-monthly");
 }
+
+TEST_CASE("DELETE /1.0/kb/catalog: the tenant has no catalog, bound accounts bill on") {
+  test::ServedStore served;
+  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/SpyCarBasic.xml"))
+              .status == 201);
+  REQUIRE(
+      served
+          .call("POST", "/1.0/kb/accounts",
+                R"({"name": "A", "externalKey": "a", "currency": "GBP", "billCycleDayLocal": 1})")
+          .status == 201);
+  std::string bound = std::string(
+      json::parse(served.read("/1.0/kb/accounts?externalKey=a")).at("accountId").as_string());
+  auto made = served.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
+                          R"({"accountId": ")" + bound + R"(", "planName": "sports-monthly"})");
+  REQUIRE(made.status == 201);
+  std::string sub = location_id(made);
+
+  CHECK(served.call("DELETE", "/1.0/kb/catalog").status == 204);
+  CHECK(served.call("GET", "/1.0/kb/catalog").status == 404);
+  CHECK(served.call("GET", "/1.0/kb/catalog/xml").status == 404);
+  // The bound account still reads its subscription from its version.
+  CHECK(json::parse(served.read("/1.0/kb/subscriptions/" + sub)).at("planName") ==
+        "sports-monthly");
+  // A new account waits for a catalog: it cannot subscribe yet.
+  REQUIRE(served.call("POST", "/1.0/kb/accounts", R"({"name": "B", "externalKey": "b"})").status ==
+          201);
+  std::string waiting = std::string(
+      json::parse(served.read("/1.0/kb/accounts?externalKey=b")).at("accountId").as_string());
+  auto refused =
+      served.call("POST", "/1.0/kb/subscriptions",
+                  R"({"accountId": ")" + waiting + R"(", "planName": "sports-monthly"})");
+  CHECK(refused.status == 400);
+  CHECK(refused.body.find("no catalog yet") != std::string::npos);
+  // Uploading again gives new accounts a catalog.
+  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/SpyCarBasic.xml"))
+              .status == 201);
+  CHECK(served
+            .call("POST", "/1.0/kb/subscriptions",
+                  R"({"accountId": ")" + waiting + R"(", "planName": "sports-monthly"})")
+            .status == 201);
+}
