@@ -440,7 +440,26 @@ class Translator {
     if (blocks.size() == 1) {
       auto [block, bp] = blocks.front();
       std::string size = text_of(block.child("size"));
-      if (size == "1" || size == "1.0") {
+      // Under ALL_TIERS Kill Bill bills at most `max` blocks of the last tier
+      // and drops the units above; under TOP_TIER the last tier takes them all.
+      std::string max = text_of(block.child("max"));
+      bool capped = policy == "ALL_TIERS" && block.child("max") && max != "-1";
+      if (capped && size != "1" && size != "1.0") {
+        problem(bp + "/max",
+                "a package capped at max blocks is not supported (Kill Bill bills at most " + max +
+                    " blocks and drops the units above)");
+        return std::nullopt;
+      }
+      if (capped) {
+        o["model"] = "GRADUATED";
+        json::object first;
+        first["up_to"] = max;
+        first["unit_price"] =
+            read_prices(block.child("prices"), bp + "/prices", jp + ".tiers[0].unit_price");
+        record(jp + ".tiers[0]", bp);
+        record(jp + ".tiers[0].up_to", bp + "/max");
+        o["tiers"] = json::array{std::move(first), units_above_the_cap()};
+      } else if (size == "1" || size == "1.0") {
         o["model"] = "PER_UNIT";
         o["unit_price"] = read_prices(block.child("prices"), bp + "/prices", jp + ".unit_price");
       } else {
@@ -491,8 +510,18 @@ class Translator {
       t["unit_price"] = read_prices(block.child("prices"), bp + "/prices", tj + ".unit_price");
       tiers.push_back(std::move(t));
     }
+    // ALL_TIERS drops the units above the last tier's max: a free tier takes them.
+    if (policy == "ALL_TIERS" && !tiers.back().as_object().at("up_to").is_null())
+      tiers.push_back(units_above_the_cap());
     o["tiers"] = std::move(tiers);
     return o;
+  }
+
+  // The units Kill Bill leaves unbilled above an ALL_TIERS usage's last `max`.
+  json::object units_above_the_cap() const {
+    json::object free;
+    for (const auto& c : catalog_.at("currencies").as_array()) free[c.as_string()] = "0";
+    return json::object{{"up_to", nullptr}, {"unit_price", std::move(free)}};
   }
 
   // A CAPACITY usage of one unit: Kill Bill takes the period's highest value

@@ -636,3 +636,42 @@ TEST_CASE("the five mistakes Kill Bill's own validation tests expect are refused
       </recurring></finalPhase>)"))
             .has_value());
 }
+
+TEST_CASE(
+    "ALL_TIERS bills at most the last tier's max, as Kill Bill does; a capped package is refused") {
+  auto usage_with = [](const std::string& tiers) {
+    return std::string(R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
+      <usages><usage name="calls" billingMode="IN_ARREAR" usageType="CONSUMABLE">
+        <billingPeriod>MONTHLY</billingPeriod><tiers>)") +
+           tiers + "</tiers></usage></usages></finalPhase>";
+  };
+  auto tier = [](const char* size, const char* max, const char* price) {
+    return std::string("<tier><blocks><tieredBlock><unit>calls</unit><size>") + size +
+           "</size><prices><price><currency>USD</currency><value>" + price +
+           "</value></price></prices><max>" + max + "</max></tieredBlock></blocks></tier>";
+  };
+  auto usage_of = [](const KillBillCatalog& kb) {
+    return kb.catalog.find_plan("basic")->phases[0].usages.at(0);
+  };
+  // One tier of at most 100: Kill Bill bills 100 of 150 calls, 100 x 0.10 = 10.00.
+  auto one = load_kill_bill_catalog(xml("", usage_with(tier("1", "100", "0.10"))));
+  INFO((one ? "" : test::describe(one.error())));
+  REQUIRE(one.has_value());
+  CHECK(rate(usage_of(*one), "USD", Decimal(150)).value() == Decimal::parse("10.00").value());
+  CHECK(rate(usage_of(*one), "USD", Decimal(40)).value() == Decimal::parse("4.00").value());
+  // Two tiers, the last of at most 200: of 500 calls, 100 x 0.10 + 200 x 0.05 = 20.00.
+  auto two = load_kill_bill_catalog(
+      xml("", usage_with(tier("1", "100", "0.10") + tier("1", "200", "0.05"))));
+  REQUIRE(two.has_value());
+  CHECK(rate(usage_of(*two), "USD", Decimal(500)).value() == Decimal::parse("20.00").value());
+  // Unbounded (-1): every unit is billed.
+  auto open = load_kill_bill_catalog(xml("", usage_with(tier("1", "-1", "0.10"))));
+  REQUIRE(open.has_value());
+  CHECK(usage_of(*open).model == UsageModel::per_unit);
+  // A package of 10 capped at 5 blocks has no Tollgate equivalent.
+  CHECK(has_problem(
+      problems_of(xml("", usage_with(tier("10", "5", "1.00")))),
+      "/catalog/plans/plan[@name='basic']/finalPhase/usages/usage[@name='calls']/tiers/tier/blocks/"
+      "tieredBlock/max",
+      "a package capped at max blocks is not supported"));
+}
