@@ -55,6 +55,31 @@ std::string xml(const std::string& extra, const std::string& phase = R"(
          extra + "</catalog>";
 }
 
+// The one-plan catalog whose final phase bills 10.00 a month and `usage` (a
+// <usage> element), loaded.
+KillBillCatalog with_usage(const std::string& usage) {
+  auto loaded = load_kill_bill_catalog(xml("", R"(<finalPhase type="EVERGREEN">
+      <duration><unit>UNLIMITED</unit></duration>
+      <recurring><billingPeriod>MONTHLY</billingPeriod>
+        <recurringPrice><price><currency>USD</currency><value>10.00</value></price></recurringPrice>
+      </recurring><usages>)" + usage + "</usages></finalPhase>"));
+  INFO((loaded ? "" : test::describe(loaded.error())));
+  REQUIRE(loaded.has_value());
+  return std::move(loaded).value();
+}
+
+// The catalog written as Kill Bill XML (which must contain `marker`) and read again.
+KillBillCatalog written_back(const KillBillCatalog& kb, const std::string& marker) {
+  auto written = to_kill_bill_xml(kb.catalog, kb.rules);
+  INFO((written ? "" : test::describe(written.error())));
+  REQUIRE(written.has_value());
+  CHECK(written->find(marker) != std::string::npos);
+  auto again = load_kill_bill_catalog(*written);
+  INFO((again ? "" : test::describe(again.error())));
+  REQUIRE(again.has_value());
+  return std::move(again).value();
+}
+
 Problems problems_of(const std::string& text) {
   auto loaded = load_kill_bill_catalog(text);
   REQUIRE_FALSE(loaded.has_value());
@@ -455,18 +480,11 @@ TEST_CASE("TOP_TIER tiers read as VOLUME: every unit at the tier the quantity re
         <prices><price><currency>USD</currency><value>)") +
            price + "</value></price></prices><max>" + max + "</max></tieredBlock></blocks></tier>";
   };
-  std::string phase = R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
-      <recurring><billingPeriod>MONTHLY</billingPeriod>
-        <recurringPrice><price><currency>USD</currency><value>10.00</value></price></recurringPrice>
-      </recurring>
-      <usages><usage name="calls" billingMode="IN_ARREAR" usageType="CONSUMABLE" tierBlockPolicy="TOP_TIER">
+  KillBillCatalog loaded = with_usage(
+      R"(<usage name="calls" billingMode="IN_ARREAR" usageType="CONSUMABLE" tierBlockPolicy="TOP_TIER">
         <billingPeriod>MONTHLY</billingPeriod><tiers>)" +
-                      tier("100", "0.10") + tier("900", "0.05") + tier("1000", "0.02") +
-                      "</tiers></usage></usages></finalPhase>";
-  auto loaded = load_kill_bill_catalog(xml("", phase));
-  INFO((loaded ? "" : test::describe(loaded.error())));
-  REQUIRE(loaded.has_value());
-  const UsagePrice& calls = loaded->catalog.find_plan("basic")->phases[0].usages.at(0);
+      tier("100", "0.10") + tier("900", "0.05") + tier("1000", "0.02") + "</tiers></usage>");
+  const UsagePrice& calls = loaded.catalog.find_plan("basic")->phases[0].usages.at(0);
   CHECK(calls.model == UsageModel::volume);
   REQUIRE(calls.tiers.size() == 3);
   // Running sums of max: 100, then 1,000; the last tier takes any quantity above
@@ -480,7 +498,7 @@ TEST_CASE("TOP_TIER tiers read as VOLUME: every unit at the tier the quantity re
   CHECK(rate(calls, "USD", Decimal(500)).value() == Decimal::parse("25.00").value());
   CHECK(rate(calls, "USD", Decimal(1500)).value() == Decimal::parse("30.00").value());
 
-  Harness h = harness(*loaded, "USD");
+  Harness h = harness(loaded, "USD");
   ON(h, 2024_y / 1 / 1, create_subscription("s1", "basic", 2024_y / 1 / 1));
   ON(h, 2024_y / 1 / 10, record_usage({"s1", "calls", Decimal(500), 2024_y / 1 / 10, "u1", ""}));
   h.bill_through(2024_y / 2 / 1);
@@ -489,13 +507,8 @@ TEST_CASE("TOP_TIER tiers read as VOLUME: every unit at the tier the quantity re
                                           "2024-02-01 USAGE s1 2024-01-01..2024-02-01 25.00"}));
 
   // Written back as TOP_TIER, it reads as the same VOLUME tiers.
-  auto written = to_kill_bill_xml(loaded->catalog, loaded->rules);
-  INFO((written ? "" : test::describe(written.error())));
-  REQUIRE(written.has_value());
-  CHECK(written->find("tierBlockPolicy=\"TOP_TIER\"") != std::string::npos);
-  auto again = load_kill_bill_catalog(*written);
-  REQUIRE(again.has_value());
-  const UsagePrice& back = again->catalog.find_plan("basic")->phases[0].usages.at(0);
+  KillBillCatalog again = written_back(loaded, "tierBlockPolicy=\"TOP_TIER\"");
+  const UsagePrice& back = again.catalog.find_plan("basic")->phases[0].usages.at(0);
   CHECK(back.model == UsageModel::volume);
   CHECK(back.tiers[1].up_to == Decimal(1000));
   CHECK_FALSE(back.tiers[2].up_to);
@@ -507,18 +520,12 @@ TEST_CASE("CAPACITY usage: the period's highest value picks a tier, billed at th
            "</max></limit></limits><recurringPrice><price><currency>USD</currency><value>" + price +
            "</value></price></recurringPrice></tier>";
   };
-  std::string phase = R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
-      <recurring><billingPeriod>MONTHLY</billingPeriod>
-        <recurringPrice><price><currency>USD</currency><value>10.00</value></price></recurringPrice>
-      </recurring>
-      <usages><usage name="seats" billingMode="IN_ARREAR" usageType="CAPACITY">
+  std::string usage = R"(<usage name="seats" billingMode="IN_ARREAR" usageType="CAPACITY">
         <billingPeriod>MONTHLY</billingPeriod><tiers>)" +
                       tier("10", "5.00") + tier("50", "20.00") + tier("-1", "50.00") +
-                      "</tiers></usage></usages></finalPhase>";
-  auto loaded = load_kill_bill_catalog(xml("", phase));
-  INFO((loaded ? "" : test::describe(loaded.error())));
-  REQUIRE(loaded.has_value());
-  const UsagePrice& seats = loaded->catalog.find_plan("basic")->phases[0].usages.at(0);
+                      "</tiers></usage>";
+  KillBillCatalog loaded = with_usage(usage);
+  const UsagePrice& seats = loaded.catalog.find_plan("basic")->phases[0].usages.at(0);
   CHECK(seats.aggregation == Aggregation::max);
   CHECK(seats.model == UsageModel::volume);
   REQUIRE(seats.tiers.size() == 3);
@@ -526,7 +533,7 @@ TEST_CASE("CAPACITY usage: the period's highest value picks a tier, billed at th
   CHECK(seats.tiers[1].up_to == Decimal(50));
   CHECK_FALSE(seats.tiers[2].up_to);
 
-  Harness h = harness(*loaded, "USD");
+  Harness h = harness(loaded, "USD");
   ON(h, 2024_y / 1 / 1, create_subscription("s1", "basic", 2024_y / 1 / 1));
   // January's values 8, 30 and 12: the highest, 30, is within tier 2's 50: 20.00.
   ON(h, 2024_y / 1 / 5, record_usage({"s1", "calls", Decimal(8), 2024_y / 1 / 5, "u1", ""}));
@@ -542,25 +549,24 @@ TEST_CASE("CAPACITY usage: the period's highest value picks a tier, billed at th
                                           "2024-03-01 USAGE s1 2024-02-01..2024-03-01 50.00"}));
 
   // Written back as CAPACITY, it reads as the same tiers.
-  auto written = to_kill_bill_xml(loaded->catalog, loaded->rules);
-  INFO((written ? "" : test::describe(written.error())));
-  REQUIRE(written.has_value());
-  CHECK(written->find("usageType=\"CAPACITY\"") != std::string::npos);
-  auto again = load_kill_bill_catalog(*written);
-  REQUIRE(again.has_value());
-  const UsagePrice& back = again->catalog.find_plan("basic")->phases[0].usages.at(0);
+  KillBillCatalog again = written_back(loaded, "usageType=\"CAPACITY\"");
+  const UsagePrice& back = again.catalog.find_plan("basic")->phases[0].usages.at(0);
   CHECK(back.aggregation == Aggregation::max);
   CHECK(back.tiers[1].up_to == Decimal(50));
   CHECK(back.tiers[1].flat_price.at("USD") == Decimal(20));
 
   // Two units in one tier: Tollgate prices one unit a usage.
-  std::string two_units = phase;
+  std::string two_units = usage;
   two_units.replace(two_units.find("</limit></limits>"), 17,
                     "</limit><limit><unit>calls</unit><max>3</max></limit></limits>");
-  CHECK(has_problem(problems_of(xml("", two_units)),
-                    "/catalog/plans/plan[@name='basic']/finalPhase/usages/usage[@name='seats']/"
-                    "tiers/tier[1]/limits",
-                    "exactly one limit"));
+  CHECK(
+      has_problem(problems_of(xml("",
+                                  "<finalPhase type=\"EVERGREEN\"><duration><unit>UNLIMITED</unit>"
+                                  "</duration><usages>" +
+                                      two_units + "</usages></finalPhase>")),
+                  "/catalog/plans/plan[@name='basic']/finalPhase/usages/usage[@name='seats']/"
+                  "tiers/tier[1]/limits",
+                  "exactly one limit"));
 }
 
 TEST_CASE(
@@ -603,12 +609,8 @@ TEST_CASE(
   CHECK(o->state == SubscriptionState::cancelled);
 
   // Written back: <included> on the base, read again the same.
-  auto written = to_kill_bill_xml(kb.catalog, kb.rules);
-  REQUIRE(written.has_value());
-  CHECK(written->find("<included>") != std::string::npos);
-  auto again = load_kill_bill_catalog(*written);
-  REQUIRE(again.has_value());
-  CHECK(again->catalog.find_product("OilSlick")->included_in == std::vector<std::string>{"Super"});
+  KillBillCatalog again = written_back(kb, "<included>");
+  CHECK(again.catalog.find_product("OilSlick")->included_in == std::vector<std::string>{"Super"});
 }
 
 TEST_CASE("the five mistakes Kill Bill's own validation tests expect are refused, in its order") {

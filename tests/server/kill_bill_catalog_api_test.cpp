@@ -21,6 +21,26 @@ std::string location_id(const server::Response& r) {
   return "";
 }
 
+// Opens an account through Kill Bill's API; returns its id.
+std::string open_account(test::ServedStore& served, const std::string& body,
+                         const std::string& external_key) {
+  auto made = served.call("POST", "/1.0/kb/accounts", body);
+  INFO(made.body);
+  REQUIRE(made.status == 201);
+  return std::string(json::parse(served.read("/1.0/kb/accounts?externalKey=" + external_key))
+                         .at("accountId")
+                         .as_string());
+}
+
+// Subscribes the account to sports-monthly on 2024-03-01; returns the subscription's id.
+std::string subscribe_to_sports(test::ServedStore& served, const std::string& account) {
+  auto made = served.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
+                          R"({"accountId": ")" + account + R"(", "planName": "sports-monthly"})");
+  INFO(made.body);
+  REQUIRE(made.status == 201);
+  return location_id(made);
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -71,19 +91,10 @@ TEST_CASE(
   test::ServedStore served(options);
   REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/SpyCarBasic.xml"))
               .status == 201);
-  REQUIRE(
-      served
-          .call(
-              "POST", "/1.0/kb/accounts",
-              R"({"name": "Spy", "externalKey": "spy", "currency": "GBP", "billCycleDayLocal": 1})")
-          .status == 201);
-  std::string account = std::string(
-      json::parse(served.read("/1.0/kb/accounts?externalKey=spy")).at("accountId").as_string());
-  auto made = served.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
-                          R"({"accountId": ")" + account + R"(", "planName": "sports-monthly"})");
-  INFO(made.body);
-  REQUIRE(made.status == 201);
-  std::string sub = location_id(made);
+  std::string account = open_account(
+      served, R"({"name": "Spy", "externalKey": "spy", "currency": "GBP", "billCycleDayLocal": 1})",
+      "spy");
+  std::string sub = subscribe_to_sports(served, account);
   // The catalog as the subscription sees it: the 30-day trial from 03-01 ends 03-31.
   auto at = [&](const std::string& what, const std::string& day) {
     return json::parse(served.read("/1.0/kb/catalog/" + what + "?subscriptionId=" + sub +
@@ -180,13 +191,9 @@ TEST_CASE("subscriptions on a price list: made and changed by product, period an
   CHECK(catalog.at("priceLists").at(1).at("name") == "Promo");
   CHECK(catalog.at("priceLists").at(1).at("plans") ==
         json::parse(R"(["promo-standard-monthly", "promo-premium-monthly"])"));
-  REQUIRE(
-      served
-          .call("POST", "/1.0/kb/accounts",
-                R"({"name": "P", "externalKey": "p", "currency": "USD", "billCycleDayLocal": 1})")
-          .status == 201);
-  std::string account = std::string(
-      json::parse(served.read("/1.0/kb/accounts?externalKey=p")).at("accountId").as_string());
+  std::string account = open_account(
+      served, R"({"name": "P", "externalKey": "p", "currency": "USD", "billCycleDayLocal": 1})",
+      "p");
   auto make = [&](const std::string& fields) {
     return served.call("POST", "/1.0/kb/subscriptions",
                        R"({"accountId": ")" + account + R"(", )" + fields + "}");
@@ -233,17 +240,10 @@ TEST_CASE("DELETE /1.0/kb/catalog: the tenant has no catalog, bound accounts bil
   test::ServedStore served;
   REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/SpyCarBasic.xml"))
               .status == 201);
-  REQUIRE(
-      served
-          .call("POST", "/1.0/kb/accounts",
-                R"({"name": "A", "externalKey": "a", "currency": "GBP", "billCycleDayLocal": 1})")
-          .status == 201);
-  std::string bound = std::string(
-      json::parse(served.read("/1.0/kb/accounts?externalKey=a")).at("accountId").as_string());
-  auto made = served.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
-                          R"({"accountId": ")" + bound + R"(", "planName": "sports-monthly"})");
-  REQUIRE(made.status == 201);
-  std::string sub = location_id(made);
+  std::string bound = open_account(
+      served, R"({"name": "A", "externalKey": "a", "currency": "GBP", "billCycleDayLocal": 1})",
+      "a");
+  std::string sub = subscribe_to_sports(served, bound);
 
   CHECK(served.call("DELETE", "/1.0/kb/catalog").status == 204);
   CHECK(served.call("GET", "/1.0/kb/catalog").status == 404);
@@ -252,10 +252,7 @@ TEST_CASE("DELETE /1.0/kb/catalog: the tenant has no catalog, bound accounts bil
   CHECK(json::parse(served.read("/1.0/kb/subscriptions/" + sub)).at("planName") ==
         "sports-monthly");
   // A new account waits for a catalog: it cannot subscribe yet.
-  REQUIRE(served.call("POST", "/1.0/kb/accounts", R"({"name": "B", "externalKey": "b"})").status ==
-          201);
-  std::string waiting = std::string(
-      json::parse(served.read("/1.0/kb/accounts?externalKey=b")).at("accountId").as_string());
+  std::string waiting = open_account(served, R"({"name": "B", "externalKey": "b"})", "b");
   auto refused =
       served.call("POST", "/1.0/kb/subscriptions",
                   R"({"accountId": ")" + waiting + R"(", "planName": "sports-monthly"})");
