@@ -640,7 +640,8 @@ TEST_CASE("the five mistakes Kill Bill's own validation tests expect are refused
 }
 
 TEST_CASE(
-    "ALL_TIERS bills at most the last tier's max, as Kill Bill does; a capped package is refused") {
+    "ALL_TIERS bills at most the last tier's max as Kill Bill does, and a capped package is "
+    "refused") {
   auto usage_with = [](const std::string& tiers) {
     return std::string(R"(<finalPhase type="EVERGREEN"><duration><unit>UNLIMITED</unit></duration>
       <usages><usage name="calls" billingMode="IN_ARREAR" usageType="CONSUMABLE">

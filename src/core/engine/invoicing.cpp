@@ -251,34 +251,40 @@ Decimal round_item(const EngineState& s, const Decimal& exact) {
 }
 
 // New items for one subscription: charges not billed yet and late usage deltas.
-void bill_new_charges(EngineState& s, const std::vector<Proposal>& proposals, const Date& on,
-                      Invoice& invoice) {
-  for (const auto& p : proposals) {
-    InvoiceItem item = p.item;
-    auto found = s.ledger.find(p.key);
-    if (p.key.type == InvoiceItemType::usage) {
-      // Re-rate the whole period; bill what was not billed before (late events).
-      Decimal total = round_item(s, p.exact);
-      Decimal already = found == s.ledger.end() ? Decimal(0) : found->second.amount;
-      Decimal billed_quantity = found == s.ledger.end() ? Decimal(0) : found->second.quantity;
-      item.amount = total - already;
-      item.quantity = *p.item.quantity - billed_quantity;
-      if (found != s.ledger.end() && item.amount.is_zero() && item.quantity->is_zero()) continue;
-      BilledItem& billed = s.ledger[p.key];
-      billed.amount = total;
-      billed.quantity = *p.item.quantity;
-      billed.end = billed.effective_end = *p.item.end;
-      if (item.amount.is_zero() && item.quantity->is_zero()) continue;
-      invoice.items.push_back(item);
-      if (p.usage_price->pay_with_credits && item.amount.sign() > 0)
-        apply_credits(s, item, on, invoice);
+// Takes the proposals (a temporary of propose()) and moves their items onto
+// the invoice: one ledger search and no item copy per charge billed.
+void bill_new_charges(EngineState& s, Proposals proposals, const Date& on, Invoice& invoice) {
+  for (auto& p : proposals) {
+    if (p.key.type != InvoiceItemType::usage) {
+      // Fixed and recurring charges are billed once: a key the ledger holds is done.
+      auto [billed, fresh] = s.ledger.try_emplace(p.key);
+      if (!fresh) continue;
+      Date end = p.item.end.value_or(p.item.start);
+      p.item.amount = round_item(s, p.exact);
+      billed->second = BilledItem{p.item.amount, Decimal(0), end, end, Decimal(0), p.in_advance};
+      if (!p.item.amount.is_zero()) invoice.items.push_back(std::move(p.item));
       continue;
     }
-    if (found != s.ledger.end()) continue;
-    item.amount = round_item(s, p.exact);
-    Date end = p.item.end.value_or(p.item.start);
-    s.ledger[p.key] = BilledItem{item.amount, Decimal(0), end, end, Decimal(0), p.in_advance};
-    if (!item.amount.is_zero()) invoice.items.push_back(item);
+    // Usage: re-rate the whole period; bill what was not billed before (late events).
+    auto [billed, fresh] = s.ledger.try_emplace(p.key);
+    Decimal total = round_item(s, p.exact);
+    Decimal already = fresh ? Decimal(0) : billed->second.amount;
+    Decimal billed_quantity = fresh ? Decimal(0) : billed->second.quantity;
+    InvoiceItem& item = p.item;
+    Decimal quantity = *item.quantity;
+    item.amount = total - already;
+    item.quantity = quantity - billed_quantity;
+    if (!fresh && item.amount.is_zero() && item.quantity->is_zero()) continue;
+    billed->second.amount = total;
+    billed->second.quantity = quantity;
+    billed->second.end = billed->second.effective_end = *item.end;
+    if (item.amount.is_zero() && item.quantity->is_zero()) continue;
+    if (p.usage_price->pay_with_credits && item.amount.sign() > 0) {
+      invoice.items.push_back(item);  // apply_credits adds to invoice.items: keep ours whole
+      apply_credits(s, item, on, invoice);
+      continue;
+    }
+    invoice.items.push_back(std::move(item));
   }
 }
 
