@@ -426,14 +426,7 @@ class Translator {
     for (const auto& [block, bp] : blocks) {
       check_children(block, bp, {"unit", "size", "prices", "max"});
       std::string u = text_of(block.child("unit"));
-      if (!units_.count(u))
-        problem(bp + "/unit", "unknown unit \"" + u + "\" (declare it in <units>)");
-      if (!unit.empty() && u != unit) {
-        std::string reason = "a usage prices one unit in Tollgate: \"";
-        reason.append(u).append("\" after \"").append(unit).append("\"");
-        problem(bp + "/unit", std::move(reason));
-        return std::nullopt;
-      }
+      if (!same_unit(u, unit, bp + "/unit")) return std::nullopt;
       unit = u;
     }
     o["metric"] = unit;
@@ -524,6 +517,17 @@ class Translator {
     return json::object{{"up_to", nullptr}, {"unit_price", std::move(free)}};
   }
 
+  // A usage's next unit `u`, declared and the same as the `first` one (when
+  // there was one): a Tollgate usage prices one unit.
+  bool same_unit(const std::string& u, const std::string& first, const std::string& path) {
+    if (!units_.count(u)) problem(path, "unknown unit \"" + u + "\" (declare it in <units>)");
+    if (first.empty() || u == first) return true;
+    std::string reason = "a usage prices one unit in Tollgate: \"";
+    reason.append(u).append("\" after \"").append(first).append("\"");
+    problem(path, std::move(reason));
+    return false;
+  }
+
   // A CAPACITY usage of one unit: Kill Bill takes the period's highest value
   // of the unit and bills the recurring price of the first tier whose limit
   // `max` holds it (ContiguousIntervalCapacityUsageInArrear; its `min` is not
@@ -555,13 +559,7 @@ class Translator {
       std::string lp = tp + "/limits/limit";
       check_children(limit, lp, {"unit", "max", "min"});
       std::string u = text_of(limit.child("unit"));
-      if (!units_.count(u))
-        problem(lp + "/unit", "unknown unit \"" + u + "\" (declare it in <units>)");
-      if (!unit.empty() && u != unit) {
-        problem(lp + "/unit",
-                "a usage prices one unit in Tollgate: \"" + u + "\" after \"" + unit + "\"");
-        return std::nullopt;
-      }
+      if (!same_unit(u, unit, lp + "/unit")) return std::nullopt;
       unit = u;
       json::object t;
       std::string max = text_of(limit.child("max"));
