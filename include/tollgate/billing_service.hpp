@@ -124,6 +124,17 @@ class BillingService {
   /// Errors: "time_zone.unknown" (the account's zone), store errors.
   Result<Ok> forget_card(const std::string& provider_method_id,
                          const std::optional<std::string>& account_id, Instant at);
+  /// Removes one of the account's payment methods (Kill Bill's DELETE
+  /// /paymentMethods/{id}). The default one only when `default_too` (Kill
+  /// Bill's forceDefaultPmDeletion or deleteDefaultPmWithAutoPayOff); then the
+  /// account has none to charge, as after forget_card: a payment_method_removed
+  /// operation is journaled on the account's local day of `at`, and its card
+  /// is forgotten for good.
+  /// Errors: "store.not_found" (not a method of the account),
+  /// "refused.default_payment_method" (the default, without `default_too`),
+  /// "time_zone.unknown", store errors; nothing is changed then.
+  Result<Ok> remove_payment_method(const std::string& account_id, const std::string& id,
+                                   bool default_too, Instant at);
   /// Makes an account's payment method its default, as above.
   /// Errors: "store.not_found" (not a method of the account), store errors.
   Result<Ok> set_default_payment_method(const std::string& account_id, const std::string& id,

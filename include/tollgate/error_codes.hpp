@@ -77,6 +77,9 @@ inline constexpr char refused_not_active[] = "refused.not_active";
 inline constexpr char refused_not_entitled[] = "refused.not_entitled";
 /// "refused.not_available": a plan not available for the change asked.
 inline constexpr char refused_not_available[] = "refused.not_available";
+/// "refused.default_payment_method": the removal of an account's default payment method,
+/// not asked for as such (Kill Bill's deleteDefaultPmWithAutoPayOff, forceDefaultPmDeletion).
+inline constexpr char refused_default_payment_method[] = "refused.default_payment_method";
 /// "refused.included": an add-on bought on a base product that already includes it.
 inline constexpr char refused_included[] = "refused.included";
 /// "refused.not_paused": a resume of a subscription that is not paused.
@@ -153,6 +156,8 @@ inline constexpr char store_aborted[] = "store.aborted";
 inline constexpr char store_corrupt[] = "store.corrupt";
 /// "store.foreign": a database of another application.
 inline constexpr char store_foreign[] = "store.foreign";
+/// "store.unsupported": a host's store that does not implement an optional call.
+inline constexpr char store_unsupported[] = "store.unsupported";
 /// "store.newer": a database made by a newer Tollgate.
 inline constexpr char store_newer[] = "store.newer";
 /// "store.catalog": a stored catalog that no longer validates.

@@ -259,6 +259,12 @@ class AccountStore {
   /// Errors: "store.not_found" (not a method of that account).
   virtual Result<Ok> set_default_payment_method(const std::string& account_id,
                                                 const std::string& id) = 0;
+  /// Removes a payment method: it is no longer one of its account's (Kill
+  /// Bill's delete). The default one too: BillingService::remove_payment_method
+  /// decides whether that may be. Not pure, so that a host's store still builds;
+  /// this default answers "store.unsupported".
+  /// Errors: "store.not_found" (no such method), "store.unsupported".
+  virtual Result<Ok> remove_payment_method(const std::string& id);
 
   // Cards on file, by the provider's payment method id ("pm_..."): kept
   // whenever the provider describes one, so that the description and the

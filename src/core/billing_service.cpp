@@ -426,6 +426,27 @@ Result<Ok> BillingService::forget_card(const std::string& provider_method_id,
   });
 }
 
+Result<Ok> BillingService::remove_payment_method(const std::string& account_id,
+                                                 const std::string& id, bool default_too,
+                                                 Instant at) {
+  return store_.atomically([&]() -> Result<Ok> {
+    TOLLGATE_ASSIGN_OR_RETURN(auto method, store_.payment_method(id));
+    if (method.account_id != account_id)
+      return make_error(errors::store_not_found,
+                        "no payment method " + id + " of account " + account_id);
+    if (method.is_default && !default_too)
+      return make_error(errors::refused_default_payment_method,
+                        "payment method " + id + " is the default of account " + account_id +
+                            ": ask for its removal as such (forceDefaultPmDeletion or "
+                            "deleteDefaultPmWithAutoPayOff)");
+    TOLLGATE_RETURN_IF_ERROR(store_.remove_payment_method(id));
+    if (!method.is_default) return Ok{};
+    // The one charged is gone: what the provider's detach does (forget_card).
+    std::string provider_id = method.method_id.empty() ? method.id : method.method_id;
+    return forget_card(provider_id, account_id, at);
+  });
+}
+
 Result<Ok> BillingService::set_default_payment_method(const std::string& account_id,
                                                       const std::string& id, const Date& on,
                                                       Instant now) {

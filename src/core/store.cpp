@@ -138,6 +138,11 @@ Result<std::optional<EngineSnapshot>> JournalStore::snapshot(const std::string&)
   return std::optional<EngineSnapshot>();
 }
 
+Result<Ok> AccountStore::remove_payment_method(const std::string& id) {
+  return make_error(errors::store_unsupported,
+                    "this store cannot remove payment methods (payment method " + id + ")");
+}
+
 Result<std::optional<Date>> JournalStore::last_entry_date(const std::string& account_id) {
   TOLLGATE_ASSIGN_OR_RETURN(auto all, journal(account_id));
   std::optional<Date> last;

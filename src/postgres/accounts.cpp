@@ -216,6 +216,13 @@ Result<PaymentMethod> PostgresStore::payment_method(const std::string& id) {
 
 #undef TOLLGATE_METHOD_SELECT
 
+Result<Ok> PostgresStore::remove_payment_method(const std::string& id) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto done,
+                            impl_->db.query("DELETE FROM payment_method WHERE id = $1", {id}));
+  if (done.affected() == 0) return make_error(errors::store_not_found, "no payment method " + id);
+  return Ok{};
+}
+
 Result<Ok> PostgresStore::set_default_payment_method(const std::string& account_id,
                                                      const std::string& id) {
   Connection& db = impl_->db;

@@ -287,6 +287,7 @@ Response get_credit(Server&, Ctx&);
 Response add_payment_method(Server&, Ctx&);
 Response account_payment_methods(Server&, Ctx&);
 Response get_payment_method(Server&, Ctx&);
+Response delete_payment_method(Server&, Ctx&);
 Response set_default_payment_method(Server&, Ctx&);
 Response create_invoice(Server&, Ctx&);
 Response dry_run(Server&, Ctx&);

@@ -392,6 +392,32 @@ Response get_payment_method(Server& s, Ctx& ctx) {
   return json_response(200, method_json(*m, *card));
 }
 
+// Kill Bill's DELETE /paymentMethods/{id}. The account's default goes only
+// when asked for as such: deleteDefaultPmWithAutoPayOff also tags the account
+// AUTO_PAY_OFF (its invoices wait for a payment), forceDefaultPmDeletion does
+// not. Either way the account has nothing to charge until another is set.
+Response delete_payment_method(Server& s, Ctx& ctx) {
+  auto m = owned_method(s, ctx, ctx.param("paymentMethodId"));
+  if (!m) return std::move(m).error();
+  auto owner = owned(s, ctx, ObjectType::account, m->account_id);
+  if (!owner) return std::move(owner).error();
+  bool auto_pay_off = ctx.query.get("deleteDefaultPmWithAutoPayOff") == "true";
+  bool force = ctx.query.get("forceDefaultPmDeletion") == "true";
+  if (auto r = s.service.remove_payment_method(owner->id, m->id, auto_pay_off || force, ctx.now);
+      !r)
+    return failure(r.error());  // a default not asked for as such: 400
+  if (m->is_default && auto_pay_off) {
+    static constexpr char kAutoPayOff[] = "00000000-0000-0000-0000-000000000001";
+    if (auto tagged = s.tenants.add_tag(ctx.tenant.id,
+                                        Tag{uuid4(), owner->id, ObjectType::account, kAutoPayOff});
+        !tagged)
+      return failure(tagged.error());
+    if (auto synced = sync_account_controls(s, ctx, owner->id); !synced)
+      return std::move(synced).error();
+  }
+  return audit_and(s, ctx, *owner, no_content());
+}
+
 Response set_default_payment_method(Server& s, Ctx& ctx) {
   auto owner = owned(s, ctx, ObjectType::account, ctx.param("accountId"));
   if (!owner) return std::move(owner).error();

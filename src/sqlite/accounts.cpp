@@ -178,6 +178,14 @@ Result<PaymentMethod> SqliteStore::payment_method(const std::string& id) {
 
 #undef TOLLGATE_METHOD_SELECT
 
+Result<Ok> SqliteStore::remove_payment_method(const std::string& id) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto st, impl_->db.cached("DELETE FROM payment_method WHERE id = ?"));
+  TOLLGATE_RETURN_IF_ERROR(st->bind(1, id).run());
+  if (impl_->db.changes() == 0)
+    return make_error(errors::store_not_found, "no payment method " + id);
+  return Ok{};
+}
+
 Result<Ok> SqliteStore::set_default_payment_method(const std::string& account_id,
                                                    const std::string& id) {
   return in_transaction(impl_->db, [&]() -> Result<Ok> {

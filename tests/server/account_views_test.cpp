@@ -212,3 +212,50 @@ TEST_CASE("an account's card as the provider described it, masked, on its paymen
   CHECK(shown["ccExpirationYear"] == "2028");
   CHECK(shown["card"] == "visa **** 4242, expires 08/2028");
 }
+
+TEST_CASE("a payment method deleted as Kill Bill does: the default only when asked, AUTO_PAY_OFF") {
+  Opened o;
+  auto& served = o.served;
+  const std::string& a = o.account;
+  auto add = [&](const char* pm, bool as_default) {
+    auto made = served.call(
+        "POST",
+        "/1.0/kb/accounts/" + a + "/paymentMethods?isDefault=" + (as_default ? "true" : "false"),
+        std::string(R"({"pluginName": "killbill-stripe", "pluginInfo": {"properties": [
+                      {"key": "customerId", "value": "cus_d"},
+                      {"key": "paymentMethodId", "value": ")") +
+            pm + R"("}]}})");
+    REQUIRE(made.status == 201);
+    std::string location;
+    for (const auto& [k, v] : made.headers)
+      if (k == "Location") location = v.substr(v.rfind('/') + 1);
+    return location;
+  };
+  std::string first = add("pm_d1", true);
+  std::string second = add("pm_d2", false);
+  auto methods = [&] {
+    return json::parse(served.read("/1.0/kb/accounts/" + a + "/paymentMethods")).as_array().size();
+  };
+  REQUIRE(methods() == 2);
+  // Not the default: gone.
+  CHECK(served.call("DELETE", "/1.0/kb/paymentMethods/" + second).status == 204);
+  CHECK(methods() == 1);
+  CHECK(served.call("GET", "/1.0/kb/paymentMethods/" + second).status == 404);
+  // The default, not asked for as such: 400, kept.
+  auto refused = served.call("DELETE", "/1.0/kb/paymentMethods/" + first);
+  CHECK(refused.status == 400);
+  CHECK(refused.body.find("deleteDefaultPmWithAutoPayOff") != std::string::npos);
+  CHECK(methods() == 1);
+  // Asked for with AUTO_PAY_OFF: gone, and the account is tagged so.
+  CHECK(
+      served
+          .call("DELETE", "/1.0/kb/paymentMethods/" + first + "?deleteDefaultPmWithAutoPayOff=true")
+          .status == 204);
+  CHECK(methods() == 0);
+  auto tags = json::parse(served.read("/1.0/kb/accounts/" + a + "/tags")).as_array();
+  REQUIRE(tags.size() == 1);
+  CHECK(tags[0].at("tagDefinitionName") == "AUTO_PAY_OFF");
+  CHECK(served.store->account(a)->controls.auto_pay_off);
+  CHECK(served.store->account(a)->payment_method_id.empty());
+  CHECK(served.call("DELETE", "/1.0/kb/paymentMethods/" + first).status == 404);
+}

@@ -288,6 +288,46 @@ TEMPLATE_TEST_CASE("cards on file are kept by payment method, and the account's 
   CHECK_FALSE(store->account("acct-c")->card.has_value());
 }
 
+TEMPLATE_TEST_CASE("a payment method removed: any but the default, which goes only when asked for",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  REQUIRE(store->put_catalog("v1", kCatalog));
+  REQUIRE(store->create_account(account("acct-r", std::nullopt)));
+  BillingService service(*store);
+  Date on = 2024_y / 3 / 1;
+  PaymentMethod first{"pm-id-1", "acct-r", "killbill-stripe", "", "cus_r", "pm_1", false};
+  PaymentMethod second{"pm-id-2", "acct-r", "killbill-stripe", "", "cus_r", "pm_2", false};
+  REQUIRE(service.add_payment_method(first, true, on, at(on)));
+  REQUIRE(service.add_payment_method(second, false, on, at(on)));
+  CHECK(store->account("acct-r")->payment_method_id == "pm_1");
+
+  // Not the default: it simply goes.
+  REQUIRE(service.remove_payment_method("acct-r", "pm-id-2", false, at(on)));
+  CHECK(store->payment_methods("acct-r")->size() == 1);
+  CHECK(store->payment_method("pm-id-2").error().code == errors::store_not_found);
+  // Another account's, or one that does not exist: not found, nothing changed.
+  REQUIRE(store->create_account(account("acct-other", std::nullopt)));
+  CHECK(service.remove_payment_method("acct-other", "pm-id-1", true, at(on)).error().code ==
+        errors::store_not_found);
+  CHECK(store->remove_payment_method("pm-nobody").error().code == errors::store_not_found);
+  // The default, not asked for as such: refused, still there.
+  CHECK(service.remove_payment_method("acct-r", "pm-id-1", false, at(on)).error().code ==
+        errors::refused_default_payment_method);
+  CHECK(store->payment_methods("acct-r")->size() == 1);
+  // Asked for: gone, and the account has nothing to charge (journaled on 03-10).
+  REQUIRE(service.remove_payment_method("acct-r", "pm-id-1", true, at(2024_y / 3 / 10)));
+  CHECK(store->payment_methods("acct-r")->empty());
+  auto after = *store->account("acct-r");
+  CHECK(after.payment_method_id.empty());
+  CHECK(*store->card_removed("pm_1"));
+  auto journal = *store->journal("acct-r");
+  REQUIRE_FALSE(journal.empty());
+  REQUIRE(journal.back().operation.has_value());
+  CHECK(journal.back().operation->type == OperationType::payment_method_removed);
+  CHECK(journal.back().date == 2024_y / 3 / 10);
+}
+
 TEMPLATE_TEST_CASE("accounts, journals and invoices round-trip exactly", "[store]",
                    test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);

@@ -90,6 +90,7 @@ class SqliteStore final : public BillingStore {
   Result<PaymentMethod> payment_method(const std::string& id) override;
   Result<Ok> set_default_payment_method(const std::string& account_id,
                                         const std::string& id) override;
+  Result<Ok> remove_payment_method(const std::string& id) override;
   Result<Ok> save_card(const std::string& account_id, const std::string& provider_method_id,
                        const Card& card) override;
   Result<std::optional<Card>> card_of(const std::string& provider_method_id) override;
