@@ -57,6 +57,7 @@ function apis(t) {
     invoicePayment: new killbill.InvoicePaymentApi(config, null, axios),
     credit: new killbill.CreditApi(config, null, axios),
     catalog: new killbill.CatalogApi(config, null, axios),
+    paymentMethod: new killbill.PaymentMethodApi(config, null, axios),
     headers: {
       'X-Killbill-ApiKey': t.apiKey, 'X-Killbill-ApiSecret': t.apiSecret,
       'X-Killbill-CreatedBy': 'e2e', 'Content-Type': 'application/json',
@@ -674,6 +675,23 @@ async function main() {
     // -20.00 x 16/31 = -10.32 and 45.00 x 16/31 = 23.23; February 45.00. Together 77.91.
     const invoice = (await G.invoice.createFutureInvoice(lister.accountId, CREATED_BY, '2024-02-01')).data;
     assert.equal(invoice.amount, 77.91);
+  });
+
+  await check('PaymentMethodApi.deletePaymentMethod: any method, the default only when asked, then AUTO_PAY_OFF', async () => {
+    const owner = (await A.account.createAccount({ name: 'Cards', externalKey: 'cards', currency: 'USD' }, CREATED_BY,
+      undefined, undefined, { headers: { 'X-Tollgate-Organization': 'acme' } })).data;
+    const add = async (isDefault) => (await A.account.createPaymentMethod({ pluginName: '__EXTERNAL_PAYMENT__' },
+      owner.accountId, CREATED_BY, isDefault)).data.paymentMethodId;
+    const first = await add(true);
+    const second = await add(false);
+    await A.paymentMethod.deletePaymentMethod(second, CREATED_BY);
+    const left = (await A.account.getPaymentMethodsForAccount(owner.accountId)).data;
+    assert.deepEqual(left.map((m) => m.paymentMethodId), [first]);
+    assert.equal(await status(A.paymentMethod.deletePaymentMethod(first, CREATED_BY)), 400);
+    await A.paymentMethod.deletePaymentMethod(first, CREATED_BY, true);
+    assert.equal((await A.account.getPaymentMethodsForAccount(owner.accountId)).data.length, 0);
+    const tags = (await A.account.getAccountTags(owner.accountId)).data;
+    assert.deepEqual(tags.map((t) => t.tagDefinitionName), ['AUTO_PAY_OFF']);
   });
 
   console.log(`${count()} checks passed`);
