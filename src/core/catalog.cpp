@@ -112,7 +112,7 @@ class CatalogLoader {
     if (root.field("credit_unit_price"))
       catalog_.credit_unit_price = read_price(root, "credit_unit_price");
     read_list(root, "products", true, [&](ObjectReader& r) { read_product(r); });
-    check_available_for();
+    check_base_names();
     read_list(root, "plans", true, [&](ObjectReader& r) { read_plan(r); });
     read_list(root, "credit_packages", false, [&](ObjectReader& r) { read_credit_package(r); });
     root.reject_unknown_fields();
@@ -205,7 +205,7 @@ class CatalogLoader {
   }
 
   // An ADD_ON's list of BASE products (`available_for`, `included_in`); each
-  // name is checked once every product is read (check_available_for).
+  // name is checked once every product is read (check_base_names).
   std::optional<std::vector<std::string>> base_names(ObjectReader& r, const Product& p,
                                                      std::string_view key) {
     const json::array* bases = r.array(key);
@@ -225,16 +225,15 @@ class CatalogLoader {
     return names;
   }
 
-  void check_available_for() {
-    for (const auto& ref : base_refs_) {
-      const std::string& base = ref.base;
+  void check_base_names() {
+    for (const auto& [base, path] : base_refs_) {
       const Product* target = catalog_.find_product(base);
       if (!target)
-        problems_.push_back({ref.path, "unknown product \"" + base + "\""});
+        problems_.push_back({path, "unknown product \"" + base + "\""});
       else if (target->category != ProductCategory::base)
-        problems_.push_back({ref.path, "product \"" + base + "\" is " +
-                                           std::string(to_string(target->category)) +
-                                           ", not BASE: an add-on can only join a BASE product"});
+        problems_.push_back({path, "product \"" + base + "\" is " +
+                                       std::string(to_string(target->category)) +
+                                       ", not BASE: an add-on can only join a BASE product"});
     }
   }
 

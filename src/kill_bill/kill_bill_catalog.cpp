@@ -193,12 +193,18 @@ class Translator {
       record(jp + ".available_for", p);
       out.push_back(std::move(o));
     }
-    // A base may include only add-ons (the JSON's loader checks the rest).
+    // What a product includes or takes must be an ADD_ON: the JSON keeps the
+    // lists on the add-ons, so any other name would be dropped on the way.
     for (auto product : products.children("product"))
-      for (auto addon : product.child("included").children("addonProduct"))
-        if (!products.find_child_by_attribute("product", "name", text_of(addon).c_str()))
-          problem(path_of(product, path) + "/included/addonProduct",
-                  "unknown product \"" + text_of(addon) + "\"");
+      for (const char* list : {"included", "available"})
+        for (auto addon : product.child(list).children("addonProduct")) {
+          auto target = products.find_child_by_attribute("product", "name", text_of(addon).c_str());
+          std::string at = path_of(product, path) + "/" + list + "/addonProduct";
+          if (!target)
+            problem(at, "unknown product \"" + text_of(addon) + "\"");
+          else if (text_of(target.child("category")) != "ADD_ON")
+            problem(at, "product \"" + text_of(addon) + "\" is not an ADD_ON");
+        }
     catalog_["products"] = std::move(out);
   }
 

@@ -203,6 +203,14 @@ TEST_CASE("what Tollgate does not support is refused with its XML path, never dr
   auto included = problems_of(with_included);
   CHECK(has_problem(included, "/catalog/products/product[@name='Basic']/included/addonProduct",
                     "unknown product \"X\""));
+  // A base can include or take only add-ons: the JSON keeps those lists on them.
+  std::string base_in_base = xml("");
+  base_in_base.replace(
+      base_in_base.find("<category>BASE</category>"), 25,
+      "<category>BASE</category><available><addonProduct>Basic</addonProduct></available>");
+  CHECK(has_problem(problems_of(base_in_base),
+                    "/catalog/products/product[@name='Basic']/available/addonProduct",
+                    "product \"Basic\" is not an ADD_ON"));
   std::string twice = xml("");
   twice.replace(
       twice.find("</defaultPriceList>"), 19,

@@ -337,12 +337,13 @@ void read_state(EngineState& s, const json::object& o) {
   if (format < kOldestReadable || format > kFormat) throw Malformed{"another format version"};
   // Day totals are only as good as the SUM they were made for: a catalog
   // that now counts, maxes or dedups one of those metrics needs the events.
-  if (format >= 3) {
-    auto summed = summed_metrics(*s.catalog);
-    for (const auto& m : o.at("summed").as_array())
-      if (!summed.contains(m.as_string()))
-        throw Malformed{"usage summed by day for a metric no longer summed"};
-  }
+  if (format >= 3)
+    if (const auto& folded = o.at("summed").as_array(); !folded.empty()) {
+      auto summed = summed_metrics(*s.catalog);  // only for a snapshot that summed some
+      for (const auto& m : folded)
+        if (!summed.contains(m.as_string()))
+          throw Malformed{"usage summed by day for a metric no longer summed"};
+    }
   if (o.at("account").as_string() != s.account.id) throw Malformed{"another account"};
   if (o.at("currency").as_string() != s.account.currency) throw Malformed{"another currency"};
   s.account.bill_cycle_day = optional_int(o.at("bill_cycle_day"));
