@@ -6,6 +6,7 @@
 // reported with its JSON path, and an invalid catalog is never returned.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -92,6 +93,10 @@ struct Plan {
   /// Kill Bill's price list: plans of one product and billing period sold at
   /// other prices (a promotion, a partner's). Each plan is in exactly one.
   std::string price_list = std::string(kDefaultPriceList);
+  /// Kill Bill's effectiveDateForExistingSubscriptions: in a later catalog
+  /// version, the day this plan's prices reach the subscriptions made under an
+  /// earlier version. Unset, they keep the prices they were made with.
+  std::optional<Date> effective_for_existing;
   AfterTrial after_trial = AfterTrial::continue_billing;
   std::vector<Phase> phases;
 };
@@ -126,6 +131,17 @@ struct Catalog {
   std::vector<Product> products;
   std::vector<Plan> plans;
   std::vector<CreditPackage> credit_packages;
+  /// Kill Bill's versioned catalog: the versions this one follows, oldest
+  /// first, each a whole catalog with an earlier effective_date. Empty for a
+  /// catalog of one version. What this catalog says itself is the latest
+  /// version, in force from its effective_date on.
+  std::vector<std::shared_ptr<const Catalog>> earlier_versions;
+
+  /// Every version, oldest first, this one last.
+  std::vector<const Catalog*> versions() const;
+  /// The version in force on `d`: the latest whose effective_date is on or
+  /// before it; the oldest when `d` is before them all.
+  const Catalog& version_at(const Date& d) const;
 
   const Product* find_product(std::string_view name) const;
   const Plan* find_plan(std::string_view name) const;
@@ -146,10 +162,20 @@ struct Catalog {
 /// its first recurring price's; NO_BILLING_PERIOD when it has none.
 BillingPeriod billing_period_of(const Plan& plan);
 
-/// Loads and validates a catalog from JSON text.
+/// Loads and validates a catalog from JSON text: one catalog object, or an
+/// array of them, the versions of a versioned catalog, oldest first (each
+/// with an effective_date later than the one before).
 /// Errors: every problem found, by JSON path ("$: malformed JSON ..." when the
-/// text is not JSON at all).
+/// text is not JSON at all; "[1].effective_date: ..." in a version).
 Result<Catalog, Problems> load_catalog(std::string_view json);
+
+/// Kill Bill's catalog upload: `catalog_json` (one catalog, or the versions of
+/// one) with `version_json` (one catalog) added as a version, in effective-date
+/// order, as the JSON text load_catalog() reads.
+/// Errors: the problems of the result, by JSON path; "effective_date: a
+/// version starting on ... exists already" when one starts on the same day.
+Result<std::string, Problems> add_catalog_version(std::string_view catalog_json,
+                                                  std::string_view version_json);
 
 }  // namespace tollgate
 TOLLGATE_API_END

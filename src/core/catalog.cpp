@@ -100,9 +100,9 @@ class UniqueNames {
 
 class CatalogLoader {
  public:
-  Result<Catalog, Problems> load(std::string_view text) {
-    TOLLGATE_ASSIGN_OR_RETURN(auto doc, detail::parse_json(text));
-    ObjectReader root(doc, "$", problems_);
+  /// One catalog, or one version of a versioned catalog at `path`.
+  Result<Catalog, Problems> load(const json::value& doc, std::string path) {
+    ObjectReader root(doc, std::move(path), problems_);
     if (!root.is_object()) return unexpected(std::move(problems_));
 
     catalog_.name = root.string("name", true).value_or("");
@@ -247,6 +247,18 @@ class CatalogLoader {
         r.problem("product", "unknown product \"" + *product + "\"");
     }
     if (auto after = r.enumeration("after_trial", kAfterTrial)) plan.after_trial = *after;
+    plan.effective_for_existing = r.date("effective_date_for_existing_subscriptions");
+    if (plan.effective_for_existing) {
+      // Kill Bill's rule: existing subscriptions cannot move before the
+      // version that moves them is in force.
+      if (!catalog_.effective_date)
+        r.problem("effective_date_for_existing_subscriptions",
+                  "needs the catalog's effective_date: it moves existing subscriptions to "
+                  "this version, which must say when it starts");
+      else if (*plan.effective_for_existing < *catalog_.effective_date)
+        r.problem("effective_date_for_existing_subscriptions",
+                  "is before the catalog's effective_date " + to_string(*catalog_.effective_date));
+    }
     if (auto list = r.string("price_list")) {
       if (list->empty())
         r.problem("price_list", "must not be empty");
@@ -471,8 +483,80 @@ BillingPeriod billing_period_of(const Plan& plan) {
   return BillingPeriod::no_billing_period;
 }
 
+namespace {
+
+// The versions of a versioned catalog, oldest first: each must load alone and
+// start after the one before it.
+Result<Catalog, Problems> load_versions(const json::array& versions) {
+  if (versions.empty()) return unexpected(Problems{{"$", "lists no catalog version"}});
+  Problems problems;
+  std::vector<std::shared_ptr<const Catalog>> loaded;
+  for (std::size_t i = 0; i < versions.size(); ++i) {
+    std::string path = path_index("$", i);
+    auto version = CatalogLoader().load(versions[i], path);
+    if (!version) {
+      problems.insert(problems.end(), version.error().begin(), version.error().end());
+      continue;
+    }
+    if (!version->effective_date)
+      problems.push_back({path_join(path, "effective_date"),
+                          "required: a version of a versioned catalog says when it starts"});
+    else if (!loaded.empty() && loaded.back()->effective_date &&
+             !(*loaded.back()->effective_date < *version->effective_date))
+      problems.push_back(
+          {path_join(path, "effective_date"), "must be after the version before it (" +
+                                                  to_string(*loaded.back()->effective_date) + ")"});
+    loaded.push_back(std::make_shared<const Catalog>(std::move(version).value()));
+  }
+  if (!problems.empty()) return unexpected(std::move(problems));
+  Catalog latest = *loaded.back();
+  loaded.pop_back();
+  latest.earlier_versions = std::move(loaded);
+  return latest;
+}
+
+}  // namespace
+
+std::vector<const Catalog*> Catalog::versions() const {
+  std::vector<const Catalog*> out;
+  out.reserve(earlier_versions.size() + 1);
+  for (const auto& v : earlier_versions) out.push_back(v.get());
+  out.push_back(this);
+  return out;
+}
+
+const Catalog& Catalog::version_at(const Date& d) const {
+  if (!effective_date || !(d < *effective_date)) return *this;
+  for (auto it = earlier_versions.rbegin(); it != earlier_versions.rend(); ++it)
+    if ((*it)->effective_date && !(d < *(*it)->effective_date)) return **it;
+  return earlier_versions.empty() ? *this : *earlier_versions.front();
+}
+
+Result<std::string, Problems> add_catalog_version(std::string_view catalog_json,
+                                                  std::string_view version_json) {
+  TOLLGATE_ASSIGN_OR_RETURN(auto doc, detail::parse_json(catalog_json));
+  TOLLGATE_ASSIGN_OR_RETURN(auto added, detail::parse_json(version_json));
+  json::array versions = doc.is_array() ? doc.as_array() : json::array{doc};
+  auto starts = [](const json::value& v) -> std::string {
+    const json::value* d = v.is_object() ? v.as_object().if_contains("effective_date") : nullptr;
+    return d && d->is_string() ? std::string(d->as_string()) : std::string();
+  };
+  std::string day = starts(added);
+  auto at = versions.begin();
+  while (at != versions.end() && !day.empty() && starts(*at) < day) ++at;
+  if (!day.empty() && at != versions.end() && starts(*at) == day)
+    return unexpected(
+        Problems{{"effective_date", "a version starting on " + day + " exists already"}});
+  versions.insert(at, added);
+  std::string text = json::serialize(versions);
+  if (auto loaded = load_catalog(text); !loaded) return unexpected(std::move(loaded).error());
+  return text;
+}
+
 Result<Catalog, Problems> load_catalog(std::string_view json) {
-  return CatalogLoader().load(json);
+  TOLLGATE_ASSIGN_OR_RETURN(auto doc, detail::parse_json(json));
+  if (const auto* versions = doc.if_array()) return load_versions(*versions);
+  return CatalogLoader().load(doc, "$");
 }
 
 }  // namespace tollgate

@@ -106,8 +106,6 @@ class Translator {
         {"plansAllowedInBundle",
          "plansAllowedInBundle is not supported: Tollgate does not limit "
          "the plans of a bundle"},
-        {"effectiveDateForExistingSubscriptions",
-         "catalog versions are not supported yet: existing subscriptions keep their prices"},
         {"blocks", "usage blocks outside tiers are not supported"},
         {"fixedPrice", "a fixed price on a usage or tier is not supported"},
         {"recurringPrice", "a recurring price on a usage or tier is not supported"},
@@ -241,7 +239,9 @@ class Translator {
       std::string p = path_of(plan, path);
       std::string name = plan.attribute("name").value();
       std::string jp = "plans[" + std::to_string(out.size()) + "]";
-      check_children(plan, p, {"product", "recurringBillingMode", "initialPhases", "finalPhase"});
+      check_children(plan, p,
+                     {"effectiveDateForExistingSubscriptions", "product", "recurringBillingMode",
+                      "initialPhases", "finalPhase"});
       auto list = price_list_of_.find(name);
       if (list == price_list_of_.end())
         problem(p,
@@ -263,6 +263,12 @@ class Translator {
       if (list != price_list_of_.end() && list->second.name != kDefaultPriceList) {
         o["price_list"] = list->second.name;
         record(jp + ".price_list", list->second.path);
+      }
+      if (auto existing = plan.child("effectiveDateForExistingSubscriptions")) {
+        // A date-time in Kill Bill; existing subscriptions move on its date.
+        o["effective_date_for_existing_subscriptions"] = text_of(existing).substr(0, 10);
+        record(jp + ".effective_date_for_existing_subscriptions",
+               p + "/effectiveDateForExistingSubscriptions");
       }
       record(jp, p);
       record(jp + ".product", p + "/product");

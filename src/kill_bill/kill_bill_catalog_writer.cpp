@@ -122,6 +122,9 @@ class Writer {
                 "Kill Bill's catalog cannot require a payment method after a trial");
       auto node = plans.append_child("plan");
       node.append_attribute("name") = plan.name.c_str();
+      if (plan.effective_for_existing)
+        text(node, "effectiveDateForExistingSubscriptions",
+             to_string(*plan.effective_for_existing) + "T00:00:00+00:00");
       text(node, "product", plan.product);
       std::optional<BillingMode> mode;
       for (const auto& phase : plan.phases)

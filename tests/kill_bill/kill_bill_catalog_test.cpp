@@ -686,3 +686,42 @@ TEST_CASE(
       "tieredBlock/max",
       "a package capped at max blocks is not supported"));
 }
+
+TEST_CASE(
+    "Kill Bill catalog versions: each upload a version, existing subscriptions moved by date") {
+  // Version 1 from 2024-01-01 at 10.00 a month; version 2 from 2024-03-01 at
+  // 20.00, with effectiveDateForExistingSubscriptions 2024-04-01.
+  std::string v1 = xml("<effectiveDate>2024-01-01T00:00:00+00:00</effectiveDate>");
+  std::string v2 = xml("<effectiveDate>2024-03-01T00:00:00+00:00</effectiveDate>");
+  v2.replace(v2.find("<value>10.00</value>"), 20, "<value>20.00</value>");
+  v2.replace(v2.find("<product>Basic</product>"), 24,
+             "<effectiveDateForExistingSubscriptions>2024-04-01T00:00:00+00:00"
+             "</effectiveDateForExistingSubscriptions><product>Basic</product>");
+  auto first = load_kill_bill_catalog(v1);
+  auto second = load_kill_bill_catalog(v2);
+  REQUIRE(first.has_value());
+  REQUIRE(second.has_value());
+  CHECK(second->catalog.find_plan("basic")->effective_for_existing == 2024_y / 4 / 1);
+  // Written back, the date is kept.
+  CHECK(read_back(written(second->catalog)).catalog.find_plan("basic")->effective_for_existing ==
+        2024_y / 4 / 1);
+
+  // Uploaded in either order, the versions are kept by date; a second upload
+  // for the same day is refused.
+  auto both = add_catalog_version(second->catalog_json, first->catalog_json);
+  REQUIRE(both.has_value());
+  CHECK(add_catalog_version(*both, second->catalog_json).error().at(0).reason ==
+        "a version starting on 2024-03-01 exists already");
+  auto catalog = load_catalog(*both);
+  REQUIRE(catalog.has_value());
+  Harness h(std::make_shared<const Catalog>(std::move(catalog).value()), {},
+            Account{"acct", "USD", "UTC", 1});
+  ON(h, 2024_y / 1 / 15, create_subscription("s", "basic", 2024_y / 1 / 15));
+  h.bill_through(2024_y / 4 / 1);
+  // 17/31 x 10.00 = 5.4838... = 5.48; grandfathered at 10.00 in March; moved
+  // to 20.00 on April 1.
+  CHECK(h.lines() == Lines{"2024-01-15 RECURRING s 2024-01-15..2024-02-01 5.48",
+                           "2024-02-01 RECURRING s 2024-02-01..2024-03-01 10.00",
+                           "2024-03-01 RECURRING s 2024-03-01..2024-04-01 10.00",
+                           "2024-04-01 RECURRING s 2024-04-01..2024-05-01 20.00"});
+}

@@ -243,11 +243,12 @@ Result<Ok> BillingEngine::create_subscription(const std::string& id, const std::
                                               const std::optional<std::string>& base_id) {
   EngineState& s = *state_;
   if (auto ok = check_date(s, on); !ok) return ok;
-  const Plan* plan = s.catalog->find_plan(plan_name);
+  // The version in force on the start date prices it (Kill Bill's).
+  const Plan* plan = detail::plan_at(s, plan_name, on);
   if (!plan) return unknown_plan(plan_name);
   if (s.find(id))
     return refused(errors::refused_duplicate, "subscription \"" + id + "\" already exists");
-  const Product& product = s.catalog->product_of(*plan);
+  const Product& product = detail::version_of(s, *plan).product_of(*plan);
   Date anchor = on;
   if (product.category == ProductCategory::add_on) {
     if (!base_id)
@@ -294,7 +295,7 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
   TOLLGATE_ASSIGN_OR_RETURN(Date at, effective_from(on, requested_for));
   Subscription* sub = s.find(id);
   if (!sub) return unknown_subscription(id);
-  const Plan* plan = s.catalog->find_plan(plan_name);
+  const Plan* plan = detail::plan_at(s, plan_name, at);
   if (!plan) return unknown_plan(plan_name);
   if (is_ended(s, *sub, at))
     return refused(errors::refused_cancelled, "subscription \"" + id + "\" is cancelled");
@@ -302,7 +303,7 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
   if (!seg)
     return refused(errors::refused_not_active,
                    "subscription \"" + id + "\" is not active on " + to_string(at));
-  const Product& to_product = s.catalog->product_of(*plan);
+  const Product& to_product = detail::version_of(s, *plan).product_of(*plan);
   ChangeCase c{
       seg->phase->type,    sub->product->category,      detail::case_of(*sub, *seg).billing_period,
       to_product.category, billing_period_of(*plan),    seg->span->plan->product,
@@ -357,6 +358,8 @@ Result<Ok> BillingEngine::change_plan(const std::string& id, const std::string& 
   s.reach(effective);
   UsageGuard guard(s);
   end_service(*sub, effective);
+  // The version in force when the change takes effect prices the new plan.
+  plan = detail::plan_at(s, plan_name, effective);
   sub->spans.push_back(new_span(s, plan, effective, anchor));
   sub->product = &to_product;
   // Add-ons that the new base product does not accept, or includes, end with the change.
@@ -387,7 +390,8 @@ Result<Ok> BillingEngine::undo_change(const std::string& id, const Date& on) {
   UsageGuard guard(s);
   sub->spans.pop_back();
   sub->last_span().end.reset();
-  sub->product = &s.catalog->product_of(*sub->last_span().plan);
+  const Plan& back_to = *sub->last_span().plan;
+  sub->product = &detail::version_of(s, back_to).product_of(back_to);
   for (Subscription* addon : addons_of(s, id))
     if (addon->ended_by_change && addon->cancel_effective == effective) {
       addon->ended_by_change = false;

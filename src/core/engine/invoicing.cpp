@@ -315,8 +315,9 @@ bool repair_cut_items(EngineState& s, const Subscription& sub, const Segments& s
     item.type = InvoiceItemType::repair_adj;
     item.subscription = sub.id;
     item.plan = span ? span->plan->name : "";
-    item.phase = span ? std::optional(span->plan->phases[static_cast<std::size_t>(key.phase)].type)
-                      : std::nullopt;
+    // A later catalog version may price the span with more phases than its own plan has.
+    auto phase = static_cast<std::size_t>(key.phase);
+    if (span && phase < span->plan->phases.size()) item.phase = span->plan->phases[phase].type;
     item.start = covered_end;
     item.end = billed.effective_end;
     item.amount = -repair;

@@ -206,6 +206,24 @@ struct EngineState {
 
 // --- timeline.cpp ---------------------------------------------------------------
 
+/// Kill Bill's plan lookup for a span that opens on `on` (a create, a change):
+/// the plan of that name in the latest catalog version in force on `on`; for a
+/// date before every version that has it, the oldest that has it. Nullptr when
+/// no version has it.
+const Plan* plan_at(const EngineState& s, std::string_view name, const Date& on);
+/// The catalog version `plan` is part of.
+const Catalog& version_of(const EngineState& s, const Plan& plan);
+
+/// Where a span's prices come from: its own plan from the span's start, then
+/// the plan of each later catalog version that moves existing subscriptions
+/// (effective_for_existing), from that day on.
+struct PlanFrom {
+  Date from;
+  const Plan* plan = nullptr;
+};
+using PlanVersions = boost::container::small_vector<PlanFrom, 2>;
+PlanVersions plan_versions(const EngineState& s, const Span& span);
+
 /// The segments of every span of `sub`, in date order.
 Segments segments_of(const EngineState& s, const Subscription& sub);
 /// The segment containing `d`, if any.

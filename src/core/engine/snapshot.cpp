@@ -89,14 +89,38 @@ json::array write_windows(const std::vector<DateWindow>& windows) {
   return out;
 }
 
-json::array write_spans(const Subscription& sub) {
+// Under a versioned catalog a span also names its plan's version, by its
+// effective date: the name alone would be read as the latest version's plan.
+json::array write_spans(const EngineState& s, const Subscription& sub) {
   json::array spans;
-  for (const auto& span : sub.spans)
-    spans.push_back(json::array{span.id, span.plan->name, to_string(span.start),
-                                date_or_null(span.end), to_string(span.phase_anchor),
-                                span.restarted, int_or_null(span.bill_cycle_day),
-                                int_or_null(span.account_bill_cycle_day)});
+  for (const auto& span : sub.spans) {
+    json::array a{span.id,
+                  span.plan->name,
+                  to_string(span.start),
+                  date_or_null(span.end),
+                  to_string(span.phase_anchor),
+                  span.restarted,
+                  int_or_null(span.bill_cycle_day),
+                  int_or_null(span.account_bill_cycle_day)};
+    if (!s.catalog->earlier_versions.empty())
+      a.push_back(date_or_null(version_of(s, *span.plan).effective_date));
+    spans.push_back(std::move(a));
+  }
   return spans;
+}
+
+// The plan a snapshot's span names, in the version it names.
+const Plan* read_span_plan(const EngineState& s, const json::array& a) {
+  if (s.catalog->earlier_versions.empty()) {
+    if (a.size() > 8) throw Malformed{"a span of a versioned catalog"};
+    return s.catalog->find_plan(a.at(1).as_string());
+  }
+  // Written before the catalog had versions: which one it meant is unknown.
+  if (a.size() < 9 || a.at(8).is_null()) throw Malformed{"a span without its catalog version"};
+  Date effective = date_of(a.at(8));
+  for (const Catalog* version : s.catalog->versions())
+    if (version->effective_date == effective) return version->find_plan(a.at(1).as_string());
+  throw Malformed{"a span of an unknown catalog version"};
 }
 
 json::array write_timeline(const Subscription& sub) {
@@ -112,10 +136,11 @@ json::array write_timeline(const Subscription& sub) {
 // the events, and a day lies in one usage period whatever its billing period.
 std::set<std::string, std::less<>> summed_metrics(const Catalog& catalog) {
   std::set<std::string, std::less<>> summed, other;
-  for (const auto& plan : catalog.plans)
-    for (const auto& phase : plan.phases)
-      for (const auto& usage : phase.usages)
-        (usage.aggregation == Aggregation::sum ? summed : other).insert(usage.metric);
+  for (const Catalog* version : catalog.versions())
+    for (const auto& plan : version->plans)
+      for (const auto& phase : plan.phases)
+        for (const auto& usage : phase.usages)
+          (usage.aggregation == Aggregation::sum ? summed : other).insert(usage.metric);
   for (const auto& m : other) summed.erase(m);
   return summed;
 }
@@ -215,7 +240,7 @@ json::value write_state(const EngineState& s, Date keep_from) {
     o["id"] = sub.id;
     o["product"] = sub.product->name;
     o["base"] = sub.base ? json::value(*sub.base) : json::value(nullptr);
-    o["spans"] = write_spans(sub);
+    o["spans"] = write_spans(s, sub);
     o["paused_since"] = date_or_null(sub.paused_since);
     o["cancel_effective"] = date_or_null(sub.cancel_effective);
     o["flags"] = json::array{sub.cancelled_with_base, sub.ended_by_change, sub.paused_with_base};
@@ -263,14 +288,12 @@ std::vector<DateWindow> read_windows(const json::value& v) {
 void read_subscription(EngineState& s, const json::object& o) {
   Subscription sub;
   sub.id = text_of(o.at("id"));
-  sub.product = s.catalog->find_product(o.at("product").as_string());
-  if (!sub.product) throw Malformed{"an unknown product"};
   if (!o.at("base").is_null()) sub.base = text_of(o.at("base"));
   for (const auto& v : o.at("spans").as_array()) {
     const auto& a = v.as_array();
     Span span;
     span.id = static_cast<int>(a.at(0).as_int64());
-    span.plan = s.catalog->find_plan(a.at(1).as_string());
+    span.plan = read_span_plan(s, a);
     if (!span.plan) throw Malformed{"an unknown plan"};
     span.start = date_of(a.at(2));
     span.end = optional_date(a.at(3));
@@ -281,6 +304,9 @@ void read_subscription(EngineState& s, const json::object& o) {
     sub.spans.push_back(span);
   }
   if (sub.spans.empty()) throw Malformed{"a subscription without spans"};
+  // The product as the version of its latest plan has it.
+  sub.product = version_of(s, *sub.spans.back().plan).find_product(o.at("product").as_string());
+  if (!sub.product) throw Malformed{"an unknown product"};
   sub.paused_since = optional_date(o.at("paused_since"));
   sub.cancel_effective = optional_date(o.at("cancel_effective"));
   const auto& flags = o.at("flags").as_array();

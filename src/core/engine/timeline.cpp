@@ -25,6 +25,54 @@ std::optional<Date> EngineState::payment_method_after(const Date& d) const {
   return std::nullopt;
 }
 
+const Plan* plan_at(const EngineState& s, std::string_view name, const Date& on) {
+  const Catalog& in_force = s.catalog->version_at(on);
+  const Plan* oldest = nullptr;
+  const Plan* found = nullptr;
+  for (const Catalog* version : s.catalog->versions()) {
+    const Plan* plan = version->find_plan(name);
+    if (!plan) continue;
+    if (!oldest) oldest = plan;
+    if (version->effective_date && in_force.effective_date &&
+        *in_force.effective_date < *version->effective_date)
+      break;  // a version not yet in force on `on`
+    found = plan;
+  }
+  return found ? found : oldest;
+}
+
+const Catalog& version_of(const EngineState& s, const Plan& plan) {
+  for (const auto& version : s.catalog->earlier_versions) {
+    const auto& plans = version->plans;
+    if (!plans.empty() && &plans.front() <= &plan && &plan <= &plans.back()) return *version;
+  }
+  return *s.catalog;
+}
+
+PlanVersions plan_versions(const EngineState& s, const Span& span) {
+  PlanVersions out{{span.start, span.plan}};
+  if (s.catalog->earlier_versions.empty()) return out;
+  const Catalog* own = &version_of(s, *span.plan);
+  bool later = false;
+  for (const Catalog* version : s.catalog->versions()) {
+    if (!later) {
+      later = version == own;
+      continue;
+    }
+    const Plan* plan = version->find_plan(span.plan->name);
+    if (!plan || !plan->effective_for_existing) continue;  // not moved: grandfathered
+    Date from = std::max(*plan->effective_for_existing, span.start);
+    if (span.end && !(from < *span.end)) break;
+    // A later version that moves them sooner overrides what an earlier one planned.
+    while (out.size() > 1 && !(out.back().from < from)) out.pop_back();
+    if (out.back().from == from)
+      out.back().plan = plan;
+    else
+      out.push_back({from, plan});
+  }
+  return out;
+}
+
 namespace {
 
 // Inline for the usual plan of a few phases: no allocation per segments_of().
@@ -65,8 +113,7 @@ std::optional<Date> earlier(const std::optional<Date>& a, const std::optional<Da
 // subscription is blocked until one arrives; the next phase starts that day.
 // Returns the block, and moves (or drops) the phases after the trial.
 std::optional<DateWindow> block_after_trial(const EngineState& s, const Span& span,
-                                            PhaseWindows& windows) {
-  const Plan& plan = *span.plan;
+                                            const Plan& plan, PhaseWindows& windows) {
   for (std::size_t i = 0; i + 1 < windows.size(); ++i) {
     if (plan.phases[i].type != PhaseType::trial) continue;
     Date trial_end = *windows[i].end;
@@ -82,23 +129,31 @@ std::optional<DateWindow> block_after_trial(const EngineState& s, const Span& sp
   return std::nullopt;
 }
 
+// Cuts one span's phase windows into segments, within [from, to): the part of
+// the span one catalog version prices.
 class SpanExpander {
  public:
-  SpanExpander(const Span& span, Segments& out) : span_(span), out_(out) {}
+  SpanExpander(const Span& span, const Plan& plan, const DateWindow& prices, Segments& out)
+      : span_(span),
+        plan_(plan),
+        from_(prices.start),
+        to_(earlier(prices.end, span.end)),
+        out_(out) {}
 
   void add(const DateWindow& w, int phase_index, SegmentKind kind, bool opens_phase) {
-    Date start = std::max(w.start, span_.start);
-    std::optional<Date> end = earlier(w.end, span_.end);
+    Date start = std::max(w.start, from_);
+    std::optional<Date> end = earlier(w.end, to_);
     if (end && !(start < *end)) return;
     Segment seg;
     seg.span = &span_;
     seg.phase_index = phase_index;
-    seg.phase = &span_.plan->phases[static_cast<std::size_t>(phase_index)];
+    seg.phase = &plan_.phases[static_cast<std::size_t>(phase_index)];
     seg.start = start;
     seg.end = end;
     seg.kind = kind;
+    // A phase that began under an earlier version's prices does not begin again.
     seg.starts_phase =
-        opens_phase && kind == SegmentKind::billable && w.start >= span_.start && !span_.restarted;
+        opens_phase && kind == SegmentKind::billable && w.start >= from_ && !span_.restarted;
     out_.push_back(seg);
   }
 
@@ -120,15 +175,19 @@ class SpanExpander {
 
  private:
   const Span& span_;
+  const Plan& plan_;
+  Date from_;
+  std::optional<Date> to_;
   Segments& out_;
 };
 
-void expand_span(const EngineState& s, const Subscription& sub, const Span& span, Segments& out) {
-  const Plan& plan = *span.plan;
+// The part of `span` that `plan` prices, [prices.start, prices.end).
+void expand_prices(const EngineState& s, const Subscription& sub, const Span& span,
+                   const Plan& plan, const DateWindow& prices, Segments& out) {
   auto windows = phase_windows(plan, span.phase_anchor);
   bool needs_card = plan.after_trial == AfterTrial::require_payment_method;
-  auto blocked = needs_card ? block_after_trial(s, span, windows) : std::nullopt;
-  SpanExpander expander(span, out);
+  auto blocked = needs_card ? block_after_trial(s, span, plan, windows) : std::nullopt;
+  SpanExpander expander(span, plan, prices, out);
   for (std::size_t i = 0; i < windows.size(); ++i) {
     int index = static_cast<int>(i);
     bool trial = plan.phases[i].type == PhaseType::trial;
@@ -137,6 +196,15 @@ void expand_span(const EngineState& s, const Subscription& sub, const Span& span
     else
       expander.add(windows[i], index, SegmentKind::billable, true);
     if (blocked && trial) expander.add(*blocked, index, SegmentKind::blocked, false);
+  }
+}
+
+void expand_span(const EngineState& s, const Subscription& sub, const Span& span, Segments& out) {
+  auto prices = plan_versions(s, span);
+  for (std::size_t i = 0; i < prices.size(); ++i) {
+    std::optional<Date> until;
+    if (i + 1 < prices.size()) until = prices[i + 1].from;
+    expand_prices(s, sub, span, *prices[i].plan, {prices[i].from, until}, out);
   }
 }
 
