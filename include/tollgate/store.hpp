@@ -265,6 +265,16 @@ class AccountStore {
   /// this default answers "store.unsupported".
   /// Errors: "store.not_found" (no such method), "store.unsupported".
   virtual Result<Ok> remove_payment_method(const std::string& id);
+  /// Moves every account billed under catalog `from` to catalog `to`, a later
+  /// document holding the same versions and more (a Kill Bill catalog upload),
+  /// and makes each due by `due_by` at the latest (one with nothing due too):
+  /// a new version may move its subscriptions to new prices before the day
+  /// their next run was set for, and the run then sets the right day again.
+  /// Answers how many moved. Not pure, so that a host's store still builds;
+  /// this default answers "store.unsupported".
+  /// Errors: "store.not_found" (`to` is not stored), "store.unsupported".
+  virtual Result<std::size_t> move_accounts_to_catalog(const std::string& from,
+                                                       const std::string& to, const Date& due_by);
 
   // Cards on file, by the provider's payment method id ("pm_..."): kept
   // whenever the provider describes one, so that the description and the

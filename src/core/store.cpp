@@ -143,6 +143,12 @@ Result<Ok> AccountStore::remove_payment_method(const std::string& id) {
                     "this store cannot remove payment methods (payment method " + id + ")");
 }
 
+Result<std::size_t> AccountStore::move_accounts_to_catalog(const std::string& from,
+                                                           const std::string& to, const Date&) {
+  return make_error(errors::store_unsupported,
+                    "this store cannot move accounts from catalog " + from + " to " + to);
+}
+
 Result<std::optional<Date>> JournalStore::last_entry_date(const std::string& account_id) {
   TOLLGATE_ASSIGN_OR_RETURN(auto all, journal(account_id));
   std::optional<Date> last;

@@ -223,6 +223,20 @@ Result<Ok> PostgresStore::remove_payment_method(const std::string& id) {
   return Ok{};
 }
 
+Result<std::size_t> PostgresStore::move_accounts_to_catalog(const std::string& from,
+                                                            const std::string& to,
+                                                            const Date& due_by) {
+  return in_transaction(impl_->db, [&]() -> Result<std::size_t> {
+    TOLLGATE_RETURN_IF_ERROR(catalog_json(to));
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto done, impl_->db.query("UPDATE account SET catalog_version = $1, next_run = LEAST("
+                                   "COALESCE(next_run, $3::date), $3::date) WHERE "
+                                   "catalog_version = $2",
+                                   {to, from, to_string(due_by)}));
+    return static_cast<std::size_t>(done.affected());
+  });
+}
+
 Result<Ok> PostgresStore::set_default_payment_method(const std::string& account_id,
                                                      const std::string& id) {
   Connection& db = impl_->db;

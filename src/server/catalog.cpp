@@ -209,10 +209,45 @@ Response delete_catalog(Server& s, Ctx& ctx) {
   return no_content();
 }
 
+namespace {
+
+// The version a catalog read asks for: the one in force on `requestedDate`
+// (UTC, as Kill Bill's catalog dates are), or nullptr for every version.
+Result<const Catalog*, Response> requested_version(const Ctx& ctx, const Catalog& catalog) {
+  auto text = ctx.query.get("requestedDate");
+  if (!text || text->empty()) return static_cast<const Catalog*>(nullptr);
+  auto utc = TimeZone::locate("UTC");
+  if (!utc) return unexpected(failure(utc.error()));
+  auto day = parse_kb_date(*text, "requestedDate", *utc);
+  if (!day) return unexpected(std::move(day).error());
+  return &catalog.version_at(*day);
+}
+
+}  // namespace
+
+// Kill Bill's catalog JSON: one entry a version, oldest first; the one in
+// force on requestedDate when it is given.
 Response get_kill_bill_catalog(Server& s, Ctx& ctx) {
   auto catalog = tenant_catalog(s, ctx);
   if (!catalog) return std::move(catalog).error();
-  return json_response(200, json::array{catalog_json(**catalog)});
+  auto one = requested_version(ctx, **catalog);
+  if (!one) return std::move(one).error();
+  json::array versions;
+  for (const Catalog* version : (*catalog)->versions())
+    if (!*one || *one == version) versions.push_back(catalog_json(*version));
+  return json_response(200, std::move(versions));
+}
+
+// Kill Bill's GET /1.0/kb/catalog/versions: the versions' effective dates.
+Response catalog_versions(Server& s, Ctx& ctx) {
+  auto catalog = tenant_catalog(s, ctx);
+  if (!catalog) return std::move(catalog).error();
+  json::array dates;
+  for (const Catalog* version : (*catalog)->versions())
+    dates.push_back(version->effective_date
+                        ? json::value(to_string(*version->effective_date) + "T00:00:00.000Z")
+                        : json::value(nullptr));
+  return json_response(200, std::move(dates));
 }
 
 Response available_base_plans(Server& s, Ctx& ctx) {
@@ -243,11 +278,30 @@ Response available_addons(Server& s, Ctx& ctx) {
 Response upload_catalog_xml(Server& s, Ctx& ctx) {
   auto read = load_kill_bill_catalog(ctx.request.body);
   if (!read) return bad_request("the catalog is not one Tollgate can bill from", read.error());
+  // Each upload is a version of the tenant's catalog, as in Kill Bill: the
+  // document stored holds every version so far, and the tenant's accounts
+  // move to it (their subscriptions keep the versions they were priced by).
+  std::string document = read->catalog_json;
+  if (!ctx.tenant.catalog_version.empty()) {
+    auto current = s.billing.catalog_json(ctx.tenant.catalog_version);
+    if (!current) return failure(current.error());
+    auto versions = add_catalog_version(*current, read->catalog_json);
+    if (!versions)
+      return bad_request("the catalog cannot be added as a version of the tenant's catalog",
+                         versions.error());
+    document = std::move(versions).value();
+  }
   // Everything is validated before anything is written; the tenant's catalog
   // pointer moves last, so a failed write leaves the tenant as it was.
-  std::string version = ctx.tenant.id + "/" + sha256_hex(read->catalog_json).substr(0, 16);
-  if (auto stored = s.billing.put_catalog(version, read->catalog_json); !stored)
+  std::string version = ctx.tenant.id + "/" + sha256_hex(document).substr(0, 16);
+  if (auto stored = s.billing.put_catalog(version, document); !stored)
     return failure(stored.error());
+  if (!ctx.tenant.catalog_version.empty() && ctx.tenant.catalog_version != version) {
+    Date today(date::floor<date::days>(ctx.now));
+    if (auto moved = s.billing.move_accounts_to_catalog(ctx.tenant.catalog_version, version, today);
+        !moved)
+      return failure(moved.error());
+  }
   if (read->rules_json != "{}") {
     OrganizationKey org{kDefaultOrganization, ctx.tenant.id};
     if (auto id = s.billing.register_rules(org, read->rules_json, ctx.now); !id)
@@ -274,7 +328,10 @@ Response get_catalog_xml(Server& s, Ctx& ctx) {
   auto book = s.billing.rule_book();
   if (!book) return failure(book.error());
   const RuleSet& rules = book->in_force({kDefaultOrganization, ctx.tenant.id}, ctx.now);
-  auto xml = to_kill_bill_xml(**catalog, rules);
+  // One version in Kill Bill's XML: the one in force on requestedDate, else the latest.
+  auto one = requested_version(ctx, **catalog);
+  if (!one) return std::move(one).error();
+  auto xml = to_kill_bill_xml(*one ? **one : **catalog, rules);
   if (!xml)
     return failure(409, "catalog.not_kill_bill",
                    "the tenant's catalog has what Kill Bill's XML cannot say (read it as JSON: "

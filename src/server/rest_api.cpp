@@ -198,6 +198,7 @@ constexpr Route kRoutes[] = {
     {"DELETE", "/1.0/kb/{objectType}/{objectId}/customFields", delete_custom_fields},
     {"GET", "/1.0/kb/{objectType}/{objectId}/auditLogs", get_audit_logs},
     {"POST", "/1.0/kb/catalog/xml", upload_catalog_xml},
+    {"GET", "/1.0/kb/catalog/versions", catalog_versions},
     {"GET", "/1.0/kb/catalog/xml", get_catalog_xml},
     {"POST", "/1.0/kb/catalog/xml/validate", validate_catalog_xml},
     {"GET", "/1.0/kb/catalog", get_kill_bill_catalog},

@@ -186,6 +186,21 @@ Result<Ok> SqliteStore::remove_payment_method(const std::string& id) {
   return Ok{};
 }
 
+Result<std::size_t> SqliteStore::move_accounts_to_catalog(const std::string& from,
+                                                          const std::string& to,
+                                                          const Date& due_by) {
+  return in_transaction(impl_->db, [&]() -> Result<std::size_t> {
+    TOLLGATE_RETURN_IF_ERROR(catalog_json(to));
+    // Dates are stored as YYYY-MM-DD text: their order is the text's.
+    TOLLGATE_ASSIGN_OR_RETURN(
+        auto st, impl_->db.cached("UPDATE account SET catalog_version = ?1, next_run = CASE WHEN "
+                                  "next_run IS NOT NULL AND next_run < ?3 THEN next_run ELSE ?3 "
+                                  "END WHERE catalog_version = ?2"));
+    TOLLGATE_RETURN_IF_ERROR(st->bind(1, to).bind(2, from).bind(3, to_string(due_by)).run());
+    return static_cast<std::size_t>(impl_->db.changes());
+  });
+}
+
 Result<Ok> SqliteStore::set_default_payment_method(const std::string& account_id,
                                                    const std::string& id) {
   return in_transaction(impl_->db, [&]() -> Result<Ok> {

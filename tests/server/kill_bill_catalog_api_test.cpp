@@ -266,3 +266,102 @@ TEST_CASE("DELETE /1.0/kb/catalog: the tenant has no catalog, bound accounts bil
                   R"({"accountId": ")" + waiting + R"(", "planName": "sports-monthly"})")
             .status == 201);
 }
+
+namespace {
+
+// A one-plan Kill Bill catalog version: "basic" at `price` USD a month from
+// `effective`, moving existing subscriptions on `existing` when given.
+std::string basic_version(const std::string& effective, const std::string& price,
+                          const std::string& existing = "") {
+  std::string moved = existing.empty()
+                          ? ""
+                          : "<effectiveDateForExistingSubscriptions>" + existing +
+                                "T00:00:00+00:00</effectiveDateForExistingSubscriptions>";
+  return R"(<catalog><effectiveDate>)" + effective +
+         R"(T00:00:00+00:00</effectiveDate><catalogName>versions</catalogName>
+    <currencies><currency>USD</currency></currencies>
+    <products><product name="Basic"><category>BASE</category></product></products>
+    <plans><plan name="basic">)" +
+         moved + R"(<product>Basic</product><finalPhase type="EVERGREEN">
+      <duration><unit>UNLIMITED</unit></duration><recurring><billingPeriod>MONTHLY</billingPeriod>
+      <recurringPrice><price><currency>USD</currency><value>)" +
+         price + R"(</value></price></recurringPrice></recurring></finalPhase></plan></plans>
+    <priceLists><defaultPriceList name="DEFAULT"><plans><plan>basic</plan></plans></defaultPriceList></priceLists>
+    </catalog>)";
+}
+
+// The amount of the account's invoice made for `target` (Kill Bill's POST /1.0/kb/invoices).
+double invoice_amount(test::ServedStore& served, const std::string& account,
+                      const std::string& target) {
+  auto made =
+      served.call("POST", "/1.0/kb/invoices?accountId=" + account + "&targetDate=" + target);
+  INFO(made.body);
+  REQUIRE(made.status == 201);
+  json::array invoices =
+      json::parse(served.read("/1.0/kb/accounts/" + account + "/invoices")).as_array();
+  for (const auto& invoice : invoices)
+    if (invoice.at("targetDate").as_string() == target)
+      return invoice.at("amount").to_number<double>();
+  FAIL("no invoice for " << target);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("catalog versions: each upload a version, read by date, existing subscriptions moved") {
+  Date today = date::year{2024} / 3 / 1;
+  server::ApiOptions options;
+  options.clock = [&today] { return Instant{date::sys_days{today}}; };
+  test::ServedStore served(options);
+  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", basic_version("2024-01-01", "10.00")).status ==
+          201);
+  std::string first = open_account(
+      served, R"({"name": "A", "externalKey": "a", "currency": "USD", "billCycleDayLocal": 1})",
+      "a");
+  REQUIRE(served
+              .call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
+                    R"({"accountId": ")" + first + R"(", "planName": "basic"})")
+              .status == 201);
+  CHECK(invoice_amount(served, first, "2024-03-01") == 10.00);
+
+  // Version 2 from April 1 at 20.00, moving existing subscriptions on May 1.
+  today = date::year{2024} / 4 / 10;
+  auto up = served.call("POST", "/1.0/kb/catalog/xml",
+                        basic_version("2024-04-01", "20.00", "2024-05-01"));
+  INFO(up.body);
+  REQUIRE(up.status == 201);
+  // The same day again is refused, and nothing changes.
+  CHECK(served.call("POST", "/1.0/kb/catalog/xml", basic_version("2024-04-01", "30.00")).status ==
+        400);
+  json::array versions = json::parse(served.read("/1.0/kb/catalog")).as_array();
+  REQUIRE(versions.size() == 2);
+  CHECK(versions[0].at("effectiveDate") == "2024-01-01T00:00:00.000Z");
+  CHECK(versions[1].at("effectiveDate") == "2024-04-01T00:00:00.000Z");
+  json::array march =
+      json::parse(served.read("/1.0/kb/catalog?requestedDate=2024-03-15")).as_array();
+  REQUIRE(march.size() == 1);
+  CHECK(march[0].at("effectiveDate") == "2024-01-01T00:00:00.000Z");
+  CHECK(json::parse(served.read("/1.0/kb/catalog/versions")) ==
+        json::parse(R"(["2024-01-01T00:00:00.000Z", "2024-04-01T00:00:00.000Z"])"));
+  std::string in_march = served.read("/1.0/kb/catalog/xml?requestedDate=2024-03-15");
+  CHECK(in_march.find("<effectiveDate>2024-01-01") != std::string::npos);
+  CHECK(in_march.find("<value>10") != std::string::npos);
+  std::string latest = served.read("/1.0/kb/catalog/xml");
+  CHECK(latest.find("<effectiveDate>2024-04-01") != std::string::npos);
+  CHECK(latest.find("<value>20") != std::string::npos);
+  CHECK(served.call("GET", "/1.0/kb/catalog?requestedDate=March").status == 400);
+
+  // The first account keeps 10.00 in April and moves to 20.00 on May 1.
+  CHECK(invoice_amount(served, first, "2024-04-01") == 10.00);
+  CHECK(invoice_amount(served, first, "2024-05-01") == 20.00);
+  // A subscription made on April 15 is priced by version 2: 16/30 x 20.00 = 10.666... = 10.67.
+  std::string second = open_account(
+      served, R"({"name": "B", "externalKey": "b", "currency": "USD", "billCycleDayLocal": 1})",
+      "b");
+  today = date::year{2024} / 4 / 15;
+  REQUIRE(served
+              .call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-04-15",
+                    R"({"accountId": ")" + second + R"(", "planName": "basic"})")
+              .status == 201);
+  CHECK(invoice_amount(served, second, "2024-04-15") == Approx(10.67).margin(1e-9));
+}

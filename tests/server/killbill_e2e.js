@@ -655,10 +655,17 @@ async function main() {
     assert.equal((await G.account.getAccount(gx.accountId)).data.currency, 'USD');
   });
 
-  await check('price lists through SubscriptionApi and CatalogApi: made on Promo by product and period, changed by the catalog\'s priceList rule', async () => {
+  await check('catalog versions, and price lists through SubscriptionApi and CatalogApi: made on Promo by product and period, changed by the catalog\'s priceList rule', async () => {
     const xml = fs.readFileSync(path.join(__dirname, '..', 'data', 'kill_bill', 'price-lists.xml'), 'utf8');
     assert.equal((await G.catalog.uploadCatalogXml(xml, CREATED_BY)).status, 201);
-    const lists = (await G.catalog.getCatalogJson()).data[0].priceLists;
+    // Each upload is a version: SpyCarBasic from 2013-02-08, this one from 2024-01-01.
+    const versions = (await G.catalog.getCatalogJson()).data;
+    assert.deepEqual(versions.map((v) => v.name), ['SpyCarBasic', 'price-lists']);
+    assert.deepEqual((await G.catalog.getCatalogVersions()).data,
+      ['2013-02-08T00:00:00.000Z', '2024-01-01T00:00:00.000Z']);
+    assert.equal((await G.catalog.getCatalogJson('2023-06-01')).data[0].name, 'SpyCarBasic');
+    assert.match((await G.catalog.getCatalogXml('2024-02-01')).data, /<catalogName>price-lists<\/catalogName>/);
+    const lists = versions[1].priceLists;
     assert.deepEqual(lists.map((l) => l.name), ['DEFAULT', 'Promo', 'Partner']);
     const lister = (await G.account.createAccount({ name: 'Lists', externalKey: 'lists', currency: 'USD', billCycleDayLocal: 1 },
       CREATED_BY)).data;

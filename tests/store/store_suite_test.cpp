@@ -497,3 +497,41 @@ TEMPLATE_TEST_CASE("claims: a batch at a time, never the same account to two liv
   CHECK(with_attempt->front().id == "a7");
   CHECK(with_attempt->front().open_attempts);
 }
+
+TEMPLATE_TEST_CASE("accounts moved to a catalog with one more version are due by the upload day",
+                   "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  auto store = TestType::fresh();
+  REQUIRE(store->put_catalog("v1", kCatalog));
+  REQUIRE(store->put_catalog("v0", kCatalog));
+  REQUIRE(store->create_account(account("later", 2024_y / 5 / 1)));
+  REQUIRE(store->create_account(account("sooner", 2024_y / 4 / 2)));
+  REQUIRE(store->create_account(account("idle", std::nullopt)));
+  auto other = account("other", 2024_y / 5 / 1);
+  other.catalog = "v0";
+  REQUIRE(store->create_account(other));
+  // The combined document must be stored first: nothing moves to an unknown one.
+  CHECK(store->move_accounts_to_catalog("v1", "v2", 2024_y / 4 / 10).error().code ==
+        errors::store_not_found);
+  CHECK(store->account("later")->catalog == "v1");
+
+  const char* dated = R"({"name": "c", "effective_date": "2024-01-01", "currencies": ["USD"],
+    "products": [{"name": "P", "category": "BASE"}], "plans": [{"name": "p", "product": "P",
+    "phases": [{"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY",
+    "price": {"USD": "1.00"}}}]}]})";
+  auto both = add_catalog_version(dated, R"({"name": "c", "effective_date": "2024-04-01",
+    "currencies": ["USD"], "products": [{"name": "P", "category": "BASE"}], "plans": [{"name": "p",
+    "product": "P", "phases": [{"type": "EVERGREEN", "recurring": {"billing_period": "MONTHLY",
+    "price": {"USD": "2.00"}}}]}]})");
+  REQUIRE(both.has_value());
+  REQUIRE(store->put_catalog("v2", *both));
+  auto moved = store->move_accounts_to_catalog("v1", "v2", 2024_y / 4 / 10);
+  REQUIRE(moved.has_value());
+  CHECK(*moved == 3);
+  CHECK(store->account("later")->catalog == "v2");
+  CHECK(store->account("later")->next_run == 2024_y / 4 / 10);  // looked at again on the 10th
+  CHECK(store->account("sooner")->next_run == 2024_y / 4 / 2);  // already due sooner
+  CHECK(store->account("idle")->next_run == 2024_y / 4 / 10);   // a new version may bill it
+  CHECK(store->account("other")->catalog == "v0");              // another catalog's: untouched
+  CHECK(store->account("other")->next_run == 2024_y / 5 / 1);
+}

@@ -91,6 +91,8 @@ class SqliteStore final : public BillingStore {
   Result<Ok> set_default_payment_method(const std::string& account_id,
                                         const std::string& id) override;
   Result<Ok> remove_payment_method(const std::string& id) override;
+  Result<std::size_t> move_accounts_to_catalog(const std::string& from, const std::string& to,
+                                               const Date& due_by) override;
   Result<Ok> save_card(const std::string& account_id, const std::string& provider_method_id,
                        const Card& card) override;
   Result<std::optional<Card>> card_of(const std::string& provider_method_id) override;
