@@ -38,6 +38,10 @@ struct SubscriptionStatus {
   /// known: REQUIRE_PAYMENT_METHOD without a card, from the trial's end or
   /// from the next charge after the card was removed.
   std::optional<Date> blocked_from;
+  /// Under a versioned catalog, the effective date of the version whose plan
+  /// prices it on the day: the one it was made or changed under, or a later
+  /// one that moved it (effective_for_existing). Unset for a catalog of one version.
+  std::optional<Date> catalog_version;
 };
 
 /// What happened to a subscription, in Kill Bill's vocabulary. Entitlement

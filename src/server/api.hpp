@@ -251,6 +251,7 @@ Response get_catalog_xml(Server&, Ctx&);
 Response validate_catalog_xml(Server&, Ctx&);
 Response get_kill_bill_catalog(Server&, Ctx&);
 Response catalog_versions(Server&, Ctx&);
+Response post_simple_plan(Server&, Ctx&);
 Response delete_catalog(Server&, Ctx&);
 Response available_base_plans(Server&, Ctx&);
 Response available_addons(Server&, Ctx&);

@@ -11,8 +11,10 @@
 #include <functional>
 #include <string>
 
+#include "../core/enum_names.hpp"
 #include "api.hpp"
 #include "credentials.hpp"
+#include "tollgate/simple_plan.hpp"
 #ifdef TOLLGATE_SERVER_KILL_BILL_XML
 #include "tollgate/kill_bill_catalog.hpp"
 #endif
@@ -135,7 +137,8 @@ json::array plans_of(const Catalog& catalog, const std::function<bool(const Prod
 // The plan (and phase) of a subscription on `requestedDate` (default: today):
 // what Kill Bill's …/plan, …/phase, …/product and …/priceList answer.
 struct InForce {
-  std::shared_ptr<const Catalog> catalog;
+  std::shared_ptr<const Catalog> catalogs;  ///< every version: keeps `catalog` alive
+  const Catalog* catalog = nullptr;         ///< the version that prices it on the day
   const Plan* plan = nullptr;
   const Phase* phase = nullptr;  ///< nullptr when it is in none (not yet started, ended)
 };
@@ -152,7 +155,11 @@ Result<InForce, Response> in_force(Server& s, const Ctx& ctx) {
   if (!day) return unexpected(std::move(day).error());
   for (const auto& status : view->engine.statuses(*day)) {
     if (status.id != *id) continue;
-    InForce out{view->catalog, view->catalog->find_plan(status.plan), nullptr};
+    InForce out{view->catalog, view->catalog.get(), nullptr, nullptr};
+    if (status.catalog_version)
+      for (const Catalog* version : view->catalog->versions())
+        if (version->effective_date == status.catalog_version) out.catalog = version;
+    out.plan = out.catalog->find_plan(status.plan);
     if (!out.plan) break;
     for (const auto& phase : out.plan->phases)
       if (status.phase == phase.type) {
@@ -207,6 +214,98 @@ Response delete_catalog(Server& s, Ctx& ctx) {
   if (auto cleared = s.tenants.set_catalog_version(ctx.tenant.id, ""); !cleared)
     return failure(cleared.error());
   return no_content();
+}
+
+namespace {
+
+// Makes `document` the tenant's catalog. Its accounts move with it (a version
+// added, or a plan added to the latest one, leaves what they were billed by
+// as it was) and are looked at again by the next run. Everything is validated
+// before this; the tenant's pointer moves last, so a failed write leaves the
+// tenant as it was.
+Result<std::string, Response> install_catalog(Server& s, const Ctx& ctx,
+                                              const std::string& document) {
+  std::string version = ctx.tenant.id + "/" + sha256_hex(document).substr(0, 16);
+  if (auto stored = s.billing.put_catalog(version, document); !stored)
+    return unexpected(failure(stored.error()));
+  if (!ctx.tenant.catalog_version.empty() && ctx.tenant.catalog_version != version) {
+    Date today(date::floor<date::days>(ctx.now));
+    if (auto moved = s.billing.move_accounts_to_catalog(ctx.tenant.catalog_version, version, today);
+        !moved)
+      return unexpected(failure(moved.error()));
+  }
+  return version;
+}
+
+Result<Ok, Response> point_tenant_at(Server& s, const Ctx& ctx, const std::string& version) {
+  if (auto set = s.tenants.set_catalog_version(ctx.tenant.id, version); !set)
+    return unexpected(failure(set.error()));
+  return Ok{};
+}
+
+// Kill Bill's SimplePlanJson, every field by name.
+Result<SimplePlan, Response> read_simple_plan(const Ctx& ctx) {
+  auto body = parse_body(ctx);
+  if (!body) return unexpected(std::move(body).error());
+  Problems problems;
+  ObjectReader r(*body, "$", problems);
+  SimplePlan p;
+  p.plan = r.string("planId", true).value_or("");
+  p.product = r.string("productName", true).value_or("");
+  p.category = r.enumeration("productCategory", tollgate::detail::kProductCategories)
+                   .value_or(ProductCategory::base);
+  p.currency = r.string("currency", true).value_or("");
+  if (const json::value* amount = r.field("amount", true))
+    p.amount = read_amount(*amount, "amount", problems).value_or(Decimal());
+  p.billing_period = r.enumeration("billingPeriod", tollgate::detail::kBillingPeriods, true)
+                         .value_or(BillingPeriod::monthly);
+  static constexpr tollgate::detail::EnumName<std::optional<TimeUnit>> kTrialUnits[] = {
+      {"DAYS", TimeUnit::days},
+      {"WEEKS", TimeUnit::weeks},
+      {"MONTHS", TimeUnit::months},
+      {"YEARS", TimeUnit::years},
+      {"UNLIMITED", std::nullopt}};
+  auto length = r.integer("trialLength", false, 0, 10000).value_or(0);
+  auto unit = r.enumeration("trialTimeUnit", kTrialUnits).value_or(TimeUnit::days);
+  if (length > 0) {
+    if (!unit)
+      r.problem("trialTimeUnit", "a trial of " + std::to_string(length) + " cannot be UNLIMITED");
+    else
+      p.trial = Duration{*unit, static_cast<int>(length)};
+  }
+  if (const json::array* bases = r.array("availableBaseProducts"))
+    for (std::size_t i = 0; i < bases->size(); ++i) {
+      if ((*bases)[i].is_string())
+        p.available_for.emplace_back((*bases)[i].as_string());
+      else
+        problems.push_back(
+            {tollgate::detail::path_index("availableBaseProducts", i), "must be a product name"});
+    }
+  r.reject_unknown_fields();
+  if (auto bad = problems_response(problems)) return unexpected(std::move(*bad));
+  return p;
+}
+
+}  // namespace
+
+// Kill Bill's POST /1.0/kb/catalog/simplePlan: the plan added to the latest
+// version of the tenant's catalog (a first catalog made for it).
+Response post_simple_plan(Server& s, Ctx& ctx) {
+  auto plan = read_simple_plan(ctx);
+  if (!plan) return std::move(plan).error();
+  std::string current;
+  if (!ctx.tenant.catalog_version.empty()) {
+    auto text = s.billing.catalog_json(ctx.tenant.catalog_version);
+    if (!text) return failure(text.error());
+    current = std::move(text).value();
+  }
+  auto document = tollgate::add_simple_plan(current, *plan, Date(date::floor<date::days>(ctx.now)));
+  if (!document)
+    return bad_request("the plan cannot be added to the tenant's catalog", document.error());
+  auto version = install_catalog(s, ctx, *document);
+  if (!version) return std::move(version).error();
+  if (auto set = point_tenant_at(s, ctx, *version); !set) return std::move(set).error();
+  return created(ctx, "/1.0/kb/catalog");
 }
 
 namespace {
@@ -291,24 +390,14 @@ Response upload_catalog_xml(Server& s, Ctx& ctx) {
                          versions.error());
     document = std::move(versions).value();
   }
-  // Everything is validated before anything is written; the tenant's catalog
-  // pointer moves last, so a failed write leaves the tenant as it was.
-  std::string version = ctx.tenant.id + "/" + sha256_hex(document).substr(0, 16);
-  if (auto stored = s.billing.put_catalog(version, document); !stored)
-    return failure(stored.error());
-  if (!ctx.tenant.catalog_version.empty() && ctx.tenant.catalog_version != version) {
-    Date today(date::floor<date::days>(ctx.now));
-    if (auto moved = s.billing.move_accounts_to_catalog(ctx.tenant.catalog_version, version, today);
-        !moved)
-      return failure(moved.error());
-  }
+  auto version = install_catalog(s, ctx, document);
+  if (!version) return std::move(version).error();
   if (read->rules_json != "{}") {
     OrganizationKey org{kDefaultOrganization, ctx.tenant.id};
     if (auto id = s.billing.register_rules(org, read->rules_json, ctx.now); !id)
       return failure(id.error());
   }
-  if (auto set = s.tenants.set_catalog_version(ctx.tenant.id, version); !set)
-    return failure(set.error());
+  if (auto set = point_tenant_at(s, ctx, *version); !set) return std::move(set).error();
   return created(ctx, "/1.0/kb/catalog/xml");
 }
 

@@ -199,6 +199,7 @@ constexpr Route kRoutes[] = {
     {"GET", "/1.0/kb/{objectType}/{objectId}/auditLogs", get_audit_logs},
     {"POST", "/1.0/kb/catalog/xml", upload_catalog_xml},
     {"GET", "/1.0/kb/catalog/versions", catalog_versions},
+    {"POST", "/1.0/kb/catalog/simplePlan", post_simple_plan},
     {"GET", "/1.0/kb/catalog/xml", get_catalog_xml},
     {"POST", "/1.0/kb/catalog/xml/validate", validate_catalog_xml},
     {"GET", "/1.0/kb/catalog", get_kill_bill_catalog},

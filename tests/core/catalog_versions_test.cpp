@@ -110,6 +110,10 @@ TEST_CASE("a subscription keeps its version's prices until a later version moves
                            "2024-06-01 RECURRING a 2024-06-01..2024-06-16 5.00",
                            "2024-06-16 RECURRING a 2024-06-16..2024-07-01 15.00",
                            "2024-07-01 RECURRING a 2024-07-01..2024-08-01 30.00"});
+  // Which version prices it, day by day: v1's until June 16, v3's from then on.
+  CHECK(h.status("a", 2024_y / 4 / 1).catalog_version == 2024_y / 1 / 1);
+  CHECK(h.status("a", 2024_y / 6 / 15).catalog_version == 2024_y / 1 / 1);
+  CHECK(h.status("a", 2024_y / 6 / 16).catalog_version == 2024_y / 5 / 1);
 }
 
 TEST_CASE("a subscription is priced by the version in force on the day it starts") {

@@ -351,7 +351,25 @@ TEST_CASE("catalog versions: each upload a version, read by date, existing subsc
   CHECK(latest.find("<value>20") != std::string::npos);
   CHECK(served.call("GET", "/1.0/kb/catalog?requestedDate=March").status == 400);
 
-  // The first account keeps 10.00 in April and moves to 20.00 on May 1.
+  // The first account keeps 10.00 in April and moves to 20.00 on May 1:
+  // its phase as the catalog resource shows it, then as it is billed.
+  std::string sub_a = json::parse(served.read("/1.0/kb/accounts/" + first + "/bundles"))
+                          .at(0)
+                          .at("subscriptions")
+                          .at(0)
+                          .at("subscriptionId")
+                          .as_string()
+                          .c_str();
+  auto price_on = [&](const std::string& day) {
+    return json::parse(served.read("/1.0/kb/catalog/phase?subscriptionId=" + sub_a +
+                                   "&requestedDate=" + day))
+        .at("prices")
+        .at(0)
+        .at("value")
+        .to_number<double>();
+  };
+  CHECK(price_on("2024-04-30") == 10.0);
+  CHECK(price_on("2024-05-01") == 20.0);
   CHECK(invoice_amount(served, first, "2024-04-01") == 10.00);
   CHECK(invoice_amount(served, first, "2024-05-01") == 20.00);
   // A subscription made on April 15 is priced by version 2: 16/30 x 20.00 = 10.666... = 10.67.
@@ -364,4 +382,34 @@ TEST_CASE("catalog versions: each upload a version, read by date, existing subsc
                     R"({"accountId": ")" + second + R"(", "planName": "basic"})")
               .status == 201);
   CHECK(invoice_amount(served, second, "2024-04-15") == Approx(10.67).margin(1e-9));
+}
+
+TEST_CASE("POST /1.0/kb/catalog/simplePlan: a first catalog made for it, bad fields named") {
+  Date today = date::year{2024} / 1 / 10;
+  server::ApiOptions options;
+  options.clock = [&today] { return Instant{date::sys_days{today}}; };
+  test::ServedStore served(options);
+  auto missing = served.call("POST", "/1.0/kb/catalog/simplePlan",
+                             R"({"productName": "Basic", "currency": "USD", "amount": 10,
+                                 "billingPeriod": "MONTHLY", "trialTimeUnit": "FORTNIGHTS"})");
+  CHECK(missing.status == 400);
+  CHECK(missing.body.find("planId") != std::string::npos);
+  CHECK(missing.body.find("trialTimeUnit") != std::string::npos);
+  CHECK(served.call("GET", "/1.0/kb/catalog").status == 404);  // nothing was made
+
+  auto made = served.call("POST", "/1.0/kb/catalog/simplePlan",
+                          R"({"planId": "basic-monthly", "productName": "Basic",
+                              "productCategory": "BASE", "currency": "USD", "amount": 10,
+                              "billingPeriod": "MONTHLY", "trialLength": 7,
+                              "trialTimeUnit": "DAYS"})");
+  INFO(made.body);
+  REQUIRE(made.status == 201);
+  json::array versions = json::parse(served.read("/1.0/kb/catalog")).as_array();
+  REQUIRE(versions.size() == 1);
+  CHECK(versions[0].at("effectiveDate") == "2024-01-10T00:00:00.000Z");  // made today
+  json::value plan = versions[0].at("products").at(0).at("plans").at(0);
+  CHECK(plan.at("name") == "basic-monthly");
+  CHECK(plan.at("phases").at(0).at("type") == "TRIAL");
+  CHECK(plan.at("phases").at(0).at("duration").at("number") == 7);
+  CHECK(plan.at("phases").at(1).at("prices").at(0).at("value").to_number<double>() == 10.0);
 }

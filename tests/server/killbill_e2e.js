@@ -701,6 +701,21 @@ async function main() {
     assert.deepEqual(tags.map((t) => t.tagDefinitionName), ['AUTO_PAY_OFF']);
   });
 
+  await check('CatalogApi.addSimplePlan: the plan joins the latest version, bills, and a changed price is refused', async () => {
+    const simple = { planId: 'simple-monthly', productName: 'Simple', productCategory: 'BASE', currency: 'USD',
+      amount: 7, billingPeriod: 'MONTHLY', trialLength: 0, trialTimeUnit: 'DAYS', availableBaseProducts: [] };
+    assert.equal((await G.catalog.addSimplePlan(simple, CREATED_BY)).status, 201);
+    assert.equal((await G.catalog.addSimplePlan(simple, CREATED_BY)).status, 201);  // the same again: nothing new
+    assert.equal(await status(G.catalog.addSimplePlan({ ...simple, amount: 8 }, CREATED_BY)), 400);
+    const versions = (await G.catalog.getCatalogJson()).data;
+    assert.equal(versions.length, 2);  // in place: no version added
+    assert.ok(versions[1].products.some((p) => p.name === 'Simple'));
+    const buyer = (await G.account.createAccount({ name: 'Simple', externalKey: 'simple', currency: 'USD', billCycleDayLocal: 1 },
+      CREATED_BY)).data;
+    await G.subscription.createSubscription({ accountId: buyer.accountId, planName: 'simple-monthly' }, CREATED_BY, '2024-02-01');
+    assert.equal((await G.invoice.createFutureInvoice(buyer.accountId, CREATED_BY, '2024-02-01')).data.amount, 7);
+  });
+
   console.log(`${count()} checks passed`);
 }
 

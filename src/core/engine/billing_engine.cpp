@@ -737,9 +737,16 @@ std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
     st.id = sub.id;
     auto segments = detail::segments_of(s, sub);  // once: the state, the phase and any block
     st.state = detail::state_in(sub, segments, on);
-    st.plan = sub.spans.front().plan->name;
+    const detail::Span* in_force = &sub.spans.front();
     for (const auto& span : sub.spans)
-      if (!(on < span.start)) st.plan = span.plan->name;
+      if (!(on < span.start)) in_force = &span;
+    st.plan = in_force->plan->name;
+    if (!s.catalog->earlier_versions.empty()) {
+      const Plan* priced = in_force->plan;
+      for (const auto& from : detail::plan_versions(s, *in_force))
+        if (!(on < from.from)) priced = from.plan;
+      st.catalog_version = detail::version_of(s, *priced).effective_date;
+    }
     if (auto seg = detail::segment_in(segments, on);
         seg && seg->kind == detail::SegmentKind::billable)
       st.phase = seg->phase->type;
