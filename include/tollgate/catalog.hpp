@@ -76,8 +76,22 @@ struct UsagePrice {
   bool pay_with_credits = false;
 };
 
+/// Kill Bill's <limit>: the least and most of a unit (targets, shells, seats)
+/// a product or phase allows. Billing does not enforce limits, as Kill Bill's
+/// does not; the host asks complies_with_limits() where it admits usage.
+struct Limit {
+  std::string unit;
+  std::optional<Decimal> min;
+  std::optional<Decimal> max;
+
+  bool allows(const Decimal& value) const {
+    return !(min && value < *min) && !(max && *max < value);
+  }
+};
+
 struct Phase {
   PhaseType type = PhaseType::evergreen;
+  std::vector<Limit> limits;         ///< Kill Bill's limits of the phase's usage sections
   std::optional<Duration> duration;  ///< nullopt: lasts until cancelled (last phase)
   PriceByCurrency fixed;             ///< one-time price when the phase starts; empty = none
   std::optional<RecurringPrice> recurring;
@@ -108,6 +122,7 @@ struct Product {
   /// ADD_ON only: the bases that include it (Kill Bill's `included`). It
   /// comes with them at no charge, so it is not sold on them.
   std::vector<std::string> included_in;
+  std::vector<Limit> limits;  ///< Kill Bill's product limits
 
   /// Whether the add-on may be bought on a subscription to `base_product`:
   /// listed in (or no) `available_for`, and not included in it.
@@ -157,6 +172,11 @@ struct Catalog {
   Result<const Plan*> plan_for(std::string_view product, BillingPeriod period,
                                std::string_view price_list = kDefaultPriceList) const;
 };
+
+/// Kill Bill's compliesWithLimits: whether `value` of `unit` is within the
+/// limits of `phase`, then of its plan's `product` (no limit on the unit: true).
+bool complies_with_limits(const Product& product, const Phase& phase, std::string_view unit,
+                          const Decimal& value);
 
 /// The billing period a plan is known by (in the rules, in Kill Bill's API):
 /// its first recurring price's; NO_BILLING_PERIOD when it has none.

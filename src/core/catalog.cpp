@@ -51,6 +51,15 @@ bool Product::available_for_base(std::string_view base_product) const {
          available_for->end();
 }
 
+bool complies_with_limits(const Product& product, const Phase& phase, std::string_view unit,
+                          const Decimal& value) {
+  auto within = [&](const std::vector<Limit>& limits) {
+    return std::all_of(limits.begin(), limits.end(),
+                       [&](const Limit& l) { return l.unit != unit || l.allows(value); });
+  };
+  return within(phase.limits) && within(product.limits);
+}
+
 namespace {
 
 template <class T>
@@ -201,7 +210,23 @@ class CatalogLoader {
         r.enumeration("category", detail::kProductCategories, true).value_or(ProductCategory::base);
     if (auto names = base_names(r, p, "available_for")) p.available_for = std::move(names);
     if (auto names = base_names(r, p, "included_in")) p.included_in = std::move(*names);
+    p.limits = read_limits(r);
     catalog_.products.push_back(std::move(p));
+  }
+
+  // Kill Bill's limits: each names a unit and bounds it from below, above or both.
+  std::vector<Limit> read_limits(ObjectReader& parent) {
+    std::vector<Limit> limits;
+    read_list(parent, "limits", false, [&](ObjectReader& r) {
+      Limit l;
+      l.unit = r.string("unit", true).value_or("");
+      l.min = r.decimal("min", false, true);
+      l.max = r.decimal("max", false, true);
+      if (!l.min && !l.max) r.problem("max", "a limit needs a min, a max or both");
+      if (l.min && l.max && *l.max < *l.min) r.problem("max", "is below min " + l.min->to_string());
+      limits.push_back(std::move(l));
+    });
+    return limits;
   }
 
   // An ADD_ON's list of BASE products (`available_for`, `included_in`); each
@@ -319,6 +344,7 @@ class CatalogLoader {
       phase.usages.push_back(read_usage(ur));
       usage_names.check(phase.usages.back().name, ur.path_of("name"), problems_);
     });
+    phase.limits = read_limits(r);
     return phase;
   }
 

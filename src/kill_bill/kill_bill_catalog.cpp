@@ -102,7 +102,6 @@ class Translator {
 
   static std::string unsupported_reason(std::string_view element) {
     static const std::map<std::string_view, std::string_view> kReasons = {
-        {"limits", "limits are not supported"},
         {"plansAllowedInBundle",
          "plansAllowedInBundle is not supported: Tollgate does not limit "
          "the plans of a bundle"},
@@ -171,7 +170,7 @@ class Translator {
     for (auto product : products.children("product")) {
       std::string p = path_of(product, path);
       std::string jp = "products[" + std::to_string(out.size()) + "]";
-      check_children(product, p, {"category", "included", "available"});
+      check_children(product, p, {"category", "included", "available", "limits"});
       check_children(product.child("included"), p + "/included", {"addonProduct"});
       check_children(product.child("available"), p + "/available", {"addonProduct"});
       json::object o;
@@ -186,6 +185,8 @@ class Translator {
           record(jp + ".included_in", p);
         }
       }
+      if (auto limits = product.child("limits"))
+        o["limits"] = read_limits(limits, p + "/limits", jp);
       record(jp, p);
       record(jp + ".category", p + "/category");
       record(jp + ".available_for", p);
@@ -328,13 +329,42 @@ class Translator {
     if (auto usages = phase.child("usages")) {
       check_children(usages, p + "/usages", {"usage"});
       json::array out;
-      for (auto usage : usages.children("usage"))
-        if (auto u = read_usage(usage, path_of(usage, p + "/usages"),
-                                jp + ".usages[" + std::to_string(out.size()) + "]"))
+      json::array limits;  // of every usage section: the phase's, in the JSON
+      for (auto usage : usages.children("usage")) {
+        std::string up = path_of(usage, p + "/usages");
+        if (auto l = usage.child("limits"))
+          for (auto& limit : read_limits(l, up + "/limits", jp)) limits.push_back(limit);
+        // A section of limits alone prices nothing: Kill Bill checks it, never bills it.
+        if (!usage.attribute("usageType") && !usage.child("tiers")) {
+          check_children(usage, up, {"billingPeriod", "limits"});
+          continue;
+        }
+        if (auto u = read_usage(usage, up, jp + ".usages[" + std::to_string(out.size()) + "]"))
           out.push_back(std::move(*u));
+      }
       o["usages"] = std::move(out);
+      if (!limits.empty()) o["limits"] = std::move(limits);
     }
     return o;
+  }
+
+  // Kill Bill's <limits>: a unit and its <min>, <max> or both, as the JSON's limits.
+  json::array read_limits(pugi::xml_node limits, const std::string& p, const std::string& jp) {
+    check_children(limits, p, {"limit"});
+    json::array out;
+    for (auto limit : limits.children("limit")) {
+      std::string lp = path_of(limit, p);
+      check_children(limit, lp, {"unit", "min", "max"});
+      std::string unit = text_of(limit.child("unit"));
+      if (!units_.count(unit))
+        problem(lp + "/unit", "unknown unit \"" + unit + "\" (declare it in <units>)");
+      json::object o{{"unit", unit}};
+      for (const char* bound : {"min", "max"})
+        if (auto b = limit.child(bound)) o[bound] = text_of(b);
+      record(jp + ".limits", lp);
+      out.push_back(std::move(o));
+    }
+    return out;
   }
 
   void read_duration(pugi::xml_node duration, const std::string& p, const std::string& jp,
@@ -397,7 +427,7 @@ class Translator {
 
   std::optional<json::object> read_usage(pugi::xml_node usage, const std::string& p,
                                          const std::string& jp) {
-    check_children(usage, p, {"billingPeriod", "tiers"});
+    check_children(usage, p, {"billingPeriod", "tiers", "limits"});
     record(jp, p);
     std::string_view type = usage.attribute("usageType").value();
     if (type != "CONSUMABLE" && type != "CAPACITY") {

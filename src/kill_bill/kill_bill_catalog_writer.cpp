@@ -84,6 +84,11 @@ class Writer {
     for (const auto& plan : catalog_.plans)
       for (const auto& phase : plan.phases)
         for (const auto& usage : phase.usages) units.insert(usage.metric);
+    for (const auto& plan : catalog_.plans)
+      for (const auto& phase : plan.phases)
+        for (const auto& limit : phase.limits) units.insert(limit.unit);
+    for (const auto& product : catalog_.products)
+      for (const auto& limit : product.limits) units.insert(limit.unit);
     if (units.empty()) return;
     auto node = root.append_child("units");
     for (const auto& u : units) node.append_child("unit").append_attribute("name") = u.c_str();
@@ -95,20 +100,35 @@ class Writer {
       auto node = products.append_child("product");
       node.append_attribute("name") = product.name.c_str();
       text(node, "category", to_string(product.category));
-      if (product.category != ProductCategory::base) continue;
-      // Kill Bill lists on each base the add-ons it includes and takes.
-      pugi::xml_node included;
-      for (const auto& addon : catalog_.products)
-        if (addon.category == ProductCategory::add_on && addon.included_in_base(product.name)) {
-          if (!included) included = node.append_child("included");
-          text(included, "addonProduct", addon.name);
-        }
-      pugi::xml_node available;
-      for (const auto& addon : catalog_.products)
-        if (addon.category == ProductCategory::add_on && addon.available_for_base(product.name)) {
-          if (!available) available = node.append_child("available");
-          text(available, "addonProduct", addon.name);
-        }
+      if (product.category == ProductCategory::base) write_addons(node, product);
+      write_limits(node, product.limits);
+    }
+  }
+
+  // Kill Bill lists on each base the add-ons it includes and takes.
+  void write_addons(pugi::xml_node node, const Product& product) {
+    pugi::xml_node included;
+    for (const auto& addon : catalog_.products)
+      if (addon.category == ProductCategory::add_on && addon.included_in_base(product.name)) {
+        if (!included) included = node.append_child("included");
+        text(included, "addonProduct", addon.name);
+      }
+    pugi::xml_node available;
+    for (const auto& addon : catalog_.products)
+      if (addon.category == ProductCategory::add_on && addon.available_for_base(product.name)) {
+        if (!available) available = node.append_child("available");
+        text(available, "addonProduct", addon.name);
+      }
+  }
+
+  static void write_limits(pugi::xml_node node, const std::vector<Limit>& limits) {
+    if (limits.empty()) return;
+    auto list = node.append_child("limits");
+    for (const auto& l : limits) {
+      auto limit = list.append_child("limit");
+      text(limit, "unit", l.unit);
+      if (l.min) text(limit, "min", l.min->to_string());
+      if (l.max) text(limit, "max", l.max->to_string());
     }
   }
 
@@ -160,10 +180,15 @@ class Writer {
       text(recurring, "billingPeriod", to_string(phase.recurring->billing_period));
       prices(recurring.append_child("recurringPrice"), phase.recurring->price);
     }
-    if (phase.usages.empty()) return;
+    if (phase.usages.empty() && phase.limits.empty()) return;
     auto usages = node.append_child("usages");
     for (std::size_t u = 0; u < phase.usages.size(); ++u)
       write_usage(usages, phase.usages[u], path + ".usages[" + std::to_string(u) + "]");
+    if (!phase.limits.empty()) {  // the phase's limits, in a usage section that prices nothing
+      auto limits_only = usages.append_child("usage");
+      text(limits_only, "billingPeriod", "NO_BILLING_PERIOD");
+      write_limits(limits_only, phase.limits);
+    }
   }
 
   static void prices(pugi::xml_node node, const PriceByCurrency& by_currency) {

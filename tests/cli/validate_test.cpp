@@ -65,7 +65,10 @@ TEST_CASE(
   CHECK(
       ok.out ==
       "valid Kill Bill catalog \"SpyCarBasic\": 3 products, 3 plans, 0 credit packages, 5 rules\n");
-  Run bad = tollgate_cli({"validate-catalog", data("invalid/kill-bill-product-limits.xml")});
+  Run bad = tollgate_cli({"validate-catalog", data("invalid/kill-bill-bundle-limit.xml")});
   CHECK(bad.code == 2);
-  CHECK(bad.err == "/catalog/products/product[@name='Shotgun']/limits: limits are not supported\n");
+  CHECK(
+      bad.err ==
+      "/catalog/plans/plan[@name='shotgun-monthly']/plansAllowedInBundle: plansAllowedInBundle is "
+      "not supported: Tollgate does not limit the plans of a bundle\n");
 }

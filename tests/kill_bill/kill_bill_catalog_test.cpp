@@ -725,3 +725,44 @@ TEST_CASE(
                            "2024-03-01 RECURRING s 2024-03-01..2024-04-01 10.00",
                            "2024-04-01 RECURRING s 2024-04-01..2024-05-01 20.00"});
 }
+
+TEST_CASE("Kill Bill limits: kept on the product and the phase, checked as compliesWithLimits") {
+  KillBillCatalog read = load_file("limits.xml");
+  const Product& shotgun = *read.catalog.find_product("Shotgun");
+  REQUIRE(shotgun.limits.size() == 1);
+  CHECK(shotgun.limits[0].unit == "shells");
+  CHECK(shotgun.limits[0].max == Decimal(300));
+  CHECK_FALSE(shotgun.limits[0].min);
+  // The usage section of limits alone prices nothing: its limits are the phase's.
+  const Phase& evergreen = read.catalog.find_plan("shotgun-monthly")->phases.at(0);
+  CHECK(evergreen.usages.empty());
+  REQUIRE(evergreen.limits.size() == 2);
+  CHECK(evergreen.limits[0].unit == "targets");
+  CHECK(evergreen.limits[0].min == Decimal(3));
+  // Kill Bill checks the phase's limits first, then the product's: shells
+  // must be at most 200 (the phase's) and 300 (the product's); targets at least 3.
+  CHECK(complies_with_limits(shotgun, evergreen, "shells", Decimal(200)));
+  CHECK_FALSE(complies_with_limits(shotgun, evergreen, "shells", Decimal(201)));
+  CHECK(complies_with_limits(shotgun, evergreen, "targets", Decimal(3)));
+  CHECK_FALSE(complies_with_limits(shotgun, evergreen, "targets", Decimal(2)));
+  CHECK(complies_with_limits(shotgun, evergreen, "misfires", Decimal(1000)));  // no limit on it
+  // Written back and read again: the same limits.
+  KillBillCatalog again = read_back(written(read.catalog));
+  CHECK(again.catalog.find_product("Shotgun")->limits[0].max == Decimal(300));
+  CHECK(again.catalog.find_plan("shotgun-monthly")->phases.at(0).limits.size() == 2);
+
+  // A limit's unit must be declared, and its bounds in order.
+  std::string undeclared = test::data_file("kill_bill/limits.xml");
+  undeclared.replace(undeclared.find("<unit name=\"targets\"/>"), 22, "");
+  CHECK(has_problem(problems_of(undeclared),
+                    "/catalog/plans/plan[@name='shotgun-monthly']/finalPhase/usages/usage/limits/"
+                    "limit[1]/unit",
+                    "unknown unit \"targets\""));
+  auto json = load_catalog(R"({"name": "c", "currencies": ["USD"], "products": [{"name": "P",
+    "category": "BASE", "limits": [{"unit": "seats", "min": "5", "max": "2"}, {"unit": "x"}]}],
+    "plans": []})");
+  REQUIRE_FALSE(json.has_value());
+  CHECK(has_problem(json.error(), "products[0].limits[0].max", "is below min 5"));
+  CHECK(
+      has_problem(json.error(), "products[0].limits[1].max", "a limit needs a min, a max or both"));
+}

@@ -130,21 +130,22 @@ TEST_CASE("a catalog that cannot be billed from is refused by XML path, and the 
   REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/SpyCarBasic.xml"))
               .status == 201);
   auto bad = served.call("POST", "/1.0/kb/catalog/xml",
-                         test::data_file("invalid/kill-bill-product-limits.xml"));
+                         test::data_file("invalid/kill-bill-bundle-limit.xml"));
   CHECK(bad.status == 400);
-  CHECK(bad.body.find("/catalog/products/product[@name='Shotgun']/limits") != std::string::npos);
+  CHECK(bad.body.find("/catalog/plans/plan[@name='shotgun-monthly']/plansAllowedInBundle") !=
+        std::string::npos);
   CHECK(served.call("POST", "/1.0/kb/catalog/xml", "not xml").status == 400);
   // Kill Bill's validate: the same problems, as CatalogValidation, and nothing stored.
   auto checked = served.call("POST", "/1.0/kb/catalog/xml/validate",
-                             test::data_file("invalid/kill-bill-product-limits.xml"));
+                             test::data_file("invalid/kill-bill-bundle-limit.xml"));
   REQUIRE(checked.status == 200);
   json::array errors = json::parse(checked.body).at("catalogValidationErrors").as_array();
   REQUIRE(errors.size() == 1);
   CHECK(errors[0]
             .at("errorDescription")
             .as_string()
-            .starts_with("/catalog/products/product[@name='Shotgun']/limits: limits are not "
-                         "supported"));
+            .starts_with("/catalog/plans/plan[@name='shotgun-monthly']/plansAllowedInBundle: "
+                         "plansAllowedInBundle is not supported"));
   auto fine = served.call("POST", "/1.0/kb/catalog/xml/validate",
                           test::data_file("kill_bill/api-usage.xml"));
   CHECK(json::parse(fine.body).at("catalogValidationErrors").as_array().empty());
