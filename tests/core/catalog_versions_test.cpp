@@ -12,6 +12,8 @@
 // Every amount below is days-in-service / days-in-period of a monthly price
 // (proration.md), rounded half up to the cent.
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "../support/engine_harness.hpp"
@@ -182,4 +184,38 @@ TEST_CASE("a snapshot under a versioned catalog restores each span's version") {
   auto refused = BillingEngine::restore(catalog, {}, account, old.snapshot(2024_y / 1 / 1));
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code == "engine.snapshot");
+}
+
+TEST_CASE(
+    "a version uploaded after a period was billed moves it mid-period: repaired, billed again") {
+  // v3 (std 30.00 for existing subscriptions from June 16) arrives after
+  // June was billed at v1's 10.00: the unused 15/30 of June comes back,
+  // -5.00, and 15/30 x 30.00 = 15.00 is billed from the 16th.
+  std::string before_v3 = "[" +
+                          version("2024-01-01", monthly("std", "Std", "10.00") + "," +
+                                                    monthly("gold", "Gold", "20.00")) +
+                          "," +
+                          version("2024-03-01", monthly("std", "Std", "15.00") + "," +
+                                                    monthly("gold", "Gold", "25.00") + "," +
+                                                    monthly("pro", "Pro", "40.00")) +
+                          "]";
+  Account account{"acct", "USD", "UTC", 1};
+  auto engine = *BillingEngine::open(catalog_from(before_v3), {}, account);
+  REQUIRE(engine.create_subscription("a", "std", 2024_y / 1 / 1));
+  for (int month = 1; month <= 6; ++month) REQUIRE(engine.invoice(date::year{2024} / month / 1));
+  auto moved =
+      BillingEngine::restore(catalog_from(kVersions), {}, account, engine.snapshot(2024_y / 6 / 1));
+  REQUIRE(moved.has_value());
+  auto june16 = moved->invoice(2024_y / 6 / 16);
+  REQUIRE(june16.has_value());
+  REQUIRE(june16->items.size() == 2);
+  std::vector<std::pair<InvoiceItemType, std::string>> got;
+  for (const auto& item : june16->items) got.emplace_back(item.type, item.amount.to_string());
+  CHECK(std::count(got.begin(), got.end(),
+                   std::pair{InvoiceItemType::repair_adj, Decimal::parse("-5.00")->to_string()}) ==
+        1);
+  CHECK(std::count(got.begin(), got.end(),
+                   std::pair{InvoiceItemType::recurring, Decimal::parse("15.00")->to_string()}) ==
+        1);
+  CHECK_FALSE(moved->needs_history());
 }
