@@ -105,7 +105,9 @@ struct Plan {
   std::string name;
   std::string product;
   /// Kill Bill's price list: plans of one product and billing period sold at
-  /// other prices (a promotion, a partner's). Each plan is in exactly one.
+  /// other prices (a promotion, a partner's). Each plan is in one at most:
+  /// empty (JSON `"price_list": null`) for one in none, which Kill Bill sells
+  /// by its name only (plan_for() never finds it).
   std::string price_list = std::string(kDefaultPriceList);
   /// Kill Bill's effectiveDateForExistingSubscriptions: in a later catalog
   /// version, the day this plan's prices reach the subscriptions made under an

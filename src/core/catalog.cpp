@@ -284,11 +284,13 @@ class CatalogLoader {
         r.problem("effective_date_for_existing_subscriptions",
                   "is before the catalog's effective_date " + to_string(*catalog_.effective_date));
     }
-    if (auto list = r.string("price_list")) {
-      if (list->empty())
-        r.problem("price_list", "must not be empty");
-      else
-        plan.price_list = *list;
+    if (const json::value* list =
+            r.has("price_list") ? r.raw()->if_contains("price_list") : nullptr;
+        list && list->is_null()) {
+      r.field("price_list");
+      plan.price_list.clear();  // in no price list: sold by its name only
+    } else if (auto name = r.string("price_list")) {
+      plan.price_list = *name;
     }
     const json::array* phases = r.array("phases", true);
     if (phases && phases->empty()) r.problem("phases", "a plan needs at least one phase");
@@ -476,7 +478,7 @@ const Product& Catalog::product_of(const Plan& plan) const {
 std::vector<std::string> Catalog::price_lists() const {
   std::vector<std::string> out{std::string(kDefaultPriceList)};
   for (const auto& plan : plans)
-    if (std::find(out.begin(), out.end(), plan.price_list) == out.end())
+    if (!plan.price_list.empty() && std::find(out.begin(), out.end(), plan.price_list) == out.end())
       out.push_back(plan.price_list);
   return out;
 }
@@ -484,6 +486,7 @@ std::vector<std::string> Catalog::price_lists() const {
 Result<const Plan*> Catalog::plan_for(std::string_view product, BillingPeriod period,
                                       std::string_view price_list) const {
   for (std::string_view list : {price_list, kDefaultPriceList}) {
+    if (list.empty()) continue;  // a plan in no price list is found by its name only
     const Plan* found = nullptr;
     for (const auto& plan : plans) {
       if (plan.product != product || plan.price_list != list || billing_period_of(plan) != period)

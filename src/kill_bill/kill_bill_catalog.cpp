@@ -244,10 +244,6 @@ class Translator {
                      {"effectiveDateForExistingSubscriptions", "product", "recurringBillingMode",
                       "initialPhases", "finalPhase"});
       auto list = price_list_of_.find(name);
-      if (list == price_list_of_.end())
-        problem(p,
-                "the plan is in no price list: Kill Bill would not sell it (list it in the "
-                "DEFAULT price list or a child one)");
       std::string mode = plan.child("recurringBillingMode")
                              ? text_of(plan.child("recurringBillingMode"))
                              : default_mode_;
@@ -261,7 +257,9 @@ class Translator {
                .child("products")
                .find_child_by_attribute("product", "name", text_of(plan.child("product")).c_str()))
         problem(p + "/product", "unknown product \"" + text_of(plan.child("product")) + "\"");
-      if (list != price_list_of_.end() && list->second.name != kDefaultPriceList) {
+      if (list == price_list_of_.end())
+        o["price_list"] = nullptr;  // in no price list: Kill Bill sells it by its name only
+      else if (list->second.name != kDefaultPriceList) {
         o["price_list"] = list->second.name;
         record(jp + ".price_list", list->second.path);
       }

@@ -249,6 +249,10 @@ Response get_catalog(Server&, Ctx&);
 Response upload_catalog_xml(Server&, Ctx&);
 Response get_catalog_xml(Server&, Ctx&);
 Response validate_catalog_xml(Server&, Ctx&);
+/// Kill Bill's priceList of a plan: null for one in no price list.
+inline json::value price_list_or_null(const Plan& plan) {
+  return plan.price_list.empty() ? json::value(nullptr) : json::value(plan.price_list);
+}
 Response get_kill_bill_catalog(Server&, Ctx&);
 Response catalog_versions(Server&, Ctx&);
 Response post_simple_plan(Server&, Ctx&);

@@ -121,7 +121,7 @@ json::object plan_detail(const Plan& plan) {
   const Phase& last = plan.phases.back();
   return {{"product", plan.product},
           {"plan", plan.name},
-          {"priceList", plan.price_list},
+          {"priceList", price_list_or_null(plan)},
           {"finalPhaseBillingPeriod", to_string(billing_period_of(plan))},
           {"finalPhaseRecurringPrice",
            last.recurring ? prices_json(last.recurring->price) : json::array{}}};
@@ -201,6 +201,7 @@ Response product_for_subscription(Server& s, Ctx& ctx) {
 
 Response price_list_for_subscription(Server& s, Ctx& ctx) {
   return answer_in_force(s, ctx, [](const InForce& f) {
+    if (f.plan->price_list.empty()) return not_found("the subscription's plan is in no price list");
     return json_response(200, price_list_json(*f.catalog, f.plan->price_list));
   });
 }

@@ -450,7 +450,7 @@ json::array events_json(const AccountView& view, const std::string& subscription
         {"catalogEffectiveDate", nullptr},
         {"plan", e.plan},
         {"product", plan ? json::value(view.catalog->product_of(*plan).name) : nullptr},
-        {"priceList", plan ? json::value(plan->price_list) : nullptr},
+        {"priceList", plan ? price_list_or_null(*plan) : nullptr},
         {"eventType", to_string(e.type)},
         {"isBlockedBilling", e.type == T::pause_billing},
         {"isBlockedEntitlement", e.type == T::pause_entitlement},
@@ -482,7 +482,7 @@ json::object subscription_json(const AccountView& view, const OwnedObject& sub) 
       j["productName"] = product.name;
       j["productCategory"] = to_string(product.category);
       j["billingPeriod"] = to_string(billing_period_of(*plan));
-      j["priceList"] = plan->price_list;
+      j["priceList"] = price_list_or_null(*plan);
     }
     j["planName"] = st.plan;
     j["phaseType"] = st.phase ? json::value(to_string(*st.phase)) : json::value(nullptr);

@@ -385,10 +385,6 @@ TEST_CASE("what the catalog validation finds is reported at the XML element") {
         </finalPhase>)"));
   CHECK(has_problem(days, "/catalog/plans/plan[@name='basic']/finalPhase/duration/number",
                     "must be a whole number"));
-  std::string unlisted = xml("");
-  unlisted.replace(unlisted.find("<plan>basic</plan>"), 18, "");
-  CHECK(
-      has_problem(problems_of(unlisted), "/catalog/plans/plan[@name='basic']", "in no price list"));
 }
 
 TEST_CASE("looks_like_xml tells the two formats apart") {
@@ -765,4 +761,26 @@ TEST_CASE("Kill Bill limits: kept on the product and the phase, checked as compl
   CHECK(has_problem(json.error(), "products[0].limits[0].max", "is below min 5"));
   CHECK(
       has_problem(json.error(), "products[0].limits[1].max", "a limit needs a min, a max or both"));
+}
+
+TEST_CASE("a plan in no price list loads, is sold by its name only, and stays unlisted") {
+  // Kill Bill finds it by name (a subscription to "basic") but never by
+  // product and billing period, and lists it in no price list.
+  std::string unlisted = xml("");
+  unlisted.replace(unlisted.find("<plan>basic</plan>"), 18, "");
+  auto read = load_kill_bill_catalog(unlisted);
+  INFO((read ? "" : test::describe(read.error())));
+  REQUIRE(read.has_value());
+  const Plan& basic = *read->catalog.find_plan("basic");
+  CHECK(basic.price_list.empty());
+  CHECK(read->catalog.price_lists() == std::vector<std::string>{"DEFAULT"});
+  CHECK(read->catalog.plan_for("Basic", BillingPeriod::monthly).error().code ==
+        errors::catalog_plan_not_found);
+  CHECK(read_back(written(read->catalog)).catalog.find_plan("basic")->price_list.empty());
+  Harness h(std::make_shared<const Catalog>(read->catalog), {}, Account{"acct", "USD", "UTC", 1});
+  ON(h, 2024_y / 1 / 1, create_subscription("s", "basic", 2024_y / 1 / 1));
+  CHECK(h.lines() == Lines{"2024-01-01 RECURRING s 2024-01-01..2024-02-01 10.00"});
+  // In the JSON format: "price_list": null.
+  CHECK(load_catalog(read->catalog_json)->find_plan("basic")->price_list.empty());
+  CHECK(read->catalog_json.find("\"price_list\":null") != std::string::npos);
 }
