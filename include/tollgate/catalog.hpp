@@ -35,6 +35,7 @@ enum class Aggregation { sum, count, max, unique_count, latest };
 enum class PackageRounding { up, down };
 
 std::string_view to_string(ProductCategory c) noexcept;  ///< "BASE", "ADD_ON", "STANDALONE"
+std::string_view to_string(TimeUnit u) noexcept;         ///< "DAYS", "WEEKS", "MONTHS", "YEARS"
 std::string_view to_string(PhaseType t) noexcept;        ///< "TRIAL", "EVERGREEN", ...
 std::string_view to_string(BillingMode m) noexcept;      ///< "IN_ADVANCE", "IN_ARREAR"
 

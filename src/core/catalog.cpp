@@ -19,6 +19,9 @@ namespace json = detail::json;
 std::string_view to_string(ProductCategory c) noexcept {
   return detail::name_of(detail::kProductCategories, c);
 }
+std::string_view to_string(TimeUnit u) noexcept {
+  return detail::name_of(detail::kTimeUnits, u);
+}
 std::string_view to_string(PhaseType t) noexcept {
   return detail::name_of(detail::kPhaseTypes, t);
 }
@@ -70,10 +73,6 @@ const T* find_named(const std::vector<T>& items, std::string_view name) {
 
 constexpr EnumName<RoundingMode> kRoundingModes[] = {{"HALF_UP", RoundingMode::half_up},
                                                      {"HALF_EVEN", RoundingMode::half_even}};
-constexpr EnumName<TimeUnit> kTimeUnits[] = {{"DAYS", TimeUnit::days},
-                                             {"WEEKS", TimeUnit::weeks},
-                                             {"MONTHS", TimeUnit::months},
-                                             {"YEARS", TimeUnit::years}};
 constexpr EnumName<AfterTrial> kAfterTrial[] = {
     {"CONTINUE", AfterTrial::continue_billing},
     {"REQUIRE_PAYMENT_METHOD", AfterTrial::require_payment_method}};
@@ -311,7 +310,7 @@ class CatalogLoader {
     if (const json::value* d = r.field("duration")) {
       ObjectReader dr(*d, r.path_of("duration"), problems_);
       Duration duration;
-      duration.unit = dr.enumeration("unit", kTimeUnits, true).value_or(TimeUnit::days);
+      duration.unit = dr.enumeration("unit", detail::kTimeUnits, true).value_or(TimeUnit::days);
       duration.length = static_cast<int>(dr.integer("length", true, 1, 10000).value_or(1));
       dr.reject_unknown_fields();
       phase.duration = duration;

@@ -14,6 +14,10 @@ inline constexpr EnumName<ProductCategory> kProductCategories[] = {
     {"BASE", ProductCategory::base},
     {"ADD_ON", ProductCategory::add_on},
     {"STANDALONE", ProductCategory::standalone}};
+inline constexpr EnumName<TimeUnit> kTimeUnits[] = {{"DAYS", TimeUnit::days},
+                                                    {"WEEKS", TimeUnit::weeks},
+                                                    {"MONTHS", TimeUnit::months},
+                                                    {"YEARS", TimeUnit::years}};
 inline constexpr EnumName<PhaseType> kPhaseTypes[] = {{"TRIAL", PhaseType::trial},
                                                       {"DISCOUNT", PhaseType::discount},
                                                       {"FIXEDTERM", PhaseType::fixedterm},

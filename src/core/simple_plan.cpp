@@ -10,20 +10,6 @@ namespace json = detail::json;
 
 namespace {
 
-std::string_view unit_name(TimeUnit unit) {
-  switch (unit) {
-    case TimeUnit::days:
-      return "DAYS";
-    case TimeUnit::weeks:
-      return "WEEKS";
-    case TimeUnit::months:
-      return "MONTHS";
-    case TimeUnit::years:
-      return "YEARS";
-  }
-  return "DAYS";
-}
-
 bool is_text(const json::value* v, std::string_view text) {
   return v && v->is_string() && v->get_string() == text;
 }
@@ -42,7 +28,7 @@ json::array& array_at(json::object& o, std::string_view key) {
 
 json::object trial_phase(const Duration& trial) {
   return {{"type", "TRIAL"},
-          {"duration", json::object{{"unit", unit_name(trial.unit)}, {"length", trial.length}}}};
+          {"duration", json::object{{"unit", to_string(trial.unit)}, {"length", trial.length}}}};
 }
 
 json::object evergreen_phase(const SimplePlan& p) {

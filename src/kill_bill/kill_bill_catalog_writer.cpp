@@ -14,20 +14,6 @@
 namespace tollgate {
 namespace {
 
-std::string_view unit_name(TimeUnit u) {
-  switch (u) {
-    case TimeUnit::days:
-      return "DAYS";
-    case TimeUnit::weeks:
-      return "WEEKS";
-    case TimeUnit::months:
-      return "MONTHS";
-    case TimeUnit::years:
-      return "YEARS";
-  }
-  return "DAYS";
-}
-
 class Writer {
  public:
   Writer(const Catalog& catalog, const RuleSet& rules) : catalog_(catalog), rules_(rules) {}
@@ -168,7 +154,7 @@ class Writer {
     node.append_attribute("type") = std::string(to_string(phase.type)).c_str();
     auto duration = node.append_child("duration");
     if (phase.duration) {
-      text(duration, "unit", unit_name(phase.duration->unit));
+      text(duration, "unit", to_string(phase.duration->unit));
       text(duration, "number", std::to_string(phase.duration->length));
     } else {
       text(duration, "unit", "UNLIMITED");

@@ -41,9 +41,7 @@ json::array prices_json(const PriceByCurrency& prices) {
 json::object phase_json(const Plan& plan, const Phase& phase) {
   json::object duration;
   if (phase.duration) {
-    static const char* kUnits[] = {"DAYS", "WEEKS", "MONTHS", "YEARS"};
-    duration = {{"unit", kUnits[static_cast<int>(phase.duration->unit)]},
-                {"number", phase.duration->length}};
+    duration = {{"unit", to_string(phase.duration->unit)}, {"number", phase.duration->length}};
   } else {
     duration = {{"unit", "UNLIMITED"}, {"number", -1}};
   }
