@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <functional>
 
 #include "model.hpp"
 
@@ -44,7 +45,10 @@ const Plan* plan_at(const EngineState& s, std::string_view name, const Date& on)
 const Catalog& version_of(const EngineState& s, const Plan& plan) {
   for (const auto& version : s.catalog->earlier_versions) {
     const auto& plans = version->plans;
-    if (!plans.empty() && &plans.front() <= &plan && &plan <= &plans.back()) return *version;
+    // std::less orders pointers into different arrays too (the built-in < does not).
+    std::less<> before;
+    if (!plans.empty() && !before(&plan, &plans.front()) && !before(&plans.back(), &plan))
+      return *version;
   }
   return *s.catalog;
 }
