@@ -508,8 +508,8 @@ json::array kb_items_json(Server& s, const Ctx& ctx, const Invoice& invoice,
               .end = date_or_null(item.end),
               .amount = item.amount};
     if (catalog)
-      if (const Plan* plan = catalog->find_plan(item.plan))
-        kb.product = text_or_null(catalog->product_of(*plan).name);
+      if (auto [version, plan] = find_plan_in_versions(*catalog, item.plan); plan)
+        kb.product = text_or_null(version->product_of(*plan).name);
     if (item.phase) kb.phase = json::value(phase_name(item.plan, *item.phase));
     if (item.quantity) kb.quantity = amount_json(*item.quantity);
     items.push_back(kb_item_json(kb, invoice, account_id, invoice_id));

@@ -249,6 +249,20 @@ Response get_catalog(Server&, Ctx&);
 Response upload_catalog_xml(Server&, Ctx&);
 Response get_catalog_xml(Server&, Ctx&);
 Response validate_catalog_xml(Server&, Ctx&);
+/// A plan by name in the latest catalog version that has it, with that
+/// version: a plan a later version retired still names its product for the
+/// subscriptions grandfathered on it. Both null when no version has it.
+struct VersionedPlan {
+  const Catalog* version = nullptr;
+  const Plan* plan = nullptr;
+};
+inline VersionedPlan find_plan_in_versions(const Catalog& catalog, std::string_view name) {
+  auto versions = catalog.versions();
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it)
+    if (const Plan* plan = (*it)->find_plan(name)) return {*it, plan};
+  return {};
+}
+
 /// Kill Bill's priceList of a plan: null for one in no price list.
 inline json::value price_list_or_null(const Plan& plan) {
   return plan.price_list.empty() ? json::value(nullptr) : json::value(plan.price_list);

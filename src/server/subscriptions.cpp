@@ -441,7 +441,7 @@ json::array events_json(const AccountView& view, const std::string& subscription
   auto events = view.engine.events(subscription);
   for (std::size_t i = 0; i < events.size(); ++i) {
     const auto& e = events[i];
-    const Plan* plan = view.catalog->find_plan(e.plan);
+    auto [version, plan] = find_plan_in_versions(*view.catalog, e.plan);
     auto [service, state] = service_of(e.type);
     out.push_back(json::object{
         {"eventId", event_id(subscription, i, e)},
@@ -449,7 +449,7 @@ json::array events_json(const AccountView& view, const std::string& subscription
         {"effectiveDate", to_string(e.effective)},
         {"catalogEffectiveDate", nullptr},
         {"plan", e.plan},
-        {"product", plan ? json::value(view.catalog->product_of(*plan).name) : nullptr},
+        {"product", plan ? json::value(version->product_of(*plan).name) : nullptr},
         {"priceList", plan ? price_list_or_null(*plan) : nullptr},
         {"eventType", to_string(e.type)},
         {"isBlockedBilling", e.type == T::pause_billing},
@@ -476,9 +476,9 @@ json::object subscription_json(const AccountView& view, const OwnedObject& sub) 
                  {"auditLogs", json::array{}}};
   for (const auto& st : view.engine.statuses(view.today)) {
     if (st.id != sub.id) continue;
-    const Plan* plan = view.catalog->find_plan(st.plan);
+    auto [version, plan] = find_plan_in_versions(*view.catalog, st.plan);
     if (plan) {
-      const Product& product = view.catalog->product_of(*plan);
+      const Product& product = version->product_of(*plan);
       j["productName"] = product.name;
       j["productCategory"] = to_string(product.category);
       j["billingPeriod"] = to_string(billing_period_of(*plan));

@@ -414,3 +414,40 @@ TEST_CASE("POST /1.0/kb/catalog/simplePlan: a first catalog made for it, bad fie
   CHECK(plan.at("phases").at(0).at("duration").at("number") == 7);
   CHECK(plan.at("phases").at(1).at("prices").at(0).at("value").to_number<double>() == 10.0);
 }
+
+TEST_CASE("a plan a later version retires still bills and reads for the subscriptions on it") {
+  Date today = date::year{2024} / 3 / 1;
+  server::ApiOptions options;
+  options.clock = [&today] { return Instant{date::sys_days{today}}; };
+  test::ServedStore served(options);
+  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", basic_version("2024-01-01", "10.00")).status ==
+          201);
+  std::string account = open_account(
+      served, R"({"name": "R", "externalKey": "r", "currency": "USD", "billCycleDayLocal": 1})",
+      "r");
+  auto made = served.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
+                          R"({"accountId": ")" + account + R"(", "planName": "basic"})");
+  REQUIRE(made.status == 201);
+  std::string sub = location_id(made);
+  // Version 2 sells "premium" of product Premium only: "basic" is retired.
+  std::string v2 = basic_version("2024-04-01", "30.00");
+  for (auto [from, to] : {std::pair<std::string, std::string>{"name=\"basic\"", "name=\"premium\""},
+                          {"<plan>basic</plan>", "<plan>premium</plan>"},
+                          {"name=\"Basic\"", "name=\"Premium\""},
+                          {"<product>Basic</product>", "<product>Premium</product>"}})
+    v2.replace(v2.find(from), from.size(), to);
+  today = date::year{2024} / 4 / 10;
+  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", v2).status == 201);
+  json::value got = json::parse(served.read("/1.0/kb/subscriptions/" + sub));
+  CHECK(got.at("planName") == "basic");
+  CHECK(got.at("productName") == "Basic");
+  CHECK(got.at("billingPeriod") == "MONTHLY");
+  // Still billed at version 1's 10.00: March, April and May on one invoice, 30.00.
+  CHECK(invoice_amount(served, account, "2024-05-01") == 30.00);
+  // New subscriptions cannot take it through the API: the latest version
+  // does not sell it. (Kill Bill's lookup would fall back to version 1.)
+  CHECK(served
+            .call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-04-10",
+                  R"({"accountId": ")" + account + R"(", "planName": "basic"})")
+            .status == 400);
+}
