@@ -283,14 +283,10 @@ class CatalogLoader {
         r.problem("effective_date_for_existing_subscriptions",
                   "is before the catalog's effective_date " + to_string(*catalog_.effective_date));
     }
-    if (const json::value* list =
-            r.has("price_list") ? r.raw()->if_contains("price_list") : nullptr;
-        list && list->is_null()) {
-      r.field("price_list");
+    if (const json::value* list = r.field("price_list"); list && list->is_null())
       plan.price_list.clear();  // in no price list: sold by its name only
-    } else if (auto name = r.string("price_list")) {
+    else if (auto name = r.string("price_list"))
       plan.price_list = *name;
-    }
     const json::array* phases = r.array("phases", true);
     if (phases && phases->empty()) r.problem("phases", "a plan needs at least one phase");
     if (phases) {

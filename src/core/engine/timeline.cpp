@@ -56,13 +56,15 @@ const Catalog& version_of(const EngineState& s, const Plan& plan) {
 PlanVersions plan_versions(const EngineState& s, const Span& span) {
   PlanVersions out{{span.start, span.plan}};
   if (s.catalog->earlier_versions.empty()) return out;
+  // Every invoice expands every span: walk the versions in place, not through
+  // the vector Catalog::versions() builds.
+  const auto& earlier = s.catalog->earlier_versions;
   const Catalog* own = &version_of(s, *span.plan);
-  bool later = false;
-  for (const Catalog* version : s.catalog->versions()) {
-    if (!later) {
-      later = version == own;
-      continue;
-    }
+  std::size_t next = earlier.size() + 1;  // after `own`; past the end when it is the latest
+  for (std::size_t i = 0; i < earlier.size(); ++i)
+    if (earlier[i].get() == own) next = i + 1;
+  for (std::size_t i = next; i <= earlier.size(); ++i) {
+    const Catalog* version = i < earlier.size() ? earlier[i].get() : s.catalog.get();
     const Plan* plan = version->find_plan(span.plan->name);
     if (!plan || !plan->effective_for_existing) continue;  // not moved: grandfathered
     Date from = std::max(*plan->effective_for_existing, span.start);
