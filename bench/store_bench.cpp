@@ -5,6 +5,12 @@
 //   BM_BillingRun/N/F   BillingRun::run over N due accounts (one monthly subscription each) with
 //                       ManualProvider: replay, invoice, store invoice + attempt, charge, record;
 //                       F=0 synchronous NORMAL (survives process crashes), F=1 FULL (power loss)
+//   BM_BillingRunPaid/N the same run with a provider that pays every charge at once (the usual
+//                       day: no dunning retry, no failure notice), synchronous NORMAL
+//   BM_BillingRunFloor/N the run's baseline: the rows a run must write for N accounts (an
+//                       invoice, its item, its attempt, a journal entry, a notice, the account's
+//                       next run), as raw prepared statements into the same schema, 100 accounts
+//                       a transaction, synchronous NORMAL; no reads, no engine, no provider
 // Each iteration writes into a fresh file, so every batch inserts new rows.
 
 #include <benchmark/benchmark.h>
@@ -15,6 +21,7 @@
 #include <vector>
 
 #include "due_accounts.hpp"
+#include "providers.hpp"
 #include "tollgate/billing_run.hpp"
 #include "tollgate/manual_provider.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
@@ -117,6 +124,81 @@ void BM_BillingRun(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+void BM_BillingRunPaid(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto store = accounts(state.range(0), sqlite::Synchronous::normal);
+    tollgate::bench::PaidProvider provider;
+    BillingRun run(*store, provider);
+    state.ResumeTiming();
+    auto report = run.run(2024_y / 3 / 1);
+    if (!report || report->charges_succeeded != static_cast<std::size_t>(state.range(0)) ||
+        !report->errors.empty())
+      state.SkipWithError("the run did not charge every account");
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+// Runs one raw prepared statement with its text parameters bound in order.
+void exec_raw(sqlite3_stmt* st, std::initializer_list<std::string_view> values) {
+  int i = 0;
+  for (auto v : values)
+    sqlite3_bind_text(st, ++i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  if (sqlite3_step(st) != SQLITE_DONE) std::abort();
+  sqlite3_reset(st);
+}
+
+void BM_BillingRunFloor(benchmark::State& state) {
+  const char* sql[] = {
+      "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status, credit_adj, "
+      "invoice_number) VALUES (?1, ?2, '2024-03-01', 'USD', '29.00', 'COMMITTED', '0', ?3)",
+      "INSERT INTO invoice_item (invoice_id, position, type, subscription_id, plan, phase, "
+      "usage_name, start_date, end_date, quantity, amount) VALUES (?1, 0, 'RECURRING', ?2, "
+      "'api-monthly', 'api-monthly-evergreen', '', '2024-03-01', '2024-04-01', '1', '29.00')",
+      "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure, "
+      "amount, action_url, account_id) VALUES (?1, 1, 'SUCCEEDED', '2024-03-01', ?3, '', "
+      "'29.00', '', ?2)",
+      "INSERT INTO journal (account_id, entry_date, operation, requested_at) VALUES (?1, "
+      "'2024-03-01', NULL, 0)",
+      "INSERT INTO notification (key, account_id, kind, raised_on) VALUES (?2, ?1, "
+      "'PERIOD_ENDING', '2024-03-01')",
+      "UPDATE account SET next_run = '2024-03-29' WHERE id = ?1"};
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::string path;
+    {
+      auto store = accounts(state.range(0), sqlite::Synchronous::normal);
+      path = (std::filesystem::temp_directory_path() / "tollgate-bench" / "run.db").string();
+    }
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_exec(db,
+                 "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = "
+                 "-65536; PRAGMA temp_store = MEMORY",
+                 nullptr, nullptr, nullptr);
+    std::vector<sqlite3_stmt*> st(std::size(sql));
+    for (std::size_t i = 0; i < st.size(); ++i) sqlite3_prepare_v2(db, sql[i], -1, &st[i], nullptr);
+    state.ResumeTiming();
+    for (std::int64_t i = 0; i < state.range(0); ++i) {
+      if (i % 100 == 0) sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+      std::string n = std::to_string(i), account = "acct-" + n, invoice = "inv-" + n;
+      exec_raw(st[0], {invoice, account, n});
+      exec_raw(st[1], {invoice, "sub-" + n});
+      exec_raw(st[2], {invoice, account, "ch-" + n});
+      exec_raw(st[3], {account});
+      exec_raw(st[4], {account, "PERIOD_ENDING:" + n});
+      exec_raw(st[5], {account});
+      if (i % 100 == 99 || i + 1 == state.range(0))
+        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    }
+    state.PauseTiming();
+    for (auto* s : st) sqlite3_finalize(s);
+    sqlite3_close(db);
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
 }  // namespace
 
 BENCHMARK(BM_IngestStore)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
@@ -128,6 +210,19 @@ BENCHMARK(BM_BillingRun)
     ->Args({1'000'000, 0})
     ->Args({1'000, 1})
     ->Args({10'000, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK(BM_BillingRunPaid)
+    ->Arg(1'000)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK(BM_BillingRunFloor)
+    ->Arg(1'000)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 BENCHMARK_MAIN();

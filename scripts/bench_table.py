@@ -66,8 +66,14 @@ for n in (256, 4096, 65536):
     rows.append(("webhook verification", f"{n} B payload", f"BM_VerifyWebhook/{n}", f"BM_RawHmac/{n}",
                  "time", "≥ 90 % of raw HMAC", lambda b, base: seconds(base) >= 0.9 * seconds(b)))
 for n in (1_000, 10_000, 100_000, 1_000_000):
-    rows.append(("billing run on SQLite (synchronous NORMAL)", f"{n:,} accounts", f"BM_BillingRun/{n}/0",
-                 None, "run", "100 k accounts ≤ 3 s" if n == 100_000 else "",
+    rows.append(("billing run on SQLite (synchronous NORMAL), every charge declined",
+                 f"{n:,} accounts", f"BM_BillingRun/{n}/0", f"BM_BillingRunFloor/{n}", "floor",
+                 "100 k accounts ≤ 3 s" if n == 100_000 else "",
+                 (lambda b, base: seconds(b) <= 3) if n == 100_000 else None))
+for n in (1_000, 10_000, 100_000):
+    rows.append(("billing run on SQLite (synchronous NORMAL), every charge paid", f"{n:,} accounts",
+                 f"BM_BillingRunPaid/{n}", f"BM_BillingRunFloor/{n}", "floor",
+                 "100 k accounts ≤ 3 s" if n == 100_000 else "",
                  (lambda b, base: seconds(b) <= 3) if n == 100_000 else None))
 for n in (1_000, 10_000):
     rows.append(("billing run on SQLite (synchronous FULL)", f"{n:,} accounts", f"BM_BillingRun/{n}/1",
@@ -108,6 +114,10 @@ for what, size, name, base_name, how, target, check in rows:
     elif how == "age":  # the cost at this age against the cost at one month
         mine, theirs = duration(seconds(b)), duration(seconds(base)) if base else ""
         ratio = f"{seconds(b) / seconds(base):.2f}× the cost" if base else ""
+    elif how == "floor":  # a run against the rows it must write, written raw
+        mine = f"{duration(seconds(b))} ({si(rate(b), ' accounts/s').replace('  ', ' ')})"
+        theirs = f"writes alone: {duration(seconds(base))}" if base else ""
+        ratio = f"{seconds(b) / seconds(base):.2f}× the floor" if base else ""
     else:  # a run: its duration, and its cost per item to show how it grows
         mine = f"{duration(seconds(b))} ({si(rate(b), ' accounts/s').replace('  ', ' ')})"
         theirs = duration(seconds(base)) if base else ""
