@@ -310,6 +310,13 @@ class AccountStore {
   /// Extends this run's claim on an account; false (nothing changed) when the
   /// claim is no longer this run's: it ran out and another worker took it.
   virtual Result<bool> renew(const std::string& account_id, const Lease& lease) = 0;
+  /// renew() for several accounts at once (a batch's, at the start of each of
+  /// its transactions): for each id, in the order given, whether its claim is
+  /// still this run's. The SQLite and PostgreSQL stores do it in one
+  /// statement, PostgreSQL locking the rows in id order as renew() locks one;
+  /// the default asks renew() for each.
+  virtual Result<std::vector<bool>> renew_each(std::span<const std::string> account_ids,
+                                               const Lease& lease);
   /// Gives up every claim of this run.
   virtual Result<Ok> release(const Lease& lease) = 0;
   /// The workers holding claims now, whether or not their leases ran out.

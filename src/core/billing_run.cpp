@@ -324,17 +324,16 @@ Result<std::vector<ToSend>> open_attempts(Context& ctx, const StoredAccount& acc
 }
 
 // Everything one claimed account has to do today short of calling the
-// provider, in its own savepoint: a failure undoes only this account.
+// provider, in its own savepoint: a failure undoes only this account. Its
+// claim was renewed with the batch's (which also locked its row on
+// PostgreSQL, so the account is read below as it is now).
 Result<std::vector<ToSend>> prepare_account(Context& ctx, const ClaimedAccount& claimed,
-                                            const Lease& lease, const Date& through,
+                                            const Date& through,
                                             const std::function<Date(const Account&)>& local_date,
                                             Instant now, bool& test) {
   std::vector<ToSend> sends;
   auto r = ctx.store.atomically([&]() -> Result<Ok> {
     sends.clear();
-    // Also locks the row (PostgreSQL): the account is read below as it is now.
-    TOLLGATE_ASSIGN_OR_RETURN(auto ours, ctx.store.renew(claimed.id, lease));
-    if (!ours) return Ok{};  // the lease ran out and another worker has it
     TOLLGATE_ASSIGN_OR_RETURN(auto account, ctx.store.account(claimed.id));
     test = account.controls.test;
     Date on = local_date(account.account);
@@ -365,10 +364,19 @@ void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lea
                Instant now) {
   std::vector<ToSend> sends;
   auto stored = ctx.store.atomically([&]() -> Result<Ok> {
-    for (const auto& claimed : batch) {
+    std::vector<std::string> ids;
+    ids.reserve(batch.size());
+    for (const auto& claimed : batch) ids.push_back(claimed.id);
+    TOLLGATE_ASSIGN_OR_RETURN(auto held, ctx.store.renew_each(ids, lease));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const ClaimedAccount& claimed = batch[i];
       std::size_t raised = ctx.raised.size();
       bool test = false;
-      auto prepared = prepare_account(ctx, claimed, lease, through, local_date, now, test);
+      if (!held[i]) {  // the lease ran out and another worker has it
+        ++ctx.report.accounts;
+        continue;
+      }
+      auto prepared = prepare_account(ctx, claimed, through, local_date, now, test);
       ++(test ? ctx.report.test_accounts : ctx.report.accounts);
       if (!prepared) {
         ctx.raised.resize(raised);
@@ -390,20 +398,19 @@ void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lea
   for (const auto& c : sends)
     outcomes.push_back(send(ctx, c.account, c.invoice, c.attempt, c.resent, c.on));
   auto recorded = ctx.store.atomically([&]() -> Result<Ok> {
-    const std::string* renewed = nullptr;  // an account's sends are adjacent: renew once each
-    Result<bool> ours = false;
+    // A worker that lost its lease leaves the outcome to the new holder, who
+    // re-sends under the same key and gets the same answer.
+    std::vector<std::string> ids;  // an account's sends are adjacent: each renewed once
+    for (const auto& c : sends)
+      if (ids.empty() || ids.back() != c.account.account.id) ids.push_back(c.account.account.id);
+    TOLLGATE_ASSIGN_OR_RETURN(auto held, ctx.store.renew_each(ids, lease));
+    std::size_t account = 0;
     for (std::size_t i = 0; i < sends.size(); ++i) {
       std::size_t raised = ctx.raised.size();
       const auto& c = sends[i];
-      // A worker that lost its lease leaves the outcome to the new holder, who
-      // re-sends under the same key and gets the same answer.
-      if (!renewed || *renewed != c.account.account.id) {
-        renewed = &c.account.account.id;
-        ours = ctx.store.renew(*renewed, lease);
-      }
-      if (ours && !*ours) continue;
-      auto r = ours ? record_outcome(ctx, c.account, c.invoice, c.attempt, outcomes[i], c.on)
-                    : Result<Ok>(unexpected(ours.error()));
+      if (ids[account] != c.account.account.id) ++account;
+      if (!held[account]) continue;
+      auto r = record_outcome(ctx, c.account, c.invoice, c.attempt, outcomes[i], c.on);
       if (!r) {
         ctx.raised.resize(raised);
         ctx.report.errors.push_back(r.error());

@@ -143,6 +143,17 @@ Result<Ok> AccountStore::remove_payment_method(const std::string& id) {
                     "this store cannot remove payment methods (payment method " + id + ")");
 }
 
+Result<std::vector<bool>> AccountStore::renew_each(std::span<const std::string> account_ids,
+                                                   const Lease& lease) {
+  std::vector<bool> held;
+  held.reserve(account_ids.size());
+  for (const auto& id : account_ids) {
+    TOLLGATE_ASSIGN_OR_RETURN(auto ours, renew(id, lease));
+    held.push_back(ours);
+  }
+  return held;
+}
+
 Result<std::size_t> AccountStore::move_accounts_to_catalog(const std::string& from,
                                                            const std::string& to, const Date&) {
   return make_error(errors::store_unsupported,

@@ -300,6 +300,26 @@ Result<bool> PostgresStore::renew(const std::string& account_id, const Lease& le
   return r->affected() == 1;
 }
 
+Result<std::vector<bool>> PostgresStore::renew_each(std::span<const std::string> account_ids,
+                                                    const Lease& lease) {
+  // The rows are locked in id order, as renew() locks them one by one through
+  // a batch: a usage write locking the same accounts (in id order) cannot deadlock with it.
+  auto renewed = collect<std::string>(
+      impl_->db.query("UPDATE account SET lease_until = " TOLLGATE_NOW
+                      " + $4 WHERE id IN (SELECT id FROM account WHERE id = ANY ($1::text[]) AND "
+                      "lease_worker = $2 AND lease_run = $3 ORDER BY id FOR UPDATE) RETURNING id",
+                      {array_literal(account_ids), lease.worker, lease.run,
+                       std::to_string(lease.duration.count())}),
+      [](const Rows& r, int i) -> Result<std::string> { return r.text(i, 0); });
+  if (!renewed) return unexpected(renewed.error());
+  std::sort(renewed->begin(), renewed->end());
+  std::vector<bool> held;
+  held.reserve(account_ids.size());
+  for (const auto& id : account_ids)
+    held.push_back(std::binary_search(renewed->begin(), renewed->end(), id));
+  return held;
+}
+
 Result<Ok> PostgresStore::release(const Lease& lease) {
   return done(impl_->db.query(
       "UPDATE account SET lease_worker = NULL, lease_run = NULL, lease_until = NULL WHERE "

@@ -248,23 +248,6 @@ constexpr MigrationTrack kBillingTrack{
     "SELECT coalesce(max(version), 0) FROM tollgate_migration",
     "INSERT INTO tollgate_migration (version, description) VALUES ($1, $2)"};
 
-// A PostgreSQL array literal ({"a","b"}) of texts, quoted and escaped.
-template <class Range, class Projection = std::identity>
-std::string array_literal(const Range& values, Projection project = {}) {
-  std::string out = "{";
-  for (const auto& value : values) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char c : std::invoke(project, value)) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
 }  // namespace
 
 PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -4,6 +4,7 @@
 // accounts.cpp: catalogs, accounts, journals, claims; invoices.cpp: invoices,
 // payment attempts, notifications).
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -22,6 +23,24 @@ struct PostgresStore::Impl {
 struct StoreAccess {
   static Connection& db(PostgresStore& store) { return store.impl_->db; }
 };
+
+/// A PostgreSQL array literal ({"a","b"}) of texts, quoted and escaped: a
+/// statement's one parameter for a list (`= ANY ($1::text[])`, `unnest`).
+template <class Range, class Projection = std::identity>
+std::string array_literal(const Range& values, Projection project = {}) {
+  std::string out = "{";
+  for (const auto& value : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : std::invoke(project, value)) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
 
 struct Migration {
   int version;

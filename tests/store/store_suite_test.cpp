@@ -470,6 +470,18 @@ TEMPLATE_TEST_CASE("claims: a batch at a time, never the same account to two liv
   CHECK(store->claim_due(2024_y / 3 / 1, "a3", 3, one)->empty());
   CHECK(*store->renew("a1", one));
   CHECK_FALSE(*store->renew("a1", two));
+  // A batch's claims renewed at once: an answer for each id, in the order
+  // asked. a4 is w2's, and the last id is no account at all (its quote,
+  // backslash and control character must reach the store as one id).
+  std::vector<std::string> asked{"a3", "a4", "a1", "no\"such\\one\n"};
+  auto held = store->renew_each(asked, one);
+  REQUIRE(held.has_value());
+  CHECK(*held == std::vector<bool>{true, false, true, false});
+  CHECK(*store->renew_each(asked, two) == std::vector<bool>{false, true, false, false});
+  CHECK(store->renew_each(std::vector<std::string>{}, one)->empty());
+  // The interface's default, one renew() each, answers the same.
+  CHECK(*store->AccountStore::renew_each(asked, one) ==
+        std::vector<bool>{true, false, true, false});
   REQUIRE(store->release(one));
   // w2's walk from the start: w1's three, its own two again (a worker of that name
   // may take them: only one runs at a time), and a6, due Mar 2.
