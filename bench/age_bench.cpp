@@ -31,6 +31,7 @@
 #include "tollgate/billing_service.hpp"
 #include "tollgate/manual_provider.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
+#include "tuned_main.hpp"
 
 using namespace tollgate;
 using namespace date::literals;
@@ -230,4 +231,6 @@ BENCHMARK(BM_RunAndCloseByAge)
     ->Iterations(20);
 BENCHMARK(BM_DryRunByAge)->Arg(1)->Arg(12)->Arg(36)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InvoicesByAge)->Arg(1)->Arg(12)->Arg(36)->Unit(benchmark::kMillisecond);
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  return tollgate::bench::run_tuned(argc, argv);
+}

@@ -11,7 +11,8 @@
 //                       invoice, its item, its attempt, a journal entry, a notice, the account's
 //                       next run), as raw prepared statements into the same schema, 100 accounts
 //                       a transaction, synchronous NORMAL; no reads, no engine, no provider
-// Each iteration writes into a fresh file, so every batch inserts new rows.
+// Each iteration writes into a fresh file, so every batch inserts new rows. The
+// process is set up as the `tollgate` tool sets up its own (tuned_main.hpp).
 
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
@@ -25,6 +26,7 @@
 #include "tollgate/billing_run.hpp"
 #include "tollgate/manual_provider.hpp"
 #include "tollgate/sqlite/sqlite_store.hpp"
+#include "tuned_main.hpp"
 
 using namespace tollgate;
 using namespace date::literals;
@@ -225,4 +227,6 @@ BENCHMARK(BM_BillingRunFloor)
     ->Arg(1'000'000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  return tollgate::bench::run_tuned(argc, argv);
+}

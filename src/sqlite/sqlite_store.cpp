@@ -374,6 +374,11 @@ Result<Ok> configure(Connection& db, const SqliteOptions& options) {
 
 }  // namespace
 
+bool tune_process() {
+  // SQLITE_MISUSE once SQLite has initialized: nothing is changed then.
+  return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+}
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
                                                        const SqliteOptions& options) {
   TOLLGATE_ASSIGN_OR_RETURN(auto warning, guard_file_mode(path, options));
