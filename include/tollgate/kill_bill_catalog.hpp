@@ -10,7 +10,7 @@
 //
 // Price lists become each plan's `price_list`, and rules that name them a
 // rule set with `with_price_lists`. What Kill Bill has and Tollgate does not
-// (included add-ons, catalog versions, usage of several units, ...) is refused with its XML path
+// (usage of several units, plansAllowedInBundle, ...) is refused with its XML path
 // and the reason, never dropped. docs/formats.md ("Kill Bill XML catalogs") maps each element to
 // its JSON field and lists what is refused.
 //
@@ -38,7 +38,11 @@ struct KillBillCatalog {
 /// Reads a Kill Bill XML catalog.
 /// Errors (problems; each path is an XML path such as
 /// "/catalog/plans/plan[@name='gold']/finalPhase/recurring/billingPeriod"):
-///  - "/": "malformed XML: ..." when the text is not XML, or has no <catalog>;
+///  - "/": "malformed XML: ..." when the text is not XML, or has neither a
+///    <catalog> nor Kill Bill's versioned <catalogs> (GET /1.0/kb/catalog/xml),
+///    whose <version>s read as one catalog of several versions;
+///  - "/catalogs/versions/version[1]/rules": an earlier version whose rules
+///    differ from the latest version's (Tollgate keeps one rule set);
 ///  - an element Tollgate does not support, or does not know, with the reason;
 ///  - a value that is not what the element takes (a duration that is no number);
 ///  - every problem that load_catalog() or load_rules() finds in the
@@ -57,6 +61,17 @@ Result<KillBillCatalog, Problems> load_kill_bill_catalog(std::string_view xml);
 /// fractional bounds, aggregations other than SUM (outside CAPACITY), `after_trial`
 /// REQUIRE_PAYMENT_METHOD, a plan whose phases bill in different modes.
 Result<std::string, Problems> to_kill_bill_xml(const Catalog& catalog, const RuleSet& rules = {});
+
+/// Writes every version of a catalog, oldest first, as Kill Bill answers
+/// GET /1.0/kb/catalog/xml: `<catalogs><versions><version>...</version>...
+/// </versions><catalogName>...</catalogName></catalogs>`, each <version>
+/// holding what to_kill_bill_xml() writes in <catalog>, the rules in each.
+/// load_kill_bill_catalog() reads it back to the same catalog and rules.
+/// Errors: to_kill_bill_xml()'s; for a catalog of several versions, each path
+/// starts with its version's place ("[1].credit_packages"), as in the JSON
+/// document of several versions.
+Result<std::string, Problems> to_kill_bill_versions_xml(const Catalog& catalog,
+                                                        const RuleSet& rules = {});
 
 /// True when `text`'s first character after blanks is '<': how the command
 /// line tells an XML catalog from a JSON one.

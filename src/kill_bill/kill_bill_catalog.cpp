@@ -55,15 +55,56 @@ class Translator {
     if (!parsed)
       return unexpected(Problems{{"/", "malformed XML: " + std::string(parsed.description()) +
                                            " at offset " + std::to_string(parsed.offset)}});
+    if (pugi::xml_node versioned = doc.child("catalogs")) return translate_versions(versioned);
     pugi::xml_node root = doc.child("catalog");
     if (!root)
-      return unexpected(Problems{{"/", "malformed XML: the root element is not <catalog>"}});
+      return unexpected(
+          Problems{{"/", "malformed XML: the root element is neither <catalog> nor <catalogs>"}});
     read_catalog(root, "/catalog");
     if (!problems_.empty()) return unexpected(std::move(problems_));
-    return validated();
+    return validated(catalog_);
   }
 
  private:
+  // Kill Bill's versioned catalog, as its GET /1.0/kb/catalog/xml writes it
+  // (what a team leaving it exports): each <version> is read as a catalog, and
+  // together they are one catalog of several versions. Tollgate keeps one
+  // rule set for all of them: the latest version's. An earlier version whose
+  // rules differ is refused rather than billed by rules it did not have.
+  Result<KillBillCatalog, Problems> translate_versions(pugi::xml_node root) {
+    const std::string path = "/catalogs";
+    root_path_ = path;
+    check_children(root, path, {"versions", "catalogName"});
+    check_children(root.child("versions"), path + "/versions", {"version"});
+    std::vector<pugi::xml_node> versions;
+    for (auto v : root.child("versions").children("version")) versions.push_back(v);
+    if (versions.empty()) return unexpected(Problems{{path + "/versions", "no <version>"}});
+    json::array documents;
+    std::vector<std::pair<std::string, std::string>> rules;  // each version's text, and its path
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+      Translator one;
+      std::string at = path_of(versions[i], path + "/versions");
+      one.read_catalog(versions[i], at);
+      problems_.insert(problems_.end(), one.problems_.begin(), one.problems_.end());
+      // The JSON document of several versions names each one's fields "[i].name".
+      std::string prefix = versions.size() > 1 ? "[" + std::to_string(i) + "]" : "";
+      if (!prefix.empty()) record(prefix, at);
+      for (auto& [json_path, xml_path] : one.xml_path_of_)
+        record(prefix.empty() ? json_path : joined(prefix, '.', json_path), xml_path);
+      rules.emplace_back(json::serialize(one.rules_), at + "/rules");
+      if (i + 1 == versions.size()) rules_ = std::move(one.rules_);
+      documents.push_back(std::move(one.catalog_));
+    }
+    for (std::size_t i = 0; i + 1 < rules.size(); ++i)
+      if (rules[i].first != rules.back().first)
+        problem(rules[i].second,
+                "differ from the latest version's rules: Tollgate keeps one rule set for every "
+                "version of a catalog");
+    if (!problems_.empty()) return unexpected(std::move(problems_));
+    if (documents.size() == 1) return validated(documents.front());
+    return validated(documents);
+  }
+
   // --- Paths ---------------------------------------------------------------
 
   // An element's path: by its name attribute where it has one, by its place
@@ -694,9 +735,9 @@ class Translator {
 
   // --- Validation through the JSON loaders ------------------------------------
 
-  Result<KillBillCatalog, Problems> validated() {
+  Result<KillBillCatalog, Problems> validated(const json::value& catalog_document) {
     KillBillCatalog out;
-    out.catalog_json = json::serialize(catalog_);
+    out.catalog_json = json::serialize(catalog_document);
     out.rules_json = json::serialize(rules_);
     auto catalog = load_catalog(out.catalog_json);
     if (!catalog) add_located(catalog.error());
@@ -726,10 +767,11 @@ class Translator {
       if (cut == std::string::npos || cut == 0) break;
       json_path.resize(cut);
     }
-    return {"/catalog", p.path + ": " + p.reason};
+    return {root_path_, p.path + ": " + p.reason};
   }
 
   Problems problems_;
+  std::string root_path_ = "/catalog";  ///< where a problem no element owns is reported
   json::object catalog_;
   json::object rules_;
   std::map<std::string, std::string> xml_path_of_;

@@ -8,6 +8,7 @@
 #include <pugixml.hpp>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "tollgate/kill_bill_catalog.hpp"
 
@@ -18,11 +19,9 @@ class Writer {
  public:
   Writer(const Catalog& catalog, const RuleSet& rules) : catalog_(catalog), rules_(rules) {}
 
-  Result<std::string, Problems> write() {
-    auto decl = doc_.append_child(pugi::node_declaration);
-    decl.append_attribute("version") = "1.0";
-    decl.append_attribute("encoding") = "UTF-8";
-    pugi::xml_node root = doc_.append_child("catalog");
+  // Fills `root` (a <catalog>, or a <version> of <catalogs>) with the
+  // catalog; answers what Kill Bill's format cannot say.
+  Problems write_into(pugi::xml_node root) {
     if (catalog_.effective_date)
       text(root, "effectiveDate", to_string(*catalog_.effective_date) + "T00:00:00+00:00");
     text(root, "catalogName", catalog_.name);
@@ -38,10 +37,7 @@ class Writer {
       problem("credit_packages", "Kill Bill's catalog has no credit packages");
     if (catalog_.rounding != RoundingMode::half_up)
       problem("rounding", "Kill Bill's catalog has no rounding mode (it rounds HALF_UP)");
-    if (!problems_.empty()) return unexpected(std::move(problems_));
-    std::ostringstream out;
-    doc_.save(out, "    ");
-    return out.str();
+    return std::move(problems_);
   }
 
  private:
@@ -384,14 +380,49 @@ class Writer {
 
   const Catalog& catalog_;
   const RuleSet& rules_;
-  pugi::xml_document doc_;
   Problems problems_;
 };
+
+// An XML document with its declaration, and its text once written.
+pugi::xml_document declared() {
+  pugi::xml_document doc;
+  auto decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+  return doc;
+}
+
+std::string text_of(const pugi::xml_document& doc) {
+  std::ostringstream out;
+  doc.save(out, "    ");
+  return out.str();
+}
 
 }  // namespace
 
 Result<std::string, Problems> to_kill_bill_xml(const Catalog& catalog, const RuleSet& rules) {
-  return Writer(catalog, rules).write();
+  pugi::xml_document doc = declared();
+  Problems problems = Writer(catalog, rules).write_into(doc.append_child("catalog"));
+  if (!problems.empty()) return unexpected(std::move(problems));
+  return text_of(doc);
+}
+
+Result<std::string, Problems> to_kill_bill_versions_xml(const Catalog& catalog,
+                                                        const RuleSet& rules) {
+  pugi::xml_document doc = declared();
+  pugi::xml_node root = doc.append_child("catalogs");
+  pugi::xml_node versions = root.append_child("versions");
+  std::vector<const Catalog*> all = catalog.versions();
+  Problems problems;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    // Paths as the JSON document of several versions spells them: "[1].plans[0]".
+    std::string prefix = all.size() > 1 ? "[" + std::to_string(i) + "]." : "";
+    for (auto& p : Writer(*all[i], rules).write_into(versions.append_child("version")))
+      problems.push_back({prefix + p.path, std::move(p.reason)});
+  }
+  root.append_child("catalogName").text().set(catalog.name.c_str());
+  if (!problems.empty()) return unexpected(std::move(problems));
+  return text_of(doc);
 }
 
 }  // namespace tollgate

@@ -416,10 +416,16 @@ Response get_catalog_xml(Server& s, Ctx& ctx) {
   auto book = s.billing.rule_book();
   if (!book) return failure(book.error());
   const RuleSet& rules = book->in_force({kDefaultOrganization, ctx.tenant.id}, ctx.now);
-  // One version in Kill Bill's XML: the one in force on requestedDate, else the latest.
+  // Kill Bill's versioned catalog (<catalogs>): every version, or with
+  // requestedDate the one in force that day, alone in it.
   auto one = requested_version(ctx, **catalog);
   if (!one) return std::move(one).error();
-  auto xml = to_kill_bill_xml(*one ? **one : **catalog, rules);
+  Catalog alone;
+  if (*one) {
+    alone = **one;
+    alone.earlier_versions.clear();
+  }
+  auto xml = to_kill_bill_versions_xml(*one ? alone : **catalog, rules);
   if (!xml)
     return failure(409, "catalog.not_kill_bill",
                    "the tenant's catalog has what Kill Bill's XML cannot say (read it as JSON: "

@@ -192,7 +192,8 @@ TEST_CASE("the small catalog of these tests loads") {
 
 TEST_CASE("text that is not a Kill Bill catalog is refused at the root") {
   CHECK(has_problem(problems_of("<catalog><plans>"), "/", "malformed XML"));
-  CHECK(has_problem(problems_of("<pricing/>"), "/", "the root element is not <catalog>"));
+  CHECK(has_problem(problems_of("<pricing/>"), "/",
+                    "the root element is neither <catalog> nor <catalogs>"));
 }
 
 TEST_CASE("what Tollgate does not support is refused with its XML path, never dropped") {
@@ -783,4 +784,99 @@ TEST_CASE("a plan in no price list loads, is sold by its name only, and stays un
   // In the JSON format: "price_list": null.
   CHECK(load_catalog(read->catalog_json)->find_plan("basic")->price_list.empty());
   CHECK(read->catalog_json.find("\"price_list\":null") != std::string::npos);
+}
+
+namespace {
+
+// One <version> of Kill Bill's versioned catalog: the one-plan catalog from
+// `effective` at `price` a month, with `rules` (an XML <rules> element) in it.
+std::string version(const std::string& effective, const std::string& price,
+                    const std::string& rules = "") {
+  std::string v = xml("<effectiveDate>" + effective + "T00:00:00+00:00</effectiveDate>" + rules);
+  v.replace(v.find("<catalog>"), 9, "<version>");
+  v.replace(v.find("</catalog>"), 10, "</version>");
+  v.replace(v.find("10.00"), 5, price);
+  return v;
+}
+
+std::string versioned(const std::string& versions) {
+  return "<catalogs><versions>" + versions +
+         "</versions><catalogName>small</catalogName></catalogs>";
+}
+
+const std::string kImmediate =
+    "<rules><cancelPolicy><cancelPolicyCase><policy>IMMEDIATE</policy></cancelPolicyCase>"
+    "</cancelPolicy></rules>";
+
+}  // namespace
+
+TEST_CASE(
+    "Kill Bill's versioned catalog (<catalogs>, as GET /1.0/kb/catalog/xml writes it) reads as "
+    "one catalog of several versions") {
+  auto loaded = load_kill_bill_catalog(versioned(version("2024-01-01", "10.00", kImmediate) +
+                                                 version("2024-04-01", "20.00", kImmediate)));
+  INFO((loaded ? "" : test::describe(loaded.error())));
+  REQUIRE(loaded.has_value());
+  REQUIRE(loaded->catalog.versions().size() == 2);
+  CHECK(loaded->catalog.versions()[0]->effective_date == std::optional(2024_y / 1 / 1));
+  CHECK(loaded->catalog.effective_date == std::optional(2024_y / 4 / 1));
+  CHECK(loaded->rules.cancel_policy_rules.size() == 1);
+  // A subscription made in February keeps version 1's 10.00; one made in
+  // April pays version 2's 20.00. April 16 to May 1 is 15 of April's 30 days:
+  // 20.00 x 15/30 = 10.00.
+  Harness h = harness(*loaded, "USD");
+  ON(h, 2024_y / 2 / 1, create_subscription("old", "basic", 2024_y / 2 / 1));
+  ON(h, 2024_y / 4 / 16, create_subscription("new", "basic", 2024_y / 4 / 16));
+  h.bill_through(2024_y / 5 / 1);
+  CHECK(sorted(h.lines()) == sorted({"2024-02-01 RECURRING old 2024-02-01..2024-03-01 10.00",
+                                     "2024-03-01 RECURRING old 2024-03-01..2024-04-01 10.00",
+                                     "2024-04-01 RECURRING old 2024-04-01..2024-05-01 10.00",
+                                     "2024-04-16 RECURRING new 2024-04-16..2024-05-01 10.00",
+                                     "2024-05-01 RECURRING old 2024-05-01..2024-06-01 10.00",
+                                     "2024-05-01 RECURRING new 2024-05-01..2024-06-01 20.00"}));
+
+  // Written back the same way, it reads back to the same versions.
+  auto written = to_kill_bill_versions_xml(loaded->catalog, loaded->rules);
+  INFO((written ? "" : test::describe(written.error())));
+  REQUIRE(written.has_value());
+  CHECK(written->find("<catalogs>") != std::string::npos);
+  auto again = load_kill_bill_catalog(*written);
+  REQUIRE(again.has_value());
+  REQUIRE(again->catalog.versions().size() == 2);
+  CHECK(again->catalog.versions()[0]->effective_date == std::optional(2024_y / 1 / 1));
+  CHECK(again->rules_json == loaded->rules_json);
+  CHECK(to_kill_bill_versions_xml(again->catalog, again->rules).value() == *written);
+
+  // One version alone is a catalog without versions.
+  auto single = load_kill_bill_catalog(versioned(version("2024-01-01", "10.00")));
+  REQUIRE(single.has_value());
+  CHECK(single->catalog.earlier_versions.empty());
+  CHECK(single->catalog.effective_date == std::optional(2024_y / 1 / 1));
+}
+
+TEST_CASE("a versioned catalog's problems are found in their own <version>") {
+  // Tollgate keeps one rule set for every version: an earlier version whose
+  // rules differ from the latest's is refused, not billed by rules it lacked.
+  auto rules = load_kill_bill_catalog(
+      versioned(version("2024-01-01", "10.00") + version("2024-04-01", "20.00", kImmediate)));
+  REQUIRE_FALSE(rules.has_value());
+  CHECK(has_problem(rules.error(), "/catalogs/versions/version[1]/rules",
+                    "differ from the latest version's rules"));
+  // A price that is no number, in the second version, by that version's path.
+  auto price = load_kill_bill_catalog(
+      versioned(version("2024-01-01", "10.00") + version("2024-04-01", "ten")));
+  REQUIRE_FALSE(price.has_value());
+  bool second = std::any_of(price.error().begin(), price.error().end(), [](const Problem& p) {
+    return p.path.rfind("/catalogs/versions/version[2]/plans/plan[@name='basic']", 0) == 0;
+  });
+  INFO(test::describe(price.error()));
+  CHECK(second);
+  // Two versions on one day: the versions' own rule, at the second one's date.
+  auto same_day = load_kill_bill_catalog(
+      versioned(version("2024-01-01", "10.00") + version("2024-01-01", "20.00")));
+  REQUIRE_FALSE(same_day.has_value());
+  CHECK(has_problem(same_day.error(), "/catalogs/versions/version[2]/effectiveDate",
+                    "must be after the version before it"));
+  CHECK(has_problem(load_kill_bill_catalog("<catalogs><versions/></catalogs>").error(),
+                    "/catalogs/versions", "no <version>"));
 }

@@ -9,6 +9,7 @@
 
 #include "../support/problems.hpp"
 #include "../support/served_store.hpp"
+#include "tollgate/kill_bill_catalog.hpp"
 
 using namespace tollgate;
 namespace json = boost::json;
@@ -344,12 +345,27 @@ TEST_CASE("catalog versions: each upload a version, read by date, existing subsc
   CHECK(march[0].at("effectiveDate") == "2024-01-01T00:00:00.000Z");
   CHECK(json::parse(served.read("/1.0/kb/catalog/versions")) ==
         json::parse(R"(["2024-01-01T00:00:00.000Z", "2024-04-01T00:00:00.000Z"])"));
+  // As Kill Bill writes its versioned catalog: <catalogs>, one <version> each,
+  // or the one in force on requestedDate alone in it.
+  auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
   std::string in_march = served.read("/1.0/kb/catalog/xml?requestedDate=2024-03-15");
+  CHECK(in_march.find("<catalogs>") != std::string::npos);
+  CHECK(count(in_march, "<version>") == 1);
   CHECK(in_march.find("<effectiveDate>2024-01-01") != std::string::npos);
   CHECK(in_march.find("<value>10") != std::string::npos);
-  std::string latest = served.read("/1.0/kb/catalog/xml");
-  CHECK(latest.find("<effectiveDate>2024-04-01") != std::string::npos);
-  CHECK(latest.find("<value>20") != std::string::npos);
+  CHECK(in_march.find("<value>20") == std::string::npos);
+  std::string every = served.read("/1.0/kb/catalog/xml");
+  CHECK(count(every, "<version>") == 2);
+  CHECK(every.find("<effectiveDate>2024-01-01") < every.find("<effectiveDate>2024-04-01"));
+  CHECK(every.find("<value>20") != std::string::npos);
+  // What a team leaving Kill Bill exports is what Tollgate imports: both versions.
+  auto exported = load_kill_bill_catalog(every);
+  REQUIRE(exported.has_value());
+  CHECK(exported->catalog.versions().size() == 2);
   CHECK(served.call("GET", "/1.0/kb/catalog?requestedDate=March").status == 400);
 
   // The first account keeps 10.00 in April and moves to 20.00 on May 1:
