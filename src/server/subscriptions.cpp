@@ -66,7 +66,9 @@ const Plan* resolve_plan(const Catalog& catalog, const SubscriptionFields& f, Pr
                          const Plan* from = nullptr, const RuleSet* rules = nullptr) {
   auto at = [&](std::string_view key) { return tollgate::detail::path_join(f.path, key); };
   if (f.plan_name) {
-    if (const Plan* p = catalog.find_plan(*f.plan_name)) return p;
+    // A plan a later version retired is still taken by name, from the latest
+    // version that sells it, as Kill Bill's lookup walks back to it.
+    if (const Plan* p = find_plan_in_versions(catalog, *f.plan_name).plan) return p;
     problems.push_back({at("planName"), "unknown plan \"" + *f.plan_name + "\""});
     return nullptr;
   }
@@ -95,6 +97,13 @@ const Plan* resolve_plan(const Catalog& catalog, const SubscriptionFields& f, Pr
   if (plan) return *plan;
   problems.push_back({at("productName"), plan.error().message});
   return nullptr;
+}
+
+/// A plan's product category, read in the version that sells the plan: a
+/// product a later version retired with its plan is only there.
+ProductCategory category_of(const Catalog& catalog, const Plan& plan) {
+  auto [version, found] = find_plan_in_versions(catalog, plan.name);
+  return (found == &plan ? *version : catalog).product_of(plan).category;
 }
 
 const char* state_name(SubscriptionState s) {
@@ -173,7 +182,7 @@ Result<OwnedObject, Response> create_one(Server& s, Ctx& ctx, const Subscription
   Problems problems;
   const Plan* plan = resolve_plan(catalog, f, problems);
   if (auto bad = problems_response(problems)) return unexpected(*bad);
-  ProductCategory category = catalog.product_of(*plan).category;
+  ProductCategory category = category_of(catalog, *plan);
 
   Operation op;
   op.date = on;
@@ -560,7 +569,7 @@ Response create_subscription(Server& s, Ctx& ctx) {
   Problems plan_problems;
   const Plan* plan = resolve_plan(*view->catalog, f, plan_problems);
   if (auto bad = problems_response(plan_problems)) return *bad;
-  bool add_on = view->catalog->product_of(*plan).category == ProductCategory::add_on;
+  bool add_on = category_of(*view->catalog, *plan) == ProductCategory::add_on;
   if (!add_on && !f.bundle_id) bundle.reset();  // a taken key is the store's conflict
   auto sub =
       create_one(s, ctx, f, *account, *view->catalog, bundle, on->value_or(today_for(*view)));
@@ -592,7 +601,7 @@ Result<std::string, Response> create_bundle(Server& s, Ctx& ctx, const json::arr
     for (std::size_t i = 0; i < fields.size(); ++i) {
       Problems ignored;  // create_one reports them
       const Plan* p = resolve_plan(catalog, fields[i], ignored);
-      bool add_on = p && catalog.product_of(*p).category == ProductCategory::add_on;
+      bool add_on = p && category_of(catalog, *p) == ProductCategory::add_on;
       if (add_on == (pass == 1)) order.push_back(i);
     }
   std::optional<OwnedObject> bundle;
@@ -677,7 +686,8 @@ Response change_plan(Server& s, Ctx& ctx) {
                    std::optional<RuleBook> book;
                    if (!f.plan_name) {
                      for (const auto& st : view.engine.statuses(today_for(view)))
-                       if (st.id == sub->id) from = view.catalog->find_plan(st.plan);
+                       if (st.id == sub->id)
+                         from = find_plan_in_versions(*view.catalog, st.plan).plan;
                      auto read = s.billing.rule_book();
                      if (!read) return failure(read.error());
                      book = std::move(read).value();

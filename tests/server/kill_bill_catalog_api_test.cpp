@@ -460,10 +460,20 @@ TEST_CASE("a plan a later version retires still bills and reads for the subscrip
   CHECK(got.at("billingPeriod") == "MONTHLY");
   // Still billed at version 1's 10.00: March, April and May on one invoice, 30.00.
   CHECK(invoice_amount(served, account, "2024-05-01") == 30.00);
-  // New subscriptions cannot take it through the API: the latest version
-  // does not sell it. (Kill Bill's lookup would fall back to version 1.)
+  // A new subscription may still name it, as Kill Bill's lookup walks back to
+  // the version that sells it (a team re-creating its customers' subscriptions
+  // on grandfathered plans). Version 1's price: April 10 to May 1 is 21 of
+  // April's 30 days, 10.00 x 21/30 = 7.00; then May, 10.00: 17.00.
+  auto again = served.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-04-10",
+                           R"({"accountId": ")" + account + R"(", "planName": "basic"})");
+  INFO(again.body);
+  REQUIRE(again.status == 201);
+  CHECK(json::parse(served.read("/1.0/kb/subscriptions/" + location_id(again))).at("productName") ==
+        "Basic");
+  CHECK(invoice_amount(served, account, "2024-05-02") == 17.00);
+  // A plan no version sells is still unknown.
   CHECK(served
             .call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-04-10",
-                  R"({"accountId": ")" + account + R"(", "planName": "basic"})")
+                  R"({"accountId": ")" + account + R"(", "planName": "gold"})")
             .status == 400);
 }
