@@ -444,6 +444,22 @@ std::pair<std::string_view, std::string_view> service_of(SubscriptionEventType t
 
 }  // namespace
 
+namespace {
+
+// Kill Bill's catalogEffectiveDate of an event: the catalog version that
+// prices the subscription on the event's day (the plan's own version, or the
+// catalog's only one, when the engine names none).
+json::value catalog_effective_date(const AccountView& view, const std::string& subscription,
+                                   const Date& on, const Catalog* version) {
+  std::optional<Date> effective;
+  for (const auto& st : view.engine.statuses(on))
+    if (st.id == subscription) effective = st.catalog_version;
+  if (!effective && version) effective = version->effective_date;
+  return effective ? json::value(to_string(*effective) + "T00:00:00.000Z") : json::value(nullptr);
+}
+
+}  // namespace
+
 json::array events_json(const AccountView& view, const std::string& subscription) {
   using T = SubscriptionEventType;
   json::array out;
@@ -456,7 +472,7 @@ json::array events_json(const AccountView& view, const std::string& subscription
         {"eventId", event_id(subscription, i, e)},
         {"billingPeriod", plan ? json::value(to_string(billing_period_of(*plan))) : nullptr},
         {"effectiveDate", to_string(e.effective)},
-        {"catalogEffectiveDate", nullptr},
+        {"catalogEffectiveDate", catalog_effective_date(view, subscription, e.effective, version)},
         {"plan", e.plan},
         {"product", plan ? json::value(version->product_of(*plan).name) : nullptr},
         {"priceList", plan ? price_list_or_null(*plan) : nullptr},

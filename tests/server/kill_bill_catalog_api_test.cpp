@@ -399,6 +399,15 @@ TEST_CASE("catalog versions: each upload a version, read by date, existing subsc
                     R"({"accountId": ")" + second + R"(", "planName": "basic"})")
               .status == 201);
   CHECK(invoice_amount(served, second, "2024-04-15") == Approx(10.67).margin(1e-9));
+  // Each event names the version that prices the subscription that day
+  // (Kill Bill's catalogEffectiveDate): version 1 for the first account's
+  // start, version 2 for the second's.
+  auto first_event_version = [&](const std::string& account) {
+    json::value bundle = json::parse(served.read("/1.0/kb/accounts/" + account + "/bundles")).at(0);
+    return bundle.at("subscriptions").at(0).at("events").at(0).at("catalogEffectiveDate");
+  };
+  CHECK(first_event_version(first) == "2024-01-01T00:00:00.000Z");
+  CHECK(first_event_version(second) == "2024-04-01T00:00:00.000Z");
 }
 
 TEST_CASE("POST /1.0/kb/catalog/simplePlan: a first catalog made for it, bad fields named") {
