@@ -22,6 +22,8 @@ struct Context {
   RunReport test_totals;  ///< what TEST accounts did: kept out of the report's totals
   std::vector<Notification>
       raised;  ///< recorded in the current transaction, delivered after it commits
+  /// Handed to the host, not yet marked delivered: the next transaction marks them.
+  std::vector<std::string> handed;
 };
 
 // Where an account's invoices and charges are counted: a TEST account's
@@ -43,21 +45,37 @@ Result<Ok> raise(Context& ctx, Notification n) {
   return Ok{};
 }
 
-// Hands the notices of a committed transaction to the host, then marks them
-// delivered, all in one transaction (one commit, not one fsync a notice). If
-// that fails, the next run delivers them again under the same keys.
-void deliver(Context& ctx) {
-  if (ctx.raised.empty()) return;
-  for (const auto& n : ctx.raised) {
+// Hands the notices of a committed transaction to the host. The batch's next
+// transaction marks them delivered (mark_handed), so that marking costs no
+// commit of its own; a crash before that commit delivers them again, under
+// the same keys, on the next run.
+void hand_over(Context& ctx) {
+  for (auto& n : ctx.raised) {
     if (ctx.options.notify) ctx.options.notify(n);
     ++ctx.report.notices;
+    ctx.handed.push_back(std::move(n.key));
   }
-  (void)ctx.store.atomically([&]() -> Result<Ok> {
-    for (const auto& n : ctx.raised)
-      if (auto r = ctx.store.mark_delivered(n.key); !r) return r;
-    return Ok{};
-  });
   ctx.raised.clear();
+}
+
+// Within a transaction: marks the notices handed over as delivered. The
+// caller forgets them (commit_marks) once that transaction has committed.
+Result<Ok> mark_handed(Context& ctx) {
+  for (const auto& key : ctx.handed) TOLLGATE_RETURN_IF_ERROR(ctx.store.mark_delivered(key));
+  return Ok{};
+}
+
+void commit_marks(Context& ctx, std::size_t marked) {
+  ctx.handed.erase(ctx.handed.begin(), ctx.handed.begin() + static_cast<std::ptrdiff_t>(marked));
+}
+
+// Hands the notices over and marks them in a transaction of their own: at the
+// start and the end of a run, where no batch transaction follows.
+void deliver(Context& ctx) {
+  hand_over(ctx);
+  if (ctx.handed.empty()) return;
+  std::size_t marked = ctx.handed.size();
+  if (ctx.store.atomically([&] { return mark_handed(ctx); })) commit_marks(ctx, marked);
 }
 
 Notification notice(NotificationKind kind, std::string key, const std::string& account,
@@ -357,13 +375,18 @@ Result<std::vector<ToSend>> prepare_account(Context& ctx, const ClaimedAccount& 
 }
 
 // One claimed batch: one transaction stores its invoices and attempts, the
-// provider is called, one transaction records the outcomes. A crash between
-// them leaves attempts STARTED, which the next run re-sends under the same keys.
-void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lease& lease,
+// provider is called, one transaction records the outcomes and gives the
+// batch's claims up. A crash between them leaves attempts STARTED, which the
+// next run re-sends under the same keys. Each transaction also marks the
+// notices handed over after the one before. Answers whether the claims were
+// given up.
+bool run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lease& lease,
                const Date& through, const std::function<Date(const Account&)>& local_date,
                Instant now) {
   std::vector<ToSend> sends;
+  std::size_t marked = ctx.handed.size();
   auto stored = ctx.store.atomically([&]() -> Result<Ok> {
+    TOLLGATE_RETURN_IF_ERROR(mark_handed(ctx));
     std::vector<std::string> ids;
     ids.reserve(batch.size());
     for (const auto& claimed : batch) ids.push_back(claimed.id);
@@ -390,14 +413,17 @@ void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lea
   if (!stored) {
     ctx.raised.clear();
     ctx.report.errors.push_back(stored.error());
-    return;
+    return false;
   }
-  deliver(ctx);
+  commit_marks(ctx, marked);
+  hand_over(ctx);
   std::vector<ProviderResult<ChargeOutcome>> outcomes;
   outcomes.reserve(sends.size());
   for (const auto& c : sends)
     outcomes.push_back(send(ctx, c.account, c.invoice, c.attempt, c.resent, c.on));
+  marked = ctx.handed.size();
   auto recorded = ctx.store.atomically([&]() -> Result<Ok> {
+    TOLLGATE_RETURN_IF_ERROR(mark_handed(ctx));
     // A worker that lost its lease leaves the outcome to the new holder, who
     // re-sends under the same key and gets the same answer.
     std::vector<std::string> ids;  // an account's sends are adjacent: each renewed once
@@ -418,13 +444,16 @@ void run_batch(Context& ctx, const std::vector<ClaimedAccount>& batch, const Lea
         ++ctx.report.reconciled;
       }
     }
-    return Ok{};
+    return ctx.store.release(lease);
   });
   if (!recorded) {
     ctx.raised.clear();
     ctx.report.errors.push_back(recorded.error());
+    return false;
   }
-  deliver(ctx);
+  commit_marks(ctx, marked);
+  hand_over(ctx);
+  return true;
 }
 
 }  // namespace
@@ -482,7 +511,7 @@ Result<RunReport> BillingRun::run(const Date& as_of) {
 
 Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>& local_date,
                                        const Date& through) {
-  Context ctx{store_, provider_, options_, BillingService(store_), {}, {}, {}};
+  Context ctx{store_, provider_, options_, BillingService(store_), {}, {}, {}, {}};
   Instant now = date::sys_days(through);
 
   // A notice whose delivery an earlier run did not finish.
@@ -511,12 +540,13 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
       auto batch = store_.claim_due(through, after, batch_size, lease);
       if (!batch) {  // a store that cannot take claims (full, gone): the next run goes on
         ctx.report.errors.push_back(batch.error());
+        deliver(ctx);
         return std::move(ctx.report);
       }
       if (batch->empty()) break;
       after = batch->back().id;
-      run_batch(ctx, *batch, lease, through, local_date, now);
-      if (auto r = store_.release(lease); !r) ctx.report.errors.push_back(r.error());
+      if (!run_batch(ctx, *batch, lease, through, local_date, now))
+        if (auto r = store_.release(lease); !r) ctx.report.errors.push_back(r.error());
       done += batch->size();
       if (options_.progress) options_.progress(std::min(done, total), total);
     }
@@ -525,6 +555,7 @@ Result<RunReport> BillingRun::run_with(const std::function<Date(const Account&)>
     if (held == 0) break;
     std::this_thread::sleep_for(options_.worker.poll);
   }
+  deliver(ctx);  // the last batch's notices
   return std::move(ctx.report);
 }
 

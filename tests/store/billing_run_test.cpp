@@ -285,6 +285,29 @@ TEMPLATE_TEST_CASE(
   CHECK(f.provider.charges(never, "succeeded") == 0);
 }
 
+TEMPLATE_TEST_CASE(
+    "each notice is handed over once: marked delivered by the batch after it, the last batch's by "
+    "the run's end",
+    "[store]", test::SqliteBackend, test::PostgresBackend) {
+  TOLLGATE_NEEDS_BACKEND(TestType);
+  Fixture<TestType> f;
+  for (int i = 1; i <= 3; ++i)
+    add_account(f.service, "a" + std::to_string(i), "cus_" + std::to_string(i),
+                "s" + std::to_string(i), "std", 2024_y / 3 / 1, 1);
+  RunOptions o = f.options();
+  o.batch_size = 1;  // three batches: each marks the notices of the one before
+  BillingRun run(*f.store, f.provider, o);
+  auto report = run.run(2024_y / 3 / 1);
+  REQUIRE(report.has_value());
+  CHECK(report->charges_succeeded == 3);
+  CHECK(report->notices == 3);
+  CHECK(f.of_kind(NotificationKind::payment_succeeded).size() == 3);
+  CHECK(f.store->undelivered()->empty());
+  // The same day again: nothing is handed over twice.
+  REQUIRE(run.run(2024_y / 3 / 1).has_value());
+  CHECK(f.notices.size() == 3);
+}
+
 TEMPLATE_TEST_CASE("each merchant's accounts are charged through its own provider (Stripe Connect)",
                    "[store]", test::SqliteBackend, test::PostgresBackend) {
   TOLLGATE_NEEDS_BACKEND(TestType);
