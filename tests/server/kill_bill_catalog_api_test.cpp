@@ -308,22 +308,44 @@ double invoice_amount(test::ServedStore& served, const std::string& account,
   return 0;
 }
 
+// A server whose clock reads `today` (the test moves it), with version 1 of
+// "basic" uploaded (10.00 a month from 2024-01-01), and an account (BCD 1)
+// subscribed to it on March 1.
+struct VersionOne {
+  Date today = date::year{2024} / 3 / 1;
+  test::ServedStore served{clock()};
+  std::string account;
+  std::string subscription;
+
+  explicit VersionOne(const std::string& key) {
+    REQUIRE(
+        served.call("POST", "/1.0/kb/catalog/xml", basic_version("2024-01-01", "10.00")).status ==
+        201);
+    account = open_account(served,
+                           R"({"name": "A", "externalKey": ")" + key +
+                               R"(", "currency": "USD", "billCycleDayLocal": 1})",
+                           key);
+    auto made = served.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
+                            R"({"accountId": ")" + account + R"(", "planName": "basic"})");
+    REQUIRE(made.status == 201);
+    subscription = location_id(made);
+  }
+
+ private:
+  server::ApiOptions clock() {
+    server::ApiOptions options;
+    options.clock = [this] { return Instant{date::sys_days{today}}; };
+    return options;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("catalog versions: each upload a version, read by date, existing subscriptions moved") {
-  Date today = date::year{2024} / 3 / 1;
-  server::ApiOptions options;
-  options.clock = [&today] { return Instant{date::sys_days{today}}; };
-  test::ServedStore served(options);
-  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", basic_version("2024-01-01", "10.00")).status ==
-          201);
-  std::string first = open_account(
-      served, R"({"name": "A", "externalKey": "a", "currency": "USD", "billCycleDayLocal": 1})",
-      "a");
-  REQUIRE(served
-              .call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
-                    R"({"accountId": ")" + first + R"(", "planName": "basic"})")
-              .status == 201);
+  VersionOne v1("a");
+  Date& today = v1.today;
+  test::ServedStore& served = v1.served;
+  const std::string& first = v1.account;
   CHECK(invoice_amount(served, first, "2024-03-01") == 10.00);
 
   // Version 2 from April 1 at 20.00, moving existing subscriptions on May 1.
@@ -441,19 +463,11 @@ TEST_CASE("POST /1.0/kb/catalog/simplePlan: a first catalog made for it, bad fie
 }
 
 TEST_CASE("a plan a later version retires still bills and reads for the subscriptions on it") {
-  Date today = date::year{2024} / 3 / 1;
-  server::ApiOptions options;
-  options.clock = [&today] { return Instant{date::sys_days{today}}; };
-  test::ServedStore served(options);
-  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", basic_version("2024-01-01", "10.00")).status ==
-          201);
-  std::string account = open_account(
-      served, R"({"name": "R", "externalKey": "r", "currency": "USD", "billCycleDayLocal": 1})",
-      "r");
-  auto made = served.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
-                          R"({"accountId": ")" + account + R"(", "planName": "basic"})");
-  REQUIRE(made.status == 201);
-  std::string sub = location_id(made);
+  VersionOne v1("r");
+  Date& today = v1.today;
+  test::ServedStore& served = v1.served;
+  const std::string& account = v1.account;
+  const std::string& sub = v1.subscription;
   // Version 2 sells "premium" of product Premium only: "basic" is retired.
   std::string v2 = basic_version("2024-04-01", "30.00");
   for (auto [from, to] : {std::pair<std::string, std::string>{"name=\"basic\"", "name=\"premium\""},
