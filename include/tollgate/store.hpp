@@ -312,9 +312,10 @@ class AccountStore {
   virtual Result<bool> renew(const std::string& account_id, const Lease& lease) = 0;
   /// renew() for several accounts at once (a batch's, at the start of each of
   /// its transactions): for each id, in the order given, whether its claim is
-  /// still this run's. The SQLite and PostgreSQL stores do it in one
-  /// statement, PostgreSQL locking the rows in id order as renew() locks one;
-  /// the default asks renew() for each.
+  /// still this run's. The PostgreSQL store does it in one statement (one
+  /// round trip, not one a claim), locking the rows in id order as renew()
+  /// locks one; the default, which the in-process SQLite store keeps, asks
+  /// renew() for each.
   virtual Result<std::vector<bool>> renew_each(std::span<const std::string> account_ids,
                                                const Lease& lease);
   /// Gives up every claim of this run.

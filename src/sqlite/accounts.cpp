@@ -506,54 +506,6 @@ Result<bool> SqliteStore::renew(const std::string& account_id, const Lease& leas
   return impl_->db.changes() == 1;
 }
 
-namespace {
-
-// A JSON array of texts, for json_each(): a statement's one parameter for a list.
-std::string json_array(std::span<const std::string> texts) {
-  std::string out = "[";
-  for (const auto& text : texts) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (unsigned char c : text) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += static_cast<char>(c);
-      } else if (c < 0x20) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xf];
-      } else {
-        out += static_cast<char>(c);
-      }
-    }
-    out += '"';
-  }
-  out += ']';
-  return out;
-}
-
-}  // namespace
-
-Result<std::vector<bool>> SqliteStore::renew_each(std::span<const std::string> account_ids,
-                                                  const Lease& lease) {
-  auto st = impl_->db.cached("UPDATE account SET lease_until = " TOLLGATE_NOW
-                             " + ?1 WHERE lease_worker = ?2 AND lease_run = ?3 AND id IN (SELECT "
-                             "value FROM json_each(?4)) RETURNING id");
-  if (!st) return unexpected(st.error());
-  (*st)->bind(1, static_cast<std::int64_t>(lease.duration.count())).bind(2, lease.worker);
-  (*st)->bind(3, lease.run).bind(4, json_array(account_ids));
-  TOLLGATE_ASSIGN_OR_RETURN(auto renewed, collect<std::string>(**st, [](Statement& row) {
-                              return Result<std::string>(row.text(0));
-                            }));
-  std::sort(renewed.begin(), renewed.end());
-  std::vector<bool> held;
-  held.reserve(account_ids.size());
-  for (const auto& id : account_ids)
-    held.push_back(std::binary_search(renewed.begin(), renewed.end(), id));
-  return held;
-}
-
 Result<Ok> SqliteStore::release(const Lease& lease) {
   auto st = impl_->db.cached(
       "UPDATE account SET lease_worker = NULL, lease_run = NULL, lease_until = NULL WHERE "

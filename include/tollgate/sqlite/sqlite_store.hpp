@@ -112,8 +112,6 @@ class SqliteStore final : public BillingStore {
   Result<std::vector<ClaimedAccount>> claim_due(const Date& through, const std::string& after,
                                                 std::size_t limit, const Lease& lease) override;
   Result<bool> renew(const std::string& account_id, const Lease& lease) override;
-  Result<std::vector<bool>> renew_each(std::span<const std::string> account_ids,
-                                       const Lease& lease) override;
   Result<Ok> release(const Lease& lease) override;
   Result<std::vector<std::string>> lease_holders() override;
   Result<Ok> release_worker(const std::string& worker) override;
