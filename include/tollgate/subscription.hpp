@@ -42,6 +42,15 @@ struct SubscriptionStatus {
   /// prices it on the day: the one it was made or changed under, or a later
   /// one that moved it (effective_for_existing). Unset for a catalog of one version.
   std::optional<Date> catalog_version;
+  /// The day it began: entitlement and billing start together (Kill Bill's startDate).
+  Date start_date{};
+  /// An add-on's BASE subscription; nullopt for the others.
+  std::optional<std::string> base;
+  /// The day it ends, once that is decided: by a cancel (its own or its
+  /// base's), or, for an add-on, by its base's change to a product that does
+  /// not take it. Past or ahead; while ahead it is also pending_cancel. Unset
+  /// for an end no cancel decided (a FIXEDTERM phase that ran out).
+  std::optional<Date> cancelled_date;
 };
 
 /// What happened to a subscription, in Kill Bill's vocabulary. Entitlement

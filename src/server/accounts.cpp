@@ -383,7 +383,7 @@ Response update_account(Server& s, Ctx& ctx) {
   auto view = account_view(s, ctx, owner->id);
   if (!view) return std::move(view).error();
   StoredAccount stored = view->stored;
-  bool has_history = !view->journal.empty();
+  bool has_history = view->last_operation.has_value();
 
   // The journal is replayed in the account's currency and zone: once it holds
   // anything, changing them would rewrite history.

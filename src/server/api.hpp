@@ -195,7 +195,7 @@ Result<Ok, Response> sync_account_controls(Server& s, const Ctx& ctx,
 struct AccountView {
   StoredAccount stored;
   BillingEngine engine;
-  std::vector<JournalEntry> journal;
+  std::optional<Date> last_operation;  ///< the date of its journal's last entry
   TimeZone zone;
   Date today;
   std::shared_ptr<const Catalog> catalog;

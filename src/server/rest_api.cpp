@@ -546,23 +546,20 @@ Result<AccountView, Response> account_view(Server& s, const Ctx& ctx,
   TOLLGATE_ASSIGN_OR_RETURN(auto zone, zone_of(stored));
   auto engine = s.service.engine(stored);
   if (!engine) return unexpected(failure(engine.error()));
-  auto journal = s.billing.journal(account_id);
-  if (!journal) return unexpected(failure(journal.error()));
+  // The last operation's date alone: the account's journal grows with its age.
+  auto last = s.billing.last_entry_date(account_id);
+  if (!last) return unexpected(failure(last.error()));
   auto catalog = s.service.catalog(stored.catalog);
   if (!catalog) return unexpected(failure(catalog.error()));
   Date today = zone.local_date(ctx.now);
-  return AccountView{
-      std::move(stored), std::move(engine).value(), std::move(journal).value(), zone, today,
-      *catalog};
+  return AccountView{std::move(stored), std::move(engine).value(), *last, zone, today, *catalog};
 }
 
 // Today, but never before the account's last operation: the engine's dates
 /// only move forward, and a request without a date happens after the last one.
 Date today_for(const AccountView& view) {
-  Date d = view.today;
-  for (const auto& e : view.journal)
-    if (d < e.date) d = e.date;
-  return d;
+  return view.last_operation && view.today < *view.last_operation ? *view.last_operation
+                                                                  : view.today;
 }
 
 // The requested date of a change: the parameter, or today_for(view).

@@ -135,31 +135,6 @@ Result<std::optional<Date>, Response> entitlement_date(const Ctx& ctx, const Tim
   return std::optional(d);
 }
 
-std::optional<Date> creation_date(const AccountView& view, const std::string& sub) {
-  for (const auto& e : view.journal)
-    if (e.operation && e.operation->type == OperationType::create &&
-        e.operation->subscription == sub)
-      return e.date;
-  return std::nullopt;
-}
-
-/// When a cancelled (or cancelling) subscription ends: its pending cancel, or
-/// the effective date of its own cancel or its base's.
-std::optional<Date> cancelled_date(const AccountView& view, const SubscriptionStatus& st,
-                                   const std::string& base) {
-  if (st.pending_cancel) return st.pending_cancel;
-  if (st.state != SubscriptionState::cancelled) return std::nullopt;
-  for (auto it = view.journal.rbegin(); it != view.journal.rend(); ++it) {
-    const auto& op = it->operation;
-    if (!op || op->type != OperationType::cancel) continue;
-    if (op->subscription != st.id && op->subscription != base) continue;
-    for (const auto& then : view.engine.statuses(it->date))
-      if (then.id == st.id) return then.pending_cancel.value_or(it->date);
-    return it->date;
-  }
-  return std::nullopt;
-}
-
 std::string midnight(const Date& d) {
   return to_string(d) + "T00:00:00.000Z";
 }
@@ -512,19 +487,10 @@ json::object subscription_json(const AccountView& view, const OwnedObject& sub) 
     j["planName"] = st.plan;
     j["phaseType"] = st.phase ? json::value(to_string(*st.phase)) : json::value(nullptr);
     j["state"] = state_name(st.state);
-    auto start = creation_date(view, sub.id);
-    j["startDate"] = start ? json::value(midnight(*start)) : json::value(nullptr);
+    j["startDate"] = midnight(st.start_date);
     j["billingStartDate"] = j["startDate"];
-    std::string base;
-    if (auto b = std::find_if(view.journal.begin(), view.journal.end(),
-                              [&](const JournalEntry& e) {
-                                return e.operation && e.operation->type == OperationType::create &&
-                                       e.operation->subscription == sub.id && e.operation->base;
-                              });
-        b != view.journal.end())
-      base = *b->operation->base;
-    auto cancelled = cancelled_date(view, st, base);
-    j["cancelledDate"] = cancelled ? json::value(midnight(*cancelled)) : json::value(nullptr);
+    j["cancelledDate"] =
+        st.cancelled_date ? json::value(midnight(*st.cancelled_date)) : json::value(nullptr);
     j["billingEndDate"] = j["cancelledDate"];
     j["chargedThroughDate"] = date_or_null(st.charged_through);
     j["billCycleDayLocal"] = view.engine.account().bill_cycle_day.value_or(0);

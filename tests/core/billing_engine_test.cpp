@@ -4,6 +4,7 @@
 #include "tollgate/billing_engine.hpp"
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "../support/engine_harness.hpp"
 
@@ -505,6 +506,45 @@ TEST_CASE("an add-on the new base product does not accept ends with the base's c
   auto lines = h.lines();
   CHECK(std::find(lines.begin(), lines.end(),
                   "2024-01-16 REPAIR_ADJ x 2024-01-16..2024-02-01 -2.58") != lines.end());
+}
+
+TEST_CASE("a status says when a subscription began, its base, and the day a cancel ends it") {
+  Harness h = harness(1);
+  ON(h, 2024_y / 1 / 1, create_subscription("b", "pro", 2024_y / 1 / 1));
+  ON(h, 2024_y / 1 / 5, create_subscription("s", "std", 2024_y / 1 / 5));
+  ON(h, 2024_y / 1 / 10, create_subscription("x", "extra", 2024_y / 1 / 10, std::string("b")));
+  // Extra is available for Pro only: the change to Std ends it on Jan 16.
+  ON(h, 2024_y / 1 / 16, change_plan("b", "std", 2024_y / 1 / 16, BillingActionPolicy::immediate));
+  // s's term, from Jan 5 under BCD 1, ends on Feb 1: the cancel is pending until then.
+  ON(h, 2024_y / 1 / 20, cancel("s", 2024_y / 1 / 20, BillingActionPolicy::end_of_term));
+
+  auto check = [](const BillingEngine& e) {
+    std::map<std::string, SubscriptionStatus> by_id;
+    for (auto& st : e.statuses(2024_y / 1 / 20)) by_id.emplace(st.id, st);
+    const auto& b = by_id.at("b");
+    CHECK(b.start_date == 2024_y / 1 / 1);
+    CHECK_FALSE(b.base);
+    CHECK_FALSE(b.cancelled_date);
+    const auto& x = by_id.at("x");
+    CHECK(x.start_date == 2024_y / 1 / 10);
+    CHECK(x.base == "b");
+    CHECK(x.state == SubscriptionState::cancelled);
+    CHECK(x.cancelled_date == 2024_y / 1 / 16);
+    const auto& s = by_id.at("s");
+    CHECK(s.start_date == 2024_y / 1 / 5);
+    CHECK(s.state == SubscriptionState::active);
+    CHECK(s.pending_cancel == 2024_y / 2 / 1);
+    CHECK(s.cancelled_date == 2024_y / 2 / 1);
+  };
+  check(h.engine());
+  // A snapshot keeps them: a REST read needs no journal to answer them.
+  auto restored = BillingEngine::restore(catalog_from(kCatalog), rules_from("{}"), account(1),
+                                         h.engine().snapshot(2024_y / 1 / 20));
+  REQUIRE(restored.has_value());
+  check(*restored);
+
+  ON(h, 2024_y / 1 / 25, uncancel("s", 2024_y / 1 / 25));
+  CHECK_FALSE(h.status("s", 2024_y / 1 / 25).cancelled_date);
 }
 
 TEST_CASE("refused operations change nothing and say why") {

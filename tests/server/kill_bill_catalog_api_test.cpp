@@ -181,6 +181,48 @@ TEST_CASE("add-ons by base product, and a JSON catalog Kill Bill's XML cannot sa
   CHECK(json::parse(served.read("/1.0/kb/catalog")).at(0).at("name") == "credits");
 }
 
+TEST_CASE("an add-on its base's change of product does not take shows the day it ended") {
+  Date today = date::year{2024} / 1 / 1;
+  server::ApiOptions options;
+  options.clock = [&today] { return Instant{date::sys_days{today}}; };
+  test::ServedStore served(options);
+  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/api-usage.xml"))
+              .status == 201);
+  std::string account = open_account(
+      served, R"({"name": "A", "externalKey": "a", "currency": "USD", "billCycleDayLocal": 1})",
+      "a");
+  auto base = served.call("POST", "/1.0/kb/subscriptions",
+                          R"({"accountId": ")" + account + R"(", "planName": "api-monthly"})");
+  REQUIRE(base.status == 201);
+  std::string base_id = location_id(base);
+  std::string bundle = std::string(
+      json::parse(served.read("/1.0/kb/subscriptions/" + base_id)).at("bundleId").as_string());
+  today = date::year{2024} / 1 / 10;
+  auto addon = served.call("POST", "/1.0/kb/subscriptions",
+                           R"({"bundleId": ")" + bundle + R"(", "planName": "storage-monthly"})");
+  INFO(addon.body);
+  REQUIRE(addon.status == 201);
+  std::string addon_id = location_id(addon);
+  json::value before = json::parse(served.read("/1.0/kb/subscriptions/" + addon_id));
+  CHECK(before.at("startDate") == "2024-01-10T00:00:00.000Z");
+  CHECK(before.at("cancelledDate").is_null());
+
+  // Api to ApiPro is IMMEDIATE, and Storage is available for Api only: the
+  // add-on ends with the change, on Jan 16, as if cancelled that day.
+  today = date::year{2024} / 1 / 16;
+  auto changed =
+      served.call("PUT", "/1.0/kb/subscriptions/" + base_id, R"({"planName": "api-pro-monthly"})");
+  INFO(changed.body);
+  REQUIRE(changed.status < 300);
+  json::value after = json::parse(served.read("/1.0/kb/subscriptions/" + addon_id));
+  CHECK(after.at("state") == "CANCELLED");
+  CHECK(after.at("startDate") == "2024-01-10T00:00:00.000Z");
+  CHECK(after.at("cancelledDate") == "2024-01-16T00:00:00.000Z");
+  json::value base_now = json::parse(served.read("/1.0/kb/subscriptions/" + base_id));
+  CHECK(base_now.at("startDate") == "2024-01-01T00:00:00.000Z");
+  CHECK(base_now.at("cancelledDate").is_null());
+}
+
 TEST_CASE("subscriptions on a price list: made and changed by product, period and price list") {
   Date today = date::year{2024} / 1 / 1;
   server::ApiOptions options;

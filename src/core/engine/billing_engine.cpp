@@ -753,6 +753,9 @@ std::vector<SubscriptionStatus> BillingEngine::statuses(const Date& on) const {
     st.charged_through = detail::charged_through(s, sub);
     if (sub.cancel_effective && on < *sub.cancel_effective)
       st.pending_cancel = sub.cancel_effective;
+    st.start_date = start_of(sub);
+    st.base = sub.base;
+    st.cancelled_date = sub.cancel_effective;
     if (st.state == SubscriptionState::active) {
       st.trial_ends = detail::trial_end(s, sub, on);
       st.period_ends = detail::current_period_end(s, sub, on);
