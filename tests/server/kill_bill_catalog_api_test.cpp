@@ -42,6 +42,25 @@ std::string subscribe_to_sports(test::ServedStore& served, const std::string& ac
   return location_id(made);
 }
 
+// A store served at a date the test moves (`today`), with a Kill Bill catalog uploaded.
+struct Clocked {
+  Date today;
+  test::ServedStore served{clock()};
+
+  Clocked(Date start, const std::string& catalog_xml) : today(start) {
+    auto uploaded = served.call("POST", "/1.0/kb/catalog/xml", catalog_xml);
+    INFO(uploaded.body);
+    REQUIRE(uploaded.status == 201);
+  }
+
+ private:
+  server::ApiOptions clock() {
+    server::ApiOptions options;
+    options.clock = [this] { return Instant{date::sys_days{today}}; };
+    return options;
+  }
+};
+
 }  // namespace
 
 TEST_CASE(
@@ -86,12 +105,9 @@ TEST_CASE(
 TEST_CASE(
     "a subscription's plan, phase, product and price list by date, the catalog's rules govern its "
     "cancel") {
-  Date today = date::year{2024} / 4 / 1;
-  server::ApiOptions options;
-  options.clock = [&today] { return Instant{date::sys_days{today}}; };
-  test::ServedStore served(options);
-  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/SpyCarBasic.xml"))
-              .status == 201);
+  Clocked c(date::year{2024} / 4 / 1, test::data_file("kill_bill/SpyCarBasic.xml"));
+  Date& today = c.today;
+  test::ServedStore& served = c.served;
   std::string account = open_account(
       served, R"({"name": "Spy", "externalKey": "spy", "currency": "GBP", "billCycleDayLocal": 1})",
       "spy");
@@ -182,12 +198,9 @@ TEST_CASE("add-ons by base product, and a JSON catalog Kill Bill's XML cannot sa
 }
 
 TEST_CASE("an add-on its base's change of product does not take shows the day it ended") {
-  Date today = date::year{2024} / 1 / 1;
-  server::ApiOptions options;
-  options.clock = [&today] { return Instant{date::sys_days{today}}; };
-  test::ServedStore served(options);
-  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/api-usage.xml"))
-              .status == 201);
+  Clocked c(date::year{2024} / 1 / 1, test::data_file("kill_bill/api-usage.xml"));
+  Date& today = c.today;
+  test::ServedStore& served = c.served;
   std::string account = open_account(
       served, R"({"name": "A", "externalKey": "a", "currency": "USD", "billCycleDayLocal": 1})",
       "a");
@@ -224,12 +237,9 @@ TEST_CASE("an add-on its base's change of product does not take shows the day it
 }
 
 TEST_CASE("subscriptions on a price list: made and changed by product, period and price list") {
-  Date today = date::year{2024} / 1 / 1;
-  server::ApiOptions options;
-  options.clock = [&today] { return Instant{date::sys_days{today}}; };
-  test::ServedStore served(options);
-  REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/price-lists.xml"))
-              .status == 201);
+  Clocked c(date::year{2024} / 1 / 1, test::data_file("kill_bill/price-lists.xml"));
+  Date& today = c.today;
+  test::ServedStore& served = c.served;
   json::value catalog = json::parse(served.read("/1.0/kb/catalog")).at(0);
   REQUIRE(catalog.at("priceLists").as_array().size() == 3);
   CHECK(catalog.at("priceLists").at(1).at("name") == "Promo");
@@ -353,16 +363,12 @@ double invoice_amount(test::ServedStore& served, const std::string& account,
 // A server whose clock reads `today` (the test moves it), with version 1 of
 // "basic" uploaded (10.00 a month from 2024-01-01), and an account (BCD 1)
 // subscribed to it on March 1.
-struct VersionOne {
-  Date today = date::year{2024} / 3 / 1;
-  test::ServedStore served{clock()};
+struct VersionOne : Clocked {
   std::string account;
   std::string subscription;
 
-  explicit VersionOne(const std::string& key) {
-    REQUIRE(
-        served.call("POST", "/1.0/kb/catalog/xml", basic_version("2024-01-01", "10.00")).status ==
-        201);
+  explicit VersionOne(const std::string& key)
+      : Clocked(date::year{2024} / 3 / 1, basic_version("2024-01-01", "10.00")) {
     account = open_account(served,
                            R"({"name": "A", "externalKey": ")" + key +
                                R"(", "currency": "USD", "billCycleDayLocal": 1})",
@@ -371,13 +377,6 @@ struct VersionOne {
                             R"({"accountId": ")" + account + R"(", "planName": "basic"})");
     REQUIRE(made.status == 201);
     subscription = location_id(made);
-  }
-
- private:
-  server::ApiOptions clock() {
-    server::ApiOptions options;
-    options.clock = [this] { return Instant{date::sys_days{today}}; };
-    return options;
   }
 };
 
