@@ -7,10 +7,13 @@
 //                       F=0 synchronous NORMAL (survives process crashes), F=1 FULL (power loss)
 //   BM_BillingRunPaid/N the same run with a provider that pays every charge at once (the usual
 //                       day: no dunning retry, no failure notice), synchronous NORMAL
-//   BM_BillingRunFloor/N the run's baseline: the rows a run must write for N accounts (an
+//   BM_BillingRunFloor/N/P the run's baseline: the rows a run must write for N accounts (an
 //                       invoice, its item, its attempt, a journal entry, a notice, the account's
 //                       next run), as raw prepared statements into the same schema, 100 accounts
-//                       a transaction, synchronous NORMAL; no reads, no engine, no provider
+//                       a transaction, synchronous NORMAL; no reads, no engine, no provider.
+//                       P=1 adds what a paid charge must record, in a second transaction a
+//                       batch: the attempt's outcome, the payment, the invoice's status
+//                       (BM_BillingRunPaid's baseline)
 // Each iteration writes into a fresh file, so every batch inserts new rows. The
 // process is set up as the `tollgate` tool sets up its own (tuned_main.hpp).
 
@@ -152,21 +155,33 @@ void exec_raw(sqlite3_stmt* st, std::initializer_list<std::string_view> values) 
   sqlite3_reset(st);
 }
 
+// The header names what it writes; the charge, were there one, goes between the two transactions.
 void BM_BillingRunFloor(benchmark::State& state) {
   const char* sql[] = {
       "INSERT INTO invoice (id, account_id, invoice_date, currency, total, status, credit_adj, "
-      "invoice_number) VALUES (?1, ?2, '2024-03-01', 'USD', '29.00', 'COMMITTED', '0', ?3)",
+      "invoice_number) VALUES (?1, ?2, '2024-03-01', 'USD', '29.00', 'UNPAID', '0', ?3)",
       "INSERT INTO invoice_item (invoice_id, position, type, subscription_id, plan, phase, "
       "usage_name, start_date, end_date, quantity, amount) VALUES (?1, 0, 'RECURRING', ?2, "
       "'api-monthly', 'api-monthly-evergreen', '', '2024-03-01', '2024-04-01', '1', '29.00')",
       "INSERT INTO payment_attempt (invoice_id, attempt, status, scheduled_on, charge_id, failure, "
-      "amount, action_url, account_id) VALUES (?1, 1, 'SUCCEEDED', '2024-03-01', ?3, '', "
+      "amount, action_url, account_id) VALUES (?1, 1, 'STARTED', '2024-03-01', ?3, '', "
       "'29.00', '', ?2)",
       "INSERT INTO journal (account_id, entry_date, operation, requested_at) VALUES (?1, "
       "'2024-03-01', NULL, 0)",
       "INSERT INTO notification (key, account_id, kind, raised_on) VALUES (?2, ?1, "
       "'PERIOD_ENDING', '2024-03-01')",
-      "UPDATE account SET next_run = '2024-03-29' WHERE id = ?1"};
+      "UPDATE account SET next_run = '2024-03-29' WHERE id = ?1",
+      // A paid charge's record.
+      "UPDATE payment_attempt SET status = 'SUCCEEDED' WHERE invoice_id = ?1 AND attempt = 1",
+      "INSERT INTO payment (id, invoice_id, account_id, kind, amount, method, reference, "
+      "payment_id, paid_on) VALUES (?2, ?1, ?3, 'PAYMENT', '29.00', 'paid', ?4, '', '2024-03-01')",
+      "UPDATE invoice SET status = 'PAID' WHERE id = ?1"};
+  const bool paid = state.range(1) != 0;
+  auto batch_of = [&](sqlite3* db, std::int64_t from, std::int64_t to, auto&& each) {
+    sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    for (std::int64_t i = from; i < to; ++i) each(std::to_string(i));
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  };
   for (auto _ : state) {
     state.PauseTiming();
     std::string path;
@@ -183,17 +198,24 @@ void BM_BillingRunFloor(benchmark::State& state) {
     std::vector<sqlite3_stmt*> st(std::size(sql));
     for (std::size_t i = 0; i < st.size(); ++i) sqlite3_prepare_v2(db, sql[i], -1, &st[i], nullptr);
     state.ResumeTiming();
-    for (std::int64_t i = 0; i < state.range(0); ++i) {
-      if (i % 100 == 0) sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-      std::string n = std::to_string(i), account = "acct-" + n, invoice = "inv-" + n;
-      exec_raw(st[0], {invoice, account, n});
-      exec_raw(st[1], {invoice, "sub-" + n});
-      exec_raw(st[2], {invoice, account, "ch-" + n});
-      exec_raw(st[3], {account});
-      exec_raw(st[4], {account, "PERIOD_ENDING:" + n});
-      exec_raw(st[5], {account});
-      if (i % 100 == 99 || i + 1 == state.range(0))
-        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    for (std::int64_t from = 0; from < state.range(0); from += 100) {
+      std::int64_t to = std::min<std::int64_t>(from + 100, state.range(0));
+      batch_of(db, from, to, [&](const std::string& n) {
+        std::string account = "acct-" + n, invoice = "inv-" + n;
+        exec_raw(st[0], {invoice, account, n});
+        exec_raw(st[1], {invoice, "sub-" + n});
+        exec_raw(st[2], {invoice, account, "ch-" + n});
+        exec_raw(st[3], {account});
+        exec_raw(st[4], {account, "PERIOD_ENDING:" + n});
+        exec_raw(st[5], {account});
+      });
+      if (!paid) continue;
+      batch_of(db, from, to, [&](const std::string& n) {
+        std::string invoice = "inv-" + n;
+        exec_raw(st[6], {invoice});
+        exec_raw(st[7], {invoice, "pay-" + n, "acct-" + n, "ch-" + n});
+        exec_raw(st[8], {invoice});
+      });
     }
     state.PauseTiming();
     for (auto* s : st) sqlite3_finalize(s);
@@ -223,10 +245,13 @@ BENCHMARK(BM_BillingRunPaid)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 BENCHMARK(BM_BillingRunFloor)
-    ->Arg(1'000)
-    ->Arg(10'000)
-    ->Arg(100'000)
-    ->Arg(1'000'000)
+    ->Args({1'000, 0})
+    ->Args({10'000, 0})
+    ->Args({100'000, 0})
+    ->Args({1'000'000, 0})
+    ->Args({1'000, 1})
+    ->Args({10'000, 1})
+    ->Args({100'000, 1})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 int main(int argc, char** argv) {
