@@ -22,15 +22,25 @@ std::string location_id(const server::Response& r) {
   return "";
 }
 
-// Opens an account through Kill Bill's API; returns its id.
-std::string open_account(test::ServedStore& served, const std::string& body,
-                         const std::string& external_key) {
+// Opens an account through Kill Bill's API from `body`; returns its id.
+std::string open_account_from(test::ServedStore& served, const std::string& body,
+                              const std::string& external_key) {
   auto made = served.call("POST", "/1.0/kb/accounts", body);
   INFO(made.body);
   REQUIRE(made.status == 201);
   return std::string(json::parse(served.read("/1.0/kb/accounts?externalKey=" + external_key))
                          .at("accountId")
                          .as_string());
+}
+
+// Opens an account in `currency` billed on the 1st, named by its external key.
+std::string open_account(test::ServedStore& served, const std::string& external_key,
+                         const std::string& currency) {
+  return open_account_from(served,
+                           R"({"name": ")" + external_key + R"(", "externalKey": ")" +
+                               external_key + R"(", "currency": ")" + currency +
+                               R"(", "billCycleDayLocal": 1})",
+                           external_key);
 }
 
 // Subscribes the account to sports-monthly on 2024-03-01; returns the subscription's id.
@@ -108,9 +118,7 @@ TEST_CASE(
   Clocked c(date::year{2024} / 4 / 1, test::data_file("kill_bill/SpyCarBasic.xml"));
   Date& today = c.today;
   test::ServedStore& served = c.served;
-  std::string account = open_account(
-      served, R"({"name": "Spy", "externalKey": "spy", "currency": "GBP", "billCycleDayLocal": 1})",
-      "spy");
+  std::string account = open_account(served, "spy", "GBP");
   std::string sub = subscribe_to_sports(served, account);
   // The catalog as the subscription sees it: the 30-day trial from 03-01 ends 03-31.
   auto at = [&](const std::string& what, const std::string& day) {
@@ -201,9 +209,7 @@ TEST_CASE("an add-on its base's change of product does not take shows the day it
   Clocked c(date::year{2024} / 1 / 1, test::data_file("kill_bill/api-usage.xml"));
   Date& today = c.today;
   test::ServedStore& served = c.served;
-  std::string account = open_account(
-      served, R"({"name": "A", "externalKey": "a", "currency": "USD", "billCycleDayLocal": 1})",
-      "a");
+  std::string account = open_account(served, "a", "USD");
   auto base = served.call("POST", "/1.0/kb/subscriptions",
                           R"({"accountId": ")" + account + R"(", "planName": "api-monthly"})");
   REQUIRE(base.status == 201);
@@ -245,9 +251,7 @@ TEST_CASE("subscriptions on a price list: made and changed by product, period an
   CHECK(catalog.at("priceLists").at(1).at("name") == "Promo");
   CHECK(catalog.at("priceLists").at(1).at("plans") ==
         json::parse(R"(["promo-standard-monthly", "promo-premium-monthly"])"));
-  std::string account = open_account(
-      served, R"({"name": "P", "externalKey": "p", "currency": "USD", "billCycleDayLocal": 1})",
-      "p");
+  std::string account = open_account(served, "p", "USD");
   auto make = [&](const std::string& fields) {
     return served.call("POST", "/1.0/kb/subscriptions",
                        R"({"accountId": ")" + account + R"(", )" + fields + "}");
@@ -294,9 +298,7 @@ TEST_CASE("DELETE /1.0/kb/catalog: the tenant has no catalog, bound accounts bil
   test::ServedStore served;
   REQUIRE(served.call("POST", "/1.0/kb/catalog/xml", test::data_file("kill_bill/SpyCarBasic.xml"))
               .status == 201);
-  std::string bound = open_account(
-      served, R"({"name": "A", "externalKey": "a", "currency": "GBP", "billCycleDayLocal": 1})",
-      "a");
+  std::string bound = open_account(served, "a", "GBP");
   std::string sub = subscribe_to_sports(served, bound);
 
   CHECK(served.call("DELETE", "/1.0/kb/catalog").status == 204);
@@ -306,7 +308,7 @@ TEST_CASE("DELETE /1.0/kb/catalog: the tenant has no catalog, bound accounts bil
   CHECK(json::parse(served.read("/1.0/kb/subscriptions/" + sub)).at("planName") ==
         "sports-monthly");
   // A new account waits for a catalog: it cannot subscribe yet.
-  std::string waiting = open_account(served, R"({"name": "B", "externalKey": "b"})", "b");
+  std::string waiting = open_account_from(served, R"({"name": "B", "externalKey": "b"})", "b");
   auto refused =
       served.call("POST", "/1.0/kb/subscriptions",
                   R"({"accountId": ")" + waiting + R"(", "planName": "sports-monthly"})");
@@ -369,10 +371,7 @@ struct VersionOne : Clocked {
 
   explicit VersionOne(const std::string& key)
       : Clocked(date::year{2024} / 3 / 1, basic_version("2024-01-01", "10.00")) {
-    account = open_account(served,
-                           R"({"name": "A", "externalKey": ")" + key +
-                               R"(", "currency": "USD", "billCycleDayLocal": 1})",
-                           key);
+    account = open_account(served, key, "USD");
     auto made = served.call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-03-01",
                             R"({"accountId": ")" + account + R"(", "planName": "basic"})");
     REQUIRE(made.status == 201);
@@ -453,9 +452,7 @@ TEST_CASE("catalog versions: each upload a version, read by date, existing subsc
   CHECK(invoice_amount(served, first, "2024-04-01") == 10.00);
   CHECK(invoice_amount(served, first, "2024-05-01") == 20.00);
   // A subscription made on April 15 is priced by version 2: 16/30 x 20.00 = 10.666... = 10.67.
-  std::string second = open_account(
-      served, R"({"name": "B", "externalKey": "b", "currency": "USD", "billCycleDayLocal": 1})",
-      "b");
+  std::string second = open_account(served, "b", "USD");
   today = date::year{2024} / 4 / 15;
   REQUIRE(served
               .call("POST", "/1.0/kb/subscriptions?entitlementDate=2024-04-15",
